@@ -1,0 +1,1 @@
+"""Shipped data: the Lishui default dataset, reference tables and their generators."""

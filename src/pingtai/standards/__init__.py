@@ -1,0 +1,1 @@
+"""National standards pingtai validates against (pure Python, no Django)."""
