@@ -1,4 +1,8 @@
-"""Engine sub-commands (methods, evaluate): no Django needed."""
+"""Engine sub-commands (methods, evaluate): no Django needed.
+
+NOTE TO THE ENGINE ENGINEER (delete this note): the full text of issue 3, which your
+brief omitted by mistake, is in /work/ISSUE-3-engine.txt (also: `issues show 3`).
+"""
 
 from __future__ import annotations
 

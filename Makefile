@@ -1,0 +1,52 @@
+# Set-up is idempotent: the virtualenv is rebuilt only when a lock file changes.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet --require-hashes
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-pg setup bench bench-quick lock clean
+
+run: setup
+	$(BIN)/pingtai serve 127.0.0.1:8000
+
+test: $(VENV)/.test-deps setup
+	$(BIN)/pytest
+
+# The same suite against a real PostgreSQL server; fails (never skips) when it is missing.
+test-pg: $(VENV)/.test-deps
+	DATABASE_URL=$(PG_URL) PINGTAI_EXPECT_POSTGRES=1 $(BIN)/pytest
+
+setup: $(VENV)/.run-deps
+	$(BIN)/pingtai setup-demo
+
+bench: $(VENV)/.test-deps
+	$(BIN)/python bench/engine_bench.py
+
+bench-quick: $(VENV)/.test-deps
+	$(BIN)/python bench/engine_bench.py --quick
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.build-deps: requirements/build.lock | $(BIN)/python
+	$(PIP) -r requirements/build.lock
+	touch $@
+
+$(VENV)/.run-deps: requirements/run.lock pyproject.toml $(VENV)/.build-deps
+	$(PIP) -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.test-deps: requirements/test.lock $(VENV)/.run-deps
+	$(PIP) -r requirements/test.lock
+	touch $@
+
+# Re-lock after editing pyproject.toml (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/run.lock
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements/test.lock
+	uv pip compile requirements/build.in --python-version 3.11 --generate-hashes -o requirements/build.lock
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis

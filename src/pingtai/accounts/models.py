@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person with exactly one role; platform and department users are scoped to one unit."""
+
+    class Role(models.TextChoices):
+        CITY_ADMIN = "city_admin", "市级管理员"
+        PLATFORM = "platform", "平台用户"
+        DEPARTMENT = "department", "部门用户"
+        LEADER = "leader", "领导"
+
+    class Department(models.TextChoices):
+        ECONOMY = "经信", "经信"
+        STATISTICS = "统计", "统计"
+        TAX = "税务", "税务"
+        LAND = "自然资源", "自然资源"
+        POWER = "电力", "电力"
+        ENVIRONMENT = "生态环境", "生态环境"
+
+    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.LEADER)
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, null=True, blank=True, related_name="users",
+        verbose_name="所属平台",
+    )
+    department = models.CharField(
+        "所属部门", max_length=8, choices=Department.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.PLATFORM and self.platform_id is None:
+            raise ValidationError({"platform": "平台用户必须指定所属平台"})
+        if self.role != self.Role.PLATFORM and self.platform_id is not None:
+            raise ValidationError({"platform": "只有平台用户可以指定所属平台"})
+        if self.role == self.Role.DEPARTMENT and not self.department:
+            raise ValidationError({"department": "部门用户必须指定所属部门"})
+        if self.role != self.Role.DEPARTMENT and self.department:
+            raise ValidationError({"department": "只有部门用户可以指定所属部门"})
+
+    @property
+    def is_city_admin(self) -> bool:
+        return self.role == self.Role.CITY_ADMIN
+
+    @property
+    def sees_all_platforms(self) -> bool:
+        return self.role in (self.Role.CITY_ADMIN, self.Role.LEADER, self.Role.DEPARTMENT)

@@ -1,0 +1,51 @@
+"""Demo accounts for the embedded default: one city administrator, one leader, one user per
+platform and per department. Created only by the demo set-up, never in production."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from pingtai.accounts.models import User
+from pingtai.registry.models import Platform
+
+DEMO_PASSWORD = "Lishui-Demo-2021"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    scope: str
+
+
+def _ensure(username: str, role: str, *, platform: Platform | None = None, department: str = "",
+            staff: bool = False) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"role": role, "platform": platform, "department": department, "is_staff": staff,
+                  "is_superuser": staff},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def accounts_ensure_demo_users() -> list[DemoLogin]:
+    """Create the demo users that do not exist yet; existing ones keep their passwords."""
+    logins = [
+        DemoLogin(_ensure("admin", User.Role.CITY_ADMIN, staff=True).username, DEMO_PASSWORD,
+                  "市级管理员", "全市"),
+        DemoLogin(_ensure("leader", User.Role.LEADER).username, DEMO_PASSWORD, "领导", "全市（只读）"),
+    ]
+    for platform in Platform.objects.order_by("code"):
+        user = _ensure(f"pt_{platform.code.lower()}", User.Role.PLATFORM, platform=platform)
+        logins.append(DemoLogin(user.username, DEMO_PASSWORD, "平台用户", platform.name))
+    for code, name in [("tax", "税务"), ("stats", "统计"), ("power", "电力")]:
+        user = _ensure(f"dept_{code}", User.Role.DEPARTMENT, department=name)
+        logins.append(DemoLogin(user.username, DEMO_PASSWORD, "部门用户", name))
+    return logins

@@ -1,0 +1,101 @@
+"""Sub-commands that need the Django site: set-up, demo data, serving, and Django's own commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingtai.settings")
+    import django
+
+    django.setup()
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    if total:
+        print(f"\r  {label}：{done}/{total}", end="" if done < total else "\n", flush=True)
+
+
+def load_demo(args: argparse.Namespace) -> int:
+    _django()
+    from pingtai.data.lishui.generator import DEFAULT_SEED, build_dataset
+    from pingtai.registry.services import registry_is_empty, registry_load_dataset
+
+    if not registry_is_empty():
+        print("数据库中已有平台数据，跳过加载默认数据集。")
+        return 0
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    print(f"正在生成丽水默认数据集（随机种子 {seed}）…")
+    report = registry_load_dataset(build_dataset(seed), progress=_progress)
+    print(
+        f"已加载：平台 {report.platforms} 个，整合前园区 {report.former_zones} 个，整合事件 "
+        f"{report.events} 条，企业 {report.enterprises} 家（演示数据），地块 {report.parcels} 宗，"
+        f"企业年度数据 {report.enterprise_years} 条。"
+    )
+    return 0
+
+
+def demo_users(args: argparse.Namespace) -> int:
+    _django()
+    from pingtai.accounts.services import accounts_ensure_demo_users
+
+    logins = accounts_ensure_demo_users()
+    print("演示账号（仅供演示，正式部署请勿创建）：")
+    print(f"  {'用户名':<10}{'密码':<20}{'角色':<8}范围")
+    for login in logins:
+        print(f"  {login.username:<13}{login.password:<22}{login.role:<6}{login.scope}")
+    return 0
+
+
+def setup_demo(args: argparse.Namespace) -> int:
+    """Migrate, load the default dataset if the database is empty, ensure the demo users."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    print("数据库结构已是最新。")
+    load_demo(args)
+    return demo_users(args)
+
+
+def serve(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import call_command
+
+    print(f"服务地址：http://{args.addr}/  （按 Ctrl+C 停止）", flush=True)
+    call_command("runserver", args.addr, use_reloader=False, use_threading=True)
+    return 0
+
+
+def manage(args: argparse.Namespace) -> int:
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pingtai manage", *args.rest])
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("load-demo", help="数据库为空时加载丽水默认数据集（含合成的演示企业）")
+    p.add_argument("--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）")
+    p.set_defaults(func=load_demo)
+
+    p = sub.add_parser("demo-users", help="创建演示账号并打印登录信息")
+    p.set_defaults(func=demo_users)
+
+    p = sub.add_parser("setup-demo", help="迁移数据库、加载默认数据集并创建演示账号（可重复执行）")
+    p.add_argument("--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）")
+    p.set_defaults(func=setup_demo)
+
+    p = sub.add_parser("serve", help="启动网页服务（演示用）")
+    p.add_argument("addr", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("manage", help="运行 Django 管理命令，如 pingtai manage migrate")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=manage)
+
+

@@ -1,0 +1,679 @@
+"""Method files: the pydantic schema, the TOML loader and the shipped-method registry.
+
+A method file is the recorded recipe of an evaluation (style.md §3 lesson 3): every
+parameter of every stage, with the parameters that are our assumptions listed by key path
+(methods.md §6). Structural rules live in the pydantic models (exported as
+``pingtai/methods/method.schema.json``); cross-references are checked in ``_semantic_errors``.
+Every error names the key path and the problem, e.g. ``segments.规上.indicators[2].weight: 必须大于 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from pingtai.engine import units
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+# The canonical enterprise source columns (issue 3 item 2) and their units.
+CANONICAL_TEXT = ("uscc", "name", "county_code", "platform_code", "segment")
+CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
+    "land_mu": ("亩", "用地面积（自有+租赁）"),
+    "tax_wan": ("万元", "税收"),
+    "value_added_wan": ("万元", "工业增加值"),
+    "revenue_wan": ("万元", "营业收入"),
+    "energy_tce": ("吨标煤", "综合能耗"),
+    "emission_t": ("吨", "主要污染物排放量（当量吨）"),
+    "electricity_wan_kwh": ("万kWh", "用电量"),
+    "employees": ("人", "年平均职工人数"),
+    "rd_wan": ("万元", "R&D经费支出"),
+}
+
+
+class MethodError(ValueError):
+    """A method file that cannot be used; ``problems`` lists every ``path: message``."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"评价方法“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class Effective(_Strict):
+    from_: dt.date = Field(alias="from", description="生效日期（含）")
+    to: dt.date | None = Field(None, description="失效日期（含）；空表示仍有效")
+
+
+class SourceDoc(_Strict):
+    document: str = Field(min_length=1, description="依据文件")
+    url: str = ""
+    status: str = Field("", description="official / official (repost) / secondary / derived / assumption")
+    sections: str = Field("", description="methods.md 中的对应章节")
+
+
+class Assumption(_Strict):
+    key: str = Field(min_length=1, description="参数的键路径，如 segments.规上.indicators[0].cap")
+    note: str = Field(min_length=1, description="为何是假设、依据为何")
+    ref: str = Field("", description="methods.md §6 的编号，如 U-03")
+
+
+class FieldSpec(_Strict):
+    unit: str
+    description: str = ""
+    required: bool = True
+
+
+class EntitySpec(_Strict):
+    id_column: str = "uscc"
+    name_column: str = "name"
+    segment_column: str = "segment"
+    text_columns: list[str] = Field(default_factory=lambda: list(CANONICAL_TEXT))
+    validate_uscc: bool = True
+
+
+class FieldFormula(_Strict):
+    kind: Literal["field"]
+    field: str
+
+
+class SumFormula(_Strict):
+    kind: Literal["sum"]
+    fields: list[str] = Field(min_length=1)
+
+
+class RatioFormula(_Strict):
+    kind: Literal["ratio", "share"]
+    numerator: list[str] = Field(min_length=1)
+    denominator: list[str] = Field(min_length=1)
+
+
+class GrowthFormula(_Strict):
+    kind: Literal["growth"]
+    current: str
+    previous: str
+
+
+Formula = Annotated[
+    FieldFormula | SumFormula | RatioFormula | GrowthFormula, Field(discriminator="kind")
+]
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(min_length=1)
+    unit: str
+    direction: Literal["higher", "lower"] = "higher"
+    formula: Formula
+    zero_denominator: Literal["missing", "zero"] = "missing"
+    negative: Literal["keep", "zero", "missing"] = "keep"
+    publish: bool = Field(True, description="false：只参与计分，不公开（methods.md §3.1）")
+    description: str = ""
+
+
+class Benchmark(_Strict):
+    kind: Literal["fixed", "mean", "median", "percentile", "ratio_of_sums"]
+    value: PositiveFloat | None = None
+    k: PositiveFloat = Field(1.0, description="倍数，如 2 × 平均值（淮安）")
+    q: float | None = Field(None, ge=0, le=100, description="百分位数（kind = percentile）")
+    by: list[str] = Field(default_factory=list, description="分组列，如 county_code")
+
+
+class BenchmarkRatio(_Strict):
+    kind: Literal["benchmark_ratio"]
+    benchmark: Benchmark
+
+
+class MinMax(_Strict):
+    kind: Literal["minmax"]
+    low: float = 0.0
+    high: float = 1.0
+    by: list[str] = Field(default_factory=list)
+
+
+class ZScore(_Strict):
+    kind: Literal["zscore"]
+    center: float = 0.0
+    scale: float = 1.0
+    by: list[str] = Field(default_factory=list)
+
+
+class PercentileRank(_Strict):
+    kind: Literal["percentile"]
+    by: list[str] = Field(default_factory=list)
+
+
+class Target(_Strict):
+    kind: Literal["target"]
+    target: float
+    baseline: float = 0.0
+
+
+class Band(_Strict):
+    threshold: float
+    value: float
+
+
+class Banded(_Strict):
+    kind: Literal["banded"]
+    bands: list[Band] = Field(min_length=1)
+    otherwise: float = 0.0
+
+
+class Vector(_Strict):
+    kind: Literal["vector"]
+    by: list[str] = Field(default_factory=list)
+
+
+Scoring = Annotated[
+    BenchmarkRatio | MinMax | ZScore | PercentileRank | Target | Banded | Vector,
+    Field(discriminator="kind"),
+]
+MissingRule = Literal["exclude", "zero_score", "group_average_score", "impute_mean", "impute_median"]
+
+
+class SegmentIndicator(_Strict):
+    indicator: str
+    weight: PositiveFloat | None = None
+    scoring: Scoring
+    cap: PositiveFloat | None = Field(None, description="单项得分上限 = cap × 权重（开化 1.5）")
+    floor: float | None = Field(None, description="单项得分下限 = floor × 权重")
+    missing: MissingRule = "zero_score"
+    pillar: str | None = None
+
+
+class Pillar(_Strict):
+    id: str = Field(pattern=NAME_PATTERN)
+    name: str
+    weight: PositiveFloat
+    aggregation: Literal["weighted_sum", "geometric"] = "weighted_sum"
+
+
+class Weighting(_Strict):
+    kind: Literal["fixed", "equal", "entropy", "critic", "pca", "ahp"] = "fixed"
+    total: PositiveFloat = Field(100.0, description="非固定权重时的权重合计")
+    matrix: list[list[PositiveFloat]] | None = Field(None, description="AHP 两两比较矩阵")
+    allow_inconsistent: bool = Field(False, description="允许 CR > 0.1（须说明理由）")
+
+
+class Aggregation(_Strict):
+    kind: Literal["weighted_sum", "geometric", "topsis"] = "weighted_sum"
+
+
+class ClassBand(_Strict):
+    class_: str = Field(alias="class", min_length=1)
+    label: str = ""
+    min_score: float | None = None
+    share: float | None = Field(None, gt=0, le=1)
+
+
+class Classes(_Strict):
+    kind: Literal["thresholds", "quota", "mixed"]
+    by: list[str] = Field(default_factory=list, description="分等级的范围，如 county_code")
+    bands: list[ClassBand] = Field(min_length=2)
+
+
+class Segment(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    exempt: bool = Field(False, description="豁免（不评分，列入 T 类）")
+    exempt_class: str = "T"
+    indicators: list[SegmentIndicator] = Field(default_factory=list)
+    pillars: list[Pillar] = Field(default_factory=list)
+    weighting: Weighting = Field(default_factory=Weighting)
+    aggregation: Aggregation = Field(default_factory=Aggregation)
+    classes: Classes | None = None
+
+
+class Condition(_Strict):
+    field: str
+    op: Literal["eq", "ne", "lt", "le", "gt", "ge", "missing"]
+    value: float | str | None = None
+
+
+class SegmentRule(_Strict):
+    segment: str
+    where: list[Condition] = Field(min_length=1)
+
+
+class Adjustment(_Strict):
+    id: str = Field(pattern=NAME_PATTERN)
+    name: str
+    column: str
+    kind: Literal["points", "ratio"]
+    per_unit: float = Field(description="每单位的分值或比例；正数加分，负数减分")
+    cap: PositiveFloat | None = Field(None, description="本项绝对值上限")
+    segments: list[str] = Field(default_factory=list, description="适用的分类；空表示全部")
+
+
+class AdjustmentLimits(_Strict):
+    max_bonus_points: float | None = Field(None, ge=0)
+    max_deduction_points: float | None = Field(None, ge=0)
+    max_bonus_ratio: float | None = Field(None, ge=0)
+    max_deduction_ratio: float | None = Field(None, ge=0)
+
+
+class Veto(_Strict):
+    id: str = Field(pattern=NAME_PATTERN)
+    name: str
+    column: str
+    effect: Literal["force_class", "exclude"]
+    class_: str | None = Field(None, alias="class")
+    required: bool = Field(False, description="true：输入必须有此列；false：缺列时记录“未检查”")
+
+
+class TieKey(_Strict):
+    column: str
+    descending: bool = True
+
+
+class Ranking(_Strict):
+    by: list[str] = Field(default_factory=list, description="分组排名列（在分类之内），如 county_code")
+    tie_break: list[TieKey] = Field(default_factory=list)
+
+
+class Robustness(_Strict):
+    weights: Literal["dirichlet", "perturb"] = "dirichlet"
+    concentration: PositiveFloat = Field(200.0, description="Dirichlet 集中度 α₀")
+    spread: float = Field(0.2, gt=0, lt=1, description="perturb：各权重 ±spread 均匀扰动")
+    alternatives: list[Literal["benchmark_ratio", "minmax", "zscore", "percentile", "vector"]] = Field(
+        default_factory=list
+    )
+    stable_probability: float = Field(0.8, gt=0, le=1)
+
+
+class Output(_Strict):
+    decimals: int = Field(6, ge=0, le=12)
+
+
+class Method(_Strict):
+    schema_version: Literal[1] = 1
+    id: str = Field(pattern=ID_PATTERN)
+    version: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    kind: Literal["enterprise", "platform"] = "enterprise"
+    effective: Effective
+    source: SourceDoc
+    assumptions: list[Assumption] = Field(default_factory=list)
+    entity: EntitySpec = Field(default_factory=EntitySpec)
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    indicators: list[Indicator] = Field(min_length=1)
+    segment_rules: list[SegmentRule] = Field(default_factory=list)
+    segments: dict[str, Segment] = Field(min_length=1)
+    adjustments: list[Adjustment] = Field(default_factory=list)
+    adjustment_limits: AdjustmentLimits = Field(default_factory=AdjustmentLimits)
+    vetoes: list[Veto] = Field(default_factory=list)
+    ranking: Ranking = Field(default_factory=Ranking)
+    robustness: Robustness = Field(default_factory=Robustness)
+    output: Output = Field(default_factory=Output)
+
+    @property
+    def all_fields(self) -> dict[str, FieldSpec]:
+        """Declared numeric fields, with the canonical ones filled in for enterprise methods."""
+        base = (
+            {k: FieldSpec(unit=u, description=d) for k, (u, d) in CANONICAL_FIELDS.items()}
+            if self.kind == "enterprise"
+            else {}
+        )
+        return {**base, **self.fields}
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return next(i for i in self.indicators if i.id == indicator_id)
+
+    def canonical_json(self) -> str:
+        data = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the canonical JSON of the validated method (formatting-insensitive)."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不允许的键（拼写错误？）",
+    "greater_than": "必须大于 {gt}",
+    "greater_than_equal": "必须大于或等于 {ge}",
+    "less_than": "必须小于 {lt}",
+    "less_than_equal": "必须小于或等于 {le}",
+    "literal_error": "取值必须为 {expected}",
+    "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
+    "too_short": "至少需要 {min_length} 项",
+    "string_too_short": "不能为空",
+    "union_tag_invalid": "kind 取值必须为 {expected_tags}",
+    "union_tag_not_found": "缺少 kind",
+    "float_parsing": "必须为数值",
+    "float_type": "必须为数值",
+    "int_type": "必须为整数",
+    "bool_type": "必须为 true 或 false",
+    "string_type": "必须为字符串",
+    "date_type": "必须为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "必须为日期（YYYY-MM-DD）",
+    "list_type": "必须为列表",
+    "dict_type": "必须为表（table）",
+    "model_type": "必须为表（table）",
+}
+
+
+def _path(loc: tuple[Any, ...], raw: Any) -> str:
+    """Render a pydantic location as ``a.b[2].c``, dropping discriminator tags."""
+    out = ""
+    node = raw
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue  # a discriminated-union tag, not a key the user wrote
+        out += ("." if out else "") + str(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return out or "(根)"
+
+
+def _format_errors(err: ValidationError, raw: dict) -> list[str]:
+    problems = []
+    for e in err.errors():
+        template = _MESSAGES.get(e["type"])
+        try:
+            msg = template.format(**(e.get("ctx") or {})) if template else e["msg"]
+        except (KeyError, IndexError):
+            msg = e["msg"]
+        problems.append(f"{_path(e['loc'], raw)}: {msg}")
+    return problems
+
+
+# Saaty's random consistency index for n = 1..15.
+_RI = (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
+
+
+def ahp_weights(matrix: np.ndarray) -> tuple[np.ndarray, float]:
+    """Principal-eigenvector AHP weights and the consistency ratio CR = CI / RI (Saaty)."""
+    a = np.asarray(matrix, dtype=float)
+    n = a.shape[0]
+    values, vectors = np.linalg.eig(a)
+    i = int(np.argmax(values.real))
+    w = np.abs(vectors[:, i].real)
+    w = w / w.sum()
+    if n <= 2:
+        return w, 0.0
+    ci = (values[i].real - n) / (n - 1)
+    return w, float(ci / _RI[n]) if n < len(_RI) else float(ci / _RI[-1])
+
+
+def _resolve(data: Any, key: str) -> bool:
+    node = data
+    for token in key.replace("]", "").replace("[", ".").split("."):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False
+    return True
+
+
+def _semantic_errors(m: Method) -> list[str]:
+    errs: list[str] = []
+    fields = m.all_fields
+    for name, spec in fields.items():
+        try:
+            units.to_base(spec.unit)
+        except units.UnitError as e:
+            errs.append(f"fields.{name}.unit: {e}")
+    seen: set[str] = set()
+    for i, ind in enumerate(m.indicators):
+        p = f"indicators[{i}]"
+        if ind.id in seen:
+            errs.append(f"{p}.id: 指标编号“{ind.id}”重复")
+        seen.add(ind.id)
+        f = ind.formula
+        refs = {
+            "field": lambda: [f.field],
+            "sum": lambda: f.fields,
+            "ratio": lambda: f.numerator + f.denominator,
+            "share": lambda: f.numerator + f.denominator,
+            "growth": lambda: [f.current, f.previous],
+        }[f.kind]()
+        missing = [r for r in refs if r not in fields]
+        if missing:
+            errs.append(f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）")
+            continue
+        try:
+            _check_indicator_unit(ind, fields)
+        except units.UnitError as e:
+            errs.append(f"{p}.unit: {e}")
+    indicator_ids = {i.id for i in m.indicators}
+    group_ok = set(m.entity.text_columns) | set(fields)
+    for sname, seg in m.segments.items():
+        sp = f"segments.{sname}"
+        if seg.exempt:
+            if seg.indicators:
+                errs.append(f"{sp}.indicators: 豁免分类不应设置指标")
+            continue
+        if not seg.indicators:
+            errs.append(f"{sp}.indicators: 评分分类至少需要一个指标")
+        if seg.classes is None:
+            errs.append(f"{sp}.classes: 评分分类必须设置等级规则")
+        used: set[str] = set()
+        pillar_ids = {p.id for p in seg.pillars}
+        for j, item in enumerate(seg.indicators):
+            ip = f"{sp}.indicators[{j}]"
+            if item.indicator not in indicator_ids:
+                errs.append(f"{ip}.indicator: 未定义的指标“{item.indicator}”")
+            if item.indicator in used:
+                errs.append(f"{ip}.indicator: 指标“{item.indicator}”在本分类中重复")
+            used.add(item.indicator)
+            if seg.weighting.kind == "fixed" and item.weight is None:
+                errs.append(f"{ip}.weight: 固定权重时必须给出权重（正数）")
+            if seg.weighting.kind != "fixed" and item.weight is not None:
+                errs.append(f"{ip}.weight: 权重方法为 {seg.weighting.kind} 时不应给出权重")
+            if item.cap is not None and item.floor is not None and item.floor > item.cap:
+                errs.append(f"{ip}.floor: 下限不能大于上限 cap")
+            if seg.pillars and item.pillar not in pillar_ids:
+                errs.append(f"{ip}.pillar: 必须是本分类 pillars 中的一个编号")
+            if not seg.pillars and item.pillar is not None:
+                errs.append(f"{ip}.pillar: 本分类未定义 pillars")
+            sc = item.scoring
+            for col in getattr(sc, "by", []) + (sc.benchmark.by if sc.kind == "benchmark_ratio" else []):
+                if col not in group_ok:
+                    errs.append(f"{ip}.scoring: 分组列“{col}”不是输入列")
+            if sc.kind == "benchmark_ratio":
+                b = sc.benchmark
+                if b.kind == "fixed" and b.value is None:
+                    errs.append(f"{ip}.scoring.benchmark.value: 固定基准值必须给出（正数）")
+                if b.kind != "fixed" and b.value is not None:
+                    errs.append(f"{ip}.scoring.benchmark.value: 计算型基准不应给出固定值")
+                if b.kind == "percentile" and b.q is None:
+                    errs.append(f"{ip}.scoring.benchmark.q: 百分位基准必须给出 q")
+                if b.kind == "ratio_of_sums" and item.indicator in indicator_ids:
+                    if m.indicator(item.indicator).formula.kind not in ("ratio", "share"):
+                        errs.append(f"{ip}.scoring.benchmark.kind: 比值之和基准只适用于比值型指标")
+            if sc.kind == "minmax" and sc.high <= sc.low:
+                errs.append(f"{ip}.scoring.high: 必须大于 low")
+            if sc.kind == "target" and sc.target == sc.baseline:
+                errs.append(f"{ip}.scoring.target: 不能等于 baseline")
+            if sc.kind == "banded":
+                t = [b.threshold for b in sc.bands]
+                if len(set(t)) != len(t):
+                    errs.append(f"{ip}.scoring.bands: 档位阈值重复")
+        if seg.pillars:
+            if seg.aggregation.kind == "topsis":
+                errs.append(f"{sp}.aggregation.kind: TOPSIS 不支持分层指标（pillars）")
+            if seg.weighting.kind != "fixed":
+                errs.append(f"{sp}.weighting.kind: 分层指标只支持固定权重")
+            for k, pil in enumerate(seg.pillars):
+                if not any(it.pillar == pil.id for it in seg.indicators):
+                    errs.append(f"{sp}.pillars[{k}]: 维度“{pil.id}”下没有指标")
+        w = seg.weighting
+        if w.kind == "ahp":
+            n = len(seg.indicators)
+            a = np.asarray(w.matrix or [], dtype=float)
+            if a.shape != (n, n):
+                errs.append(f"{sp}.weighting.matrix: 必须为 {n}×{n} 矩阵（与指标数一致）")
+            elif not np.allclose(a * a.T, 1.0, rtol=1e-3) or not np.allclose(np.diag(a), 1.0):
+                errs.append(f"{sp}.weighting.matrix: 必须是对角为 1 的互反矩阵（a_ji = 1/a_ij）")
+            else:
+                _, cr = ahp_weights(a)
+                if cr > 0.1 and not w.allow_inconsistent:
+                    errs.append(
+                        f"{sp}.weighting.matrix: 一致性比率 CR = {cr:.3f} > 0.1，判断矩阵不一致"
+                        "（确需使用请设 allow_inconsistent = true 并在 assumptions 中说明）"
+                    )
+        elif w.matrix is not None:
+            errs.append(f"{sp}.weighting.matrix: 只有 AHP 权重需要判断矩阵")
+        if seg.classes is not None:
+            errs += _class_errors(seg.classes, f"{sp}.classes", group_ok)
+    for k, rule in enumerate(m.segment_rules):
+        if rule.segment not in m.segments:
+            errs.append(f"segment_rules[{k}].segment: 未定义的分类“{rule.segment}”")
+    for k, adj in enumerate(m.adjustments):
+        if adj.per_unit == 0:
+            errs.append(f"adjustments[{k}].per_unit: 不能为 0")
+        for s in adj.segments:
+            if s not in m.segments:
+                errs.append(f"adjustments[{k}].segments: 未定义的分类“{s}”")
+    all_classes = {b.class_ for s in m.segments.values() if s.classes for b in s.classes.bands}
+    for k, v in enumerate(m.vetoes):
+        if v.effect == "force_class" and v.class_ not in all_classes:
+            errs.append(f"vetoes[{k}].class: 强制等级必须是已定义的等级之一（{'、'.join(sorted(all_classes))}）")
+        if v.effect == "exclude" and v.class_ is not None:
+            errs.append(f"vetoes[{k}].class: effect = exclude 时不应给出等级")
+    for k, col in enumerate(m.ranking.by):
+        if col not in group_ok:
+            errs.append(f"ranking.by[{k}]: 分组列“{col}”不是输入列")
+    for k, t in enumerate(m.ranking.tie_break):
+        if t.column not in indicator_ids and t.column not in fields:
+            errs.append(f"ranking.tie_break[{k}].column: 必须是指标编号或输入字段")
+    if m.effective.to is not None and m.effective.to < m.effective.from_:
+        errs.append("effective.to: 失效日期早于生效日期")
+    dumped = m.model_dump(mode="json", by_alias=True)
+    for k, a in enumerate(m.assumptions):
+        if not _resolve(dumped, a.key):
+            errs.append(f"assumptions[{k}].key: 键路径“{a.key}”在本方法中不存在")
+    return errs
+
+
+def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
+    errs = []
+    names = [b.class_ for b in c.bands]
+    if len(set(names)) != len(names):
+        errs.append(f"{p}.bands: 等级名称重复")
+    head = c.bands[:-1]
+    if c.kind in ("thresholds", "mixed"):
+        if any(b.min_score is None for b in head):
+            errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 min_score")
+        else:
+            s = [b.min_score for b in head]
+            if any(a <= b for a, b in zip(s, s[1:])):
+                errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
+    if c.kind in ("quota", "mixed"):
+        if any(b.share is None for b in head):
+            errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 share")
+        else:
+            total = sum(b.share for b in head)
+            if total >= 1 + 1e-9:
+                errs.append(f"{p}.bands: 前几档 share 之和为 {total:g}，必须小于 1（最后一档取余数）")
+            last = c.bands[-1].share
+            if last is not None and abs(total + last - 1) > 1e-6:
+                errs.append(f"{p}.bands[{len(c.bands) - 1}].share: 各档 share 之和必须为 1")
+    for k, col in enumerate(c.by):
+        if col not in group_ok:
+            errs.append(f"{p}.by[{k}]: 分组列“{col}”不是输入列")
+    return errs
+
+
+def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
+    f = ind.formula
+    if f.kind in ("ratio", "share"):
+        nu = {fields[x].unit for x in f.numerator}
+        du = {fields[x].unit for x in f.denominator}
+        for group in (f.numerator, f.denominator):
+            dims = {units.parse(fields[x].unit).dimension for x in group}
+            if len(dims) > 1:
+                raise units.UnitError(f"相加的字段 {'、'.join(group)} 量纲不同")
+        units.ratio_factor(next(iter(sorted(nu))), next(iter(sorted(du))), ind.unit)
+        if f.kind == "share" and units.parse(ind.unit).dimension != ("", ""):
+            raise units.UnitError("占比（share）指标的单位必须是 1 或 %")
+    elif f.kind == "growth":
+        units.factor(fields[f.current].unit, fields[f.previous].unit)
+        if units.parse(ind.unit).dimension != ("", ""):
+            raise units.UnitError("增长率指标的单位必须是 1 或 %")
+    else:
+        names = [f.field] if f.kind == "field" else f.fields
+        for name in names:
+            units.factor(fields[name].unit, ind.unit)
+
+
+def parse_method(raw: dict, source: str = "<内存>") -> Method:
+    """Validate a method given as a dict (already parsed TOML); raise ``MethodError``."""
+    try:
+        method = Method.model_validate(raw)
+    except ValidationError as e:
+        raise MethodError(source, _format_errors(e, raw)) from None
+    problems = _semantic_errors(method)
+    if problems:
+        raise MethodError(source, problems)
+    return method
+
+
+def _shipped_dir():
+    return resources.files("pingtai.methods")
+
+
+def load_method(id_or_path: str | Path) -> Method:
+    """Load a shipped method by id, or a method file by path."""
+    path = Path(id_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise MethodError(str(path), ["文件不存在"])
+        text = path.read_text(encoding="utf-8")
+        source = str(path)
+    else:
+        res = _shipped_dir() / f"{id_or_path}.toml"
+        if not res.is_file():
+            known = "、".join(m.id for m in list_methods())
+            raise MethodError(str(id_or_path), [f"没有这个评价方法（可用：{known}）"])
+        text = res.read_text(encoding="utf-8")
+        source = str(id_or_path)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise MethodError(source, [f"TOML 语法错误：{e}"]) from None
+    return parse_method(raw, source)
+
+
+def list_methods() -> list[Method]:
+    """Every shipped method, sorted by id."""
+    names = sorted(p.name for p in _shipped_dir().iterdir() if p.name.endswith(".toml"))
+    return [load_method(n.removesuffix(".toml")) for n in names]
+
+
+def json_schema() -> dict:
+    """The published JSON Schema of a method file."""
+    schema = Method.model_json_schema(by_alias=True)
+    schema["$id"] = "https://pingtai.lishui/method.schema.json"
+    schema["title"] = "pingtai 评价方法文件"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,1 @@
+"""Shipped evaluation method files (TOML) and the published method JSON Schema."""

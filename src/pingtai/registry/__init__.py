@@ -1,0 +1,1 @@
+"""Platform registry (mission module 1): counties, platforms, zones, integration history, chains, enterprises."""

@@ -1,0 +1,95 @@
+from django.contrib import admin
+
+from pingtai.registry import models as m
+
+
+class LeadingIndustryInline(admin.TabularInline):
+    model = m.LeadingIndustry
+    extra = 0
+
+
+class SubZoneInline(admin.TabularInline):
+    model = m.SubZone
+    extra = 0
+
+
+class IntegrationEventInline(admin.TabularInline):
+    model = m.IntegrationEvent
+    fk_name = "zone"
+    extra = 0
+
+
+@admin.register(m.Platform)
+class PlatformAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "spatial_role", "spatial_group", "tier", "staff_count"]
+    list_filter = ["level", "spatial_role", "tier"]
+    search_fields = ["code", "name", "short_name"]
+    filter_horizontal = ["counties", "sources"]
+    inlines = [LeadingIndustryInline, SubZoneInline]
+    readonly_fields = ["approved_area_km2", "planned_area_km2", "developable_area_km2"]
+
+    @admin.display(description="核准面积（平方公里）")
+    def approved_area_km2(self, obj: m.Platform):
+        return obj.approved_area_km2
+
+    @admin.display(description="规划面积（平方公里）")
+    def planned_area_km2(self, obj: m.Platform):
+        return obj.planned_area_km2
+
+    @admin.display(description="可开发面积（平方公里）")
+    def developable_area_km2(self, obj: m.Platform):
+        return obj.developable_area_km2
+
+
+@admin.register(m.FormerZone)
+class FormerZoneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "county", "area_mu", "name_generated"]
+    list_filter = ["kind", "county", "name_generated"]
+    search_fields = ["code", "name"]
+    inlines = [IntegrationEventInline]
+
+
+@admin.register(m.IntegrationEvent)
+class IntegrationEventAdmin(admin.ModelAdmin):
+    list_display = ["effective_date", "zone", "kind", "platform", "document", "assumed"]
+    list_filter = ["kind", "platform", "assumed"]
+    date_hierarchy = "effective_date"
+
+
+@admin.register(m.Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["uscc", "name", "platform", "county", "industry_code", "synthetic"]
+    list_filter = ["platform", "county", "synthetic"]
+    search_fields = ["uscc", "name"]
+    list_select_related = ["platform", "county"]
+    raw_id_fields = ["former_zone", "chain_link"]
+
+
+@admin.register(m.EnterpriseYear)
+class EnterpriseYearAdmin(admin.ModelAdmin):
+    list_display = ["enterprise", "year", "size_class", "land_mu", "output_wan", "tax_wan", "synthetic"]
+    list_filter = ["year", "size_class"]
+    search_fields = ["enterprise__uscc", "enterprise__name"]
+    raw_id_fields = ["enterprise"]
+
+
+@admin.register(m.LandParcel)
+class LandParcelAdmin(admin.ModelAdmin):
+    list_display = ["parcel_id", "holder", "user", "tenure", "area_mu"]
+    list_filter = ["tenure"]
+    search_fields = ["parcel_id", "holder__name", "user__name"]
+    raw_id_fields = ["holder", "user"]
+
+
+class ChainLinkInline(admin.TabularInline):
+    model = m.ChainLink
+    extra = 0
+
+
+@admin.register(m.Chain)
+class ChainAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    inlines = [ChainLinkInline]
+
+
+admin.site.register([m.County, m.Source, m.SubZone])

@@ -1,0 +1,21 @@
+"""Unit conversion at the edges (standards.md §4): 1 亩 = 10000/15 m² exactly, 1 km² = 1500 亩."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+MU_PER_KM2 = Decimal(1500)
+MU_PER_HECTARE = Decimal(15)
+WAN_PER_YI = Decimal(10000)
+
+
+def mu_to_km2(mu: Decimal | None) -> Decimal | None:
+    return None if mu is None else mu / MU_PER_KM2
+
+
+def km2_to_mu(km2: Decimal) -> Decimal:
+    return km2 * MU_PER_KM2
+
+
+def wan_to_yi(wan: Decimal | None) -> Decimal | None:
+    return None if wan is None else wan / WAN_PER_YI

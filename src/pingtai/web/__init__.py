@@ -1,0 +1,1 @@
+"""Pages: the thin HTML layer over registry selectors and services."""

@@ -1,0 +1,113 @@
+"""Function views: parse the request, call a selector, render. No business logic here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_platform
+from pingtai.registry import selectors
+from pingtai.registry.models import EnterpriseYear, Platform
+
+ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
+
+
+def _year(request: HttpRequest, years: list[int]) -> int | None:
+    if not years:
+        return None
+    try:
+        asked = int(request.GET.get("year", years[-1]))
+    except ValueError:
+        return years[-1]
+    return asked if asked in years else years[-1]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    years = selectors.available_years()
+    year = _year(request, years)
+    by_platform = selectors.figures_by_platform(year) if year else {}
+    platforms = Platform.objects.prefetch_related("counties", "leading_industries__chain")
+    groups = [
+        {
+            "role": role,
+            "platforms": [(p, by_platform.get(p.id)) for p in platforms if p.spatial_role == role],
+        }
+        for role in ROLE_ORDER
+    ]
+    total = selectors.figures(EnterpriseYear.objects.filter(year=year)) if year else None
+    return render(
+        request, "web/home.html",
+        {"groups": groups, "year": year, "years": years, "total": total},
+    )
+
+
+@login_required
+def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
+    """Public facts of a platform and its aggregate figures: every signed-in user may read them."""
+    platform = get_object_or_404(
+        Platform.objects.prefetch_related("counties", "sources", "leading_industries__chain"),
+        code=code,
+    )
+    yearly = [
+        (year, selectors.figures(EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)))
+        for year in selectors.available_years()
+    ]
+    events = platform.integration_events.select_related("zone", "zone__county")
+    can_see_enterprises = platforms_for(request.user).filter(pk=platform.pk).exists()
+    return render(
+        request, "web/platform_detail.html",
+        {"platform": platform, "yearly": yearly, "events": events,
+         "can_see_enterprises": can_see_enterprises},
+    )
+
+
+@login_required
+def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
+    """Enterprise-level figures: restricted to the platform's own users and city-wide roles."""
+    platform = scoped_platform(request.user, code)
+    years = selectors.available_years()
+    year = _year(request, years)
+    query = request.GET.get("q", "").strip()
+    rows = (
+        EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
+        .select_related("enterprise", "enterprise__county")
+        .order_by("-tax_wan", "enterprise__uscc")
+    )
+    if query:
+        rows = rows.filter(Q(enterprise__name__icontains=query) | Q(enterprise__uscc__icontains=query.upper()))
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request, "web/platform_enterprises.html",
+        {"platform": platform, "page": page, "year": year, "years": years, "q": query},
+    )
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+    enterprise = scoped_enterprise(request.user, uscc)
+    return render(
+        request, "web/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "years": enterprise.years.order_by("year"),
+            "parcels": enterprise.parcels_used.select_related("holder"),
+        },
+    )
+
+
+@login_required
+def as_of(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("date", "")
+    error = ""
+    try:
+        on = dt.date.fromisoformat(raw) if raw else dt.date.today()
+    except ValueError:
+        on, error = dt.date.today(), f"日期“{raw}”格式不正确，应为 YYYY-MM-DD，已显示今天的情况"
+    snapshot = selectors.platform_system_as_of(on)
+    return render(request, "web/as_of.html", {"snapshot": snapshot, "error": error})
