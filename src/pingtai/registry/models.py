@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from pingtai.standards import uscc
+from pingtai.standards import gbt4754, uscc
 from pingtai.standards.units import mu_to_km2
 
 AREA = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
@@ -262,6 +262,10 @@ class Enterprise(models.Model):
         self.uscc = result.code
         if not result.valid and not self.uscc_override_reason.strip():
             raise ValidationError({"uscc": f"{result.problem}。如确为合法的早期代码，请填写确认理由。"})
+        try:
+            self.industry_code = "".join(gbt4754.normalise(self.industry_code))
+        except ValueError as bad_code:
+            raise ValidationError({"industry_code": str(bad_code)}) from bad_code
         if self.platform_id and self.county_id and not self.platform.counties.filter(
             code=self.county_id
         ).exists():
