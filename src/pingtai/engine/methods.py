@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pingtai.engine import units
+from pingtai.engine import units, weights
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -29,8 +29,8 @@ NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 CANONICAL_TEXT = ("uscc", "name", "county_code", "platform_code", "segment")
 CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "land_mu": ("亩", "用地面积（自有+租赁）"),
-    "tax_wan": ("万元", "税收"),
-    "value_added_wan": ("万元", "工业增加值"),
+    "tax_wan": ("万元", "税收（可为负：净退税）"),
+    "value_added_wan": ("万元", "工业增加值（可为负）"),
     "revenue_wan": ("万元", "营业收入"),
     "energy_tce": ("吨标煤", "综合能耗"),
     "emission_t": ("吨", "主要污染物排放量（当量吨）"),
@@ -38,6 +38,7 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "employees": ("人", "年平均职工人数"),
     "rd_wan": ("万元", "R&D经费支出"),
 }
+_SIGNED_FIELDS = frozenset({"tax_wan", "value_added_wan"})
 
 
 class MethodError(ValueError):
@@ -77,7 +78,8 @@ class Assumption(_Strict):
 class FieldSpec(_Strict):
     unit: str
     description: str = ""
-    required: bool = True
+    required: bool = Field(True, description="false：输入可缺此列（视为全部缺失）")
+    allow_negative: bool = Field(False, description="true：允许负值（如净退税、负增加值）")
 
 
 class EntitySpec(_Strict):
@@ -328,7 +330,10 @@ class Method(_Strict):
     def all_fields(self) -> dict[str, FieldSpec]:
         """Declared numeric fields, with the canonical ones filled in for enterprise methods."""
         base = (
-            {k: FieldSpec(unit=u, description=d) for k, (u, d) in CANONICAL_FIELDS.items()}
+            {
+                k: FieldSpec(unit=u, description=d, allow_negative=k in _SIGNED_FIELDS)
+                for k, (u, d) in CANONICAL_FIELDS.items()
+            }
             if self.kind == "enterprise"
             else {}
         )
@@ -399,24 +404,6 @@ def _format_errors(err: ValidationError, raw: dict) -> list[str]:
             msg = e["msg"]
         problems.append(f"{_path(e['loc'], raw)}: {msg}")
     return problems
-
-
-# Saaty's random consistency index for n = 1..15.
-_RI = (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59)
-
-
-def ahp_weights(matrix: np.ndarray) -> tuple[np.ndarray, float]:
-    """Principal-eigenvector AHP weights and the consistency ratio CR = CI / RI (Saaty)."""
-    a = np.asarray(matrix, dtype=float)
-    n = a.shape[0]
-    values, vectors = np.linalg.eig(a)
-    i = int(np.argmax(values.real))
-    w = np.abs(vectors[:, i].real)
-    w = w / w.sum()
-    if n <= 2:
-        return w, 0.0
-    ci = (values[i].real - n) / (n - 1)
-    return w, float(ci / _RI[n]) if n < len(_RI) else float(ci / _RI[-1])
 
 
 def _resolve(data: Any, key: str) -> bool:
@@ -532,7 +519,7 @@ def _semantic_errors(m: Method) -> list[str]:
             elif not np.allclose(a * a.T, 1.0, rtol=1e-3) or not np.allclose(np.diag(a), 1.0):
                 errs.append(f"{sp}.weighting.matrix: 必须是对角为 1 的互反矩阵（a_ji = 1/a_ij）")
             else:
-                _, cr = ahp_weights(a)
+                _, cr = weights.ahp(a)
                 if cr > 0.1 and not w.allow_inconsistent:
                     errs.append(
                         f"{sp}.weighting.matrix: 一致性比率 CR = {cr:.3f} > 0.1，判断矩阵不一致"
@@ -545,6 +532,11 @@ def _semantic_errors(m: Method) -> list[str]:
     for k, rule in enumerate(m.segment_rules):
         if rule.segment not in m.segments:
             errs.append(f"segment_rules[{k}].segment: 未定义的分类“{rule.segment}”")
+        for c, cond in enumerate(rule.where):
+            if cond.field not in group_ok:
+                errs.append(f"segment_rules[{k}].where[{c}].field: “{cond.field}”不是输入列")
+            elif cond.op != "missing" and cond.value is None:
+                errs.append(f"segment_rules[{k}].where[{c}].value: 必须给出比较值")
     for k, adj in enumerate(m.adjustments):
         if adj.per_unit == 0:
             errs.append(f"adjustments[{k}].per_unit: 不能为 0")

@@ -1,0 +1,49 @@
+"""Deterministic orderings and ranks within groups (issue 3 item 7).
+
+Order inside a group: score descending, then the method's ``ranking.tie_break`` keys in turn
+(missing tie-break values last), then the entity id ascending, so every entity gets a unique
+position (``rank_order``). ``rank`` is the standard competition rank ("1224"): entities whose
+scores are exactly equal share the best position of their block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def sort_key(values: np.ndarray, descending: bool) -> np.ndarray:
+    """A lexsort key that puts NaN last in either direction."""
+    key = -values if descending else values.astype(float)
+    return np.where(np.isnan(key), np.inf, key)
+
+
+def group_starts(g: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    size = np.bincount(g, minlength=n_groups)
+    return np.concatenate(([0], np.cumsum(size)[:-1])), size
+
+
+def order_within(g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], id_rank: np.ndarray) -> np.ndarray:
+    """Indices sorting rows by group, score desc, tie-break keys, id asc."""
+    keys = [id_rank, *reversed(tie_keys), sort_key(score, True), g]
+    return np.lexsort(keys)
+
+
+def positions(g: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
+    """0-based position of each row inside its group, given a group-major ``order``."""
+    start, _ = group_starts(g, n_groups)
+    pos = np.empty(len(g), dtype=np.int64)
+    pos[order] = np.arange(len(g)) - start[g[order]]
+    return pos
+
+
+def competition_rank(g: np.ndarray, score: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
+    """1-based rank with ties sharing the best rank; NaN scores rank after all others."""
+    gs, ss = g[order], score[order]
+    new_block = np.ones(len(order), dtype=bool)
+    same_score = (ss[1:] == ss[:-1]) | (np.isnan(ss[1:]) & np.isnan(ss[:-1]))
+    new_block[1:] = (gs[1:] != gs[:-1]) | ~same_score
+    block_start = np.maximum.accumulate(np.where(new_block, np.arange(len(order)), 0))
+    start, _ = group_starts(g, n_groups)
+    rank = np.empty(len(g), dtype=np.int64)
+    rank[order] = block_start - start[gs] + 1
+    return rank

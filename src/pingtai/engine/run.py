@@ -1,0 +1,551 @@
+"""One evaluation run: check input → indicators → scores → classes → ranks (→ robustness).
+
+The pipeline follows the method file stage by stage (style.md §3); intermediate values are
+kept on the result (``SegmentRun``) so that explanations and robustness need no recomputation.
+Every step is vectorised over entities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pingtai.engine import aggregate, classify, normalise, rank, weights
+from pingtai.engine.indicators import IndicatorValues, compute
+from pingtai.engine.inputs import ROW, InputError, Prepared, prepare, truthy
+from pingtai.engine.methods import Method, Segment
+from pingtai.engine.normalise import Fitted
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """A manual re-grade (手动调档, methods.md §2.6): who changed which entity to what, and why."""
+
+    entity_id: str
+    new_class: str
+    reason: str
+    by: str = ""
+
+
+@dataclass
+class SegmentRun:
+    """Intermediate values of one scored segment, rows in ``rows`` order (population only)."""
+
+    name: str
+    spec: Segment
+    rows: np.ndarray  # indices into the result's id-sorted frame
+    indicator_ids: list[str]
+    x: np.ndarray  # raw indicator values (rows × k), NaN = missing
+    n: np.ndarray  # normalised values after caps, floors and missing rules
+    fitted: list[Fitted]
+    caps: np.ndarray
+    floors: np.ndarray
+    eff: np.ndarray  # effective indicator weights, sum 1
+    total: float  # weight total: score = total × composite
+    structure: aggregate.Structure
+    ideals: aggregate.Ideals | None
+    adj_ratio: np.ndarray
+    adj_points: np.ndarray
+    score: np.ndarray
+    class_index: np.ndarray  # band index before vetoes and re-grades
+    class_g: np.ndarray
+    class_size: np.ndarray
+    rank_g: np.ndarray
+    rank_size: np.ndarray
+    rank_pos: np.ndarray  # 0-based unique position in the rank group
+    forced: np.ndarray  # −1, or the band index a veto or re-grade imposes
+    group_labels: list[str]
+
+    def composite(self, n: np.ndarray, eff: np.ndarray | None = None) -> np.ndarray:
+        """Score for a normalised matrix (rows of this segment), ideals held fixed."""
+        eff = self.eff if eff is None else eff
+        base = self.total * self.structure.score(n, eff, self.ideals)
+        return base * (1.0 + self.adj_ratio) + self.adj_points
+
+
+def _group_index(frame: pl.DataFrame, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
+    """Dense group codes (sorted by label) for ``rows``, and the labels."""
+    if not by:
+        return np.zeros(len(rows), dtype=np.int64), [prefix]
+    sub = frame[rows].select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|").alias("k"))
+    codes = sub.select(pl.col("k").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+    labels = sub.select(pl.col("k").unique().sort()).to_series().to_list()
+    return codes, [f"{prefix}|{x}" for x in labels]
+
+
+def _adjustments(method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bonus/deduction items as a ratio and as points (methods.md §2.6), capped item by item
+    and then in total. The ratio applies to the indicator total; points are added after."""
+    lim = method.adjustment_limits
+    ratio_pos = np.zeros(len(rows))
+    ratio_neg = np.zeros(len(rows))
+    pts_pos = np.zeros(len(rows))
+    pts_neg = np.zeros(len(rows))
+    for adj in method.adjustments:
+        if adj.segments and seg not in adj.segments or adj.column not in frame.columns:
+            continue
+        v = frame[adj.column].to_numpy()[rows] * adj.per_unit
+        if adj.cap is not None:
+            v = np.clip(v, -adj.cap, adj.cap)
+        if adj.kind == "ratio":
+            ratio_pos += np.maximum(v, 0)
+            ratio_neg += np.minimum(v, 0)
+        else:
+            pts_pos += np.maximum(v, 0)
+            pts_neg += np.minimum(v, 0)
+
+    def capped(pos: np.ndarray, neg: np.ndarray, up: float | None, down: float | None) -> np.ndarray:
+        return (np.minimum(pos, up) if up is not None else pos) + (np.maximum(neg, -down) if down is not None else neg)
+
+    return (
+        capped(ratio_pos, ratio_neg, lim.max_bonus_ratio, lim.max_deduction_ratio),
+        capped(pts_pos, pts_neg, lim.max_bonus_points, lim.max_deduction_points),
+    )
+
+
+def _segment_weights(spec: Segment, n: np.ndarray) -> tuple[np.ndarray, float]:
+    """Effective weights (sum 1) and the weight total."""
+    w = spec.weighting
+    k = len(spec.indicators)
+    if w.kind == "fixed":
+        raw = np.array([it.weight for it in spec.indicators], dtype=float)
+        if spec.pillars:
+            pid = {p.id: i for i, p in enumerate(spec.pillars)}
+            of = np.array([pid[it.pillar] for it in spec.indicators])
+            pw = np.array([p.weight for p in spec.pillars], dtype=float)
+            inner = raw / np.bincount(of, weights=raw)[of]
+            return inner * pw[of] / pw.sum(), float(pw.sum())
+        return raw / raw.sum(), float(raw.sum())
+    if w.kind == "equal":
+        return weights.equal(k), w.total
+    if w.kind == "ahp":
+        return weights.ahp(np.array(w.matrix))[0], w.total
+    fn = {"entropy": weights.entropy, "critic": weights.critic, "pca": weights.pca}[w.kind]
+    return fn(n), w.total
+
+
+def _structure(spec: Segment) -> aggregate.Structure:
+    if not spec.pillars:
+        return aggregate.Structure(spec.aggregation.kind, None)
+    pid = {p.id: i for i, p in enumerate(spec.pillars)}
+    return aggregate.Structure(
+        spec.aggregation.kind,
+        np.array([pid[it.pillar] for it in spec.indicators]),
+        tuple(p.aggregation for p in spec.pillars),
+    )
+
+
+def _tie_keys(method: Method, values: dict[str, np.ndarray], data: dict[str, np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
+    keys = []
+    for t in method.ranking.tie_break:
+        src = values[t.column] if t.column in values else data[t.column]
+        keys.append(rank.sort_key(src[rows], t.descending))
+    return keys
+
+
+@dataclass
+class EvaluationResult:
+    """The result of one run: ``table`` (one row per entity) plus what produced it."""
+
+    method: Method
+    table: pl.DataFrame
+    input_hash: str
+    weights: pl.DataFrame
+    benchmarks: pl.DataFrame
+    warnings: list[str]
+    segments: dict[str, SegmentRun] = field(repr=False)
+    ids: np.ndarray = field(repr=False)  # entity ids in the id-sorted order SegmentRun.rows use
+    robustness_draws: int = 0
+    seed: int = 0
+
+    @property
+    def method_id(self) -> str:
+        return self.method.id
+
+    @property
+    def method_version(self) -> str:
+        return self.method.version
+
+    @property
+    def method_hash(self) -> str:
+        return self.method.hash
+
+    def to_csv_bytes(self) -> bytes:
+        """Canonical CSV: UTF-8, fixed decimals, rows in result order, '\\n' line ends."""
+        buf = io.BytesIO()
+        self.table.write_csv(buf, float_precision=self.method.output.decimals, line_terminator="\n")
+        return buf.getvalue()
+
+    @cached_property
+    def result_hash(self) -> str:
+        """SHA-256 of the canonical CSV (computed on first use)."""
+        return hashlib.sha256(self.to_csv_bytes()).hexdigest()
+
+    def published_table(self) -> pl.DataFrame:
+        """The table without indicators flagged ``publish = false`` (methods.md §3.1)."""
+        hidden = [i.id for i in self.method.indicators if not i.publish]
+        return self.table.drop(hidden + [f"score__{h}" for h in hidden], strict=False)
+
+    def explain(self, entity_id: str) -> pl.DataFrame:
+        from pingtai.engine.explain import contributions
+
+        return contributions(self, entity_id)
+
+    def improvement_paths(self, target: str = "class", entity_ids: list[str] | None = None) -> pl.DataFrame:
+        from pingtai.engine.explain import improvement_paths
+
+        return improvement_paths(self, target, entity_ids)
+
+
+def _canonical_input_hash(method: Method, prep: Prepared) -> str:
+    """SHA-256 over the columns the method reads, rows sorted by id, columns by name."""
+    frame = pl.concat(
+        [prep.frame.drop(["segment_input", ROW, method.entity.segment_column]).with_columns(prep.segment_input.alias(method.entity.segment_column)), prep.raw_fields],
+        how="horizontal",
+    )
+    frame = frame.select(sorted(frame.columns))
+    buf = io.BytesIO()
+    frame.write_csv(buf, line_terminator="\n", null_value="")
+    return hashlib.sha256(buf.getvalue()).hexdigest()
+
+
+def evaluate(
+    method: Method,
+    frame: pl.DataFrame,
+    *,
+    robustness_draws: int = 0,
+    seed: int = 0,
+    progress: Progress | None = None,
+    regrades: list[Regrade] | None = None,
+) -> EvaluationResult:
+    """Evaluate ``frame`` under ``method``; raise ``InputError`` naming rows and columns."""
+    report = progress or (lambda done, total, label: None)
+    steps = 4 + (1 if robustness_draws else 0)
+    report(0, steps, "检查输入")
+    prep = prepare(method, frame)
+    base = prep.frame
+    n_rows = base.height
+    ent = method.entity
+    report(1, steps, "计算指标")
+    specs = method.all_fields
+    used = {it.indicator for s in method.segments.values() for it in s.indicators}
+    ind_values: dict[str, IndicatorValues] = {
+        i.id: compute(i, prep.data, specs) for i in method.indicators if i.id in used
+    }
+    values = {k: v.value for k, v in ind_values.items()}
+    segment = base[ent.segment_column].to_numpy()
+    veto_hit = {v.id: truthy(base[v.column]) for v in method.vetoes if v.column in base.columns}
+
+    out_score = {k: np.full(n_rows, np.nan) for k in values}
+    score_base = np.full(n_rows, np.nan)
+    adj_points = np.full(n_rows, np.nan)
+    adj_ratio = np.full(n_rows, np.nan)
+    score = np.full(n_rows, np.nan)
+    class_names: list[str] = []
+    cls_initial = np.full(n_rows, -1, dtype=np.int64)
+    cls_final = np.full(n_rows, -1, dtype=np.int64)
+    group_code = np.full(n_rows, -1, dtype=np.int64)
+    group_labels: list[str] = []
+    rank_comp = np.full(n_rows, -1, dtype=np.int64)
+    rank_order = np.full(n_rows, -1, dtype=np.int64)
+    group_size = np.full(n_rows, -1, dtype=np.int64)
+    reasons: dict[str, np.ndarray] = {}
+    weight_rows, bench_rows = [], []
+    runs: dict[str, SegmentRun] = {}
+
+    def class_code(name: str) -> int:
+        if name not in class_names:
+            class_names.append(name)
+        return class_names.index(name)
+
+    report(2, steps, "评分与分等级")
+    for seg_name, spec in method.segments.items():
+        rows = np.flatnonzero(segment == seg_name)
+        if spec.exempt:
+            cls_initial[rows] = cls_final[rows] = class_code(spec.exempt_class)
+            continue
+        excluded = np.zeros(len(rows), dtype=bool)
+        for item in spec.indicators:
+            if item.missing == "exclude":
+                miss = np.isnan(values[item.indicator][rows])
+                name = method.indicator(item.indicator).name
+                _add_reason(reasons, f"缺少或无法计算“{name}”，不参评", rows[miss], n_rows)
+                excluded |= miss
+        for v in method.vetoes:
+            if v.effect == "exclude" and v.id in veto_hit:
+                hit = veto_hit[v.id][rows]
+                _add_reason(reasons, f"一票否决：{v.name}，不参评", rows[hit], n_rows)
+                excluded |= hit
+        rows = rows[~excluded]
+        run = _score_segment(method, seg_name, spec, base, rows, ind_values, prep.data, values)
+        runs[seg_name] = run
+        bands = spec.classes.bands
+        codes = np.array([class_code(b.class_) for b in bands])
+        cls_initial[rows] = codes[run.class_index]
+        final = np.where(run.forced >= 0, run.forced, run.class_index)
+        for v in method.vetoes:
+            if v.effect == "force_class" and v.id in veto_hit:
+                hit = veto_hit[v.id][rows]
+                forced_idx = next((i for i, b in enumerate(bands) if b.class_ == v.class_), None)
+                if forced_idx is not None:
+                    final = np.where(hit, forced_idx, final)
+                    run.forced = np.where(hit, forced_idx, run.forced)
+                _add_reason(reasons, f"一票否决：{v.name}，等级定为 {v.class_}", rows[hit], n_rows)
+        cls_final[rows] = codes[final]
+        for j, ind_id in enumerate(run.indicator_ids):
+            out_score[ind_id][rows] = run.total * run.eff[j] * run.n[:, j]
+            weight_rows.append((seg_name, ind_id, float(run.total * run.eff[j])))
+            bench = run.fitted[j].benchmark()
+            if bench is not None:
+                glabels = _labels_for(base, rows, spec.indicators[j].scoring, seg_name)
+                for gi, lab in enumerate(glabels):
+                    bench_rows.append((seg_name, ind_id, lab, float(bench[gi])))
+        composite_base = run.total * run.structure.score(run.n, run.eff, run.ideals)
+        score_base[rows] = composite_base
+        adj_ratio[rows] = run.adj_ratio
+        adj_points[rows] = run.adj_points
+        score[rows] = run.score
+        offset = len(group_labels)
+        group_labels.extend(run.group_labels)
+        group_code[rows] = run.rank_g + offset
+        group_size[rows] = run.rank_size[run.rank_g]
+        rank_order[rows] = run.rank_pos + 1
+        order = rank.order_within(run.rank_g, run.score, [], np.arange(len(rows)))
+        rank_comp[rows] = rank.competition_rank(run.rank_g, run.score, order, len(run.group_labels))
+
+    regrade_reason = np.full(n_rows, None, dtype=object)
+    regrade_by = np.full(n_rows, None, dtype=object)
+    for idx, (rg, band_idx) in _check_regrades(method, regrades or [], base, segment, runs).items():
+        seg_run = runs[segment[idx]]
+        seg_run.forced[np.searchsorted(seg_run.rows, idx)] = band_idx
+        cls_final[idx] = class_code(rg.new_class)
+        regrade_reason[idx] = rg.reason
+        regrade_by[idx] = rg.by
+
+    report(3, steps, "排名与输出")
+    extra: dict[str, pl.Series] = {}
+    if robustness_draws:
+        from pingtai.engine.robustness import simulate
+
+        report(4, steps, f"稳健性模拟 {robustness_draws} 次")
+        extra = simulate(method, runs, n_rows, robustness_draws, seed, progress)
+
+    table = _assemble(
+        method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
+        cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
+        rank_comp, rank_order, group_size, extra, segment,
+    )
+    report(steps, steps, "完成")
+    return EvaluationResult(
+        method=method,
+        table=table,
+        input_hash=_canonical_input_hash(method, prep),
+        weights=pl.DataFrame(weight_rows, schema=["segment", "indicator", "weight"], orient="row"),
+        benchmarks=pl.DataFrame(bench_rows, schema=["segment", "indicator", "group", "benchmark"], orient="row"),
+        warnings=prep.warnings,
+        segments=runs,
+        ids=base[ent.id_column].to_numpy(),
+        robustness_draws=robustness_draws,
+        seed=seed,
+    )
+
+
+def _labels_for(base: pl.DataFrame, rows: np.ndarray, scoring, seg_name: str) -> list[str]:
+    by = getattr(scoring, "by", None)
+    if by is None and scoring.kind == "benchmark_ratio":
+        by = scoring.benchmark.by
+    return _group_index(base, rows, by or [], seg_name)[1]
+
+
+def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_rows: int) -> None:
+    if len(rows) == 0:
+        return
+    mask = reasons.setdefault(text, np.zeros(n_rows, dtype=bool))
+    mask[rows] = True
+
+
+def _check_regrades(
+    method: Method, regrades: list[Regrade], base: pl.DataFrame, segment: np.ndarray, runs: dict[str, SegmentRun]
+) -> dict:
+    """Validate re-grades: a known, graded entity, a class of its segment and a reason."""
+    if not regrades:
+        return {}
+    ids = base[method.entity.id_column].to_numpy()
+    problems = []
+    out = {}
+    for k, rg in enumerate(regrades, start=1):
+        where = np.flatnonzero(ids == rg.entity_id)
+        if not where.size:
+            problems.append(f"调档第 {k} 条：找不到主体“{rg.entity_id}”")
+            continue
+        idx = int(where[0])
+        run = runs.get(segment[idx])
+        if run is None or not np.isin(idx, run.rows):
+            problems.append(f"调档第 {k} 条（{rg.entity_id}）：该主体未参加评分，不能调档")
+            continue
+        spec = method.segments[segment[idx]]
+        names = [b.class_ for b in spec.classes.bands] if spec.classes else []
+        if not rg.reason.strip():
+            problems.append(f"调档第 {k} 条（{rg.entity_id}）：必须填写调档理由")
+        if rg.new_class not in names:
+            problems.append(f"调档第 {k} 条（{rg.entity_id}）：等级“{rg.new_class}”不属于分类“{segment[idx]}”")
+            continue
+        out[idx] = (rg, names.index(rg.new_class))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _score_segment(
+    method: Method,
+    seg_name: str,
+    spec: Segment,
+    base: pl.DataFrame,
+    rows: np.ndarray,
+    ind_values: dict[str, IndicatorValues],
+    data: dict[str, np.ndarray],
+    values: dict[str, np.ndarray],
+) -> SegmentRun:
+    k = len(spec.indicators)
+    m = len(rows)
+    x = np.empty((m, k))
+    nmat = np.empty((m, k))
+    fitted = []
+    for j, item in enumerate(spec.indicators):
+        iv = ind_values[item.indicator]
+        xj = iv.value[rows]
+        valid = ~np.isnan(xj)
+        sc = item.scoring
+        by = sc.benchmark.by if sc.kind == "benchmark_ratio" else getattr(sc, "by", [])
+        g, labels = _group_index(base, rows, by, seg_name)
+        x[:, j] = xj
+        if item.missing in ("impute_mean", "impute_median") and (~valid).any():
+            q = 50.0 if item.missing == "impute_median" else None
+            fill = (
+                normalise.group_quantile(xj, valid, g, len(labels), q)
+                if q
+                else normalise.group_mean(xj, valid, g, len(labels))
+            )
+            xj = np.where(valid, xj, fill[g])
+        f = normalise.fit(
+            sc, method.indicator(item.indicator).direction, xj, valid, g, len(labels),
+            None if iv.numerator is None else iv.numerator[rows],
+            None if iv.denominator is None else iv.denominator[rows],
+            iv.factor,
+        )
+        nj = normalise.bound(f.transform(xj), item.cap, item.floor)
+        still_missing = np.isnan(nj)
+        if item.missing == "group_average_score":
+            # Huangyan 2022: a firm without the data gets the segment's average score on it.
+            avg = nj[~still_missing].mean() if (~still_missing).any() else 0.0
+            nj = np.where(still_missing, avg, nj)
+        else:
+            nj = np.where(still_missing, 0.0, nj)
+        nmat[:, j] = nj
+        fitted.append(f)
+    eff, total = _segment_weights(spec, nmat)
+    structure = _structure(spec)
+    ideals = aggregate.topsis_ideals(nmat, eff) if structure.kind == "topsis" and m else None
+    ratio, points = _adjustments(method, seg_name, base, rows)
+    base_score = total * structure.score(nmat, eff, ideals)
+    score = base_score * (1.0 + ratio) + points
+    tie = _tie_keys(method, values, data, rows)
+    id_rank = rows  # base is sorted by id, so the row index is the id order
+    cg, clabels = _group_index(base, rows, spec.classes.by, seg_name)
+    corder = rank.order_within(cg, score, tie, id_rank)
+    cpos = rank.positions(cg, corder, len(clabels))
+    csize = np.bincount(cg, minlength=len(clabels))
+    class_index = classify.classify(spec.classes, score, cpos, cg, csize)
+    rg, rlabels = _group_index(base, rows, method.ranking.by, seg_name)
+    rorder = rank.order_within(rg, score, tie, id_rank)
+    rpos = rank.positions(rg, rorder, len(rlabels))
+    return SegmentRun(
+        name=seg_name, spec=spec, rows=rows, indicator_ids=[it.indicator for it in spec.indicators],
+        x=x, n=nmat, fitted=fitted,
+        caps=np.array([it.cap if it.cap is not None else np.inf for it in spec.indicators]),
+        floors=np.array([it.floor if it.floor is not None else -np.inf for it in spec.indicators]),
+        eff=eff, total=total, structure=structure, ideals=ideals, adj_ratio=ratio, adj_points=points,
+        score=score, class_index=class_index, class_g=cg, class_size=csize,
+        rank_g=rg, rank_size=np.bincount(rg, minlength=len(rlabels)), rank_pos=rpos,
+        forced=np.full(m, -1, dtype=np.int64), group_labels=rlabels,
+    )
+
+
+def _strings(codes: np.ndarray, categories: list[str], name: str) -> pl.Series:
+    cats = pl.Series(name, categories or [""], dtype=pl.String)
+    idx = pl.Series(np.where(codes < 0, 0, codes).astype(np.uint32))
+    return pl.select(
+        pl.when(pl.Series(codes >= 0)).then(cats.gather(idx)).otherwise(None).alias(name)
+    ).to_series()
+
+
+def _clean(a: np.ndarray) -> np.ndarray:
+    return a + 0.0  # turns −0.0 into 0.0 so the CSV never shows "-0.000000"
+
+
+def _assemble(
+    method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
+    cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
+    rank_comp, rank_order, group_size, extra, segment,
+) -> pl.DataFrame:
+    ent = method.entity
+    labels = {}
+    for seg in method.segments.values():
+        if seg.classes:
+            labels.update({b.class_: b.label for b in seg.classes.bands})
+    cols: list[pl.Series] = [base[c] for c in dict.fromkeys([ent.id_column, *ent.text_columns])]
+    cols.append(base["segment_input"])
+    cols += [pl.Series(k, _clean(v)).fill_nan(None) for k, v in values.items()]
+    cols += [pl.Series(f"score__{k}", _clean(v)).fill_nan(None) for k, v in out_score.items()]
+    cols += [
+        pl.Series("score_base", _clean(score_base)).fill_nan(None),
+        pl.Series("adj_ratio", _clean(adj_ratio)).fill_nan(None),
+        pl.Series("adj_points", _clean(adj_points)).fill_nan(None),
+        pl.Series("score", _clean(score)).fill_nan(None),
+        _strings(cls_initial, class_names, "class_initial"),
+        _strings(cls_final, class_names, "class"),
+        _strings(cls_final, [labels.get(c, "") for c in class_names], "class_label"),
+    ]
+    reason_frame = pl.DataFrame({f"r{i}": m for i, m in enumerate(reasons.values())}) if reasons else None
+    if reason_frame is not None:
+        texts = list(reasons)
+        veto_exprs = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(texts)]
+        note = reason_frame.select(pl.concat_str(veto_exprs, separator="；", ignore_nulls=True).alias("note")).to_series()
+        note = pl.select(pl.when(note == "").then(None).otherwise(note).alias("note")).to_series()
+    else:
+        note = pl.Series("note", [None] * base.height, dtype=pl.String)
+    cols += [
+        note,
+        pl.Series("regrade_reason", regrade_reason, dtype=pl.String),
+        pl.Series("regrade_by", regrade_by, dtype=pl.String),
+        _strings(group_code, group_labels, "group"),
+        pl.Series("rank", rank_comp).cast(pl.Int64),
+        pl.Series("rank_order", rank_order).cast(pl.Int64),
+        pl.Series("group_size", group_size).cast(pl.Int64),
+    ]
+    table = pl.DataFrame(cols)
+    table = table.with_columns(
+        [pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c) for c in ("rank", "rank_order", "group_size")]
+    )
+    if extra:
+        table = table.with_columns(list(extra.values()))
+    seg_order = {s: i for i, s in enumerate(method.segments)}
+    seg_idx = pl.Series(segment).replace_strict(seg_order, return_dtype=pl.Int64).to_numpy()
+    big = np.iinfo(np.int64).max
+    # Segment order of the method file, then group, then rank; unranked entities last, by id.
+    key = np.lexsort((
+        np.arange(base.height),
+        np.where(rank_order < 0, big, rank_order),
+        np.where(group_code < 0, big, group_code),
+        seg_idx,
+    ))
+    return table[key]
