@@ -65,11 +65,14 @@ class SegmentRun:
     forced: np.ndarray  # −1, or the band index a veto or re-grade imposes
     group_labels: list[str]
 
-    def composite(self, n: np.ndarray, eff: np.ndarray | None = None) -> np.ndarray:
-        """Score for a normalised matrix (rows of this segment), ideals held fixed."""
+    def composite(self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None) -> np.ndarray:
+        """Score for a normalised matrix of this segment's rows (``sel``: which rows), with
+        the TOPSIS ideals and the adjustments held fixed."""
         eff = self.eff if eff is None else eff
         base = self.total * self.structure.score(n, eff, self.ideals)
-        return base * (1.0 + self.adj_ratio) + self.adj_points
+        ratio = self.adj_ratio if sel is None else self.adj_ratio[sel]
+        points = self.adj_points if sel is None else self.adj_points[sel]
+        return base * (1.0 + ratio) + points
 
 
 def _group_index(frame: pl.DataFrame, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
@@ -322,14 +325,14 @@ def evaluate(
         order = rank.order_within(run.rank_g, run.score, [], np.arange(len(rows)))
         rank_comp[rows] = rank.competition_rank(run.rank_g, run.score, order, len(run.group_labels))
 
-    regrade_reason = np.full(n_rows, None, dtype=object)
-    regrade_by = np.full(n_rows, None, dtype=object)
+    regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
+    regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
     for idx, (rg, band_idx) in _check_regrades(method, regrades or [], base, segment, runs).items():
         seg_run = runs[segment[idx]]
         seg_run.forced[np.searchsorted(seg_run.rows, idx)] = band_idx
         cls_final[idx] = class_code(rg.new_class)
-        regrade_reason[idx] = rg.reason
-        regrade_by[idx] = rg.by
+        regrade_reason = regrade_reason.scatter(idx, rg.reason)
+        regrade_by = regrade_by.scatter(idx, rg.by)
 
     report(3, steps, "排名与输出")
     extra: dict[str, pl.Series] = {}
@@ -525,8 +528,8 @@ def _assemble(
         note = pl.Series("note", [None] * base.height, dtype=pl.String)
     cols += [
         note,
-        pl.Series("regrade_reason", regrade_reason, dtype=pl.String),
-        pl.Series("regrade_by", regrade_by, dtype=pl.String),
+        regrade_reason,
+        regrade_by,
         _strings(group_code, group_labels, "group"),
         pl.Series("rank", rank_comp).cast(pl.Int64),
         pl.Series("rank_order", rank_order).cast(pl.Int64),

@@ -1,0 +1,162 @@
+"""Rank and class robustness by Monte Carlo (issue 3 item 9; expectations.md §5 item 2).
+
+Each draw perturbs the indicator weights — Dirichlet around the base weights with
+concentration α₀ (``E[w] = base``), or each weight × U(1 − s, 1 + s) then renormalised — and,
+if the method lists ``robustness.alternatives``, picks one normalisation uniformly from the base
+and the alternatives. Alternative normalisations are rescaled to the base's per-indicator mean
+and standard deviation, so score thresholds keep their meaning. Benchmarks, vetoes, re-grades
+and adjustments stay fixed. Exact ties within a draw are broken by entity id.
+
+Reported per entity: ``rank_p05``, ``rank_median``, ``rank_p95`` (observed ranks, the
+inverted-CDF percentiles), ``p_class_<X>``, ``p_last`` and a ``robust_flag``: 等级不稳健 when
+the base class is kept in fewer than ``stable_probability`` of draws; 末位不稳健 when the last
+place in the group is not kept that often; 可能末位 when a non-last entity is last in more than
+1 − ``stable_probability`` of draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from pingtai.engine import classify, normalise, rank
+from pingtai.engine.methods import Benchmark, BenchmarkRatio, Method, MinMax, PercentileRank, Vector, ZScore
+from pingtai.engine.run import SegmentRun, _strings
+
+CHUNK = 64  # draws scored at once: bounds memory at rows × CHUNK floats
+
+
+def draw_weights(base: np.ndarray, draws: int, method: Method, rng: np.random.Generator) -> np.ndarray:
+    """(draws × k) weight vectors, each summing to 1."""
+    r = method.robustness
+    if r.weights == "dirichlet":
+        return rng.dirichlet(base * r.concentration, size=draws)
+    w = base * rng.uniform(1 - r.spread, 1 + r.spread, size=(draws, len(base)))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _alternative(kind: str, run: SegmentRun, j: int) -> np.ndarray:
+    """Column j re-normalised with ``kind``, matched to the base column's mean and sd."""
+    spec = {
+        "minmax": MinMax(kind="minmax"),
+        "zscore": ZScore(kind="zscore"),
+        "percentile": PercentileRank(kind="percentile"),
+        "vector": Vector(kind="vector"),
+        "benchmark_ratio": BenchmarkRatio(kind="benchmark_ratio", benchmark=Benchmark(kind="mean")),
+    }[kind]
+    x = run.x[:, j]
+    valid = ~np.isnan(x)
+    g = np.zeros(len(x), dtype=np.int64)
+    f = normalise.fit(spec, run.fitted[j].direction, x, valid, g, 1)
+    alt = f.transform(x)
+    base = run.n[:, j]
+    a_mu, a_sd = np.nanmean(alt[valid]) if valid.any() else 0.0, np.nanstd(alt[valid]) if valid.any() else 0.0
+    b_mu, b_sd = base[valid].mean() if valid.any() else 0.0, base[valid].std() if valid.any() else 0.0
+    scaled = b_mu + (alt - a_mu) * (b_sd / a_sd if a_sd > 0 else 0.0)
+    scaled = normalise.bound(scaled, run.caps[j], run.floors[j])
+    return np.where(valid, scaled, base)  # missing values keep their base treatment
+
+
+def simulate(
+    method: Method,
+    runs: dict[str, SegmentRun],
+    n_rows: int,
+    draws: int,
+    seed: int,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, pl.Series]:
+    """Robustness columns for the whole table (null for entities that were not scored)."""
+    classes = sorted({b.class_ for r in runs.values() for b in r.spec.classes.bands})
+    p05 = np.full(n_rows, np.nan)
+    p50 = np.full(n_rows, np.nan)
+    p95 = np.full(n_rows, np.nan)
+    p_last = np.full(n_rows, np.nan)
+    p_class = {c: np.full(n_rows, np.nan) for c in classes}
+    flags = np.full(n_rows, -1, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    total_chunks = sum(-(-draws // CHUNK) for _ in runs) or 1
+    done = 0
+    for name, run in runs.items():
+        m = len(run.rows)
+        if m == 0:
+            continue
+        bands = run.spec.classes.bands
+        w = draw_weights(run.eff, draws, method, rng)
+        alts = [run.n] + [
+            np.column_stack([_alternative(kind, run, j) for j in range(run.n.shape[1])])
+            for kind in method.robustness.alternatives
+        ]
+        pick = rng.integers(0, len(alts), size=draws)
+        dtype = np.uint16 if run.rank_size.max() < 65_535 else np.int32
+        ranks = np.empty((m, draws), dtype=dtype)
+        class_counts = np.zeros((m, len(bands)), dtype=np.int64)
+        last_count = np.zeros(m, dtype=np.int64)
+        rank_start, _ = rank.group_starts(run.rank_g, len(run.group_labels))
+        class_start, _ = rank.group_starts(run.class_g, len(run.class_size))
+        last_pos = run.rank_size[run.rank_g] - 1
+        same_groups = np.array_equal(run.rank_g, run.class_g)
+        for c0 in range(0, draws, CHUNK):
+            c1 = min(draws, c0 + CHUNK)
+            for d in range(c0, c1):
+                s = run.composite(alts[pick[d]], w[d])
+                # Rows are in id order, so a stable sort breaks exact ties by id.
+                order = np.argsort(rank.sort_key(s, True), kind="stable")
+                pos = _positions(order, run.rank_g, rank_start, len(run.group_labels))
+                ranks[:, d] = pos + 1
+                last_count += pos == last_pos
+                if run.spec.classes.kind == "thresholds":
+                    idx = classify.classify(run.spec.classes, s, None, None, None)
+                else:
+                    cpos = pos if same_groups else _positions(order, run.class_g, class_start, len(run.class_size))
+                    idx = classify.classify(run.spec.classes, s, cpos, run.class_g, run.class_size)
+                idx = np.where(run.forced >= 0, run.forced, idx)
+                class_counts[np.arange(m), idx] += 1
+            done += 1
+            if progress:
+                progress(done, total_chunks, f"稳健性模拟：{name} {c1}/{draws}")
+        q = np.percentile(ranks, [5, 50, 95], axis=1, method="inverted_cdf")
+        rows = run.rows
+        p05[rows], p50[rows], p95[rows] = q[0], q[1], q[2]
+        p_last[rows] = last_count / draws
+        prob = class_counts / draws
+        for b, band in enumerate(bands):
+            p_class[band.class_][rows] = prob[:, b]
+        base_idx = np.where(run.forced >= 0, run.forced, run.class_index)
+        stable = method.robustness.stable_probability
+        keep = prob[np.arange(m), base_idx]
+        is_last = run.rank_pos == last_pos
+        code = (
+            (keep < stable) * 1
+            + (is_last & (p_last[rows] < stable)) * 2
+            + (~is_last & (p_last[rows] > 1 - stable)) * 4
+        )
+        flags[rows] = np.where(code == 0, -1, code)
+    cols = {
+        "rank_p05": pl.Series("rank_p05", p05).fill_nan(None).cast(pl.Int64),
+        "rank_median": pl.Series("rank_median", p50).fill_nan(None).cast(pl.Int64),
+        "rank_p95": pl.Series("rank_p95", p95).fill_nan(None).cast(pl.Int64),
+        "p_last": pl.Series("p_last", p_last).fill_nan(None),
+    }
+    for c in classes:
+        cols[f"p_class_{c}"] = pl.Series(f"p_class_{c}", p_class[c]).fill_nan(None)
+    cols["robust_flag"] = _strings(flags, _FLAG_TEXT, "robust_flag")
+    return cols
+
+
+def _positions(order: np.ndarray, g: np.ndarray, start: np.ndarray, n_groups: int) -> np.ndarray:
+    """0-based position inside each group, from a global score order."""
+    pos = np.empty(len(order), dtype=np.int64)
+    if n_groups == 1:
+        pos[order] = np.arange(len(order))
+        return pos
+    grouped = order[np.argsort(g[order], kind="stable")]
+    pos[grouped] = np.arange(len(order)) - start[g[grouped]]
+    return pos
+
+
+_FLAG_TEXT = [
+    "；".join(t for bit, t in ((1, "等级不稳健"), (2, "末位不稳健"), (4, "可能末位")) if code & bit)
+    for code in range(8)
+]
