@@ -1,13 +1,149 @@
-"""Engine sub-commands (methods, evaluate): no Django needed.
-
-NOTE TO THE ENGINE ENGINEER (delete this note): the full text of issue 3, which your
-brief omitted by mistake, is in /work/ISSUE-3-engine.txt (also: `issues show 3`).
-"""
+"""Engine sub-commands (methods, evaluate): no Django needed."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the engine's sub-commands to the ``pingtai`` parser."""
+    p = sub.add_parser("methods", help="列出内置评价方法", description="列出内置评价方法，或显示一个方法的详情")
+    p.add_argument("--show", metavar="ID或文件", help="显示一个方法的参数来源和假设")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--schema", action="store_true", help="输出评价方法文件的 JSON Schema")
+    p.set_defaults(func=methods)
+
+    e = sub.add_parser(
+        "evaluate",
+        help="按评价方法计算得分、等级和排名",
+        description="读取 .csv / .xlsx / .parquet，每个主体输出一行：指标值、单项得分、score、class、rank",
+    )
+    e.add_argument("input", metavar="输入文件", help=".csv、.xlsx 或 .parquet")
+    e.add_argument("--method", required=True, metavar="ID或文件", help="内置方法编号或 .toml 方法文件")
+    e.add_argument("-o", "--output", metavar="输出文件", help=".csv（逐字节可复现）、.parquet 或 .xlsx")
+    e.add_argument("--sheet", help="Excel 工作表名（默认第一个）")
+    e.add_argument("--robustness", type=int, default=0, metavar="N", help="稳健性模拟次数（输出 rank_p05/rank_median/rank_p95）")
+    e.add_argument("--seed", type=int, default=0, help="稳健性模拟的随机种子（默认 0）")
+    e.add_argument("--regrades", metavar="文件", help="手动调档表：uscc, class, reason, by")
+    e.add_argument("--dry-run", action="store_true", help="只检查输入并计算，不写输出文件")
+    e.set_defaults(func=evaluate)
+
+
+def methods(args: argparse.Namespace) -> int:
+    from pingtai.engine import MethodError, list_methods, load_method
+    from pingtai.engine.methods import json_schema_text
+
+    if args.schema:
+        sys.stdout.write(json_schema_text())
+        return 0
+    try:
+        chosen = [load_method(args.show)] if args.show else list_methods()
+    except MethodError as err:
+        print(err, file=sys.stderr)
+        return 2
+    if args.json:
+        data = [
+            {
+                "id": m.id,
+                "version": m.version,
+                "title": m.title,
+                "effective_from": m.effective.from_.isoformat(),
+                "effective_to": m.effective.to.isoformat() if m.effective.to else None,
+                "source": m.source.document,
+                "assumptions": [a.model_dump() for a in m.assumptions],
+                "hash": m.hash,
+            }
+            for m in chosen
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    for m in chosen:
+        period = f"{m.effective.from_} 起" + (f"至 {m.effective.to}" if m.effective.to else "")
+        print(f"{m.id}  版本 {m.version}  {period}  假设参数 {len(m.assumptions)} 项")
+        print(f"    {m.title}")
+        if args.show:
+            print(f"    依据：{m.source.document}")
+            if m.source.url:
+                print(f"    出处：{m.source.url}（{m.source.status}）")
+            print(f"    分类：{'、'.join(m.segments)}")
+            print(f"    方法哈希：{m.hash}")
+            print("    假设（未经官方确认的参数）：")
+            for a in m.assumptions:
+                ref = f"[{a.ref}] " if a.ref else ""
+                print(f"      - {ref}{a.key}：{a.note}")
+    return 0
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    print(f"  [{done}/{total}] {label}", file=sys.stderr)
+
+
+def _read_regrades(path: str):
+    from pingtai.engine import Regrade
+    from pingtai.engine.inputs import InputError
+    from pingtai.engine.tables import read_table
+
+    frame = read_table(path)
+    missing = [c for c in ("uscc", "class", "reason") if c not in frame.columns]
+    if missing:
+        raise InputError([f"调档表缺少列：{'、'.join(missing)}"])
+    by = frame["by"] if "by" in frame.columns else pl.Series([""] * frame.height)
+    return [
+        Regrade(str(u).strip().upper(), str(c).strip(), str(r or ""), str(b or ""))
+        for u, c, r, b in zip(frame["uscc"], frame["class"], frame["reason"], by)
+    ]
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from pingtai.engine import InputError, MethodError, evaluate as run, load_method
+    from pingtai.engine.tables import read_table, write_table
+
+    if not args.output and not args.dry_run:
+        print("请用 -o 指定输出文件，或用 --dry-run 只做检查", file=sys.stderr)
+        return 2
+    if args.output and Path(args.output).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        print(f"不支持的输出类型“{Path(args.output).suffix}”（可用：.csv、.parquet、.xlsx）", file=sys.stderr)
+        return 2
+    if args.robustness < 0:
+        print("--robustness 不能为负数", file=sys.stderr)
+        return 2
+    try:
+        method = load_method(args.method)
+    except MethodError as err:
+        print(err, file=sys.stderr)
+        return 2
+    try:
+        frame = read_table(args.input, args.sheet)
+        regrades = _read_regrades(args.regrades) if args.regrades else None
+        result = run(
+            method, frame, robustness_draws=args.robustness, seed=args.seed,
+            progress=_progress if args.robustness else None, regrades=regrades,
+        )
+    except InputError as err:
+        print(f"{Path(args.input).name}：{err}", file=sys.stderr)
+        return 1
+    table = result.table
+    print(f"评价方法：{result.method_id} 版本 {result.method_version}（方法哈希 {result.method_hash[:16]}…）")
+    print(f"输入：{table.height} 个主体（输入哈希 {result.input_hash[:16]}…）")
+    counts = table.group_by(["segment", "class"]).len().sort(["segment", "class"], nulls_last=True)
+    for seg in method.segments:
+        part = counts.filter(pl.col("segment") == seg)
+        if part.height:
+            text = "，".join(f"{c or '未评'} {n}" for c, n in zip(part["class"], part["len"]))
+            print(f"  {seg}：{text}")
+    for w in result.warnings:
+        print(f"提示：{w}", file=sys.stderr)
+    if method.assumptions:
+        print(f"注意：本方法有 {len(method.assumptions)} 项参数是假设（pingtai methods --show {method.id} 查看）")
+    if args.dry_run:
+        print("检查通过（--dry-run，未写文件）")
+        return 0
+    csv_bytes = result.to_csv_bytes() if args.output.lower().endswith(".csv") else None
+    write_table(table, args.output, csv_bytes)
+    print(f"已写入 {args.output}（结果哈希 {result.result_hash}）")
+    return 0

@@ -507,7 +507,10 @@ def _assemble(
             labels.update({b.class_: b.label for b in seg.classes.bands})
     cols: list[pl.Series] = [base[c] for c in dict.fromkeys([ent.id_column, *ent.text_columns])]
     cols.append(base["segment_input"])
-    cols += [pl.Series(k, _clean(v)).fill_nan(None) for k, v in values.items()]
+    # An indicator's value is shown only for entities whose segment uses it.
+    uses = {k: np.isin(segment, [s for s, spec in method.segments.items() if any(
+        it.indicator == k for it in spec.indicators)]) for k in values}
+    cols += [pl.Series(k, _clean(np.where(uses[k], v, np.nan))).fill_nan(None) for k, v in values.items()]
     cols += [pl.Series(f"score__{k}", _clean(v)).fill_nan(None) for k, v in out_score.items()]
     cols += [
         pl.Series("score_base", _clean(score_base)).fill_nan(None),

@@ -58,7 +58,7 @@ def enterprises(n: int, seed: int = 0, small_share: float = 0.4, missing_emissio
             "revenue_wan": np.round(va * np.exp(rng.normal(1.3, 0.3, n)), 2),
             "energy_tce": np.round(va / np.exp(rng.normal(np.log(1.14), 0.6, n)), 2),
             "emission_t": np.where(rng.random(n) < missing_emission, np.nan, np.round(emission, 4)),
-            "electricity_wan_kwh": np.round(va / np.exp(rng.normal(np.log(3.0), 0.5, n)), 2),
+            "electricity_wan_kwh": np.round(va / np.exp(rng.normal(np.log(1.0), 0.5, n)), 2),
             "employees": np.maximum(1, np.round(va / np.exp(rng.normal(np.log(16.45), 0.5, n)))),
             "rd_wan": np.round(va * np.exp(rng.normal(1.3, 0.3, n)) * rng.beta(2, 60, n), 2),
         }
