@@ -398,8 +398,11 @@ def _format_errors(err: ValidationError, raw: dict) -> list[str]:
     problems = []
     for e in err.errors():
         template = _MESSAGES.get(e["type"])
+        ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (e.get("ctx") or {}).items()}
+        if e["type"] == "greater_than" and ctx.get("gt") in (0, "0"):
+            template = "必须为正数"
         try:
-            msg = template.format(**(e.get("ctx") or {})) if template else e["msg"]
+            msg = template.format(**ctx) if template else e["msg"]
         except (KeyError, IndexError):
             msg = e["msg"]
         problems.append(f"{_path(e['loc'], raw)}: {msg}")
