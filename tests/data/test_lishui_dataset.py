@@ -31,6 +31,7 @@ from pingtai.data.lishui.registry import (
     zone_status_as_of,
 )
 from pingtai.data.lishui.schema import DemoDataset
+from pingtai.standards import gbt4754
 from pingtai.standards.uscc import is_valid
 
 PLAN_DATE = dt.date(2021, 8, 24)
@@ -146,6 +147,16 @@ def test_every_source_id_resolves():
     cited = {s for p in reg.platforms for s in p.source_ids}
     cited |= {s for z in reg.former_zones for s in z.source_ids}
     assert cited <= ids
+
+
+def test_industry_codes_are_manufacturing_subclasses_mapped_to_known_links():
+    reg = load_registry()
+    links = {link.code for c in reg.chains for link in c.links}
+    for industry in reg.industries:
+        assert gbt4754.normalise(industry.code) == ("C", industry.code[1:])
+        assert industry.chain_link_code is None or industry.chain_link_code in links
+    linked = {i.chain_link_code for i in reg.industries} - {None}
+    assert all(any(link.code in linked for link in c.links) for c in reg.chains)
 
 
 def test_township_zones_are_mostly_merged_some_revoked_or_converted():
