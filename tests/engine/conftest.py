@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -63,6 +65,7 @@ def at_benchmarks(b: dict[str, float], land: float = 10.0, employees: float = 20
     }
 
 
-@pytest.fixture
-def frame_factory():
-    return make_frame
+@pytest.fixture(scope="session")
+def cases() -> SimpleNamespace:
+    """The helpers above, for test modules (conftest is not importable under importlib mode)."""
+    return SimpleNamespace(make_frame=make_frame, HY22=HY22, at_benchmarks=at_benchmarks)

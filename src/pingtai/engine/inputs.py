@@ -46,20 +46,22 @@ def _rows(mask: pl.Series | np.ndarray, rownums: np.ndarray) -> np.ndarray:
 
 
 class _Collector:
+    """Collects problems; reports them in row order, at most ``MAX_LISTED`` of them."""
+
     def __init__(self) -> None:
-        self.items: list[str] = []
+        self.items: list[tuple[int, int, str]] = []
         self.total = 0
 
     def add(self, rows: np.ndarray, column: str, message: str, values: list | None = None) -> None:
-        for i, r in enumerate(rows):
-            self.total += 1
-            if len(self.items) < MAX_LISTED:
-                shown = f"“{values[i]}”" if values is not None else ""
-                self.items.append(f"第 {r} 行，列 {column}：{message}{shown}")
+        for i, r in enumerate(rows[:MAX_LISTED]):
+            shown = f"“{values[i]}”" if values is not None else ""
+            self.items.append((int(r), len(self.items), f"第 {r} 行，列 {column}：{message}{shown}"))
+        self.total += len(rows)
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise InputError(self.items, self.total)
+            listed = [text for _, _, text in sorted(self.items)[:MAX_LISTED]]
+            raise InputError(listed, self.total)
 
 
 def _uscc_problems(codes: pl.Series) -> np.ndarray:
