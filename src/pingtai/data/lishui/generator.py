@@ -274,23 +274,55 @@ def _name_prefix(rng: np.random.Generator, county_code: str, county_name: str) -
     return county_name
 
 
+@dataclass(frozen=True)
+class _Firms:
+    """Per-firm arrays of one build, in zone order."""
+
+    zone_ix: np.ndarray
+    above: np.ndarray  # 规上 in 2019
+    idle: np.ndarray  # no output in 2019
+    industry: tuple[str, ...]
+    output_c: np.ndarray  # 2019, cents of 万元
+    tax_c: np.ndarray
+    land_c: np.ndarray  # centi-亩, constant over the years
+
+
 def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
     """Build the whole default dataset; the same seed always gives identical records."""
     reg = load_registry()
     cal = _load_calibration()
-    ent = cal["enterprises"]
-    levels = cal["county_levels"]
-    rng = np.random.default_rng(seed)
-    zones = _zones(reg, cal, rng)
+    # Independent streams per stage, so that e.g. names do not shift when figures change.
+    zone_rng, firm_rng, id_rng, year_rng, parcel_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
+    )
+    zones = _zones(reg, cal, zone_rng)
+    firms = _firms_2019(reg, cal["enterprises"], zones, firm_rng)
+    enterprises = _enterprises(reg, cal, zones, firms, id_rng)
+    return DemoDataset(
+        seed=seed,
+        sources=reg.sources,
+        counties=reg.counties,
+        chains=reg.chains,
+        platforms=reg.platforms,
+        sub_zones=reg.sub_zones,
+        former_zones=reg.former_zones,
+        events=reg.events,
+        enterprises=enterprises,
+        parcels=_parcels(parcel_rng, zones, firms, enterprises, cal["enterprises"]),
+        enterprise_years=_years(cal, zones, firms, enterprises, year_rng),
+        notes=NOTES,
+    )
 
+
+def _firms_2019(
+    reg: Registry, ent: Mapping[str, Any], zones: Sequence[_Zone], rng: np.random.Generator
+) -> _Firms:
+    """Industry, size class and the exact 2019 output, tax and land of every firm."""
     n = sum(z.firms for z in zones)
     zone_ix = np.repeat(np.arange(len(zones)), [z.firms for z in zones])
     above = np.concatenate([np.arange(z.firms) < z.above for z in zones])
-    county = [zones[i].county_code for i in zone_ix]
-    level = {k: np.array([levels[c][k] for c in county], float) for k in levels["331102"]}
 
-    # Industry: mostly the platform's leading industries, weighted 5:3:2 by their order.
-    industry_of = {i.code: i for i in reg.industries}
+    # Mostly the platform's leading industries, weighted 5:3:2 by their order.
     industry: list[str] = []
     for i in zone_ix:
         leading = reg.leading_codes[zones[i].platform_code]
@@ -308,13 +340,13 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
         above, rng.lognormal(0.0, 1.0, n), np.clip(rng.lognormal(0.0, 0.7, n), 0.05, 3.0)
     )
     output_w[idle] = 0.0
+    tiny_land = np.rint(rng.uniform(50, 290, n)).astype(np.int64)
+    tax_noise = rng.lognormal(0.0, 0.4, n)
+    land_noise = rng.lognormal(0.0, 0.4, n)
 
     output_c = np.zeros(n, np.int64)
     tax_c = np.zeros(n, np.int64)
     land_c = np.zeros(n, np.int64)
-    tiny_land = np.rint(rng.uniform(50, 290, n)).astype(np.int64)
-    tax_noise = rng.lognormal(0.0, 0.4, n)
-    land_noise = rng.lognormal(0.0, 0.4, n)
     for k, z in enumerate(zones):
         ix = np.flatnonzero(zone_ix == k)
         up, down = ix[above[ix]], ix[~above[ix]]
@@ -325,10 +357,68 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
         tax_c[ix] = _allocate(z.tax_c, tax_w)
         size = np.where(idle[ix], np.median(output_c[ix]), output_c[ix]) + 1.0
         land_w = np.where(tiny[ix], 0.0, size**0.55 * land_noise[ix])
-        land_floor = np.where(tiny[ix], tiny_land[ix], 300)
+        land_floor = np.where(tiny[ix], tiny_land[ix], 300)  # only tiny holders below 3 亩
         land_c[ix] = _allocate(z.land_c, land_w, land_floor)
+    return _Firms(zone_ix, above, idle, tuple(industry), output_c, tax_c, land_c)
 
-    output = output_c / 100
+
+def _enterprises(
+    reg: Registry,
+    cal: Mapping[str, Any],
+    zones: Sequence[_Zone],
+    firms: _Firms,
+    rng: np.random.Generator,
+) -> tuple[Enterprise, ...]:
+    """Codes, names and coordinates."""
+    ent, levels = cal["enterprises"], cal["county_levels"]
+    industry_of = {i.code: i for i in reg.industries}
+    county_name = {c.code: c.name for c in reg.counties}
+    codes: set[str] = set()
+    names: set[str] = set()
+    centre: dict[str, tuple[float, float]] = {}
+    enterprises: list[Enterprise] = []
+    for i, k in enumerate(firms.zone_ix):
+        z = zones[k]
+        if z.code not in centre:
+            spread = 0.02 if z.kind == "provincial_or_higher" else 0.06
+            lon, lat = levels[z.county_code]["lon"], levels[z.county_code]["lat"]
+            centre[z.code] = (lon + rng.normal(0, spread), lat + rng.normal(0, spread))
+        region = "331100" if rng.random() < ent["share_city_registration"] else z.county_code
+        industry = industry_of[firms.industry[i]]
+        prefix = _name_prefix(rng, z.county_code, county_name[z.county_code])
+        listed = bool(firms.above[i]) and rng.random() < 0.08
+        lon, lat = centre[z.code]
+        enterprises.append(
+            Enterprise(
+                uscc=_uscc(rng, region, codes),
+                name=_name(rng, prefix, industry.name_words, listed, names),
+                county_code=z.county_code,
+                platform_code=z.platform_code,
+                former_zone_code=z.code,
+                industry_code=industry.code,
+                chain_link_code=industry.chain_link_code,
+                lon=round(lon + rng.normal(0, 0.008), 6),
+                lat=round(lat + rng.normal(0, 0.008), 6),
+            )
+        )
+    return tuple(enterprises)
+
+
+def _years(
+    cal: Mapping[str, Any],
+    zones: Sequence[_Zone],
+    firms: _Firms,
+    enterprises: Sequence[Enterprise],
+    rng: np.random.Generator,
+) -> tuple[EnterpriseYear, ...]:
+    """Yearly figures 2019–2024; 2019 output, tax and land are the exact allocations."""
+    ent, levels = cal["enterprises"], cal["county_levels"]
+    n = len(enterprises)
+    above, idle = firms.above, firms.idle
+    county = [zones[k].county_code for k in firms.zone_ix]
+    level = {key: np.array([levels[c][key] for c in county], float) for key in levels["331102"]}
+
+    output = firms.output_c / 100
     ratio = rng.uniform(0.9, 1.08, n)
     revenue = np.where(
         above,
@@ -337,7 +427,7 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
     )
     revenue[idle] = 0.0
     va_share = rng.uniform(0.17, 0.33, n)
-    heavy = np.array([code in ENERGY_INTENSIVE for code in industry])
+    heavy = np.array([code in ENERGY_INTENSIVE for code in firms.industry])
     energy_eff = level["energy"] * rng.lognormal(0.0, 0.4, n) * np.where(heavy, 0.5, 1.0)
     emission_eff = level["emission"] * rng.lognormal(0.0, 0.6, n)
     electric_share = rng.uniform(0.4, 0.8, n)
@@ -349,141 +439,85 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
     rd_share = np.clip(level["rd_pct"] / 100 * rng.lognormal(0.0, 0.5, n), 0, 0.08)
     rd_share[above & (rng.random(n) < 0.12)] = 0.0
     rd_share[~above] *= np.where(rng.random(int((~above).sum())) < 0.25, 0.5, 0.0)
+    staff_2019 = output * va_share / productivity
     idle_staff = rng.integers(1, 6, n)
 
-    county_name = {c.code: c.name for c in reg.counties}
-    codes: set[str] = set()
-    names: set[str] = set()
-    centre: dict[str, tuple[float, float]] = {}
-    enterprises: list[Enterprise] = []
-    for i in range(n):
-        z = zones[zone_ix[i]]
-        if z.code not in centre:
-            spread = 0.02 if z.kind == "provincial_or_higher" else 0.06
-            lon, lat = levels[z.county_code]["lon"], levels[z.county_code]["lat"]
-            centre[z.code] = (lon + rng.normal(0, spread), lat + rng.normal(0, spread))
-        region = "331100" if rng.random() < ent["share_city_registration"] else z.county_code
-        uscc = _uscc(rng, region, codes)
-        prefix = _name_prefix(rng, z.county_code, county_name[z.county_code])
-        listed = bool(above[i]) and rng.random() < 0.08
-        name = _name(rng, prefix, industry_of[industry[i]].name_words, listed, names)
-        lon, lat = centre[z.code]
-        enterprises.append(
-            Enterprise(
-                uscc=uscc,
-                name=name,
-                county_code=z.county_code,
-                platform_code=z.platform_code,
-                former_zone_code=z.code,
-                industry_code=industry[i],
-                chain_link_code=industry_of[industry[i]].chain_link_code,
-                lon=round(lon + rng.normal(0, 0.008), 6),
-                lat=round(lat + rng.normal(0, 0.008), 6),
-            )
-        )
-    staff_2019 = output * va_share / productivity
     growth = np.ones(n)
-    years: list[EnterpriseYear] = []
+    records: list[EnterpriseYear] = []
     for year in YEARS:
         t = year - YEARS[0]
         if t:
             g = cal["growth"][str(year)] + rng.normal(0.0, 0.09, n)
             growth = growth * (1 + np.clip(g, -0.45, 0.7))
-            out_y = output * growth
-            rev_y = revenue * growth * rng.lognormal(0.0, 0.02, n)
             relief = 0.92 if year == 2020 else 1.0  # 2020 tax relief
-            tax_y = tax_c / 100 * growth * rng.lognormal(0.0, 0.08, n) * relief
-            va_y = out_y * np.clip(va_share * rng.lognormal(0.0, 0.04, n), 0.12, 0.4)
-            out_cents, tax_cents, rev_cents = (
-                _round_cents(out_y), _round_cents(tax_y), _round_cents(rev_y)
-            )
+            tax_y = firms.tax_c / 100 * growth * rng.lognormal(0.0, 0.08, n) * relief
+            va_y = output * growth * np.clip(va_share * rng.lognormal(0.0, 0.04, n), 0.12, 0.4)
+            out_c = _round_cents(output * growth)
+            tax_c = _round_cents(tax_y)
+            rev_c = _round_cents(revenue * growth * rng.lognormal(0.0, 0.02, n))
         else:
             va_y = output * va_share
-            out_cents, tax_cents, rev_cents = output_c, tax_c, _round_cents(revenue)
+            out_c, tax_c, rev_c = firms.output_c, firms.tax_c, _round_cents(revenue)
         energy = va_y / (energy_eff * 1.03**t)
-        electricity = energy * electric_share / TCE_PER_WAN_KWH
-        emission = np.where(missing_emission, 0.0, va_y / (emission_eff * 1.05**t))
-        # Headcount follows output at about 0.3 elasticity.
+        va_c = _round_cents(va_y)
+        energy_c = _round_cents(np.where(missing_energy, 0.0, energy))
+        emission_c = _round_cents(np.where(missing_emission, 0.0, va_y / (emission_eff * 1.05**t)))
+        electricity_c = _round_cents(energy * electric_share / TCE_PER_WAN_KWH)
+        rd_c = _round_cents(rev_c / 100 * np.minimum(rd_share * 1.05**t, 0.1))
+        # Headcount follows output with an elasticity of about 0.3.
         staff = np.where(
             idle, idle_staff, np.maximum(3, np.ceil(staff_2019 * (1 + 0.3 * (growth - 1))))
         ).astype(int)
-        rd = rev_cents / 100 * np.minimum(rd_share * 1.05**t, 0.1)
-        columns = {
-            "va": _round_cents(va_y),
-            "energy": _round_cents(np.where(missing_energy, 0.0, energy)),
-            "emission": _round_cents(emission),
-            "electricity": _round_cents(electricity),
-            "rd": _round_cents(rd),
-        }
-        for i in range(n):
-            years.append(
+        for i, e in enumerate(enterprises):
+            records.append(
                 EnterpriseYear(
-                    uscc=enterprises[i].uscc,
+                    uscc=e.uscc,
                     year=year,
                     size_class=(
-                        ABOVE_SCALE
-                        if rev_cents[i] >= ABOVE_SCALE_REVENUE_WAN * 100
-                        else BELOW_SCALE
+                        ABOVE_SCALE if rev_c[i] >= ABOVE_SCALE_REVENUE_WAN * 100 else BELOW_SCALE
                     ),
-                    land_mu=_dec(land_c[i]),
-                    output_wan=_dec(out_cents[i]),
-                    value_added_wan=_dec(columns["va"][i]),
-                    revenue_wan=_dec(rev_cents[i]),
-                    tax_wan=_dec(tax_cents[i]),
-                    energy_tce=_dec(columns["energy"][i]),
-                    emission_t=_dec(columns["emission"][i]),
-                    electricity_wan_kwh=_dec(columns["electricity"][i]),
+                    land_mu=_dec(firms.land_c[i]),
+                    output_wan=_dec(out_c[i]),
+                    value_added_wan=_dec(va_c[i]),
+                    revenue_wan=_dec(rev_c[i]),
+                    tax_wan=_dec(tax_c[i]),
+                    energy_tce=_dec(energy_c[i]),
+                    emission_t=_dec(emission_c[i]),
+                    electricity_wan_kwh=_dec(electricity_c[i]),
                     employees=int(staff[i]),
-                    rd_wan=_dec(columns["rd"][i]),
+                    rd_wan=_dec(rd_c[i]),
                 )
             )
-
-    parcels = _parcels(rng, zones, zone_ix, above, land_c, enterprises, ent)
-
-    return DemoDataset(
-        seed=seed,
-        sources=reg.sources,
-        counties=reg.counties,
-        chains=reg.chains,
-        platforms=reg.platforms,
-        sub_zones=reg.sub_zones,
-        former_zones=reg.former_zones,
-        events=reg.events,
-        enterprises=tuple(enterprises),
-        parcels=parcels,
-        enterprise_years=tuple(years),
-        notes=NOTES,
-    )
+    return tuple(records)
 
 
 def _parcels(
     rng: np.random.Generator,
     zones: Sequence[_Zone],
-    zone_ix: np.ndarray,
-    above: np.ndarray,
-    land_c: np.ndarray,
+    firms: _Firms,
     enterprises: Sequence[Enterprise],
     ent: Mapping[str, Any],
 ) -> tuple[LandParcel, ...]:
     """Owned and leased parcels; each firm's parcels in use sum to its land_mu."""
     parcels: list[LandParcel] = []
     for k, z in enumerate(zones):
-        ix = np.flatnonzero(zone_ix == k)
-        holders = ix[above[ix]]
+        ix = np.flatnonzero(firms.zone_ix == k)
+        holders = ix[firms.above[ix]]
         serial = 0
         for i in ix:
             user = enterprises[i].uscc
             pieces: list[tuple[str, str, int]] = []
             others = holders[holders != i]
-            if not above[i] and rng.random() < ent["share_tenant"]:
+            land = int(firms.land_c[i])
+            if not firms.above[i] and rng.random() < ent["share_tenant"]:
                 holder = enterprises[int(rng.choice(others))].uscc
-                pieces.append((holder, "leased", int(land_c[i])))
-            elif above[i] and len(others) and rng.random() < ent["share_partly_leased"]:
-                leased = int(land_c[i]) // 5
+                pieces.append((holder, "leased", land))
+            elif firms.above[i] and len(others) and rng.random() < ent["share_partly_leased"]:
+                leased = land // 5
                 holder = enterprises[int(rng.choice(others))].uscc
-                pieces += [(user, "owned", int(land_c[i]) - leased), (holder, "leased", leased)]
+                pieces += [(user, "owned", land - leased), (holder, "leased", leased)]
             else:
-                pieces.append((user, "owned", int(land_c[i])))
+                pieces.append((user, "owned", land))
             for holder, tenure, area in pieces:
                 serial += 1
                 parcels.append(

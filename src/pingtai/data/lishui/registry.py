@@ -275,7 +275,9 @@ def _check(reg: Registry) -> None:
     zone_codes = {z.code for z in reg.former_zones}
     for p in reg.platforms:
         problems += [f"{p.code}: unknown source {s}" for s in p.source_ids if s not in source_ids]
-        problems += [f"{p.code}: unknown county {c}" for c in p.county_codes if c not in county_codes]
+        problems += [
+            f"{p.code}: unknown county {c}" for c in p.county_codes if c not in county_codes
+        ]
         problems += [
             f"{p.code}: unknown chain {li.chain_code}"
             for li in p.leading_industries
@@ -299,7 +301,7 @@ def _check(reg: Registry) -> None:
         if e.kind not in EVENT_KINDS:
             problems.append(f"{e.zone_code}: unknown event kind {e.kind}")
         if (e.kind in ("merged", "upgraded")) != (e.platform_code in platform_codes):
-            problems.append(f"{e.zone_code}: {e.kind} needs a known platform, got {e.platform_code}")
+            problems.append(f"{e.zone_code}: {e.kind} needs a platform, not {e.platform_code}")
     for s in reg.sub_zones:
         if s.platform_code not in platform_codes:
             problems.append(f"{s.code}: unknown platform {s.platform_code}")
