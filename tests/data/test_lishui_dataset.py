@@ -260,6 +260,12 @@ def test_only_two_platforms_over_20bn_and_six_under_10bn(dataset):
     assert len(small) == 6 and {"LS02", "LS03", "LS06"} <= small
 
 
+def test_land_in_use_fits_inside_each_zone(dataset):
+    area = {z.code: z.area_mu for z in dataset.former_zones}
+    for code, fig in zone_figures(dataset).items():
+        assert area[code] is not None and fig.land_mu <= area[code], code
+
+
 def test_platform_figures_add_up(dataset, year_2019):
     figures = platform_figures(dataset).values()
     assert sum(f.total.enterprises for f in figures) == 3897
