@@ -111,6 +111,9 @@ def _round_cents(values: np.ndarray) -> np.ndarray:
     return np.rint(values * 100).astype(np.int64)
 
 
+_WEIGHT_UNITS = 1_000_000  # weight resolution of _allocate, relative to the largest weight
+
+
 def _allocate(total: int, weights: np.ndarray, floors: np.ndarray | None = None) -> np.ndarray:
     """Split the integer ``total`` exactly: each item gets its floor plus a share ∝ weight.
 
@@ -122,8 +125,10 @@ def _allocate(total: int, weights: np.ndarray, floors: np.ndarray | None = None)
     rest = total - int(floors.sum())
     if rest < 0:
         raise ValueError(f"floors {int(floors.sum())} exceed the total {total}")
+    if rest > np.iinfo(np.int64).max // _WEIGHT_UNITS:
+        raise ValueError(f"total {total} too large for int64 allocation")
     top = float(weights.max()) if n else 0.0
-    units = np.rint(weights / top * 1e6).astype(np.int64) if top > 0 else np.zeros(n, np.int64)
+    units = np.rint(weights / top * _WEIGHT_UNITS).astype(np.int64) if top > 0 else np.zeros(n, np.int64)
     denominator = int(units.sum())
     if denominator == 0:
         if rest:
@@ -139,6 +144,8 @@ def _allocate(total: int, weights: np.ndarray, floors: np.ndarray | None = None)
 
 def _capped_shares(total: float, weights: np.ndarray, caps: np.ndarray) -> np.ndarray:
     """Proportional shares of ``total`` with per-item caps, the excess refilled elsewhere."""
+    if total > caps.sum():
+        raise ValueError(f"{total} exceeds the sum of the caps {caps.sum()}")
     capped = np.zeros(len(weights), dtype=bool)
     while True:
         free = ~capped
