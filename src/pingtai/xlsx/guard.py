@@ -1,0 +1,241 @@
+"""Refuse hostile or broken files before any spreadsheet library parses them (standards.md §5, R-09).
+
+The guard decompresses every entry itself, bounded by the limits, and the reader hands the
+spreadsheet parser a zip rebuilt from exactly the parts inspected here, so no difference between
+two zip implementations can smuggle an unchecked part past it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+
+import openpyxl.xml
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", CFB_MAGIC, b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+_CHUNK = 1 << 20
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+if openpyxl.xml.DEFUSEDXML is not True:  # R-10: openpyxl must parse through defusedxml.
+    raise ImportError("openpyxl 未启用 defusedxml：请安装 defusedxml，且不要设置 OPENPYXL_DEFUSEDXML")
+
+
+class RefusedFile(Exception):
+    """The upload is refused as a whole; ``message`` is Chinese and fit to show the uploader."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps applied before and during parsing; every one is checked on every upload."""
+
+    max_file_bytes: int = 30 * 2**20
+    max_total_uncompressed: int = 400 * 2**20
+    max_entry_uncompressed: int = 300 * 2**20
+    max_entries: int = 300
+    max_rows: int = 200_000
+    max_columns: int = 100
+    # Past this many cell errors the rest of the file is not checked; the list is long enough.
+    max_errors: int = 5000
+    # Compression ratio is only checked on entries larger than this; tiny parts compress a lot.
+    ratio_floor_bytes: int = 2**20
+    # Per entry type, because one global minimum false-positives on a legitimate styles.xml.
+    max_ratio: dict[str, int] = field(default_factory=lambda: {
+        "xl/worksheets/": 200,
+        "xl/sharedStrings.xml": 200,
+        "xl/styles.xml": 400,
+        "": 100,
+    })
+
+    def ratio_limit(self, name: str) -> int:
+        prefix = max((p for p in self.max_ratio if name.startswith(p)), key=len)
+        return self.max_ratio[prefix]
+
+
+@dataclass
+class Package:
+    """The inspected zip: every XML part decompressed, plus the names of the other entries."""
+
+    parts: dict[str, bytes]
+    binary_names: tuple[str, ...]
+
+    def rebuilt(self) -> bytes:
+        """A stored (uncompressed) zip of the inspected XML parts, for the spreadsheet parser."""
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for name, content in self.parts.items():
+                archive.writestr(name, content)
+        return out.getvalue()
+
+
+def _refuse(message: str, reason: str) -> RefusedFile:
+    return RefusedFile(message, reason=reason)
+
+
+def _sniff(data: bytes, limits: Limits) -> None:
+    if not data:
+        raise _refuse("文件为空。", "empty")
+    if len(data) > limits.max_file_bytes:
+        raise _refuse(
+            f"文件大小 {len(data) / 2**20:.1f} MB 超过上限 {limits.max_file_bytes / 2**20:.0f} MB。",
+            "file_too_large",
+        )
+    if data.startswith(CFB_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            raise _refuse(
+                "文件已加密（设置了打开密码）。请在 Excel 中取消密码保护后另存为 .xlsx 再上传。",
+                "encrypted",
+            )
+        raise _refuse(
+            "文件是旧版 Excel 97-2003（.xls）格式，不是 .xlsx。请用本系统下载的模板填写，"
+            "或在 Excel 中“另存为”Excel 工作簿（*.xlsx）后再上传。",
+            "xls",
+        )
+    if data.startswith(ZIP_MAGIC):
+        return
+    head = data[:4096].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"<":
+        raise _refuse(
+            "文件是网页（HTML/XML）格式，只是扩展名为 Excel。请在 Excel 中另存为 .xlsx 后再上传。",
+            "html",
+        )
+    try:
+        head.decode("utf-8")
+        is_text = b"\x00" not in head
+    except UnicodeDecodeError:
+        try:
+            head.decode("gb18030")
+            is_text = b"\x00" not in head
+        except UnicodeDecodeError:
+            is_text = False
+    if is_text:
+        raise _refuse(
+            "文件是文本（CSV）格式，只是扩展名被改成了 .xlsx。请使用本系统下载的 Excel 模板填写后上传。",
+            "csv",
+        )
+    raise _refuse("文件不是有效的 Excel（.xlsx）文件。请使用本系统下载的模板填写后上传。", "not_xlsx")
+
+
+def _check_name(name: str) -> None:
+    lower = name.lower()
+    if "vbaproject" in lower:
+        raise _refuse("文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。", "macro")
+    if lower.startswith("xl/externallinks/"):
+        raise _refuse(
+            "文件含有指向其他工作簿的外部链接。请在 Excel 中“数据 → 编辑链接 → 断开链接”后再上传。",
+            "external_link",
+        )
+    if lower.startswith(("xl/embeddings/", "xl/activex/")) or lower.endswith(".bin"):
+        raise _refuse("文件含有嵌入对象或控件，系统不接受。请只保留表格数据后再上传。", "embedded_object")
+    if lower.endswith((".zip", ".xlsx", ".xlsm", ".xls", ".docx", ".rar", ".7z", ".gz", ".jar")):
+        raise _refuse("文件中嵌套了其他压缩包或文档，系统不接受。", "nested_archive")
+
+
+def _check_xml_prolog(name: str, first: bytes) -> None:
+    head = first[:200]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise _refuse(f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding")
+    declared = re.match(rb'\s*<\?xml[^>]*encoding=["\']([^"\']+)', head.lstrip(b"\xef\xbb\xbf"))
+    if declared and declared[1].lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise _refuse(f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding")
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """Decompress one entry in chunks, stopping at the budget whatever the header claims."""
+    chunks: list[bytes] = []
+    size = 0
+    is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+    tail = b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(_CHUNK):
+            if size == 0:
+                if is_xml:
+                    _check_xml_prolog(info.filename, chunk)
+                elif chunk.startswith(_ARCHIVE_MAGIC):
+                    raise _refuse("文件中嵌套了其他压缩包或文档，系统不接受。", "nested_archive")
+            size += len(chunk)
+            if size > budget:
+                raise _refuse(
+                    "文件解压后体积异常巨大（疑似“压缩炸弹”），系统拒绝处理。",
+                    "zip_bomb",
+                )
+            if is_xml:
+                window = tail + chunk
+                # DTDs have no place in OOXML; refusing them stops billion-laughs and XXE outright.
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                    raise _refuse(
+                        f"文件内部部件 {info.filename} 含有 XML 实体声明（DOCTYPE/ENTITY），"
+                        "这是一种已知的攻击手法，系统拒绝处理。",
+                        "xml_entity",
+                    )
+                tail = chunk[-16:]
+                chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def inspect(data: bytes, limits: Limits | None = None) -> Package:
+    """Check ``data`` is a safe, bounded .xlsx and return its decompressed XML parts.
+
+    Raise ``RefusedFile`` with a Chinese message for anything else.
+    """
+    limits = limits or Limits()
+    _sniff(data, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+        if len(infos) > limits.max_entries:
+            raise _refuse(f"文件内部部件过多（{len(infos)} 个，上限 {limits.max_entries}）。", "too_many_entries")
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise _refuse("文件内部有重名部件，可能被篡改，系统不接受。", "duplicate_entry")
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            raise _refuse("文件不是有效的 Excel 工作簿（缺少工作簿结构）。请使用本系统下载的模板。", "not_xlsx")
+        declared_total = 0
+        for info in infos:
+            _check_name(info.filename)
+            if info.flag_bits & 0x1:
+                raise _refuse(
+                    "文件已加密（设置了打开密码）。请在 Excel 中取消密码保护后另存为 .xlsx 再上传。",
+                    "encrypted",
+                )
+            declared_total += info.file_size
+            too_big = info.file_size > limits.max_entry_uncompressed
+            ratio = info.file_size / max(info.compress_size, 1)
+            if too_big or declared_total > limits.max_total_uncompressed or (
+                info.file_size > limits.ratio_floor_bytes
+                and ratio > limits.ratio_limit(info.filename)
+            ):
+                raise _refuse("文件解压后体积异常巨大（疑似“压缩炸弹”），系统拒绝处理。", "zip_bomb")
+        parts: dict[str, bytes] = {}
+        binary: list[str] = []
+        spent = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            budget = min(limits.max_entry_uncompressed, limits.max_total_uncompressed - spent,
+                         info.file_size)
+            content = _read_entry(archive, info, budget)
+            spent += len(content)
+            if info.filename.lower().endswith(_XML_SUFFIXES):
+                parts[info.filename] = content
+            else:
+                binary.append(info.filename)
+    except RefusedFile:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError, struct.error, UnicodeDecodeError):
+        raise _refuse("文件已损坏，无法作为 Excel 工作簿读取。请重新保存或重新下载模板后再上传。", "corrupt") from None
+    content_types = parts.get("[Content_Types].xml", b"")
+    if b"macroEnabled" in content_types or b"vbaProject" in content_types:
+        raise _refuse("文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。", "macro")
+    return Package(parts=parts, binary_names=tuple(binary))

@@ -1,0 +1,506 @@
+"""Read an uploaded template: guard → structure → marker → header → every row → outcome.
+
+File-level problems raise ``RefusedFile``; everything located in a cell becomes an ``Issue`` in
+``ImportOutcome.errors``. An outcome with errors never carries rows, so a partial result cannot
+be mistaken for success; saving the rows in one transaction is the caller's job (R-12).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import posixpath
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.etree.ElementTree import ParseError
+
+import python_calamine
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from openpyxl.utils import get_column_letter
+
+from pingtai.catalogue import Catalogue, Form, Period, default_catalogue, parse_period
+from pingtai.catalogue.catalogue import FREQUENCY_LABELS, Value
+from pingtai.catalogue.periods import PeriodError
+from pingtai.xlsx.guard import Limits, Package, RefusedFile, inspect
+from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
+from pingtai.xlsx.validate import (
+    CellError,
+    Confirmation,
+    Issue,
+    SlipChecker,
+    cell_text,
+    make_parser,
+)
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CORRUPT = "文件已损坏，无法作为 Excel 工作簿读取。请重新保存或重新下载模板后再上传。"
+_NO_UNIT = {"", "—", "-", "–", "/", "无"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One accepted data row: sheet row number, key, parsed values and the raw cell texts."""
+
+    number: int
+    key: str
+    values: Mapping[str, Value | None]
+    raw: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """The result of reading one upload. ``rows`` is empty whenever ``errors`` is not."""
+
+    sha256: str
+    marker: Marker
+    form: Form
+    period: Period
+    rows: tuple[Row, ...]
+    errors: tuple[Issue, ...]
+    confirmations: tuple[Confirmation, ...]
+    overridden_uscc: tuple[str, ...]
+    rows_seen: int
+
+    def __post_init__(self) -> None:
+        if self.errors and self.rows:
+            raise ValueError("an outcome with errors must not carry rows")
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no errors (confirmations may still be pending)."""
+        return not self.errors
+
+    def unconfirmed(self, confirmed: Collection[str]) -> tuple[Confirmation, ...]:
+        """The confirmations whose ids are not in ``confirmed``."""
+        return tuple(c for c in self.confirmations if c.id not in confirmed)
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    name: str
+    state: str
+    part: str
+
+
+def _refuse(message: str, reason: str) -> RefusedFile:
+    return RefusedFile(message, reason=reason)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _structure(package: Package) -> tuple[bool, list[_Sheet]]:
+    """Return (uses the 1904 date system, sheets in order) from workbook.xml and its rels."""
+    try:
+        workbook = fromstring(package.parts["xl/workbook.xml"])
+        rels_xml = package.parts.get("xl/_rels/workbook.xml.rels")
+        rels = fromstring(rels_xml) if rels_xml is not None else None
+    except (ParseError, DefusedXmlException, ValueError):
+        raise _refuse(_CORRUPT, "corrupt") from None
+    targets: dict[str, str] = {}
+    if rels is not None:
+        for rel in rels:
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target))
+            targets[rel.get("Id", "")] = path
+    date1904 = False
+    sheets: list[_Sheet] = []
+    for element in workbook.iter():
+        tag = _local(element.tag)
+        if tag == "workbookPr":
+            date1904 = element.get("date1904", "").lower() in ("1", "true")
+        elif tag == "sheet":
+            rid = element.get(f"{{{_REL_NS}}}id", "")
+            sheets.append(_Sheet(element.get("name", ""), element.get("state", "visible"),
+                                 targets.get(rid, "")))
+    return date1904, sheets
+
+
+def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
+    """Bound the sheet's extent from its raw XML before the parser allocates it.
+
+    Return the references of formula cells that have no cached value. The checks are byte
+    searches for rare patterns, so a normal 100,000-row sheet costs well under a second.
+    """
+    opening = re.search(rb"<(\w+:)?sheetData[\s>/]", xml)
+    if opening is None:
+        return []
+    p = opening.group(1) or b""
+    cells = xml.count(b"<" + p + b"c ") + xml.count(b"<" + p + b"c>") + xml.count(b"<" + p + b"c/>")
+    if cells != xml.count(b"<" + p + b'c r="') and re.search(
+            b"<" + re.escape(p) + rb'c(?=[\s>/])(?![^>]*\sr=")', xml):
+        raise _refuse(
+            f"工作表“{sheet.name}”的单元格缺少位置信息（不是 Excel 保存的标准文件）。"
+            "请用 Excel 打开后另存为 .xlsx 再上传。",
+            "cell_without_reference",
+        )
+    too_wide = f"工作表“{sheet.name}”超过{limits.max_columns}列的上限。请删除多余的列后再上传。"
+    last_letters = get_column_letter(limits.max_columns)
+    n = len(last_letters)
+    if re.search(rb' r="[A-Z]{%d,}[0-9]' % (n + 1), xml):
+        raise _refuse(too_wide, "too_many_columns")
+    if any(m > last_letters.encode() for m in re.findall(rb' r="([A-Z]{%d})[0-9]' % n, xml)):
+        raise _refuse(too_wide, "too_many_columns")
+    last_row = limits.max_rows + HEADER_ROWS
+    rows = max(xml.count(b"<" + p + b"row ") + xml.count(b"<" + p + b"row>"),
+               max((int(m) for m in re.findall(rb' r="[A-Z]{0,3}([0-9]{%d,})"' % len(str(last_row)),
+                                              xml)), default=0))
+    if rows > last_row:
+        raise _refuse(
+            f"工作表“{sheet.name}”有 {rows} 行，超过 {last_row} 行的上限（{limits.max_rows} 行数据）。"
+            "请分多个文件上传或删除多余的行。",
+            "too_many_rows",
+        )
+    uncached = []
+    cell_open, cell_close = b"<" + p + b"c ", b"</" + p + b"c>"
+    formulas = re.compile(b"<" + re.escape(p) + rb"f[\s>/]")
+    for formula in formulas.finditer(xml, opening.start()):
+        start = xml.rfind(cell_open, 0, formula.start())
+        end = xml.find(cell_close, formula.start())
+        if start < 0 or end < 0:
+            continue
+        cell = xml[start:end]
+        if b"<" + p + b"v>" not in cell and b"<" + p + b"v " not in cell:
+            ref = re.search(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"', cell)
+            if ref:
+                uncached.append(ref[1].decode())
+    return uncached
+
+
+def _load(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except python_calamine.CalamineError:
+        raise _refuse(_CORRUPT, "corrupt") from None
+
+
+def _has_data(rows: Sequence[Sequence[object]]) -> bool:
+    return any(v not in ("", None) for row in rows for v in row)
+
+
+def _read_marker(book: python_calamine.CalamineWorkbook, names: Collection[str],
+                 catalogue: Catalogue, signing_key: bytes) -> tuple[Marker, Form, Period]:
+    missing = ("文件中没有本系统模板的标记，无法确定报表、报告期和填报单位。"
+               "请从系统下载模板填写，不要复制到新建的工作簿中。")
+    if MARKER_SHEET not in names:
+        raise _refuse(missing, "marker_missing")
+    values = {cell_text(r[0]): cell_text(r[1]) for r in _load(book, MARKER_SHEET) if len(r) >= 2}
+    marker = Marker.from_mapping(values)
+    if marker is None:
+        raise _refuse(missing, "marker_missing")
+    if not marker.verify(signing_key):
+        raise _refuse("模板标记校验失败（可能被修改或伪造）。请从系统重新下载模板填写。", "marker_forged")
+    if marker.form not in catalogue.forms:
+        raise _refuse(f"模板对应的报表“{marker.form}”已不在指标目录中。请重新下载模板。", "marker_form")
+    form = catalogue.forms[marker.form]
+    if marker.fingerprint != catalogue.fingerprint(form):
+        raise _refuse(
+            f"该模板由旧版指标目录（{marker.catalogue_version}）生成，“{form.name}”的列已调整。"
+            "请重新下载模板，把数据粘贴到新模板后上传。",
+            "marker_stale",
+        )
+    try:
+        period = parse_period(marker.period)
+    except PeriodError:
+        raise _refuse("模板标记中的报告期无效。请从系统重新下载模板。", "marker_forged") from None
+    if period.kind != form.frequency:
+        raise _refuse(
+            f"报表“{form.name}”为{FREQUENCY_LABELS[form.frequency]}报表，与标记的报告期 {period.label} 不符。",
+            "marker_forged",
+        )
+    return marker, form, period
+
+
+def _header_name(value: object) -> str:
+    return "".join(unicodedata.normalize("NFKC", cell_text(value)).split())
+
+
+def _unit_text(value: object) -> str:
+    text = _header_name(value)
+    text = re.sub(r"^单位[:：]?", "", text)
+    return text.strip("()[]【】")
+
+
+def _check_header(rows: list[list[object]], catalogue: Catalogue, form: Form,
+                  blocked: Collection[tuple[int, int]]) -> tuple[dict[str, int], Issue | None]:
+    """Map column codes to sheet column indexes; one issue lists every header problem."""
+    names = rows[0] if rows else []
+    units = rows[1] if len(rows) > 1 else []
+    wanted = {_header_name(ind.name): ind for ind in catalogue.columns(form)}
+    found: dict[str, int] = {}
+    problems: list[str] = []
+    unknown, duplicated = [], []
+    first_bad = ""
+    for index, value in enumerate(names):
+        name = _header_name(value)
+        if not name:
+            continue
+        ind = wanted.get(name)
+        if ind is None:
+            unknown.append(f"{cell_text(value).strip()}（{get_column_letter(index + 1)}列）")
+            first_bad = first_bad or f"{get_column_letter(index + 1)}1"
+        elif ind.code in found:
+            duplicated.append(ind.name)
+            first_bad = first_bad or f"{get_column_letter(index + 1)}1"
+        else:
+            found[ind.code] = index
+    missing = [ind.name for ind in catalogue.columns(form) if ind.code not in found]
+    if missing:
+        problems.append("缺少列：" + "、".join(missing))
+    if unknown:
+        problems.append("多出模板以外的列：" + "、".join(unknown))
+    if duplicated:
+        problems.append("列重复：" + "、".join(duplicated))
+    for code, index in found.items():
+        ind = catalogue.indicators[code]
+        actual = _unit_text(units[index] if index < len(units) else "")
+        expected_ok = actual in _NO_UNIT if not ind.unit else actual == _unit_text(ind.unit)
+        if not expected_ok:
+            shown = actual or "空"
+            problems.append(f"“{ind.name}”的单位应为“{ind.header_unit}”，实际为“{shown}”")
+            first_bad = first_bad or f"{get_column_letter(index + 1)}2"
+    merged_header = sorted(blocked)
+    if merged_header:
+        refs = "、".join(f"{get_column_letter(c + 1)}{r + 1}" for r, c in merged_header)
+        problems.append(f"表头有合并单元格：{refs}")
+        first_bad = first_bad or f"{get_column_letter(merged_header[0][1] + 1)}{merged_header[0][0] + 1}"
+    if not problems:
+        return found, None
+    return found, Issue(
+        sheet=DATA_SHEET, cell=first_bad or "A1", column="", value="", rule="header",
+        message="表头与模板不一致：" + "；".join(problems),
+        hint="请重新下载模板，把数据按列粘贴（只粘贴数值）到第3行起，不要改动第1–2行",
+    )
+
+
+def read_upload(
+    data: bytes,
+    catalogue: Catalogue | None = None,
+    *,
+    limits: Limits | None = None,
+    expected_scope: str | None = None,
+    expected_form: str | None = None,
+    expected_period: str | None = None,
+    previous: Mapping[str, Mapping[str, Decimal]] | None = None,
+    last_year: Mapping[str, Mapping[str, Decimal]] | None = None,
+    peers: Mapping[str, Sequence[Decimal]] | None = None,
+    uscc_overrides: Collection[str] = (),
+    signing_key: bytes = b"",
+) -> ImportOutcome:
+    """Validate an uploaded template completely; raise ``RefusedFile`` for file-level refusals.
+
+    ``previous`` / ``last_year`` map row keys to {indicator code: value} of the previous period
+    and the same period last year; ``peers`` maps indicator codes to comparable values (e.g.
+    other platforms' figures); without it, enterprise-level columns are compared with their own
+    median. ``uscc_overrides`` are legacy codes an official has allowed despite their check digit.
+    """
+    catalogue = catalogue or default_catalogue()
+    limits = limits or Limits()
+    digest = hashlib.sha256(data).hexdigest()
+    package = inspect(data, limits)
+    date1904, sheets = _structure(package)
+    if date1904:
+        raise _refuse(
+            "工作簿使用“1904 日期系统”（旧版 Mac Excel 默认），日期会错位 1462 天。请在 Excel 选项 → 高级中"
+            "取消勾选“使用 1904 日期系统”，或使用系统下载的模板后再上传。",
+            "date1904",
+        )
+    scans: dict[str, list[str]] = {}
+    for sheet in sheets:
+        xml = package.parts.get(sheet.part)
+        if xml is not None:
+            scans[sheet.name] = _scan_sheet(sheet, xml, limits)
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
+        metadata = {m.name: m for m in book.sheets_metadata}
+    except python_calamine.CalamineError:
+        raise _refuse(_CORRUPT, "corrupt") from None
+    marker, form, period = _read_marker(book, metadata, catalogue, signing_key)
+    if expected_form is not None and marker.form != expected_form:
+        raise _refuse(f"该文件是“{form.name}”的模板，不是本次要求上传的报表。", "wrong_form")
+    if expected_period is not None and marker.period != parse_period(expected_period).code:
+        raise _refuse(f"该文件是 {period.label} 的模板，不是本次要求的报告期。", "wrong_period")
+    if expected_scope is not None and marker.scope_code != expected_scope:
+        raise _refuse(
+            f"该文件是“{marker.scope_name}”（{marker.scope_code}）的模板，不属于您的填报范围。",
+            "wrong_scope",
+        )
+    if DATA_SHEET not in metadata:
+        raise _refuse(f"文件中没有“{DATA_SHEET}”工作表。请使用系统下载的模板。", "no_data_sheet")
+    for name, meta in metadata.items():
+        if name in (MARKER_SHEET, INSTRUCTIONS_SHEET):
+            continue
+        hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+        if name == DATA_SHEET:
+            if hidden:
+                raise _refuse(f"“{DATA_SHEET}”工作表被隐藏。请取消隐藏后再上传。", "hidden_sheet")
+            continue
+        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or not _has_data(_load(book, name)):
+            continue
+        if hidden:
+            raise _refuse(
+                f"隐藏的工作表“{name}”中有数据。系统只读取“{DATA_SHEET}”表，隐藏数据不会被导入，"
+                "请删除该工作表或把数据移到“数据”表后再上传。",
+                "hidden_sheet",
+            )
+        raise _refuse(
+            f"工作表“{name}”中有数据，但系统只读取“{DATA_SHEET}”表。请删除该工作表或把数据移到“数据”表后再上传。",
+            "extra_sheet",
+        )
+    rows = _load(book, DATA_SHEET)
+    try:
+        merged = book.get_sheet_by_name(DATA_SHEET).merged_cell_ranges or []
+    except python_calamine.CalamineError:
+        raise _refuse(_CORRUPT, "corrupt") from None
+    return _validate(rows, merged, scans.get(DATA_SHEET, []), digest, marker, form, period,
+                     catalogue, limits, previous, last_year, peers, frozenset(uscc_overrides))
+
+
+def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+              uncached: Sequence[str], digest: str, marker: Marker, form: Form, period: Period,
+              catalogue: Catalogue, limits: Limits,
+              previous: Mapping[str, Mapping[str, Decimal]] | None,
+              last_year: Mapping[str, Mapping[str, Decimal]] | None,
+              peers: Mapping[str, Sequence[Decimal]] | None,
+              overrides: frozenset[str]) -> ImportOutcome:
+    errors: list[Issue] = []
+
+    def outcome(accepted: tuple[Row, ...], confirmations: tuple[Confirmation, ...] = (),
+                overridden: tuple[str, ...] = (), seen: int = 0) -> ImportOutcome:
+        return ImportOutcome(digest, marker, form, period, () if errors else accepted,
+                             tuple(errors), confirmations, overridden, seen)
+
+    header_cells = set()
+    for (r0, c0), (r1, c1) in merged:
+        if r0 < HEADER_ROWS:
+            header_cells.add((r0, c0))
+        if r1 >= HEADER_ROWS:
+            top = max(r0, HEADER_ROWS)
+            errors.append(Issue(
+                DATA_SHEET, f"{get_column_letter(c0 + 1)}{top + 1}", "", "", "merged",
+                f"数据区有合并单元格 {get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}",
+                "请取消合并，每个单元格分别填写",
+            ))
+    columns, header_issue = _check_header(rows, catalogue, form, header_cells)
+    if header_issue is not None:
+        errors.insert(0, header_issue)
+        return outcome(())
+    by_index = {index: code for code, index in columns.items()}
+    for ref in uncached:
+        match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+        column = ""
+        if match:
+            for index, code in by_index.items():
+                if get_column_letter(index + 1) == match[1]:
+                    column = catalogue.indicators[code].name
+        errors.append(Issue(DATA_SHEET, ref, column, "", "formula",
+                            "单元格是公式且没有计算结果（文件不是由 Excel 保存的）",
+                            "请用 Excel 打开并保存，或“选择性粘贴 → 数值”后再上传"))
+
+    overridden: set[str] = set()
+    plan = [(index, catalogue.indicators[code], make_parser(catalogue.indicators[code], overrides,
+                                                             overridden), get_column_letter(index + 1))
+            for code, index in sorted(columns.items(), key=lambda item: item[1])]
+    width = max((len(r) for r in rows), default=0)
+    stray = [i for i in range(width) if i not in by_index]
+    key_index = columns[form.key]
+    key_name = catalogue.indicators[form.key].name
+    names = catalogue.names()
+    accepted: list[Row] = []
+    first_seen: dict[str, int] = {}
+    numeric_columns = {ind.code: [] for _, ind, _, _ in plan if ind.numeric}
+    seen = 0
+    too_many = False
+    for r_index in range(HEADER_ROWS, len(rows)):
+        row = rows[r_index]
+        if not any(v != "" for v in row):
+            continue
+        seen += 1
+        number = r_index + 1
+        if len(errors) >= limits.max_errors:
+            too_many = True
+            continue
+        values: dict[str, Value | None] = {}
+        raw: dict[str, str] = {}
+        failed: set[str] = set()
+        for index, ind, parse, letter in plan:
+            value = row[index] if index < len(row) else ""
+            text = cell_text(value)
+            raw[ind.code] = text
+            try:
+                parsed = parse(value)
+            except CellError as exc:
+                failed.add(ind.code)
+                errors.append(Issue(DATA_SHEET, f"{letter}{number}", ind.name, text, exc.rule,
+                                    exc.message, exc.hint))
+                values[ind.code] = None
+                continue
+            if parsed is None and ind.required:
+                failed.add(ind.code)
+                errors.append(Issue(DATA_SHEET, f"{letter}{number}", ind.name, text, "required",
+                                    "必填项未填写", ind.range_text() or "请填写"))
+            values[ind.code] = parsed
+        for index in stray:
+            if index < len(row) and row[index] != "":
+                ref = f"{get_column_letter(index + 1)}{number}"
+                errors.append(Issue(DATA_SHEET, ref, "", cell_text(row[index]), "no_header",
+                                    "该单元格所在列没有表头，数据不会被导入", "请删除或移到对应的列"))
+        key = values.get(form.key)
+        key_ref = f"{get_column_letter(key_index + 1)}{number}"
+        if isinstance(key, str):
+            if key in first_seen:
+                errors.append(Issue(DATA_SHEET, key_ref, key_name, raw[form.key], "duplicate",
+                                    f"与第{first_seen[key]}行重复", f"每个{key_name}只能出现一次"))
+            else:
+                first_seen[key] = number
+            if form.level == "platform" and key != marker.scope_code:
+                errors.append(Issue(DATA_SHEET, key_ref, key_name, raw[form.key], "scope",
+                                    f"本模板只能填报 {marker.scope_name}（{marker.scope_code}）",
+                                    "不要修改预填的平台代码"))
+        for rule in form.rules:
+            if failed.intersection(rule.columns):
+                continue
+            condition = rule.condition
+            if condition is not None and not condition.holds(values):
+                continue
+            comparison = rule.comparison
+            if comparison.holds(values) is False:
+                anchor = comparison.columns[0]
+                shown = "，".join(f"{names[c]}为 {values[c]}" for c in comparison.columns)
+                errors.append(Issue(DATA_SHEET, f"{get_column_letter(columns[anchor] + 1)}{number}",
+                                    names[anchor], raw[anchor], "cross_field",
+                                    f"{rule.describe(names)}（{shown}）", "请核对这几项数据"))
+        for code, bucket in numeric_columns.items():
+            if values.get(code) is not None:
+                bucket.append(Decimal(values[code]))
+        if isinstance(key, str):
+            accepted.append(Row(number, key, values, raw))
+    if too_many:
+        errors.append(Issue(DATA_SHEET, "", "", "", "too_many_errors",
+                            f"错误超过 {limits.max_errors} 条，其余行未检查",
+                            "请先改正已列出的错误，再重新上传"))
+    if seen == 0:
+        errors.append(Issue(DATA_SHEET, f"A{HEADER_ROWS + 1}", "", "", "empty",
+                            "“数据”表没有任何数据行", "请从第3行起填写"))
+    checker = SlipChecker(form, catalogue.indicators, previous, last_year, peers)
+    if form.level != "platform" or peers is not None:
+        checker.prepare(numeric_columns)
+    confirmations: list[Confirmation] = []
+    for row in accepted:
+        for _, ind, _, letter in plan:
+            value = row.values.get(ind.code)
+            if not ind.numeric or value is None:
+                continue
+            for basis, reference, factor, message in checker.check(row.key, ind.code, Decimal(value)):
+                cell = f"{letter}{row.number}"
+                confirmations.append(Confirmation(
+                    f"{cell}:{basis}", DATA_SHEET, cell, ind.name, row.key, ind.code,
+                    Decimal(value), reference, basis, factor, message))
+    return outcome(tuple(accepted), tuple(confirmations), tuple(sorted(overridden)), seen)
+
