@@ -51,6 +51,7 @@ ALLOWED_HOSTS = env_list("PINGTAI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserve
 INSTALLED_APPS = [
     "pingtai.accounts",
     "pingtai.registry",
+    "pingtai.audit",
     "pingtai.web",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -126,6 +127,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Assets are served by the application itself: government intranets have no CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

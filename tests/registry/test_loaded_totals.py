@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, Sum
 
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
@@ -14,13 +13,21 @@ pytestmark = pytest.mark.django_db
 
 
 def test_2019_totals_equal_the_published_figures():
-    rows = EnterpriseYear.objects.filter(year=2019)
-    totals = rows.aggregate(land=Sum("land_mu"), tax=Sum("tax_wan"), n=Count("id"))
-    assert totals["n"] == 3897
-    assert totals["land"] == Decimal("133900.00")  # 13.39万亩
-    assert totals["tax"] == Decimal("670500.00")  # 67.05亿元
-    above = rows.filter(size_class="规上").aggregate(out=Sum("output_wan"))["out"]
-    assert above == Decimal("14051600.00")  # 规上工业总产值 1,405.16亿元
+    totals = selectors.figures(EnterpriseYear.objects.filter(year=2019))
+    assert totals.enterprises == 3897
+    assert totals.land_mu == Decimal("133900.00")  # 13.39万亩
+    assert totals.tax_wan == Decimal("670500.00")  # 67.05亿元
+    assert totals.above_scale_output_wan == Decimal("14051600.00")  # 规上工业总产值 1,405.16亿元
+
+
+def test_database_sums_agree_with_the_generated_records_to_the_cent(demo_dataset):
+    from collections import defaultdict
+
+    expected = defaultdict(Decimal)
+    for row in demo_dataset.enterprise_years:
+        expected[row.year] += row.tax_wan
+    for year, tax in expected.items():
+        assert selectors.figures(EnterpriseYear.objects.filter(year=year)).tax_wan == tax
 
 
 def test_2019_output_sizes_match_the_plan():

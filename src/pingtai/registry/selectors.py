@@ -84,24 +84,31 @@ class Figures:
         return self.value_added_wan / self.land_mu if self.land_mu else None
 
 
-ZERO = Decimal(0)
+CENT = Decimal("0.01")
 _ABOVE = Q(size_class=EnterpriseYear.SizeClass.ABOVE)
+# Aggregate names must differ from the field names or Django refuses the annotation.
 _SUMS = {
-    "enterprises": Count("id"),
-    "above_scale": Count("id", filter=_ABOVE),
-    "land_mu": Sum("land_mu"),
-    "output_wan": Sum("output_wan"),
-    "above_scale_output_wan": Sum("output_wan", filter=_ABOVE),
-    "value_added_wan": Sum("value_added_wan"),
-    "tax_wan": Sum("tax_wan"),
+    "n_enterprises": Count("id"),
+    "n_above_scale": Count("id", filter=_ABOVE),
+    "sum_land_mu": Sum("land_mu"),
+    "sum_output_wan": Sum("output_wan"),
+    "sum_above_scale_output_wan": Sum("output_wan", filter=_ABOVE),
+    "sum_value_added_wan": Sum("value_added_wan"),
+    "sum_tax_wan": Sum("tax_wan"),
 }
+
+
+def _exact(total) -> Decimal:
+    """SQLite sums decimal columns as binary floats; the inputs have two decimals, so
+    rounding the sum back to cents restores the exact total (PostgreSQL is exact already)."""
+    return Decimal(total or 0).quantize(CENT)
 
 
 def _figures(row: dict) -> Figures:
     return Figures(
-        enterprises=row["enterprises"],
-        above_scale=row["above_scale"],
-        **{k: row[k] or ZERO for k in _SUMS if k not in ("enterprises", "above_scale")},
+        enterprises=row["n_enterprises"],
+        above_scale=row["n_above_scale"],
+        **{key.removeprefix("sum_"): _exact(row[key]) for key in _SUMS if key.startswith("sum_")},
     )
 
 

@@ -1,0 +1,1 @@
+"""Append-only, hash-chained audit log of every change, submission, approval, import, export and login."""

@@ -1,0 +1,67 @@
+"""The audit log is append-only in the application and in the database, and hash-chained."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from pingtai.accounts.services import DEMO_PASSWORD
+from pingtai.audit.models import AppendOnlyError, AuditEvent
+from pingtai.audit.services import audit_record, audit_verify_chain
+
+pytestmark = pytest.mark.django_db
+
+
+def test_logins_and_failed_logins_are_recorded_with_address(client):
+    client.post("/accounts/login/", {"username": "leader", "password": "nope"}, REMOTE_ADDR="10.0.0.7")
+    client.post("/accounts/login/", {"username": "leader", "password": DEMO_PASSWORD})
+    failed = AuditEvent.objects.filter(action="login_failed").latest("id")
+    assert failed.actor_username == "leader" and failed.ip == "10.0.0.7"
+    assert AuditEvent.objects.filter(action="login", actor_username="leader").exists()
+
+
+def test_a_newline_in_a_username_cannot_forge_a_log_line(client):
+    client.post("/accounts/login/", {"username": "x\n2026-01-01 admin login", "password": "p"})
+    event = AuditEvent.objects.filter(action="login_failed").latest("id")
+    assert "\n" not in event.actor_username and "\\n" in event.actor_username
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm():
+    event = audit_record(AuditEvent.Action.EXPORT, detail="测试")
+    event.detail = "篡改"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(detail="篡改")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+
+
+def test_the_database_itself_refuses_update_and_delete():
+    event = audit_record(AuditEvent.Action.EXPORT, detail="测试")
+    for sql in (
+        "UPDATE audit_auditevent SET detail = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).detail == "测试"
+
+
+def test_the_hash_chain_verifies_and_links_each_event_to_the_previous():
+    first = audit_record(AuditEvent.Action.EXPORT, detail="一")
+    second = audit_record(AuditEvent.Action.EXPORT, detail="二")
+    assert second.prev_hash == first.hash
+    assert audit_verify_chain() == []
+
+
+def test_the_admin_shows_the_log_read_only(login):
+    client = login("admin")
+    event = audit_record(AuditEvent.Action.EXPORT, detail="可见")
+    page = client.get("/admin/audit/auditevent/?q=可见")
+    assert page.status_code == 200 and "导出" in page.content.decode()
+    detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
+    assert detail.status_code == 200
+    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
