@@ -166,7 +166,8 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
         if start < 0 or end < 0:
             continue
         cell = xml[start:end]
-        if b"<" + p + b"v>" not in cell and b"<" + p + b"v " not in cell:
+        # openpyxl and other generators write <v/> or <v></v>: a formula with no computed value.
+        if not re.search(b"<" + re.escape(p) + rb"v(?:\s[^>]*)?>[^<]", cell):
             ref = re.search(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"', cell)
             if ref:
                 uncached.append(ref[1].decode())
@@ -403,6 +404,7 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
                             "单元格是公式且没有计算结果（文件不是由 Excel 保存的）",
                             "请用 Excel 打开并保存，或“选择性粘贴 → 数值”后再上传"))
 
+    uncached_cells = set(uncached)
     overridden: set[str] = set()
     plan = [(index, catalogue.indicators[code], make_parser(catalogue.indicators[code], overrides,
                                                              overridden), get_column_letter(index + 1))
@@ -433,6 +435,10 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             value = row[index] if index < len(row) else ""
             text = cell_text(value)
             raw[ind.code] = text
+            if uncached_cells and f"{letter}{number}" in uncached_cells:
+                failed.add(ind.code)  # already reported as a formula without a value
+                values[ind.code] = None
+                continue
             try:
                 parsed = parse(value)
             except CellError as exc:
