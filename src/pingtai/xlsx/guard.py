@@ -13,6 +13,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 import openpyxl.xml
 
@@ -155,6 +156,11 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
     chunks: list[bytes] = []
     size = 0
     is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+    # Lenient parsers accept broken XML that Excel and openpyxl reject, so insist on well-formed
+    # parts. Legacy VML drawings (cell comments) are often not well-formed even from Excel.
+    parser = expat.ParserCreate() if is_xml and not info.filename.lower().endswith(".vml") else None
+    if parser is not None:
+        parser.StartDoctypeDeclHandler = _no_doctype
     tail = b""
     with archive.open(info) as stream:
         while chunk := stream.read(_CHUNK):
@@ -180,7 +186,24 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
                     )
                 tail = chunk[-16:]
                 chunks.append(chunk)
+                if parser is not None:
+                    _feed(parser, info.filename, chunk, final=False)
+    if parser is not None:
+        _feed(parser, info.filename, b"", final=True)
     return b"".join(chunks)
+
+
+def _no_doctype(*_: object) -> None:
+    raise _refuse("文件内部部件含有 XML 实体声明（DOCTYPE/ENTITY），这是一种已知的攻击手法，系统拒绝处理。",
+                  "xml_entity")
+
+
+def _feed(parser: expat.XMLParserType, name: str, chunk: bytes, *, final: bool) -> None:
+    try:
+        parser.Parse(chunk, final)
+    except expat.ExpatError:
+        raise _refuse(f"文件内部部件 {name} 的 XML 格式错误，文件可能已损坏。请用 Excel 重新保存后再上传。",
+                      "corrupt") from None
 
 
 def inspect(data: bytes, limits: Limits | None = None) -> Package:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+from pingtai.xlsx.guard import RefusedFile
 from pingtai.xlsx.validate import Issue
 
 _RED = PatternFill("solid", fgColor="FF9999")
@@ -24,7 +27,13 @@ def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
     for issue in issues:
         if issue.sheet and issue.cell:
             by_cell[(issue.sheet, issue.cell)].append(issue)
-    wb = load_workbook(io.BytesIO(data), rich_text=False)
+    try:
+        wb = load_workbook(io.BytesIO(data), rich_text=False)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, ParseError,
+            zipfile.BadZipFile) as exc:
+        # The values were readable but openpyxl rejects the file's structure.
+        raise RefusedFile("无法在该文件上标出错误单元格，请按错误列表逐项修改。",
+                          reason="unmarkable") from exc
     try:
         for (sheet, ref), found in by_cell.items():
             if sheet not in wb.sheetnames:
