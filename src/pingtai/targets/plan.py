@@ -1,0 +1,168 @@
+"""The plan's numeric targets as versioned data: loading and validating a targets file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FILE = Path(__file__).with_name("lishui-2021-46.toml")
+
+KINDS = ("at_least", "at_most", "multiple_of_base", "reduction_of_base")
+SCOPES = ("platform", "wings", "city_core", "city")
+STATUSES = ("green", "yellow", "red", "none")
+
+
+class TargetFileError(ValueError):
+    """A targets file that cannot be used; the message says where and why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    name: str
+    metric: str
+    unit: str
+    kind: str
+    scope: str
+    target_year: int
+    section: str
+    quote: str
+    assumptions: tuple[str, ...]
+    goal: float | None = None
+    multiple: float | None = None
+    reduction: float | None = None
+    base_year: int | None = None
+    base_value: float | None = None
+
+    @property
+    def relative(self) -> bool:
+        """Relative targets are set against a base-year value rather than a fixed level."""
+        return self.kind in ("multiple_of_base", "reduction_of_base")
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.kind in ("at_most", "reduction_of_base")
+
+    def goal_for(self, base_value: float | None) -> float | None:
+        """The level to reach; relative targets need the base-year value."""
+        if self.kind == "multiple_of_base":
+            return None if base_value is None else base_value * self.multiple
+        if self.kind == "reduction_of_base":
+            return None if base_value is None else base_value * (1 - self.reduction)
+        return self.goal
+
+    @property
+    def goal_text(self) -> str:
+        if self.kind == "at_least":
+            return f"≥ {self.goal:g} {self.unit}"
+        if self.kind == "at_most":
+            return f"≤ {self.goal:g} {self.unit}"
+        if self.kind == "multiple_of_base":
+            return f"达到{self.base_year}年的{self.multiple:g}倍"
+        return f"较{self.base_year}年缩减{self.reduction * 100:g}%"
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    yellow_gap: float
+    labels: dict[str, str]
+    assumptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TargetPlan:
+    version: str
+    document: str
+    title: str
+    status: StatusRules
+    targets: tuple[Target, ...]
+
+    def get(self, target_id: str) -> Target:
+        for target in self.targets:
+            if target.id == target_id:
+                return target
+        raise KeyError(target_id)
+
+    def for_scope(self, scope: str) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.scope == scope)
+
+
+def _need(table: dict[str, Any], key: str, where: str) -> Any:
+    if key not in table:
+        raise TargetFileError(f"{where}缺少字段“{key}”")
+    return table[key]
+
+
+def _target(raw: dict[str, Any], index: int) -> Target:
+    where = f"第{index}个目标（{raw.get('id', '无编号')}）"
+    kind = _need(raw, "kind", where)
+    if kind not in KINDS:
+        raise TargetFileError(f"{where}的类型“{kind}”无效，应为 {'、'.join(KINDS)} 之一")
+    scope = _need(raw, "scope", where)
+    if scope not in SCOPES:
+        raise TargetFileError(f"{where}的范围“{scope}”无效，应为 {'、'.join(SCOPES)} 之一")
+    required = {
+        "at_least": ("goal",), "at_most": ("goal",),
+        "multiple_of_base": ("multiple", "base_year"),
+        "reduction_of_base": ("reduction", "base_year"),
+    }[kind]
+    for key in required:
+        _need(raw, key, where)
+    if kind == "reduction_of_base" and not 0 < raw["reduction"] < 1:
+        raise TargetFileError(f"{where}的缩减比例应在0与1之间")
+    if kind == "multiple_of_base" and raw["multiple"] <= 0:
+        raise TargetFileError(f"{where}的倍数应为正数")
+    base_year, target_year = raw.get("base_year"), _need(raw, "target_year", where)
+    if base_year is not None and base_year >= target_year:
+        raise TargetFileError(f"{where}的基期年份应早于目标年份")
+    return Target(
+        id=_need(raw, "id", where),
+        name=_need(raw, "name", where),
+        metric=_need(raw, "metric", where),
+        unit=_need(raw, "unit", where),
+        kind=kind,
+        scope=scope,
+        target_year=int(target_year),
+        section=_need(raw, "section", where),
+        quote=raw.get("quote", ""),
+        assumptions=tuple(raw.get("assumptions", ())),
+        goal=None if raw.get("goal") is None else float(raw["goal"]),
+        multiple=None if raw.get("multiple") is None else float(raw["multiple"]),
+        reduction=None if raw.get("reduction") is None else float(raw["reduction"]),
+        base_year=None if base_year is None else int(base_year),
+        base_value=None if raw.get("base_value") is None else float(raw["base_value"]),
+    )
+
+
+def parse_targets(raw: dict[str, Any]) -> TargetPlan:
+    status = _need(raw, "status", "目标文件")
+    labels = dict(_need(status, "labels", "[status]"))
+    missing = [s for s in STATUSES if s not in labels]
+    if missing:
+        raise TargetFileError(f"[status.labels] 缺少状态文字：{'、'.join(missing)}")
+    yellow_gap = float(_need(status, "yellow_gap", "[status]"))
+    if yellow_gap < 0:
+        raise TargetFileError("[status] yellow_gap 不能为负数")
+    targets = tuple(_target(t, i) for i, t in enumerate(_need(raw, "targets", "目标文件"), start=1))
+    ids = [t.id for t in targets]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise TargetFileError(f"目标编号重复：{'、'.join(duplicated)}")
+    return TargetPlan(
+        version=_need(raw, "version", "目标文件"),
+        document=_need(raw, "document", "目标文件"),
+        title=raw.get("title", ""),
+        status=StatusRules(yellow_gap, labels, tuple(status.get("assumptions", ()))),
+        targets=targets,
+    )
+
+
+def load_targets(path: Path | str = DEFAULT_FILE) -> TargetPlan:
+    with open(path, "rb") as handle:
+        try:
+            raw = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as bad:
+            raise TargetFileError(f"目标文件 {path} 不是有效的 TOML：{bad}") from bad
+    return parse_targets(raw)
