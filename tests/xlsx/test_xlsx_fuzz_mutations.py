@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from functools import cache
 
@@ -75,7 +76,7 @@ def test_raw_byte_mutations(changes, truncate):
     _check(bytes(data))
 
 
-@settings(max_examples=90, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PARTS), mutations,
        st.sampled_from([b"", b"<", b">", b'"', b"&", b"<f>1+</f>", b"<v>x</v>", b' r="A0"',
                         b"<mergeCell ref=\"A1:Z9\"/>", b"\xff\xfe", b"</row>", b"<row>",
@@ -90,6 +91,37 @@ def test_xml_part_mutations(part, changes, snippet):
         xml[position % len(xml)] = value
     at = changes[0][0] % len(xml)
     parts[part] = bytes(xml[:at]) + snippet + bytes(xml[at:])
+    _check(_rezip(parts))
+
+
+ATTRIBUTES = [b' t="s"', b' t="b"', b' t="e"', b' t="d"', b' t="str"', b' s="999"', b' r="A0"',
+              b' r="B2"', b' r="A1048577"', b' spans="0:99999"', b' state="hidden"',
+              b' date1904="1"', b' sheetId="99"', b' name=""']
+VALUES = [b"1e400", b"-0", b"nan", b"inf", b"", b"x", b"99999999999999999999", b"#DIV/0!", b"A1",
+          b"XFD1048576", b"rId9", b"/xl/x.xml", b"../../etc/passwd", b"1" * 400]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PARTS), st.lists(st.tuples(st.booleans(), st.integers(min_value=0),
+                                                  st.integers(min_value=0)), min_size=1, max_size=4))
+def test_well_formed_structural_mutations(part, edits):
+    """Mutations that keep the XML well formed reach the reader and the marker, not just the guard."""
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(seed())) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    xml = parts[part]
+    for insert, where, choice in edits:
+        if insert:
+            tags = [m.end() for m in re.finditer(rb"<[A-Za-z:]+", xml)]
+            at = tags[where % len(tags)]
+            xml = xml[:at] + ATTRIBUTES[choice % len(ATTRIBUTES)] + xml[at:]
+        else:
+            found = list(re.finditer(rb'="([^"]*)"|<v>([^<]*)</v>', xml))
+            match = found[where % len(found)]
+            group = 1 if match.start(1) >= 0 else 2
+            xml = xml[:match.start(group)] + VALUES[choice % len(VALUES)] + xml[match.end(group):]
+    parts[part] = xml
     _check(_rezip(parts))
 
 

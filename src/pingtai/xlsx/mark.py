@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
-from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
@@ -22,6 +21,7 @@ def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
     """Return ``data`` rewritten with each issue's cell marked; issues without a cell are skipped.
 
     Call only with bytes that passed the guard (``read_upload`` did not raise ``RefusedFile``).
+    Raise ``RefusedFile`` (reason ``unmarkable``) when openpyxl cannot round-trip the file.
     """
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     for issue in issues:
@@ -29,23 +29,22 @@ def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
             by_cell[(issue.sheet, issue.cell)].append(issue)
     try:
         wb = load_workbook(io.BytesIO(data), rich_text=False)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, ParseError,
-            zipfile.BadZipFile) as exc:
-        # The values were readable but openpyxl rejects the file's structure.
-        raise RefusedFile("无法在该文件上标出错误单元格，请按错误列表逐项修改。",
-                          reason="unmarkable") from exc
-    try:
         for (sheet, ref), found in by_cell.items():
             if sheet not in wb.sheetnames:
                 continue
             cell = wb[sheet][ref]
-            if not hasattr(cell, "fill") or type(cell).__name__ == "MergedCell":
+            if isinstance(cell, MergedCell):
                 continue
             cell.fill = _RED
-            text = "\n".join(f"{i.message}" + (f"（{i.hint}）" if i.hint else "") for i in found)
+            text = "\n".join(i.message + (f"（{i.hint}）" if i.hint else "") for i in found)
             cell.comment = Comment(text[:2000], "pingtai", width=320, height=120)
         out = io.BytesIO()
         wb.save(out)
-    finally:
         wb.close()
+    # The file already passed the guard and the reader; openpyxl is stricter about structure
+    # (styles, attribute values) in ways that cannot be enumerated, and a failure here must not
+    # hide the error list the uploader already has.
+    except Exception as exc:  # noqa: BLE001
+        raise RefusedFile("无法在该文件上标出错误单元格，请按错误列表逐项修改。",
+                          reason="unmarkable") from exc
     return out.getvalue()
