@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "pingtai.accounts",
     "pingtai.registry",
     "pingtai.audit",
+    "pingtai.reporting",
     "pingtai.web",
+    "pingtai.dashboard",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -131,6 +133,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Assets are served by the application itself: government intranets have no CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+PINGTAI_MAX_UPLOAD_BYTES = int(os.environ.get("PINGTAI_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+# Uploads stream to a temporary file above this size instead of being held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,5 +8,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("pingtai.accounts.urls")),
+    path("reporting/", include("pingtai.reporting.urls")),
+    path("dashboard/", include("pingtai.dashboard.urls")),
     path("", include("pingtai.web.urls")),
 ]

@@ -15,12 +15,14 @@ class User(AbstractUser):
         LEADER = "leader", "领导"
 
     class Department(models.TextChoices):
-        ECONOMY = "经信", "经信"
-        STATISTICS = "统计", "统计"
-        TAX = "税务", "税务"
-        LAND = "自然资源", "自然资源"
-        POWER = "电力", "电力"
-        ENVIRONMENT = "生态环境", "生态环境"
+        """The data sources of the indicator catalogue (catalogue/forms.toml [sources])."""
+
+        ECONOMY = "economy", "经信"
+        STATISTICS = "statistics", "统计"
+        TAX = "tax", "税务"
+        NATURAL_RESOURCES = "natural_resources", "自然资源"
+        POWER = "power", "电力"
+        ECOLOGY = "ecology", "生态环境"
 
     role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.LEADER)
     platform = models.ForeignKey(
@@ -28,7 +30,7 @@ class User(AbstractUser):
         verbose_name="所属平台",
     )
     department = models.CharField(
-        "所属部门", max_length=8, choices=Department.choices, blank=True
+        "所属部门", max_length=20, choices=Department.choices, blank=True
     )
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -28,6 +28,37 @@ def platforms_for(user: User) -> QuerySet[Platform]:
 
 def enterprises_for(user: User) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(platform__in=platforms_for(user))
+
+
+def requirements_for(user: User):
+    """Reporting requirements a user may see: own platform's, own department's, or all."""
+    from pingtai.reporting.models import Requirement
+
+    rows = Requirement.objects.select_related("period", "platform", "submission")
+    if not user.is_authenticated:
+        return rows.none()
+    if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER):
+        return rows
+    if user.role == User.Role.PLATFORM:
+        return rows.filter(platform_id=user.platform_id)
+    return rows.filter(department=user.department)
+
+
+def owns_requirement(user: User, requirement) -> bool:
+    """Only the submitting unit itself uploads and submits; the office reviews (NBS precedent:
+    no one edits another unit's source data)."""
+    if user.role == User.Role.PLATFORM:
+        return requirement.platform_id is not None and requirement.platform_id == user.platform_id
+    if user.role == User.Role.DEPARTMENT:
+        return bool(requirement.department) and requirement.department == user.department
+    return False
+
+
+def scoped_requirement(user: User, pk: int):
+    try:
+        return requirements_for(user).get(pk=pk)
+    except ObjectDoesNotExist as missing:
+        raise Http404("没有找到该报送任务，或您无权查看") from missing
 
 
 def scoped_platform(user: User, code: str) -> Platform:

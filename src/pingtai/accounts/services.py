@@ -45,7 +45,7 @@ def accounts_ensure_demo_users() -> list[DemoLogin]:
     for platform in Platform.objects.order_by("code"):
         user = _ensure(f"pt_{platform.code.lower()}", User.Role.PLATFORM, platform=platform)
         logins.append(DemoLogin(user.username, DEMO_PASSWORD, "平台用户", platform.name))
-    for code, name in [("tax", "税务"), ("stats", "统计"), ("power", "电力")]:
-        user = _ensure(f"dept_{code}", User.Role.DEPARTMENT, department=name)
-        logins.append(DemoLogin(user.username, DEMO_PASSWORD, "部门用户", name))
+    for department in User.Department:
+        user = _ensure(f"dept_{department.value}", User.Role.DEPARTMENT, department=department.value)
+        logins.append(DemoLogin(user.username, DEMO_PASSWORD, "部门用户", department.label))
     return logins

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pingtai.cli import engine_commands, site_commands
+from pingtai.cli import engine_commands, reporting_commands, site_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
     engine_commands.register(sub)
     site_commands.register(sub)
+    reporting_commands.register(sub)
     return parser
 
 

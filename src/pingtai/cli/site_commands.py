@@ -7,7 +7,7 @@ import os
 import sys
 
 
-def _django() -> None:
+def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingtai.settings")
     import django
 
@@ -20,7 +20,7 @@ def _progress(label: str, done: int, total: int) -> None:
 
 
 def load_demo(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from pingtai.data.lishui.generator import DEFAULT_SEED, build_dataset
     from pingtai.registry.services import registry_is_empty, registry_load_dataset
 
@@ -39,7 +39,7 @@ def load_demo(args: argparse.Namespace) -> int:
 
 
 def demo_users(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from pingtai.accounts.services import accounts_ensure_demo_users
 
     logins = accounts_ensure_demo_users()
@@ -52,7 +52,7 @@ def demo_users(args: argparse.Namespace) -> int:
 
 def setup_demo(args: argparse.Namespace) -> int:
     """Migrate, load the default dataset if the database is empty, ensure the demo users."""
-    _django()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -62,7 +62,7 @@ def setup_demo(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from django.core.management import call_command
 
     print(f"服务地址：http://{args.addr}/  （按 Ctrl+C 停止）", flush=True)
@@ -71,7 +71,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def manage(args: argparse.Namespace) -> int:
-    _django()
+    setup_django()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["pingtai manage", *args.rest])

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+
+from pingtai.catalogue import PeriodError, parse_period
+
+
+class PeriodOpenForm(forms.Form):
+    code = forms.CharField(label="期别", max_length=8, help_text="如 2025Q4（季度）、2025H1（半年）、2025（年度）")
+    deadline = forms.DateField(label="报送截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_code(self) -> str:
+        try:
+            return parse_period(self.cleaned_data["code"].strip().upper()).code
+        except PeriodError as bad:
+            raise forms.ValidationError(str(bad)) from bad
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="数据文件（.xlsx）")
+    reason = forms.CharField(label="更正理由（已锁定数据更正时必填）", required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.PINGTAI_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"文件大小 {upload.size / 1048576:.1f} MB 超过上限 {limit / 1048576:.0f} MB"
+            )
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("只接受 .xlsx 格式的 Excel 文件，请使用系统下载的模板")
+        return upload
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "return", "approve", "lock")])
+    revision = forms.IntegerField(min_value=0)
+    reason = forms.CharField(required=False, max_length=2000)

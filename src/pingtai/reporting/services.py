@@ -1,0 +1,368 @@
+"""Use cases of data reporting. Views and the CLI call these; neither holds logic of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from pingtai.accounts.models import User
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.catalogue import default_catalogue, parse_period
+from pingtai.registry.models import Enterprise, EnterpriseYear, LandParcel, Platform
+from pingtai.reporting.models import (
+    Fact,
+    ReportingPeriod,
+    Requirement,
+    StoredFile,
+    Submission,
+    SubmissionVersion,
+    UploadAttempt,
+)
+from pingtai.xlsx import ImportOutcome, RefusedFile, read_upload, write_template
+
+S = Submission.Status
+
+
+class ReportingError(Exception):
+    """A refused action; the message is shown to the user as is."""
+
+
+def template_signing_key() -> bytes:
+    """Key for the HMAC on a template's hidden marker, so a hand-made marker is detected."""
+    return hashlib.sha256(b"pingtai-template-marker:" + settings.SECRET_KEY.encode()).digest()
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> ReportingPeriod:
+    """Open a period and create one requirement per form due in it and per submitting unit."""
+    period = parse_period(code)
+    if ReportingPeriod.objects.filter(code=period.code).exists():
+        raise ReportingError(f"填报期 {period.code}（{period.label}）已存在")
+    if deadline < period.end:
+        raise ReportingError(f"报送截止日期不能早于统计期末 {period.end:%Y-%m-%d}")
+    row = ReportingPeriod.objects.create(
+        code=period.code, kind=period.kind, year=period.year, index=period.index,
+        starts_on=period.start, ends_on=period.end, opened_by=user,
+    )
+    platforms = list(Platform.objects.order_by("code"))
+    requirements = []
+    for form in default_catalogue().forms.values():
+        if form.frequency != period.kind:
+            continue
+        if form.source == "platform":
+            requirements += [
+                Requirement(period=row, form_code=form.code, platform=p, deadline=deadline)
+                for p in platforms
+            ]
+        else:
+            requirements.append(
+                Requirement(period=row, form_code=form.code, department=form.source, deadline=deadline)
+            )
+    Requirement.objects.bulk_create(requirements)
+    for requirement in Requirement.objects.filter(period=row):
+        Submission.objects.create(requirement=requirement)
+    audit_record(
+        AuditEvent.Action.OPEN_PERIOD, request=request, actor=user, obj=row,
+        after={"code": row.code, "deadline": deadline.isoformat(), "requirements": len(requirements)},
+    )
+    return row
+
+
+def period_close(period: ReportingPeriod, *, user: User, request=None) -> ReportingPeriod:
+    if not period.is_open:
+        raise ReportingError(f"{period.label}已关闭")
+    with transaction.atomic():
+        period.status, period.closed_at = ReportingPeriod.Status.CLOSED, timezone.now()
+        period.save(update_fields=["status", "closed_at"])
+        audit_record(AuditEvent.Action.CLOSE_PERIOD, request=request, actor=user, obj=period)
+    return period
+
+
+@dataclass(frozen=True)
+class RequirementState:
+    requirement: Requirement
+    status: str
+    overdue: bool
+
+
+def period_progress(period: ReportingPeriod, requirements: Iterable[Requirement]) -> list[RequirementState]:
+    """Each requirement with its status; missing and overdue ones are what the office chases."""
+    today = timezone.localdate()
+    rows = []
+    for req in requirements:
+        sub = req.submission
+        rows.append(RequirementState(req, sub.get_status_display(), req.is_overdue(today)))
+    return rows
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def _latest_years(enterprises: Iterable[Enterprise]) -> dict[int, EnterpriseYear]:
+    rows = EnterpriseYear.objects.filter(enterprise__in=enterprises).order_by("enterprise_id", "-year")
+    latest: dict[int, EnterpriseYear] = {}
+    for row in rows:
+        latest.setdefault(row.enterprise_id, row)
+    return latest
+
+
+def _prefill(requirement: Requirement) -> list[dict[str, object]]:
+    form = default_catalogue().form(requirement.form_code)
+    if form.level == "platform":
+        return []
+    if form.level == "parcel":
+        parcels = LandParcel.objects.select_related("holder", "user").order_by("parcel_id")
+        return [
+            {"parcel_code": p.parcel_id, "holder_uscc": p.holder.uscc, "user_uscc": p.user.uscc,
+             "enterprise_name": p.user.name, "tenure": p.get_tenure_display(), "parcel_area": p.area_mu}
+            for p in parcels
+        ]
+    enterprises = Enterprise.objects.order_by("uscc")
+    if requirement.platform_id:
+        enterprises = enterprises.filter(platform_id=requirement.platform_id)
+    enterprises = list(enterprises)
+    if "scale" not in form.columns:
+        return [{"uscc": e.uscc, "enterprise_name": e.name} for e in enterprises]
+    latest = _latest_years(enterprises)
+    rows = []
+    for e in enterprises:
+        year = latest.get(e.id)
+        rows.append({
+            "uscc": e.uscc, "enterprise_name": e.name, "county_code": e.county_id,
+            "industry_code": e.industry_code, "scale": year.size_class if year else None,
+            "land_area": year.land_mu if year else None,
+        })
+    return rows
+
+
+def requirement_template(requirement: Requirement) -> bytes:
+    """The Excel template for one requirement, pre-filled with the units' identifiers."""
+    buffer = io.BytesIO()
+    write_template(
+        requirement.form_code, requirement.period.code, scope_code=requirement.scope_code,
+        scope_name=requirement.scope_name, prefill_rows=_prefill(requirement), out=buffer,
+        deadline=requirement.deadline, signing_key=template_signing_key(),
+    )
+    return buffer.getvalue()
+
+
+# --- facts ---------------------------------------------------------------------------------
+
+Values = dict[str, dict[str, Decimal]]
+
+
+def version_values(version: SubmissionVersion | None) -> Values:
+    """key → {indicator: value} of one version (numbers only)."""
+    values: Values = {}
+    if version is None:
+        return values
+    for key, indicator, value in version.facts.exclude(value=None).values_list("key", "indicator", "value"):
+        values.setdefault(key, {})[indicator] = value
+    return values
+
+
+def approved_version(form_code: str, period_code: str, scope_code: str) -> SubmissionVersion | None:
+    scope = {"platform__code": scope_code} if not _is_department(scope_code) else {"department": scope_code}
+    sub = (
+        Submission.objects.filter(
+            requirement__form_code=form_code, requirement__period__code=period_code,
+            **{f"requirement__{k}": v for k, v in scope.items()},
+        )
+        .select_related("approved_version")
+        .first()
+    )
+    return sub.approved_version if sub else None
+
+
+def _is_department(scope_code: str) -> bool:
+    return scope_code in User.Department.values
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    key: str
+    indicator: str
+    before: Decimal | str | None
+    after: Decimal | str | None
+
+
+def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> list[DiffRow]:
+    """Every (key, indicator) whose value differs between two versions of one submission."""
+
+    def cells(version: SubmissionVersion) -> dict[tuple[str, str], Decimal | str | None]:
+        return {
+            (key, ind): value if value is not None else (text or None)
+            for key, ind, value, text in version.facts.values_list("key", "indicator", "value", "text")
+        }
+
+    before, after = cells(old), cells(new)
+    return [
+        DiffRow(key, ind, before.get((key, ind)), after.get((key, ind)))
+        for key, ind in sorted(before.keys() | after.keys())
+        if before.get((key, ind)) != after.get((key, ind))
+    ]
+
+
+# --- uploads -------------------------------------------------------------------------------
+
+
+def _store(data: bytes) -> StoredFile:
+    digest = hashlib.sha256(data).hexdigest()
+    stored, _ = StoredFile.objects.get_or_create(
+        sha256=digest, defaults={"content": data, "size": len(data)}
+    )
+    return stored
+
+
+def _read(requirement: Requirement, data: bytes) -> ImportOutcome:
+    period = parse_period(requirement.period.code)
+    previous = approved_version(requirement.form_code, period.previous().code, requirement.scope_code)
+    last_year = approved_version(
+        requirement.form_code, period.same_period_last_year().code, requirement.scope_code
+    )
+    overrides = Enterprise.objects.exclude(uscc_override_reason="").values_list("uscc", flat=True)
+    return read_upload(
+        data,
+        expected_scope=requirement.scope_code,
+        expected_form=requirement.form_code,
+        expected_period=requirement.period.code,
+        previous=version_values(previous) or None,
+        last_year=version_values(last_year) or None,
+        uscc_overrides=set(overrides),
+        signing_key=template_signing_key(),
+    )
+
+
+def _issue_json(issue) -> dict:
+    return {"sheet": issue.sheet, "cell": issue.cell, "column": issue.column, "value": issue.value,
+            "rule": issue.rule, "message": issue.message, "hint": issue.hint, "text": str(issue)}
+
+
+def _confirmation_json(c) -> dict:
+    return {"id": c.id, "sheet": c.sheet, "cell": c.cell, "column": c.column, "key": c.key,
+            "indicator": c.indicator, "value": str(c.value), "reference": str(c.reference),
+            "basis": c.basis, "factor": str(c.factor) if c.factor is not None else None,
+            "text": str(c)}
+
+
+def _check_can_upload(requirement: Requirement, reason: str) -> bool:
+    """Return whether this upload is a correction of locked data; refuse impossible uploads."""
+    status = requirement.submission.status
+    if status == S.LOCKED:
+        if not reason.strip():
+            raise ReportingError("数据已锁定，更正必须填写更正理由")
+        return True
+    if not requirement.period.is_open:
+        raise ReportingError(f"{requirement.period.label}填报期已关闭，不能再上传")
+    if status in (S.SUBMITTED, S.APPROVED):
+        raise ReportingError("数据已提交审核，如需修改请联系市级管理员退回")
+    return False
+
+
+def submission_upload(
+    requirement: Requirement, *, user: User, data: bytes, filename: str, reason: str = "",
+    confirmed: Collection[str] = (), request=None,
+) -> UploadAttempt:
+    """Validate an upload completely; store a new version only if it is entirely valid and every
+    probable unit slip has been confirmed. The outcome is recorded either way."""
+    correction = _check_can_upload(requirement, reason)
+    try:
+        outcome = _read(requirement, data)
+    except RefusedFile as refused:
+        with transaction.atomic():
+            attempt = UploadAttempt.objects.create(
+                requirement=requirement, filename=filename, uploaded_by=user,
+                outcome=UploadAttempt.Outcome.REFUSED, message=str(refused),
+            )
+            audit_record(AuditEvent.Action.IMPORT_REFUSED, request=request, actor=user,
+                         obj=attempt, detail=str(refused))
+        return attempt
+    return _settle(requirement, outcome, user=user, data=data, filename=filename, reason=reason,
+                   confirmed=confirmed, correction=correction, request=request)
+
+
+def attempt_confirm(attempt: UploadAttempt, *, user: User, confirmed: Collection[str], request=None) -> UploadAttempt:
+    """Answer a pending upload's unit-slip questions; the stored file is validated again."""
+    if attempt.outcome != UploadAttempt.Outcome.NEEDS_CONFIRMATION:
+        raise ReportingError("该上传记录不需要确认")
+    requirement = attempt.requirement
+    correction = _check_can_upload(requirement, attempt.reason)
+    data = bytes(attempt.file.content)
+    return _settle(requirement, _read(requirement, data), user=user, data=data,
+                   filename=attempt.filename, reason=attempt.reason, confirmed=confirmed,
+                   correction=correction, request=request)
+
+
+def _settle(requirement, outcome: ImportOutcome, *, user, data, filename, reason, confirmed,
+            correction, request) -> UploadAttempt:
+    with transaction.atomic():
+        stored = _store(data)
+        attempt = UploadAttempt(requirement=requirement, file=stored, filename=filename,
+                                uploaded_by=user, reason=reason.strip())
+        if not outcome.ok:
+            attempt.outcome = UploadAttempt.Outcome.REFUSED
+            attempt.message = f"文件中有 {len(outcome.errors)} 处错误，未导入任何数据"
+            attempt.errors = [_issue_json(i) for i in outcome.errors]
+            attempt.save()
+            audit_record(AuditEvent.Action.IMPORT_REFUSED, request=request, actor=user, obj=attempt,
+                         after={"sha256": outcome.sha256, "errors": len(outcome.errors)})
+            return attempt
+        pending = outcome.unconfirmed(confirmed)
+        if pending:
+            attempt.outcome = UploadAttempt.Outcome.NEEDS_CONFIRMATION
+            attempt.message = f"有 {len(pending)} 处数值与上期或同类数据相差悬殊，疑似单位填错，请逐项确认"
+            attempt.confirmations = [_confirmation_json(c) for c in outcome.confirmations]
+            attempt.save()
+            return attempt
+        version = _new_version(requirement, outcome, user=user, stored=stored, filename=filename,
+                               reason=reason, correction=correction)
+        attempt.outcome, attempt.version = UploadAttempt.Outcome.ACCEPTED, version
+        attempt.message = f"已导入 {len(outcome.rows)} 行数据，生成第 {version.number} 版"
+        attempt.confirmations = [_confirmation_json(c) for c in outcome.confirmations]
+        attempt.save()
+        audit_record(
+            AuditEvent.Action.CORRECT if correction else AuditEvent.Action.UPLOAD,
+            request=request, actor=user, obj=version,
+            after={"sha256": outcome.sha256, "rows": len(outcome.rows), "version": version.number,
+                   "confirmed": sorted(c.id for c in outcome.confirmations)},
+            detail=reason.strip(),
+        )
+    return attempt
+
+
+def _new_version(requirement, outcome: ImportOutcome, *, user, stored, filename, reason, correction):
+    sub = Submission.objects.select_for_update().get(requirement=requirement)
+    number = (sub.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = SubmissionVersion.objects.create(
+        submission=sub, number=number, file=stored, filename=filename, uploaded_by=user,
+        row_count=len(outcome.rows), confirmations=sorted(c.id for c in outcome.confirmations),
+        is_correction=correction, reason=reason.strip(),
+    )
+    facts = []
+    for row in outcome.rows:
+        for indicator, value in row.values.items():
+            if value is None:
+                continue
+            numeric = isinstance(value, (Decimal, int)) and not isinstance(value, bool)
+            facts.append(Fact(version=version, row_number=row.number, key=row.key, indicator=indicator,
+                              value=value if numeric else None, text="" if numeric else str(value)))
+    Fact.objects.bulk_create(facts, batch_size=5000)
+    sub.latest_version = version
+    sub.status = S.SUBMITTED if correction else S.DRAFT
+    sub.revision += 1
+    sub.updated_at = timezone.now()
+    sub.save()
+    return version

@@ -1,0 +1,222 @@
+"""Reporting pages: every object is fetched through the scope accessors, every action through
+a service function."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import owns_requirement, requirements_for, role_required, scoped_requirement
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.catalogue import default_catalogue
+from pingtai.reporting import services
+from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
+from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
+from pingtai.reporting.workflow import WorkflowError, submission_transition
+from pingtai.xlsx import Issue, mark_errors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REVIEW_ACTIONS = {"return", "approve", "lock"}
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    periods = ReportingPeriod.objects.all()
+    mine = requirements_for(request.user).filter(period__status=ReportingPeriod.Status.OPEN)
+    return render(request, "reporting/index.html", {
+        "periods": periods, "mine": mine, "catalogue": default_catalogue(),
+        "open_form": PeriodOpenForm() if request.user.is_city_admin else None,
+    })
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def period_open(request: HttpRequest) -> HttpResponse:
+    form = PeriodOpenForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("reporting:index")
+    try:
+        period = services.period_open(form.cleaned_data["code"], user=request.user,
+                                      deadline=form.cleaned_data["deadline"], request=request)
+    except services.ReportingError as refused:
+        messages.error(request, str(refused))
+        return redirect("reporting:index")
+    messages.success(request, f"已开启{period.label}填报")
+    return redirect("reporting:period", code=period.code)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def period_close(request: HttpRequest, code: str) -> HttpResponse:
+    period = get_object_or_404(ReportingPeriod, code=code)
+    try:
+        services.period_close(period, user=request.user, request=request)
+        messages.success(request, f"{period.label}填报期已关闭")
+    except services.ReportingError as refused:
+        messages.error(request, str(refused))
+    return redirect("reporting:period", code=code)
+
+
+@login_required
+def period_detail(request: HttpRequest, code: str) -> HttpResponse:
+    period = get_object_or_404(ReportingPeriod, code=code)
+    requirements = requirements_for(request.user).filter(period=period)
+    states = services.period_progress(period, requirements)
+    return render(request, "reporting/period.html", {
+        "period": period, "states": states, "catalogue": default_catalogue(),
+        "missing": [s for s in states if s.requirement.submission.latest_version_id is None],
+        "overdue": [s for s in states if s.overdue],
+    })
+
+
+@login_required
+def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = scoped_requirement(request.user, pk)
+    submission = requirement.submission
+    ordered = list(submission.versions.select_related("uploaded_by", "approved_by").order_by("number"))
+    versions = list(zip(ordered, [None, *ordered[:-1]]))[::-1]
+    return render(request, "reporting/requirement.html", {
+        "requirement": requirement, "submission": submission, "versions": versions,
+        "form_def": default_catalogue().form(requirement.form_code),
+        "attempts": requirement.attempts.select_related("uploaded_by")[:20],
+        "owner": owns_requirement(request.user, requirement),
+        "reviewer": request.user.is_city_admin,
+        "upload_form": UploadForm(),
+    })
+
+
+@login_required
+def requirement_template(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = scoped_requirement(request.user, pk)
+    if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
+        raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
+    content = services.requirement_template(requirement)
+    audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板")
+    return _xlsx(content, f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx")
+
+
+@login_required
+@require_POST
+def requirement_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = scoped_requirement(request.user, pk)
+    if not owns_requirement(request.user, requirement):
+        raise PermissionDenied("只有填报单位本身可以上传数据")
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("reporting:requirement", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        attempt = services.submission_upload(
+            requirement, user=request.user, data=upload.read(), filename=upload.name,
+            reason=form.cleaned_data["reason"], request=request,
+        )
+    except services.ReportingError as refused:
+        messages.error(request, str(refused))
+        return redirect("reporting:requirement", pk=pk)
+    return redirect("reporting:attempt", pk=attempt.pk)
+
+
+def _scoped_attempt(request: HttpRequest, pk: int) -> UploadAttempt:
+    attempt = get_object_or_404(UploadAttempt.objects.select_related("requirement"), pk=pk)
+    scoped_requirement(request.user, attempt.requirement_id)  # 404 outside the user's scope
+    return attempt
+
+
+@login_required
+def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = _scoped_attempt(request, pk)
+    if request.method == "POST":
+        if attempt.uploaded_by_id != request.user.pk:
+            raise PermissionDenied("只有上传人可以确认")
+        try:
+            attempt = services.attempt_confirm(
+                attempt, user=request.user, confirmed=request.POST.getlist("confirm"), request=request
+            )
+        except services.ReportingError as refused:
+            messages.error(request, str(refused))
+        return redirect("reporting:attempt", pk=attempt.pk)
+    return render(request, "reporting/attempt.html", {"attempt": attempt})
+
+
+@login_required
+def attempt_marked(request: HttpRequest, pk: int) -> HttpResponse:
+    attempt = _scoped_attempt(request, pk)
+    if attempt.file is None or not attempt.errors:
+        raise PermissionDenied("该上传没有可标注的错误")
+    issues = [Issue(**{k: e[k] for k in ("sheet", "cell", "column", "value", "rule", "message", "hint")})
+              for e in attempt.errors]
+    return _xlsx(mark_errors(bytes(attempt.file.content), issues), f"错误标注_{attempt.filename}")
+
+
+@login_required
+def version_file(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(SubmissionVersion.objects.select_related("submission", "file"), pk=pk)
+    scoped_requirement(request.user, version.submission.requirement_id)
+    audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=version, detail="下载原始文件")
+    return _xlsx(bytes(version.file.content), version.filename)
+
+
+@login_required
+def version_diff(request: HttpRequest, old: int, new: int) -> HttpResponse:
+    older = get_object_or_404(SubmissionVersion, pk=old)
+    newer = get_object_or_404(SubmissionVersion, pk=new, submission_id=older.submission_id)
+    requirement = scoped_requirement(request.user, older.submission.requirement_id)
+    names = default_catalogue().names()
+    rows = [
+        {"key": r.key, "name": names.get(r.indicator, r.indicator), "before": r.before, "after": r.after}
+        for r in services.version_diff(older, newer)
+    ]
+    return render(request, "reporting/diff.html", {
+        "requirement": requirement, "older": older, "newer": newer, "rows": rows,
+    })
+
+
+@login_required
+@require_POST
+def requirement_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    requirement = scoped_requirement(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "操作参数不正确，请刷新页面后重试")
+        return redirect("reporting:requirement", pk=pk)
+    action = form.cleaned_data["action"]
+    allowed = request.user.is_city_admin if action in REVIEW_ACTIONS else owns_requirement(
+        request.user, requirement
+    )
+    if not allowed:
+        raise PermissionDenied("您的角色不能执行此操作")
+    try:
+        submission_transition(
+            requirement.submission.pk, action, user=request.user,
+            seen_revision=form.cleaned_data["revision"], reason=form.cleaned_data["reason"],
+            request=request,
+        )
+        messages.success(request, "操作成功")
+    except WorkflowError as refused:
+        messages.error(request, str(refused))
+    return redirect("reporting:requirement", pk=pk)

@@ -1,0 +1,66 @@
+"""The submission state machine: draft → submitted → returned | approved → locked.
+
+Every transition names the revision the user saw; if someone else changed the submission
+in between, the transition is refused instead of silently overwriting (optimistic locking,
+ASVS 2.3.4), and the row is locked for the duration of the change.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.reporting.models import Submission
+
+S = Submission.Status
+
+# action → (states it may start from, state it leads to, audit action)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, AuditEvent.Action.SUBMIT),
+    "return": (frozenset({S.SUBMITTED}), S.RETURNED, AuditEvent.Action.RETURN),
+    "approve": (frozenset({S.SUBMITTED}), S.APPROVED, AuditEvent.Action.APPROVE),
+    "lock": (frozenset({S.APPROVED}), S.LOCKED, AuditEvent.Action.LOCK),
+}
+
+
+class WorkflowError(Exception):
+    """A refused transition; the message is shown to the user as is."""
+
+
+def submission_transition(
+    submission_id: int, action: str, *, user, seen_revision: int, reason: str = "", request=None
+) -> Submission:
+    allowed_from, target, audit_action = TRANSITIONS[action]
+    with transaction.atomic():
+        sub = Submission.objects.select_for_update().select_related("requirement__period").get(
+            pk=submission_id
+        )
+        if sub.revision != seen_revision:
+            raise WorkflowError("该报送已被他人更新，请刷新页面后重试")
+        if sub.status not in allowed_from:
+            raise WorkflowError(f"当前状态为“{sub.get_status_display()}”，不能执行此操作")
+        if action == "submit" and sub.latest_version_id is None:
+            raise WorkflowError("尚未上传数据文件，不能提交")
+        if action == "return" and not reason.strip():
+            raise WorkflowError("退回必须填写理由")
+        before = {"status": sub.status, "revision": sub.revision}
+        sub.status = target
+        sub.revision += 1
+        sub.updated_at = timezone.now()
+        if action == "return":
+            sub.return_reason = reason.strip()
+        if action == "approve":
+            version = sub.latest_version
+            version.approved_by, version.approved_at = user, timezone.now()
+            version.save(update_fields=["approved_by", "approved_at"])
+            sub.approved_version = version
+        sub.save()
+        audit_record(
+            audit_action, request=request, actor=user, obj=sub, before=before,
+            after={"status": sub.status, "revision": sub.revision,
+                   "approved_version": sub.approved_version_id},
+            detail=reason.strip(),
+        )
+    return sub
