@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("pingtai.accounts.urls")),
     path("reporting/", include("pingtai.reporting.urls")),
+    path("audit/", include("pingtai.audit.urls")),
     path("dashboard/", include("pingtai.dashboard.urls")),
     path("", include("pingtai.web.urls")),
 ]

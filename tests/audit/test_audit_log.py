@@ -65,3 +65,26 @@ def test_the_admin_shows_the_log_read_only(login):
     detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
     assert detail.status_code == 200
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
+
+
+def test_city_admin_exports_the_log_without_live_formulas(login):
+    import csv
+    import io
+
+    audit_record(AuditEvent.Action.EXPORT, detail="=HYPERLINK(\"http://x\")")
+    client = login("admin")
+    response = client.get("/audit/export/?action=export")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "编号"
+    details = [r[10] for r in rows[1:]]
+    assert "'=HYPERLINK(\"http://x\")" in details
+    xlsx = client.get("/audit/export/?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert AuditEvent.objects.filter(action="export", detail__startswith="导出审计日志").exists()
+
+
+@pytest.mark.parametrize("username", ["pt_ls01", "leader", "dept_tax"])
+def test_only_the_city_admin_exports_the_log(login, username):
+    assert login(username).get("/audit/export/").status_code == 403
