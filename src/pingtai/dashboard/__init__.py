@@ -1,0 +1,1 @@
+"""Cockpit (驾驶舱) and map for leaders and every signed-in role; all assets served locally."""

@@ -1,0 +1,384 @@
+"""What the cockpit and the map show, assembled from the registry and the targets file.
+
+Every area figure is a ratio of sums (methods.md §4). Platform aggregates are readable by
+every signed-in role (as on the home page); enterprise-level points go through
+``enterprises_for(user)`` only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.urls import reverse
+
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import enterprises_for
+from pingtai.registry import selectors
+from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
+from pingtai.registry.selectors import Figures
+from pingtai.targets import Assessment, TargetPlan, assess, load_targets
+
+GROUPINGS = {"tier": "竞争梯队", "role": "一心两翼三片区"}
+ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
+
+
+def _sum_figures(parts: list[Figures]) -> Figures:
+    return Figures(
+        enterprises=sum(f.enterprises for f in parts),
+        above_scale=sum(f.above_scale for f in parts),
+        land_mu=sum((f.land_mu for f in parts), Decimal(0)),
+        output_wan=sum((f.output_wan for f in parts), Decimal(0)),
+        above_scale_output_wan=sum((f.above_scale_output_wan for f in parts), Decimal(0)),
+        value_added_wan=sum((f.value_added_wan for f in parts), Decimal(0)),
+        tax_wan=sum((f.tax_wan for f in parts), Decimal(0)),
+    )
+
+
+def change(current: Decimal | float | None, previous: Decimal | float | None) -> float | None:
+    """Relative change (同比 when ``previous`` is the same period a year earlier)."""
+    if current is None or previous is None or previous == 0:
+        return None
+    return float(current) / float(previous) - 1
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Yearly platform figures plus the R&D sums the shared Figures do not carry."""
+
+    years: list[int]
+    figures: dict[int, dict[int, Figures]]
+    rd: dict[int, dict[int, tuple[float, float]]]
+
+    def city(self, year: int) -> Figures:
+        return _sum_figures(list(self.figures.get(year, {}).values()))
+
+    def group(self, year: int, platform_ids: list[int]) -> Figures:
+        by_platform = self.figures.get(year, {})
+        return _sum_figures([by_platform[p] for p in platform_ids if p in by_platform])
+
+
+def load_panel() -> Panel:
+    years = selectors.available_years()
+    rd: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
+    rows = EnterpriseYear.objects.values("year", "enterprise__platform_id").annotate(
+        sum_rd=Sum("rd_wan"), sum_revenue=Sum("revenue_wan")
+    )
+    for row in rows:
+        rd[row["year"]][row["enterprise__platform_id"]] = (
+            float(row["sum_rd"] or 0), float(row["sum_revenue"] or 0)
+        )
+    return Panel(years, {y: selectors.figures_by_platform(y) for y in years}, dict(rd))
+
+
+def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -> float | None:
+    fig = panel.figures.get(year, {}).get(platform.id)
+    if metric == "developable_area_mu":
+        return None if platform.developable_area_mu is None else float(platform.developable_area_mu)
+    if metric in ("rd_wan", "rd_intensity"):
+        rd, revenue = panel.rd.get(year, {}).get(platform.id, (None, None))
+        if metric == "rd_wan":
+            return rd
+        return None if not revenue else rd / revenue * 100
+    if fig is None:
+        return None
+    value = {
+        "output_wan": fig.output_wan,
+        "tax_per_mu": fig.tax_per_mu,
+        "value_added_per_mu": fig.value_added_per_mu,
+    }.get(metric)
+    return None if value is None else float(value)
+
+
+def platform_series(panel: Panel, platform: Platform, metric: str) -> dict[int, float | None]:
+    if metric == "developable_area_mu":
+        # The registry holds the current area only, so it counts for the latest year alone.
+        return {panel.years[-1]: _platform_metric(panel, platform, metric, panel.years[-1])} if panel.years else {}
+    return {year: _platform_metric(panel, platform, metric, year) for year in panel.years}
+
+
+@dataclass
+class PlatformRow:
+    platform: Platform
+    figures: Figures | None
+    previous: Figures | None
+    assessments: dict[str, Assessment]
+    rank: int = 0
+
+    @property
+    def tax_per_mu_yoy(self) -> float | None:
+        return change(self.figures and self.figures.tax_per_mu, self.previous and self.previous.tax_per_mu)
+
+    @property
+    def value_added_per_mu_yoy(self) -> float | None:
+        return change(
+            self.figures and self.figures.value_added_per_mu,
+            self.previous and self.previous.value_added_per_mu,
+        )
+
+    @property
+    def output_yoy(self) -> float | None:
+        return change(self.figures and self.figures.output_wan, self.previous and self.previous.output_wan)
+
+
+@dataclass
+class RankingGroup:
+    key: str
+    label: str
+    rows: list[PlatformRow]
+
+
+@dataclass
+class TargetSummary:
+    """One platform-scope target over all platforms: how many in each status."""
+
+    target_id: str
+    name: str
+    goal_text: str
+    target_year: int
+    section: str
+    assumptions: tuple[str, ...]
+    counts: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Cockpit:
+    year: int | None
+    years: list[int]
+    previous_year: int | None
+    plan: TargetPlan
+    city: Figures | None
+    city_previous: Figures | None
+    platform_targets: list[TargetSummary]
+    overall_targets: list[Assessment]
+    groups: list[RankingGroup]
+    grouping: str
+    rows: list[PlatformRow]
+    trend: dict
+
+    def _level_goal(self, metric: str) -> float | None:
+        return next(
+            (t.goal for t in self.plan.targets if t.metric == metric and t.kind == "at_least"), None
+        )
+
+    def charts(self) -> dict:
+        """Data for the cockpit's charts, passed to the page through json_script."""
+        def per_mu(fig: Figures | None, attribute: str) -> float | None:
+            value = getattr(fig, attribute) if fig else None
+            return None if value is None else round(float(value), 2)
+
+        rows = sorted(self.rows, key=lambda r: (-(per_mu(r.figures, "tax_per_mu") or 0), r.platform.code))
+        return {
+            "year": self.year,
+            "trend": self.trend,
+            "bars": {
+                "names": [r.platform.short_name for r in rows],
+                "tax_per_mu": [per_mu(r.figures, "tax_per_mu") for r in rows],
+                "value_added_per_mu": [per_mu(r.figures, "value_added_per_mu") for r in rows],
+                "tax_goal": self._level_goal("tax_per_mu"),
+                "value_added_goal": self._level_goal("value_added_per_mu"),
+            },
+        }
+
+    @property
+    def city_yoy(self) -> dict[str, float | None]:
+        """同比 of every city figure; empty without a previous year."""
+        if self.city is None or self.city_previous is None:
+            return {}
+        return {
+            name: change(getattr(self.city, name), getattr(self.city_previous, name))
+            for name in ("output_wan", "above_scale_output_wan", "tax_wan", "tax_per_mu",
+                         "value_added_per_mu", "enterprises")
+        }
+
+
+def _overall_assessments(panel: Panel, plan: TargetPlan, platforms: list[Platform], year: int) -> list[Assessment]:
+    result = []
+    by_role = [p.id for p in platforms if p.spatial_role == Platform.SpatialRole.WINGS]
+    for target in plan.targets:
+        if target.scope == "wings":
+            series = {y: float(panel.group(y, by_role).output_wan) for y in panel.years}
+        elif target.scope == "city_core":
+            ids = [p.id for p in platforms if p.code in target.platforms]
+            series = {y: float(panel.group(y, ids).output_wan) for y in panel.years}
+        elif target.scope == "city" and target.metric == "management_bodies":
+            series = {year: float(len(platforms))}
+        elif target.scope == "city" and target.metric == "management_staff":
+            staff = [p.staff_count for p in platforms]
+            series = {year: float(sum(staff))} if all(s is not None for s in staff) else {}
+        else:
+            continue
+        result.append(assess(target, series, plan.status, as_of=year))
+    return result
+
+
+def _trend(panel: Panel) -> dict:
+    def yi(value: Decimal) -> float:
+        return round(float(value) / 10000, 2)
+
+    def per_mu(value: Decimal | None) -> float | None:
+        return None if value is None else round(float(value), 2)
+
+    cities = [panel.city(y) for y in panel.years]
+    return {
+        "years": [str(y) for y in panel.years],
+        "output_yi": [yi(c.output_wan) for c in cities],
+        "tax_yi": [yi(c.tax_wan) for c in cities],
+        "tax_per_mu": [per_mu(c.tax_per_mu) for c in cities],
+        "value_added_per_mu": [per_mu(c.value_added_per_mu) for c in cities],
+    }
+
+
+def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = None) -> Cockpit:
+    plan = plan or load_targets()
+    panel = load_panel()
+    years = panel.years
+    year = year if year in years else (years[-1] if years else None)
+    previous_year = year - 1 if year is not None and year - 1 in years else None
+    platforms = list(Platform.objects.order_by("code"))
+    platform_targets = [
+        TargetSummary(t.id, t.name, t.goal_text, t.target_year, t.section, t.assumptions)
+        for t in plan.for_scope("platform")
+    ]
+    rows: list[PlatformRow] = []
+    for platform in platforms:
+        assessments = {
+            t.id: assess(t, platform_series(panel, platform, t.metric), plan.status, as_of=year)
+            for t in plan.for_scope("platform")
+        }
+        for summary in platform_targets:
+            summary.counts[assessments[summary.target_id].status] += 1
+        rows.append(PlatformRow(
+            platform,
+            panel.figures.get(year, {}).get(platform.id) if year else None,
+            panel.figures.get(previous_year, {}).get(platform.id) if previous_year else None,
+            assessments,
+        ))
+    grouping = grouping if grouping in GROUPINGS else "tier"
+    return Cockpit(
+        year=year, years=years, previous_year=previous_year, plan=plan,
+        city=panel.city(year) if year else None,
+        city_previous=panel.city(previous_year) if previous_year else None,
+        platform_targets=platform_targets,
+        overall_targets=_overall_assessments(panel, plan, platforms, year) if year else [],
+        groups=_rank(rows, grouping), grouping=grouping, rows=rows, trend=_trend(panel),
+    )
+
+
+def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:
+    """Within each group by 亩均税收 (descending); ties broken by platform code."""
+    if grouping == "role":
+        keys = [(str(role), str(role)) for role in ROLE_ORDER]
+        key_of = lambda row: row.platform.spatial_role  # noqa: E731
+    else:
+        tiers = sorted({row.platform.tier for row in rows})
+        keys = [(tier, f"梯队 {tier}") for tier in tiers]
+        key_of = lambda row: row.platform.tier  # noqa: E731
+    groups = []
+    for key, label in keys:
+        members = sorted(
+            (r for r in rows if key_of(r) == key),
+            key=lambda r: (-(r.figures.tax_per_mu or 0) if r.figures else 0, r.platform.code),
+        )
+        for rank, row in enumerate(members, start=1):
+            row.rank = rank
+        groups.append(RankingGroup(key, label, members))
+    return groups
+
+
+# --- map ---------------------------------------------------------------------------------
+
+MAP_INDICATORS = {
+    "output": ("工业总产值", "亿元"),
+    "tax": ("税收", "亿元"),
+    "tax_per_mu": ("亩均税收", "万元/亩"),
+    "value_added_per_mu": ("亩均增加值", "万元/亩"),
+    "enterprises": ("入园企业数", "家"),
+}
+# Bands for colouring enterprise points until evaluation classes are published; 30 is the
+# plan's 2025 亩均税收 target, the lower edges are display choices.
+TAX_BANDS = [(None, 10, "低于10"), (10, 20, "10—20"), (20, 30, "20—30"), (30, None, "30及以上（达到2025年目标值）")]
+MAP_ENTERPRISE_LIMIT = 5000
+
+
+def _indicator_value(indicator: str, fig: Figures) -> float | None:
+    if indicator == "output":
+        return round(float(fig.output_wan) / 10000, 2)
+    if indicator == "tax":
+        return round(float(fig.tax_wan) / 10000, 2)
+    if indicator == "enterprises":
+        return fig.enterprises
+    value = fig.tax_per_mu if indicator == "tax_per_mu" else fig.value_added_per_mu
+    return None if value is None else round(float(value), 2)
+
+
+def county_figures(year: int) -> dict[str, Figures]:
+    """County code → figures of the enterprises located there (counties without any left out)."""
+    rows = EnterpriseYear.objects.filter(year=year)
+    by_county = {
+        code: selectors.figures(rows.filter(enterprise__county_id=code))
+        for code in County.objects.values_list("code", flat=True)
+    }
+    return {code: fig for code, fig in by_county.items() if fig.enterprises}
+
+
+def map_data(year: int, indicator: str) -> dict:
+    label, unit = MAP_INDICATORS[indicator]
+    by_county = county_figures(year)
+    counties = [
+        {"code": c.code, "name": c.name, "value": _indicator_value(indicator, by_county[c.code])}
+        for c in County.objects.order_by("code") if c.code in by_county
+    ]
+    by_platform = selectors.figures_by_platform(year)
+    centres = {
+        row["platform_id"]: (row["lon"], row["lat"])
+        for row in Enterprise.objects.filter(lon__isnull=False, lat__isnull=False)
+        .values("platform_id").annotate(lon=Avg("lon"), lat=Avg("lat"))
+    }
+    platforms = [
+        {
+            "code": p.code, "name": p.name, "short_name": p.short_name, "tier": p.tier,
+            "role": p.spatial_role, "lon": round(centres[p.id][0], 5), "lat": round(centres[p.id][1], 5),
+            "value": _indicator_value(indicator, by_platform[p.id]) if p.id in by_platform else None,
+            "url": reverse("platform_detail", args=[p.code]),
+        }
+        for p in Platform.objects.order_by("code") if p.id in centres
+    ]
+    return {"year": year, "indicator": {"key": indicator, "label": label, "unit": unit},
+            "counties": counties, "platforms": platforms}
+
+
+def _band(tax: Decimal | None, land: Decimal | None) -> int:
+    if tax is None or not land:
+        return len(TAX_BANDS)
+    per_mu = tax / land
+    for index, (low, high, _) in enumerate(TAX_BANDS):
+        if (low is None or per_mu >= low) and (high is None or per_mu < high):
+            return index
+    return len(TAX_BANDS)
+
+
+def enterprise_points(user: User, year: int) -> dict:
+    """Scoped enterprise points with coordinates, the largest taxpayers first, capped."""
+    scoped = enterprises_for(user)
+    located = scoped.filter(lon__isnull=False, lat__isnull=False)
+    counts = scoped.aggregate(total=Count("id"), located=Count("id", filter=Q(lon__isnull=False, lat__isnull=False)))
+    rows = (
+        EnterpriseYear.objects.filter(year=year, enterprise__in=located)
+        .order_by(F("tax_wan").desc(), "enterprise__uscc")
+        .values_list("enterprise__lon", "enterprise__lat", "tax_wan", "land_mu",
+                     "enterprise__name", "enterprise__uscc")[:MAP_ENTERPRISE_LIMIT]
+    )
+    points = [
+        [round(lon, 5), round(lat, 5), _band(tax, land), name, uscc]
+        for lon, lat, tax, land, name, uscc in rows
+    ]
+    return {
+        "year": year, "total": counts["total"], "located": counts["located"], "shown": len(points),
+        "limit": MAP_ENTERPRISE_LIMIT,
+        "detail_url": reverse("enterprise_detail", args=["__USCC__"]),
+        "bands": [label for _, _, label in TAX_BANDS] + ["无当年数据"],
+        "points": points,
+    }

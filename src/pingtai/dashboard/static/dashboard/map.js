@@ -1,0 +1,126 @@
+// Lishui map: county choropleth, platform markers and scoped enterprise points.
+// Boundaries and data are served by this application; nothing is fetched from elsewhere.
+(function () {
+  "use strict";
+  var element = document.getElementById("map");
+  var form = document.getElementById("map-controls");
+  var chart = echarts.init(element);
+  var BAND_COLOURS = ["#b3261e", "#e07b39", "#4a90c2", "#1b7f3b", "#9aa5b1"];
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
+      if (!response.ok) { throw new Error("数据加载失败（" + response.status + "）：" + url); }
+      return response.json();
+    });
+  }
+  function query(base, params) {
+    return base + "?" + new URLSearchParams(params).toString();
+  }
+  function number(value, unit) {
+    return value === null || value === undefined ? "—" : value.toLocaleString("zh-CN") + " " + unit;
+  }
+
+  function render(geo, data, enterprises) {
+    var unit = data.indicator.unit;
+    var values = data.counties.map(function (c) { return c.value; }).filter(function (v) { return v !== null; });
+    var series = [
+      {
+        name: data.indicator.label, type: "map", geoIndex: 0,
+        data: data.counties.map(function (c) { return { name: c.name, value: c.value }; })
+      },
+      {
+        name: "主体平台", type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 30, z: 5,
+        itemStyle: { color: "#7a1c14" },
+        label: { show: true, position: "right", formatter: function (p) { return p.data.short_name; }, fontSize: 11 },
+        data: data.platforms.map(function (p) {
+          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat, p.value], tier: p.tier, role: p.role };
+        })
+      }
+    ];
+    var visualMaps = [{
+      type: "continuous", seriesIndex: 0, min: values.length ? Math.min.apply(null, values) : 0,
+      max: values.length ? Math.max.apply(null, values) : 1, left: 10, bottom: 10, calculable: true,
+      text: ["高", "低"], inRange: { color: ["#f3ede4", "#e8b48a", "#c0562f"] },
+      formatter: function (v) { return number(Math.round(v * 100) / 100, unit); }
+    }];
+    if (enterprises) {
+      series.push({
+        name: "企业", type: "scatter", coordinateSystem: "geo", symbolSize: 5, z: 3,
+        data: enterprises.points
+      });
+      visualMaps.push({
+        type: "piecewise", seriesIndex: 2, dimension: 2, right: 10, bottom: 10,
+        text: ["亩均税收（万元/亩）"], showLabel: true,
+        pieces: enterprises.bands.map(function (label, i) { return { value: i, label: label, color: BAND_COLOURS[i] }; })
+      });
+    }
+    chart.setOption({
+      title: { text: data.year + "年 " + data.indicator.label + "（" + unit + "）", left: "center", textStyle: { fontSize: 15 } },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          if (p.seriesIndex === 0) { return p.name + "<br>" + data.indicator.label + "：" + number(p.value, unit); }
+          if (p.seriesIndex === 1) {
+            return p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）<br>" + data.indicator.label + "：" +
+              number(p.data.value[2], unit) + "<br>点击进入平台页面";
+          }
+          return p.data[3] + "<br>亩均税收：" + enterprises.bands[p.data[2]] + "<br>点击进入企业页面";
+        }
+      },
+      geo: {
+        map: "lishui", roam: true, aspectScale: 0.92,
+        label: { show: true, fontSize: 11, color: "#333" },
+        itemStyle: { borderColor: "#666", borderWidth: 1 },
+        emphasis: { label: { show: true } }
+      },
+      visualMap: visualMaps,
+      series: series
+    }, true);
+    document.getElementById("map-title").textContent = data.year + "年分县" + data.indicator.label + "（" + unit + "）";
+    var list = document.getElementById("county-list");
+    list.textContent = "";
+    data.counties.slice().sort(function (a, b) { return (b.value || 0) - (a.value || 0); }).forEach(function (c) {
+      var item = document.createElement("li");
+      item.textContent = c.name + "：" + number(c.value, unit);
+      list.appendChild(item);
+    });
+    var note = document.getElementById("enterprise-note");
+    note.textContent = enterprises
+      ? "企业点位：您有权查看 " + enterprises.total + " 家企业，其中有坐标 " + enterprises.located + " 家；按当年税收由高到低显示 " +
+        enterprises.shown + " 家" + (enterprises.shown >= enterprises.limit ? "（已达显示上限 " + enterprises.limit + " 家）" : "") + "。"
+      : "企业点位已隐藏。";
+    chart.off("click");
+    chart.on("click", function (p) {
+      if (p.seriesIndex === 1) { window.location.href = p.data.url; }
+      if (p.seriesIndex === 2) { window.location.href = enterprises.detail_url.replace("__USCC__", p.data[4]); }
+    });
+  }
+
+  var geoPromise = getJSON(element.dataset.geojson).then(function (geo) {
+    echarts.registerMap("lishui", geo);
+    return geo;
+  });
+
+  function refresh() {
+    var year = form.elements.year.value;
+    var showEnterprises = form.elements.enterprises.checked;
+    chart.showLoading({ text: "加载中…" });
+    Promise.all([
+      geoPromise,
+      getJSON(query(element.dataset.mapUrl, { year: year, indicator: form.elements.indicator.value })),
+      showEnterprises ? getJSON(query(element.dataset.enterprisesUrl, { year: year })) : Promise.resolve(null)
+    ]).then(function (parts) {
+      chart.hideLoading();
+      render(parts[0], parts[1], parts[2]);
+      element.dataset.ready = "1";
+    }).catch(function (error) {
+      chart.hideLoading();
+      document.getElementById("enterprise-note").textContent = error.message;
+      element.dataset.ready = "error";
+    });
+  }
+
+  form.addEventListener("change", refresh);
+  window.addEventListener("resize", function () { chart.resize(); });
+  refresh();
+})();

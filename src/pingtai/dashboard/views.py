@@ -1,0 +1,61 @@
+"""Function views: parse the request, call the dashboard services, render or answer JSON."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from pingtai.dashboard import services
+from pingtai.registry import selectors
+
+
+def _year(request: HttpRequest, years: list[int]) -> int | None:
+    if not years:
+        return None
+    try:
+        asked = int(request.GET.get("year", years[-1]))
+    except ValueError:
+        return years[-1]
+    return asked if asked in years else years[-1]
+
+
+@login_required
+def cockpit(request: HttpRequest) -> HttpResponse:
+    years = selectors.available_years()
+    data = services.build_cockpit(_year(request, years), request.GET.get("group", "tier"))
+    return render(request, "dashboard/cockpit.html", {
+        "c": data, "charts": data.charts(), "groupings": services.GROUPINGS,
+        "status_labels": data.plan.status.labels,
+    })
+
+
+@login_required
+def map_page(request: HttpRequest) -> HttpResponse:
+    years = selectors.available_years()
+    return render(request, "dashboard/map.html", {
+        "years": years, "year": _year(request, years),
+        "indicators": services.MAP_INDICATORS,
+    })
+
+
+@login_required
+def map_data(request: HttpRequest) -> JsonResponse:
+    years = selectors.available_years()
+    year = _year(request, years)
+    indicator = request.GET.get("indicator", "tax_per_mu")
+    if year is None:
+        return JsonResponse({"error": "尚无年度数据"}, status=404)
+    if indicator not in services.MAP_INDICATORS:
+        return JsonResponse({"error": f"未知指标“{indicator}”"}, status=400)
+    return JsonResponse(services.map_data(year, indicator), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def map_enterprises(request: HttpRequest) -> JsonResponse:
+    year = _year(request, selectors.available_years())
+    if year is None:
+        return JsonResponse({"error": "尚无年度数据"}, status=404)
+    return JsonResponse(
+        services.enterprise_points(request.user, year), json_dumps_params={"ensure_ascii": False}
+    )
