@@ -20,7 +20,7 @@ def test_the_shipped_file_holds_every_numeric_target_of_the_plan_with_its_sectio
     assert by_id["output_doubling"].multiple == 2
     assert by_id["developable_space"].goal == 10000
     assert by_id["wings_output"].goal == 5_000_000 and by_id["wings_output"].scope == "wings"
-    assert by_id["city_core_output"].goal == 10_000_000 and by_id["city_core_output"].scope == "city_core"
+    assert by_id["city_core_output"].goal == 10_000_000 and by_id["city_core_output"].platforms == ("LS01",)
     assert by_id["management_bodies"].reduction == 0.60 and by_id["management_bodies"].target_year == 2021
     assert by_id["management_staff"].reduction == 0.30 and by_id["management_staff"].base_value == 1096
     assert by_id["rd_intensity"].goal == 4 and by_id["high_tech_share"].goal == 60
@@ -137,6 +137,7 @@ def test_thresholds_come_from_the_file():
         (lambda raw: raw["status"]["labels"].pop("red"), "red"),
         (lambda raw: raw["targets"][2].update(base_year=2030), "基期"),
         (lambda raw: raw["targets"][0].update(scope="world"), "范围"),
+        (lambda raw: raw["targets"][0].update(scope="city_core"), "市本级平台"),
     ],
 )
 def test_bad_files_are_refused_in_chinese(change, message):

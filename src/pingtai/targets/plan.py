@@ -35,6 +35,7 @@ class Target:
     reduction: float | None = None
     base_year: int | None = None
     base_value: float | None = None
+    platforms: tuple[str, ...] = ()
 
     @property
     def relative(self) -> bool:
@@ -114,6 +115,8 @@ def _target(raw: dict[str, Any], index: int) -> Target:
         raise TargetFileError(f"{where}的缩减比例应在0与1之间")
     if kind == "multiple_of_base" and raw["multiple"] <= 0:
         raise TargetFileError(f"{where}的倍数应为正数")
+    if scope == "city_core" and not raw.get("platforms"):
+        raise TargetFileError(f"{where}须在 platforms 中列出市本级平台代码")
     base_year, target_year = raw.get("base_year"), _need(raw, "target_year", where)
     if base_year is not None and base_year >= target_year:
         raise TargetFileError(f"{where}的基期年份应早于目标年份")
@@ -133,6 +136,7 @@ def _target(raw: dict[str, Any], index: int) -> Target:
         reduction=None if raw.get("reduction") is None else float(raw["reduction"]),
         base_year=None if base_year is None else int(base_year),
         base_value=None if raw.get("base_value") is None else float(raw["base_value"]),
+        platforms=tuple(raw.get("platforms", ())),
     )
 
 
