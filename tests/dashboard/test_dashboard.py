@@ -184,8 +184,9 @@ def test_enterprise_bands_follow_tax_per_mu():
     assert services._band(None, None) == len(services.TAX_BANDS)
     from decimal import Decimal
 
-    assert services._band(Decimal(50), Decimal(10)) == 0
-    assert services._band(Decimal(150), Decimal(10)) == 1
+    assert services._band(Decimal(40), Decimal(10)) == 0
+    assert services._band(Decimal(50), Decimal(10)) == 1
+    assert services._band(Decimal(299), Decimal(10)) == 2
     assert services._band(Decimal(300), Decimal(10)) == 3
     assert services._band(Decimal(5), Decimal(0)) == len(services.TAX_BANDS)
 

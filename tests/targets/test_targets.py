@@ -29,6 +29,15 @@ def test_the_shipped_file_holds_every_numeric_target_of_the_plan_with_its_sectio
         assert target.assumptions, f"{target.id}: interpretations must be labelled as assumptions"
 
 
+def test_goal_texts_use_yi_for_large_money_and_group_digits():
+    assert PLAN.get("wings_output").goal_text == "≥ 500 亿元"
+    assert PLAN.get("city_core_output").goal_text == "≥ 1,000 亿元"
+    assert PLAN.get("developable_space").goal_text == "≥ 10,000 亩"
+    assert PLAN.get("tax_per_mu").goal_text == "≥ 30 万元/亩"
+    assert PLAN.get("output_doubling").goal_text == "达到2020年的2倍"
+    assert PLAN.get("management_staff").goal_text == "较2019年缩减30%"
+
+
 def test_doubling_targets_name_their_assumed_base_year():
     doubling = [t for t in PLAN.targets if t.kind == "multiple_of_base"]
     assert len(doubling) >= 5

@@ -299,7 +299,7 @@ MAP_INDICATORS = {
 }
 # Bands for colouring enterprise points until evaluation classes are published; 30 is the
 # plan's 2025 亩均税收 target, the lower edges are display choices.
-TAX_BANDS = [(None, 10, "低于10"), (10, 20, "10—20"), (20, 30, "20—30"), (30, None, "30及以上（达到2025年目标值）")]
+TAX_BANDS = [(None, 5, "低于5"), (5, 10, "5—10"), (10, 30, "10—30"), (30, None, "30及以上（达到2025年目标值）")]
 MAP_ENTERPRISE_LIMIT = 5000
 
 

@@ -56,10 +56,11 @@ class Target:
 
     @property
     def goal_text(self) -> str:
-        if self.kind == "at_least":
-            return f"≥ {self.goal:g} {self.unit}"
-        if self.kind == "at_most":
-            return f"≤ {self.goal:g} {self.unit}"
+        if self.kind in ("at_least", "at_most"):
+            sign = "≥" if self.kind == "at_least" else "≤"
+            if self.unit == "万元" and self.goal >= 10000:
+                return f"{sign} {self.goal / 10000:,g} 亿元"
+            return f"{sign} {self.goal:,g} {self.unit}"
         if self.kind == "multiple_of_base":
             return f"达到{self.base_year}年的{self.multiple:g}倍"
         return f"较{self.base_year}年缩减{self.reduction * 100:g}%"

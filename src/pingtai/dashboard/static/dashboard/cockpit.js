@@ -18,12 +18,15 @@
     title: { text: "全市工业总产值与税收（亿元）", left: "center", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis", valueFormatter: fmt("亿元") },
     legend: { bottom: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 50 },
+    grid: { left: 60, right: 60, top: 50, bottom: 50 },
     xAxis: { type: "category", data: trend.years, name: "年" },
-    yAxis: { type: "value", name: "亿元" },
+    yAxis: [
+      { type: "value", name: "工业总产值（亿元）" },
+      { type: "value", name: "税收（亿元）", splitLine: { show: false } }
+    ],
     series: [
       { name: "工业总产值", type: "bar", data: trend.output_yi },
-      { name: "税收", type: "line", data: trend.tax_yi }
+      { name: "税收", type: "line", yAxisIndex: 1, data: trend.tax_yi }
     ]
   });
   chart("chart-per-mu", {

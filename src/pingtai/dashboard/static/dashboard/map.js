@@ -30,10 +30,14 @@
       },
       {
         name: "主体平台", type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 30, z: 5,
-        itemStyle: { color: "#7a1c14" },
-        label: { show: true, position: "right", formatter: function (p) { return p.data.short_name; }, fontSize: 11 },
+        itemStyle: { color: "#1f3a5f", borderColor: "#fff", borderWidth: 1 },
+        label: {
+          show: true, position: "right", formatter: function (p) { return p.data.short_name; }, fontSize: 11,
+          backgroundColor: "rgba(255,255,255,0.85)", padding: [2, 4], color: "#1f3a5f"
+        },
         data: data.platforms.map(function (p) {
-          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat, p.value], tier: p.tier, role: p.role };
+          // Only [lon, lat] in value, so that no visualMap dimension can recolour the markers.
+          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier, role: p.role };
         })
       }
     ];
@@ -62,7 +66,7 @@
           if (p.seriesIndex === 0) { return p.name + "<br>" + data.indicator.label + "：" + number(p.value, unit); }
           if (p.seriesIndex === 1) {
             return p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）<br>" + data.indicator.label + "：" +
-              number(p.data.value[2], unit) + "<br>点击进入平台页面";
+              number(p.data.metric, unit) + "<br>点击进入平台页面";
           }
           return p.data[3] + "<br>亩均税收：" + enterprises.bands[p.data[2]] + "<br>点击进入企业页面";
         }

@@ -1,0 +1,165 @@
+"""Real headless Chromium (Debian's /usr/bin/chromium via Playwright) against a live server.
+
+Why not pytest-django's ``live_server``: it forces a transactional database that is flushed
+after each test. A flush would wipe the session-wide demo dataset for every later test and
+is refused outright by the audit log's append-only triggers. Instead a module-scoped
+``LiveServerThread`` serves the already-loaded test database:
+
+* on SQLite the test database lives in memory, so the server thread is handed the main
+  thread's connection (as Django's own LiveServerTestCase does); the server is
+  single-threaded, so that one connection is never used by two requests at once;
+* on PostgreSQL the server thread opens its own connection and sees the committed demo data.
+
+The browser tests are marked ``django_db`` (not transactional): pytest-django creates the
+test database only for tests that ask for it, and each test runs in a transaction that is
+rolled back, never flushed. On SQLite the server shares that connection, so what it writes
+while a test runs (sessions, login audit entries) is rolled back with the test; on
+PostgreSQL the server's own connection commits those rows, which are additive and which no
+other test depends on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives headless Chromium against a live server (needs /usr/bin/chromium)"
+    )
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} 不存在：请运行 scripts/install-browser.sh（apt-get install chromium chromium-driver）"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI 中浏览器测试不能跳过：{reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connections
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+
+    class SingleThreadedLiveServer(LiveServerThread):
+        def _create_server(self, connections_override=None):
+            return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+
+    with django_db_blocker.unblock():
+        shared = {
+            conn.alias: conn for conn in connections.all()
+            if conn.vendor == "sqlite" and conn.is_in_memory_db()
+        }
+        for conn in shared.values():
+            conn.inc_thread_sharing()
+        # The application serves its own static files (WhiteNoise), so no extra static handler.
+        server = SingleThreadedLiveServer("127.0.0.1", lambda app: app, connections_override=shared)
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        try:
+            yield f"http://127.0.0.1:{server.port}"
+        finally:
+            server.terminate()
+            for conn in shared.values():
+                conn.dec_thread_sharing()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which makes Django's
+    # async-safety guard refuse the test's own (synchronous) database calls.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@dataclass
+class Watch:
+    """What went wrong on a page: JS errors, console errors, failed and foreign requests."""
+
+    origin: str
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    bad_status: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.foreign == [], f"请求了测试服务器以外的地址：{self.foreign}"
+        assert self.page_errors == [], f"JavaScript 错误：{self.page_errors}"
+        assert self.console_errors == [], f"控制台错误：{self.console_errors}"
+        assert self.failed == [], f"请求失败：{self.failed}"
+        assert self.bad_status == [], f"错误状态码：{self.bad_status}"
+
+
+@pytest.fixture
+def watched_page(browser, live_url):
+    """A fresh browser context whose every request to another host is aborted and counted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    origin = urlsplit(live_url).netloc
+    watch = Watch(origin)
+
+    def route(request_route) -> None:
+        url = request_route.request.url
+        if urlsplit(url).netloc != origin:
+            watch.foreign.append(url)
+            request_route.abort()
+        else:
+            request_route.continue_()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
+    page.on(
+        "requestfailed",
+        lambda request: urlsplit(request.url).netloc == origin
+        and watch.failed.append(f"{request.url} {request.failure}"),
+    )
+    page.on(
+        "response",
+        lambda response: response.status >= 400 and watch.bad_status.append(f"{response.status} {response.url}"),
+    )
+    try:
+        yield page, watch
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Keep a full-page screenshot as a test artifact (test-artifacts/ is not committed)."""
+
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
