@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pingtai.registry",
     "pingtai.audit",
     "pingtai.reporting",
+    "pingtai.evaluation",
     "pingtai.web",
     "pingtai.dashboard",
     "django.contrib.admin",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("pingtai.accounts.urls")),
     path("reporting/", include("pingtai.reporting.urls")),
     path("audit/", include("pingtai.audit.urls")),
+    path("evaluation/", include("pingtai.evaluation.urls")),
     path("dashboard/", include("pingtai.dashboard.urls")),
     path("", include("pingtai.web.urls")),
 ]

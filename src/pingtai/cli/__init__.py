@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pingtai.cli import engine_commands, reporting_commands, site_commands
+from pingtai.cli import engine_commands, evaluation_commands, reporting_commands, site_commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     engine_commands.register(sub)
     site_commands.register(sub)
     reporting_commands.register(sub)
+    evaluation_commands.register(sub)
     return parser
 
 

@@ -219,7 +219,7 @@ def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> list[DiffRow
 # --- uploads -------------------------------------------------------------------------------
 
 
-def _store(data: bytes) -> StoredFile:
+def store_file(data: bytes) -> StoredFile:
     digest = hashlib.sha256(data).hexdigest()
     stored, _ = StoredFile.objects.get_or_create(
         sha256=digest, defaults={"content": data, "size": len(data)}
@@ -309,7 +309,7 @@ def attempt_confirm(attempt: UploadAttempt, *, user: User, confirmed: Collection
 def _settle(requirement, outcome: ImportOutcome, *, user, data, filename, reason, confirmed,
             correction, request) -> UploadAttempt:
     with transaction.atomic():
-        stored = _store(data)
+        stored = store_file(data)
         attempt = UploadAttempt(requirement=requirement, file=stored, filename=filename,
                                 uploaded_by=user, reason=reason.strip())
         if not outcome.ok:

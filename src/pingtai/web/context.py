@@ -10,7 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of")),
-           ("数据直报", reverse("reporting:index")),
+           ("数据直报", reverse("reporting:index")), ("亩均评价", reverse("evaluation:index")),
            ("驾驶舱", reverse("dashboard:cockpit")), ("地图", reverse("dashboard:map"))]
     if user.role == "platform" and user.platform_id:
         nav.append(("本平台企业", reverse("platform_enterprises", args=[user.platform.code])))

@@ -32,3 +32,9 @@ def mu_and_km2(value) -> str:
     if value is None:
         return "—"
     return f"{_fixed(Decimal(value), 0)} 亩（{_fixed(mu_to_km2(Decimal(value)), 2)} km²）"
+
+
+@register.filter
+def get(mapping, key):
+    """Look a key up in a dict from a template: ``counts|get:"A"``."""
+    return mapping.get(key, "") if mapping else ""

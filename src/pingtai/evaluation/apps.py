@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "pingtai.evaluation"
+    verbose_name = "亩均效益评价"

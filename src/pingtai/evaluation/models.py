@@ -1,0 +1,131 @@
+"""Evaluation runs are frozen once published: their input snapshot and result are stored as
+bytes with their hashes, so re-running the same method on the snapshot must give the same hash."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class EnterpriseFlag(models.Model):
+    """Lists kept by the office that the method reads: vetoes, exemptions, bonus items."""
+
+    class Flag(models.TextChoices):
+        VETO_MAJOR_INCIDENT = "veto_major_incident", "重大安全生产或环境污染事件（一票否决）"
+        EXEMPT = "exempt", "豁免评价（T 类：公用事业、新设不满两年、在建等）"
+        HIGHTECH = "hightech", "高新技术企业"
+        SPECIALISED = "specialised", "专精特新企业"
+        LISTED = "listed", "上市企业"
+
+    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="flags",
+                                   verbose_name="企业")
+    year = models.PositiveSmallIntegerField("年度")
+    flag = models.CharField("事项", max_length=24, choices=Flag.choices)
+    note = models.CharField("说明（文号、事由）", max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                    verbose_name="登记人")
+    recorded_at = models.DateTimeField("登记时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业评价事项"
+        constraints = [models.UniqueConstraint(fields=["enterprise", "year", "flag"], name="one_flag_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.year} {self.get_flag_display()}"
+
+
+class Regrade(models.Model):
+    """A manual change of class, applied by every later run of that year once approved."""
+
+    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="regrades",
+                                   verbose_name="企业")
+    year = models.PositiveSmallIntegerField("年度")
+    to_class = models.CharField("调整为", max_length=2)
+    reason = models.TextField("理由")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                     verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="批准人")
+    approved_at = models.DateTimeField("批准时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人工调整类别"
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.year} → {self.to_class}"
+
+
+class EvaluationRun(models.Model):
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "预览"
+        PUBLISHED = "published", "已发布"
+
+    year = models.PositiveSmallIntegerField("数据年度")
+    method_id = models.CharField("评价方法", max_length=64)
+    method_version = models.CharField("方法版本", max_length=20)
+    method_hash = models.CharField("方法哈希", max_length=64)
+    input_snapshot = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
+                                       verbose_name="输入快照（CSV）")
+    input_hash = models.CharField("输入哈希", max_length=64)
+    result = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
+                               verbose_name="结果（CSV）")
+    result_hash = models.CharField("结果哈希", max_length=64)
+    robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
+    seed = models.PositiveIntegerField("随机种子", default=0)
+    provenance = models.JSONField("数据来源", default=dict)
+    warnings = models.JSONField("提示", default=list)
+    class_counts = models.JSONField("各类企业数", default=dict)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name="运行人")
+    created_at = models.DateTimeField("运行时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="发布人")
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评价批次"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年度 {self.method_id} v{self.method_version}（{self.get_status_display()}）"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class EnterpriseResult(models.Model):
+    """One enterprise in one run, denormalised for search, lists and exports."""
+
+    run = models.ForeignKey(EvaluationRun, models.CASCADE, related_name="results", verbose_name="批次")
+    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="results",
+                                   verbose_name="企业")
+    uscc = models.CharField("统一社会信用代码", max_length=18)
+    name = models.CharField("企业名称", max_length=120)
+    county_code = models.CharField("县（市、区）", max_length=6)
+    platform_code = models.CharField("平台", max_length=8)
+    segment = models.CharField("类别组", max_length=20)
+    score = models.FloatField("综合得分", null=True, blank=True)
+    klass = models.CharField("类别", max_length=2)
+    rank = models.PositiveIntegerField("组内排名", null=True, blank=True)
+    group = models.CharField("排名分组", max_length=40, blank=True)
+    group_size = models.PositiveIntegerField("组内企业数", null=True, blank=True)
+    note = models.CharField("说明（否决、豁免、调整理由）", max_length=300, blank=True)
+    values = models.JSONField("指标值与单项得分", default=dict)
+    rank_p05 = models.FloatField("排名5%分位", null=True, blank=True)
+    rank_median = models.FloatField("排名中位数", null=True, blank=True)
+    rank_p95 = models.FloatField("排名95%分位", null=True, blank=True)
+    robust = models.BooleanField("类别稳健", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业评价结果"
+        ordering = ["run", "county_code", "segment", "rank"]
+        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_run")]
+        indexes = [models.Index(fields=["run", "klass"]), models.Index(fields=["uscc"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.klass}"

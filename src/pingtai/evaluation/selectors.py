@@ -1,0 +1,113 @@
+"""Scoped reads of evaluation results, and the figures pages show."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+from functools import lru_cache
+
+from django.db.models import QuerySet
+
+from pingtai.accounts.models import User
+from pingtai.engine import EvaluationResult
+from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
+from pingtai.evaluation.sources import NUMERIC
+from pingtai.policies import low_efficiency_reasons, low_efficiency_rules, policy_lines, policy_table
+from pingtai.registry.models import EnterpriseYear
+
+
+def results_for(user: User, run: EvaluationRun) -> QuerySet[EnterpriseResult]:
+    """A platform user sees only its own enterprises' results, before and after publication."""
+    rows = run.results.all()
+    if user.role == User.Role.PLATFORM:
+        return rows.filter(platform_code=user.platform.code)
+    return rows
+
+
+def class_table(rows: QuerySet[EnterpriseResult], by: str) -> list[tuple[str, dict[str, int], int]]:
+    """(group, {class: count}, total) for group = county_code or platform_code."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for group, klass in rows.values_list(by, "klass"):
+        counts[group][klass] += 1
+    return [(g, dict(c), sum(c.values())) for g, c in sorted(counts.items())]
+
+
+@lru_cache(maxsize=4)
+def rerun_cached(run_id: int) -> EvaluationResult:
+    """Portraits need the engine's intermediate values; re-evaluating the frozen snapshot is
+    cheap and exact, so a few recent runs are kept in memory rather than stored."""
+    from pingtai.evaluation.services import run_rerun
+
+    run = EvaluationRun.objects.select_related("input_snapshot").get(pk=run_id)
+    return run_rerun(run)
+
+
+def class_history(uscc: str) -> list[EnterpriseResult]:
+    return list(
+        EnterpriseResult.objects.filter(uscc=uscc, run__status=EvaluationRun.Status.PUBLISHED)
+        .select_related("run").order_by("run__year", "run__published_at")
+    )
+
+
+def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
+    """Per enterprise, the instruments its class brings and their amounts (万元)."""
+    table = policy_table()
+    from pingtai.evaluation.services import snapshot_frame
+
+    frame = snapshot_frame(bytes(run.input_snapshot.content))
+    basis = {r["uscc"]: r for r in frame.select("uscc", *NUMERIC).iter_rows(named=True)}
+    d_streak = _consecutive_d(rows)
+    out = []
+    for r in rows.order_by("county_code", "platform_code", "klass", "uscc"):
+        lines = policy_lines(table, r.klass, basis.get(r.uscc, {}), years_in_class=d_streak.get(r.uscc, 1))
+        if lines:
+            out.append((r, lines))
+    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for r, lines in out:
+        for line in lines:
+            if line.amount_wan is not None:
+                totals[("platform", r.platform_code, line.instrument.name)] += line.amount_wan
+                totals[("county", r.county_code, line.instrument.name)] += line.amount_wan
+    return table, out, dict(totals)
+
+
+def _consecutive_d(rows: QuerySet[EnterpriseResult]) -> dict[str, int]:
+    """Years in a row an enterprise was published in class D, ending with this run's class."""
+    streak: dict[str, int] = {}
+    history = defaultdict(dict)
+    for uscc, year, klass in EnterpriseResult.objects.filter(
+        run__status=EvaluationRun.Status.PUBLISHED, klass="D"
+    ).values_list("uscc", "run__year", "klass"):
+        history[uscc][year] = klass
+    for r in rows.filter(klass="D"):
+        n, year = 1, r.run.year - 1
+        while history[r.uscc].get(year) == "D":
+            n, year = n + 1, year - 1
+        streak[r.uscc] = n
+    return streak
+
+
+def low_efficiency(rows: QuerySet[EnterpriseResult], year: int):
+    """Candidates for the exit or renovation mechanism, with their land and reasons."""
+    rules = low_efficiency_rules()
+    years = list(range(year - rules.consecutive_years + 1, year + 1))
+    figures = defaultdict(dict)
+    for uscc, y, tax, land in EnterpriseYear.objects.filter(
+        year__in=years, enterprise__uscc__in=rows.values("uscc")
+    ).values_list("enterprise__uscc", "year", "tax_wan", "land_mu"):
+        figures[uscc][y] = float(tax / land) if land else None
+    classes = defaultdict(list)
+    for uscc, klass in EnterpriseResult.objects.filter(
+        run__status=EvaluationRun.Status.PUBLISHED, uscc__in=rows.values("uscc")
+    ).order_by("run__year").values_list("uscc", "klass"):
+        classes[uscc].append(klass)
+    land = dict(EnterpriseYear.objects.filter(year=year).values_list("enterprise__uscc", "land_mu"))
+    out = []
+    for r in rows.exclude(klass="T").order_by("platform_code", "uscc"):
+        reasons = low_efficiency_reasons(rules, [figures[r.uscc].get(y) for y in years], classes[r.uscc])
+        if reasons:
+            out.append((r, land.get(r.uscc), reasons))
+    per_platform: dict[str, Decimal] = defaultdict(Decimal)
+    for r, area, _ in out:
+        per_platform[r.platform_code] += area or Decimal(0)
+    return rules, out, dict(sorted(per_platform.items()))

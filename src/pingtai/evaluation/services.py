@@ -1,0 +1,176 @@
+"""Use cases of the enterprise evaluation: run (preview), publish, reproduce, compare, export."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.engine import EvaluationResult, evaluate, load_method
+from pingtai.engine import Regrade as EngineRegrade
+from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
+from pingtai.evaluation.sources import SCHEMA, Assembly, assemble
+from pingtai.registry.models import County, Enterprise, Platform
+from pingtai.reporting.services import store_file
+from pingtai.xlsx import write_table_xlsx
+
+Progress = Callable[[int, int, str], None]
+
+
+class EvaluationError(Exception):
+    """A refused action; the message is shown to the user as is."""
+
+
+def snapshot_bytes(frame: pl.DataFrame) -> bytes:
+    """Canonical CSV of an input table: sorted by USCC, fixed schema, '\\n' line ends."""
+    buffer = io.BytesIO()
+    frame.sort("uscc").write_csv(buffer, line_terminator="\n")
+    return buffer.getvalue()
+
+
+def snapshot_frame(data: bytes) -> pl.DataFrame:
+    return pl.read_csv(io.BytesIO(data), schema=SCHEMA)
+
+
+def _regrades(year: int) -> list[EngineRegrade]:
+    approved = Regrade.objects.filter(year=year, approved_by__isnull=False).select_related(
+        "enterprise", "approved_by").order_by("requested_at")
+    return [EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username) for r in approved]
+
+
+def _evaluate(method_id: str, frame: pl.DataFrame, *, year: int, draws: int, seed: int,
+              progress: Progress | None = None) -> EvaluationResult:
+    return evaluate(load_method(method_id), frame, robustness_draws=draws, seed=seed,
+                    progress=progress, regrades=_regrades(year) or None)
+
+
+def run_evaluation(year: int, method_id: str, *, user, robustness_draws: int = 0, seed: int = 0,
+                   progress: Progress | None = None, request=None) -> tuple[EvaluationRun, Assembly]:
+    """Assemble the year's inputs, evaluate them, and store everything as a preview run."""
+    assembly = assemble(year)
+    if assembly.frame.is_empty():
+        raise EvaluationError(f"{year}年度没有可评价的企业数据")
+    snapshot = snapshot_bytes(assembly.frame)
+    frame = snapshot_frame(snapshot)  # evaluate exactly what is stored, so re-runs reproduce it
+    result = _evaluate(method_id, frame, year=year, draws=robustness_draws, seed=seed, progress=progress)
+    with transaction.atomic():
+        run = EvaluationRun.objects.create(
+            year=year, method_id=result.method_id, method_version=result.method_version,
+            method_hash=result.method_hash, input_snapshot=store_file(snapshot), input_hash=result.input_hash,
+            result=store_file(result.to_csv_bytes()), result_hash=result.result_hash,
+            robustness_draws=robustness_draws, seed=seed,
+            provenance={**assembly.provenance, "conflicts": len(assembly.conflicts),
+                        "orphans": len(assembly.orphans), "missing": len(assembly.missing),
+                        "regrades": [r.entity_id for r in _regrades(year)]},
+            warnings=list(result.warnings),
+            class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
+            created_by=user,
+        )
+        _store_results(run, result.table)
+        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
+                     after={"input_hash": run.input_hash, "result_hash": run.result_hash})
+    return run, assembly
+
+
+def _store_results(run: EvaluationRun, table: pl.DataFrame) -> None:
+    ids = dict(Enterprise.objects.values_list("uscc", "id"))
+    indicators = [c.removeprefix("score__") for c in table.columns if c.startswith("score__")]
+    robust = "robust_flag" in table.columns
+    rows = []
+    for r in table.iter_rows(named=True):
+        rows.append(EnterpriseResult(
+            run=run, enterprise_id=ids[r["uscc"]], uscc=r["uscc"], name=r["name"],
+            county_code=r["county_code"], platform_code=r["platform_code"], segment=r["segment"],
+            score=r["score"], klass=r["class"], rank=r["rank"], group=r["group"] or "",
+            group_size=r["group_size"], note=(r["note"] or r.get("regrade_reason") or "")[:300],
+            values={i: {"value": r[i], "score": r[f"score__{i}"]} for i in indicators},
+            rank_p05=r.get("rank_p05"), rank_median=r.get("rank_median"), rank_p95=r.get("rank_p95"),
+            robust=(r["robust_flag"] in (None, "", "稳健")) if robust else None,
+        ))
+    EnterpriseResult.objects.bulk_create(rows, batch_size=2000)
+
+
+def run_publish(run: EvaluationRun, *, user, request=None) -> EvaluationRun:
+    """Freeze a preview: from now on it never changes; a new run is made instead."""
+    with transaction.atomic():
+        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
+        if locked.is_published:
+            raise EvaluationError("该批次已发布，发布后不能更改")
+        if not run_reproduces(locked):
+            raise EvaluationError("用保存的输入快照重新计算，结果与预览不一致，不能发布")
+        locked.status, locked.published_by, locked.published_at = (
+            EvaluationRun.Status.PUBLISHED, user, timezone.now())
+        locked.save(update_fields=["status", "published_by", "published_at"])
+        audit_record(AuditEvent.Action.PUBLISH, request=request, actor=user, obj=locked,
+                     after={"result_hash": locked.result_hash, "class_counts": locked.class_counts})
+    return locked
+
+
+def run_rerun(run: EvaluationRun) -> EvaluationResult:
+    """Evaluate the stored snapshot again with the run's method, draws, seed and regrades."""
+    method = load_method(run.method_id)
+    if method.version != run.method_version or method.hash != run.method_hash:
+        raise EvaluationError(
+            f"方法 {run.method_id} 已变更（批次用 v{run.method_version}，现为 v{method.version}），无法按原方法重算"
+        )
+    regrades = [r for r in _regrades(run.year) if r.entity_id in run.provenance.get("regrades", [])]
+    return evaluate(method, snapshot_frame(bytes(run.input_snapshot.content)),
+                    robustness_draws=run.robustness_draws, seed=run.seed, regrades=regrades or None)
+
+
+def run_reproduces(run: EvaluationRun) -> bool:
+    rerun = run_rerun(run)
+    return rerun.input_hash == run.input_hash and rerun.result_hash == run.result_hash
+
+
+@dataclass(frozen=True)
+class ClassChange:
+    uscc: str
+    name: str
+    county_code: str
+    before: str
+    after: str
+
+
+def method_change_preview(year: int, method_a: str, method_b: str) -> tuple[list[ClassChange], Counter]:
+    """Evaluate the same inputs under two methods: who changes class, and counts per class pair."""
+    frame = snapshot_frame(snapshot_bytes(assemble(year).frame))
+    a = _evaluate(method_a, frame, year=year, draws=0, seed=0).table.select("uscc", "name", "county_code", "class")
+    b = _evaluate(method_b, frame, year=year, draws=0, seed=0).table.select("uscc", pl.col("class").alias("class_b"))
+    joined = a.join(b, on="uscc", how="full", coalesce=True).sort("uscc")
+    pairs: Counter = Counter()
+    changes = []
+    for r in joined.iter_rows(named=True):
+        before, after = r["class"] or "—", r["class_b"] or "—"
+        pairs[(before, after)] += 1
+        if before != after:
+            changes.append(ClassChange(r["uscc"], r["name"] or "", r["county_code"] or "", before, after))
+    return changes, pairs
+
+
+# --- exports -------------------------------------------------------------------------------
+
+NOTICE_HEADERS = ["序号", "县（市、区）", "所在平台", "统一社会信用代码", "企业名称", "类别组", "综合得分",
+                  "类别", "组内排名", "说明"]
+
+
+def class_list_xlsx(run: EvaluationRun, results) -> bytes:
+    """Class list in the layout of a public notice: ordered by county, class, rank."""
+    counties = dict(County.objects.values_list("code", "name"))
+    platforms = dict(Platform.objects.values_list("code", "name"))
+    ordered = results.order_by("county_code", "klass", "segment", "rank", "uscc")
+    rows = [
+        [i, counties.get(r.county_code, r.county_code), platforms.get(r.platform_code, r.platform_code),
+         r.uscc, r.name, r.segment, round(r.score, 2) if r.score is not None else "", r.klass,
+         r.rank or "", r.note]
+        for i, r in enumerate(ordered, start=1)
+    ]
+    title = f"{run.year}年度工业企业亩均效益综合评价结果（{run.get_status_display()}）"
+    return write_table_xlsx(NOTICE_HEADERS, rows, sheet_name=title[:31])

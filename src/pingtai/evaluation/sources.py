@@ -1,0 +1,159 @@
+"""Assemble the enterprise input table of one year from every source, joined by USCC.
+
+Base layer: the register's yearly figures (in the demo, synthetic). Over it, the approved
+department submissions of the year, each canonical field from one designated form. Where two
+sources give different values for one field the designated source is used and the pair is
+listed as a conflict; codes that are not in the register are listed as orphans. Nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+from pingtai.evaluation.models import EnterpriseFlag
+from pingtai.registry.models import Enterprise, EnterpriseYear
+from pingtai.reporting.models import Submission
+
+# canonical column → (form code, catalogue indicator code); methods read these columns.
+DEPARTMENT_FIELDS: dict[str, tuple[str, str]] = {
+    "tax_wan": ("tax_enterprise", "tax_paid"),
+    "electricity_wan_kwh": ("power_enterprise", "electricity"),
+    "energy_tce": ("energy_enterprise", "energy_consumption"),
+    "emission_t": ("emission_enterprise", "emissions"),
+    "value_added_wan": ("statistics_enterprise", "value_added"),
+    "revenue_wan": ("statistics_enterprise", "revenue"),
+    "employees": ("statistics_enterprise", "employees"),
+    "rd_wan": ("statistics_enterprise", "rd_expenditure"),
+}
+LAND_FORM, LAND_USER, LAND_AREA = "land_parcel", "user_uscc", "parcel_area"
+REGISTER_FORM, REGISTER_LAND, REGISTER_SCALE = "platform_enterprises", "land_area", "scale"
+ABOVE_SCALE_REVENUE_WAN = Decimal(2000)
+NUMERIC = ["land_mu", *DEPARTMENT_FIELDS]
+
+SCHEMA: dict[str, pl.DataType] = {
+    "uscc": pl.String, "name": pl.String, "county_code": pl.String, "platform_code": pl.String,
+    "segment": pl.String, "exempt_reason": pl.String,
+    **{column: pl.Float64 for column in NUMERIC},
+    "veto_major_incident": pl.Boolean,
+}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    uscc: str
+    field: str
+    used: Decimal
+    used_source: str
+    other: Decimal
+    other_source: str
+
+
+@dataclass
+class Assembly:
+    year: int
+    frame: pl.DataFrame
+    provenance: dict
+    conflicts: list[Conflict] = field(default_factory=list)
+    orphans: list[tuple[str, str]] = field(default_factory=list)  # (uscc, source form)
+    missing: list[str] = field(default_factory=list)  # registered, but no data for the year
+
+
+def _approved_versions(year: int) -> dict[str, list]:
+    """form code → approved versions of the annual period ``year``."""
+    versions = defaultdict(list)
+    subs = Submission.objects.filter(
+        requirement__period__code=str(year), approved_version__isnull=False
+    ).select_related("approved_version", "requirement")
+    for sub in subs:
+        versions[sub.requirement.form_code].append(sub.approved_version)
+    return versions
+
+
+def _facts(versions, indicator: str) -> dict[str, Decimal]:
+    values: dict[str, Decimal] = {}
+    for version in versions:
+        for key, value in version.facts.filter(indicator=indicator).exclude(value=None).values_list("key", "value"):
+            values[key] = value
+    return values
+
+
+def assemble(year: int) -> Assembly:
+    enterprises = {e.uscc: e for e in Enterprise.objects.select_related("platform")}
+    register = {
+        row.enterprise.uscc: row
+        for row in EnterpriseYear.objects.filter(year=year).select_related("enterprise")
+    }
+    values: dict[str, dict[str, Decimal]] = {
+        uscc: {"land_mu": row.land_mu, **{c: Decimal(getattr(row, c)) for c in DEPARTMENT_FIELDS}}
+        for uscc, row in register.items()
+    }
+    source_of: dict[tuple[str, str], str] = {(u, c): "企业年度数据" for u in values for c in NUMERIC}
+    segments = {uscc: row.size_class for uscc, row in register.items()}
+    versions = _approved_versions(year)
+    result = Assembly(year=year, frame=pl.DataFrame(), provenance={})
+
+    def overlay(column: str, incoming: dict[str, Decimal], label: str) -> None:
+        for uscc, value in incoming.items():
+            if uscc not in enterprises:
+                result.orphans.append((uscc, label))
+                continue
+            current = values.setdefault(uscc, {}).get(column)
+            if current is not None and current != value:
+                result.conflicts.append(Conflict(uscc, column, value, label, current, source_of[(uscc, column)]))
+            values[uscc][column] = value
+            source_of[(uscc, column)] = label
+
+    for column, (form, indicator) in DEPARTMENT_FIELDS.items():
+        overlay(column, _facts(versions.get(form, []), indicator), form)
+    land: dict[str, Decimal] = defaultdict(Decimal)
+    for version in versions.get(LAND_FORM, []):
+        area = {f.row_number: f.value for f in version.facts.filter(indicator=LAND_AREA)}
+        for f in version.facts.filter(indicator=LAND_USER):
+            land[f.text] += area.get(f.row_number) or Decimal(0)
+    overlay("land_mu", dict(land), LAND_FORM)
+    for uscc, value in _facts(versions.get(REGISTER_FORM, []), REGISTER_LAND).items():
+        if uscc in values and values[uscc].get("land_mu") not in (None, value):
+            result.conflicts.append(Conflict(uscc, "land_mu", values[uscc]["land_mu"],
+                                             source_of[(uscc, "land_mu")], value, REGISTER_FORM))
+    for version in versions.get(REGISTER_FORM, []):
+        for key, text in version.facts.filter(indicator=REGISTER_SCALE).values_list("key", "text"):
+            segments[key] = text
+
+    flags = defaultdict(dict)
+    for flag in EnterpriseFlag.objects.filter(year=year).select_related("enterprise"):
+        flags[flag.enterprise.uscc][flag.flag] = flag.note
+    rows = []
+    for uscc in sorted(values):
+        e = enterprises.get(uscc)
+        if e is None:
+            continue
+        v = values[uscc]
+        revenue = v.get("revenue_wan")
+        segment = segments.get(uscc) or (
+            "规上" if revenue is not None and revenue >= ABOVE_SCALE_REVENUE_WAN else "规下"
+        )
+        exempt = flags[uscc].get(EnterpriseFlag.Flag.EXEMPT)
+        rows.append({
+            "uscc": uscc, "name": e.name, "county_code": e.county_id, "platform_code": e.platform.code,
+            "segment": "T" if exempt else segment, "exempt_reason": exempt or "",
+            **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
+            "veto_major_incident": EnterpriseFlag.Flag.VETO_MAJOR_INCIDENT in flags[uscc],
+        })
+    result.missing = sorted(set(enterprises) - set(values))
+    result.frame = pl.DataFrame(rows, schema=SCHEMA)
+    result.provenance = {
+        "year": year,
+        "register_rows": len(register),
+        "register_synthetic": any(row.synthetic for row in register.values()),
+        "versions": [
+            {"form": form, "version": v.pk, "sha256": v.file_id, "submission": v.submission_id}
+            for form, vs in sorted(versions.items()) for v in vs
+        ],
+        "flags": sum(len(f) for f in flags.values()),
+    }
+    return result

@@ -1,0 +1,152 @@
+"""Evaluation pages: runs, publication, class lists, portraits, policies, low-efficiency land."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import role_required
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.engine.explain import contributions, improvement_paths
+from pingtai.evaluation import selectors, services
+from pingtai.evaluation.forms import CompareForm, RunForm
+from pingtai.evaluation.models import EvaluationRun
+from pingtai.registry.models import County, Platform
+
+CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "evaluation/index.html", {
+        "runs": EvaluationRun.objects.select_related("created_by", "published_by"),
+        "run_form": RunForm(initial={"year": 2024, "method": "lishui-mujun-default"})
+        if request.user.is_city_admin else None,
+        "compare_form": CompareForm(initial={"year": 2024, "method_a": "lishui-mujun-default",
+                                             "method_b": "zj-mujun-huangyan-2022"}),
+    })
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def run_create(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查年度和方法")
+        return redirect("evaluation:index")
+    try:
+        run, assembly = services.run_evaluation(
+            form.cleaned_data["year"], form.cleaned_data["method"], user=request.user,
+            robustness_draws=form.cleaned_data["robustness"], request=request,
+        )
+    except services.EvaluationError as refused:
+        messages.error(request, str(refused))
+        return redirect("evaluation:index")
+    messages.success(request, f"已生成预览：{run}；冲突 {len(assembly.conflicts)} 项，"
+                              f"名录外代码 {len(assembly.orphans)} 个")
+    return redirect("evaluation:run", pk=run.pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows = selectors.results_for(request.user, run)
+    query = request.GET.get("q", "").strip()
+    found = rows.filter(Q(name__icontains=query) | Q(uscc__icontains=query.upper())) if query else rows.none()
+    counties = dict(County.objects.values_list("code", "name"))
+    platforms = dict(Platform.objects.values_list("code", "name"))
+    return render(request, "evaluation/run.html", {
+        "run": run, "q": query, "found": Paginator(found.order_by("uscc"), 50).get_page(request.GET.get("page")),
+        "by_county": [(counties.get(g, g), c, t) for g, c, t in selectors.class_table(rows, "county_code")],
+        "by_platform": [(platforms.get(g, g), c, t) for g, c, t in selectors.class_table(rows, "platform_code")],
+        "classes": ["A", "B", "C", "D", "T"], "counties": counties, "platforms": platforms,
+        "can_publish": request.user.is_city_admin and not run.is_published,
+    })
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    try:
+        services.run_publish(run, user=request.user, request=request)
+        messages.success(request, "已发布。发布后的结果不再改变；如需调整请新建评价批次。")
+    except services.EvaluationError as refused:
+        messages.error(request, str(refused))
+    return redirect("evaluation:run", pk=pk)
+
+
+@login_required
+def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows = selectors.results_for(request.user, run)
+    scope = []
+    if county := request.GET.get("county"):
+        rows, scope = rows.filter(county_code=county), [*scope, county]
+    if platform := request.GET.get("platform"):
+        rows, scope = rows.filter(platform_code=platform), [*scope, platform]
+    content = services.class_list_xlsx(run, rows)
+    audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出类别名单 {' '.join(scope)}")
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"{run.year}年度亩均评价名单{'_' + '_'.join(scope) if scope else ''}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    result = selectors.results_for(request.user, run).filter(uscc=uscc).first()
+    if result is None:
+        raise Http404("没有找到该企业的评价结果，或您无权查看")
+    engine_result = selectors.rerun_cached(run.pk)
+    parts = contributions(engine_result, uscc) if result.klass != "T" else None
+    paths = improvement_paths(engine_result, "class", [uscc]) if result.klass in "BCD" else None
+    return render(request, "evaluation/portrait.html", {
+        "run": run, "result": result,
+        "contributions": parts.to_dicts() if parts is not None else [],
+        "paths": paths.to_dicts() if paths is not None else [],
+        "history": selectors.class_history(uscc),
+    })
+
+
+@login_required
+def policies(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    table, rows, totals = selectors.policy_rows(run, selectors.results_for(request.user, run))
+    return render(request, "evaluation/policies.html", {
+        "run": run, "table": table, "rows": rows[:500], "count": len(rows),
+        "totals": sorted(totals.items()),
+    })
+
+
+@login_required
+def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rules, rows, per_platform = selectors.low_efficiency(selectors.results_for(request.user, run), run.year)
+    return render(request, "evaluation/low_efficiency.html", {
+        "run": run, "rules": rules, "rows": rows, "per_platform": per_platform,
+    })
+
+
+@role_required(*CITY_ROLES)
+def compare(request: HttpRequest) -> HttpResponse:
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "请检查年度和方法")
+        return redirect("evaluation:index")
+    data = form.cleaned_data
+    changes, pairs = services.method_change_preview(data["year"], data["method_a"], data["method_b"])
+    return render(request, "evaluation/compare.html", {
+        "form": data, "changes": changes[:1000], "count": len(changes),
+        "pairs": sorted(pairs.items()),
+    })
