@@ -1,3 +1,7 @@
+"""URL root. Each domain app declares its own ``url_prefix`` (and menu ``nav``) on its
+AppConfig, so adding a module is one line in INSTALLED_APPS."""
+
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,9 +12,10 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("pingtai.accounts.urls")),
-    path("reporting/", include("pingtai.reporting.urls")),
-    path("audit/", include("pingtai.audit.urls")),
-    path("evaluation/", include("pingtai.evaluation.urls")),
-    path("dashboard/", include("pingtai.dashboard.urls")),
+    *[
+        path(config.url_prefix, include(f"{config.name}.urls"))
+        for config in apps.get_app_configs()
+        if getattr(config, "url_prefix", None)
+    ],
     path("", include("pingtai.web.urls")),
 ]

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Menu entries: only modules that exist, and only those the user's role may open."""
+    """Menu entries: only modules that exist (each app's ``nav`` on its AppConfig, in
+    INSTALLED_APPS order), and only those the user's role may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of")),
-           ("数据直报", reverse("reporting:index")), ("亩均评价", reverse("evaluation:index")),
-           ("驾驶舱", reverse("dashboard:cockpit")), ("地图", reverse("dashboard:map"))]
+    nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of"))]
+    for config in apps.get_app_configs():
+        for label, url_name, *roles in getattr(config, "nav", ()):
+            if not roles or user.role in roles[0]:
+                nav.append((label, reverse(url_name)))
     if user.role == "platform" and user.platform_id:
         nav.append(("本平台企业", reverse("platform_enterprises", args=[user.platform.code])))
     if user.is_staff:
