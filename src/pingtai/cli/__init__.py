@@ -1,15 +1,20 @@
 """The one command line, ``pingtai``: every job of the system is a sub-command here.
 
-Engine commands run without Django; the others set Django up first. The web views and
-these commands call the same service functions.
+Each ``pingtai.cli.<area>_commands`` module adds its sub-commands through ``register``;
+engine commands run without Django, the others set Django up first. The web views and these
+commands call the same service functions.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 
-from pingtai.cli import engine_commands, evaluation_commands, reporting_commands, site_commands
+COMMAND_MODULES = sorted(
+    info.name for info in pkgutil.iter_modules(__path__) if info.name.endswith("_commands")
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,10 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pingtai", description="开发区（园区）整合提升平台管理系统 命令行"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
-    engine_commands.register(sub)
-    site_commands.register(sub)
-    reporting_commands.register(sub)
-    evaluation_commands.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
 
