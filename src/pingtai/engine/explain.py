@@ -33,9 +33,9 @@ def _locate(result: EvaluationResult, entity_id: str) -> tuple[SegmentRun, int]:
         raise KeyError(f"找不到主体“{entity_id}”")
     idx = int(where[0])
     for run in result.segments.values():
-        local = np.searchsorted(run.rows, idx)
-        if local < len(run.rows) and run.rows[local] == idx:
-            return run, int(local)
+        local = np.flatnonzero(run.rows == idx)
+        if local.size:
+            return run, int(local[0])
     raise KeyError(f"主体“{entity_id}”未参加评分（豁免或不参评）")
 
 

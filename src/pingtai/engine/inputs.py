@@ -17,7 +17,6 @@ from pingtai.standards.uscc import ALPHABET, WEIGHTS
 
 MAX_LISTED = 30
 TRUE_TEXT = ("1", "是", "true", "True", "TRUE", "Y", "y", "yes", "YES", "√")
-ROW = "__row__"
 
 
 class InputError(ValueError):
@@ -32,12 +31,17 @@ class InputError(ValueError):
 
 @dataclass
 class Prepared:
-    """A checked table, sorted by entity id, with numeric fields as base-unit float arrays."""
+    """A checked table in input order, with numeric fields as base-unit float arrays.
 
-    frame: pl.DataFrame  # text columns, segment (after rules), flags; sorted by id
+    ``order`` sorts rows by entity id and ``id_rank`` is each row's place in that order: the
+    engine uses them wherever the result must not depend on the input's row order.
+    """
+
+    frame: pl.DataFrame  # text columns, segment (after rules), segment_input, flag columns
     data: dict[str, np.ndarray]  # numeric fields in base units, NaN = missing
-    raw_fields: pl.DataFrame  # numeric fields as given (declared units), for hashing
-    segment_input: pl.Series
+    raw_fields: dict[str, np.ndarray]  # numeric fields as given (declared units), for hashing
+    order: np.ndarray
+    id_rank: np.ndarray
     warnings: list[str] = field(default_factory=list)
 
 
@@ -65,25 +69,25 @@ class _Collector:
 
 
 def _uscc_problems(codes: pl.Series) -> np.ndarray:
-    """Vectorised GB 32100-2015 check: True where the 18-character code is invalid."""
-    ok_len = (codes.str.len_bytes() == 18).fill_null(False).to_numpy()
-    padded = codes.fill_null("").str.pad_end(18, "#").str.slice(0, 18)
-    raw = np.frombuffer("".join(padded.to_list()).encode("utf-8", "replace"), dtype=np.uint8)
-    if raw.size != 18 * len(codes):  # some non-ASCII character: check row by row below
-        ascii_ok = padded.str.contains(r"^[\x00-\x7F]*$").to_numpy()
-        bad = ~(ok_len & ascii_ok)
-        good_idx = np.flatnonzero(~bad)
-        if good_idx.size:
-            bad[good_idx] = _uscc_problems(codes.gather(good_idx))
+    """Vectorised GB 32100-2015 check: True where the code is not a valid 18-character USCC."""
+    ascii18 = ((codes.str.len_bytes() == 18) & (codes.str.len_chars() == 18)).fill_null(False).to_numpy()
+    bad = ~ascii18
+    idx = np.flatnonzero(ascii18)
+    if idx.size == 0:
         return bad
-    lut = np.full(256, -1, dtype=np.int64)
-    for i, ch in enumerate(ALPHABET):
-        lut[ord(ch)] = i
-    v = lut[raw.reshape(-1, 18)]
-    bad_char = (v < 0).any(axis=1)
-    total = (np.where(v[:, :17] < 0, 0, v[:, :17]) * np.array(WEIGHTS)).sum(axis=1)
+    subset = codes if idx.size == len(codes) else codes.gather(idx)
+    joined = subset.str.join("").item().encode("ascii")
+    v = _LUT[np.frombuffer(joined, dtype=np.uint8).reshape(-1, 18)]
+    invalid = (v == 255).any(axis=1)
+    total = v[:, :17].astype(np.int32) @ _WEIGHTS
     expected = (31 - total % 31) % 31
-    return ~ok_len | bad_char | (v[:, 17] != expected)
+    bad[idx] = invalid | (v[:, 17] != expected)
+    return bad
+
+
+_LUT = np.full(256, 255, dtype=np.uint8)  # 255 = not in the code alphabet
+_LUT[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = np.arange(len(ALPHABET))
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int32)
 
 
 def truthy(col: pl.Series) -> np.ndarray:
@@ -178,18 +182,15 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     errs.raise_if_any()
     base = pl.DataFrame(
         [text[c].alias(c) for c in text if c != ent.segment_column]
-        + [segment.alias(ent.segment_column), text[ent.segment_column].alias("segment_input"), pl.Series(ROW, rownums)]
+        + [segment.alias(ent.segment_column), text[ent.segment_column].alias("segment_input")]
         + [s.alias(c) for c, s in flags.items()]
     )
-    base = base.with_columns(pl.Series(ROW + "f", np.arange(frame.height)))
-    order = base.select(pl.col(ent.id_column).arg_sort()).to_series().to_numpy()
-    base = base[order]
-    raw_fields = pl.DataFrame([numeric[n] for n in fields])[order]
-    data = {}
-    for name, spec in fields.items():
-        f = float(units.to_base(spec.unit))
-        data[name] = raw_fields[name].to_numpy().astype(np.float64, copy=False) * f
-    return Prepared(base.drop(ROW + "f"), data, raw_fields, base["segment_input"], warnings)
+    order = ids.arg_sort().to_numpy()
+    id_rank = np.empty_like(order)
+    id_rank[order] = np.arange(len(order))
+    raw_fields = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}
+    data = {n: raw_fields[n] * float(units.to_base(spec.unit)) for n, spec in fields.items()}
+    return Prepared(base, data, raw_fields, order, id_rank, warnings)
 
 
 def _apply_segment_rules(

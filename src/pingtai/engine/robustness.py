@@ -97,12 +97,13 @@ def simulate(
         class_start, _ = rank.group_starts(run.class_g, len(run.class_size))
         last_pos = run.rank_size[run.rank_g] - 1
         same_groups = np.array_equal(run.rank_g, run.class_g)
+        by_id = np.argsort(run.id_rank)
         for c0 in range(0, draws, CHUNK):
             c1 = min(draws, c0 + CHUNK)
             for d in range(c0, c1):
                 s = run.composite(alts[pick[d]], w[d])
-                # Rows are in id order, so a stable sort breaks exact ties by id.
-                order = np.argsort(rank.sort_key(s, True), kind="stable")
+                # A stable sort of the rows taken in id order breaks exact ties by id.
+                order = by_id[np.argsort(rank.sort_key(s, True)[by_id], kind="stable")]
                 pos = _positions(order, run.rank_g, rank_start, len(run.group_labels))
                 ranks[:, d] = pos + 1
                 last_count += pos == last_pos

@@ -19,7 +19,7 @@ import polars as pl
 
 from pingtai.engine import aggregate, classify, normalise, rank, weights
 from pingtai.engine.indicators import IndicatorValues, compute
-from pingtai.engine.inputs import ROW, InputError, Prepared, prepare, truthy
+from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
 from pingtai.engine.methods import Method, Segment
 from pingtai.engine.normalise import Fitted
 
@@ -38,7 +38,7 @@ class Regrade:
 
 @dataclass
 class SegmentRun:
-    """Intermediate values of one scored segment, rows in ``rows`` order (population only)."""
+    """Intermediate values of one scored segment; row i is table row ``rows[i]`` (id order)."""
 
     name: str
     spec: Segment
@@ -64,6 +64,8 @@ class SegmentRun:
     rank_pos: np.ndarray  # 0-based unique position in the rank group
     forced: np.ndarray  # −1, or the band index a veto or re-grade imposes
     group_labels: list[str]
+    competition: np.ndarray  # 1-based rank, ties sharing the best rank
+    id_rank: np.ndarray  # each row's place in entity-id order (the last tie-break)
 
     def composite(self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None) -> np.ndarray:
         """Score for a normalised matrix of this segment's rows (``sel``: which rows), with
@@ -75,14 +77,26 @@ class SegmentRun:
         return base * (1.0 + ratio) + points
 
 
-def _group_index(frame: pl.DataFrame, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
-    """Dense group codes (sorted by label) for ``rows``, and the labels."""
-    if not by:
-        return np.zeros(len(rows), dtype=np.int64), [prefix]
-    sub = frame[rows].select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|").alias("k"))
-    codes = sub.select(pl.col("k").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
-    labels = sub.select(pl.col("k").unique().sort()).to_series().to_list()
-    return codes, [f"{prefix}|{x}" for x in labels]
+class _Groups:
+    """Dense group codes for the whole table, computed once per list of columns."""
+
+    def __init__(self, frame: pl.DataFrame):
+        self.frame = frame
+        self.cache: dict[tuple[str, ...], tuple[np.ndarray, list[str]]] = {}
+
+    def index(self, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
+        """Codes 0..k−1 (in label order) for ``rows``, and the labels ``prefix|value``."""
+        if not by:
+            return np.zeros(len(rows), dtype=np.int64), [prefix]
+        key = tuple(by)
+        if key not in self.cache:
+            k = self.frame.select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|").alias("k"))
+            codes = k.select(pl.col("k").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+            labels = k.select(pl.col("k").unique().sort()).to_series().to_list()
+            self.cache[key] = (codes, labels)
+        codes, labels = self.cache[key]
+        present, local = np.unique(codes[rows], return_inverse=True)
+        return local.astype(np.int64), [f"{prefix}|{labels[i]}" for i in present]
 
 
 def _adjustments(method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,7 +180,7 @@ class EvaluationResult:
     benchmarks: pl.DataFrame
     warnings: list[str]
     segments: dict[str, SegmentRun] = field(repr=False)
-    ids: np.ndarray = field(repr=False)  # entity ids in the id-sorted order SegmentRun.rows use
+    ids: np.ndarray = field(repr=False)  # entity ids in input order, as SegmentRun.rows index them
     robustness_draws: int = 0
     seed: int = 0
 
@@ -210,15 +224,34 @@ class EvaluationResult:
 
 
 def _canonical_input_hash(method: Method, prep: Prepared) -> str:
-    """SHA-256 over the columns the method reads, rows sorted by id, columns by name."""
-    frame = pl.concat(
-        [prep.frame.drop(["segment_input", ROW, method.entity.segment_column]).with_columns(prep.segment_input.alias(method.entity.segment_column)), prep.raw_fields],
-        how="horizontal",
-    )
-    frame = frame.select(sorted(frame.columns))
-    buf = io.BytesIO()
-    frame.write_csv(buf, line_terminator="\n", null_value="")
-    return hashlib.sha256(buf.getvalue()).hexdigest()
+    """SHA-256 over the values the method reads, independent of file format and row order.
+
+    Rows are in id order; columns in name order, each as its name, then either the values as
+    little-endian float64 (numbers and flags; missing = NaN) or the texts joined by U+001F
+    (missing = U+0000).
+    """
+    ent = method.entity
+    h = hashlib.sha256()
+    order = prep.order
+    texts = {c: prep.frame[c] for c in ent.text_columns if c != ent.segment_column}
+    texts[ent.segment_column] = prep.frame["segment_input"]
+    numbers = dict(prep.raw_fields)
+    for v in method.vetoes:
+        if v.column in prep.frame.columns:
+            numbers[v.column] = truthy(prep.frame[v.column]).astype(np.float64)
+    for a in method.adjustments:
+        if a.column in prep.frame.columns:
+            numbers[a.column] = prep.frame[a.column].to_numpy()
+    for name in sorted(set(texts) | set(numbers)):
+        h.update(name.encode("utf-8") + b"\x00")
+        if name in numbers:
+            arr = np.asarray(numbers[name], dtype="<f8")[order] + 0.0
+            h.update(np.where(np.isnan(arr), np.nan, arr).tobytes())
+        else:
+            col = texts[name].gather(order).fill_null("\x00")
+            h.update(col.str.join("\x1f").item().encode("utf-8"))
+        h.update(b"\x1e")
+    return h.hexdigest()
 
 
 def evaluate(
@@ -245,7 +278,11 @@ def evaluate(
         i.id: compute(i, prep.data, specs) for i in method.indicators if i.id in used
     }
     values = {k: v.value for k, v in ind_values.items()}
-    segment = base[ent.segment_column].to_numpy()
+    seg_names = list(method.segments)
+    seg_code = base[ent.segment_column].replace_strict(
+        {s: i for i, s in enumerate(seg_names)}, return_dtype=pl.Int64
+    ).to_numpy()
+    groups = _Groups(base)
     veto_hit = {v.id: truthy(base[v.column]) for v in method.vetoes if v.column in base.columns}
 
     out_score = {k: np.full(n_rows, np.nan) for k in values}
@@ -271,8 +308,8 @@ def evaluate(
         return class_names.index(name)
 
     report(2, steps, "评分与分等级")
-    for seg_name, spec in method.segments.items():
-        rows = np.flatnonzero(segment == seg_name)
+    for seg_i, (seg_name, spec) in enumerate(method.segments.items()):
+        rows = np.flatnonzero(seg_code == seg_i)
         if spec.exempt:
             cls_initial[rows] = cls_final[rows] = class_code(spec.exempt_class)
             continue
@@ -289,7 +326,12 @@ def evaluate(
                 _add_reason(reasons, f"一票否决：{v.name}，不参评", rows[hit], n_rows)
                 excluded |= hit
         rows = rows[~excluded]
-        run = _score_segment(method, seg_name, spec, base, rows, ind_values, prep.data, values)
+        # Population sums (benchmarks, averages) are taken in id order, so that floating-point
+        # results do not depend on the input's row order.
+        rows = rows[np.argsort(prep.id_rank[rows])]
+        run = _score_segment(
+            method, seg_name, spec, base, groups, rows, prep.id_rank[rows], ind_values, prep.data, values
+        )
         runs[seg_name] = run
         bands = spec.classes.bands
         codes = np.array([class_code(b.class_) for b in bands])
@@ -309,7 +351,7 @@ def evaluate(
             weight_rows.append((seg_name, ind_id, float(run.total * run.eff[j])))
             bench = run.fitted[j].benchmark()
             if bench is not None:
-                glabels = _labels_for(base, rows, spec.indicators[j].scoring, seg_name)
+                glabels = groups.index(rows, _scoring_by(spec.indicators[j].scoring), seg_name)[1]
                 for gi, lab in enumerate(glabels):
                     bench_rows.append((seg_name, ind_id, lab, float(bench[gi])))
         composite_base = run.total * run.structure.score(run.n, run.eff, run.ideals)
@@ -322,14 +364,13 @@ def evaluate(
         group_code[rows] = run.rank_g + offset
         group_size[rows] = run.rank_size[run.rank_g]
         rank_order[rows] = run.rank_pos + 1
-        order = rank.order_within(run.rank_g, run.score, [], np.arange(len(rows)))
-        rank_comp[rows] = rank.competition_rank(run.rank_g, run.score, order, len(run.group_labels))
+        rank_comp[rows] = run.competition
 
     regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
     regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
-    for idx, (rg, band_idx) in _check_regrades(method, regrades or [], base, segment, runs).items():
-        seg_run = runs[segment[idx]]
-        seg_run.forced[np.searchsorted(seg_run.rows, idx)] = band_idx
+    for idx, (rg, band_idx) in _check_regrades(method, regrades or [], base, seg_code, runs).items():
+        seg_run = runs[seg_names[seg_code[idx]]]
+        seg_run.forced[np.flatnonzero(seg_run.rows == idx)] = band_idx
         cls_final[idx] = class_code(rg.new_class)
         regrade_reason = regrade_reason.scatter(idx, rg.reason)
         regrade_by = regrade_by.scatter(idx, rg.by)
@@ -345,7 +386,7 @@ def evaluate(
     table = _assemble(
         method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
         cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
-        rank_comp, rank_order, group_size, extra, segment,
+        rank_comp, rank_order, group_size, extra, seg_code, prep.id_rank,
     )
     report(steps, steps, "完成")
     return EvaluationResult(
@@ -362,11 +403,8 @@ def evaluate(
     )
 
 
-def _labels_for(base: pl.DataFrame, rows: np.ndarray, scoring, seg_name: str) -> list[str]:
-    by = getattr(scoring, "by", None)
-    if by is None and scoring.kind == "benchmark_ratio":
-        by = scoring.benchmark.by
-    return _group_index(base, rows, by or [], seg_name)[1]
+def _scoring_by(scoring) -> list[str]:
+    return scoring.benchmark.by if scoring.kind == "benchmark_ratio" else getattr(scoring, "by", [])
 
 
 def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_rows: int) -> None:
@@ -377,7 +415,7 @@ def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_r
 
 
 def _check_regrades(
-    method: Method, regrades: list[Regrade], base: pl.DataFrame, segment: np.ndarray, runs: dict[str, SegmentRun]
+    method: Method, regrades: list[Regrade], base: pl.DataFrame, seg_code: np.ndarray, runs: dict[str, SegmentRun]
 ) -> dict:
     """Validate re-grades: a known, graded entity, a class of its segment and a reason."""
     if not regrades:
@@ -391,16 +429,17 @@ def _check_regrades(
             problems.append(f"调档第 {k} 条：找不到主体“{rg.entity_id}”")
             continue
         idx = int(where[0])
-        run = runs.get(segment[idx])
+        seg = list(method.segments)[seg_code[idx]]
+        run = runs.get(seg)
         if run is None or not np.isin(idx, run.rows):
             problems.append(f"调档第 {k} 条（{rg.entity_id}）：该主体未参加评分，不能调档")
             continue
-        spec = method.segments[segment[idx]]
+        spec = method.segments[seg]
         names = [b.class_ for b in spec.classes.bands] if spec.classes else []
         if not rg.reason.strip():
             problems.append(f"调档第 {k} 条（{rg.entity_id}）：必须填写调档理由")
         if rg.new_class not in names:
-            problems.append(f"调档第 {k} 条（{rg.entity_id}）：等级“{rg.new_class}”不属于分类“{segment[idx]}”")
+            problems.append(f"调档第 {k} 条（{rg.entity_id}）：等级“{rg.new_class}”不属于分类“{seg}”")
             continue
         out[idx] = (rg, names.index(rg.new_class))
     if problems:
@@ -413,7 +452,9 @@ def _score_segment(
     seg_name: str,
     spec: Segment,
     base: pl.DataFrame,
+    groups: _Groups,
     rows: np.ndarray,
+    id_rank: np.ndarray,
     ind_values: dict[str, IndicatorValues],
     data: dict[str, np.ndarray],
     values: dict[str, np.ndarray],
@@ -428,8 +469,7 @@ def _score_segment(
         xj = iv.value[rows]
         valid = ~np.isnan(xj)
         sc = item.scoring
-        by = sc.benchmark.by if sc.kind == "benchmark_ratio" else getattr(sc, "by", [])
-        g, labels = _group_index(base, rows, by, seg_name)
+        g, labels = groups.index(rows, _scoring_by(sc), seg_name)
         x[:, j] = xj
         if item.missing in ("impute_mean", "impute_median") and (~valid).any():
             q = 50.0 if item.missing == "impute_median" else None
@@ -462,15 +502,17 @@ def _score_segment(
     base_score = total * structure.score(nmat, eff, ideals)
     score = base_score * (1.0 + ratio) + points
     tie = _tie_keys(method, values, data, rows)
-    id_rank = rows  # base is sorted by id, so the row index is the id order
-    cg, clabels = _group_index(base, rows, spec.classes.by, seg_name)
-    corder = rank.order_within(cg, score, tie, id_rank)
-    cpos = rank.positions(cg, corder, len(clabels))
-    csize = np.bincount(cg, minlength=len(clabels))
-    class_index = classify.classify(spec.classes, score, cpos, cg, csize)
-    rg, rlabels = _group_index(base, rows, method.ranking.by, seg_name)
+    rg, rlabels = groups.index(rows, method.ranking.by, seg_name)
     rorder = rank.order_within(rg, score, tie, id_rank)
     rpos = rank.positions(rg, rorder, len(rlabels))
+    if spec.classes.by == method.ranking.by:
+        cg, clabels, cpos = rg, rlabels, rpos
+    else:
+        cg, clabels = groups.index(rows, spec.classes.by, seg_name)
+        corder = rank.order_within(cg, score, tie, id_rank)
+        cpos = rank.positions(cg, corder, len(clabels))
+    csize = np.bincount(cg, minlength=len(clabels))
+    class_index = classify.classify(spec.classes, score, cpos, cg, csize)
     return SegmentRun(
         name=seg_name, spec=spec, rows=rows, indicator_ids=[it.indicator for it in spec.indicators],
         x=x, n=nmat, fitted=fitted,
@@ -480,6 +522,8 @@ def _score_segment(
         score=score, class_index=class_index, class_g=cg, class_size=csize,
         rank_g=rg, rank_size=np.bincount(rg, minlength=len(rlabels)), rank_pos=rpos,
         forced=np.full(m, -1, dtype=np.int64), group_labels=rlabels,
+        competition=rank.competition_rank(rg, score, rorder, len(rlabels)),
+        id_rank=id_rank,
     )
 
 
@@ -491,67 +535,67 @@ def _strings(codes: np.ndarray, categories: list[str], name: str) -> pl.Series:
     ).to_series()
 
 
-def _clean(a: np.ndarray) -> np.ndarray:
-    return a + 0.0  # turns −0.0 into 0.0 so the CSV never shows "-0.000000"
+def _num(name: str, a: np.ndarray) -> pl.Series:
+    # + 0.0 turns −0.0 into 0.0 so the CSV never shows "-0.000000"; NaN becomes null.
+    return pl.Series(name, a + 0.0, nan_to_null=True)
+
+
+def _int(name: str, a: np.ndarray) -> pl.Series:
+    return pl.Series(name, np.where(a < 0, np.nan, a), nan_to_null=True).cast(pl.Int64)
 
 
 def _assemble(
     method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
     cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
-    rank_comp, rank_order, group_size, extra, segment,
+    rank_comp, rank_order, group_size, extra, seg_code, id_rank,
 ) -> pl.DataFrame:
+    """The output table, rows in segment order (method file), group, rank; unranked rows last
+    in their segment, by id. Columns are gathered into that order once, as numpy arrays."""
+    big = np.iinfo(np.int64).max
+    key = np.lexsort((
+        id_rank,
+        np.where(rank_order < 0, big, rank_order),
+        np.where(group_code < 0, big, group_code),
+        seg_code,
+    ))
     ent = method.entity
     labels = {}
     for seg in method.segments.values():
         if seg.classes:
             labels.update({b.class_: b.label for b in seg.classes.bands})
-    cols: list[pl.Series] = [base[c] for c in dict.fromkeys([ent.id_column, *ent.text_columns])]
-    cols.append(base["segment_input"])
+    text_cols = list(dict.fromkeys([ent.id_column, *ent.text_columns, "segment_input"]))
+    cols: list[pl.Series] = list(base.select(text_cols)[key].get_columns())
+    seg_key = seg_code[key]
     # An indicator's value is shown only for entities whose segment uses it.
-    uses = {k: np.isin(segment, [s for s, spec in method.segments.items() if any(
-        it.indicator == k for it in spec.indicators)]) for k in values}
-    cols += [pl.Series(k, _clean(np.where(uses[k], v, np.nan))).fill_nan(None) for k, v in values.items()]
-    cols += [pl.Series(f"score__{k}", _clean(v)).fill_nan(None) for k, v in out_score.items()]
+    for k, v in values.items():
+        users = [i for i, spec in enumerate(method.segments.values()) if any(it.indicator == k for it in spec.indicators)]
+        cols.append(_num(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
+    cols += [_num(f"score__{k}", v[key]) for k, v in out_score.items()]
     cols += [
-        pl.Series("score_base", _clean(score_base)).fill_nan(None),
-        pl.Series("adj_ratio", _clean(adj_ratio)).fill_nan(None),
-        pl.Series("adj_points", _clean(adj_points)).fill_nan(None),
-        pl.Series("score", _clean(score)).fill_nan(None),
-        _strings(cls_initial, class_names, "class_initial"),
-        _strings(cls_final, class_names, "class"),
-        _strings(cls_final, [labels.get(c, "") for c in class_names], "class_label"),
+        _num("score_base", score_base[key]),
+        _num("adj_ratio", adj_ratio[key]),
+        _num("adj_points", adj_points[key]),
+        _num("score", score[key]),
+        _strings(cls_initial[key], class_names, "class_initial"),
+        _strings(cls_final[key], class_names, "class"),
+        _strings(cls_final[key], [labels.get(c, "") for c in class_names], "class_label"),
     ]
-    reason_frame = pl.DataFrame({f"r{i}": m for i, m in enumerate(reasons.values())}) if reasons else None
-    if reason_frame is not None:
-        texts = list(reasons)
-        veto_exprs = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(texts)]
-        note = reason_frame.select(pl.concat_str(veto_exprs, separator="；", ignore_nulls=True).alias("note")).to_series()
+    if reasons:
+        frame = pl.DataFrame({f"r{i}": m[key] for i, m in enumerate(reasons.values())})
+        parts = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(reasons)]
+        note = frame.select(pl.concat_str(parts, separator="；", ignore_nulls=True).alias("note")).to_series()
         note = pl.select(pl.when(note == "").then(None).otherwise(note).alias("note")).to_series()
     else:
         note = pl.Series("note", [None] * base.height, dtype=pl.String)
+    idx = pl.Series(key)
     cols += [
         note,
-        regrade_reason,
-        regrade_by,
-        _strings(group_code, group_labels, "group"),
-        pl.Series("rank", rank_comp).cast(pl.Int64),
-        pl.Series("rank_order", rank_order).cast(pl.Int64),
-        pl.Series("group_size", group_size).cast(pl.Int64),
+        regrade_reason.gather(idx),
+        regrade_by.gather(idx),
+        _strings(group_code[key], group_labels, "group"),
+        _int("rank", rank_comp[key]),
+        _int("rank_order", rank_order[key]),
+        _int("group_size", group_size[key]),
     ]
-    table = pl.DataFrame(cols)
-    table = table.with_columns(
-        [pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c) for c in ("rank", "rank_order", "group_size")]
-    )
-    if extra:
-        table = table.with_columns(list(extra.values()))
-    seg_order = {s: i for i, s in enumerate(method.segments)}
-    seg_idx = pl.Series(segment).replace_strict(seg_order, return_dtype=pl.Int64).to_numpy()
-    big = np.iinfo(np.int64).max
-    # Segment order of the method file, then group, then rank; unranked entities last, by id.
-    key = np.lexsort((
-        np.arange(base.height),
-        np.where(rank_order < 0, big, rank_order),
-        np.where(group_code < 0, big, group_code),
-        seg_idx,
-    ))
-    return table[key]
+    cols += [s.gather(idx) for s in extra.values()]
+    return pl.DataFrame(cols)

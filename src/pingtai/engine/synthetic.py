@@ -27,8 +27,8 @@ def usccs(n: int, rng: np.random.Generator) -> list[str]:
     check = (31 - (digits * np.array(WEIGHTS)).sum(axis=1) % 31) % 31
     codes = np.column_stack([digits, check])
     table = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
-    chars = table[codes].astype(np.uint8)
-    return [chars.tobytes().decode()[i * 18 : (i + 1) * 18] for i in range(n)]
+    text = table[codes].astype(np.uint8).tobytes().decode("ascii")
+    return [text[i * 18 : (i + 1) * 18] for i in range(n)]
 
 
 def enterprises(n: int, seed: int = 0, small_share: float = 0.4, missing_emission: float = 0.05) -> pl.DataFrame:
