@@ -271,15 +271,14 @@ def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:
     """Within each group by 亩均税收 (descending); ties broken by platform code."""
     if grouping == "role":
         keys = [(str(role), str(role)) for role in ROLE_ORDER]
-        key_of = lambda row: row.platform.spatial_role  # noqa: E731
+        attribute = "spatial_role"
     else:
-        tiers = sorted({row.platform.tier for row in rows})
-        keys = [(tier, f"梯队 {tier}") for tier in tiers]
-        key_of = lambda row: row.platform.tier  # noqa: E731
+        keys = [(tier, f"梯队 {tier}") for tier in sorted({row.platform.tier for row in rows})]
+        attribute = "tier"
     groups = []
     for key, label in keys:
         members = sorted(
-            (r for r in rows if key_of(r) == key),
+            (r for r in rows if getattr(r.platform, attribute) == key),
             key=lambda r: (-(r.figures.tax_per_mu or 0) if r.figures else 0, r.platform.code),
         )
         for rank, row in enumerate(members, start=1):
