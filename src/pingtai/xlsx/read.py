@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from decimal import Decimal
 from xml.etree.ElementTree import ParseError
 
@@ -33,7 +34,7 @@ from pingtai.xlsx.validate import (
     Issue,
     SlipChecker,
     cell_text,
-    make_parser,
+    parse_column,
 )
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -41,8 +42,7 @@ _CORRUPT = "文件已损坏，无法作为 Excel 工作簿读取。请重新保�
 _NO_UNIT = {"", "—", "-", "–", "/", "无"}
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One accepted data row: sheet row number, key, parsed values and the raw cell texts."""
 
     number: int
@@ -132,8 +132,12 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     if opening is None:
         return []
     p = opening.group(1) or b""
-    cells = xml.count(b"<" + p + b"c ") + xml.count(b"<" + p + b"c>") + xml.count(b"<" + p + b"c/>")
-    if cells != xml.count(b"<" + p + b'c r="') and re.search(
+    start = opening.start()
+    end = xml.rfind(b"</" + p + b"sheetData>")
+    end = len(xml) if end < start else end
+    # Inside sheetData the only elements starting with "c" are cells, so two counts suffice
+    # when every cell carries its reference first, as Excel, LibreOffice and openpyxl write.
+    if xml.count(b"<" + p + b"c", start, end) != xml.count(b"<" + p + b'c r="', start, end) and re.search(
             b"<" + re.escape(p) + rb'c(?=[\s>/])(?![^>]*\sr=")', xml):
         raise _refuse(
             f"工作表“{sheet.name}”的单元格缺少位置信息（不是 Excel 保存的标准文件）。"
@@ -148,7 +152,7 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     if any(m > last_letters.encode() for m in re.findall(rb' r="([A-Z]{%d})[0-9]' % n, xml)):
         raise _refuse(too_wide, "too_many_columns")
     last_row = limits.max_rows + HEADER_ROWS
-    rows = max(xml.count(b"<" + p + b"row ") + xml.count(b"<" + p + b"row>"),
+    rows = max(xml.count(b"<" + p + b"row", start, end),
                max((int(m) for m in re.findall(rb' r="[A-Z]{0,3}([0-9]{%d,})"' % len(str(last_row)),
                                               xml)), default=0))
     if rows > last_row:
@@ -157,10 +161,12 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
             "请分多个文件上传或删除多余的行。",
             "too_many_rows",
         )
-    uncached = []
+    uncached: list[str] = []
+    if xml.find(b"<" + p + b"f", start, end) < 0:
+        return uncached
     cell_open, cell_close = b"<" + p + b"c ", b"</" + p + b"c>"
     formulas = re.compile(b"<" + re.escape(p) + rb"f[\s>/]")
-    for formula in formulas.finditer(xml, opening.start()):
+    for formula in formulas.finditer(xml, start, end):
         start = xml.rfind(cell_open, 0, formula.start())
         end = xml.find(cell_close, formula.start())
         if start < 0 or end < 0:
@@ -354,13 +360,22 @@ def read_upload(
             f"工作表“{name}”中有数据，但系统只读取“{DATA_SHEET}”表。请删除该工作表或把数据移到“数据”表后再上传。",
             "extra_sheet",
         )
-    rows = _load(book, DATA_SHEET)
     try:
-        merged = book.get_sheet_by_name(DATA_SHEET).merged_cell_ranges or []
+        sheet = book.get_sheet_by_name(DATA_SHEET)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or []
     except python_calamine.CalamineError:
         raise _refuse(_CORRUPT, "corrupt") from None
     return _validate(rows, merged, scans.get(DATA_SHEET, []), digest, marker, form, period,
                      catalogue, limits, previous, last_year, peers, frozenset(uscc_overrides))
+
+
+def _reading_order(issue: Issue) -> tuple[int, int, str]:
+    """Sort cell issues by row, then column; file-level issues first."""
+    match = re.fullmatch(r"([A-Z]+)(\d+)", issue.cell)
+    if match is None:
+        return (0, 0, "")
+    return (int(match[2]), len(match[1]), match[1])
 
 
 def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
@@ -370,9 +385,10 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
               last_year: Mapping[str, Mapping[str, Decimal]] | None,
               peers: Mapping[str, Sequence[Decimal]] | None,
               overrides: frozenset[str]) -> ImportOutcome:
+    """Check merges, formulas and the header, then parse column by column and check rows."""
     errors: list[Issue] = []
 
-    def outcome(accepted: tuple[Row, ...], confirmations: tuple[Confirmation, ...] = (),
+    def outcome(accepted: tuple[Row, ...] = (), confirmations: tuple[Confirmation, ...] = (),
                 overridden: tuple[str, ...] = (), seen: int = 0) -> ImportOutcome:
         return ImportOutcome(digest, marker, form, period, () if errors else accepted,
                              tuple(errors), confirmations, overridden, seen)
@@ -391,122 +407,125 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
     columns, header_issue = _check_header(rows, catalogue, form, header_cells)
     if header_issue is not None:
         errors.insert(0, header_issue)
-        return outcome(())
-    by_index = {index: code for code, index in columns.items()}
+        return outcome()
+    letters = {index: get_column_letter(index + 1) for index in columns.values()}
+    names = catalogue.names()
+    uncached_cells = set(uncached)
     for ref in uncached:
-        match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-        column = ""
-        if match:
-            for index, code in by_index.items():
-                if get_column_letter(index + 1) == match[1]:
-                    column = catalogue.indicators[code].name
+        letter = re.sub(r"\d", "", ref)
+        column = next((names[c] for c, i in columns.items() if letters[i] == letter), "")
         errors.append(Issue(DATA_SHEET, ref, column, "", "formula",
                             "单元格是公式且没有计算结果（文件不是由 Excel 保存的）",
                             "请用 Excel 打开并保存，或“选择性粘贴 → 数值”后再上传"))
 
-    uncached_cells = set(uncached)
-    overridden: set[str] = set()
-    plan = [(index, catalogue.indicators[code], make_parser(catalogue.indicators[code], overrides,
-                                                             overridden), get_column_letter(index + 1))
-            for code, index in sorted(columns.items(), key=lambda item: item[1])]
-    width = max((len(r) for r in rows), default=0)
-    stray = [i for i in range(width) if i not in by_index]
-    key_index = columns[form.key]
-    key_name = catalogue.indicators[form.key].name
-    names = catalogue.names()
-    accepted: list[Row] = []
-    first_seen: dict[str, int] = {}
-    numeric_columns = {ind.code: [] for _, ind, _, _ in plan if ind.numeric}
-    seen = 0
-    too_many = False
-    for r_index in range(HEADER_ROWS, len(rows)):
-        row = rows[r_index]
-        if not any(v != "" for v in row):
-            continue
-        seen += 1
-        number = r_index + 1
-        if len(errors) >= limits.max_errors:
-            too_many = True
-            continue
-        values: dict[str, Value | None] = {}
-        raw: dict[str, str] = {}
-        failed: set[str] = set()
-        for index, ind, parse, letter in plan:
-            value = row[index] if index < len(row) else ""
-            text = cell_text(value)
-            raw[ind.code] = text
-            if uncached_cells and f"{letter}{number}" in uncached_cells:
-                failed.add(ind.code)  # already reported as a formula without a value
-                values[ind.code] = None
-                continue
-            try:
-                parsed = parse(value)
-            except CellError as exc:
-                failed.add(ind.code)
-                errors.append(Issue(DATA_SHEET, f"{letter}{number}", ind.name, text, exc.rule,
-                                    exc.message, exc.hint))
-                values[ind.code] = None
-                continue
-            if parsed is None and ind.required:
-                failed.add(ind.code)
-                errors.append(Issue(DATA_SHEET, f"{letter}{number}", ind.name, text, "required",
-                                    "必填项未填写", ind.range_text() or "请填写"))
-            values[ind.code] = parsed
-        for index in stray:
-            if index < len(row) and row[index] != "":
-                ref = f"{get_column_letter(index + 1)}{number}"
-                errors.append(Issue(DATA_SHEET, ref, "", cell_text(row[index]), "no_header",
-                                    "该单元格所在列没有表头，数据不会被导入", "请删除或移到对应的列"))
-        key = values.get(form.key)
-        key_ref = f"{get_column_letter(key_index + 1)}{number}"
-        if isinstance(key, str):
-            if key in first_seen:
-                errors.append(Issue(DATA_SHEET, key_ref, key_name, raw[form.key], "duplicate",
-                                    f"与第{first_seen[key]}行重复", f"每个{key_name}只能出现一次"))
-            else:
-                first_seen[key] = number
-            if form.level == "platform" and key != marker.scope_code:
-                errors.append(Issue(DATA_SHEET, key_ref, key_name, raw[form.key], "scope",
-                                    f"本模板只能填报 {marker.scope_name}（{marker.scope_code}）",
-                                    "不要修改预填的平台代码"))
-        for rule in form.rules:
-            if failed.intersection(rule.columns):
-                continue
-            condition = rule.condition
-            if condition is not None and not condition.holds(values):
-                continue
-            comparison = rule.comparison
-            if comparison.holds(values) is False:
-                anchor = comparison.columns[0]
-                shown = "，".join(f"{names[c]}为 {values[c]}" for c in comparison.columns)
-                errors.append(Issue(DATA_SHEET, f"{get_column_letter(columns[anchor] + 1)}{number}",
-                                    names[anchor], raw[anchor], "cross_field",
-                                    f"{rule.describe(names)}（{shown}）", "请核对这几项数据"))
-        for code, bucket in numeric_columns.items():
-            if values.get(code) is not None:
-                bucket.append(Decimal(values[code]))
-        if isinstance(key, str):
-            accepted.append(Row(number, key, values, raw))
-    if too_many:
-        errors.append(Issue(DATA_SHEET, "", "", "", "too_many_errors",
-                            f"错误超过 {limits.max_errors} 条，其余行未检查",
-                            "请先改正已列出的错误，再重新上传"))
-    if seen == 0:
+    # Sheet row numbers of the non-blank data rows; blank rows are skipped but keep numbering.
+    numbers = [i + 1 for i in range(HEADER_ROWS, len(rows)) if rows[i].count("") < len(rows[i])]
+    if not numbers:
         errors.append(Issue(DATA_SHEET, f"A{HEADER_ROWS + 1}", "", "", "empty",
                             "“数据”表没有任何数据行", "请从第3行起填写"))
-    checker = SlipChecker(form, catalogue.indicators, previous, last_year, peers)
-    if form.level != "platform" or peers is not None:
-        checker.prepare(numeric_columns)
-    confirmations: list[Confirmation] = []
-    for row in accepted:
-        for _, ind, _, letter in plan:
-            value = row.values.get(ind.code)
-            if not ind.numeric or value is None:
-                continue
-            for basis, reference, factor, message in checker.check(row.key, ind.code, Decimal(value)):
-                cell = f"{letter}{row.number}"
-                confirmations.append(Confirmation(
-                    f"{cell}:{basis}", DATA_SHEET, cell, ind.name, row.key, ind.code,
-                    Decimal(value), reference, basis, factor, message))
-    return outcome(tuple(accepted), tuple(confirmations), tuple(sorted(overridden)), seen)
+        return outcome()
+    data = [rows[n - 1] for n in numbers]
+    width = max(len(r) for r in data)
+    for index in range(width):
+        if index in letters:
+            continue
+        for row, number in zip(data, numbers):
+            if index < len(row) and row[index] != "":
+                errors.append(Issue(DATA_SHEET, f"{get_column_letter(index + 1)}{number}", "",
+                                    cell_text(row[index]), "no_header",
+                                    "该单元格所在列没有表头，数据不会被导入", "请删除或移到对应的列"))
+                break
 
+    overridden: set[str] = set()
+    codes = [code for code, _ in sorted(columns.items(), key=lambda item: item[1])]
+    if all(len(row) == width for row in data):
+        transposed = list(zip(*data))
+    else:
+        transposed = [tuple(row[i] if i < len(row) else "" for row in data) for i in range(width)]
+    parsed_columns, raw_columns = [], []
+    failed: list[set[int]] = []
+    for code in codes:
+        ind, index = catalogue.indicators[code], columns[code]
+        letter = letters[index]
+        cells = transposed[index]
+        # Formula cells without a value were reported above; do not report them again as empty.
+        blocked = {pos for pos, n in enumerate(numbers)
+                   if f"{letter}{n}" in uncached_cells} if uncached_cells else set()
+        parsed, raw, problems = parse_column(ind, cells, overrides, overridden)
+        bad = set(blocked)
+        for pos, problem in problems:
+            if pos in blocked:
+                continue
+            bad.add(pos)
+            errors.append(Issue(DATA_SHEET, f"{letter}{numbers[pos]}", ind.name, raw[pos],
+                                problem.rule, problem.message, problem.hint))
+        parsed_columns.append(parsed)
+        raw_columns.append(raw)
+        failed.append(bad)
+        if len(errors) > limits.max_errors:
+            break
+    if len(errors) > limits.max_errors:
+        errors.sort(key=_reading_order)
+        del errors[limits.max_errors:]
+        errors.append(Issue(DATA_SHEET, "", "", "", "too_many_errors",
+                            f"错误超过 {limits.max_errors} 条，其余未检查", "请先改正已列出的错误，再重新上传"))
+        return outcome(seen=len(numbers))
+
+    position = {code: i for i, code in enumerate(codes)}
+    column_map = dict(zip(codes, parsed_columns))
+    count = len(numbers)
+    for rule in form.rules:
+        comparison, condition = rule.comparison, rule.condition
+        skip = set().union(*(failed[position[c]] for c in rule.columns))
+        when = condition.outcomes(column_map, count) if condition is not None else None
+        anchor = comparison.columns[0]
+        for pos, holds in enumerate(comparison.outcomes(column_map, count)):
+            if holds is not False or pos in skip or (when is not None and not when[pos]):
+                continue
+            shown = "，".join(f"{names[c]}为 {column_map[c][pos]}" for c in comparison.columns)
+            errors.append(Issue(DATA_SHEET, f"{letters[columns[anchor]]}{numbers[pos]}", names[anchor],
+                                raw_columns[position[anchor]][pos], "cross_field",
+                                f"{rule.describe(names)}（{shown}）", "请核对这几项数据"))
+
+    key_column = position[form.key]
+    key_name = names[form.key]
+    key_letter = letters[columns[form.key]]
+    first_seen: dict[str, int] = {}
+    for pos, key in enumerate(parsed_columns[key_column]):
+        if not isinstance(key, str):
+            continue
+        number = numbers[pos]
+        raw_key = raw_columns[key_column][pos]
+        if key in first_seen:
+            errors.append(Issue(DATA_SHEET, f"{key_letter}{number}", key_name, raw_key, "duplicate",
+                                f"与第{first_seen[key]}行重复", f"每个{key_name}只能出现一次"))
+        else:
+            first_seen[key] = number
+        if form.level == "platform" and key != marker.scope_code:
+            errors.append(Issue(DATA_SHEET, f"{key_letter}{number}", key_name, raw_key, "scope",
+                                f"本模板只能填报 {marker.scope_name}（{marker.scope_code}）",
+                                "不要修改预填的平台代码"))
+    if errors:
+        errors.sort(key=_reading_order)
+        return outcome(seen=count)
+    accepted = [Row(number, values[key_column], dict(zip(codes, values)), dict(zip(codes, raw)))
+                for number, values, raw in zip(numbers, zip(*parsed_columns), zip(*raw_columns))]
+
+    checker = SlipChecker(form, catalogue.indicators, previous, last_year, peers)
+    numeric = [code for code in codes if catalogue.indicators[code].numeric]
+    if form.level != "platform" or peers is not None:
+        checker.prepare({code: [v for v in parsed_columns[position[code]] if v is not None]
+                         for code in numeric})
+    confirmations: list[Confirmation] = []
+    keys = [row.key for row in accepted]
+    for code in numeric:
+        ind, letter = catalogue.indicators[code], letters[columns[code]]
+        found = checker.check_column(code, keys, parsed_columns[position[code]])
+        for pos, basis, reference, factor, message in found:
+            row = accepted[pos]
+            cell = f"{letter}{row.number}"
+            value = Decimal(row.values[code])
+            confirmations.append(Confirmation(f"{cell}:{basis}", DATA_SHEET, cell, ind.name, row.key,
+                                              code, value, reference, basis, factor, message))
+    confirmations.sort(key=lambda c: (int(re.sub(r"[A-Z]", "", c.cell)), c.cell, c.basis))
+    return outcome(tuple(accepted), tuple(confirmations), tuple(sorted(overridden)), len(numbers))
