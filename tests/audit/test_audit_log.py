@@ -88,3 +88,25 @@ def test_city_admin_exports_the_log_without_live_formulas(login):
 @pytest.mark.parametrize("username", ["pt_ls01", "leader", "dept_tax"])
 def test_only_the_city_admin_exports_the_log(login, username):
     assert login(username).get("/audit/export/").status_code == 403
+
+
+def test_changes_in_the_admin_are_audited_with_before_and_after(login):
+    from pingtai.registry.models import Platform
+
+    client = login("admin")
+    platform = Platform.objects.get(code="LS09")
+    page = client.get(f"/admin/registry/platform/{platform.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({
+        "counties": [c.pk for c in platform.counties.all()],
+        "sources": [s.pk for s in platform.sources.all()],
+        "staff_count": 77, "assumed_fields": '["staff_count"]',
+        "leading_industries-TOTAL_FORMS": 0, "leading_industries-INITIAL_FORMS": 0,
+        "sub_zones-TOTAL_FORMS": 0, "sub_zones-INITIAL_FORMS": 0,
+    })
+    response = client.post(f"/admin/registry/platform/{platform.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    event = AuditEvent.objects.filter(action="update", object_type="registry.Platform").latest("id")
+    assert event.after["staff_count"] == 77 and event.before["staff_count"] != 77

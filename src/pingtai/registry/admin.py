@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from pingtai.audit.admin_mixins import AuditedAdmin
 from pingtai.registry import models as m
 
 
@@ -20,7 +21,7 @@ class IntegrationEventInline(admin.TabularInline):
 
 
 @admin.register(m.Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(AuditedAdmin):
     list_display = ["code", "name", "level", "spatial_role", "spatial_group", "tier", "staff_count"]
     list_filter = ["level", "spatial_role", "tier"]
     search_fields = ["code", "name", "short_name"]
@@ -42,7 +43,7 @@ class PlatformAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.FormerZone)
-class FormerZoneAdmin(admin.ModelAdmin):
+class FormerZoneAdmin(AuditedAdmin):
     list_display = ["code", "name", "kind", "county", "area_mu", "name_generated"]
     list_filter = ["kind", "county", "name_generated"]
     search_fields = ["code", "name"]
@@ -50,14 +51,14 @@ class FormerZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.IntegrationEvent)
-class IntegrationEventAdmin(admin.ModelAdmin):
+class IntegrationEventAdmin(AuditedAdmin):
     list_display = ["effective_date", "zone", "kind", "platform", "document", "assumed"]
     list_filter = ["kind", "platform", "assumed"]
     date_hierarchy = "effective_date"
 
 
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(AuditedAdmin):
     list_display = ["uscc", "name", "platform", "county", "industry_code", "synthetic"]
     list_filter = ["platform", "county", "synthetic"]
     search_fields = ["uscc", "name"]
@@ -66,7 +67,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.EnterpriseYear)
-class EnterpriseYearAdmin(admin.ModelAdmin):
+class EnterpriseYearAdmin(AuditedAdmin):
     list_display = ["enterprise", "year", "size_class", "land_mu", "output_wan", "tax_wan", "synthetic"]
     list_filter = ["year", "size_class"]
     search_fields = ["enterprise__uscc", "enterprise__name"]
@@ -74,7 +75,7 @@ class EnterpriseYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.LandParcel)
-class LandParcelAdmin(admin.ModelAdmin):
+class LandParcelAdmin(AuditedAdmin):
     list_display = ["parcel_id", "holder", "user", "tenure", "area_mu"]
     list_filter = ["tenure"]
     search_fields = ["parcel_id", "holder__name", "user__name"]
@@ -87,9 +88,9 @@ class ChainLinkInline(admin.TabularInline):
 
 
 @admin.register(m.Chain)
-class ChainAdmin(admin.ModelAdmin):
+class ChainAdmin(AuditedAdmin):
     list_display = ["code", "name"]
     inlines = [ChainLinkInline]
 
 
-admin.site.register([m.County, m.Source, m.SubZone])
+admin.site.register([m.County, m.Source, m.SubZone], AuditedAdmin)
