@@ -54,6 +54,7 @@ def test_leader_walks_through_home_platform_cockpit_and_map(watched_page, live_u
 
     page.select_option("select[name=indicator]", "output")
     page.wait_for_function("document.getElementById('map-title').textContent.includes('工业总产值')")
+    page.wait_for_selector("#map[data-ready='1']")
     screenshot(page, "map-leader-output")
     watch.assert_clean()
 
@@ -65,7 +66,7 @@ def test_clicking_a_platform_marker_opens_the_platform_page(watched_page, live_u
     page.wait_for_selector("#map[data-ready='1']")
     page.uncheck("input[name=enterprises]")
     page.wait_for_function("document.getElementById('enterprise-note').textContent.includes('已隐藏')")
-    page.wait_for_timeout(300)  # let the re-render settle before computing pixel positions
+    page.wait_for_selector("#map[data-ready='1']")
     x, y = page.evaluate(
         """() => {
             const chart = echarts.getInstanceByDom(document.getElementById('map'));

@@ -75,6 +75,13 @@ def test_cockpit_ranks_within_each_tier_by_tax_per_mu(login):
         assert f"梯队 {tier}" in body
 
 
+def test_platform_user_finds_its_own_row_marked_in_the_ranking(login):
+    body = login("pt_ls03").get("/dashboard/").content.decode()
+    assert body.count('<tr class="own">') == 1
+    assert "龙泉经开区</a>（本平台）" in body
+    assert '<tr class="own">' not in login("leader").get("/dashboard/").content.decode()
+
+
 def test_cockpit_ranks_by_spatial_role_on_request(login):
     body = login("leader").get("/dashboard/?group=role").content.decode()
     for role in ("一心", "两翼", "三片区"):

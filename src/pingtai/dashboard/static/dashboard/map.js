@@ -93,6 +93,9 @@
       ? "企业点位：您有权查看 " + enterprises.total + " 家企业，其中有坐标 " + enterprises.located + " 家；按当年税收由高到低显示 " +
         enterprises.shown + " 家" + (enterprises.shown >= enterprises.limit ? "（已达显示上限 " + enterprises.limit + " 家）" : "") + "。"
       : "企业点位已隐藏。";
+    // Ready only once the chart has finished drawing (animations included).
+    chart.off("finished");
+    chart.on("finished", function () { element.dataset.ready = "1"; });
     chart.off("click");
     chart.on("click", function (p) {
       if (p.seriesIndex === 1) { window.location.href = p.data.url; }
@@ -108,6 +111,7 @@
   function refresh() {
     var year = form.elements.year.value;
     var showEnterprises = form.elements.enterprises.checked;
+    element.dataset.ready = "0";
     chart.showLoading({ text: "加载中…" });
     Promise.all([
       geoPromise,
@@ -116,7 +120,6 @@
     ]).then(function (parts) {
       chart.hideLoading();
       render(parts[0], parts[1], parts[2]);
-      element.dataset.ready = "1";
     }).catch(function (error) {
       chart.hideLoading();
       document.getElementById("enterprise-note").textContent = error.message;
