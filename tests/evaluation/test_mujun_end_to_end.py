@@ -152,3 +152,21 @@ def test_cli_runs_and_prints_class_counts_per_county(capsys):
     run = EvaluationRun.objects.filter(year=2023).latest("id")
     assert main(["mujun", "reproduce", str(run.pk)]) == 0
     assert main(["mujun", "run", "--year", "1999"]) == 1
+
+
+def test_tenants_share_their_landlords_class_under_the_suichang_rule(admin_user):
+    from pingtai.registry.models import LandParcel
+
+    lease = LandParcel.objects.filter(tenure="leased").select_related("holder", "user").first()
+    assert lease is not None, "the demo dataset has leased parcels"
+    separate, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
+    merged, assembly = run_evaluation(2024, "lishui-mujun-default", user=admin_user, tenant_rule="merge")
+    assert lease.user.uscc in assembly.tenants
+    holder = assembly.tenants[lease.user.uscc]
+    tenant_row = EnterpriseResult.objects.get(run=merged, uscc=lease.user.uscc)
+    landlord_row = EnterpriseResult.objects.get(run=merged, uscc=holder)
+    assert tenant_row.klass == landlord_row.klass and "承租企业" in tenant_row.note
+    assert EnterpriseResult.objects.filter(run=merged).count() == 3897  # nobody dropped
+    assert merged.input_hash != separate.input_hash
+    assert merged.provenance["tenant_rule"] == "merge"
+    assert run_reproduces(merged)

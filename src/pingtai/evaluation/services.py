@@ -52,9 +52,10 @@ def _evaluate(method_id: str, frame: pl.DataFrame, *, year: int, draws: int, see
 
 
 def run_evaluation(year: int, method_id: str, *, user, robustness_draws: int = 0, seed: int = 0,
-                   progress: Progress | None = None, request=None) -> tuple[EvaluationRun, Assembly]:
+                   tenant_rule: str = "separate", progress: Progress | None = None,
+                   request=None) -> tuple[EvaluationRun, Assembly]:
     """Assemble the year's inputs, evaluate them, and store everything as a preview run."""
-    assembly = assemble(year)
+    assembly = assemble(year, tenant_rule)
     if assembly.frame.is_empty():
         raise EvaluationError(f"{year}年度没有可评价的企业数据")
     snapshot = snapshot_bytes(assembly.frame)
@@ -73,14 +74,15 @@ def run_evaluation(year: int, method_id: str, *, user, robustness_draws: int = 0
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
             created_by=user,
         )
-        _store_results(run, result.table)
+        _store_results(run, result.table, assembly.tenants)
         audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
                      after={"input_hash": run.input_hash, "result_hash": run.result_hash})
     return run, assembly
 
 
-def _store_results(run: EvaluationRun, table: pl.DataFrame) -> None:
+def _store_results(run: EvaluationRun, table: pl.DataFrame, tenants: dict[str, str]) -> None:
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
+    places = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")}
     indicators = [c.removeprefix("score__") for c in table.columns if c.startswith("score__")]
     robust = "robust_flag" in table.columns
     rows = []
@@ -93,6 +95,15 @@ def _store_results(run: EvaluationRun, table: pl.DataFrame) -> None:
             values={i: {"value": r[i], "score": r[f"score__{i}"]} for i in indicators},
             rank_p05=r.get("rank_p05"), rank_median=r.get("rank_median"), rank_p95=r.get("rank_p95"),
             robust=(r["robust_flag"] in (None, "", "稳健")) if robust else None,
+        ))
+    by_uscc = {r.uscc: r for r in rows}
+    for tenant, holder in tenants.items():
+        landlord = by_uscc[holder]
+        rows.append(EnterpriseResult(
+            run=run, enterprise_id=ids[tenant], uscc=tenant, name=places[tenant].name,
+            county_code=places[tenant].county_id, platform_code=places[tenant].platform.code,
+            segment=landlord.segment, score=landlord.score, klass=landlord.klass, rank=None,
+            group=landlord.group, note=f"承租企业，随出租方 {landlord.name}（{holder}）合并评价",
         ))
     EnterpriseResult.objects.bulk_create(rows, batch_size=2000)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 import polars as pl
 
 from pingtai.evaluation.models import EnterpriseFlag
-from pingtai.registry.models import Enterprise, EnterpriseYear
+from pingtai.registry.models import Enterprise, EnterpriseYear, LandParcel
 from pingtai.reporting.models import Submission
 
 # canonical column → (form code, catalogue indicator code); methods read these columns.
@@ -53,11 +53,18 @@ class Conflict:
     other_source: str
 
 
+TENANT_RULES = {
+    "separate": "承租企业单独评价",
+    "merge": "承租企业并入出租方地块合并评价、共享类别（遂昌做法）",
+}
+
+
 @dataclass
 class Assembly:
     year: int
     frame: pl.DataFrame
     provenance: dict
+    tenants: dict[str, str] = field(default_factory=dict)  # tenant USCC → holder USCC (merge rule)
     conflicts: list[Conflict] = field(default_factory=list)
     orphans: list[tuple[str, str]] = field(default_factory=list)  # (uscc, source form)
     missing: list[str] = field(default_factory=list)  # registered, but no data for the year
@@ -82,7 +89,24 @@ def _facts(versions, indicator: str) -> dict[str, Decimal]:
     return values
 
 
-def assemble(year: int) -> Assembly:
+def _merge_tenants(values: dict[str, dict[str, Decimal]]) -> dict[str, str]:
+    """Fold each tenant's figures into its landlord's (遂昌: the parcel is evaluated as one);
+    returns tenant → holder for the tenants that were folded."""
+    holder_of = {}
+    for parcel in LandParcel.objects.filter(tenure=LandParcel.Tenure.LEASED).select_related("holder", "user"):
+        if parcel.holder_id != parcel.user_id:
+            holder_of.setdefault(parcel.user.uscc, parcel.holder.uscc)
+    merged = {}
+    for tenant, holder in sorted(holder_of.items()):
+        if tenant in values and holder in values and holder not in holder_of:
+            for column, value in values.pop(tenant).items():
+                if value is not None:
+                    values[holder][column] = (values[holder].get(column) or Decimal(0)) + value
+            merged[tenant] = holder
+    return merged
+
+
+def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
     enterprises = {e.uscc: e for e in Enterprise.objects.select_related("platform")}
     register = {
         row.enterprise.uscc: row
@@ -124,6 +148,10 @@ def assemble(year: int) -> Assembly:
         for key, text in version.facts.filter(indicator=REGISTER_SCALE).values_list("key", "text"):
             segments[key] = text
 
+    if tenant_rule not in TENANT_RULES:
+        raise ValueError(f"未知的承租企业处理规则：{tenant_rule}")
+    result.tenants = _merge_tenants(values) if tenant_rule == "merge" else {}
+
     flags = defaultdict(dict)
     for flag in EnterpriseFlag.objects.filter(year=year).select_related("enterprise"):
         flags[flag.enterprise.uscc][flag.flag] = flag.note
@@ -144,7 +172,7 @@ def assemble(year: int) -> Assembly:
             **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
             "veto_major_incident": EnterpriseFlag.Flag.VETO_MAJOR_INCIDENT in flags[uscc],
         })
-    result.missing = sorted(set(enterprises) - set(values))
+    result.missing = sorted(set(enterprises) - set(values) - set(result.tenants))
     result.frame = pl.DataFrame(rows, schema=SCHEMA)
     result.provenance = {
         "year": year,
@@ -155,5 +183,7 @@ def assemble(year: int) -> Assembly:
             for form, vs in sorted(versions.items()) for v in vs
         ],
         "flags": sum(len(f) for f in flags.values()),
+        "tenant_rule": tenant_rule,
+        "tenants": result.tenants,
     }
     return result

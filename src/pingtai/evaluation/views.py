@@ -46,7 +46,8 @@ def run_create(request: HttpRequest) -> HttpResponse:
     try:
         run, assembly = services.run_evaluation(
             form.cleaned_data["year"], form.cleaned_data["method"], user=request.user,
-            robustness_draws=form.cleaned_data["robustness"], request=request,
+            robustness_draws=form.cleaned_data["robustness"],
+            tenant_rule=form.cleaned_data["tenant_rule"], request=request,
         )
     except services.EvaluationError as refused:
         messages.error(request, str(refused))
