@@ -68,13 +68,17 @@ class _Collector:
             raise InputError(listed, self.total)
 
 
-def _uscc_problems(codes: pl.Series) -> np.ndarray:
-    """Vectorised GB 32100-2015 check: True where the code is not a valid 18-character USCC."""
+def _uscc_check(codes: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """Vectorised GB 32100-2015 check: True where the code is not a valid 18-character USCC.
+
+    When every code is valid, also returns two int64 sort keys per code (characters 1–9 and
+    10–18 as base-31 numbers); the alphabet is in ASCII order, so they sort like the text.
+    """
     ascii18 = ((codes.str.len_bytes() == 18) & (codes.str.len_chars() == 18)).fill_null(False).to_numpy()
     bad = ~ascii18
     idx = np.flatnonzero(ascii18)
     if idx.size == 0:
-        return bad
+        return bad, None
     subset = codes if idx.size == len(codes) else codes.gather(idx)
     joined = subset.str.join("").item().encode("ascii")
     v = _LUT[np.frombuffer(joined, dtype=np.uint8).reshape(-1, 18)]
@@ -82,7 +86,10 @@ def _uscc_problems(codes: pl.Series) -> np.ndarray:
     total = v[:, :17].astype(np.int32) @ _WEIGHTS
     expected = (31 - total % 31) % 31
     bad[idx] = invalid | (v[:, 17] != expected)
-    return bad
+    if bad.any():
+        return bad, None
+    powers = 31 ** np.arange(8, -1, -1, dtype=np.int64)
+    return bad, np.column_stack([v[:, :9].astype(np.int64) @ powers, v[:, 9:].astype(np.int64) @ powers])
 
 
 _LUT = np.full(256, 255, dtype=np.uint8)  # 255 = not in the code alphabet
@@ -139,11 +146,22 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     empty = (ids.is_null() | (ids == "")).to_numpy()
     if empty.any():
         errs.add(_rows(empty, rownums), ent.id_column, "不能为空")
+    keys = None
     if ent.validate_uscc:
-        bad = _uscc_problems(ids) & ~empty
+        bad, keys = _uscc_check(ids)
+        bad &= ~empty
         if bad.any():
             errs.add(_rows(bad, rownums), ent.id_column, "统一社会信用代码无效：", ids.filter(pl.Series(bad)).to_list())
-    dup = (ids.is_duplicated() & ~pl.Series(empty)).to_numpy()
+    if keys is not None:  # every id valid: sort and find duplicates on the numeric keys
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        sk = keys[order]
+        same = (sk[1:] == sk[:-1]).all(axis=1)
+        dup = np.zeros(len(order), dtype=bool)
+        dup[order[1:][same]] = True
+        dup[order[:-1][same]] = True
+    else:
+        order = ids.arg_sort().to_numpy()
+        dup = (ids.is_duplicated() & ~pl.Series(empty)).to_numpy()
     if dup.any():
         errs.add(_rows(dup, rownums), ent.id_column, "重复：", ids.filter(pl.Series(dup)).to_list())
     numeric = {}
@@ -185,7 +203,6 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         + [segment.alias(ent.segment_column), text[ent.segment_column].alias("segment_input")]
         + [s.alias(c) for c, s in flags.items()]
     )
-    order = ids.arg_sort().to_numpy()
     id_rank = np.empty_like(order)
     id_rank[order] = np.arange(len(order))
     raw_fields = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}

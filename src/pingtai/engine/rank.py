@@ -23,9 +23,24 @@ def group_starts(g: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def order_within(g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], id_rank: np.ndarray) -> np.ndarray:
-    """Indices sorting rows by group, score desc, tie-break keys, id asc."""
-    keys = [id_rank, *reversed(tie_keys), sort_key(score, True), g]
-    return np.lexsort(keys)
+    """Indices sorting rows by group, score desc, tie-break keys, id asc.
+
+    Sorts on (group, score) first and re-sorts only the blocks of exactly equal scores by the
+    tie-break keys, which is much cheaper than a full multi-key sort when ties are rare.
+    """
+    order = np.lexsort((sort_key(score, True), g))
+    gs, ss = g[order], score[order]
+    tied = np.zeros(len(order), dtype=bool)
+    same = (gs[1:] == gs[:-1]) & ((ss[1:] == ss[:-1]) | (np.isnan(ss[1:]) & np.isnan(ss[:-1])))
+    tied[1:] |= same
+    tied[:-1] |= same
+    if tied.any():
+        pos = np.flatnonzero(tied)
+        block = np.cumsum(np.concatenate(([True], ~same)))[pos]  # id of each tie block
+        rows = order[pos]
+        keys = [id_rank[rows], *reversed([k[rows] for k in tie_keys]), block]
+        order[pos] = rows[np.lexsort(keys)]
+    return order
 
 
 def positions(g: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:

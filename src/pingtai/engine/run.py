@@ -90,9 +90,9 @@ class _Groups:
             return np.zeros(len(rows), dtype=np.int64), [prefix]
         key = tuple(by)
         if key not in self.cache:
-            k = self.frame.select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|").alias("k"))
-            codes = k.select(pl.col("k").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
-            labels = k.select(pl.col("k").unique().sort()).to_series().to_list()
+            k = self.frame.select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|")).to_series()
+            labels = k.unique().sort().to_list()
+            codes = k.replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
             self.cache[key] = (codes, labels)
         codes, labels = self.cache[key]
         present, local = np.unique(codes[rows], return_inverse=True)
