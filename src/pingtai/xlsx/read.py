@@ -29,7 +29,6 @@ from pingtai.catalogue.periods import PeriodError
 from pingtai.xlsx.guard import Limits, Package, RefusedFile, inspect
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
 from pingtai.xlsx.validate import (
-    CellError,
     Confirmation,
     Issue,
     SlipChecker,
@@ -328,6 +327,7 @@ def read_upload(
         metadata = {m.name: m for m in book.sheets_metadata}
     except python_calamine.CalamineError:
         raise _refuse(_CORRUPT, "corrupt") from None
+    del package  # the decompressed parts are no longer needed; large files hold ~100 MB here
     marker, form, period = _read_marker(book, metadata, catalogue, signing_key)
     if expected_form is not None and marker.form != expected_form:
         raise _refuse(f"该文件是“{form.name}”的模板，不是本次要求上传的报表。", "wrong_form")
@@ -511,7 +511,7 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
     accepted = [Row(number, values[key_column], dict(zip(codes, values)), dict(zip(codes, raw)))
                 for number, values, raw in zip(numbers, zip(*parsed_columns), zip(*raw_columns))]
 
-    checker = SlipChecker(form, catalogue.indicators, previous, last_year, peers)
+    checker = SlipChecker(catalogue.indicators, previous, last_year, peers)
     numeric = [code for code in codes if catalogue.indicators[code].numeric]
     if form.level != "platform" or peers is not None:
         checker.prepare({code: [v for v in parsed_columns[position[code]] if v is not None]

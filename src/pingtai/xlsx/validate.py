@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from pingtai.catalogue import Form, Indicator
+from pingtai.catalogue import Indicator
 from pingtai.catalogue.catalogue import Value
 from pingtai.standards import gbt4754, uscc
 
@@ -394,7 +394,6 @@ def slip(ind: Indicator, value: Decimal, reference: Decimal,
 class SlipChecker:
     """Compare parsed values with previous periods and peers (R-08)."""
 
-    form: Form
     indicators: Mapping[str, Indicator]
     previous: Mapping[str, Mapping[str, Decimal]] | None = None
     last_year: Mapping[str, Mapping[str, Decimal]] | None = None
