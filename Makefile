@@ -46,6 +46,7 @@ $(VENV)/.test-deps: requirements/test.lock $(VENV)/.run-deps
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/run.lock
 	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements/test.lock
+	uv pip compile pyproject.toml --extra test --extra load --python-version 3.11 --generate-hashes -o requirements/load.lock
 	uv pip compile requirements/build.in --python-version 3.11 --generate-hashes -o requirements/build.lock
 
 clean:
