@@ -1,0 +1,183 @@
+"""Battle-map pages: overview, a platform's map, task detail with progress, alerts, exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import platforms_for, scoped_platform
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.supervision import exports, selectors, services
+from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
+from pingtai.supervision.rules import load_rules
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _on(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.role == User.Role.PLATFORM:
+        return redirect("supervision:platform", code=request.user.platform.code)
+    on, rules = _on(request), load_rules()
+    return render(request, "supervision/index.html", {
+        "on": on, "rules": rules, "rows": selectors.overview(request.user, on, rules),
+    })
+
+
+@login_required
+def platform_map(request: HttpRequest, code: str) -> HttpResponse:
+    platform = scoped_platform(request.user, code)
+    on, rules = _on(request), load_rules()
+    tasks = list(platform.battle_tasks.prefetch_related("milestones"))
+    flags = {a.task.pk: a for a in selectors.alerts(platform.battle_tasks.all(), on, rules)}
+    rows = [(t, flags.get(t.pk)) for t in tasks]
+    return render(request, "supervision/platform.html", {
+        "platform": platform, "on": on, "rules": rules, "rows": rows,
+        "form": TaskForm() if services.can_edit_tasks(request.user, platform) else None,
+    })
+
+
+@login_required
+@require_POST
+def task_create(request: HttpRequest, code: str) -> HttpResponse:
+    platform = scoped_platform(request.user, code)
+    form = TaskForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("supervision:platform", code=code)
+    try:
+        task = services.task_create(platform=platform, user=request.user, request=request, **form.cleaned_data)
+    except services.SupervisionError as refused:
+        messages.error(request, str(refused))
+        return redirect("supervision:platform", code=code)
+    messages.success(request, f"已新增任务：{task.title}")
+    return redirect("supervision:task", pk=task.pk)
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.scoped_task(request.user, pk)
+    on, rules = _on(request), load_rules()
+    flag = next(iter(selectors.alerts(selectors.tasks_for(request.user).filter(pk=pk), on, rules)), None)
+    reporter = services.can_report(request.user, task)
+    return render(request, "supervision/task.html", {
+        "task": task, "flag": flag, "on": on,
+        "milestones": task.milestones.all(), "updates": task.updates.select_related("reported_by"),
+        "progress_form": ProgressForm(initial={"progress": task.progress, "as_of": timezone.localdate()})
+        if reporter else None,
+        "milestone_form": MilestoneForm() if services.can_edit_tasks(request.user, task.platform) else None,
+        "done_form": MilestoneDoneForm(initial={"done_on": timezone.localdate()}) if reporter else None,
+    })
+
+
+@login_required
+@require_POST
+def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.scoped_task(request.user, pk)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("supervision:task", pk=pk)
+    try:
+        services.task_report_progress(task, user=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "进度已更新")
+    except services.SupervisionError as refused:
+        messages.error(request, str(refused))
+    return redirect("supervision:task", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.scoped_task(request.user, pk)
+    form = MilestoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("supervision:task", pk=pk)
+    try:
+        services.milestone_add(task, user=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "已新增节点")
+    except services.SupervisionError as refused:
+        messages.error(request, str(refused))
+    return redirect("supervision:task", pk=pk)
+
+
+@login_required
+@require_POST
+def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+    task = selectors.scoped_task(request.user, pk)
+    milestone = task.milestones.filter(pk=mid).first()
+    if milestone is None:
+        raise Http404("没有找到该节点")
+    form = MilestoneDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写完成日期")
+        return redirect("supervision:task", pk=pk)
+    try:
+        services.milestone_complete(milestone, user=request.user, request=request, **form.cleaned_data)
+        messages.success(request, "节点已确认完成")
+    except services.SupervisionError as refused:
+        messages.error(request, str(refused))
+    return redirect("supervision:task", pk=pk)
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    on, rules = _on(request), load_rules()
+    return render(request, "supervision/alerts.html", {
+        "on": on, "rules": rules, "alerts": selectors.alerts(selectors.tasks_for(request.user), on, rules),
+    })
+
+
+@login_required
+def alert_export(request: HttpRequest) -> HttpResponse:
+    on, rules = _on(request), load_rules()
+    found = selectors.alerts(selectors.tasks_for(request.user), on, rules)
+    audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出作战图预警清单（{on}）")
+    return _xlsx(exports.alerts_xlsx(found, on), f"作战图预警清单_{on}.xlsx")
+
+
+@login_required
+def platform_export(request: HttpRequest, code: str) -> HttpResponse:
+    platform = scoped_platform(request.user, code)
+    on, rules = _on(request), load_rules()
+    audit_record(AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出作战图（{on}）")
+    return _xlsx(exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx")
+
+
+@login_required
+def completion(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        quarter = int(request.GET["quarter"]) if request.GET.get("quarter") else None
+        rates = selectors.task_completion_rates(year, quarter)
+    except ValueError:
+        raise Http404("年度或季度无效") from None
+    visible = {p.code: p for p in platforms_for(request.user)}
+    return render(request, "supervision/completion.html", {
+        "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
+        "rows": [(visible[c], r) for c, r in rates.items() if c in visible],
+    })
