@@ -140,3 +140,15 @@ def test_regrades_file(tmp_path, frame, capsys):
     pl.DataFrame({"uscc": [uscc], "class": ["D"], "reason": [""]}).write_csv(reg)
     assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(out), "--regrades", str(reg)]) == 1
     assert "必须填写调档理由" in capsys.readouterr().err
+
+
+def test_input_hash_does_not_depend_on_the_file_format(tmp_path, frame):
+    from pingtai.engine import evaluate, load_method
+    from pingtai.engine.tables import read_table
+
+    method = load_method("lishui-mujun-default")
+    frame.write_csv(tmp_path / "a.csv")
+    frame.write_parquet(tmp_path / "a.parquet")
+    write_xlsx(frame, tmp_path / "a.xlsx")
+    hashes = {evaluate(method, read_table(tmp_path / f"a{s}")).input_hash for s in (".csv", ".parquet", ".xlsx")}
+    assert len(hashes) == 1
