@@ -151,6 +151,12 @@ def test_external_links_embedded_objects_and_nested_archives(kit):
     refused(kit.rezip(good, add={"xl/media/image1.png": b"PK\x03\x04rest"}), "nested_archive", "压缩包")
 
 
+def test_printer_settings_part_is_accepted(kit):
+    data = kit.rezip(kit.enterprise_upload(),
+                     add={"xl/printerSettings/printerSettings1.bin": "HP LaserJet".encode("utf-16-le")})
+    assert read_upload(data).ok
+
+
 def test_duplicate_entry_names(kit):
     good = kit.enterprise_upload()
     with pytest.warns(UserWarning):

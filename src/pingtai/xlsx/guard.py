@@ -136,7 +136,9 @@ def _check_name(name: str) -> None:
             "文件含有指向其他工作簿的外部链接。请在 Excel 中“数据 → 编辑链接 → 断开链接”后再上传。",
             "external_link",
         )
-    if lower.startswith(("xl/embeddings/", "xl/activex/")) or lower.endswith(".bin"):
+    # Excel stores page-setup printer settings as .bin parts; they are inert and very common.
+    if lower.startswith(("xl/embeddings/", "xl/activex/")) or (
+            lower.endswith(".bin") and not lower.startswith("xl/printersettings/")):
         raise _refuse("文件含有嵌入对象或控件，系统不接受。请只保留表格数据后再上传。", "embedded_object")
     if lower.endswith((".zip", ".xlsx", ".xlsm", ".xls", ".docx", ".rar", ".7z", ".gz", ".jar")):
         raise _refuse("文件中嵌套了其他压缩包或文档，系统不接受。", "nested_archive")
