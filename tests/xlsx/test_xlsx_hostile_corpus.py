@@ -298,3 +298,15 @@ def test_hostile_files_stay_within_memory(kit, tmp_path, build, reason):
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                             text=True, timeout=60)
     assert result.stdout.strip() == reason, result.stderr[-2000:]
+
+
+def test_ratio_limits_are_per_entry_type(kit):
+    limits = Limits()
+    assert limits.ratio_limit("xl/styles.xml") == 400
+    assert limits.ratio_limit("xl/worksheets/sheet2.xml") == 200
+    assert limits.ratio_limit("docProps/app.xml") == 100
+    data = kit.enterprise_upload()
+    strict_styles = Limits(ratio_floor_bytes=100, max_ratio={"": 1000, "xl/styles.xml": 2})
+    refused(data, "zip_bomb", "压缩炸弹", strict_styles)
+    lenient_styles = Limits(ratio_floor_bytes=100, max_ratio={"": 1000, "xl/styles.xml": 1000})
+    assert read_upload(data, limits=lenient_styles).ok

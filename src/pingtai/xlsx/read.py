@@ -366,6 +366,7 @@ def read_upload(
         merged = sheet.merged_cell_ranges or []
     except python_calamine.CalamineError:
         raise _refuse(_CORRUPT, "corrupt") from None
+    del sheet, book  # release the parser's copy of the workbook before building Python rows
     return _validate(rows, merged, scans.get(DATA_SHEET, []), digest, marker, form, period,
                      catalogue, limits, previous, last_year, peers, frozenset(uscc_overrides))
 
