@@ -81,7 +81,6 @@ class ImportOutcome:
 @dataclass(frozen=True)
 class _Sheet:
     name: str
-    state: str
     part: str
 
 
@@ -116,8 +115,7 @@ def _structure(package: Package) -> tuple[bool, list[_Sheet]]:
             date1904 = element.get("date1904", "").lower() in ("1", "true")
         elif tag == "sheet":
             rid = element.get(f"{{{_REL_NS}}}id", "")
-            sheets.append(_Sheet(element.get("name", ""), element.get("state", "visible"),
-                                 targets.get(rid, "")))
+            sheets.append(_Sheet(element.get("name", ""), targets.get(rid, "")))
     return date1904, sheets
 
 
@@ -136,7 +134,8 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     end = len(xml) if end < start else end
     # Inside sheetData the only elements starting with "c" are cells, so two counts suffice
     # when every cell carries its reference first, as Excel, LibreOffice and openpyxl write.
-    if xml.count(b"<" + p + b"c", start, end) != xml.count(b"<" + p + b'c r="', start, end) and re.search(
+    cells = xml.count(b"<" + p + b"c", start, end)
+    if cells != xml.count(b"<" + p + b'c r="', start, end) and re.search(
             b"<" + re.escape(p) + rb'c(?=[\s>/])(?![^>]*\sr=")', xml):
         raise _refuse(
             f"工作表“{sheet.name}”的单元格缺少位置信息（不是 Excel 保存的标准文件）。"
@@ -166,11 +165,11 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     cell_open, cell_close = b"<" + p + b"c ", b"</" + p + b"c>"
     formulas = re.compile(b"<" + re.escape(p) + rb"f[\s>/]")
     for formula in formulas.finditer(xml, start, end):
-        start = xml.rfind(cell_open, 0, formula.start())
-        end = xml.find(cell_close, formula.start())
-        if start < 0 or end < 0:
+        cell_start = xml.rfind(cell_open, 0, formula.start())
+        cell_end = xml.find(cell_close, formula.start())
+        if cell_start < 0 or cell_end < 0:
             continue
-        cell = xml[start:end]
+        cell = xml[cell_start:cell_end]
         # openpyxl and other generators write <v/> or <v></v>: a formula with no computed value.
         if not re.search(b"<" + re.escape(p) + rb"v(?:\s[^>]*)?>[^<]", cell):
             ref = re.search(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"', cell)
@@ -318,10 +317,10 @@ def read_upload(
             "date1904",
         )
     scans: dict[str, list[str]] = {}
-    for sheet in sheets:
-        xml = package.parts.get(sheet.part)
+    for entry in sheets:
+        xml = package.parts.get(entry.part)
         if xml is not None:
-            scans[sheet.name] = _scan_sheet(sheet, xml, limits)
+            scans[entry.name] = _scan_sheet(entry, xml, limits)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
         metadata = {m.name: m for m in book.sheets_metadata}
