@@ -310,3 +310,14 @@ def test_ratio_limits_are_per_entry_type(kit):
     refused(data, "zip_bomb", "压缩炸弹", strict_styles)
     lenient_styles = Limits(ratio_floor_bytes=100, max_ratio={"": 1000, "xl/styles.xml": 1000})
     assert read_upload(data, limits=lenient_styles).ok
+
+
+def test_guard_refuses_to_load_without_defusedxml(tmp_path):
+    """R-10: openpyxl must parse through defusedxml; the guard will not even import otherwise."""
+    import os
+
+    env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}
+    code = f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; import pingtai.xlsx.guard"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode != 0 and "defusedxml" in result.stderr
