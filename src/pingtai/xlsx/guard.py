@@ -153,8 +153,11 @@ def _check_xml_prolog(name: str, first: bytes) -> None:
         raise _refuse(f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding")
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """Decompress one entry in chunks, stopping at the budget whatever the header claims."""
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[bytes, int]:
+    """Decompress one entry in chunks, stopping at the budget whatever the header claims.
+
+    Return the content of XML parts (binary parts are only measured) and the decompressed size.
+    """
     chunks: list[bytes] = []
     size = 0
     is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
@@ -192,7 +195,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
                     _feed(parser, info.filename, chunk, final=False)
     if parser is not None:
         _feed(parser, info.filename, b"", final=True)
-    return b"".join(chunks)
+    return b"".join(chunks), size
 
 
 def _no_doctype(*_: object) -> None:
@@ -249,8 +252,8 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
                 continue
             budget = min(limits.max_entry_uncompressed, limits.max_total_uncompressed - spent,
                          info.file_size)
-            content = _read_entry(archive, info, budget)
-            spent += len(content)
+            content, size = _read_entry(archive, info, budget)
+            spent += size
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 parts[info.filename] = content
             else:
