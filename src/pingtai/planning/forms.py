@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+
+from pingtai.planning.models import Agreement
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ClassifyForm(forms.Form):
+    year = forms.IntegerField(label="数据年度", min_value=2000, max_value=2100)
+    as_of = forms.DateField(label="平台体系时点", widget=DateInput)
+
+
+class ApproveForm(forms.Form):
+    effective_date = forms.DateField(label="生效日期", widget=DateInput)
+    document = forms.CharField(label="依据文件（审定文号）", max_length=120)
+
+
+class AgreementForm(forms.Form):
+    code = forms.CharField(label="协议编号", max_length=30)
+    title = forms.CharField(label="协议名称", max_length=200)
+    kind = forms.ChoiceField(label="类型", choices=Agreement.Kind.choices)
+    start_year = forms.IntegerField(label="起始年度", min_value=2000, max_value=2100)
+    end_year = forms.IntegerField(label="终止年度", min_value=2000, max_value=2100)
+    document = forms.CharField(label="依据文件", max_length=120, required=False)
+    investment = forms.CharField(label="投入约定", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    parties = forms.CharField(
+        label="参与方（每行：类型 代码 税收% 统计% 成本%，类型为 平台/片区/县/乡镇）",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "平台 LS01 60 70 50\n县 331121 40 30 50"}),
+    )
+    zones = forms.CharField(label="覆盖园区代码（空格分隔，含其全部入园企业）", required=False)
+    enterprises = forms.CharField(label="覆盖企业统一社会信用代码（空格或换行分隔）",
+                                  widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class SettlementForm(forms.Form):
+    year = forms.IntegerField(label="结算年度", min_value=2000, max_value=2100)
+    cost_yuan = forms.DecimalField(label="当年开发投入（元）", min_value=0, decimal_places=2, max_digits=18,
+                                   initial=0)

@@ -1,0 +1,291 @@
+"""Read-side of integration planning: subjects for classification, merger simulation, chain maps,
+and the agreements a user may see. Nothing here writes to the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+
+from pingtai.accounts.models import User
+from pingtai.registry.models import Chain, ChainLink, Enterprise, EnterpriseYear, FormerZone, Platform
+from pingtai.registry.selectors import _exact, figures_by_platform, platform_system_as_of
+from pingtai.planning import rules as R
+from pingtai.planning.models import Agreement
+from pingtai.targets import Target, assess, load_targets
+
+TIER_RANK = {t: i for i, t in enumerate(R.TIER_ORDER)}
+
+
+def leading_chains() -> dict[str, set[str]]:
+    """Platform code → codes of the city chains its leading industries belong to."""
+    chains: dict[str, set[str]] = defaultdict(set)
+    for platform in Platform.objects.prefetch_related("leading_industries"):
+        chains[platform.code]  # every platform appears, even without mapped chains
+        for industry in platform.leading_industries.all():
+            if industry.chain_id:
+                chains[platform.code].add(industry.chain_id)
+    return dict(chains)
+
+
+def _platforms_by_county() -> dict[str, list[str]]:
+    """County code → platforms covering it, higher tier first, then by code."""
+    by_county: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for code, tier, county in Platform.objects.values_list("code", "tier", "counties__code"):
+        if county:
+            by_county[county].append((TIER_RANK.get(tier, 9), code))
+    return {c: [code for _, code in sorted(v)] for c, v in by_county.items()}
+
+
+def _output_by_chain(group_field: str, year: int) -> dict[object, dict[str, Decimal]]:
+    rows = (EnterpriseYear.objects.filter(year=year, enterprise__chain_link__isnull=False)
+            .values(group_field, "enterprise__chain_link__chain_id").annotate(out=Sum("output_wan")))
+    result: dict[object, dict[str, Decimal]] = defaultdict(dict)
+    for row in rows:
+        result[row[group_field]][row["enterprise__chain_link__chain_id"]] = _exact(row["out"])
+    return result
+
+
+def _fit(output: Decimal, by_chain: dict[str, Decimal], chains: set[str]) -> Decimal:
+    if not output:
+        return Decimal(0)
+    return sum((v for c, v in by_chain.items() if c in chains), Decimal(0)) / output
+
+
+def _adjacent(code: str, county: str, by_county: dict[str, list[str]], rules: R.AdjacencyRules,
+              exclude: set[str]) -> list[str]:
+    if code in rules.explicit:
+        return [rules.explicit[code]]
+    return [p for p in by_county.get(county, []) if p not in exclude]
+
+
+@dataclass(frozen=True)
+class ZoneCase:
+    zone: FormerZone
+    current_platform: Platform | None
+    subject: R.Subject
+
+
+def zone_cases(year: int, as_of: dt.date, rules: R.PlanningRules, exclude: set[str] = frozenset()) -> list[ZoneCase]:
+    """Township zones that are still in use on ``as_of`` (independent or integrated, not already
+    revoked or converted), each with its enterprises' figures of ``year``; platforms in
+    ``exclude`` do not count as adjacent main platforms."""
+    system = platform_system_as_of(as_of)
+    current = {z.pk: comp.platform for comp in system.platforms for z in comp.zones}
+    gone = {z.pk for z in system.revoked + system.converted}
+    sums = {row["enterprise__former_zone_id"]: row for row in
+            EnterpriseYear.objects.filter(year=year, enterprise__former_zone__kind=FormerZone.Kind.TOWNSHIP)
+            .values("enterprise__former_zone_id")
+            .annotate(n=Count("id"), land=Sum("land_mu"), out=Sum("output_wan"), tax=Sum("tax_wan"))}
+    by_chain = _output_by_chain("enterprise__former_zone_id", year)
+    chains, by_county = leading_chains(), _platforms_by_county()
+    cases = []
+    for zone in FormerZone.objects.filter(kind=FormerZone.Kind.TOWNSHIP).select_related("county").order_by("code"):
+        if zone.pk in gone:
+            continue
+        row = sums.get(zone.pk, {})
+        output = _exact(row.get("out"))
+        adjacent = _adjacent(zone.code, zone.county_id, by_county, rules.adjacency, set(exclude))
+        subject = R.Subject(
+            code=zone.code, name=zone.name, county=zone.county_id, area_mu=zone.area_mu,
+            enterprises=row.get("n", 0), land_mu=_exact(row.get("land")), output_wan=output,
+            tax_wan=_exact(row.get("tax")),
+            fit={p: _fit(output, by_chain.get(zone.pk, {}), chains.get(p, set())) for p in adjacent},
+            adjacent=adjacent,
+        )
+        cases.append(ZoneCase(zone, current.get(zone.pk), subject))
+    return cases
+
+
+def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.Subject]]:
+    """Every platform with its figures; adjacency only to platforms that are not weak themselves."""
+    figures = figures_by_platform(year)
+    by_chain = _output_by_chain("enterprise__platform_id", year)
+    chains, by_county = leading_chains(), _platforms_by_county()
+    platforms = list(Platform.objects.prefetch_related("counties").order_by("code"))
+    weak = {p.code for p in platforms
+            if (figures[p.pk].output_wan if p.pk in figures else 0) < rules.platform.weak_below_output_wan}
+    cases = []
+    for platform in platforms:
+        f = figures.get(platform.pk)
+        output = f.output_wan if f else Decimal(0)
+        adjacent: list[str] = []
+        for county in platform.counties.all():
+            for code in _adjacent(platform.code, county.code, by_county, rules.adjacency, weak | {platform.code}):
+                if code not in adjacent:
+                    adjacent.append(code)
+        first_county = platform.counties.all()[0].code if platform.counties.all() else ""
+        cases.append((platform, R.Subject(
+            code=platform.code, name=platform.name, county=first_county,
+            area_mu=platform.developable_area_mu, enterprises=f.enterprises if f else 0,
+            land_mu=f.land_mu if f else Decimal(0), output_wan=output, tax_wan=f.tax_wan if f else Decimal(0),
+            fit={p: _fit(output, by_chain.get(platform.pk, {}), chains.get(p, set())) for p in adjacent},
+            adjacent=adjacent,
+        )))
+    return cases
+
+
+# ---------------------------------------------------------------- merger simulation
+
+
+def _totals(rows: QuerySet[EnterpriseYear]) -> dict[int, R.Totals]:
+    grouped = rows.values("year").annotate(n=Count("id"), land=Sum("land_mu"), out=Sum("output_wan"),
+                                           va=Sum("value_added_wan"), tax=Sum("tax_wan"))
+    return {g["year"]: R.Totals(g["n"], _exact(g["land"]), _exact(g["out"]), _exact(g["va"]), _exact(g["tax"]))
+            for g in grouped}
+
+
+@dataclass(frozen=True)
+class TargetLine:
+    name: str
+    goal_text: str
+    value: Decimal | float | None
+    unit: str
+    progress: float | None
+    status: str
+    label: str
+    reason: str
+    assumptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    year: int
+    platforms: list[Platform]
+    zones: list[FormerZone]
+    totals: R.Totals
+    developable_mu: Decimal
+    tier: str | None
+    rank_output: tuple[int | None, int]
+    rank_tax_per_mu: tuple[int | None, int]
+    peers: list[tuple[str, str, Decimal, Decimal | None]]
+    targets: list[TargetLine]
+    notes: list[str]
+
+
+def simulate(platform_codes: list[str], zone_codes: list[str], year: int,
+             rules: R.PlanningRules | None = None) -> Simulation:
+    """The merged entity's figures (ratios of sums over the union of the members' enterprises),
+    its rank in its tier and its progress towards the targets. Reads only."""
+    rules = rules or R.load_rules()
+    platforms = list(Platform.objects.filter(code__in=platform_codes).order_by("code"))
+    zones = list(FormerZone.objects.filter(code__in=zone_codes).order_by("code"))
+    missing = set(platform_codes) - {p.code for p in platforms} | set(zone_codes) - {z.code for z in zones}
+    if missing:
+        raise ValueError(f"未找到：{'、'.join(sorted(missing))}")
+    if len(platforms) + len(zones) < 2:
+        raise ValueError("请至少选择两个平台或园区")
+    members = Q(enterprise__platform__in=platforms) | Q(enterprise__former_zone__in=zones)
+    series = _totals(EnterpriseYear.objects.filter(members))
+    totals = series.get(year, R.ZERO)
+    system = platform_system_as_of(dt.date(year, 12, 31))
+    inside = {z.pk for comp in system.platforms if comp.platform in platforms for z in comp.zones}
+    developable = sum((p.developable_area_mu or Decimal(0) for p in platforms), Decimal(0))
+    notes = []
+    if rules.simulation.zone_area_counts_as_developable:
+        extra = [z for z in zones if z.pk not in inside]
+        developable += sum((z.area_mu or Decimal(0) for z in extra), Decimal(0))
+        if extra:
+            notes.append("并入园区的面积计入可开发空间（假设：园区面积均可开发）")
+    if any(z.pk in inside for z in zones):
+        notes.append("所选园区已属所选平台的部分不重复计算")
+    tier = R.merged_tier([p.tier for p in platforms] + [
+        system.platform_of(z.code).tier for z in zones if system.platform_of(z.code) is not None])
+    member_ids = {p.pk for p in platforms}
+    figures = figures_by_platform(year)
+    peers_q = Platform.objects.filter(tier=tier).exclude(pk__in=member_ids).order_by("code") if tier else []
+    peers = [(p.code, p.short_name, figures[p.pk].output_wan if p.pk in figures else Decimal(0),
+              figures[p.pk].tax_per_mu if p.pk in figures else None) for p in peers_q]
+    rank_output = R.rank_of(totals.output_wan, {c: o for c, _, o, _ in peers})
+    rank_tpm = R.rank_of(totals.tax_per_mu, {c: t for c, _, _, t in peers})
+    return Simulation(year, platforms, zones, totals, developable, tier, rank_output, rank_tpm, peers,
+                      _target_lines(series, developable, year, rules), notes)
+
+
+def _target_lines(series: dict[int, R.Totals], developable: Decimal, year: int,
+                  rules: R.PlanningRules) -> list[TargetLine]:
+    plan = load_targets()
+    hundred = Target(
+        id="county_hundred_yi", name="百亿产能", metric="output_wan", unit="万元", kind="at_least",
+        scope="platform", target_year=2025, section="§四(二)",
+        quote="各县（市、区）以百亿产能规模为基本要求",
+        assumptions=("产能以工业总产值衡量（U-22）；期限取2025年（假设）",),
+        goal=float(rules.platform.weak_below_output_wan),
+    )
+    cases = [
+        (plan.get("developable_space"), {year: float(developable)}),
+        (hundred, {y: float(t.output_wan) for y, t in series.items()}),
+        (plan.get("tax_per_mu"), {y: float(t.tax_per_mu) for y, t in series.items() if t.tax_per_mu is not None}),
+        (plan.get("value_added_per_mu"),
+         {y: float(t.value_added_per_mu) for y, t in series.items() if t.value_added_per_mu is not None}),
+    ]
+    lines = []
+    for target, values in cases:
+        a = assess(target, values, plan.status, as_of=year)
+        lines.append(TargetLine(target.name, target.goal_text, a.value, target.unit, a.progress, a.status,
+                                a.label, a.reason, target.assumptions))
+    return lines
+
+
+# ---------------------------------------------------------------- industry chains
+
+
+def all_links() -> list[R.Link]:
+    return [R.Link(l.code, l.name, l.chain_id, l.chain.name, l.stage)
+            for l in ChainLink.objects.select_related("chain").order_by("chain__order", "order")]
+
+
+def link_presence(year: int, platform: Platform | None = None) -> dict[str, tuple[int, Decimal]]:
+    """Link code → (enterprises, output 万元) in ``year``, for one platform or the whole city."""
+    rows = EnterpriseYear.objects.filter(year=year, enterprise__chain_link__isnull=False)
+    if platform is not None:
+        rows = rows.filter(enterprise__platform=platform)
+    return {r["enterprise__chain_link_id"]: (r["n"], _exact(r["out"]))
+            for r in rows.values("enterprise__chain_link_id").annotate(n=Count("id"), out=Sum("output_wan"))}
+
+
+def chain_map(platform: Platform, year: int, rules: R.PlanningRules | None = None) -> list[R.LinkStatus]:
+    rules = rules or R.load_rules()
+    return R.chain_gaps(all_links(), link_presence(year, platform),
+                        leading_chains().get(platform.code, set()), rules.chains)
+
+
+def chains_tree() -> list[tuple[Chain, list[ChainLink]]]:
+    return [(c, list(c.links.all())) for c in Chain.objects.prefetch_related("links")]
+
+
+def link_enterprises(platform: Platform, link_code: str) -> QuerySet[Enterprise]:
+    return Enterprise.objects.filter(platform=platform, chain_link_id=link_code).order_by("name")
+
+
+# ---------------------------------------------------------------- agreements
+
+
+def agreements_for(user: User) -> QuerySet[Agreement]:
+    """All agreements for the city roles; a platform user sees those its platform (or one of its
+    functional zones) is party to; departments see none."""
+    rows = Agreement.objects.prefetch_related("parties")
+    if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER):
+        return rows
+    if user.role == User.Role.PLATFORM:
+        return rows.filter(Q(parties__platform_id=user.platform_id) |
+                           Q(parties__sub_zone__platform_id=user.platform_id)).distinct()
+    return rows.none()
+
+
+def scoped_agreement(user: User, code: str) -> Agreement:
+    try:
+        return agreements_for(user).get(code=code)
+    except ObjectDoesNotExist as missing:
+        raise Http404("没有找到该协议，或您无权查看") from missing
+
+
+def covered_enterprises(agreement: Agreement) -> QuerySet[Enterprise]:
+    return Enterprise.objects.filter(
+        Q(pk__in=agreement.enterprises.values("pk")) | Q(former_zone__in=agreement.zones.all())
+    ).distinct()
