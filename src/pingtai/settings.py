@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "pingtai.audit",
     "pingtai.reporting",
     "pingtai.evaluation",
+    "pingtai.planning",
     "pingtai.supervision",
     "pingtai.web",
     "pingtai.dashboard",
