@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from pingtai.allocation.models import (
+    AllocationLine,
+    AllocationRun,
+    PoolDemand,
+    PostEvaluation,
+    ProjectProposal,
+    QuotaPool,
+    StandardLandCommitment,
+)
+
+
+@admin.register(QuotaPool)
+class QuotaPoolAdmin(admin.ModelAdmin):
+    list_display = ("year", "kind", "total", "created_by", "created_at")
+    list_filter = ("kind", "year")
+
+
+@admin.register(PoolDemand)
+class PoolDemandAdmin(admin.ModelAdmin):
+    list_display = ("pool", "platform", "demand", "major_demand", "submitted_by")
+    list_filter = ("pool",)
+
+
+class LineInline(admin.TabularInline):
+    model = AllocationLine
+    extra = 0
+    can_delete = False
+    fields = ("code", "name", "score", "multiplier", "floor", "cap", "demand", "ideal", "amount", "binding")
+    readonly_fields = fields
+
+
+@admin.register(AllocationRun)
+class AllocationRunAdmin(admin.ModelAdmin):
+    list_display = ("id", "pool", "level", "platform", "rules_id", "rules_version", "allocated", "surplus",
+                    "status")
+    list_filter = ("status", "level")
+    readonly_fields = ("rules_hash", "rules_text", "notes")
+    inlines = [LineInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.is_published
+
+
+@admin.register(ProjectProposal)
+class ProjectProposalAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "platform", "year", "land_source", "land_mu", "major", "status")
+    list_filter = ("status", "year", "platform", "major")
+    search_fields = ("code", "name", "applicant")
+    readonly_fields = ("check_result", "thresholds_id", "thresholds_version", "checked_at")
+
+
+@admin.register(StandardLandCommitment)
+class StandardLandCommitmentAdmin(admin.ModelAdmin):
+    list_display = ("agreement_no", "proposal", "signed_on", "due_on", "investment_intensity", "tax_per_mu")
+
+
+@admin.register(PostEvaluation)
+class PostEvaluationAdmin(admin.ModelAdmin):
+    list_display = ("commitment", "data_year", "met", "rules_id", "created_at")
+    list_filter = ("met",)
+    readonly_fields = ("items",)

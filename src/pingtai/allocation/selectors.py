@@ -1,0 +1,88 @@
+"""Scoped reads: platform users see published runs and only their own platform's lines,
+proposals, commitments and post-evaluations; out-of-scope objects answer 404."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from pingtai.accounts.models import User
+from pingtai.allocation.models import (
+    AllocationLine,
+    AllocationRun,
+    PoolDemand,
+    PostEvaluation,
+    ProjectProposal,
+    QuotaPool,
+    StandardLandCommitment,
+)
+
+DRAFT_READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
+
+
+def runs_for(user: User, pool: QuotaPool | None = None) -> QuerySet[AllocationRun]:
+    rows = AllocationRun.objects.select_related("pool", "platform", "created_by", "published_by")
+    if pool is not None:
+        rows = rows.filter(pool=pool)
+    if user.role not in DRAFT_READERS:
+        rows = rows.filter(status=AllocationRun.Status.PUBLISHED)
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(lines__platform_id=user.platform_id).distinct()
+    return rows
+
+
+def scoped_run(user: User, pk: int) -> AllocationRun:
+    run = runs_for(user).filter(pk=pk).first()
+    if run is None:
+        raise Http404("没有找到该配置方案，或您无权查看")
+    return run
+
+
+def lines_for(user: User, run: AllocationRun) -> QuerySet[AllocationLine]:
+    rows = run.lines.select_related("platform", "proposal")
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(platform_id=user.platform_id)
+    return rows
+
+
+def demands_for(user: User, pool: QuotaPool) -> QuerySet[PoolDemand]:
+    rows = pool.demands.select_related("platform", "submitted_by")
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(platform_id=user.platform_id)
+    return rows
+
+
+def proposals_for(user: User) -> QuerySet[ProjectProposal]:
+    rows = ProjectProposal.objects.select_related("platform", "enterprise", "location_zone")
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(platform_id=user.platform_id)
+    return rows
+
+
+def scoped_proposal(user: User, pk: int) -> ProjectProposal:
+    proposal = proposals_for(user).filter(pk=pk).first()
+    if proposal is None:
+        raise Http404("没有找到该项目，或您无权查看")
+    return proposal
+
+
+def commitments_for(user: User) -> QuerySet[StandardLandCommitment]:
+    rows = StandardLandCommitment.objects.select_related("proposal__platform", "proposal__enterprise")
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(proposal__platform_id=user.platform_id)
+    return rows
+
+
+def evaluations_for(user: User) -> QuerySet[PostEvaluation]:
+    rows = PostEvaluation.objects.select_related(
+        "commitment__proposal__platform", "commitment__proposal__enterprise", "created_by")
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(commitment__proposal__platform_id=user.platform_id)
+    return rows
+
+
+def scoped_evaluation(user: User, pk: int) -> PostEvaluation:
+    evaluation = evaluations_for(user).filter(pk=pk).first()
+    if evaluation is None:
+        raise Http404("没有找到该复核记录，或您无权查看")
+    return evaluation
