@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "pingtai.reporting",
     "pingtai.evaluation",
     "pingtai.planning",
+    "pingtai.allocation",
+    "pingtai.api",
+    "pingtai.league",
     "pingtai.supervision",
     "pingtai.web",
     "pingtai.dashboard",
@@ -135,7 +138,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "pingtai.accounts.passwords.ChineseMinimumLengthValidator",
      "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -182,6 +185,23 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Production (PINGTAI_PRODUCTION=1): HTTPS only, secure cookies, HSTS, a real secret key.
+# On an intranet the TLS terminator (nginx) sets X-Forwarded-Proto; see docs/deployment.md.
+PRODUCTION = env_bool("PINGTAI_PRODUCTION", False)
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("PINGTAI_PRODUCTION=1 requires PINGTAI_DEBUG=0")
+    if len(os.environ.get("PINGTAI_SECRET_KEY", "")) < 50:
+        raise ImproperlyConfigured("PINGTAI_PRODUCTION=1 requires PINGTAI_SECRET_KEY of at least 50 characters")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("PINGTAI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = env_list("PINGTAI_CSRF_TRUSTED_ORIGINS", "")
 
 LOGGING = {
     "version": 1,

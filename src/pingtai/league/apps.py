@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LeagueConfig(AppConfig):
+    name = "pingtai.league"
+    verbose_name = "平台考评"
+    url_prefix = "league/"
+    nav = (("平台考评", "league:index"), ("目标预警", "league:targets"))

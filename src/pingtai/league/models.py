@@ -1,0 +1,187 @@
+"""Platform league records. A run is frozen when it is made: its input snapshot, method version,
+rules version and result are stored as bytes with their hashes. A published run never changes;
+corrected data produce a new run, which may be published in its place."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class LeagueRun(models.Model):
+    class Cycle(models.TextChoices):
+        QUARTER = "quarter", "季度比评"
+        HALF = "half", "年中督查"
+        YEAR = "year", "年终考核"
+
+    class Grouping(models.TextChoices):
+        ROLE = "role", "一心两翼三片区"
+        SIZE = "size", "产值规模梯队"
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "预览"
+        PUBLISHED = "published", "已发布"
+        SUPERSEDED = "superseded", "已被更正批次取代"
+
+    cycle = models.CharField("周期", max_length=8, choices=Cycle.choices)
+    period_code = models.CharField("期别", max_length=8)
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("截至季度", help_text="年内累计到第几季度")
+    grouping = models.CharField("分组方式", max_length=8, choices=Grouping.choices)
+    method_id = models.CharField("评价方法", max_length=64)
+    method_version = models.CharField("方法版本", max_length=20)
+    method_hash = models.CharField("方法哈希", max_length=64)
+    rules_version = models.CharField("规则版本", max_length=20)
+    rules_hash = models.CharField("规则文件哈希", max_length=64)
+    input_snapshot = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
+                                       verbose_name="输入快照（CSV）")
+    input_hash = models.CharField("输入哈希", max_length=64)
+    result = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
+                               verbose_name="结果（CSV）")
+    result_hash = models.CharField("结果哈希", max_length=64)
+    robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
+    seed = models.PositiveIntegerField("随机种子", default=0)
+    provenance = models.JSONField("数据来源", default=dict)
+    warnings = models.JSONField("提示", default=list)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEW)
+    supersedes = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name="取代的批次")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name="运行人")
+    created_at = models.DateTimeField("运行时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name="发布人")
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "平台评价批次"
+        ordering = ["-year", "-quarter", "-created_at"]
+        indexes = [models.Index(fields=["cycle", "period_code", "grouping", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.period_label} {self.get_cycle_display()}（{self.get_grouping_display()}，{self.get_status_display()}）"
+
+    @property
+    def period_label(self) -> str:
+        if self.cycle == self.Cycle.QUARTER:
+            return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+        if self.cycle == self.Cycle.HALF:
+            return f"{self.year}年上半年"
+        return f"{self.year}年度"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def was_published(self) -> bool:
+        return self.published_at is not None
+
+
+class PlatformResult(models.Model):
+    """One platform in one run, denormalised for pages and exports."""
+
+    run = models.ForeignKey(LeagueRun, models.CASCADE, related_name="results", verbose_name="批次")
+    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="league_results",
+                                 verbose_name="平台")
+    platform_code = models.CharField("平台代码", max_length=8)
+    tier = models.CharField("运行时的竞争梯队", max_length=20)
+    group = models.CharField("分组", max_length=40)
+    group_size = models.PositiveSmallIntegerField("组内平台数")
+    score = models.FloatField("综合得分")
+    klass = models.CharField("等级", max_length=8)
+    rank = models.PositiveSmallIntegerField("组内排名")
+    rank_order = models.PositiveSmallIntegerField("组内位次（同分按代码）")
+    overall_rank = models.PositiveSmallIntegerField("全市位次")
+    directions = models.JSONField("各方向得分", default=dict)
+    values = models.JSONField("指标值与单项得分", default=dict)
+    rank_p05 = models.FloatField("排名5%分位", null=True, blank=True)
+    rank_median = models.FloatField("排名中位数", null=True, blank=True)
+    rank_p95 = models.FloatField("排名95%分位", null=True, blank=True)
+    p_last = models.FloatField("末位概率", null=True, blank=True)
+    robust_flag = models.CharField("稳健性提示", max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "平台评价结果"
+        ordering = ["run", "group", "rank_order"]
+        constraints = [models.UniqueConstraint(fields=["run", "platform"], name="league_one_result_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.platform_code} {self.score:.2f}"
+
+    @property
+    def is_last(self) -> bool:
+        return self.rank_order == self.group_size
+
+
+class TierProposal(models.Model):
+    """A 进退档 proposal from a year-end run; only the city administrator's approval changes
+    the platform's tier."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "待审批"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "未批准"
+
+    run = models.ForeignKey(LeagueRun, models.PROTECT, related_name="tier_proposals", verbose_name="年终考核批次")
+    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="tier_proposals",
+                                 verbose_name="平台")
+    from_tier = models.CharField("现梯队", max_length=20)
+    to_tier = models.CharField("建议梯队", max_length=20)
+    rule_id = models.CharField("规则", max_length=40)
+    reason = models.CharField("理由", max_length=200)
+    years = models.JSONField("满足条件的年度", default=list)
+    mean_score = models.FloatField("相关年度平均得分")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    note = models.TextField("审批意见", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "进退档建议"
+        ordering = ["run", "platform__code"]
+        constraints = [models.UniqueConstraint(fields=["run", "platform"], name="league_one_proposal_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.from_tier}→{self.to_tier}（{self.get_status_display()}）"
+
+
+class PayPool(models.Model):
+    """A performance-pay pool (绩效薪酬, 托低限高) split by a published run's scores."""
+
+    run = models.ForeignKey(LeagueRun, models.PROTECT, related_name="pay_pools", verbose_name="依据批次")
+    total_wan = models.DecimalField("总额（万元）", max_digits=14, decimal_places=2)
+    floor_wan = models.DecimalField("托底额（万元）", max_digits=14, decimal_places=2)
+    cap_wan = models.DecimalField("限高额（万元）", max_digits=14, decimal_places=2)
+    rules_version = models.CharField("规则版本", max_length=20)
+    rules_hash = models.CharField("规则文件哈希", max_length=64)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                                   verbose_name="创建人")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "绩效薪酬池"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.run} 薪酬池 {self.total_wan} 万元"
+
+
+class PayShare(models.Model):
+    pool = models.ForeignKey(PayPool, models.CASCADE, related_name="shares", verbose_name="薪酬池")
+    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="+", verbose_name="平台")
+    score = models.FloatField("综合得分")
+    amount_wan = models.DecimalField("分配额（万元）", max_digits=14, decimal_places=2)
+    at_floor = models.BooleanField("触及托底", default=False)
+    at_cap = models.BooleanField("触及限高", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "绩效薪酬分配"
+        ordering = ["pool", "-amount_wan"]
+        constraints = [models.UniqueConstraint(fields=["pool", "platform"], name="league_one_share_per_pool")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.amount_wan}"

@@ -1,0 +1,226 @@
+"""League pages: runs and rankings, scorecards, 约谈/前列名单, 进退档, pay pools, target board.
+
+Every view checks the role and the platform scope: previews are the city administrator's
+only; a platform user reads the published ranking and its own scorecard, and gets 404 for
+another platform's scorecard.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.league import exports, rules, selectors, services
+from pingtai.league.board import build_board
+from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
+from pingtai.league.models import LeagueRun, PayPool, TierProposal
+
+CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(request: HttpRequest, content: bytes, name: str, obj=None) -> HttpResponse:
+    audit_record(AuditEvent.Action.EXPORT, request=request, obj=obj, detail=f"导出 {name}")
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "league/index.html", {
+        "runs": selectors.runs_for(request.user).select_related("created_by", "published_by"),
+        "run_form": RunForm(initial={"cycle": "quarter", "period": "2024Q4", "grouping": "role"})
+        if request.user.is_city_admin else None,
+        "assumptions": rules.load_rules().rules.all_assumptions,
+    })
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def run_create(request: HttpRequest) -> HttpResponse:
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("league:index")
+    try:
+        run = services.run_create(form.cleaned_data["cycle"], form.cleaned_data["period"], user=request.user,
+                                  grouping=form.cleaned_data["grouping"],
+                                  robustness_draws=form.cleaned_data["robustness"], request=request)
+    except services.LeagueError as refused:
+        messages.error(request, str(refused))
+        return redirect("league:index")
+    messages.success(request, f"已生成批次 #{run.pk}（预览，发布后冻结）")
+    return redirect("league:run", pk=run.pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    interview, interview_applies = selectors.interview_list(run)
+    own = request.user.platform_id if request.user.role == User.Role.PLATFORM else None
+    return render(request, "league/run.html", {
+        "run": run, "ranking": selectors.ranking(run), "interview": interview,
+        "interview_applies": interview_applies, "top": selectors.top_list(run),
+        "can_publish": request.user.is_city_admin and run.status == LeagueRun.Status.PREVIEW,
+        "sees_all": request.user.sees_all_platforms, "own_platform": own,
+        "city_role": request.user.role in CITY_ROLES,
+        "pay_pools": run.pay_pools.all() if request.user.role in CITY_ROLES else [],
+        "pay_form": PayPoolForm() if request.user.is_city_admin and run.is_published else None,
+    })
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(LeagueRun, pk=pk)
+    try:
+        services.run_publish(run, user=request.user, request=request)
+    except services.LeagueError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已发布：结果已冻结，数据更正只会生成新的批次")
+    return redirect("league:run", pk=pk)
+
+
+@login_required
+def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    return _xlsx(request, exports.ranking_xlsx(run), f"{run.period_code}{run.get_cycle_display()}排名.xlsx", run)
+
+
+@login_required
+def lists_export(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    return _xlsx(request, exports.lists_xlsx(run), f"{run.period_code}约谈与前列名单.xlsx", run)
+
+
+def _scoped_result(request: HttpRequest, pk: int, code: str):
+    run = selectors.scoped_run(request.user, pk)
+    platform = scoped_platform(request.user, code)
+    result = run.results.select_related("platform").filter(platform=platform).first()
+    if result is None:
+        raise Http404("该批次没有这个平台的结果")
+    return run, result
+
+
+@login_required
+def scorecard(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    run, result = _scoped_result(request, pk, code)
+    return render(request, "league/scorecard.html", {"run": run, "card": selectors.scorecard(run, result)})
+
+
+@login_required
+def scorecard_export(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    run, result = _scoped_result(request, pk, code)
+    return _xlsx(request, exports.scorecard_xlsx(run, result), f"{run.period_code}{code}评分卡.xlsx", run)
+
+
+@role_required(*CITY_ROLES)
+def proposals(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    if request.method == "POST":
+        if not request.user.is_city_admin:
+            raise Http404("只有市级管理员可以生成进退档建议")
+        try:
+            made = services.proposals_make(run, user=request.user, request=request)
+        except services.LeagueError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"已生成 {len(made)} 条进退档建议，待审批")
+        return redirect("league:proposals", pk=pk)
+    loaded = rules.load_rules().rules
+    return render(request, "league/proposals.html", {
+        "run": run, "proposals": run.tier_proposals.select_related("platform", "decided_by"),
+        "tiers": loaded.tiers, "decide_form": DecideForm() if request.user.is_city_admin else None,
+        "can_make": request.user.is_city_admin and run.cycle == LeagueRun.Cycle.YEAR and run.is_published,
+    })
+
+
+@role_required(*CITY_ROLES)
+def proposals_export(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    return _xlsx(request, exports.proposals_xlsx(run), f"{run.year}年度进退档建议.xlsx", run)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(TierProposal, pk=pk)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择批准或不批准")
+        return redirect("league:proposals", pk=proposal.run_id)
+    try:
+        services.proposal_decide(proposal, user=request.user, approve=form.cleaned_data["decision"] == "approve",
+                                 note=form.cleaned_data["note"], request=request)
+    except services.LeagueError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已审批")
+    return redirect("league:proposals", pk=proposal.run_id)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(LeagueRun, pk=pk)
+    form = PayPoolForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.LeagueError("请填写薪酬池总额")
+        pool = services.pay_pool_create(run, services.parse_amount(form.cleaned_data["total"]),
+                                        user=request.user, note=form.cleaned_data["note"], request=request)
+    except services.LeagueError as refused:
+        messages.error(request, str(refused))
+        return redirect("league:run", pk=pk)
+    return redirect("league:pay_pool", pk=pool.pk)
+
+
+@role_required(*CITY_ROLES)
+def pay_pool(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = get_object_or_404(PayPool.objects.select_related("run", "created_by"), pk=pk)
+    shares = list(pool.shares.select_related("platform").order_by("-amount_wan", "platform__code"))
+    return render(request, "league/pay_pool.html", {
+        "pool": pool, "shares": shares, "total_check": sum(s.amount_wan for s in shares),
+        "rule": rules.load_rules().rules.pay_pool,
+    })
+
+
+@role_required(*CITY_ROLES)
+def pay_pool_export(request: HttpRequest, pk: int) -> HttpResponse:
+    pool = get_object_or_404(PayPool, pk=pk)
+    return _xlsx(request, exports.pay_pool_xlsx(pool), f"绩效薪酬池{pool.pk}.xlsx", pool)
+
+
+def _board(request: HttpRequest):
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = None
+    board = build_board(year)
+    visible = set(platforms_for(request.user).values_list("pk", flat=True))
+    board.rows = [r for r in board.rows if r.platform.pk in visible]
+    names = {r.platform.short_name for r in board.rows} | {"全市"}
+    board.warnings = [w for w in board.warnings if w[0] in names]
+    return board
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    return render(request, "league/targets.html", {"board": _board(request)})
+
+
+@login_required
+def targets_export(request: HttpRequest) -> HttpResponse:
+    board = _board(request)
+    return _xlsx(request, exports.board_xlsx(board), f"{board.year}年目标预警.xlsx")
