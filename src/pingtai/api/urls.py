@@ -1,0 +1,4 @@
+from pingtai.api.api import api
+
+app_name = "api"
+urlpatterns = api.urls[0]
