@@ -88,8 +88,12 @@ def browser():
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop running in this thread, which makes Django's
-    # async-safety guard refuse the test's own (synchronous) database calls.
+    from django.db import connections
+
+    # Playwright's sync API keeps an event loop running in this thread. Django's async-safety
+    # guard would refuse the tests' own (synchronous) database calls, and Django keeps the
+    # connections opened meanwhile apart from the thread's usual ones: they are closed here,
+    # while the loop still runs, or PostgreSQL could not drop the test database at the end.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -97,6 +101,7 @@ def browser():
             yield instance
         finally:
             instance.close()
+            connections.close_all()
 
 
 @dataclass
