@@ -85,6 +85,8 @@ def test_frequency_mismatch_and_empty_scope_are_refused(kit):
         kit.template_bytes("platform_quarterly", "2025")
     with pytest.raises(ValueError, match="不能为空"):
         kit.template_bytes("tax_enterprise", "2025", scope="")
+    with pytest.raises(ValueError, match="没有的列：land_area"):
+        kit.template_bytes("tax_enterprise", "2025", prefill=[{"uscc": "x", "land_area": 1}])
 
 
 def test_every_shipped_form_writes_a_template(kit, catalogue):

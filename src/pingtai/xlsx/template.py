@@ -208,6 +208,9 @@ def write_template(
         generated_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
     ).signed(signing_key)
     rows = [dict(r) for r in prefill_rows]
+    unknown = sorted({code for row in rows for code in row} - set(form.columns))
+    if unknown:
+        raise ValueError(f"预填数据含有报表“{form.name}”没有的列：{'、'.join(unknown)}")
     if form.level == "platform" and not rows:
         rows = [{form.key: scope_code, "platform_name": scope_name}]
     limits = limits or Limits()
