@@ -160,8 +160,10 @@ def chains(request: HttpRequest) -> HttpResponse:
         statuses = selectors.chain_map(platform, year, rules)
         summary.append((platform, sum(not s.missing for s in statuses),
                         [s for s in statuses if s.action]))
+    tree = [(chain, [(link, *city.get(link.code, (0, None))) for link in links])
+            for chain, links in selectors.chains_tree()]
     return render(request, "planning/chains.html", {
-        "year": year, "years": available_years(), "tree": selectors.chains_tree(), "city": city,
+        "year": year, "years": available_years(), "tree": tree,
         "summary": summary, "rules": rules,
     })
 

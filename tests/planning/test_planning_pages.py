@@ -1,0 +1,296 @@
+"""Integration planning through HTTP and the CLI on the demo data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from pingtai.audit.models import AuditEvent
+from pingtai.cli import main
+from pingtai.planning.models import Agreement, ClassificationItem, ClassificationRun, Settlement
+from pingtai.registry.models import (
+    ChainLink,
+    Enterprise,
+    EnterpriseYear,
+    FormerZone,
+    IntegrationEvent,
+    Platform,
+)
+from pingtai.registry.selectors import figures_by_platform, platform_system_as_of
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet_rows(content: bytes) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+
+
+def live_state() -> tuple:
+    return (
+        Platform.objects.count(), FormerZone.objects.count(), IntegrationEvent.objects.count(),
+        Enterprise.objects.count(), EnterpriseYear.objects.count(),
+        sorted(Platform.objects.values_list("code", "tier", "developable_area_mu")),
+        sorted(Enterprise.objects.values_list("uscc", "platform_id", "former_zone_id"))[:500],
+        sorted(EnterpriseYear.objects.filter(year=2024).values_list("enterprise_id", "output_wan", "tax_wan"))[:500],
+    )
+
+
+# ---------------------------------------------------------------- 并提撤转
+
+
+def test_classification_is_proposed_with_reasons_then_approved_into_dated_events(login):
+    admin = login("admin")
+    response = admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
+    run = ClassificationRun.objects.latest("id")
+    assert response.status_code == 302 and run.status == "draft"
+    items = {i.code: i for i in run.items.all()}
+    assert all(i.reasons for i in items.values())
+    # 丽缙高新区 (74 亿) is below 百亿 and shares 缙云 with 缙云经开区 whose chains it fits.
+    assert items["LS08"].action == "merge" and items["LS08"].target_platform.code == "LS07"
+    assert items["LS01"].action == "keep"
+    zones = [i for i in items.values() if i.subject == "zone"]
+    assert {i.action for i in zones} >= {"merge", "revoke", "convert"}
+    for item in zones:
+        # every township is judged on its own enterprises' sums (ratio of sums)
+        rows = EnterpriseYear.objects.filter(year=2024, enterprise__former_zone=item.zone)
+        assert item.enterprises == rows.count()
+        assert item.tax_wan == sum((r.tax_wan for r in rows), Decimal(0))
+    page = admin.get(f"/planning/runs/{run.pk}/").content.decode()
+    assert "丽缙智能装备高新技术产业园区" in page and "契合度" in page and "假设" in page
+    assert not IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30)).exists()
+
+    before = IntegrationEvent.objects.count()
+    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕1号"})
+    run.refresh_from_db()
+    created = IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30))
+    assert run.status == "approved" and run.approved_by.username == "admin"
+    assert IntegrationEvent.objects.count() == before + created.count() > 0
+    assert set(created.values_list("document", flat=True)) == {"丽整合〔2025〕1号"}
+    after = platform_system_as_of(dt.date(2025, 6, 30))
+    ls08_zones = {z.code for c in platform_system_as_of(dt.date(2025, 6, 29)).platforms
+                  if c.platform.code == "LS08" for z in c.zones}
+    moved = {z.code for c in after.platforms if c.platform.code == "LS07" for z in c.zones}
+    assert ls08_zones and {z for z in ls08_zones if not z.startswith("TZ")} <= moved
+    revoked = [i.code for i in zones if i.action == "revoke"]
+    assert {z.code for z in after.revoked} >= set(revoked)
+    assert AuditEvent.objects.filter(action="approve", object_type="planning.ClassificationRun",
+                                     object_id=str(run.pk)).exists()
+    assert AuditEvent.objects.filter(action="create", object_type="registry.IntegrationEvent").count() >= created.count()
+    again = admin.post(f"/planning/runs/{run.pk}/approve/",
+                       {"effective_date": "2025-07-01", "document": "重复"}, follow=True)
+    assert "已审定，不能重复审定" in again.content.decode()
+    rows = sheet_rows(admin.get(f"/planning/runs/{run.pk}/export.xlsx").content)
+    assert rows[0][12] == "建议方式" and len(rows) == 1 + run.items.count()
+
+
+def test_read_only_and_platform_roles_cannot_classify_or_approve(login):
+    admin = login("admin")
+    admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
+    run = ClassificationRun.objects.latest("id")
+    events = IntegrationEvent.objects.count()
+    for username in ("leader", "pt_ls08", "dept_tax"):
+        client = login(username)
+        assert client.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"}).status_code == 403
+        assert client.post(f"/planning/runs/{run.pk}/approve/",
+                           {"effective_date": "2025-06-30", "document": "x"}).status_code == 403
+    assert login("leader").get(f"/planning/runs/{run.pk}/").status_code == 200
+    assert login("pt_ls08").get(f"/planning/runs/{run.pk}/").status_code == 403
+    run.refresh_from_db()
+    assert run.status == "draft" and IntegrationEvent.objects.count() == events
+    assert ClassificationRun.objects.count() == 1
+
+
+# ---------------------------------------------------------------- merger simulation
+
+
+def test_merger_simulation_shows_ratios_of_sums_rank_and_targets_and_changes_nothing(login):
+    client = login("leader")
+    state = live_state()
+    runs, audits = ClassificationRun.objects.count(), AuditEvent.objects.count()
+    page = client.get("/planning/simulate/?year=2024&platform=LS07&platform=LS08").content.decode()
+    figures = figures_by_platform(2024)
+    ls07, ls08 = (figures[Platform.objects.get(code=c).pk] for c in ("LS07", "LS08"))
+    tax_per_mu = (ls07.tax_wan + ls08.tax_wan) / (ls07.land_mu + ls08.land_mu)
+    assert f"{tax_per_mu:.2f} 万元/亩" in page
+    assert f"{(ls07.output_wan + ls08.output_wan) / 10000:,.2f} 亿元" in page
+    assert "第 1 / 2" in page  # T2 has LS04 left besides the merged LS07+LS08
+    assert "百亿产能" in page and "可开发空间" in page and "绿灯" in page
+    response = client.get("/planning/simulate/export.xlsx?year=2024&platform=LS07&platform=LS08")
+    rows = {r[0]: r for r in sheet_rows(response.content)}
+    assert rows["实缴税金（万元）"][1] == float(ls07.tax_wan + ls08.tax_wan)
+    assert rows["可开发面积（亩）"][1] == float(Platform.objects.get(code="LS07").developable_area_mu
+                                            + Platform.objects.get(code="LS08").developable_area_mu)
+    page = client.get("/planning/simulate/?year=2024&platform=LS11&zone=TZ66").content.decode()
+    assert "并入园区的面积计入可开发空间" in page
+    assert "请至少选择两个" in client.get("/planning/simulate/?year=2024&platform=LS11").content.decode()
+    assert live_state() == state
+    assert ClassificationRun.objects.count() == runs
+    assert AuditEvent.objects.count() == audits + 1  # the export only
+    assert login("pt_ls07").get("/planning/simulate/?platform=LS07&platform=LS08").status_code == 403
+
+
+# ---------------------------------------------------------------- industry chains
+
+
+def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
+    platform = Platform.objects.get(code="LS05")
+    leading = set(platform.leading_industries.exclude(chain=None).values_list("chain_id", flat=True))
+    present = set(Enterprise.objects.filter(platform=platform).exclude(chain_link=None)
+                  .values_list("chain_link_id", flat=True))
+    missing = ChainLink.objects.filter(chain_id__in=leading).exclude(code__in=present)
+    assert missing.exists()
+    client = login("pt_ls05")
+    page = client.get("/planning/chains/LS05/?year=2024").content.decode()
+    for link in missing:
+        assert link.name in page
+    rows = sheet_rows(client.get("/planning/chains/LS05/export.xlsx?year=2024").content)
+    by_link = {r[3]: r for r in rows[1:]}
+    assert len(by_link) == ChainLink.objects.count()
+    for link in missing:
+        assert by_link[link.code][8] == ("补链" if link.stage == "midstream" else "延链")
+        assert by_link[link.code][6] == 0
+    some = next(iter(present))
+    count = EnterpriseYear.objects.filter(year=2024, enterprise__platform=platform, enterprise__chain_link_id=some).count()
+    assert by_link[some][6] == count
+    targets = sheet_rows(client.get("/planning/chains/targets.xlsx?year=2024").content)
+    assert {r[0] for r in targets[1:]} == {"LS05"}
+    assert all(r[8] for r in targets[1:])
+    overview = client.get("/planning/chains/?year=2024").content.decode()
+    assert "云和经开区" in overview or "浙江云和经济开发区" in overview
+    assert "浙江景宁经济开发区" not in overview
+    for url in ("/planning/chains/LS06/", "/planning/chains/LS06/export.xlsx"):
+        assert client.get(url).status_code == 404
+    city = sheet_rows(login("leader").get("/planning/chains/targets.xlsx?year=2024").content)
+    assert len({r[0] for r in city[1:]}) > 1
+
+
+# ---------------------------------------------------------------- benefit sharing
+
+PARTIES = "平台 LS01 50 60 40\n县 331121 30 20 30\n乡镇 TZ09 20 20 30"
+
+
+def create_agreement(client, parties: str = PARTIES, code: str = "LY-2024-01"):
+    return client.post("/planning/agreements/new/", {
+        "code": code, "title": "腊口区块共建协议", "kind": "zone_township", "start_year": 2022, "end_year": 2026,
+        "parties": parties, "zones": "TZ09", "enterprises": "", "document": "演示协议", "investment": "三方共同投入"},
+        follow=True)
+
+
+def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
+    admin = login("admin")
+    create_agreement(admin)
+    agreement = Agreement.objects.get(code="LY-2024-01")
+    assert [p.kind for p in agreement.parties.all()] == ["platform", "county", "township"]
+    admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "1000000.01"})
+    settlement = Settlement.objects.get(agreement=agreement, year=2024)
+    taxes = EnterpriseYear.objects.filter(year=2024, enterprise__former_zone__code="TZ09").values_list("tax_wan", flat=True)
+    assert settlement.tax_yuan == sum(taxes, Decimal(0)) * 10000
+    lines = list(settlement.lines.all())
+    assert sum(l.tax_yuan for l in lines) == settlement.tax_yuan
+    assert sum(l.output_yuan for l in lines) == settlement.output_yuan
+    assert sum(l.cost_yuan for l in lines) == Decimal("1000000.01")
+    for line, share in zip(lines, (50, 30, 20)):
+        assert abs(line.tax_yuan - settlement.tax_yuan * share / 100) < Decimal("0.01")
+    rows = sheet_rows(admin.get("/planning/agreements/LY-2024-01/settlements/2024.xlsx").content)
+    assert rows[0][7] == "分得税收（元）" and rows[-1][3] == "合计"
+    assert Decimal(str(rows[-1][7])) == settlement.tax_yuan
+    assert sum(Decimal(str(r[7])) for r in rows[1:-1]) == settlement.tax_yuan
+    again = admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"}, follow=True)
+    assert "已有 2024 年度结算" in again.content.decode()
+    outside = admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2021, "cost_yuan": "0"}, follow=True)
+    assert "不在协议期限" in outside.content.decode()
+    assert AuditEvent.objects.filter(object_type="planning.Settlement", action="create").count() == 1
+
+
+@pytest.mark.parametrize("parties, message", [
+    ("平台 LS01 50 60 40\n县 331121 49.99 40 60", "税收分成比例合计应为 100%，现为 99.99%"),
+    ("平台 LS01 50 60 40\n县 331121 50 40", "五项"),
+    ("平台 LS01 100 100 100", "至少需要两个参与方"),
+    ("平台 LS99 50 50 50\n县 331121 50 50 50", "LS99 不存在"),
+    ("村 LS01 50 50 50\n县 331121 50 50 50", "类型“村”无效"),
+])
+def test_bad_agreements_are_refused(login, parties, message):
+    page = create_agreement(login("admin"), parties).content.decode()
+    assert message in page
+    assert not Agreement.objects.exists()
+
+
+def test_agreements_are_visible_to_their_parties_only(login):
+    create_agreement(login("admin"))
+    create_agreement(login("admin"), "片区 LS01-SG 50 50 50\n平台 LS04 50 50 50", code="FD-01")
+    login("admin").post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"})
+    own = login("pt_ls01")
+    assert own.get("/planning/agreements/LY-2024-01/").status_code == 200
+    assert own.get("/planning/agreements/LY-2024-01/settlements/2024.xlsx").status_code == 200
+    assert own.get("/planning/agreements/FD-01/").status_code == 200  # through its functional zone
+    listing = own.get("/planning/agreements/").content.decode()
+    assert "LY-2024-01" in listing and "FD-01" in listing
+    assert own.post("/planning/agreements/LY-2024-01/settle/", {"year": 2025, "cost_yuan": "0"}).status_code == 403
+    assert own.post("/planning/agreements/new/", {"code": "X"}).status_code == 403
+    other = login("pt_ls02")
+    for url in ("/planning/agreements/LY-2024-01/", "/planning/agreements/LY-2024-01/settlements/2024.xlsx",
+                "/planning/agreements/FD-01/"):
+        assert other.get(url).status_code == 404, url
+    assert "LY-2024-01" not in other.get("/planning/agreements/").content.decode()
+    assert login("pt_ls04").get("/planning/agreements/LY-2024-01/").status_code == 404
+    assert login("dept_tax").get("/planning/agreements/LY-2024-01/").status_code == 404
+    assert login("leader").get("/planning/agreements/LY-2024-01/").status_code == 200
+    assert login("leader").post("/planning/agreements/LY-2024-01/settle/", {"year": 2025}).status_code == 403
+    assert Settlement.objects.count() == 1
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_runs_every_planning_job(tmp_path, capsys):
+    out = tmp_path / "classify.xlsx"
+    assert main(["planning", "classify", "--year", "2024", "--as-of", "2025-01-01", "--out", str(out)]) == 0
+    run = ClassificationRun.objects.latest("id")
+    assert len(sheet_rows(out.read_bytes())) == 1 + run.items.count()
+    assert "[并] LS08" in capsys.readouterr().out
+    assert main(["planning", "approve", "--run", str(run.pk), "--effective-date", "2025-06-30",
+                 "--document", "丽整合〔2025〕2号"]) == 0
+    assert IntegrationEvent.objects.filter(document="丽整合〔2025〕2号").exists()
+    assert main(["planning", "approve", "--run", str(run.pk), "--effective-date", "2025-06-30",
+                 "--document", "再次"]) == 1
+    assert main(["planning", "classify", "--year", "1999"]) == 1
+    assert main(["planning", "classify", "--year", "2024", "--user", "leader"]) == 2
+
+    state = live_state()
+    assert main(["planning", "simulate", "--platform", "LS06", "--platform", "LS03", "--year", "2024",
+                 "--out", str(tmp_path / "sim.xlsx")]) == 0
+    assert "梯队 T3" in capsys.readouterr().out
+    assert live_state() == state
+    assert main(["planning", "simulate", "--platform", "LS06", "--year", "2024"]) == 1
+
+    assert main(["planning", "chains", "--year", "2024", "--platform", "LS11", "--out", str(tmp_path / "c.xlsx")]) == 0
+    assert "招商方向" in capsys.readouterr().out
+    assert main(["planning", "chains", "--year", "2024", "--platform", "LS99"]) == 2
+
+    spec = tmp_path / "agreement.toml"
+    spec.write_text("""
+code = "CLI-01"
+title = "命令行协议"
+kind = "enclave"
+start_year = 2023
+end_year = 2025
+zones = ["TZ09"]
+parties = [
+  { kind = "platform", code = "LS01", tax_share = "33.33", stats_share = "50", cost_share = "50" },
+  { kind = "platform", code = "LS04", tax_share = "33.33", stats_share = "25", cost_share = "25" },
+  { kind = "county", code = "331121", tax_share = "33.34", stats_share = "25", cost_share = "25" },
+]
+""", encoding="utf-8")
+    assert main(["planning", "agreement", "--file", str(spec)]) == 0
+    statement = tmp_path / "s.xlsx"
+    assert main(["planning", "settle", "--agreement", "CLI-01", "--year", "2024", "--cost", "100.01",
+                 "--out", str(statement)]) == 0
+    rows = sheet_rows(statement.read_bytes())
+    assert sum(Decimal(str(r[7])) for r in rows[1:-1]) == Decimal(str(rows[-1][7]))
+    assert sum(Decimal(str(r[11])) for r in rows[1:-1]) == Decimal("100.01")
+    assert main(["planning", "settle", "--agreement", "CLI-01", "--year", "2024"]) == 1
+    assert main(["planning", "settle", "--agreement", "NOPE", "--year", "2024"]) == 2
