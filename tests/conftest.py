@@ -13,8 +13,16 @@ def demo_dataset():
     return build_dataset()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Production-strength Argon2 costs ~0.5 s a hash; the suite hashes hundreds of times."""
+    from django.conf import settings
+
+    settings.PINGTAI_ARGON2_MEMORY_KIB, settings.PINGTAI_ARGON2_TIME_COST = 1024, 1
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, demo_dataset):
+def django_db_setup(django_db_setup, django_db_blocker, demo_dataset, cheap_password_hashing):
     from pingtai.accounts.services import accounts_ensure_demo_users
     from pingtai.registry.services import registry_load_dataset
 

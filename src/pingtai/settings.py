@@ -133,9 +133,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "pingtai.accounts.hashers.TunableArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+PINGTAI_ARGON2_MEMORY_KIB = int(os.environ.get("PINGTAI_ARGON2_MEMORY_KIB", str(64 * 1024)))
+PINGTAI_ARGON2_TIME_COST = int(os.environ.get("PINGTAI_ARGON2_TIME_COST", "3"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "pingtai.accounts.passwords.ChineseMinimumLengthValidator",

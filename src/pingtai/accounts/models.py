@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -32,6 +33,7 @@ class User(AbstractUser):
     department = models.CharField(
         "所属部门", max_length=20, choices=Department.choices, blank=True
     )
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -46,6 +48,10 @@ class User(AbstractUser):
             raise ValidationError({"department": "部门用户必须指定所属部门"})
         if self.role != self.Role.DEPARTMENT and self.department:
             raise ValidationError({"department": "只有部门用户可以指定所属部门"})
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def is_city_admin(self) -> bool:

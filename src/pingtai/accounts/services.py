@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import io
+
+import segno
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pingtai.accounts.models import User
 from pingtai.registry.models import Platform
@@ -49,3 +53,26 @@ def accounts_ensure_demo_users() -> list[DemoLogin]:
         user = _ensure(f"dept_{department.value}", User.Role.DEPARTMENT, department=department.value)
         logins.append(DemoLogin(user.username, DEMO_PASSWORD, "部门用户", department.label))
     return logins
+
+
+def accounts_start_totp(user) -> tuple[TOTPDevice, str]:
+    """An unconfirmed TOTP device for the user (reused until confirmed) and its QR code as SVG."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=False, defaults={"name": "手机令牌"})
+    buffer = io.BytesIO()
+    segno.make(device.config_url, error="m").save(buffer, kind="svg", scale=4, xmldecl=False)
+    return device, buffer.getvalue().decode()
+
+
+def accounts_confirm_totp(user, token: str, request=None) -> TOTPDevice | None:
+    from pingtai.audit.models import AuditEvent
+    from pingtai.audit.services import audit_record
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None or not token.strip().isdigit() or not device.verify_token(token.strip()):
+        return None
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=device,
+                     detail="启用动态口令（TOTP）")
+    return device

@@ -1,0 +1,44 @@
+"""Own-account pages: password change and the optional TOTP second factor."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pingtai.accounts.services import accounts_confirm_totp, accounts_start_totp
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+
+
+@login_required
+def password_change(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            audit_record(AuditEvent.Action.UPDATE, request=request, obj=user, detail="修改密码")
+        update_session_auth_hash(request, user)
+        messages.success(request, "密码已修改")
+        return redirect("home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def totp_setup(request):
+    """Bind an authenticator app: show the key as a QR code, confirm with one code."""
+    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if request.method == "POST" and not confirmed:
+        device = accounts_confirm_totp(request.user, request.POST.get("token", ""), request=request)
+        if device is not None:
+            otp_login(request, device)
+            messages.success(request, "动态口令已启用，今后登录需输入动态口令")
+            return redirect("home")
+        messages.error(request, "动态口令不正确，请核对手机时间后重试")
+    device, qr_svg = (None, "") if confirmed else accounts_start_totp(request.user)
+    return render(request, "accounts/totp.html", {"confirmed": confirmed, "device": device, "qr_svg": qr_svg})

@@ -1,0 +1,5 @@
+import sys
+
+from pingtai.cli import main
+
+sys.exit(main())

@@ -1,0 +1,6 @@
+// Behaviour that would otherwise be inline handlers, which the Content-Security-Policy forbids.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.submit());
+  }
+});
