@@ -62,6 +62,15 @@ def test_cockpit_target_statuses_carry_text_labels_not_colour_alone(login):
     assert "丽政办发〔2021〕46号" in body and "假设" in body
 
 
+def test_per_mu_kpi_cards_show_how_many_platforms_meet_the_2025_level(login):
+    data = services.build_cockpit(None, "tier")
+    assert data.kpi_targets["tax_per_mu"].target_id == "tax_per_mu"
+    assert data.kpi_targets["value_added_per_mu"].target_id == "value_added_per_mu"
+    body = login("leader").get("/dashboard/").content.decode()
+    assert body.count('class="kpi-target"') == 2
+    assert "2025年目标 ≥ 30 万元/亩" in body and "2025年目标 ≥ 120 万元/亩" in body
+
+
 def test_cockpit_ranks_within_each_tier_by_tax_per_mu(login):
     data = services.build_cockpit(None, "tier")
     tiers = {p.tier for p in Platform.objects.all()}

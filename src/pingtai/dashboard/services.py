@@ -158,6 +158,15 @@ class Cockpit:
     rows: list[PlatformRow]
     trend: dict
 
+    @property
+    def kpi_targets(self) -> dict[str, TargetSummary]:
+        """Metric → the platform-level target on that metric's level, for the KPI cards."""
+        level = {t.id for t in self.plan.targets if t.kind == "at_least" and t.scope == "platform"}
+        by_id = {t.id: t for t in self.plan.targets}
+        return {
+            by_id[s.target_id].metric: s for s in self.platform_targets if s.target_id in level
+        }
+
     def _level_goal(self, metric: str) -> float | None:
         return next(
             (t.goal for t in self.plan.targets if t.metric == metric and t.kind == "at_least"), None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from pingtai.dashboard import services
 from pingtai.registry import selectors
@@ -20,13 +21,21 @@ def _year(request: HttpRequest, years: list[int]) -> int | None:
     return asked if asked in years else years[-1]
 
 
+def _full_target_board_url() -> str | None:
+    """The league's target board adds the metrics only platform reports carry, when installed."""
+    try:
+        return reverse("league:targets")
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 def cockpit(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
     data = services.build_cockpit(_year(request, years), request.GET.get("group", "tier"))
     return render(request, "dashboard/cockpit.html", {
         "c": data, "charts": data.charts(), "groupings": services.GROUPINGS,
-        "status_labels": data.plan.status.labels,
+        "status_labels": data.plan.status.labels, "full_board_url": _full_target_board_url(),
     })
 
 
