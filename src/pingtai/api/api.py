@@ -69,9 +69,16 @@ def _invalid(request, exc):
     return _error(request, 422, "请求参数不正确", errors)
 
 
+# ninja's own messages are English; the ones it raises itself are replaced by Chinese ones.
+NINJA_MESSAGES = {400: "请求内容无法解析，请检查 JSON 或表单格式"}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    return _error(request, exc.status_code, str(exc))
+    message = str(exc)
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        message = NINJA_MESSAGES.get(exc.status_code, message)
+    return _error(request, exc.status_code, message)
 
 
 @api.exception_handler(WorkflowError)

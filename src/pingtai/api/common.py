@@ -15,7 +15,7 @@ USCC = r"^[0-9A-Za-z]{18}$"
 PERIOD_CODE = r"^[0-9]{4}([QqHh][0-9])?$"
 
 READ_ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {**READ_ERRORS, 403: ErrorOut, 409: ErrorOut}
+WRITE_ERRORS = {**READ_ERRORS, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut}
 
 
 def require_role(user, *roles: str) -> None:
