@@ -127,6 +127,32 @@ def set_dimension(data: bytes, ref: str) -> bytes:
                                              f'<dimension ref="{ref}"/>'.encode(), x))
 
 
+def with_shared_strings(data: bytes) -> bytes:
+    """Rewrite the data sheet's inline strings into a sharedStrings part, as Excel stores them."""
+    parts = parts_of(data)
+    strings: list[bytes] = []
+
+    def share(match: re.Match[bytes]) -> bytes:
+        strings.append(match[3])
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], len(strings) - 1)
+
+    sheet = re.sub(rb'<c r="([A-Z]+[0-9]+)"([^>]*?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>',
+                   share, parts[SHEET])
+    table = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in strings)
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+           b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">%s</sst>'
+           % (len(strings), len(strings), table))
+    types = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rels = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdShared" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return rezip(data, replace={SHEET: sheet, "[Content_Types].xml": types,
+                                "xl/_rels/workbook.xml.rels": rels},
+                 add={"xl/sharedStrings.xml": sst})
+
+
 @pytest.fixture
 def catalogue():
     return default_catalogue()
@@ -140,5 +166,5 @@ def kit() -> SimpleNamespace:
         fill=fill, enterprise_rows=enterprise_rows, parts_of=parts_of, rezip=rezip,
         edit_sheet=edit_sheet, platform_upload=platform_upload,
         enterprise_upload=enterprise_upload, bomb=bomb, with_rows_beyond=with_rows_beyond,
-        set_dimension=set_dimension,
+        set_dimension=set_dimension, with_shared_strings=with_shared_strings,
     )

@@ -260,3 +260,20 @@ def test_unit_slips_against_peers(kit):
     peers = {"tax_revenue": [Decimal(v) for v in (60, 75, 80, 90, 100)]}
     confirmations = read_upload(data, peers=peers).confirmations
     assert [(c.cell, c.basis, c.factor) for c in confirmations] == [("G3", "peers", Decimal(10_000))]
+
+
+def test_shared_strings_as_excel_writes_them(kit):
+    rows = kit.enterprise_rows(3)
+    rows[1]["scale"] = "中"
+    original = kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows)
+    shared = kit.with_shared_strings(original)
+    assert b't="inlineStr"' not in kit.parts_of(shared)[kit.SHEET]
+    assert "xl/sharedStrings.xml" in kit.parts_of(shared)
+    a, b = read_upload(original), read_upload(shared)
+    assert [str(e) for e in a.errors] == [str(e) for e in b.errors] == [
+        str(e) for e in b.errors if e.cell == "E4"]
+    rows[1]["scale"] = "规下"
+    good = kit.with_shared_strings(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
+    outcome = read_upload(good)
+    assert outcome.ok and outcome.rows[1].values["scale"] == "规下"
+    assert outcome.rows[0].values["enterprise_name"] == "丽水测试企业0"
