@@ -294,3 +294,27 @@ parties = [
     assert sum(Decimal(str(r[11])) for r in rows[1:-1]) == Decimal("100.01")
     assert main(["planning", "settle", "--agreement", "CLI-01", "--year", "2024"]) == 1
     assert main(["planning", "settle", "--agreement", "NOPE", "--year", "2024"]) == 2
+
+
+def test_admin_adjusts_a_proposal_with_a_reason_before_approval(login):
+    admin = login("admin")
+    assert "生成分类建议" in admin.get("/planning/").content.decode()
+    admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
+    run = ClassificationRun.objects.latest("id")
+    item = run.items.filter(subject="zone", action="merge").first()
+    url = f"/planning/runs/{run.pk}/items/{item.pk}/adjust/"
+    assert login("leader").post(url, {"action": "convert", "target": "", "reason": "x"}).status_code == 403
+    admin = login("admin")  # the fixture logs the one test client in as someone else
+    refused = admin.post(url, {"action": "merge", "target": "", "reason": "缺去向"}, follow=True)
+    assert "须指定去向平台" in refused.content.decode()
+    admin.post(url, {"action": "convert", "target": "", "reason": "地块已列入生态红线"})
+    item.refresh_from_db()
+    assert item.action == "convert" and item.target_platform is None
+    assert "理由：地块已列入生态红线" in item.reasons[-1]
+    assert AuditEvent.objects.filter(object_type="planning.ClassificationItem", object_id=str(item.pk),
+                                     action="update").exists()
+    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕3号"})
+    event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
+    assert event.kind == "converted" and event.platform is None
+    late = admin.post(url, {"action": "revoke", "target": "", "reason": "晚了"}, follow=True)
+    assert "已审定，不能再调整" in late.content.decode()

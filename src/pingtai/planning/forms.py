@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from pingtai.planning.models import Agreement
+from pingtai.planning.models import Agreement, ClassificationItem
 
 
 class DateInput(forms.DateInput):
@@ -17,6 +17,12 @@ class ClassifyForm(forms.Form):
 class ApproveForm(forms.Form):
     effective_date = forms.DateField(label="生效日期", widget=DateInput)
     document = forms.CharField(label="依据文件（审定文号）", max_length=120)
+
+
+class AdjustForm(forms.Form):
+    action = forms.ChoiceField(label="方式", choices=ClassificationItem.Action.choices)
+    target = forms.CharField(label="去向平台代码", max_length=8, required=False)
+    reason = forms.CharField(label="理由", max_length=500)
 
 
 class AgreementForm(forms.Form):

@@ -153,9 +153,11 @@ def _fit_text(fit: Decimal) -> str:
     return f"{(fit * 100).quantize(Decimal('0.1'))}%"
 
 
-def classify_township(subject: Subject, rules: TownshipRules) -> Decision:
+def classify_township(subject: Subject, rules: TownshipRules, names: Mapping[str, str] | None = None) -> Decision:
+    """``names`` maps platform codes to the names the reasons should use."""
     tpm = subject.tax_per_mu
     target, fit = best_adjacent(subject)
+    shown = (names or {}).get(target, target)
     facts = (f"面积 {subject.area_mu or 0}亩，入园企业 {subject.enterprises} 家，产值 {_yi(subject.output_wan)}，"
              f"亩均税收 {_mu(tpm)}")
     if subject.enterprises == 0 or tpm is None:
@@ -166,7 +168,7 @@ def classify_township(subject: Subject, rules: TownshipRules) -> Decision:
             facts,
             f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
             f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛",
-            f"提升为相邻主体平台 {target} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
+            f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
         ))
     if tpm < rules.exit_tax_per_mu and subject.output_wan < rules.exit_max_output_wan:
         return Decision("revoke", None, (
@@ -181,25 +183,26 @@ def classify_township(subject: Subject, rules: TownshipRules) -> Decision:
         return Decision("convert", None, (facts, "无相邻主体平台，建议转型"))
     if fit >= rules.merge_min_fit:
         return Decision("merge", target, (
-            facts, f"与主体平台 {target} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
+            facts, f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
                    "建议整合并入",
         ))
     return Decision("convert", None, (
-        facts, f"与主体平台 {target} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
+        facts, f"与主体平台 {shown} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
                "建议转型",
     ))
 
 
-def classify_platform(subject: Subject, rules: PlatformRules) -> Decision:
+def classify_platform(subject: Subject, rules: PlatformRules, names: Mapping[str, str] | None = None) -> Decision:
     tpm = subject.tax_per_mu
     facts = f"产值 {_yi(subject.output_wan)}，亩均税收 {_mu(tpm)}，入园企业 {subject.enterprises} 家"
     if subject.output_wan >= rules.weak_below_output_wan:
         return Decision("keep", None, (facts, f"产值达到百亿门槛 {_yi(rules.weak_below_output_wan)}，保留"))
     weak = f"产值低于百亿门槛 {_yi(rules.weak_below_output_wan)}，属弱平台"
     target, fit = best_adjacent(subject)
+    shown = (names or {}).get(target, target)
     if target is not None and fit >= rules.merge_min_fit:
         return Decision("merge", target, (
-            facts, weak, f"与同县主体平台 {target} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
+            facts, weak, f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
                          f"{_fit_text(rules.merge_min_fit)}，建议整合并入",
         ))
     if subject.output_wan < rules.revoke_below_output_wan and (tpm is None or tpm < rules.revoke_below_tax_per_mu):
@@ -210,7 +213,7 @@ def classify_platform(subject: Subject, rules: PlatformRules) -> Decision:
     if tpm is None or tpm < rules.convert_below_tax_per_mu:
         return Decision("convert", None, (facts, weak, f"亩均税收低于 {_mu(rules.convert_below_tax_per_mu)}，建议转型"))
     no_merge = ("无可并入的同县主体平台" if target is None else
-                f"与 {target} 的主导产业契合度仅 {_fit_text(fit)}，不宜并入")
+                f"与 {shown} 的主导产业契合度仅 {_fit_text(fit)}，不宜并入")
     return Decision("upgrade", subject.code, (
         facts, weak, f"{no_merge}；亩均税收不低于 {_mu(rules.convert_below_tax_per_mu)}，建议扩容提质、提升能级",
     ))

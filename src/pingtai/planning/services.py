@@ -51,19 +51,20 @@ def classification_create(*, year: int, as_of: dt.date, user: User, request=None
         raise PlanningError(f"没有 {year} 年的企业数据")
     rules = rules or R.load_rules()
     platforms = {p.code: p for p in Platform.objects.all()}
+    names = {code: p.short_name for code, p in platforms.items()}
     with transaction.atomic():
         run = ClassificationRun.objects.create(year=year, as_of=as_of, rules_id=rules.id,
                                                rules_version=rules.version, created_by=user)
         items, leaving = [], set()
         for platform, subject in selectors.platform_cases(year, rules):
-            decision = R.classify_platform(subject, rules.platform)
+            decision = R.classify_platform(subject, rules.platform, names)
             if decision.action in ("merge", "revoke", "convert"):
                 leaving.add(platform.code)
             items.append(_item(run, ClassificationItem.Subject.PLATFORM, subject, decision, platforms,
                                platform=platform, county_id=subject.county, current_platform=platform))
         # Townships are matched only to platforms that remain main platforms under this run.
         for case in selectors.zone_cases(year, as_of, rules, exclude=leaving):
-            decision = R.classify_township(case.subject, rules.township)
+            decision = R.classify_township(case.subject, rules.township, names)
             items.append(_item(run, ClassificationItem.Subject.ZONE, case.subject, decision, platforms,
                                zone=case.zone, county_id=case.zone.county_id,
                                current_platform=case.current_platform))
@@ -84,6 +85,33 @@ def _item(run, subject_kind, subject: R.Subject, decision: R.Decision, platforms
         action=decision.action, target_platform=platforms.get(decision.target) if decision.target else None,
         reasons=list(decision.reasons), **fields,
     )
+
+
+def classification_item_adjust(item: ClassificationItem, *, action: str, target: str, reason: str, user: User,
+                               request=None) -> ClassificationItem:
+    """The city administrator overrides one proposal before approval; the reason is kept with it."""
+    _require_admin(user)
+    if item.run.status != ClassificationRun.Status.DRAFT:
+        raise PlanningError("该批次已审定，不能再调整")
+    if action not in ClassificationItem.Action.values:
+        raise PlanningError(f"方式“{action}”无效")
+    if not reason.strip():
+        raise PlanningError("请填写调整理由")
+    platform = None
+    if action in ("merge", "upgrade"):
+        platform = Platform.objects.filter(code=target).first()
+        if platform is None:
+            raise PlanningError("并入或提升须指定去向平台")
+    before = {"action": item.action, "target": item.target_platform.code if item.target_platform else None}
+    label = dict(ClassificationItem.Action.choices)
+    with transaction.atomic():
+        item.reasons = [*item.reasons, f"市级管理员调整：{label[item.action]} → {label[action]}"
+                                       f"{'（' + platform.short_name + '）' if platform else ''}，理由：{reason.strip()}"]
+        item.action, item.target_platform = action, platform
+        item.save(update_fields=["action", "target_platform", "reasons"])
+        audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=item, before=before,
+                     after={"action": action, "target": target or None}, detail=reason.strip())
+    return item
 
 
 EVENT_KIND = {"merge": IntegrationEvent.Kind.MERGED, "upgrade": IntegrationEvent.Kind.UPGRADED,

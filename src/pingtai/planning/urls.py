@@ -8,6 +8,7 @@ urlpatterns = [
     path("runs/new/", views.run_create, name="run_create"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/approve/", views.run_approve, name="run_approve"),
+    path("runs/<int:pk>/items/<int:item>/adjust/", views.item_adjust, name="item_adjust"),
     path("runs/<int:pk>/export.xlsx", views.run_export, name="run_export"),
     path("simulate/", views.simulate, name="simulate"),
     path("simulate/export.xlsx", views.simulate_export, name="simulate_export"),

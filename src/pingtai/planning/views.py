@@ -16,7 +16,7 @@ from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.planning import exports, selectors, services
-from pingtai.planning.forms import AgreementForm, ApproveForm, ClassifyForm, SettlementForm
+from pingtai.planning.forms import AdjustForm, AgreementForm, ApproveForm, ClassifyForm, SettlementForm
 from pingtai.planning.models import ClassificationItem, ClassificationRun
 from pingtai.planning.rules import ACTIONS, load_rules
 from pingtai.registry.models import FormerZone, Platform
@@ -88,6 +88,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "zone_items": [i for i in items if i.subject == ClassificationItem.Subject.ZONE],
         "approve_form": ApproveForm(initial={"effective_date": timezone.localdate()})
         if request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT else None,
+        "adjustable": request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT,
+        "actions": ClassificationItem.Action.choices, "all_platforms": Platform.objects.order_by("code"),
     })
 
 
@@ -102,6 +104,22 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = services.classification_approve(run, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, f"已审定：生成整合事件 {result.events} 条（{result.unchanged} 个园区现状已一致，未重复登记）")
+    except services.PlanningError as refused:
+        messages.error(request, str(refused))
+    return redirect("planning:run", pk=pk)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    row = get_object_or_404(ClassificationItem, pk=item, run_id=pk)
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect("planning:run", pk=pk)
+    try:
+        services.classification_item_adjust(row, user=request.user, request=request, **form.cleaned_data)
+        messages.success(request, f"已调整：{row.name} → {row.get_action_display()}")
     except services.PlanningError as refused:
         messages.error(request, str(refused))
     return redirect("planning:run", pk=pk)
