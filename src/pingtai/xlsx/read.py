@@ -12,7 +12,8 @@ import io
 import posixpath
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 from decimal import Decimal
@@ -178,11 +179,23 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     return uncached
 
 
-def _load(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+@contextmanager
+def _parser_errors() -> Iterator[None]:
+    """Turn any failure of the spreadsheet parser on a damaged file into a refusal."""
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except python_calamine.CalamineError:
+        yield
+    except (python_calamine.CalamineError, ValueError, OverflowError):
         raise _refuse(_CORRUPT, "corrupt") from None
+    except BaseException as exc:
+        # A Rust panic inside the parser surfaces as pyo3's PanicException, a BaseException.
+        if type(exc).__name__ == "PanicException":
+            raise _refuse(_CORRUPT, "corrupt") from None
+        raise
+
+
+def _load(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+    with _parser_errors():
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
 def _has_data(rows: Sequence[Sequence[object]]) -> bool:
@@ -321,11 +334,9 @@ def read_upload(
         xml = package.parts.get(entry.part)
         if xml is not None:
             scans[entry.name] = _scan_sheet(entry, xml, limits)
-    try:
+    with _parser_errors():
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
         metadata = {m.name: m for m in book.sheets_metadata}
-    except python_calamine.CalamineError:
-        raise _refuse(_CORRUPT, "corrupt") from None
     del package  # the decompressed parts are no longer needed; large files hold ~100 MB here
     marker, form, period = _read_marker(book, metadata, catalogue, signing_key)
     if expected_form is not None and marker.form != expected_form:
@@ -359,12 +370,10 @@ def read_upload(
             f"工作表“{name}”中有数据，但系统只读取“{DATA_SHEET}”表。请删除该工作表或把数据移到“数据”表后再上传。",
             "extra_sheet",
         )
-    try:
+    with _parser_errors():
         sheet = book.get_sheet_by_name(DATA_SHEET)
         rows = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
-    except python_calamine.CalamineError:
-        raise _refuse(_CORRUPT, "corrupt") from None
     del sheet, book  # release the parser's copy of the workbook before building Python rows
     return _validate(rows, merged, scans.get(DATA_SHEET, []), digest, marker, form, period,
                      catalogue, limits, previous, last_year, peers, frozenset(uscc_overrides))
