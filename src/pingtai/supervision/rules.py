@@ -30,7 +30,6 @@ class SupervisionRules(BaseModel):
     title: str
     source: str
     slow_margin_pct: Decimal = Field(ge=0, le=100)
-    due_soon_days: int = Field(ge=0, le=365)
     assumed: bool = True
     note: str = ""
 
