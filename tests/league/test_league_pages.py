@@ -1,0 +1,175 @@
+"""League pages through real HTTP requests: rankings, scorecards, lists, proposals, pay pools,
+the target board, xlsx exports, and the scope of every role."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from pingtai.audit.models import AuditEvent
+from pingtai.league.models import LeagueRun, PayPool, TierProposal
+from pingtai.registry.models import Platform
+
+pytestmark = pytest.mark.django_db
+
+
+def sheet(response) -> list[tuple]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    return list(book.active.iter_rows(values_only=True))
+
+
+def test_ranking_page_shows_groups_directions_and_changes(login, league_demo):
+    run = league_demo.q4
+    page = login("leader").get(f"/league/runs/{run.pk}/").content.decode()
+    for text in ("一心", "两翼", "三片区", "平台整合提升", "招商引资", "产业集聚", "创新发展", "开放合作", "营商环境",
+                 "过程（工作推进）", "得分环比", "末位预警", "前列名单", "演示数据（合成）", run.input_hash):
+        assert text in page
+    assert f"/league/runs/{league_demo.q3.pk}/" in page  # 环比 link to the previous quarter
+
+
+def test_ranking_export_has_every_platform_and_direction(login, league_demo):
+    rows = sheet(login("leader").get(f"/league/runs/{league_demo.y24.pk}/export.xlsx"))
+    header = rows[0]
+    assert header[:6] == ("分组", "组内排名", "平台代码", "平台", "综合得分", "等级")
+    assert "得分同比" in header and "末位概率" in header
+    data = [r for r in rows[1:] if r[2] and str(r[2]).startswith("LS")]
+    assert sorted(r[2] for r in data) == [f"LS{i:02d}" for i in range(1, 12)]
+    scores = {r.platform_code: r.score for r in league_demo.y24.results.all()}
+    assert all(abs(r[4] - scores[r[2]]) < 0.006 for r in data)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_id=str(league_demo.y24.pk)).exists()
+
+
+def test_lists_export_and_interview_page(login, league_demo):
+    client = login("admin")
+    page = client.get(f"/league/runs/{league_demo.y24.pk}/").content.decode()
+    assert "约谈名单（年度考核位次末位）" in page and "权重扰动下末位概率" in page
+    rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/lists.xlsx"))
+    kinds = [r[0] for r in rows[1:]]
+    assert kinds.count("约谈名单") == 3 and "前列名单" in kinds
+
+
+def test_scorecard_and_its_export(login, league_demo):
+    client = login("pt_ls03")
+    page = client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/").content.decode()
+    assert "龙泉" in page and "亩均税收" in page and "报送及时率" in page and "历次已发布" in page
+    rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/export.xlsx"))
+    assert rows[0] == ("方向", "指标", "方向性", "单位", "权重", "指标值", "得分")
+    total = next(r for r in rows if r[1] == "综合得分")
+    assert total[6] == pytest.approx(league_demo.y24.results.get(platform_code="LS03").score, abs=0.001)
+
+
+def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublished(login, league_demo):
+    client = login("pt_ls03")
+    published, preview = league_demo.y24, league_demo.h1
+    assert client.get(f"/league/runs/{published.pk}/").status_code == 200
+    assert client.get(f"/league/runs/{published.pk}/export.xlsx").status_code == 200
+    assert client.get(f"/league/runs/{published.pk}/platforms/LS03/").status_code == 200
+    for url in (
+        f"/league/runs/{published.pk}/platforms/LS04/",
+        f"/league/runs/{published.pk}/platforms/LS04/export.xlsx",
+        f"/league/runs/{preview.pk}/",
+        f"/league/runs/{preview.pk}/export.xlsx",
+        f"/league/runs/{preview.pk}/lists.xlsx",
+        f"/league/runs/{preview.pk}/platforms/LS03/",
+        f"/league/runs/{preview.pk}/platforms/LS03/export.xlsx",
+    ):
+        assert client.get(url).status_code == 404, url
+    index = client.get("/league/").content.decode()
+    assert f"/league/runs/{published.pk}/" in index and f"/league/runs/{preview.pk}/" not in index
+    # Other platforms' names appear in the published ranking, but not as scorecard links.
+    page = client.get(f"/league/runs/{published.pk}/").content.decode()
+    assert f"/league/runs/{published.pk}/platforms/LS03/" in page
+    assert f"/league/runs/{published.pk}/platforms/LS04/" not in page
+
+
+def test_platform_and_department_users_cannot_reach_proposals_or_pay_pools(login, league_demo):
+    pool_pk = _pool(login, league_demo)
+    for user in ("pt_ls01", "dept_tax"):
+        client = login(user)
+        for url in (f"/league/runs/{league_demo.y24.pk}/proposals/", f"/league/pay-pools/{pool_pk}/",
+                    f"/league/pay-pools/{pool_pk}/export.xlsx",
+                    f"/league/runs/{league_demo.y24.pk}/proposals/export.xlsx"):
+            assert client.get(url).status_code == 403, (user, url)
+
+
+def _pool(login, league_demo) -> int:
+    response = login("admin").post(f"/league/runs/{league_demo.y24.pk}/pay-pools/new/",
+                                   {"total": "2,000.05", "note": "2024 年度绩效"})
+    assert response.status_code == 302
+    return PayPool.objects.latest("pk").pk
+
+
+def test_pay_pool_page_and_export_add_up(login, league_demo):
+    pk = _pool(login, league_demo)
+    client = login("leader")
+    page = client.get(f"/league/pay-pools/{pk}/").content.decode()
+    assert "2000.05" in page and "托底" in page
+    rows = sheet(client.get(f"/league/pay-pools/{pk}/export.xlsx"))
+    amounts = [Decimal(str(r[3])) for r in rows[1:] if r[0] and str(r[0]).startswith("LS")]
+    assert len(amounts) == 11 and sum(amounts) == Decimal("2000.05")
+
+
+def test_read_only_roles_cannot_change_anything(login, league_demo):
+    preview = league_demo.h1
+    for user in ("leader", "pt_ls01", "dept_statistics"):
+        client = login(user)
+        assert client.post("/league/runs/new/", {"cycle": "year", "period": "2024", "grouping": "role",
+                                                 "robustness": 0}).status_code == 403
+        assert client.post(f"/league/runs/{preview.pk}/publish/").status_code == 403
+        assert client.post(f"/league/runs/{league_demo.y24.pk}/pay-pools/new/", {"total": "10"}).status_code == 403
+    assert login("leader").post(f"/league/runs/{league_demo.y24.pk}/proposals/").status_code == 404
+    preview.refresh_from_db()
+    assert preview.status == LeagueRun.Status.PREVIEW
+    assert not TierProposal.objects.exists() and not PayPool.objects.exists()
+
+
+def test_admin_creates_and_publishes_a_run_through_the_pages(login, league_demo):
+    client = login("admin")
+    response = client.post("/league/runs/new/", {"cycle": "quarter", "period": "2024q2", "grouping": "size",
+                                                 "robustness": 100})
+    run = LeagueRun.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"] == f"/league/runs/{run.pk}/"
+    assert (run.cycle, run.period_code, run.grouping, run.status) == ("quarter", "2024Q2", "size", "preview")
+    assert "发布（发布后冻结" in client.get(f"/league/runs/{run.pk}/").content.decode()
+    client.post(f"/league/runs/{run.pk}/publish/")
+    run.refresh_from_db()
+    assert run.status == LeagueRun.Status.PUBLISHED and run.published_by.username == "admin"
+    refused = client.post("/league/runs/new/", {"cycle": "half", "period": "2024", "grouping": "role",
+                                                "robustness": 0}, follow=True)
+    assert "与周期不符" in refused.content.decode()
+
+
+def test_admin_makes_and_approves_proposals_through_the_pages(login, league_demo):
+    client = login("admin")
+    client.post(f"/league/runs/{league_demo.y24.pk}/proposals/")
+    proposals = list(TierProposal.objects.filter(run=league_demo.y24))
+    assert proposals
+    page = client.get(f"/league/runs/{league_demo.y24.pk}/proposals/").content.decode()
+    assert "建议升档" in page or "建议降档" in page
+    target = proposals[0]
+    client.post(f"/league/proposals/{target.pk}/decide/", {"decision": "approve", "note": "同意"})
+    assert Platform.objects.get(pk=target.platform_id).tier == target.to_tier
+    rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/proposals/export.xlsx"))
+    assert any(r[8] == "已批准" for r in rows[1:])
+
+
+def test_target_board_with_warnings_and_scope(login, league_demo):
+    client = login("leader")
+    page = client.get("/league/targets/?year=2024").content.decode()
+    for text in ("亩均增加值", "亩均税收", "高新技术产业增加值占比", "研发投入强度", "平台产能翻番", "可开发空间",
+                 "南北两翼产能", "市本级平台千亿级", "管理机构数量缩减60%", "管理人员数量缩减30%", "投资强度倍增",
+                 "产业创新服务综合体全覆盖", "红灯", "所需年均增速"):
+        assert text in page, text
+    rows = sheet(client.get("/league/targets/export.xlsx?year=2024"))
+    assert rows[0][:3] == ("范围", "目标", "目标值")
+    scopes = {r[0] for r in rows[1:] if r[1]}
+    assert len(scopes) == 12  # 11 platforms + 全市
+    high_tech = [r for r in rows[1:] if r[1] == "高新技术产业增加值占比"]
+    assert len(high_tech) == 11 and all(r[5] is not None and 0 < r[5] < 100 for r in high_tech)
+    own = sheet(login("pt_ls02").get("/league/targets/export.xlsx?year=2024"))
+    assert {r[0] for r in own[1:] if r[1]} == {"莲都经开区", "全市"}
