@@ -106,7 +106,7 @@ def lists(args: argparse.Namespace) -> int:
     for e in interview:
         r = e.result
         print(f"  {r.platform.short_name} {e.reason} 得分 {r.score:.2f} 末位概率 {r.p_last or 0:.2f} "
-              f"排名区间 {r.rank_p05}—{r.rank_p95} {r.robust_flag or '末位稳健'}")
+              f"排名区间 {selectors.rank_band(r)} {e.robustness}")
     print("前列名单：")
     for e in selectors.top_list(league_run):
         print(f"  {e.result.platform.short_name} 得分 {e.result.score:.2f}：{e.reason}")

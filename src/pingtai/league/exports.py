@@ -48,11 +48,11 @@ def lists_xlsx(run: LeagueRun) -> bytes:
         r = e.result
         rows.append(["约谈名单" if applies else "末位预警", r.platform_code, r.platform.short_name, r.group,
                      f"{r.rank_order}/{r.group_size}", _r(r.score), _r(r.p_last, 4),
-                     f"{r.rank_p05}—{r.rank_p95}", f"{e.reason}；{r.robust_flag or '末位稳健'}"])
+                     selectors.rank_band(r), f"{e.reason}；{e.robustness}"])
     for e in top:
         r = e.result
         rows.append(["前列名单", r.platform_code, r.platform.short_name, r.group, f"{r.rank_order}/{r.group_size}",
-                     _r(r.score), _r(r.p_last, 4), f"{r.rank_p05}—{r.rank_p95}", e.reason])
+                     _r(r.score), _r(r.p_last, 4), selectors.rank_band(r), e.reason])
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="约谈与前列名单")
 

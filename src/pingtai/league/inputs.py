@@ -7,7 +7,7 @@
   cumulative within the year, so a period is represented by its last quarter (H1 → Q2,
   year → Q4); growth compares with the same quarter a year earlier.
 - The process part: on-time submission of every reporting requirement of the platform due in
-  the window, and task completion from supervision when that module is installed.
+  the window, and task completion from ``supervision.selectors.task_completion_rates``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pingtai.registry import selectors as registry_selectors
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.models import Requirement
 from pingtai.reporting.services import approved_version, version_values
+from pingtai.supervision.selectors import task_completion_rates
 
 FORM = "platform_quarterly"
 REPORTED = (
@@ -168,12 +169,9 @@ def ontime_rates(period: CyclePeriod) -> dict[str, float | None]:
     return {code: 100.0 * ok / total for code, (ok, total) in counts.items() if total}
 
 
-def task_completion(period: CyclePeriod) -> dict[str, float] | None:
-    """Platform code → task completion % from supervision; None while that module is absent."""
-    try:
-        from pingtai.supervision.selectors import task_completion_rates
-    except ImportError:
-        return None
+def task_completion(period: CyclePeriod) -> dict[str, float]:
+    """Platform code → % of supervision tasks due in the period completed on time (the
+    mid-year run takes the second quarter, as the supervision module counts by quarter)."""
     quarter = None if period.cycle == "year" else period.quarter
     return {code: 100.0 * float(rate) for code, rate in task_completion_rates(period.year, quarter).items()}
 
@@ -190,8 +188,6 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
     groups = assign_groups(grouping, platform_facts(period.year - 1))
     ontime = ontime_rates(period)
     tasks = task_completion(period)
-    if tasks is None:
-        warnings.append("督查任务模块尚未接入：督查任务完成率按缺失处理（各平台取平均分）")
     rows = []
     reported_prov, last_year_prov = {}, {}
     missing_reports = []
@@ -210,7 +206,7 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
             last_year_prov[p.code] = prov_ly
         row.update({f"{k}_ly": _float(previous.get(k)) for k in LAST_YEAR})
         row["ontime_rate"] = ontime.get(p.code)
-        row["task_completion"] = None if tasks is None else tasks.get(p.code)
+        row["task_completion"] = tasks.get(p.code)
         rows.append(row)
     if len(missing_reports) == len(platforms):
         raise LeagueInputError(f"{period.data_period} 没有任何审核通过的平台季报，不能评价")
@@ -221,7 +217,7 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
         "form": FORM, "data_period": period.data_period, "window": [period.start.isoformat(), period.end.isoformat()],
         "reported": reported_prov, "reported_last_year": last_year_prov, "enterprise_year": ent_year,
         "grouping": grouping_key, "groups": groups, "group_output_year": period.year - 1,
-        "supervision": "未接入" if tasks is None else "已接入",
+        "supervision": "督查任务完成率（supervision.selectors.task_completion_rates）",
     }
     return Assembled(frame, provenance, warnings)
 

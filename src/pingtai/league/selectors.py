@@ -125,17 +125,36 @@ def ranking(run: LeagueRun) -> Ranking:
 class ListEntry:
     result: PlatformResult
     reason: str
+    robustness: str = ""
 
 
 def interview_list(run: LeagueRun) -> tuple[list[ListEntry], bool]:
     """Last place(s) of each group, with their robustness; and whether 约谈 applies to this
     cycle (otherwise the list is a warning for 通报点评)."""
     rule = rules.load_rules().rules.interview
+    stable = method_of(run.method_id).robustness.stable_probability
     out = []
     for r in run.results.select_related("platform").order_by("group", "rank_order"):
         if r.group_size >= 2 and r.group_size - r.rank_order < rule.places:
-            out.append(ListEntry(r, f"{r.group}组第 {r.rank_order} / {r.group_size} 名"))
+            out.append(ListEntry(r, f"{r.group}组第 {r.rank_order} / {r.group_size} 名", last_robustness(r, stable)))
     return out, run.cycle in rule.cycles
+
+
+def rank_band(r: PlatformResult) -> str:
+    if r.rank_p05 is None or r.rank_p95 is None:
+        return "—"
+    return f"{r.rank_p05:.0f}—{r.rank_p95:.0f}"
+
+
+def last_robustness(r: PlatformResult, stable: float) -> str:
+    """Is last place robust under the method's weight perturbation?"""
+    if r.p_last is None:
+        return "未做稳健性分析"
+    if r.is_last:
+        verdict = "末位稳健" if r.p_last >= stable else "末位不稳健"
+    else:
+        verdict = "可能末位" if r.p_last > 1 - stable else "非末位"
+    return f"{verdict}（权重扰动下末位概率 {r.p_last:.0%}，阈值 {stable:.0%}）"
 
 
 def top_list(run: LeagueRun) -> list[ListEntry]:
