@@ -19,7 +19,7 @@ from pingtai.allocation.models import (
     QuotaPool,
     StandardLandCommitment,
 )
-from pingtai.registry.models import Enterprise, FormerZone, Platform
+from pingtai.registry.models import Enterprise, Platform
 from pingtai.registry.selectors import platform_system_as_of
 
 pytestmark = pytest.mark.django_db

@@ -65,7 +65,11 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
 def test_platform_users_see_only_published_runs_and_their_own_line(login):
     admin = login("admin")
     pool = _pool(admin, "energy", 2025, "50000")
-    run = _run(admin, pool, "energy-platform-default")
+    # platform users cannot submit a demand for another platform: the form's platform is ignored
+    login("pt_ls03").post(f"/allocation/pools/{pool.pk}/demand/",
+                          {"platform": "LS01", "demand": "5000", "major_demand": "0"})
+    assert list(PoolDemand.objects.filter(pool=pool).values_list("platform__code", flat=True)) == ["LS03"]
+    run = _run(login("admin"), pool, "energy-platform-default")
     assert login("pt_ls03").get(f"/allocation/runs/{run.pk}/").status_code == 404
     assert login("pt_ls03").get(f"/allocation/runs/{run.pk}/export.xlsx").status_code == 404
     assert login("leader").get(f"/allocation/runs/{run.pk}/").status_code == 200
@@ -97,9 +101,11 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     amounts = [Decimal(str(r[8])) for r in list(book.active.iter_rows(values_only=True))[1:]]
     assert len(amounts) == 11 and sum(amounts) == run.allocated
     assert all(a == a.to_integral_value() for a in amounts)  # energy unit is 1 吨标煤
-    # platform users cannot submit a demand for another platform: the form's platform is ignored
-    client.post(f"/allocation/pools/{pool.pk}/demand/", {"platform": "LS01", "demand": "10", "major_demand": "0"})
-    assert not PoolDemand.objects.filter(pool=pool, platform__code="LS01").exists()
+    # after publication the demands are frozen
+    response = login("pt_ls03").post(f"/allocation/pools/{pool.pk}/demand/", {"demand": "10", "major_demand": "0"},
+                                     follow=True)
+    assert "已发布平台间配置方案，不能再修改需求" in response.content.decode()
+    assert PoolDemand.objects.get(pool=pool, platform__code="LS03").demand == Decimal("5000.00")
     # after publication demands are frozen and a second publication is refused
     admin = login("admin")
     second = _run(admin, pool, "energy-platform-default")
