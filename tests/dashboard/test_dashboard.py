@@ -247,3 +247,16 @@ def test_county_boundaries_cover_the_nine_lishui_counties():
 def test_static_files_are_served_by_the_application(client):
     response = client.get("/static/vendor/echarts/echarts.min.js")
     assert response.status_code == 200
+
+
+def test_formatting_filters():
+    from pingtai.dashboard.templatetags import dashboard_format as f
+
+    assert f.amount(14051600) == "1,405.16 亿元"
+    assert f.amount(9999.5) == "9,999.50 万元"
+    assert f.amount(None) == "—" and f.amount("") == "—"
+    assert f.signed_pct(0.0823) == "+8.2%" and f.signed_pct(-0.05) == "-5.0%"
+    assert f.pct(-0.00001) == "0.0%"
+    assert f.measure(1096.0, "人") == "1,096 人" and f.measure(2.345, "%") == "2.35%"
+    assert f.measure(7094000.0, "万元") == "709.40 亿元"
+    assert f.trend_class(0.1) == "up" and f.trend_class(-0.1) == "down" and f.trend_class(None) == "flat"

@@ -17,7 +17,8 @@ def _missing(value) -> bool:
 
 def _fixed(value: Decimal | float, places: int) -> str:
     quantum = Decimal(1).scaleb(-places)
-    return f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP):,}"
+    rounded = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    return f"{rounded.copy_abs() if rounded.is_zero() else rounded:,}"
 
 
 @register.filter
