@@ -198,6 +198,16 @@ def test_formula_with_cached_value_is_read(kit):
     assert outcome.ok and outcome.rows[1].values["land_area"] == Decimal(11)
 
 
+def test_cached_formula_noise_reads_as_excel_shows_it(kit):
+    def noisy(xml: bytes) -> bytes:
+        return xml.replace(b'<c r="F4" t="n"><v>11</v></c>',
+                           b'<c r="F4"><f>0.1+0.2</f><v>0.30000000000000004</v></c>')
+    outcome = read_upload(kit.edit_sheet(kit.enterprise_upload(), noisy))
+    assert outcome.ok
+    assert outcome.rows[1].values["land_area"] == Decimal("0.3")
+    assert outcome.rows[1].raw["land_area"] == "0.3"
+
+
 def test_1904_date_system(kit):
     def mac(wb: openpyxl.Workbook) -> None:
         wb.epoch = CALENDAR_MAC_1904

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 
 from pingtai.catalogue import Indicator
 from pingtai.catalogue.catalogue import Value
@@ -21,6 +22,9 @@ from pingtai.standards import gbt4754, uscc
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _UNIT_WORDS = re.compile(r"[万亿元亩千百吨度%‰个人户米顷]")
+# Excel keeps 15 significant digits; a cached formula result such as 0.30000000000000004 is the
+# 0.3 the user sees, and formatting to 15 digits recovers exactly that (never binary noise).
+EXCEL_DIGITS = ".15g"
 _NUMBER_HINT = "只填阿拉伯数字（可带小数点和千分位逗号），单位见表头第2行"
 
 
@@ -76,7 +80,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, EXCEL_DIGITS)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
@@ -104,8 +108,7 @@ def parse_decimal(value: object) -> Decimal | None:
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise CellError("number", "不是有效数字", _NUMBER_HINT)
-        # repr gives the shortest text that round-trips, i.e. what Excel stored, not binary noise.
-        return Decimal(repr(value))
+        return Decimal(format(value, EXCEL_DIGITS))
     text = _squeeze(str(value))
     if not text:
         return None
@@ -225,15 +228,15 @@ def _fast_path(ind: Indicator) -> Callable[[object], object]:
         def fast(value: object) -> object:
             if type(value) is not float:
                 return _SLOW
-            text = repr(value)
+            text = format(value, EXCEL_DIGITS)
             if "e" in text or "n" in text:
                 return _SLOW
-            if len(text) - text.find(".") - 1 > places:
+            if "." in text and len(text) - text.find(".") - 1 > places:
                 return _SLOW
             number = Decimal(text)
             if (low is not None and number < low) or (high is not None and number > high):
                 return _SLOW
-            return number, text[:-2] if text.endswith(".0") else text
+            return number, text
         return fast
     if ind.dtype == "int":
         def fast(value: object) -> object:
@@ -279,14 +282,14 @@ def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None],
         return None
     kinds = set(map(type, cells))
     if kinds == {float} and ind.dtype == "decimal":
-        texts = list(map(repr, cells))
+        texts = list(map(format, cells, repeat(EXCEL_DIGITS)))
         # One scan for exponents, inf/nan and excess decimal places across the whole column.
         if re.search(r"[en]|\.\d{%d,}" % ((ind.decimals or 0) + 1), "\n".join(texts)):
             return None
         numbers = list(map(Decimal, texts))
         if not _within(ind, numbers):
             return None
-        return numbers, [t[:-2] if t.endswith(".0") else t for t in texts]
+        return numbers, texts
     if kinds == {float} and ind.dtype == "int":
         if not all(map(float.is_integer, cells)) or max(map(abs, cells)) >= 2**53:
             return None
