@@ -268,6 +268,7 @@ def evaluate(
     steps = 4 + (1 if robustness_draws else 0)
     report(0, steps, "检查输入")
     prep = prepare(method, frame)
+    input_hash = _canonical_input_hash(method, prep)
     base = prep.frame
     n_rows = base.height
     ent = method.entity
@@ -383,6 +384,11 @@ def evaluate(
         report(4, steps, f"稳健性模拟 {robustness_draws} 次")
         extra = simulate(method, runs, n_rows, robustness_draws, seed, progress)
 
+    # The output is built column by column from these arrays; drop other references first so
+    # that _assemble can release each array once its column exists (peak memory at 10⁶ rows).
+    del ind_values
+    prep.data.clear()
+    prep.raw_fields.clear()
     table = _assemble(
         method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
         cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
@@ -392,7 +398,7 @@ def evaluate(
     return EvaluationResult(
         method=method,
         table=table,
-        input_hash=_canonical_input_hash(method, prep),
+        input_hash=input_hash,
         weights=pl.DataFrame(weight_rows, schema=["segment", "indicator", "weight"], orient="row"),
         benchmarks=pl.DataFrame(bench_rows, schema=["segment", "indicator", "group", "benchmark"], orient="row"),
         warnings=prep.warnings,
@@ -567,10 +573,12 @@ def _assemble(
     cols: list[pl.Series] = list(base.select(text_cols)[key].get_columns())
     seg_key = seg_code[key]
     # An indicator's value is shown only for entities whose segment uses it.
-    for k, v in values.items():
+    for k in list(values):
+        v = values.pop(k)
         users = [i for i, spec in enumerate(method.segments.values()) if any(it.indicator == k for it in spec.indicators)]
         cols.append(_num(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
-    cols += [_num(f"score__{k}", v[key]) for k, v in out_score.items()]
+    for k in list(out_score):
+        cols.append(_num(f"score__{k}", out_score.pop(k)[key]))
     cols += [
         _num("score_base", score_base[key]),
         _num("adj_ratio", adj_ratio[key]),
