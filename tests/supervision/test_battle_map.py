@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.cli import main
@@ -23,7 +24,7 @@ def make_task(code: str, start: dt.date, deadline: dt.date, *, progress: int = 0
     status = Task.Status.COMPLETED if completed_on else Task.Status.IN_PROGRESS
     return Task.objects.create(platform=Platform.objects.get(code=code), title=title, owner="测试责任人",
                                start_date=start, deadline=deadline, progress=progress,
-                               completed_on=completed_on, status=status)
+                               completed_on=completed_on, status=status, confirmed_at=timezone.now())
 
 
 def test_completion_rates_count_only_tasks_due_in_the_period_and_on_time_completions():
@@ -68,17 +69,59 @@ def test_slow_alert_follows_the_linear_schedule_and_the_margin(login):
 
 
 def test_platform_user_reports_progress_and_completion_is_dated(login):
-    task = make_task("LS03", D(2026, 1, 1), D(2026, 12, 31), progress=20)
+    today = timezone.localdate()
+    task = make_task("LS03", today - dt.timedelta(days=60), today + dt.timedelta(days=30), progress=20)
     client = login("pt_ls03")
     response = client.post(f"/supervision/tasks/{task.pk}/progress/",
-                           {"progress": 100, "as_of": "2026-06-30", "note": "提前完成"})
+                           {"progress": 100, "as_of": today.isoformat(), "note": "提前完成"})
     assert response.status_code == 302
     task.refresh_from_db()
-    assert (task.progress, task.status, task.completed_on) == (100, "completed", D(2026, 6, 30))
+    assert (task.progress, task.status, task.completed_on) == (100, "completed", today)
     assert ProgressUpdate.objects.get(task=task).reported_by.username == "pt_ls03"
     event = AuditEvent.objects.filter(object_type="supervision.Task", object_id=str(task.pk)).latest("id")
     assert event.before["progress"] == 20 and event.after["progress"] == 100
-    assert task_completion_rates(2026)["LS03"] == 1.0
+    assert task_completion_rates(task.deadline.year)["LS03"] == 1.0
+
+
+def test_progress_dates_cannot_be_backdated_beyond_the_grace_period_or_set_in_the_future(login):
+    today = timezone.localdate()
+    task = make_task("LS03", today - dt.timedelta(days=100), today - dt.timedelta(days=20), progress=50)
+    client = login("pt_ls03")
+    url = f"/supervision/tasks/{task.pk}/progress/"
+    page = client.post(url, {"progress": 100, "as_of": (today - dt.timedelta(days=25)).isoformat(),
+                             "note": "倒签"}, follow=True).content.decode()
+    assert "最多只能补报 7 天前" in page
+    page = client.post(url, {"progress": 60, "as_of": (today + dt.timedelta(days=1)).isoformat(),
+                             "note": "未来"}, follow=True).content.decode()
+    assert "不能晚于今天" in page
+    client.post(url, {"progress": 70, "as_of": today.isoformat(), "note": "按实际日期"})
+    page = client.post(url, {"progress": 80, "as_of": (today - dt.timedelta(days=3)).isoformat(),
+                             "note": "早于上次"}, follow=True).content.decode()
+    assert "不能早于上一次报告的日期" in page
+    task.refresh_from_db()
+    assert task.progress == 70 and task.updates.count() == 1 and task.completed_on is None
+
+
+def test_tasks_a_platform_adds_count_only_after_the_city_confirms_them(login):
+    today = timezone.localdate()
+    start, deadline = today - dt.timedelta(days=90), today - dt.timedelta(days=1)
+    client = login("pt_ls05")
+    client.post("/supervision/platforms/LS05/tasks/new/", {
+        "title": "自定任务", "owner": "平台", "start_date": start.isoformat(), "deadline": deadline.isoformat()})
+    task = Task.objects.get(title="自定任务")
+    assert not task.confirmed
+    assert task_completion_rates(deadline.year)["LS05"] == 1.0  # not counted yet
+    assert "待市级管理员确认" in client.get(f"/supervision/tasks/{task.pk}/").content.decode()
+    for username in ("pt_ls05", "leader"):
+        login(username).post(f"/supervision/tasks/{task.pk}/confirm/")
+    task.refresh_from_db()
+    assert not task.confirmed
+    login("admin").post(f"/supervision/tasks/{task.pk}/confirm/")
+    task.refresh_from_db()
+    assert task.confirmed and task.confirmed_by.username == "admin"
+    assert task_completion_rates(deadline.year)["LS05"] == 0.0
+    assert AuditEvent.objects.filter(action="approve", object_type="supervision.Task", object_id=str(task.pk)).exists()
+    assert login("pt_ls04").post(f"/supervision/tasks/{task.pk}/confirm/").status_code == 404
 
 
 @pytest.mark.parametrize("username", ["admin", "leader", "dept_tax"])
@@ -111,7 +154,11 @@ def test_platform_user_and_admin_create_tasks_and_milestones(login):
         "start_date": "2026-03-01", "deadline": "2026-12-31"})
     task = Task.objects.get(title="新建标准厂房")
     assert response.status_code == 302 and task.platform.code == "LS05" and task.created_by.username == "pt_ls05"
+    assert not task.confirmed  # a platform's own task waits for the city office
     login("admin").post(f"/supervision/tasks/{task.pk}/milestones/", {"title": "主体结顶", "due_date": "2026-09-30"})
+    login("admin").post("/supervision/platforms/LS05/tasks/new/", {
+        "title": "市级交办任务", "owner": "管委会", "start_date": "2026-03-01", "deadline": "2026-12-31"})
+    assert Task.objects.get(title="市级交办任务").confirmed
     assert list(task.milestones.values_list("title", flat=True)) == ["主体结顶"]
     client = login("pt_ls05")
     bad = client.post("/supervision/platforms/LS05/tasks/new/", {
@@ -162,7 +209,7 @@ def test_demo_battle_map_loads_idempotently_through_the_cli(capsys, tmp_path):
     out_file = tmp_path / "map.xlsx"
     assert main(["supervision", "export", "--platform", "LS01", "--on", "2026-11-15", "--out", str(out_file)]) == 0
     rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
-    assert len(rows) == 7 and rows[1][0] == "LS01" and rows[1][13] == "是"
+    assert len(rows) == 7 and rows[1][0] == "LS01" and rows[1][13] == "是" and rows[1][14] == "是"
     assert main(["supervision", "export", "--platform", "LS99", "--out", str(out_file)]) == 2
 
 

@@ -10,7 +10,7 @@ from pingtai.supervision.selectors import Alert, alerts
 from pingtai.xlsx import write_table_xlsx
 
 TASK_HEADERS = ["平台代码", "平台", "任务", "方向", "责任人（单位）", "开始日期", "截止日期", "状态",
-                "进度（%）", "应达进度（%）", "完成日期", "预警", "节点（完成情况）", "演示数据"]
+                "进度（%）", "应达进度（%）", "完成日期", "预警", "节点（完成情况）", "计入考核", "演示数据"]
 
 
 def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.SupervisionRules) -> bytes:
@@ -23,7 +23,8 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
         rows.append([platform.code, platform.name, task.title, task.category, task.owner, task.start_date,
                      task.deadline, task.get_status_display(), task.progress,
                      float(schedule.expected_progress(task.start_date, task.deadline, on)),
-                     task.completed_on, flag.label if flag else "", steps, "是" if task.demo else "否"])
+                     task.completed_on, flag.label if flag else "", steps, "是" if task.confirmed else "待确认",
+                     "是" if task.demo else "否"])
     return write_table_xlsx(TASK_HEADERS, rows, sheet_name=f"作战图（截至{on}）")
 
 

@@ -25,6 +25,13 @@ class Task(models.Model):
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     completed_on = models.DateField("完成日期", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="确认人（市级）",
+    )
+    # Tasks a platform adds for itself count towards its on-time rate only once the city office
+    # has confirmed them; otherwise a platform could set and complete easy tasks of its own.
+    confirmed_at = models.DateTimeField("确认时间（计入按期完成率）", null=True, blank=True)
     demo = models.BooleanField("演示数据", default=False)
     demo_key = models.CharField("演示任务编号", max_length=40, blank=True)
     created_by = models.ForeignKey(
@@ -47,6 +54,10 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform.short_name}：{self.title}"
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
 
 class Milestone(models.Model):

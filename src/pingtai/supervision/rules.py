@@ -30,6 +30,7 @@ class SupervisionRules(BaseModel):
     title: str
     source: str
     slow_margin_pct: Decimal = Field(ge=0, le=100)
+    backdate_days: int = Field(ge=0, le=366)
     assumed: bool = True
     note: str = ""
 

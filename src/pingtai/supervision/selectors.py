@@ -61,10 +61,11 @@ def alerts(tasks: QuerySet[Task], on: dt.date, rules: schedule.SupervisionRules)
 
 def task_completion_rates(year: int, quarter: int | None = None) -> dict[str, float]:
     """Platform code → share (0..1) of its tasks due in the year or quarter that were completed
-    on or before their deadline; a platform with no task due in the period maps to 1.0."""
+    on or before their deadline; a platform with no task due in the period maps to 1.0. Only
+    tasks confirmed by the city office count (see Task.confirmed_at)."""
     first, last = schedule.period_bounds(year, quarter)
     due: dict[str, list[schedule.Due]] = {code: [] for code in Platform.objects.values_list("code", flat=True)}
-    rows = Task.objects.filter(deadline__gte=first, deadline__lte=last).values_list(
+    rows = Task.objects.filter(deadline__gte=first, deadline__lte=last, confirmed_at__isnull=False).values_list(
         "platform__code", "deadline", "completed_on")
     for code, deadline, completed_on in rows:
         due[code].append(schedule.Due(deadline, completed_on))

@@ -21,6 +21,7 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.registry.models import Platform
 from pingtai.supervision.models import Milestone, ProgressUpdate, Task
+from pingtai.supervision.rules import load_rules
 
 DEMO_FILE = Path(__file__).with_name("demo_tasks.toml")
 DEMO_LABEL = "演示"
@@ -51,12 +52,29 @@ def task_create(*, platform: Platform, title: str, owner: str, start_date: dt.da
     if start_date > deadline:
         raise SupervisionError("开始日期不能晚于截止日期")
     with transaction.atomic():
+        by_city = user.is_city_admin
         task = Task.objects.create(platform=platform, title=title, owner=owner, category=category,
                                    description=description, start_date=start_date,
-                                   deadline=deadline, created_by=user)
+                                   deadline=deadline, created_by=user,
+                                   confirmed_by=user if by_city else None,
+                                   confirmed_at=timezone.now() if by_city else None)
         audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=task,
                      after={"platform": platform.code, "title": title, "owner": owner,
                             "start_date": start_date.isoformat(), "deadline": deadline.isoformat()})
+    return task
+
+
+def task_confirm(task: Task, *, user: User, request=None) -> Task:
+    """The city office accepts a task a platform added, so that it counts in the on-time rate."""
+    if not user.is_city_admin:
+        raise SupervisionError("只有市级管理员可以确认任务计入考核")
+    if task.confirmed:
+        raise SupervisionError("该任务已确认")
+    with transaction.atomic():
+        task.confirmed_by, task.confirmed_at = user, timezone.now()
+        task.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
+        audit_record(AuditEvent.Action.APPROVE, request=request, actor=user, obj=task,
+                     detail="确认计入按期完成率")
     return task
 
 
@@ -78,9 +96,18 @@ def task_report_progress(task: Task, *, user: User, progress: int, note: str,
         raise SupervisionError("进度应在 0 到 100 之间")
     if not note.strip():
         raise SupervisionError("请填写进展说明")
-    as_of = as_of or timezone.localdate()
+    today = timezone.localdate()
+    as_of = as_of or today
+    rules = load_rules()
+    if as_of > today:
+        raise SupervisionError("进度日期不能晚于今天")
+    if as_of < today - dt.timedelta(days=rules.backdate_days):
+        raise SupervisionError(f"进度日期最多只能补报 {rules.backdate_days} 天前的情况（防止倒签完成日期）")
     if as_of < task.start_date:
         raise SupervisionError("进度日期不能早于任务开始日期")
+    last = task.updates.order_by("-as_of").values_list("as_of", flat=True).first()
+    if last is not None and as_of < last:
+        raise SupervisionError(f"进度日期不能早于上一次报告的日期（{last}）")
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         before = _snapshot(task)
@@ -176,6 +203,7 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
     if not platforms:
         raise SupervisionError("平台名录为空，请先加载平台数据")
     created = updated = 0
+    confirmed_at = timezone.now()  # the demo map stands for a battle map the city office agreed
     with transaction.atomic():
         for platform in platforms:
             for spec in demo.tasks:
@@ -186,12 +214,13 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
                     completed_on = spec.deadline + dt.timedelta(days=offset)
                 status = (Task.Status.COMPLETED if completed_on else
                           Task.Status.IN_PROGRESS if progress > 0 else Task.Status.NOT_STARTED)
+                values = {"title": f"【{DEMO_LABEL}】{spec.title}", "category": spec.category,
+                          "owner": f"{platform.short_name}{spec.owner}", "start_date": spec.start,
+                          "deadline": spec.deadline, "progress": progress, "status": status,
+                          "completed_on": completed_on, "demo": True}
                 task, made = Task.objects.update_or_create(
-                    platform=platform, demo_key=spec.key,
-                    defaults={"title": f"【{DEMO_LABEL}】{spec.title}", "category": spec.category,
-                              "owner": f"{platform.short_name}{spec.owner}", "start_date": spec.start,
-                              "deadline": spec.deadline, "progress": progress, "status": status,
-                              "completed_on": completed_on, "demo": True},
+                    platform=platform, demo_key=spec.key, defaults=values,
+                    create_defaults={**values, "confirmed_at": confirmed_at},
                 )
                 created += made
                 updated += not made

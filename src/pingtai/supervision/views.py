@@ -84,6 +84,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     reporter = services.can_report(request.user, task)
     return render(request, "supervision/task.html", {
         "task": task, "flag": flag, "on": on,
+        "can_confirm": request.user.is_city_admin and not task.confirmed,
         "milestones": task.milestones.all(), "updates": task.updates.select_related("reported_by"),
         "progress_form": ProgressForm(initial={"progress": task.progress, "as_of": timezone.localdate()})
         if reporter else None,
@@ -103,6 +104,18 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.task_report_progress(task, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, "进度已更新")
+    except services.SupervisionError as refused:
+        messages.error(request, str(refused))
+    return redirect("supervision:task", pk=pk)
+
+
+@login_required
+@require_POST
+def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    task = selectors.scoped_task(request.user, pk)
+    try:
+        services.task_confirm(task, user=request.user, request=request)
+        messages.success(request, "已确认，该任务计入按期完成率")
     except services.SupervisionError as refused:
         messages.error(request, str(refused))
     return redirect("supervision:task", pk=pk)
