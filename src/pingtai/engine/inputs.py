@@ -202,7 +202,7 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         [text[c].alias(c) for c in text if c != ent.segment_column]
         + [segment.alias(ent.segment_column), text[ent.segment_column].alias("segment_input")]
         + [s.alias(c) for c, s in flags.items()]
-    )
+    ).rechunk()  # files read in parts give chunked columns, and gathers from those are slow
     id_rank = np.empty_like(order)
     id_rank[order] = np.arange(len(order))
     raw_fields = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}
