@@ -173,10 +173,10 @@ def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
 PARTIES = "平台 LS01 50 60 40\n县 331121 30 20 30\n乡镇 TZ09 20 20 30"
 
 
-def create_agreement(client, parties: str = PARTIES, code: str = "LY-2024-01"):
+def create_agreement(client, parties: str = PARTIES, code: str = "LY-2024-01", zones: str = "TZ09"):
     return client.post("/planning/agreements/new/", {
         "code": code, "title": "腊口区块共建协议", "kind": "zone_township", "start_year": 2022, "end_year": 2026,
-        "parties": parties, "zones": "TZ09", "enterprises": "", "document": "演示协议", "investment": "三方共同投入"},
+        "parties": parties, "zones": zones, "enterprises": "", "document": "演示协议", "investment": "三方共同投入"},
         follow=True)
 
 
@@ -221,7 +221,9 @@ def test_bad_agreements_are_refused(login, parties, message):
 
 def test_agreements_are_visible_to_their_parties_only(login):
     create_agreement(login("admin"))
-    create_agreement(login("admin"), "片区 LS01-SG 50 50 50\n平台 LS04 50 50 50", code="FD-01")
+    create_agreement(login("admin"), "片区 LS01-SG 50 50 50\n平台 LS04 50 50 50", code="FD-01", zones="TZ10")
+    overlap = create_agreement(login("admin"), "平台 LS04 50 50 50\n县 331121 50 50 50", code="DUP", zones="TZ10 TZ11")
+    assert "已由协议 FD-01 覆盖" in overlap.content.decode() and not Agreement.objects.filter(code="DUP").exists()
     login("admin").post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"})
     own = login("pt_ls01")
     assert own.get("/planning/agreements/LY-2024-01/").status_code == 200
@@ -258,6 +260,16 @@ def test_cli_runs_every_planning_job(tmp_path, capsys):
     assert main(["planning", "approve", "--run", str(run.pk), "--effective-date", "2025-06-30",
                  "--document", "再次"]) == 1
     assert main(["planning", "classify", "--year", "1999"]) == 1
+    strict = tmp_path / "strict.toml"
+    from pingtai.planning.rules import DEFAULT_RULES
+    strict.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
+        'weak_below_output_wan = "1000000"', 'weak_below_output_wan = "2000000"'), encoding="utf-8")
+    assert main(["planning", "classify", "--year", "2024", "--rules", str(strict)]) == 0
+    stricter = ClassificationRun.objects.latest("id")
+    assert stricter.items.filter(subject="platform").exclude(action="keep").count() > \
+        run.items.filter(subject="platform").exclude(action="keep").count()
+    strict.write_text("id = 1", encoding="utf-8")
+    assert main(["planning", "classify", "--year", "2024", "--rules", str(strict)]) == 1
     assert main(["planning", "classify", "--year", "2024", "--user", "leader"]) == 2
 
     state = live_state()

@@ -36,12 +36,15 @@ def classify(args: argparse.Namespace) -> int:
     from pingtai.planning.exports import classification_xlsx
     from pingtai.planning.services import PlanningError, classification_create
 
+    from pingtai.planning.rules import RulesError, load_rules
+
     user = _admin(args.user)
     if user is None:
         return 2
     try:
-        run = classification_create(year=args.year, as_of=args.as_of, user=user)
-    except PlanningError as refused:
+        rules = load_rules(args.rules) if args.rules else load_rules()
+        run = classification_create(year=args.year, as_of=args.as_of, user=user, rules=rules)
+    except (PlanningError, RulesError) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已生成分类建议 #{run.pk}（{run.year}年数据，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）")
@@ -192,6 +195,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = planning.add_parser("classify", help="生成并提撤转分类建议（待审定）")
     p.add_argument("--year", type=int, required=True, help="企业数据年度")
     p.add_argument("--as-of", type=_date, default=dt.date.today(), help="平台体系时点，默认今天")
+    p.add_argument("--rules", help="规则文件（TOML），默认使用内置的系统默认规则")
     p.add_argument("--out", help="导出 xlsx")
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=classify)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from pingtai.accounts.models import User
@@ -265,6 +265,14 @@ def agreement_create(*, code: str, title: str, kind: str, start_year: int, end_y
         raise PlanningError(f"覆盖企业不在企业名录中：{'、'.join(sorted(missing))}")
     if not zones and not enterprises:
         raise PlanningError("请指定协议覆盖的园区或企业（结算以其实缴税金为基数）")
+    covered = set(Enterprise.objects.filter(Q(pk__in=[e.pk for e in enterprises]) | Q(former_zone__in=zones))
+                  .values_list("pk", flat=True))
+    # One enterprise's tax can be shared under one agreement per year only.
+    for other in Agreement.objects.filter(start_year__lte=end_year, end_year__gte=start_year):
+        overlap = covered & set(selectors.covered_enterprises(other).values_list("pk", flat=True))
+        if overlap:
+            raise PlanningError(f"有 {len(overlap)} 家企业在 {other.start_year}–{other.end_year} 年已由协议 "
+                                f"{other.code} 覆盖，同一企业同一年度只能按一个协议分成")
     with transaction.atomic():
         agreement = Agreement.objects.create(code=code, title=title, kind=kind, start_year=start_year,
                                              end_year=end_year, document=document, investment=investment,
