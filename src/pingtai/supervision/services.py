@@ -222,6 +222,9 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
                     platform=platform, demo_key=spec.key, defaults=values,
                     create_defaults={**values, "confirmed_at": confirmed_at},
                 )
+                if task.confirmed_at is None:  # demo rows loaded before confirmation existed
+                    task.confirmed_at = confirmed_at
+                    task.save(update_fields=["confirmed_at"])
                 created += made
                 updated += not made
                 for m in spec.milestones:
