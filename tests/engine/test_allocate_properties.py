@@ -116,3 +116,31 @@ def test_unconstrained_order_follows_weighted_score(scores, pool_cents):
     for (s1, a1), (s2, a2) in zip(amounts_by_score, amounts_by_score[1:]):
         if s2 > s1:
             assert a2 >= a1 - Decimal("0.01")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 1000), st.integers(0, 300), st.integers(0, 2000)),
+                min_size=1, max_size=10), st.integers(0, 5000))
+def test_waterfill_is_proportional_for_unbound_recipients(rows, total):
+    """Every recipient strictly inside its bounds moves by the same factor of its ideal share."""
+    from pingtai.engine.allocate import waterfill
+
+    t = [Fraction(a) for a, _, _ in rows]
+    lo = [Fraction(min(b, c)) for _, b, c in rows]
+    hi = [Fraction(max(b, c)) for _, b, c in rows]
+    total = Fraction(total)
+    if not sum(lo) <= total <= sum(hi):
+        return
+    x = waterfill(t, lo, hi, t, total)
+    assert sum(x) == total
+    assert all(lo[i] <= x[i] <= hi[i] for i in range(len(x)))
+    free = {x[i] / t[i] for i in range(len(x)) if lo[i] < x[i] < hi[i]}
+    assert len(free) <= 1
+    if free:
+        factor = free.pop()
+        # a recipient held at a bound would have crossed it at the common factor
+        for i in range(len(x)):
+            if x[i] == hi[i] and hi[i] > lo[i]:
+                assert t[i] * factor >= hi[i]
+            elif x[i] == lo[i] and hi[i] > lo[i]:
+                assert t[i] * factor <= lo[i]
