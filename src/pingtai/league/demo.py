@@ -90,7 +90,10 @@ def quarterly_values(platform: Platform, year: int, quarter: int, totals: dict[s
     inst_rate = base.uniform(0.15, 0.35)
     rng = random.Random(f"league-demo-{platform.code}-{year}")
     share = _shares(rng)[quarter - 1]
-    growth = Decimal(str(round(rng.uniform(0.92, 1.25), 4))) ** (year - 2023)
+
+    def growth() -> Decimal:
+        return Decimal(str(round(rng.uniform(0.92, 1.25), 4))) ** (year - 2023)
+
     output = totals["output"]
 
     def flow(annual: Decimal) -> Decimal:
@@ -108,9 +111,9 @@ def quarterly_values(platform: Platform, year: int, quarter: int, totals: dict[s
         "above_scale_value_added": va_above,
         "above_scale_enterprises": n_above,
         "tax_revenue": flow(totals["tax"]),
-        "industrial_investment": flow(output * Decimal(str(round(invest_rate, 4))) * growth),
-        "foreign_capital": flow(output * Decimal(str(round(fdi_rate, 5))) * growth),
-        "trade_total": flow(output * Decimal(str(round(trade_rate, 4))) * growth),
+        "industrial_investment": flow(output * Decimal(str(round(invest_rate, 4))) * growth()),
+        "foreign_capital": flow(output * Decimal(str(round(fdi_rate, 5))) * growth()),
+        "trade_total": flow(output * Decimal(str(round(trade_rate, 4))) * growth()),
         "major_projects_signed": int(projects_year * float(share)),
         "hightech_value_added": (va_above * Decimal(str(round(hightech_share + 0.03 * (year - 2023), 4)))).quantize(CENT),
         "rd_expenditure": flow(totals["rd"]),

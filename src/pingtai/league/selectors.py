@@ -172,6 +172,12 @@ def top_list(run: LeagueRun) -> list[ListEntry]:
     return [ListEntry(r, "；".join(reasons[r.platform_code])) for r in results if r.platform_code in reasons]
 
 
+# The engine has no unit for counts or US dollars, so the method declares them as "1"; the
+# pages show the reported unit instead.
+DISPLAY_UNITS = {"major_projects": "个", "rd_institutions": "个", "innovation_complexes": "个",
+                 "management_bodies": "个", "above_scale_enterprises": "个", "foreign_capital": "万美元"}
+
+
 @dataclass(frozen=True)
 class IndicatorLine:
     id: str
@@ -204,7 +210,7 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
         v = result.values.get(item.indicator, {})
         pillar = pillars[item.pillar]
         lines.append(IndicatorLine(
-            item.indicator, ind.name, ind.unit, "逆向" if ind.direction == "lower" else "正向", pillar.name,
+            item.indicator, ind.name, DISPLAY_UNITS.get(item.indicator, ind.unit), "逆向" if ind.direction == "lower" else "正向", pillar.name,
             pillar.weight * item.weight / weight_total[item.pillar], v.get("value"), v.get("score"),
         ))
     history = list(
