@@ -139,6 +139,17 @@ def test_what_if_compares_two_rule_sets(login, admin_user_with_published_evaluat
     assert header[:6] == ["代码", "名称", "land-platform-default（亩）", "land-platform-classes（亩）",
                           "差额（亩）", "差额比例（%）"]
     assert login("pt_ls01").get(f"/allocation/pools/{pool.pk}/compare/", query).status_code == 403
+    # two weight sets of one rule file: B weighs 亩均税收 only and drops the base share
+    weights = {"rules_a": "land-platform-default", "rules_b": "land-platform-default",
+               "weights_b": "tax_per_mu=1", "base_share_b": "0"}
+    page = login("leader").get(f"/allocation/pools/{pool.pk}/compare/", weights)
+    rows = page.context["rows"]
+    assert "调整：基础份额 0；权重 tax_per_mu=1" in page.content.decode()
+    assert sum(r.amount_b for r in rows) == Decimal("2000.00") and any(r.difference for r in rows)
+    assert not any("基础份额" in r.explain_b for r in rows)
+    bad = login("leader").get(f"/allocation/pools/{pool.pk}/compare/",
+                              {**weights, "weights_b": "tax_per_employee=1"}, follow=True)
+    assert "调整后的规则无效" in bad.content.decode() and "未知指标 tax_per_employee" in bad.content.decode()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 
 from pingtai.allocation import rules as rulefiles
@@ -42,11 +44,32 @@ class CompareForm(forms.Form):
     rules_b = forms.ChoiceField(label="规则 B")
     platform = forms.ModelChoiceField(label="平台（仅项目间比较）", queryset=Platform.objects.all(),
                                       to_field_name="code", required=False)
+    base_share_b = forms.DecimalField(label="B 改用基础份额（0–1，可选）", required=False, min_value=0,
+                                      max_value=1, max_digits=5, decimal_places=4)
+    weights_b = forms.CharField(label="B 改用指标权重（可选，如 tax_per_mu=0.8, value_added_per_mu=0.2）",
+                                required=False, max_length=200)
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         choices = rule_choices(kind, "platform") + rule_choices(kind, "project")
         self.fields["rules_a"].choices = self.fields["rules_b"].choices = choices
+
+    def clean_weights_b(self) -> dict[str, Decimal]:
+        weights = {}
+        for part in self.cleaned_data["weights_b"].replace("，", ",").split(","):
+            if not part.strip():
+                continue
+            name, sep, value = part.partition("=")
+            try:
+                weights[name.strip()] = Decimal(value.strip())
+            except InvalidOperation:
+                sep = ""
+            if not sep:
+                raise forms.ValidationError(f"“{part.strip()}”应写成 指标=权重")
+        return weights
+
+    def adjust_b(self) -> dict:
+        return {"base_share": self.cleaned_data["base_share_b"], "weights": self.cleaned_data["weights_b"]}
 
 
 class ProposalForm(forms.ModelForm):

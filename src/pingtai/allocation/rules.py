@@ -197,7 +197,7 @@ def _path(name_or_path: str | Path) -> Path:
     raise RulesError(f"找不到规则文件“{name_or_path}”（可用：{', '.join(available())}）")
 
 
-def _errors(bad: ValidationError) -> str:
+def errors_text(bad: ValidationError) -> str:
     return "；".join(f"{'.'.join(str(p) for p in e['loc']) or '（整体）'}: {e['msg']}"
                     for e in bad.errors())
 
@@ -215,7 +215,7 @@ def parse(model: type[BaseModel], text: str, label: str):
     except tomllib.TOMLDecodeError as bad:
         raise RulesError(f"规则文件“{label}”不是有效的 TOML：{bad}") from bad
     except ValidationError as bad:
-        raise RulesError(f"规则文件“{label}”无效：{_errors(bad)}") from bad
+        raise RulesError(f"规则文件“{label}”无效：{errors_text(bad)}") from bad
 
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:

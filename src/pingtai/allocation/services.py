@@ -14,6 +14,7 @@ from functools import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from pydantic import ValidationError
 
 from pingtai.allocation import rules as rulefiles
 from pingtai.allocation.models import (
@@ -156,8 +157,24 @@ def published_platform_run(pool: QuotaPool) -> AllocationRun | None:
                             status=AllocationRun.Status.PUBLISHED).first()
 
 
-def allocation_prepare(pool: QuotaPool, rules_ref: str, platform: Platform | None = None) -> Prepared:
+def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
+    """A what-if variant: another base share or other indicator weights, validated again."""
+    data = rule_set.model_dump()
+    if adjust.get("base_share") is not None:
+        data["base_share"] = adjust["base_share"]
+    if adjust.get("weights"):
+        data["score"]["indicators"] = adjust["weights"]
+    try:
+        return rulefiles.RuleSet.model_validate(data)
+    except ValidationError as bad:
+        raise AllocationError(f"调整后的规则无效：{rulefiles.errors_text(bad)}") from bad
+
+
+def allocation_prepare(pool: QuotaPool, rules_ref: str, platform: Platform | None = None,
+                       adjust: dict | None = None) -> Prepared:
     rule_set, text, digest = _load(rules_ref)
+    if adjust:
+        rule_set = _adjusted(rule_set, adjust)
     if rule_set.pool != pool.kind:
         raise AllocationError(f"规则“{rule_set.id}”适用于{rulefiles.POOLS[rule_set.pool][0]}，"
                               f"不适用于{rulefiles.POOLS[pool.kind][0]}")
@@ -241,10 +258,10 @@ def _engine_rules(rule_set: rulefiles.RuleSet) -> Rules:
                  unit_name=rule_set.unit_name)
 
 
-def allocation_compute(pool: QuotaPool, rules_ref: str,
-                       platform: Platform | None = None) -> tuple[Prepared, AllocationResult]:
+def allocation_compute(pool: QuotaPool, rules_ref: str, platform: Platform | None = None,
+                       adjust: dict | None = None) -> tuple[Prepared, AllocationResult]:
     """Compute without storing; InfeasibleRules becomes AllocationError listing the conflicts."""
-    prepared = allocation_prepare(pool, rules_ref, platform)
+    prepared = allocation_prepare(pool, rules_ref, platform, adjust)
     try:
         result = allocate(prepared.amount, prepared.recipients, _engine_rules(prepared.rule_set))
     except InfeasibleRules as refused:
@@ -314,10 +331,12 @@ def explain_text(lines: list[dict] | list) -> str:
     return "；".join(parts)
 
 
-def allocation_compare(pool: QuotaPool, rules_a: str, rules_b: str,
-                       platform: Platform | None = None) -> tuple[list[ComparisonLine], list[AllocationResult]]:
-    """What-if: the same pool under two rule sets (or two weight sets in two files)."""
-    results = [allocation_compute(pool, ref, platform)[1] for ref in (rules_a, rules_b)]
+def allocation_compare(pool: QuotaPool, rules_a: str, rules_b: str, platform: Platform | None = None,
+                       adjust_b: dict | None = None) -> tuple[list[ComparisonLine], list[AllocationResult]]:
+    """What-if: the same pool under two rule sets, or under one rule set with B's base share or
+    indicator weights adjusted (``adjust_b``: base_share, weights)."""
+    results = [allocation_compute(pool, rules_a, platform)[1],
+               allocation_compute(pool, rules_b, platform, adjust_b)[1]]
     by_code = [r.by_code() for r in results]
     rows = []
     for row in compare(*results):

@@ -152,21 +152,29 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = CompareForm(request.GET, kind=pool.kind)
     if not form.is_valid():
-        messages.error(request, "请选择两套规则")
+        messages.error(request, "请选择两套规则并检查调整的权重："
+                       + "；".join(e for errors in form.errors.values() for e in errors))
         return redirect("allocation:pool", pk=pk)
     data = form.cleaned_data
     try:
-        rows, results = services.allocation_compare(pool, data["rules_a"], data["rules_b"], data["platform"])
+        rows, results = services.allocation_compare(pool, data["rules_a"], data["rules_b"], data["platform"],
+                                                    form.adjust_b())
     except services.AllocationError as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
+    label_b = data["rules_b"]
+    if data["base_share_b"] is not None or data["weights_b"]:
+        changes = ([f"基础份额 {data['base_share_b']}"] if data["base_share_b"] is not None else []) + (
+            ["权重 " + "、".join(f"{k}={v}" for k, v in data["weights_b"].items())] if data["weights_b"] else [])
+        label_b += f"（调整：{'；'.join(changes)}）"
     if request.GET.get("format") == "xlsx":
         audit_record(AuditEvent.Action.EXPORT, request=request, obj=pool,
-                     detail=f"导出方案比较 {data['rules_a']} / {data['rules_b']}")
-        return _xlsx(services.compare_xlsx(rows, data["rules_a"], data["rules_b"], pool.unit_name),
+                     detail=f"导出方案比较 {data['rules_a']} / {label_b}")
+        return _xlsx(services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
                      f"{pool.year}年度要素配置方案比较.xlsx")
     return render(request, "allocation/compare.html", {
-        "pool": pool, "rows": rows, "results": results, "form": data, "query": request.GET.urlencode(),
+        "pool": pool, "rows": rows, "results": results, "form": data, "label_b": label_b,
+        "query": request.GET.urlencode(),
     })
 
 
