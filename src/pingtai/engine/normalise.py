@@ -24,10 +24,6 @@ from pingtai.engine.methods import (
 )
 
 
-def group_sum(values: np.ndarray, g: np.ndarray, n_groups: int) -> np.ndarray:
-    return np.bincount(g, weights=values, minlength=n_groups)
-
-
 def group_mean(x: np.ndarray, valid: np.ndarray, g: np.ndarray, n_groups: int) -> np.ndarray:
     count = np.bincount(g[valid], minlength=n_groups)
     total = np.bincount(g[valid], weights=x[valid], minlength=n_groups)
