@@ -53,8 +53,11 @@ def audit_record(
         last = (
             AuditEvent.objects.select_for_update().order_by("-id").values_list("hash", flat=True).first()
         )
+        now = timezone.now()
         event = AuditEvent(
-            at=timezone.now(),
+            # Millisecond precision: the precision of Django's JSON serialisation, so that a
+            # restored backup reproduces every hash of the chain.
+            at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             actor=user,
             actor_username=_clean(username if username is not None else (user.get_username() if user else "")),
             ip=client_ip(request),
