@@ -152,3 +152,20 @@ def test_input_hash_does_not_depend_on_the_file_format(tmp_path, frame):
     write_xlsx(frame, tmp_path / "a.xlsx")
     hashes = {evaluate(method, read_table(tmp_path / f"a{s}")).input_hash for s in (".csv", ".parquet", ".xlsx")}
     assert len(hashes) == 1
+
+
+def test_xlsx_sheet_selection_and_errors(tmp_path, frame, capsys):
+    from pingtai.engine.inputs import InputError
+    from pingtai.engine.tables import read_table
+
+    src = tmp_path / "book.xlsx"
+    write_xlsx(frame, src)
+    assert read_table(src, "企业").height == frame.height
+    with pytest.raises(InputError, match="没有工作表“其他”"):
+        read_table(src, "其他")
+    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "--sheet", "企业", "--dry-run"]) == 0
+    assert "检查通过" in capsys.readouterr().out
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(InputError, match="无法读取 Excel 文件"):
+        read_table(broken)
