@@ -5,26 +5,37 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet --require-hashes
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-pg setup bench bench-quick lock clean
+.PHONY: run test test-pg setup browser bench bench-quick load-test lock clean
 
 run: setup
 	$(BIN)/pingtai serve 127.0.0.1:8000
 
-test: $(VENV)/.test-deps setup
+test: $(VENV)/.test-deps setup browser
 	$(BIN)/pytest
 
 # The same suite against a real PostgreSQL server; fails (never skips) when it is missing.
-test-pg: $(VENV)/.test-deps
+test-pg: $(VENV)/.test-deps browser
 	DATABASE_URL=$(PG_URL) PINGTAI_EXPECT_POSTGRES=1 $(BIN)/pytest
+
+# Debian's Chromium and a CJK font for the browser tests; required in CI, optional elsewhere.
+browser:
+	sh scripts/install-browser.sh || [ "$$CI" != "true" ]
 
 setup: $(VENV)/.run-deps
 	$(BIN)/pingtai setup-demo
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/import_bench.py
+	$(BIN)/python bench/cockpit_bench.py
 
 bench-quick: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py --quick
+	$(BIN)/python bench/import_bench.py --quick
+
+# 50 users against gunicorn + PostgreSQL on loopback for a bounded time (docs/load-test.md).
+load-test: $(VENV)/.load-deps
+	$(BIN)/python bench/load/run_load_test.py
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +51,10 @@ $(VENV)/.run-deps: requirements/run.lock pyproject.toml $(VENV)/.build-deps
 
 $(VENV)/.test-deps: requirements/test.lock $(VENV)/.run-deps
 	$(PIP) -r requirements/test.lock
+	touch $@
+
+$(VENV)/.load-deps: requirements/load.lock $(VENV)/.test-deps
+	$(PIP) -r requirements/load.lock
 	touch $@
 
 # Re-lock after editing pyproject.toml (needs uv: pip install uv).
