@@ -129,9 +129,41 @@ def test_overall_targets_sum_the_right_platforms():
     assert overall["management_bodies"].met  # 11 bodies against at most 32 (80 × 40 %)
 
 
-def test_cockpit_leaves_room_for_classes_and_movers_without_inventing_them(login):
+def test_without_a_published_evaluation_nothing_is_invented(login):
     body = login("leader").get("/dashboard/").content.decode()
-    assert "尚无已发布的评价结果" in body
+    assert "尚无已发布的亩均效益评价结果" in body
+    assert 'id="chart-classes"' not in body
+    points = login("leader").get("/dashboard/map/enterprises.json").json()
+    assert points["colour_by"] == "亩均税收（万元/亩）分段"
+    assert len(points["colours"]) == len(points["categories"]) == len(services.TAX_BANDS) + 1
+
+
+def test_a_published_evaluation_feeds_class_distribution_and_point_colours(login):
+    from pingtai.accounts.models import User
+    from pingtai.evaluation.services import run_evaluation, run_publish
+
+    admin = User.objects.get(username="admin")
+    year = selectors.available_years()[-1]
+    run, _ = run_evaluation(year, "lishui-mujun-default", user=admin)
+    preview = login("leader").get(f"/dashboard/?year={year}").content.decode()
+    assert "尚无已发布的亩均效益评价结果" in preview  # a preview is not shown to leaders
+
+    run = run_publish(run, user=admin)
+    body = login("leader").get(f"/dashboard/?year={year}").content.decode()
+    assert 'id="chart-classes"' in body and run.method_id in body
+    data = services.build_cockpit(year, "tier")
+    assert data.classes.totals == {k: run.class_counts[k] for k in data.classes.classes}
+    assert data.classes.classes[:4] == ["A", "B", "C", "D"]
+    ls03 = next(counts for p, counts, _ in data.classes.by_platform if p.code == "LS03")
+    assert sum(ls03.values()) == run.results.filter(platform_code="LS03").count()
+    chart = json.loads(re.search(r'<script id="cockpit-data" type="application/json">(.*?)</script>', body, re.S).group(1))
+    assert chart["classes"]["classes"] == data.classes.classes
+
+    points = login("pt_ls03").get(f"/dashboard/map/enterprises.json?year={year}").json()
+    assert points["colour_by"].startswith(f"{year}年度亩均效益评价类别")
+    klass = dict(run.results.filter(platform_code="LS03").values_list("uscc", "klass"))
+    for lon, lat, index, name, uscc in points["points"]:
+        assert points["categories"][index] == f"{klass[uscc]}类"
 
 
 def test_cockpit_chart_data_is_inline_and_matches_the_table(login):

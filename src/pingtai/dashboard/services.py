@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import enterprises_for
+from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import Figures
@@ -143,6 +144,59 @@ class TargetSummary:
     counts: Counter = field(default_factory=Counter)
 
 
+# Class colours: A best … D worst, T (exempt: listed, not graded) apart; anything else neutral.
+CLASS_COLOURS = {"A": "#1b7f3b", "B": "#4a90c2", "C": "#e07b39", "D": "#b3261e", "T": "#8e7cc3"}
+NEUTRAL_COLOUR = "#9aa5b1"
+
+
+def published_run(year: int | None) -> EvaluationRun | None:
+    """The latest published enterprise 亩均 evaluation of ``year``; previews never show here."""
+    if year is None:
+        return None
+    return (
+        EvaluationRun.objects.filter(year=year, status=EvaluationRun.Status.PUBLISHED)
+        .order_by("-published_at", "-id").first()
+    )
+
+
+@dataclass
+class ClassDistribution:
+    """A/B/C/D counts of one published run, city-wide and per platform."""
+
+    run: EvaluationRun
+    classes: list[str]
+    totals: dict[str, int]
+    by_platform: list[tuple[Platform, dict[str, int], int]]
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    def chart(self) -> dict:
+        return {
+            "classes": self.classes,
+            "colours": [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in self.classes],
+            "platforms": [p.short_name for p, _, _ in self.by_platform],
+            "counts": [[counts.get(k, 0) for _, counts, _ in self.by_platform] for k in self.classes],
+        }
+
+
+def class_distribution(run: EvaluationRun | None, platforms: list[Platform]) -> ClassDistribution | None:
+    if run is None:
+        return None
+    per_platform: dict[str, Counter] = defaultdict(Counter)
+    for code, klass in run.results.values_list("platform_code", "klass"):
+        per_platform[code][klass] += 1
+    totals = sum(per_platform.values(), Counter())
+    classes = sorted(totals, key=lambda k: (k not in CLASS_COLOURS, k))
+    return ClassDistribution(
+        run=run, classes=classes, totals={k: totals[k] for k in classes},
+        by_platform=[
+            (p, dict(per_platform[p.code]), sum(per_platform[p.code].values())) for p in platforms
+        ],
+    )
+
+
 @dataclass
 class Cockpit:
     year: int | None
@@ -157,6 +211,7 @@ class Cockpit:
     grouping: str
     rows: list[PlatformRow]
     trend: dict
+    classes: ClassDistribution | None
 
     @property
     def kpi_targets(self) -> dict[str, TargetSummary]:
@@ -182,6 +237,7 @@ class Cockpit:
         return {
             "year": self.year,
             "trend": self.trend,
+            "classes": self.classes.chart() if self.classes else None,
             "bars": {
                 "names": [r.platform.short_name for r in rows],
                 "tax_per_mu": [per_mu(r.figures, "tax_per_mu") for r in rows],
@@ -273,6 +329,7 @@ def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = Non
         platform_targets=platform_targets,
         overall_targets=_overall_assessments(panel, plan, platforms, year) if year else [],
         groups=_rank(rows, grouping), grouping=grouping, rows=rows, trend=_trend(panel),
+        classes=class_distribution(published_run(year), platforms),
     )
 
 
@@ -368,25 +425,45 @@ def _band(tax: Decimal | None, land: Decimal | None) -> int:
     return len(TAX_BANDS)
 
 
+TAX_BAND_COLOURS = ["#b3261e", "#e07b39", "#4a90c2", "#1b7f3b", NEUTRAL_COLOUR]
+
+
 def enterprise_points(user: User, year: int) -> dict:
-    """Scoped enterprise points with coordinates, the largest taxpayers first, capped."""
+    """Scoped enterprise points with coordinates, the largest taxpayers first, capped.
+
+    Coloured by the class of the year's published 亩均 evaluation when there is one, otherwise
+    by 亩均税收 band (and then the legend says so)."""
     scoped = enterprises_for(user)
     located = scoped.filter(lon__isnull=False, lat__isnull=False)
     counts = scoped.aggregate(total=Count("id"), located=Count("id", filter=Q(lon__isnull=False, lat__isnull=False)))
-    rows = (
+    rows = list(
         EnterpriseYear.objects.filter(year=year, enterprise__in=located)
         .order_by(F("tax_wan").desc(), "enterprise__uscc")
         .values_list("enterprise__lon", "enterprise__lat", "tax_wan", "land_mu",
                      "enterprise__name", "enterprise__uscc")[:MAP_ENTERPRISE_LIMIT]
     )
+    run = published_run(year)
+    if run is None:
+        title = "亩均税收（万元/亩）分段"
+        categories = [label for _, _, label in TAX_BANDS] + ["无当年数据"]
+        colours = TAX_BAND_COLOURS
+        index = {uscc: _band(tax, land) for _, _, tax, land, _, uscc in rows}
+    else:
+        klass = dict(run.results.filter(uscc__in=[r[5] for r in rows]).values_list("uscc", "klass"))
+        present = sorted(set(klass.values()), key=lambda k: (k not in CLASS_COLOURS, k))
+        title = f"{run.year}年度亩均效益评价类别（{run.method_id} v{run.method_version}，已发布）"
+        categories = [f"{k}类" for k in present] + ["未参评"]
+        colours = [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in present] + [NEUTRAL_COLOUR]
+        position = {k: i for i, k in enumerate(present)}
+        index = {r[5]: position.get(klass.get(r[5]), len(present)) for r in rows}
     points = [
-        [round(lon, 5), round(lat, 5), _band(tax, land), name, uscc]
-        for lon, lat, tax, land, name, uscc in rows
+        [round(lon, 5), round(lat, 5), index[uscc], name, uscc]
+        for lon, lat, _, _, name, uscc in rows
     ]
     return {
         "year": year, "total": counts["total"], "located": counts["located"], "shown": len(points),
         "limit": MAP_ENTERPRISE_LIMIT,
         "detail_url": reverse("enterprise_detail", args=["__USCC__"]),
-        "bands": [label for _, _, label in TAX_BANDS] + ["无当年数据"],
+        "colour_by": title, "categories": categories, "colours": colours[: len(categories)],
         "points": points,
     }

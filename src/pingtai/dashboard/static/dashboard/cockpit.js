@@ -61,5 +61,19 @@
       { name: "亩均增加值", type: "bar", data: bars.value_added_per_mu, markLine: goalLine(bars.value_added_goal, "亩均增加值2025年目标") }
     ]
   });
+  var classes = data.classes;
+  if (classes) {
+    chart("chart-classes", {
+      title: { text: "各平台企业亩均效益评价类别（家）", left: "center", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: fmt("家") },
+      legend: { bottom: 0 },
+      grid: { left: 60, right: 30, top: 40, bottom: 60 },
+      xAxis: { type: "category", data: classes.platforms, axisLabel: { interval: 0, rotate: 30 } },
+      yAxis: { type: "value", name: "家" },
+      series: classes.classes.map(function (k, i) {
+        return { name: k + "类", type: "bar", stack: "classes", data: classes.counts[i], itemStyle: { color: classes.colours[i] } };
+      })
+    });
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -5,7 +5,6 @@
   var element = document.getElementById("map");
   var form = document.getElementById("map-controls");
   var chart = echarts.init(element);
-  var BAND_COLOURS = ["#b3261e", "#e07b39", "#4a90c2", "#1b7f3b", "#9aa5b1"];
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
@@ -54,8 +53,8 @@
       });
       visualMaps.push({
         type: "piecewise", seriesIndex: 2, dimension: 2, right: 10, bottom: 10,
-        text: ["亩均税收（万元/亩）"], showLabel: true,
-        pieces: enterprises.bands.map(function (label, i) { return { value: i, label: label, color: BAND_COLOURS[i] }; })
+        text: [enterprises.colour_by], showLabel: true,
+        pieces: enterprises.categories.map(function (label, i) { return { value: i, label: label, color: enterprises.colours[i] }; })
       });
     }
     chart.setOption({
@@ -68,7 +67,7 @@
             return p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）<br>" + data.indicator.label + "：" +
               number(p.data.metric, unit) + "<br>点击进入平台页面";
           }
-          return p.data[3] + "<br>亩均税收：" + enterprises.bands[p.data[2]] + "<br>点击进入企业页面";
+          return p.data[3] + "<br>" + enterprises.colour_by + "：" + enterprises.categories[p.data[2]] + "<br>点击进入企业页面";
         }
       },
       geo: {
