@@ -101,7 +101,8 @@ def test_expired_tokens_and_disabled_users_are_refused(api_as):
 
 
 def test_platform_lists_follow_the_users_scope(api_as):
-    assert [p["code"] for p in api_as("pt_ls01").get("/api/platforms").json()] == ["LS01"]
+    response = api_as("pt_ls01").get("/api/platforms")
+    assert [p["code"] for p in response.json()] == ["LS01"] and response["Cache-Control"] == "no-store"
     for username in ("admin", "leader", "dept_tax"):
         assert len(api_as(username).get("/api/platforms").json()) == Platform.objects.count() == 11
     assert len(api_as("pt_ls01").get("/api/counties").json()) >= 9

@@ -25,7 +25,15 @@ class OfflineSwagger(DocsBase):
         })
 
 
-api = NinjaAPI(
+class PingtaiAPI(NinjaAPI):
+    def create_response(self, request: HttpRequest, data, *, status=None, temporal_response=None) -> HttpResponse:
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        # Responses carry restricted data: no proxy or browser cache may keep them (ASVS 14.3.2).
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+api = PingtaiAPI(
     title="开发区（园区）整合提升平台 数据接口",
     version="1",
     description=(
