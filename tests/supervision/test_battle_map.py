@@ -222,3 +222,13 @@ def test_pages_render_for_each_role(login):
         assert ("新增任务" in page) == (username != "leader")
     overview = login("leader").get("/supervision/?on=2026-06-01").content.decode()
     assert "丽水经济技术开发区" in overview and "景宁" in overview
+
+
+def test_the_django_admin_cannot_change_battle_map_rows(login):
+    task = make_task("LS01", D(2026, 1, 1), D(2026, 12, 31))
+    client = login("admin")
+    assert client.get("/admin/supervision/task/").status_code == 200
+    assert client.get("/admin/supervision/task/add/").status_code == 403
+    client.post(f"/admin/supervision/task/{task.pk}/change/", {"title": "改名", "progress": 100})
+    task.refresh_from_db()
+    assert task.title == "测试任务" and task.progress == 0
