@@ -210,3 +210,15 @@ def test_project_allocation_within_a_platform_breaks_ties_by_code(login):
     page = login("pt_ls01").get(f"/allocation/proposals/{first.pk}/").content.decode()
     assert "50.01" in page
     assert PoolDemand.objects.get(pool=pool).demand == Decimal("100.01")
+
+
+def test_pages_render_for_each_role(login):
+    proposal = _submit(login("pt_ls01"))
+    for user, form_status in (("admin", 200), ("leader", 403), ("pt_ls01", 200), ("dept_tax", 403)):
+        client = login(user)
+        assert client.get("/allocation/").status_code == 200
+        assert client.get("/allocation/proposals/").status_code == 200
+        assert client.get("/allocation/proposals/new/").status_code == form_status
+    page = login("admin").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
+    assert "准入审查" in page and proposal.code in page
+    assert "准入审查</button>" not in login("leader").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
