@@ -76,8 +76,11 @@ def test_clicking_a_platform_marker_opens_the_platform_page(watched_page, live_u
         }"""
     )
     box = page.locator("#map").bounding_box()
-    # A pin's tip sits on the point; click a little above it, on the pin's body.
-    page.mouse.click(box["x"] + x, box["y"] + y - 12)
+    # The pin's symbol box is centred on the point; a little above the centre is its round head.
+    page.mouse.move(box["x"] + x, box["y"] + y - 6)
+    page.locator("#map", has_text="点击进入平台页面").wait_for()  # the marker's tooltip: it is hit
+    page.mouse.down()
+    page.mouse.up()
     page.wait_for_url(f"{live_url}/platforms/LS03/")
     assert page.locator("h1").inner_text() == "浙江龙泉经济开发区"
     watch.assert_clean()
