@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Task(models.Model):
@@ -29,9 +30,11 @@ class Task(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="确认人（市级）",
     )
-    # Tasks a platform adds for itself count towards its on-time rate only once the city office
-    # has confirmed them; otherwise a platform could set and complete easy tasks of its own.
-    confirmed_at = models.DateTimeField("确认时间（计入按期完成率）", null=True, blank=True)
+    # A task counts towards its platform's on-time rate once confirmed. Tasks the city assigns (or
+    # that are loaded as data) are confirmed on creation; task_create leaves a platform's self-set
+    # task unconfirmed until the city office accepts it, or a platform could set and complete easy
+    # tasks of its own.
+    confirmed_at = models.DateTimeField("确认时间（计入按期完成率）", null=True, blank=True, default=timezone.now)
     demo = models.BooleanField("演示数据", default=False)
     demo_key = models.CharField("演示任务编号", max_length=40, blank=True)
     created_by = models.ForeignKey(
