@@ -1,6 +1,7 @@
 #!/bin/sh
 # Headless Chromium for the browser tests (tests/browser): Debian's chromium and
-# chromium-driver, plus a CJK font so that screenshots show Chinese text instead of boxes.
+# chromium-driver, plus a CJK font so that screenshots and charts show Chinese text instead of
+# boxes, and LibreOffice + poppler for the PDF notices.
 # Idempotent: installs only what is missing, and only as root; otherwise says what to run.
 set -eu
 
@@ -9,6 +10,9 @@ packages=""
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     packages="$packages fonts-noto-cjk"
 fi
+# Notices: PDF is converted from the Word file by LibreOffice; tests read it with pdftotext.
+command -v soffice >/dev/null 2>&1 || packages="$packages libreoffice-writer-nogui"
+command -v pdftotext >/dev/null 2>&1 || packages="$packages poppler-utils"
 
 if [ -z "$packages" ]; then
     echo "浏览器测试环境已就绪：/usr/bin/chromium 与中文字体均已安装。"

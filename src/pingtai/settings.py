@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "pingtai.audit",
     "pingtai.reporting",
     "pingtai.evaluation",
+    "pingtai.reports",
     "pingtai.planning",
     "pingtai.allocation",
     "pingtai.api",

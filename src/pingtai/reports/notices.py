@@ -1,0 +1,109 @@
+"""Notices built from published runs: every figure in them comes from the frozen run."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from pingtai.evaluation.models import EvaluationRun
+from pingtai.registry import selectors as registry
+from pingtai.registry.models import County, EnterpriseYear, Platform
+from pingtai.reports import charts
+from pingtai.reports.documents import Chart, Notice, Section, Table
+
+ISSUER = "丽水市开发区（园区）整合提升工作领导小组办公室"
+CLASSES = ["A", "B", "C", "D"]
+SYNTHETIC_NOTE = "注：本通报所用企业数据为按方案公布的汇总数生成的演示数据（合成），不代表任何真实企业。"
+
+
+class NoticeError(Exception):
+    pass
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole * 100:.1f}%" if whole else "—"
+
+
+def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
+    """亩均效益综合评价结果通报 for a published enterprise evaluation run."""
+    if not run.is_published:
+        raise NoticeError("只能根据已发布的评价批次生成通报")
+    results = run.results.all()
+    counties = dict(County.objects.values_list("code", "name"))
+    platforms = {p.code: p for p in Platform.objects.all()}
+    by_county: dict[str, Counter] = defaultdict(Counter)
+    by_platform: dict[str, Counter] = defaultdict(Counter)
+    for county, platform, klass in results.values_list("county_code", "platform_code", "klass"):
+        by_county[county][klass] += 1
+        by_platform[platform][klass] += 1
+    total = Counter(results.values_list("klass", flat=True))
+    graded = sum(total[k] for k in CLASSES)
+    county_codes = sorted(by_county)
+    overview = (
+        f"{run.year}年度全市共有 {graded} 家工业企业参加亩均效益综合评价，其中 A 类（优先发展类）"
+        f"{total['A']} 家、占 {_share(total['A'], graded)}，B 类（提升发展类）{total['B']} 家，"
+        f"C 类（调控帮扶类）{total['C']} 家，D 类（倒逼整治类）{total['D']} 家、占 "
+        f"{_share(total['D'], graded)}；另有 {total['T']} 家企业因用地不足、无用地或属豁免情形列为 T 类，不参加评价。"
+    )
+    method = (
+        f"评价采用《{run.method_id}》第 {run.method_version} 版，输入数据快照校验值 {run.input_hash[:16]}…，"
+        f"结果校验值 {run.result_hash[:16]}…，按同一方法和数据重算结果一致。"
+    )
+    county_rows = [
+        [counties.get(c, c), *[by_county[c][k] for k in CLASSES], by_county[c]["T"],
+         sum(by_county[c][k] for k in CLASSES), _share(by_county[c]["A"], sum(by_county[c][k] for k in CLASSES))]
+        for c in county_codes
+    ]
+    chart = charts.stacked_class_bars(
+        [counties.get(c, c) for c in county_codes],
+        {k: [by_county[c][k] for c in county_codes] for k in CLASSES},
+        f"{run.year}年度各县（市、区）企业亩均效益评价类别分布",
+    )
+    figures = registry.figures_by_platform(run.year)
+    platform_rows = []
+    for code in sorted(by_platform):
+        p, f = platforms[code], figures.get(platforms[code].id)
+        graded_here = sum(by_platform[code][k] for k in CLASSES)
+        platform_rows.append([
+            p.name, graded_here, *[by_platform[code][k] for k in CLASSES],
+            f"{f.tax_per_mu:.2f}" if f and f.tax_per_mu is not None else "—",
+            f"{f.value_added_per_mu:.2f}" if f and f.value_added_per_mu is not None else "—",
+        ])
+    tax_chart = charts.bars(
+        [platforms[c].short_name for c in sorted(by_platform)],
+        [float(figures[platforms[c].id].tax_per_mu or 0) for c in sorted(by_platform)],
+        f"{run.year}年度各平台亩均税收", "万元/亩",
+        reference=float(registry.figures(EnterpriseYear.objects.filter(year=run.year)).tax_per_mu or 0),
+        reference_label="全市平均（总量之比）",
+    )
+    d_rows = [
+        [i, counties.get(r.county_code, r.county_code), platforms[r.platform_code].short_name, r.uscc, r.name,
+         f"{r.score:.2f}" if r.score is not None else "—", r.note]
+        for i, r in enumerate(results.filter(klass="D").order_by("county_code", "score", "uscc"), start=1)
+    ]
+    sections = [
+        Section("总体情况", [overview, method], [Table(
+            "表1 各县（市、区）评价结果", ["县（市、区）", "A类", "B类", "C类", "D类", "T类（不参评）", "参评合计", "A类占比"],
+            county_rows)], [Chart("图1 各县（市、区）评价类别分布", chart)]),
+        Section("各平台情况", [
+            "各平台亩均税收、亩均增加值均按平台内企业税收、增加值合计除以用地面积合计计算（总量之比）。"
+        ], [Table("表2 各平台评价结果与亩均效益", ["平台", "参评企业", "A类", "B类", "C类", "D类",
+                                             "亩均税收（万元/亩）", "亩均增加值（万元/亩）"], platform_rows)],
+                [Chart("图2 各平台亩均税收", tax_chart)]),
+        Section("D类企业名单", [
+            "以下企业评为 D 类（倒逼整治类），按规定实行差别化电价、用能和排污指标从严控制等政策，"
+            "所在平台应逐一制定整治提升方案，对连续评为 D 类的企业研究低效用地退出措施。"
+        ], [Table("表3 D类（倒逼整治类）企业名单", ["序号", "县（市、区）", "平台", "统一社会信用代码",
+                                               "企业名称", "综合得分", "说明"], d_rows)]),
+        Section("工作要求", [
+            "各平台要对照评价结果，落实资源要素差别化配置政策，推动 A 类企业扩大投资、C 类和 D 类企业整治提升。",
+            "各县（市、区）和各平台对评价结果有异议的，应在通报印发之日起 10 个工作日内书面提出，并附相关依据。",
+        ]),
+    ]
+    return Notice(
+        issuer=ISSUER, number=number or f"丽开整办〔{run.year + 1}〕{run.pk}号",
+        title=f"关于{run.year}年度全市工业企业亩均效益综合评价结果的通报",
+        date=(run.published_at or run.created_at).date(),
+        recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
+        sections=sections,
+        footer_note=SYNTHETIC_NOTE if run.provenance.get("register_synthetic") else "",
+    )

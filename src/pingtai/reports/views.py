@@ -1,0 +1,54 @@
+"""Notice downloads: only from published runs; every download is audited."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
+from pingtai.evaluation.models import EvaluationRun
+from pingtai.reports import documents
+from pingtai.reports.charts import FontMissing
+from pingtai.reports.notices import NoticeError, mujun_notice
+
+TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
+    return render(request, "reports/index.html", {"runs": runs, "pdf": documents.soffice() is not None})
+
+
+def render_notice(notice: documents.Notice, fmt: str) -> bytes:
+    docx = documents.render_docx(notice)
+    if fmt == "docx":
+        return docx
+    if fmt == "pdf":
+        return documents.render_pdf(docx)
+    return documents.render_xlsx(notice)
+
+
+@login_required
+def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """Published notices are public documents: every signed-in role may download them."""
+    run = get_object_or_404(EvaluationRun, pk=pk, status=EvaluationRun.Status.PUBLISHED)
+    try:
+        notice = mujun_notice(run, number=request.GET.get("number", "").strip()[:40])
+        content = render_notice(notice, fmt)
+    except (NoticeError, FontMissing, documents.PdfUnavailable) as refused:
+        messages.error(request, str(refused))
+        return redirect("reports:index")
+    audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"下载通报（{fmt}）")
+    response = HttpResponse(content, content_type=TYPES[fmt])
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(notice.title)}.{fmt}"
+    return response
