@@ -55,6 +55,7 @@ class AdjacencyRules(_Strict):
 
 class SimulationRules(_Strict):
     zone_area_counts_as_developable: bool
+    hundred_yi_target_year: int = Field(ge=2021, le=2100)
     assumed: bool = True
 
 

@@ -212,9 +212,9 @@ def _target_lines(series: dict[int, R.Totals], developable: Decimal, year: int,
     plan = load_targets()
     hundred = Target(
         id="county_hundred_yi", name="百亿产能", metric="output_wan", unit="万元", kind="at_least",
-        scope="platform", target_year=2025, section="§四(二)",
+        scope="platform", target_year=rules.simulation.hundred_yi_target_year, section="§四(二)",
         quote="各县（市、区）以百亿产能规模为基本要求",
-        assumptions=("产能以工业总产值衡量（U-22）；期限取2025年（假设）",),
+        assumptions=(f"产能以工业总产值衡量（U-22）；期限取{rules.simulation.hundred_yi_target_year}年（假设）",),
         goal=float(rules.platform.weak_below_output_wan),
     )
     cases = [
