@@ -162,7 +162,11 @@ def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
     overview = client.get("/planning/chains/?year=2024").content.decode()
     assert "云和经开区" in overview or "浙江云和经济开发区" in overview
     assert "浙江景宁经济开发区" not in overview
-    for url in ("/planning/chains/LS06/", "/planning/chains/LS06/export.xlsx"):
+    link_page = client.get(f"/planning/chains/LS05/links/{some}/?year=2024").content.decode()
+    tagged = Enterprise.objects.filter(platform=platform, chain_link_id=some)
+    assert all(e.uscc in link_page for e in tagged) and "演示数据（合成）" in link_page
+    assert client.get("/planning/chains/LS05/links/NOPE/").status_code == 404
+    for url in ("/planning/chains/LS06/", "/planning/chains/LS06/export.xlsx", f"/planning/chains/LS06/links/{some}/"):
         assert client.get(url).status_code == 404
     city = sheet_rows(login("leader").get("/planning/chains/targets.xlsx?year=2024").content)
     assert len({r[0] for r in city[1:]}) > 1

@@ -259,8 +259,12 @@ def chains_tree() -> list[tuple[Chain, list[ChainLink]]]:
     return [(c, list(c.links.all())) for c in Chain.objects.prefetch_related("links")]
 
 
-def link_enterprises(platform: Platform, link_code: str) -> QuerySet[Enterprise]:
-    return Enterprise.objects.filter(platform=platform, chain_link_id=link_code).order_by("name")
+def link_enterprises(platform: Platform, link_code: str, year: int) -> list[tuple[Enterprise, EnterpriseYear | None]]:
+    """The platform's enterprises tagged to one link, with their figures of ``year``, largest first."""
+    rows = {r.enterprise_id: r for r in EnterpriseYear.objects.filter(
+        year=year, enterprise__platform=platform, enterprise__chain_link_id=link_code)}
+    found = [(e, rows.get(e.pk)) for e in Enterprise.objects.filter(platform=platform, chain_link_id=link_code)]
+    return sorted(found, key=lambda pair: (-(pair[1].output_wan if pair[1] else 0), pair[0].name))
 
 
 # ---------------------------------------------------------------- agreements

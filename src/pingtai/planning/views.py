@@ -19,7 +19,7 @@ from pingtai.planning import exports, selectors, services
 from pingtai.planning.forms import AdjustForm, AgreementForm, ApproveForm, ClassifyForm, SettlementForm
 from pingtai.planning.models import ClassificationItem, ClassificationRun
 from pingtai.planning.rules import ACTIONS, load_rules
-from pingtai.registry.models import FormerZone, Platform
+from pingtai.registry.models import ChainLink, FormerZone, Platform
 from pingtai.registry.selectors import available_years
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
@@ -198,6 +198,17 @@ def chain_platform(request: HttpRequest, code: str) -> HttpResponse:
         "platform": platform, "year": year, "years": available_years(), "by_chain": by_chain,
         "leading": platform.leading_industries.select_related("chain"),
         "targets": [s for s in statuses if s.action],
+    })
+
+
+@login_required
+def chain_link(request: HttpRequest, code: str, link: str) -> HttpResponse:
+    platform = scoped_platform(request.user, code)
+    row = get_object_or_404(ChainLink.objects.select_related("chain"), code=link)
+    year = _year(request)
+    return render(request, "planning/chain_link.html", {
+        "platform": platform, "link": row, "year": year,
+        "rows": selectors.link_enterprises(platform, row.code, year),
     })
 
 
