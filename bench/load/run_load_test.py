@@ -139,6 +139,29 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait(10)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of live processes (from /proc; ticks → seconds)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(master: int, server: str, db: str) -> dict[str, list[int]]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the load database."""
+    import psycopg
+
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        backends = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))]
+    return {"gunicorn": [master, *map(int, children)], "postgres": backends}
+
+
 def read_stats(path: Path) -> list[dict]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -269,12 +292,17 @@ def main(argv: list[str] | None = None) -> int:
                       "LOAD_UPLOAD_LOG": str(work / "uploads.jsonl"), "LOAD_PERIOD": PERIOD,
                       "LOAD_MAX_REQUESTS": str(args.max_requests), "LOAD_PASSWORD": DEMO_PASSWORD}
         started = time.monotonic()
+        cpu_before = {k: cpu_seconds(v) for k, v in server_pids(server.pid, args.server, args.db).items()}
         subprocess.run(
             [args.locust, "-f", str(ROOT / "bench/load/locustfile.py"), "--headless", "-u", str(args.users),
              "-r", str(args.spawn_rate), "--run-time", args.run_time, "--host", url, "--csv", str(work / "stats"),
              "--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
             env=locust_env, timeout=run_seconds + 300, check=False, start_new_session=True)
         elapsed = time.monotonic() - started
+        # Backends that came and went during the run are not counted (connections persist for
+        # 60 s, so few do): the PostgreSQL figure is a lower bound.
+        cpu_used = {k: round(cpu_seconds(v) - cpu_before.get(k, 0.0), 1)
+                    for k, v in server_pids(server.pid, args.server, args.db).items()}
         stop(server)
         server = None
 
@@ -300,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
             "requests_per_second": float(total["Requests/s"]),
             "p50_ms": float(total["50%"]), "p95_ms": p95, "p99_ms": float(total["99%"]),
             "max_ms": round(float(total["Max Response Time"])),
+            "server_cpu_seconds": cpu_used,
+            "server_cpu_ms_per_request": round(1000 * sum(cpu_used.values()) / requests, 1) if requests else None,
             "per_endpoint": per_endpoint, "uploads": verification,
             "targets_met": {"zero_errors": failures == 0, "p95_le_500ms": p95 <= TARGET_P95_MS,
                             "no_upload_lost_or_duplicated": not verification["problems"]},
