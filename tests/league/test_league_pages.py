@@ -58,9 +58,18 @@ def test_scorecard_and_its_export(login, league_demo):
     page = client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/").content.decode()
     assert "龙泉" in page and "亩均税收" in page and "报送及时率" in page and "历次已发布" in page
     rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/export.xlsx"))
-    assert rows[0] == ("方向", "指标", "方向性", "单位", "权重", "指标值", "得分")
+    assert rows[0] == ("方向", "指标", "方向性", "单位", "权重", "指标值", "得分", "赶超所需变化（%）")
     total = next(r for r in rows if r[1] == "综合得分")
     assert total[6] == pytest.approx(league_demo.y24.results.get(platform_code="LS03").score, abs=0.001)
+
+
+def test_scorecard_shows_what_it_takes_to_pass_the_platform_above(login, league_demo):
+    run = league_demo.y24
+    second = run.results.filter(rank_order=2).select_related("platform").first()
+    page = login("admin").get(f"/league/runs/{run.pk}/platforms/{second.platform_code}/").content.decode()
+    assert "赶超路径：追上组内第 1 名" in page and "全部指标同比例提高" in page
+    first = run.results.filter(rank_order=1).first()
+    assert "赶超路径" not in login("admin").get(f"/league/runs/{run.pk}/platforms/{first.platform_code}/").content.decode()
 
 
 def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublished(login, league_demo):

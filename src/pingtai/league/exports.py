@@ -59,12 +59,16 @@ def lists_xlsx(run: LeagueRun) -> bytes:
 
 def scorecard_xlsx(run: LeagueRun, result: PlatformResult) -> bytes:
     card = selectors.scorecard(run, result)
-    headers = ["方向", "指标", "方向性", "单位", "权重", "指标值", "得分"]
+    headers = ["方向", "指标", "方向性", "单位", "权重", "指标值", "得分", "赶超所需变化（%）"]
     rows = [[line.pillar, line.name, line.direction, line.unit, _r(line.weight, 3), _r(line.value, 4), _r(line.score, 3)]
             for line in card.indicators]
     rows += [[c.name, "方向合计", "", "分", c.weight, None, _r(v, 3)] for c, v in card.directions]
     rows.append(["综合", "综合得分", "", "分", 100, None, _r(result.score, 3)])
     rows.append([f"{result.platform.short_name}：{result.group}组第 {result.rank} / {result.group_size} 名，等级 {result.klass}"])
+    for p in card.paths:
+        rows.append([f"赶超路径（{card.target}）", p.name, "需达到（变化%）", p.unit, None, _r(p.current, 4),
+                     _r(p.required, 4) if p.reachable else "单项无法达到",
+                     _r(p.change_pct, 2) if p.reachable else None])
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="平台评分卡")
 

@@ -11,8 +11,10 @@ from django.http import Http404
 
 from pingtai.accounts.models import User
 from pingtai.catalogue import parse_period
-from pingtai.engine import Method, load_method
-from pingtai.league import rules
+from pingtai.engine import Method, evaluate, load_method
+from pingtai.engine.explain import improvement_paths
+from pingtai.engine.run import EvaluationResult
+from pingtai.league import inputs, rules
 from pingtai.league.models import LeagueRun, PlatformResult
 from pingtai.registry.models import Platform
 
@@ -190,6 +192,16 @@ class IndicatorLine:
     score: float | None
 
 
+@dataclass(frozen=True)
+class PathLine:
+    name: str
+    unit: str
+    current: float | None
+    required: float | None
+    change_pct: float | None
+    reachable: bool
+
+
 @dataclass
 class Scorecard:
     run: LeagueRun
@@ -197,6 +209,35 @@ class Scorecard:
     directions: list[tuple[Column, float]]
     indicators: list[IndicatorLine]
     history: list[PlatformResult]
+    target: str = ""  # the place to catch up with, e.g. "第 1 名"
+    paths: list[PathLine] = field(default_factory=list)
+
+
+@lru_cache(maxsize=8)
+def _scores_only(run_pk: int, snapshot_sha: str, method_id: str) -> EvaluationResult:
+    """The run's snapshot evaluated again without robustness draws (same scores), for
+    explanations; keyed by the stored snapshot's hash."""
+    run = LeagueRun.objects.select_related("input_snapshot").get(pk=run_pk)
+    return evaluate(method_of(method_id), inputs.snapshot_frame(bytes(run.input_snapshot.content)))
+
+
+def catch_up_paths(run: LeagueRun, code: str) -> tuple[str, list[PathLine]]:
+    """What it would take to pass the platform one place above in the group: the smallest
+    change of one indicator at a time (others and the other platforms unchanged), and the
+    equal percentage rise of all indicators together."""
+    table = improvement_paths(_scores_only(run.pk, run.input_snapshot_id, run.method_id), "rank", [code])
+    if table.is_empty():
+        return "", []
+    lines = []
+    # The engine lists the single-indicator rows first and the combined row last.
+    for row in table.to_dicts():
+        combined = row["path"] == "combined"
+        lines.append(PathLine(
+            row["indicator_name"], "%" if combined else DISPLAY_UNITS.get(row["indicator"], row["unit"]),
+            row["current_value"], row["required_value"], row["change_pct"], bool(row["reachable"]),
+        ))
+    singles = sorted((p for p in lines[:-1]), key=lambda p: (not p.reachable, abs(p.change_pct or 0), p.name))
+    return f"追上组内{table['target'][0]}", [*singles, lines[-1]]
 
 
 def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
@@ -220,4 +261,6 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
         ).select_related("run").order_by("run__year", "run__quarter")
     )
     columns = direction_columns(run)
-    return Scorecard(run, result, [(c, result.directions.get(c.id, 0.0)) for c in columns], lines, history)
+    target, paths = catch_up_paths(run, result.platform_code)
+    return Scorecard(run, result, [(c, result.directions.get(c.id, 0.0)) for c in columns], lines, history,
+                     target, paths)
