@@ -74,10 +74,6 @@ class LeagueRun(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    @property
-    def was_published(self) -> bool:
-        return self.published_at is not None
-
 
 class PlatformResult(models.Model):
     """One platform in one run, denormalised for pages and exports."""

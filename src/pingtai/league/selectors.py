@@ -38,11 +38,6 @@ def scoped_run(user: User, pk: int) -> LeagueRun:
         raise Http404("没有找到该批次，或您无权查看") from missing
 
 
-def scorecard_allowed(user: User, platform: Platform) -> bool:
-    """Platform users read only their own scorecard."""
-    return user.sees_all_platforms or user.platform_id == platform.pk
-
-
 @lru_cache(maxsize=16)
 def method_of(method_id: str) -> Method:
     return load_method(method_id)
