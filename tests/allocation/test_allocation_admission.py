@@ -124,6 +124,8 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     assert response.status_code == 302
     commitment = StandardLandCommitment.objects.get(proposal=proposal)
     assert commitment.tax_per_mu == Decimal("60.00") and commitment.investment_intensity == Decimal("400.00")
+    assert list(login("pt_ls01").get("/allocation/proposals/").context["due"]) == [commitment]
+    assert list(login("pt_ls02").get("/allocation/proposals/").context["due"]) == []
     # platform users cannot record commitments or run the review
     assert login("pt_ls01").post(f"/allocation/proposals/{proposal.pk}/post-evaluation/", {}).status_code == 403
     admin = login("admin")
@@ -149,6 +151,7 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert ("LS-BZD-2022-001", "亩均税收（万元/亩）") in {(r[0], r[5]) for r in rows[1:]}
     assert login("pt_ls02").get(f"/allocation/post-evaluations/{evaluation.pk}/").status_code == 404
+    assert list(login("pt_ls01").get("/allocation/proposals/").context["due"]) == []
     other_rows = list(openpyxl.load_workbook(io.BytesIO(
         login("pt_ls02").get("/allocation/post-evaluations/shortfalls.xlsx").content)).active.iter_rows())
     assert len(other_rows) == 1  # header only

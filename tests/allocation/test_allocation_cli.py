@@ -113,3 +113,14 @@ def test_admission_and_post_eval_commands(capsys):
     with pytest.raises(Exception, match="已签订标准地承诺"):
         admission_check(proposal, user=admin)
     assert main(["admission", "check", "--year", "2031"]) == 2
+    # a second project falls due: --due reviews exactly the commitments not yet reviewed
+    second = proposal_create({**data, "name": "第二个项目"}, platform=platform, user=admin)
+    admission_check(second, user=admin)
+    commitment_create(second, "LS-BZD-CLI-2", dt.date(2022, 1, 1), dt.date(2024, 6, 30), user=admin)
+    capsys.readouterr()
+    assert main(["post-eval", "--due"]) == 0
+    out = capsys.readouterr().out
+    assert "LS-BZD-CLI-2" in out and "LS-BZD-CLI（" not in out and "待核实" in out
+    assert PostEvaluation.objects.count() == 2
+    assert main(["post-eval", "--due"]) == 0
+    assert "没有到期未复核的标准地承诺" in capsys.readouterr().out

@@ -3,6 +3,8 @@ proposals, commitments and post-evaluations; out-of-scope objects answer 404."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -71,6 +73,11 @@ def commitments_for(user: User) -> QuerySet[StandardLandCommitment]:
     if user.role == User.Role.PLATFORM:
         rows = rows.filter(proposal__platform_id=user.platform_id)
     return rows
+
+
+def commitments_due(user: User, on: dt.date) -> QuerySet[StandardLandCommitment]:
+    """Commitments whose agreed review date has come and that have not been reviewed yet."""
+    return commitments_for(user).filter(due_on__lte=on, evaluations__isnull=True)
 
 
 def evaluations_for(user: User) -> QuerySet[PostEvaluation]:

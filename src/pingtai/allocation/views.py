@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
@@ -189,6 +190,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
     return render(request, "allocation/proposals.html", {
         "proposals": rows, "can_submit": request.user.role in (ADMIN, User.Role.PLATFORM),
         "commitments": selectors.commitments_for(request.user),
+        "due": selectors.commitments_due(request.user, timezone.localdate()),
         "evaluations": selectors.evaluations_for(request.user)[:100],
     })
 

@@ -124,32 +124,48 @@ def post_eval_command(args: argparse.Namespace) -> int:
     from pingtai.allocation import services
     from pingtai.allocation.models import StandardLandCommitment
 
+    from pingtai.allocation.selectors import commitments_due
+
     user = _admin(args.user)
     if user is None:
         return 2
-    commitment = StandardLandCommitment.objects.filter(proposal__code=args.proposal).first()
-    if commitment is None:
-        print(f"错误：项目 {args.proposal} 没有标准地承诺", file=sys.stderr)
-        return 2
     try:
-        evaluation = services.post_evaluation_run(
-            commitment, user=user, on=dt.date.fromisoformat(args.on) if args.on else None,
-            data_year=args.data_year,
-            actual_investment_wan=Decimal(args.investment) if args.investment else None,
-            actual_floor_area_ratio=Decimal(args.far) if args.far else None, rules_ref=args.rules)
-    except (services.AllocationError, InvalidOperation, ValueError) as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
-    print(f"达产复核 #{evaluation.pk}：{commitment}，{evaluation.data_year}年度数据，"
-          f"{'全部达标' if evaluation.met else '存在差额或待核实'}")
-    for item in evaluation.items:
-        print(f"  {item['label']}：承诺 {item['committed']}，实际 {item['actual'] or '—'}，"
-              f"差额 {item['shortfall_pct'] or '—'}%，{services.STATUS_LABELS[item['status']]}"
-              f"{'，' + item['consequence'] if item['consequence'] else ''}")
-    if args.xlsx:
-        Path(args.xlsx).write_bytes(services.shortfalls_xlsx([evaluation]))
+        on = dt.date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        print(f"错误：日期“{args.on}”应为 YYYY-MM-DD", file=sys.stderr)
+        return 2
+    if args.due:
+        commitments = list(commitments_due(user, on or dt.date.today()))
+        if not commitments:
+            print("没有到期未复核的标准地承诺")
+            return 0
+    else:
+        commitments = list(StandardLandCommitment.objects.filter(proposal__code=args.proposal))
+        if not commitments:
+            print(f"错误：项目 {args.proposal} 没有标准地承诺", file=sys.stderr)
+            return 2
+    evaluations, refused_count = [], 0
+    for commitment in commitments:
+        try:
+            evaluation = services.post_evaluation_run(
+                commitment, user=user, on=on, data_year=args.data_year,
+                actual_investment_wan=Decimal(args.investment) if args.investment else None,
+                actual_floor_area_ratio=Decimal(args.far) if args.far else None, rules_ref=args.rules)
+        except (services.AllocationError, InvalidOperation) as refused:
+            print(f"错误：{commitment}：{refused}", file=sys.stderr)
+            refused_count += 1
+            continue
+        evaluations.append(evaluation)
+        print(f"达产复核 #{evaluation.pk}：{commitment}，{evaluation.data_year}年度数据，"
+              f"{'全部达标' if evaluation.met else '存在差额或待核实'}")
+        for item in evaluation.items:
+            print(f"  {item['label']}：承诺 {item['committed']}，实际 {item['actual'] or '—'}，"
+                  f"差额 {item['shortfall_pct'] or '—'}%，{services.STATUS_LABELS[item['status']]}"
+                  f"{'，' + item['consequence'] if item['consequence'] else ''}")
+    if args.xlsx and evaluations:
+        Path(args.xlsx).write_bytes(services.shortfalls_xlsx(evaluations))
         print(f"已写出 {args.xlsx}")
-    return 0
+    return 1 if refused_count else 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -178,7 +194,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=admission_check_command)
 
     p = sub.add_parser("post-eval", help="标准地项目达产复核（后评估）")
-    p.add_argument("--proposal", required=True, help="项目编号")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--proposal", help="项目编号")
+    group.add_argument("--due", action="store_true", help="复核全部到期未复核的承诺（现场核实项记为待核实）")
     p.add_argument("--data-year", type=int, help="实际数据年度（默认取复核日期前最近年度）")
     p.add_argument("--investment", help="核实固定资产投资（万元）")
     p.add_argument("--far", help="核实容积率")
