@@ -36,11 +36,18 @@ class AllocationRunAdmin(admin.ModelAdmin):
     list_display = ("id", "pool", "level", "platform", "rules_id", "rules_version", "allocated", "surplus",
                     "status")
     list_filter = ("status", "level")
-    readonly_fields = ("rules_hash", "rules_text", "notes")
     inlines = [LineInline]
 
+    # Runs are results of the allocator: only the services create and publish them, so that
+    # every stored amount keeps its exact total and its explanation.
+    def has_add_permission(self, request) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
-        return obj is None or not obj.is_published
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ProjectProposal)
@@ -60,4 +67,9 @@ class StandardLandCommitmentAdmin(admin.ModelAdmin):
 class PostEvaluationAdmin(admin.ModelAdmin):
     list_display = ("commitment", "data_year", "met", "rules_id", "created_at")
     list_filter = ("met",)
-    readonly_fields = ("items",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
