@@ -131,7 +131,7 @@ def test_read_only_roles_cannot_change_anything(login, league_demo):
                                                  "robustness": 0}).status_code == 403
         assert client.post(f"/league/runs/{preview.pk}/publish/").status_code == 403
         assert client.post(f"/league/runs/{league_demo.y24.pk}/pay-pools/new/", {"total": "10"}).status_code == 403
-    assert login("leader").post(f"/league/runs/{league_demo.y24.pk}/proposals/").status_code == 404
+    assert login("leader").post(f"/league/runs/{league_demo.y24.pk}/proposals/").status_code == 403
     preview.refresh_from_db()
     assert preview.status == LeagueRun.Status.PREVIEW
     assert not TierProposal.objects.exists() and not PayPool.objects.exists()

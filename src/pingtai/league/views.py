@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -130,7 +131,7 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     if request.method == "POST":
         if not request.user.is_city_admin:
-            raise Http404("只有市级管理员可以生成进退档建议")
+            raise PermissionDenied("只有市级管理员可以生成进退档建议")
         try:
             made = services.proposals_make(run, user=request.user, request=request)
         except services.LeagueError as refused:
