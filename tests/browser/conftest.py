@@ -142,9 +142,12 @@ def watched_page(browser, live_url):
     context.route("**/*", route)
     page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
+    # ERR_ABORTED on our own host means the page navigated away before a request (such as
+    # the favicon) finished: the browser's doing, not a failure of the application.
     page.on(
         "requestfailed",
         lambda request: urlsplit(request.url).netloc == origin
+        and "ERR_ABORTED" not in (request.failure or "")
         and watch.failed.append(f"{request.url} {request.failure}"),
     )
     page.on(
