@@ -334,3 +334,18 @@ def test_admin_adjusts_a_proposal_with_a_reason_before_approval(login):
     assert event.kind == "converted" and event.platform is None
     late = admin.post(url, {"action": "revoke", "target": "", "reason": "晚了"}, follow=True)
     assert "已审定，不能再调整" in late.content.decode()
+
+
+def test_a_zone_kept_by_the_administrator_follows_its_platforms_merger(login):
+    admin = login("admin")
+    admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
+    run = ClassificationRun.objects.latest("id")
+    item = run.items.get(subject="zone", current_platform__code="LS08", code="TZ24")
+    admin.post(f"/planning/runs/{run.pk}/items/{item.pk}/adjust/", {"action": "keep", "target": "", "reason": "随平台整体并入"})
+    ls08 = run.items.get(code="LS08")
+    self_merge = admin.post(f"/planning/runs/{run.pk}/items/{ls08.pk}/adjust/",
+                            {"action": "merge", "target": "LS08", "reason": "x"}, follow=True)
+    assert "平台不能并入自身" in self_merge.content.decode()
+    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕4号"})
+    event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
+    assert (event.kind, event.platform.code) == ("merged", "LS07")

@@ -102,6 +102,8 @@ def classification_item_adjust(item: ClassificationItem, *, action: str, target:
         platform = Platform.objects.filter(code=target).first()
         if platform is None:
             raise PlanningError("并入或提升须指定去向平台")
+        if action == "merge" and platform.pk == item.platform_id:
+            raise PlanningError("平台不能并入自身")
     before = {"action": item.action, "target": item.target_platform.code if item.target_platform else None}
     label = dict(ClassificationItem.Action.choices)
     with transaction.atomic():
@@ -144,8 +146,10 @@ def classification_approve(run: ClassificationRun, *, effective_date: dt.date, d
         for event in IntegrationEvent.objects.filter(effective_date__lte=effective_date).order_by("effective_date", "id"):
             latest[event.zone_id] = event
         made = unchanged = 0
-        # A zone's own proposal decides for it; its platform's proposal covers the other zones.
-        own = set(run.items.filter(subject=ClassificationItem.Subject.ZONE).values_list("zone_id", flat=True))
+        # A zone's own 并/提/撤/转 decides for it; its platform's proposal covers the other zones
+        # (including zones the administrator set to 保留, which stay with their platform).
+        own = set(run.items.filter(subject=ClassificationItem.Subject.ZONE)
+                  .exclude(action=ClassificationItem.Action.KEEP).values_list("zone_id", flat=True))
         for item in run.items.select_related("zone", "platform", "target_platform"):
             kind = EVENT_KIND.get(item.action)
             if kind is None:
