@@ -11,7 +11,7 @@ import pytest
 
 from pingtai.audit.models import AuditEvent
 from pingtai.cli import main
-from pingtai.planning.models import Agreement, ClassificationItem, ClassificationRun, Settlement
+from pingtai.planning.models import Agreement, ClassificationRun, Settlement
 from pingtai.registry.models import (
     ChainLink,
     Enterprise,
