@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from pingtai.audit.models import AuditEvent
+from pingtai.league.board import build_board
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
 from pingtai.registry.models import Platform
 
@@ -174,6 +175,9 @@ def test_target_board_with_warnings_and_scope(login, league_demo):
                  "南北两翼产能", "市本级平台千亿级", "管理机构数量缩减60%", "管理人员数量缩减30%", "投资强度倍增",
                  "产业创新服务综合体全覆盖", "红灯", "所需年均增速"):
         assert text in page, text
+    board = build_board(2024)
+    assert board.red + board.yellow == len(board.warnings) > 0
+    assert f"预警：红灯 {board.red} 项，黄灯 {board.yellow} 项" in page
     rows = sheet(client.get("/league/targets/export.xlsx?year=2024"))
     assert rows[0][:3] == ("范围", "目标", "目标值")
     scopes = {r[0] for r in rows[1:] if r[1]}

@@ -55,6 +55,17 @@ class Board:
     overall: list[Assessment]
     warnings: list[tuple[str, Assessment]]
 
+    def count(self, status: str) -> int:
+        return sum(1 for _, a in self.warnings if a.status == status)
+
+    @property
+    def red(self) -> int:
+        return self.count("red")
+
+    @property
+    def yellow(self) -> int:
+        return self.count("yellow")
+
 
 def build_board(year: int | None = None) -> Board:
     plan = load_targets()
