@@ -16,7 +16,7 @@ from pingtai.league import inputs, selectors, services
 from pingtai.league.demo import fill_template, load_demo
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
 from pingtai.registry.models import EnterpriseYear, Platform
-from pingtai.reporting.models import Submission
+from pingtai.reporting.models import ReportingPeriod, Submission
 from pingtai.reporting.services import (
     approved_version,
     requirement_template,
@@ -34,6 +34,8 @@ def admin() -> User:
 
 def test_demo_reports_went_through_the_workflow_and_are_locked(league_demo):
     assert league_demo.report.uploaded == 66 and league_demo.report.periods_opened == 6
+    assert league_demo.report.periods_closed == 6
+    assert not ReportingPeriod.objects.filter(code__in=league_demo.quarters, status=ReportingPeriod.Status.OPEN).exists()
     subs = Submission.objects.filter(requirement__form_code="platform_quarterly",
                                      requirement__period__code__in=["2023Q2", "2024Q4"])
     assert subs.count() == 22

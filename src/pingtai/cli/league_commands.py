@@ -52,7 +52,7 @@ def load_demo(args: argparse.Namespace) -> int:
     except DemoError as refused:
         return _refuse(str(refused))
     print(f"平台季报演示数据（合成）：开启填报期 {report.periods_opened} 个，上传并审核 {report.uploaded} 份，"
-          f"已存在 {report.skipped} 份，模拟逾期 {report.late} 份")
+          f"已存在 {report.skipped} 份，模拟逾期 {report.late} 份，关闭填报期 {report.periods_closed} 个")
     return 0
 
 

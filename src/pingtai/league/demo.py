@@ -4,7 +4,7 @@ The demo dataset has enterprise figures but no platform reports. This loader gen
 clearly synthetic ``platform_quarterly`` values for 2023Q1–2024Q4 and submits them as each
 platform's demo user would: open the period, download the template, fill it with openpyxl,
 upload, submit; the city administrator approves and locks. The league then reads them like any
-other approved data. Year-end (Q4) values of output, value added, tax, R&D and the number of
+other approved data; a period whose reports are all locked is closed. Year-end (Q4) values of output, value added, tax, R&D and the number of
 规上 firms equal the platform's enterprise totals for the year; earlier quarters are seeded
 cumulative shares of them. Everything else (investment, FDI, trade, projects, high-tech value
 added, R&D institutions, innovation complexes, management bodies and staff) is invented, in
@@ -34,7 +34,13 @@ from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.models import ReportingPeriod, Requirement, Submission, UploadAttempt
-from pingtai.reporting.services import attempt_confirm, period_open, requirement_template, submission_upload
+from pingtai.reporting.services import (
+    attempt_confirm,
+    period_close,
+    period_open,
+    requirement_template,
+    submission_upload,
+)
 from pingtai.reporting.workflow import submission_transition
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS
 
@@ -53,6 +59,7 @@ class DemoReport:
     uploaded: int = 0
     skipped: int = 0
     periods_opened: int = 0
+    periods_closed: int = 0
     late: int = 0
 
 
@@ -205,4 +212,7 @@ def load_demo(*, admin: User | None = None, quarters: list[str] | None = None) -
                 _upload(requirement, values, users[platform.pk])
                 report.uploaded += 1
             _advance(requirement, platform_user=users[platform.pk], admin=admin)
+        if period.is_open and not period.requirements.exclude(submission__status=Submission.Status.LOCKED).exists():
+            period_close(period, user=admin)
+            report.periods_closed += 1
     return report
