@@ -242,8 +242,11 @@ def _prepare(pool: Fraction, recipients: Sequence[Recipient], rules: Rules) -> _
                                       f"「{r.name}」保底 {_fmt(floor, u)} 高于上限 {_fmt(cap, u)}",
                                       (r.code,)))
         major = min(_units_down(_frac(r.major_demand), unit), upper)
-        lo.append(floor), hi.append(max(upper, Fraction(0))), caps.append(cap)
-        demands.append(demand), majors.append(major)
+        lo.append(floor)
+        hi.append(upper)
+        caps.append(cap)
+        demands.append(demand)
+        majors.append(major)
     floors_total = sum(lo, Fraction(0))
     if floors_total > pool:
         named = tuple(r.code for r, f in zip(recipients, lo, strict=True) if f > 0)
