@@ -106,3 +106,15 @@ def test_wide_perturbation_flags_boundary_entities():
     r = evaluate(parse_method(data), enterprises(300, seed=6), robustness_draws=60)
     flags = r.table["robust_flag"].drop_nulls()
     assert flags.str.contains("等级不稳健").any()
+
+
+def test_robustness_with_entropy_weights_and_a_tiny_segment(cases):
+    data = raw()
+    for seg in ("规上", "规下"):
+        for item in data["segments"][seg]["indicators"]:
+            del item["weight"]
+        data["segments"][seg]["weighting"] = {"kind": "entropy"}
+    frame = cases.make_frame([{"segment": "规下"}, {}, {"tax_wan": 300.0}, {"tax_wan": 150.0}])
+    r = evaluate(parse_method(data), frame, robustness_draws=20)
+    t = r.table.filter(pl.col("score").is_not_null())
+    assert t.height == 4 and t["rank_median"].is_not_null().all()

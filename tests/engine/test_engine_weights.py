@@ -48,3 +48,10 @@ def test_pca_gives_equal_weights_to_perfectly_correlated_indicators():
 def test_pca_weights_sum_to_one():
     w = weights.pca(MATRIX)
     assert w.sum() == pytest.approx(1.0) and (w > 0).all()
+
+
+def test_objective_weights_fall_back_to_equal_when_undefined():
+    np.testing.assert_allclose(weights.entropy(np.array([[1.0, 2.0]])), [0.5, 0.5])
+    np.testing.assert_allclose(weights.critic(np.ones((5, 3))), [1 / 3] * 3)
+    np.testing.assert_allclose(weights.pca(np.array([[1.0, 2.0], [3.0, 4.0]])), [0.5, 0.5])
+    np.testing.assert_allclose(weights.normalised(np.zeros(4)), [0.25] * 4)

@@ -32,7 +32,9 @@ def draw_weights(base: np.ndarray, draws: int, method: Method, rng: np.random.Ge
     """(draws × k) weight vectors, each summing to 1."""
     r = method.robustness
     if r.weights == "dirichlet":
-        return rng.dirichlet(base * r.concentration, size=draws)
+        # An indicator with base weight 0 (e.g. an entropy weight) stays near 0 instead of
+        # making the Dirichlet parameter invalid.
+        return rng.dirichlet(np.maximum(base * r.concentration, 1e-9), size=draws)
     w = base * rng.uniform(1 - r.spread, 1 + r.spread, size=(draws, len(base)))
     return w / w.sum(axis=1, keepdims=True)
 

@@ -2,6 +2,8 @@
 
 Objective weights (entropy, CRITIC, PCA) are computed on the segment's matrix of normalised,
 direction-oriented values, one row per scored entity (style.md §3: pure array functions).
+With too few entities (entropy: < 2; CRITIC, PCA: < 3) or no variation at all, they fall back
+to equal weights rather than producing undefined ones.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ _RI = (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48
 
 
 def normalised(w: np.ndarray) -> np.ndarray:
+    """Scale to sum 1; weights that carry no information (all zero, or undefined) become equal."""
     w = np.asarray(w, dtype=float)
-    return w / w.sum()
+    total = w.sum()
+    if not np.isfinite(total) or total <= 0 or not np.isfinite(w).all():
+        return equal(len(w))
+    return w / total
 
 
 def equal(k: int) -> np.ndarray:
@@ -29,6 +35,8 @@ def entropy(matrix: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(matrix, dtype=float)
     m = x.shape[0]
+    if m < 2:
+        return equal(x.shape[1])
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / x.sum(axis=0)
         plogp = np.where(p > 0, p * np.log(p), 0.0)
@@ -39,6 +47,8 @@ def entropy(matrix: np.ndarray) -> np.ndarray:
 def critic(matrix: np.ndarray) -> np.ndarray:
     """CRITIC (Diakoulaki 1995): min–max normalise, c_j = σ_j Σ_k (1 − r_jk), w ∝ c."""
     x = np.asarray(matrix, dtype=float)
+    if x.shape[0] < 3:  # a correlation needs at least three rows to mean anything
+        return equal(x.shape[1])
     lo, hi = x.min(axis=0), x.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
     nx = np.where(hi > lo, (x - lo) / span, 1.0)
@@ -54,6 +64,8 @@ def pca(matrix: np.ndarray) -> np.ndarray:
     standardised matrix, each component weighted by its share of explained variance (the
     OECD/JRC Handbook's factor-analysis weighting, without rotation)."""
     x = np.asarray(matrix, dtype=float)
+    if x.shape[0] < 3:
+        return equal(x.shape[1])
     sd = x.std(axis=0, ddof=1)
     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     corr = np.atleast_2d(np.cov(z, rowvar=False))
