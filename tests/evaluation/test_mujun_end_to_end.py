@@ -170,3 +170,22 @@ def test_tenants_share_their_landlords_class_under_the_suichang_rule(admin_user)
     assert merged.input_hash != separate.input_hash
     assert merged.provenance["tenant_rule"] == "merge"
     assert run_reproduces(merged)
+
+
+def test_platform_page_shows_the_published_class_distribution(login, admin_user):
+    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
+    page = login("leader").get("/platforms/LS03/").content.decode()
+    assert "尚无已发布的亩均效益评价结果" in page
+    run_publish(run, user=admin_user)
+    page = login("leader").get("/platforms/LS03/").content.decode()
+    a_count = EnterpriseResult.objects.filter(run=run, platform_code="LS03", klass="A").count()
+    assert f"批次 #{run.pk}" in page and f"<td>{a_count}</td>" in page
+
+
+def test_bonus_flags_reach_the_method_as_columns(admin_user):
+    firm = Enterprise.objects.order_by("uscc")[20]
+    EnterpriseFlag.objects.create(enterprise=firm, year=2024, flag="hightech", note="高新技术企业证书",
+                                  recorded_by=admin_user)
+    frame = assemble(2024).frame
+    row = frame.filter(frame["uscc"] == firm.uscc).row(0, named=True)
+    assert row["hightech"] is True and row["listed"] is False

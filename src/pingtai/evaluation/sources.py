@@ -39,8 +39,13 @@ SCHEMA: dict[str, pl.DataType] = {
     "uscc": pl.String, "name": pl.String, "county_code": pl.String, "platform_code": pl.String,
     "segment": pl.String, "exempt_reason": pl.String,
     **{column: pl.Float64 for column in NUMERIC},
+    # Flag columns a method may read for vetoes and bonus items (EnterpriseFlag.Flag values).
     "veto_major_incident": pl.Boolean,
+    "hightech": pl.Boolean,
+    "specialised": pl.Boolean,
+    "listed": pl.Boolean,
 }
+FLAG_COLUMNS = ("veto_major_incident", "hightech", "specialised", "listed")
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
             "uscc": uscc, "name": e.name, "county_code": e.county_id, "platform_code": e.platform.code,
             "segment": "T" if exempt else segment, "exempt_reason": exempt or "",
             **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
-            "veto_major_incident": EnterpriseFlag.Flag.VETO_MAJOR_INCIDENT in flags[uscc],
+            **{column: column in flags[uscc] for column in FLAG_COLUMNS},
         })
     result.missing = sorted(set(enterprises) - set(values) - set(result.tenants))
     result.frame = pl.DataFrame(rows, schema=SCHEMA)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_platform
+from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
 
@@ -60,10 +62,16 @@ def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
     ]
     events = platform.integration_events.select_related("zone", "zone__county")
     can_see_enterprises = platforms_for(request.user).filter(pk=platform.pk).exists()
+    run = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED).order_by("-year", "-published_at").first()
+    classes = (
+        dict(Counter(run.results.filter(platform_code=platform.code).values_list("klass", flat=True)))
+        if run else {}
+    )
     return render(
         request, "web/platform_detail.html",
         {"platform": platform, "yearly": yearly, "events": events,
-         "can_see_enterprises": can_see_enterprises},
+         "can_see_enterprises": can_see_enterprises, "run": run,
+         "classes": [(k, classes.get(k, 0)) for k in "ABCDT"]},
     )
 
 
