@@ -28,7 +28,8 @@ def order_within(g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], i
     Sorts on (group, score) first and re-sorts only the blocks of exactly equal scores by the
     tie-break keys, which is much cheaper than a full multi-key sort when ties are rare.
     """
-    order = np.lexsort((sort_key(score, True), g))
+    by_score = np.argsort(sort_key(score, True), kind="stable")
+    order = by_score[np.argsort(g[by_score], kind="stable")]
     gs, ss = g[order], score[order]
     tied = np.zeros(len(order), dtype=bool)
     same = (gs[1:] == gs[:-1]) & ((ss[1:] == ss[:-1]) | (np.isnan(ss[1:]) & np.isnan(ss[:-1])))

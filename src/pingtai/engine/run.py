@@ -83,20 +83,32 @@ class _Groups:
     def __init__(self, frame: pl.DataFrame):
         self.frame = frame
         self.cache: dict[tuple[str, ...], tuple[np.ndarray, list[str]]] = {}
+        self.local: dict[tuple, tuple[np.ndarray, list[str]]] = {}
 
     def index(self, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
-        """Codes 0..k−1 (in label order) for ``rows``, and the labels ``prefix|value``."""
+        """Codes 0..k−1 (in label order) for ``rows``, and the labels ``prefix|value``.
+
+        ``prefix`` names the segment, whose ``rows`` are fixed within one run, so the
+        result is cached per segment and list of columns.
+        """
         if not by:
             return np.zeros(len(rows), dtype=np.int64), [prefix]
         key = tuple(by)
+        if (prefix, key) in self.local:
+            return self.local[(prefix, key)]
         if key not in self.cache:
             k = self.frame.select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|")).to_series()
             labels = k.unique().sort().to_list()
             codes = k.replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
             self.cache[key] = (codes, labels)
         codes, labels = self.cache[key]
-        present, local = np.unique(codes[rows], return_inverse=True)
-        return local.astype(np.int64), [f"{prefix}|{labels[i]}" for i in present]
+        sub = codes[rows]
+        present = np.flatnonzero(np.bincount(sub, minlength=len(labels)))
+        remap = np.zeros(len(labels), dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        out = (remap[sub], [f"{prefix}|{labels[i]}" for i in present])
+        self.local[(prefix, key)] = out
+        return out
 
 
 def _adjustments(method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -557,13 +569,13 @@ def _assemble(
 ) -> pl.DataFrame:
     """The output table, rows in segment order (method file), group, rank; unranked rows last
     in their segment, by id. Columns are gathered into that order once, as numpy arrays."""
-    big = np.iinfo(np.int64).max
-    key = np.lexsort((
-        id_rank,
-        np.where(rank_order < 0, big, rank_order),
-        np.where(group_code < 0, big, group_code),
-        seg_code,
-    ))
+    # One int64 sort key: segment, then group (unranked rows after every group), then rank
+    # position, or the id order for unranked rows.
+    n = len(id_rank)
+    n_groups = max(len(group_labels), 1)
+    g = np.where(group_code < 0, n_groups, group_code)
+    pos = np.where(rank_order < 0, id_rank, rank_order - 1)
+    key = np.argsort((seg_code * (n_groups + 1) + g) * (n + 1) + pos, kind="stable")
     ent = method.entity
     labels = {}
     for seg in method.segments.values():
