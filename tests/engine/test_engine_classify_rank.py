@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from pingtai.engine import classify, rank
 from pingtai.engine.methods import Classes
