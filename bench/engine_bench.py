@@ -30,13 +30,21 @@ import tempfile
 import time
 import tomllib
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+    from pingtai.engine.methods import Method
 
 HERE = Path(__file__).resolve()
 METHOD_ID = "lishui-mujun-default"
 SOURCES = ("registry", "land", "tax", "power", "environment")
 
 
-def bench_method():
+def bench_method() -> "Method":
     """The Lishui default with every benchmark computed per county (issue 3 item 13)."""
     from importlib import resources
 
@@ -78,7 +86,7 @@ def phase_generate(d: Path, rows: int, seed: int) -> dict:
     return {"seconds": time.perf_counter() - t}
 
 
-def _read_join(d: Path):
+def _read_join(d: Path) -> "pl.DataFrame":
     import polars as pl
 
     frames = {n: pl.read_parquet(d / f"{n}.parquet") for n in SOURCES}
@@ -129,21 +137,21 @@ def phase_pandas(d: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "rows": len(result)}
 
 
-def pandas_rowwise(df, np, pd):
+def pandas_rowwise(df: "pd.DataFrame", np: ModuleType, pd: ModuleType) -> "pd.DataFrame":
     """The bench method written the obvious way: one Python call per row."""
-    def segment_of(r):
+    def segment_of(r: "pd.Series") -> str:
         if pd.isna(r.land_mu) or r.land_mu <= 0:
             return "无用地"
         if r.segment == "规下" and r.land_mu < 3:
             return "规下不足3亩"
         return r.segment
 
-    def ratio(a, b):
+    def ratio(a: float, b: float) -> float:
         if pd.isna(a) or pd.isna(b) or b == 0:
             return np.nan
         return a / b
 
-    def indicators(r):
+    def indicators(r: "pd.Series") -> "pd.Series":
         return pd.Series({
             "tax_per_mu": ratio(r.tax_wan, r.land_mu),
             "va_per_mu": ratio(r.value_added_wan, r.land_mu),
@@ -183,7 +191,7 @@ def pandas_rowwise(df, np, pd):
             bench = sums[num] / sums[den] * f
             part["b_" + ind] = part["county_code"].map(bench)
 
-        def score_row(r, weights=weights):
+        def score_row(r: "pd.Series", weights: dict[str, int] = weights) -> float:
             total = 0.0
             for ind, w in weights.items():
                 n = np.nan if pd.isna(r[ind]) else min(max(r[ind] / r["b_" + ind], 0.0), 1.5)

@@ -7,7 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-import polars as pl
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pingtai.engine import Regrade
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,7 +86,9 @@ def _progress(done: int, total: int, label: str) -> None:
     print(f"  [{done}/{total}] {label}", file=sys.stderr)
 
 
-def _read_regrades(path: str):
+def _read_regrades(path: str) -> list[Regrade]:
+    import polars as pl
+
     from pingtai.engine import Regrade
     from pingtai.engine.inputs import InputError
     from pingtai.engine.tables import read_table
@@ -100,6 +105,8 @@ def _read_regrades(path: str):
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from pingtai.engine import InputError, MethodError, evaluate as run, load_method
     from pingtai.engine.tables import read_table, write_table
 

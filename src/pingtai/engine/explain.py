@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -138,7 +139,7 @@ def _score_scaled(run: SegmentRun, sel: np.ndarray, p: np.ndarray) -> np.ndarray
     return run.composite(n, sel=sel)
 
 
-def _solve(fn, goal: np.ndarray, lo: np.ndarray, hi0: np.ndarray, grow: bool) -> np.ndarray:
+def _solve(fn: Callable[[np.ndarray], np.ndarray], goal: np.ndarray, lo: np.ndarray, hi0: np.ndarray, grow: bool) -> np.ndarray:
     """Smallest t in [lo, hi] with fn(t) ≥ goal (fn non-decreasing in t); NaN if none."""
     hi = hi0.copy()
     if grow:

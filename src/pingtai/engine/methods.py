@@ -14,6 +14,7 @@ import hashlib
 import json
 import tomllib
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -630,7 +631,7 @@ def parse_method(raw: dict, source: str = "<内存>") -> Method:
     return method
 
 
-def _shipped_dir():
+def _shipped_dir() -> Traversable:
     return resources.files("pingtai.methods")
 
 

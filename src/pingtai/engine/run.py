@@ -19,7 +19,7 @@ import polars as pl
 from pingtai.engine import aggregate, classify, normalise, rank, weights
 from pingtai.engine.indicators import IndicatorValues, compute
 from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
-from pingtai.engine.methods import Method, Segment
+from pingtai.engine.methods import Method, Scoring, Segment
 from pingtai.engine.normalise import Fitted
 
 Progress = Callable[[int, int, str], None]
@@ -420,7 +420,7 @@ def evaluate(
     )
 
 
-def _scoring_by(scoring) -> list[str]:
+def _scoring_by(scoring: Scoring) -> list[str]:
     return scoring.benchmark.by if scoring.kind == "benchmark_ratio" else getattr(scoring, "by", [])
 
 
@@ -562,9 +562,28 @@ def _int(name: str, a: np.ndarray) -> pl.Series:
 
 
 def _assemble(
-    method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
-    cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
-    rank_comp, rank_order, group_size, extra, seg_code, id_rank,
+    method: Method,
+    base: pl.DataFrame,
+    values: dict[str, np.ndarray],
+    out_score: dict[str, np.ndarray],
+    score_base: np.ndarray,
+    adj_ratio: np.ndarray,
+    adj_points: np.ndarray,
+    score: np.ndarray,
+    class_names: list[str],
+    cls_initial: np.ndarray,
+    cls_final: np.ndarray,
+    reasons: dict[str, np.ndarray],
+    regrade_reason: pl.Series,
+    regrade_by: pl.Series,
+    group_labels: list[str],
+    group_code: np.ndarray,
+    rank_comp: np.ndarray,
+    rank_order: np.ndarray,
+    group_size: np.ndarray,
+    extra: dict[str, pl.Series],
+    seg_code: np.ndarray,
+    id_rank: np.ndarray,
 ) -> pl.DataFrame:
     """The output table, rows in segment order (method file), group, rank; unranked rows last
     in their segment, by id. Columns are gathered into that order once, as numpy arrays."""
