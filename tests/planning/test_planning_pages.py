@@ -349,3 +349,30 @@ def test_a_zone_kept_by_the_administrator_follows_its_platforms_merger(login):
     admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕4号"})
     event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
     assert (event.kind, event.platform.code) == ("merged", "LS07")
+
+
+def test_demo_agreements_load_idempotently_and_settle(capsys, login):
+    assert main(["planning", "load-demo"]) == 0
+    assert main(["planning", "load-demo"]) == 0
+    assert "新登记 0 份，已存在 2 份" in capsys.readouterr().out
+    demo = Agreement.objects.get(code="DEMO-LK")
+    assert "演示" in demo.title and [p.name for p in demo.parties.all()] == ["腊口片", "青田县", "腊口镇工业功能区"]
+    assert main(["planning", "settle", "--agreement", "DEMO-LK", "--year", "2024"]) == 0
+    assert "DEMO-LK" in login("pt_ls01").get("/planning/agreements/").content.decode()
+    assert main(["planning", "load-demo", "--user", "leader"]) == 2
+
+
+def test_agreement_files_with_bad_numbers_or_kinds_are_refused(tmp_path, capsys):
+    spec = tmp_path / "bad.toml"
+    base = """code = "BAD"\ntitle = "x"\nkind = "enclave"\nstart_year = 2023\nend_year = 2025\nzones = ["TZ09"]\n"""
+    for parties, message in [
+        ('{ kind = "platform", code = "LS01", tax_share = "NaN", stats_share = "50", cost_share = "50" }', "不是数字"),
+        ('{ kind = "village", code = "LS01", tax_share = "50", stats_share = "50", cost_share = "50" }', "类型应为"),
+        ('{ kind = "platform", code = "LS01", tax_share = "50" }', "缺少字段"),
+    ]:
+        spec.write_text(base + f"parties = [{parties}]\n", encoding="utf-8")
+        assert main(["planning", "agreement", "--file", str(spec)]) == 1
+        assert message in capsys.readouterr().err
+    spec.write_text("code = ", encoding="utf-8")
+    assert main(["planning", "agreement", "--file", str(spec)]) == 1
+    assert not Agreement.objects.filter(code="BAD").exists()

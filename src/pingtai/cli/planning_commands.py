@@ -127,30 +127,36 @@ def chains(args: argparse.Namespace) -> int:
 def agreement(args: argparse.Namespace) -> int:
     """Register an agreement from a TOML file (see docs/planning.md for the layout)."""
     setup_django()
-    from pingtai.planning.services import PartySpec, PlanningError, agreement_create
+    from pingtai.planning.services import PlanningError, agreement_from_file
 
     user = _admin(args.user)
     if user is None:
         return 2
     try:
-        raw = tomllib.loads(Path(args.file).read_text(encoding="utf-8"))
-        parties = [PartySpec(p["kind"], str(p["code"]), Decimal(str(p["tax_share"])),
-                             Decimal(str(p["stats_share"])), Decimal(str(p["cost_share"]))) for p in raw["parties"]]
-        row = agreement_create(
-            code=raw["code"], title=raw["title"], kind=raw["kind"], start_year=raw["start_year"],
-            end_year=raw["end_year"], document=raw.get("document", ""), investment=raw.get("investment", ""),
-            parties=parties, zone_codes=raw.get("zones", []), enterprise_usccs=raw.get("enterprises", []), user=user,
-        )
+        row = agreement_from_file(tomllib.loads(Path(args.file).read_text(encoding="utf-8")), user=user)
     except (OSError, tomllib.TOMLDecodeError) as bad:
         print(f"错误：无法读取协议文件：{bad}", file=sys.stderr)
         return 1
-    except KeyError as missing:
-        print(f"错误：协议文件缺少字段 {missing}", file=sys.stderr)
-        return 1
-    except (PlanningError, InvalidOperation) as refused:
+    except PlanningError as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已登记协议 {row.code} {row.title}（参与方 {row.parties.count()} 个）")
+    return 0
+
+
+def load_demo(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.planning.services import PlanningError, agreements_load_demo
+
+    user = _admin(args.user)
+    if user is None:
+        return 2
+    try:
+        created, existing = agreements_load_demo(user=user)
+    except PlanningError as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    print(f"演示利益共享协议（标注“演示”）：新登记 {created} 份，已存在 {existing} 份。")
     return 0
 
 
@@ -220,6 +226,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--file", required=True)
     p.add_argument("--user", default="admin")
     p.set_defaults(func=agreement)
+    p = planning.add_parser("load-demo", help="登记演示利益共享协议（可重复执行）")
+    p.add_argument("--user", default="admin")
+    p.set_defaults(func=load_demo)
     p = planning.add_parser("settle", help="生成协议的年度结算单")
     p.add_argument("--agreement", required=True)
     p.add_argument("--year", type=int, required=True)

@@ -5,8 +5,10 @@ transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -333,3 +335,51 @@ def settlement_create(agreement: Agreement, *, year: int, cost_yuan: Decimal, us
             "year": year, "tax_yuan": str(tax_yuan), "output_yuan": str(output_yuan), "cost_yuan": str(cost_yuan),
             "lines": {p.ref_code: str(t) for p, t in zip(parties, tax)}})
     return settlement
+
+
+DEMO_AGREEMENTS = Path(__file__).with_name("demo_agreements.toml")
+
+
+def _party_specs(raw: list[dict]) -> list[PartySpec]:
+    try:
+        specs = [PartySpec(p["kind"], str(p["code"]), Decimal(str(p["tax_share"])), Decimal(str(p["stats_share"])),
+                           Decimal(str(p["cost_share"]))) for p in raw]
+    except KeyError as missing:
+        raise PlanningError(f"参与方缺少字段 {missing}") from None
+    except ArithmeticError:
+        raise PlanningError("参与方的比例不是数字") from None
+    if any(not v.is_finite() for s in specs for v in (s.tax_share, s.stats_share, s.cost_share)):
+        raise PlanningError("参与方的比例不是数字")
+    if any(s.kind not in PARTY_KINDS for s in specs):
+        raise PlanningError(f"参与方类型应为 {'、'.join(PARTY_KINDS)} 之一")
+    return specs
+
+
+def agreement_from_file(raw: dict, *, user: User, request=None) -> Agreement:
+    """Register one agreement described as a TOML table (layout in docs/planning.md)."""
+    try:
+        return agreement_create(
+            code=raw["code"], title=raw["title"], kind=raw["kind"], start_year=raw["start_year"],
+            end_year=raw["end_year"], document=raw.get("document", ""), investment=raw.get("investment", ""),
+            parties=_party_specs(raw["parties"]), zone_codes=raw.get("zones", []),
+            enterprise_usccs=raw.get("enterprises", []), user=user, request=request,
+        )
+    except KeyError as missing:
+        raise PlanningError(f"协议缺少字段 {missing}") from None
+
+
+def agreements_load_demo(*, user: User, path: Path = DEMO_AGREEMENTS) -> tuple[int, int]:
+    """Register the demo agreements that do not exist yet; returns (created, already there)."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as bad:
+        raise PlanningError(f"演示协议文件无法读取：{bad}") from bad
+    created = existing = 0
+    with transaction.atomic():
+        for table in raw.get("agreements", []):
+            if Agreement.objects.filter(code=table.get("code")).exists():
+                existing += 1
+                continue
+            agreement_from_file(table, user=user)
+            created += 1
+    return created, existing
