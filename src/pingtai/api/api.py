@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 
+from pingtai.api import evaluation_routes, registry_routes, reporting_routes
 from pingtai.api.auth import TokenAuth
 from pingtai.evaluation.services import EvaluationError
 from pingtai.reporting.services import ReportingError
@@ -103,8 +104,6 @@ def _reporting_refused(request, exc):
 def _evaluation_refused(request, exc):
     return _error(request, 409, str(exc))
 
-
-from pingtai.api import evaluation_routes, registry_routes, reporting_routes  # noqa: E402
 
 api.add_router("/", registry_routes.router, tags=["登记信息"])
 api.add_router("/", reporting_routes.router, tags=["数据直报"])
