@@ -7,15 +7,18 @@ import pytest
 
 from pingtai.engine import InputError, Regrade, evaluate, load_method
 from pingtai.engine.methods import parse_method
+from pingtai.engine.synthetic import at_benchmarks
+from pingtai.engine.synthetic import frame_from_rows as make_frame
 
-HY22 = at_benchmarks = make_frame = None
-
-
-@pytest.fixture(autouse=True)
-def _helpers(cases):
-    global HY22, at_benchmarks, make_frame
-    HY22, at_benchmarks, make_frame = cases.HY22, cases.at_benchmarks, cases.make_frame
-
+# Huangyan 2022 规上 benchmarks (methods.md §2.4 / huangyan_benchmarks.csv).
+HY22 = {
+    "tax_per_mu": 24.097,
+    "va_per_mu": 136.16,
+    "va_per_energy": 2.694,
+    "va_per_emission": 4929.81,
+    "labour_productivity": 18.14,
+    "rd_share": 0.0302,
+}
 
 METHODS_DIR = Path(__file__).resolve().parents[2] / "src" / "pingtai" / "methods"
 

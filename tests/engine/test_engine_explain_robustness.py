@@ -8,6 +8,7 @@ import pytest
 from pingtai.engine import evaluate, load_method
 from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import enterprises
+from pingtai.engine.synthetic import frame_from_rows as make_frame
 
 METHODS_DIR = Path(__file__).resolve().parents[2] / "src" / "pingtai" / "methods"
 
@@ -108,13 +109,13 @@ def test_wide_perturbation_flags_boundary_entities():
     assert flags.str.contains("等级不稳健").any()
 
 
-def test_robustness_with_entropy_weights_and_a_tiny_segment(cases):
+def test_robustness_with_entropy_weights_and_a_tiny_segment():
     data = raw()
     for seg in ("规上", "规下"):
         for item in data["segments"][seg]["indicators"]:
             del item["weight"]
         data["segments"][seg]["weighting"] = {"kind": "entropy"}
-    frame = cases.make_frame([{"segment": "规下"}, {}, {"tax_wan": 300.0}, {"tax_wan": 150.0}])
+    frame = make_frame([{"segment": "规下"}, {}, {"tax_wan": 300.0}, {"tax_wan": 150.0}])
     r = evaluate(parse_method(data), frame, robustness_draws=20)
     t = r.table.filter(pl.col("score").is_not_null())
     assert t.height == 4 and t["rank_median"].is_not_null().all()

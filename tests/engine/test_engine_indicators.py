@@ -8,8 +8,19 @@ import pytest
 from pingtai.engine import evaluate
 from pingtai.engine.indicators import compute
 from pingtai.engine.methods import FieldSpec, Indicator, parse_method
-from pingtai.engine.synthetic import enterprises, usccs
+from pingtai.engine.synthetic import at_benchmarks, enterprises, usccs
+from pingtai.engine.synthetic import frame_from_rows as make_frame
 from pingtai.standards.uscc import is_valid
+
+# Huangyan 2022 规上 benchmarks (methods.md §2.4 / huangyan_benchmarks.csv).
+HY22 = {
+    "tax_per_mu": 24.097,
+    "va_per_mu": 136.16,
+    "va_per_energy": 2.694,
+    "va_per_emission": 4929.81,
+    "labour_productivity": 18.14,
+    "rd_share": 0.0302,
+}
 
 METHODS_DIR = Path(__file__).resolve().parents[2] / "src" / "pingtai" / "methods"
 SPECS = {
@@ -67,17 +78,17 @@ def _raw():
 
 
 @pytest.mark.parametrize("rule, expected", [("impute_mean", 3.0), ("impute_median", 2.0)])
-def test_imputation_fills_values_after_the_benchmark(cases, rule, expected):
+def test_imputation_fills_values_after_the_benchmark(rule, expected):
     data = _raw()
     data["segments"]["规上"]["indicators"][4]["missing"] = rule  # labour productivity
     rows = [{"employees": 500 / 18.14}, {"employees": 500 / (2 * 18.14)}, {"employees": 500 / (6 * 18.14)},
             {"employees": None}]
-    t = evaluate(parse_method(data), cases.make_frame(rows)).table
+    t = evaluate(parse_method(data), make_frame(rows)).table
     filled = t.filter(pl.col("labour_productivity").is_null())
     assert filled["score__labour_productivity"][0] == pytest.approx(10 * expected)
 
 
-def test_growth_indicator_scored_against_a_target_end_to_end(cases):
+def test_growth_indicator_scored_against_a_target_end_to_end():
     data = _raw()
     data["fields"] = {"value_added_prev_wan": {"unit": "万元"}}
     data["indicators"].append({"id": "va_growth", "name": "增加值增速", "unit": "%",
@@ -85,28 +96,28 @@ def test_growth_indicator_scored_against_a_target_end_to_end(cases):
                                            "previous": "value_added_prev_wan"}})
     data["segments"]["规上"]["indicators"].append(
         {"indicator": "va_growth", "weight": 10, "scoring": {"kind": "target", "target": 20.0}})
-    frame = cases.make_frame([{"value_added_prev_wan": 500.0}, {"value_added_prev_wan": 400.0}])
+    frame = make_frame([{"value_added_prev_wan": 500.0}, {"value_added_prev_wan": 400.0}])
     t = evaluate(parse_method(data), frame).table.sort("va_growth")
     assert t["va_growth"].to_list() == [0.0, 25.0]
     assert t["score__va_growth"].to_list() == [0.0, 10.0]
 
 
-def test_pillar_tree_end_to_end(cases):
+def test_pillar_tree_end_to_end():
     data = _raw()
     seg = data["segments"]["规上"]
     seg["pillars"] = [{"id": "land", "name": "用地效益", "weight": 60}, {"id": "green", "name": "绿色创新", "weight": 40}]
     for i, item in enumerate(seg["indicators"]):
         item["pillar"] = "land" if i < 2 else "green"
-    t = evaluate(parse_method(data), cases.make_frame([cases.at_benchmarks(cases.HY22)])).table
+    t = evaluate(parse_method(data), make_frame([at_benchmarks(HY22)])).table
     assert t["score"][0] == pytest.approx(100.0)
     # tax_per_mu: 30 of the land pillar's 50 → 60 × 30/50 = 36
     assert t["score__tax_per_mu"][0] == pytest.approx(36.0)
 
 
-def test_exclude_veto_takes_the_entity_out(cases):
+def test_exclude_veto_takes_the_entity_out():
     data = _raw()
     data["vetoes"] = [{"id": "fraud", "name": "数据造假", "column": "fraud", "effect": "exclude", "required": True}]
-    frame = cases.make_frame([{"name": "a"}, {"name": "b"}]).with_columns(pl.Series("fraud", [1, 0]))
+    frame = make_frame([{"name": "a"}, {"name": "b"}]).with_columns(pl.Series("fraud", [1, 0]))
     t = evaluate(parse_method(data), frame).table
     a = t.filter(pl.col("name") == "a").row(0, named=True)
     assert a["class"] is None and "数据造假" in a["note"]

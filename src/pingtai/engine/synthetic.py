@@ -64,3 +64,48 @@ def enterprises(n: int, seed: int = 0, small_share: float = 0.4, missing_emissio
         }
     )
     return frame.with_columns(pl.col("emission_t").fill_nan(None))
+
+
+_DEFAULT_ROW = {
+    "name": "测试企业",
+    "county_code": "331102",
+    "platform_code": "LS01",
+    "segment": "规上",
+    "land_mu": 10.0,
+    "tax_wan": 100.0,
+    "value_added_wan": 500.0,
+    "revenue_wan": 2000.0,
+    "energy_tce": 100.0,
+    "emission_t": 1.0,
+    "electricity_wan_kwh": 100.0,
+    "employees": 20.0,
+    "rd_wan": 50.0,
+}
+_TEXT = ("uscc", "name", "county_code", "platform_code", "segment")
+
+
+def frame_from_rows(rows: list[dict], seed: int = 7) -> pl.DataFrame:
+    """Hand-made firms for worked examples: canonical columns with defaults, valid USCCs;
+    each row dict overrides what it names and may add columns (numbers)."""
+    codes = usccs(len(rows), np.random.default_rng(seed))
+    records = [{"uscc": codes[i], **_DEFAULT_ROW, **r} for i, r in enumerate(rows)]
+    names = list(dict.fromkeys(k for r in records for k in r))
+    schema = {k: pl.String if k in _TEXT else pl.Float64 for k in names}
+    return pl.DataFrame(records, schema=schema)
+
+
+def at_benchmarks(bench: dict[str, float], land: float = 10.0) -> dict[str, float]:
+    """Source values that put a 规上 firm exactly at the six 亩均 benchmarks in ``bench``
+    (keys: tax_per_mu, va_per_mu, va_per_energy, va_per_emission, labour_productivity, rd_share)."""
+    va = bench["va_per_mu"] * land
+    revenue = 1000.0
+    return {
+        "land_mu": land,
+        "tax_wan": bench["tax_per_mu"] * land,
+        "value_added_wan": va,
+        "energy_tce": va / bench["va_per_energy"],
+        "emission_t": va / bench["va_per_emission"],
+        "employees": va / bench["labour_productivity"],
+        "revenue_wan": revenue,
+        "rd_wan": bench["rd_share"] * revenue,
+    }
