@@ -25,7 +25,7 @@ from pingtai.engine import classify, normalise, rank
 from pingtai.engine.methods import Benchmark, BenchmarkRatio, Method, MinMax, PercentileRank, Vector, ZScore
 from pingtai.engine.run import SegmentRun, _strings
 
-CHUNK = 64  # draws scored at once: bounds memory at rows × CHUNK floats
+CHUNK = 64  # draws between two progress reports
 
 
 def draw_weights(base: np.ndarray, draws: int, method: Method, rng: np.random.Generator) -> np.ndarray:
