@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors as registry
-from pingtai.registry.models import County, EnterpriseYear, Platform
+from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.reports import charts
 from pingtai.reports.documents import Chart, Notice, Section, Table
 
@@ -106,4 +106,75 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
         recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
         sections=sections,
         footer_note=SYNTHETIC_NOTE if run.provenance.get("register_synthetic") else "",
+    )
+
+
+def league_notice(run, number: str = "") -> Notice:
+    """季度比评 / 年中督查 / 年终考核通报 for a published platform league run (plan §五(三):
+    通报点评), with the 约谈 list and its robustness, the top list and overdue battle-map tasks."""
+    from pingtai.league import selectors as league
+    from pingtai.supervision.selectors import overdue_tasks
+
+    if not run.is_published:
+        raise NoticeError("只能根据已发布的考评批次生成通报")
+    kind = run.get_cycle_display()
+    ranking = league.ranking(run)
+    columns = ranking.columns
+    results = [row.result for group in ranking.groups for row in group.rows]
+    overview = (
+        f"根据《丽水市开发区（园区）整合提升总体方案》“过程+结果”量化考核要求，对全市 {len(results)} 个"
+        f"重大产业平台开展{run.period_label}{kind}。按{run.get_grouping_display()}分组排名，"
+        f"评价方法为《{run.method_id}》第 {run.method_version} 版，输入数据快照校验值 {run.input_hash[:16]}…，"
+        f"结果校验值 {run.result_hash[:16]}…。"
+    )
+    change_kind = "环比" if run.cycle == run.Cycle.QUARTER else "同比"
+    tables = []
+    for group in ranking.groups:
+        rows = []
+        for row in group.rows:
+            change = row.score_change.get(change_kind)
+            rows.append([row.result.rank, row.platform.short_name, f"{row.result.score:.2f}",
+                         *[f"{v:.2f}" for v in row.directions],
+                         "—" if change is None else f"{change:+.2f}"])
+        tables.append(Table(f"{group.label}组排名", ["名次", "平台", "综合得分", *[c.name for c in columns],
+                                                     f"得分{change_kind}"], rows))
+    ordered = sorted(results, key=lambda r: (r.overall_rank, r.platform_code))
+    score_chart = charts.bars([r.platform.short_name for r in ordered], [r.score for r in ordered],
+                              f"{run.period_label}{kind}各平台综合得分", "分")
+    interviews, applies = league.interview_list(run)
+    interview_rows = [[e.result.platform.name, e.reason, f"{e.result.score:.2f}", league.rank_band(e.result),
+                       e.robustness] for e in interviews]
+    interview_text = (
+        "按规定对年度考核位次末位的平台实行约谈制度。下列平台列入约谈名单；末位是否稳健（在权重合理变动下仍为末位）一并列出，"
+        "供领导小组决定时参考。" if applies else
+        "下列平台本期位次靠后，予以通报提醒；年终考核仍为末位的，按规定实行约谈。末位稳健性一并列出。"
+    )
+    top = league.top_list(run)
+    on = run.published_at.date() if run.published_at else run.created_at.date()
+    overdue = overdue_tasks(on)
+    overdue_rows = [[t.platform.name, t.title, t.owner, f"{t.deadline:%Y-%m-%d}", f"{t.progress}%"] for t in overdue]
+    sections = [
+        Section("总体情况", [overview], [], [Chart("图1 各平台综合得分", score_chart)]),
+        Section("分组排名", ["各方向得分按评价方法所列指标计算，平台亩均指标为平台内企业合计之比。"], tables),
+        Section("约谈与提醒名单" if applies else "末位提醒", [interview_text], [Table(
+            "末位平台", ["平台", "位次", "综合得分", "排名区间（5%—95%）", "稳健性"], interview_rows)]),
+        Section("表扬与资源要素支持名单", [
+            "对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区（方案 §四(十)）。"
+        ], [Table("名列前茅的平台", ["平台", "综合得分", "理由"],
+                  [[e.result.platform.name, f"{e.result.score:.2f}", e.reason] for e in top])]),
+        Section("作战图推进情况", [
+            f"截至 {on:%Y年%m月%d日}，各平台作战图中逾期未完成的任务共 {len(overdue)} 项，请责任单位抓紧推进。"
+        ], [Table("逾期未完成任务", ["平台", "任务", "责任单位", "截止日期", "进度"], overdue_rows)] if overdue_rows else []),
+        Section("工作要求", [
+            "各平台要对照通报查找差距，排名靠后的平台应于 15 日内向领导小组办公室报送整改措施。",
+            "对工作进展缓慢、推进不力的，按规定予以问责（方案 §五(三)）。",
+        ]),
+    ]
+    return Notice(
+        issuer=ISSUER, number=number or f"丽开整办〔{run.year}〕{run.pk}号",
+        title=f"关于{run.period_label}全市重大产业平台{kind}情况的通报",
+        date=on,
+        recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
+        sections=sections,
+        footer_note=SYNTHETIC_NOTE if Enterprise.objects.filter(synthetic=True).exists() else "",
     )

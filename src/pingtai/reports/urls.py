@@ -18,4 +18,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("mujun/<int:pk>/notice.<any_fmt:fmt>", views.mujun, name="mujun"),
+    path("league/<int:pk>/notice.<any_fmt:fmt>", views.league, name="league"),
 ]

@@ -14,7 +14,8 @@ from pingtai.audit.services import audit_record
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.reports import documents
 from pingtai.reports.charts import FontMissing
-from pingtai.reports.notices import NoticeError, mujun_notice
+from pingtai.league.models import LeagueRun
+from pingtai.reports.notices import NoticeError, league_notice, mujun_notice
 
 TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -26,7 +27,10 @@ TYPES = {
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
-    return render(request, "reports/index.html", {"runs": runs, "pdf": documents.soffice() is not None})
+    league_runs = LeagueRun.objects.filter(status=LeagueRun.Status.PUBLISHED)
+    return render(request, "reports/index.html", {
+        "runs": runs, "league_runs": league_runs, "pdf": documents.soffice() is not None,
+    })
 
 
 def render_notice(notice: documents.Notice, fmt: str) -> bytes:
@@ -38,12 +42,10 @@ def render_notice(notice: documents.Notice, fmt: str) -> bytes:
     return documents.render_xlsx(notice)
 
 
-@login_required
-def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+def _download(request: HttpRequest, run, build, fmt: str) -> HttpResponse:
     """Published notices are public documents: every signed-in role may download them."""
-    run = get_object_or_404(EvaluationRun, pk=pk, status=EvaluationRun.Status.PUBLISHED)
     try:
-        notice = mujun_notice(run, number=request.GET.get("number", "").strip()[:40])
+        notice = build(run, number=request.GET.get("number", "").strip()[:40])
         content = render_notice(notice, fmt)
     except (NoticeError, FontMissing, documents.PdfUnavailable) as refused:
         messages.error(request, str(refused))
@@ -52,3 +54,15 @@ def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=TYPES[fmt])
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(notice.title)}.{fmt}"
     return response
+
+
+@login_required
+def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk, status=EvaluationRun.Status.PUBLISHED)
+    return _download(request, run, mujun_notice, fmt)
+
+
+@login_required
+def league(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    run = get_object_or_404(LeagueRun, pk=pk, status=LeagueRun.Status.PUBLISHED)
+    return _download(request, run, league_notice, fmt)

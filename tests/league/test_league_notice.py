@@ -1,0 +1,42 @@
+"""The quarterly league notice (季度比评通报) from a published run: ranking tables per group,
+the 约谈/reminder list with robustness, the top list, in Word, Excel and PDF."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from docx import Document
+
+pytestmark = pytest.mark.django_db
+
+
+def test_quarterly_notice_names_every_platform_and_the_last_places(login, league_demo):
+    run = league_demo.q4
+    response = login("pt_ls02").get(f"/reports/league/{run.pk}/notice.docx")
+    assert response.status_code == 200
+    doc = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"关于{run.period_label}全市重大产业平台季度比评情况的通报" in text
+    for heading in ("一、总体情况", "二、分组排名", "四、表扬与资源要素支持名单"):
+        assert heading in text
+    ranked = [row.cells[1].text for t in doc.tables for row in t.rows[1:] if t.rows[0].cells[0].text == "名次"]
+    assert len(ranked) == 11
+    reminder = next(t for t in doc.tables if t.rows[0].cells[0].text == "平台" and t.rows[0].cells[4].text == "稳健性")
+    assert len(reminder.rows) > 1 and "末位概率" in reminder.rows[1].cells[4].text
+
+
+def test_no_league_notice_from_a_preview(login, league_demo):
+    assert login("admin").get(f"/reports/league/{league_demo.h1.pk}/notice.docx").status_code == 404
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh")
+def test_quarterly_notice_as_pdf(login, league_demo, tmp_path):
+    response = login("leader").get(f"/reports/league/{league_demo.q4.pk}/notice.pdf")
+    assert response.content[:4] == b"%PDF"
+    (tmp_path / "n.pdf").write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "二、分组排名" in "".join(text.split())
