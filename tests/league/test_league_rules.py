@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -155,8 +156,9 @@ def test_pay_pool_always_adds_up_and_respects_floor_and_cap(score_map, total, bo
     assert all(a == a.quantize(Decimal("0.01")) for a in amounts)
     assert all(result.floor <= a <= result.cap for a in amounts)
     n = len(score_map)
-    assert result.floor <= total / n * bounds[0] <= result.floor + Decimal("0.01")
-    assert result.cap - Decimal("0.01") <= total / n * bounds[1] <= result.cap
+    floor, cap = Fraction(total) / n * Fraction(bounds[0]), Fraction(total) / n * Fraction(bounds[1])
+    assert Fraction(result.floor) <= floor < Fraction(result.floor) + Fraction(1, 100)
+    assert Fraction(result.cap) - Fraction(1, 100) < cap <= Fraction(result.cap)
     # A higher score never gets less, beyond the one cent of rounding.
     by_score = sorted(result.shares, key=lambda s: s.score)
     assert all(b.amount >= a.amount - Decimal("0.01") for a, b in zip(by_score, by_score[1:]))
