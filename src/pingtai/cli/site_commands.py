@@ -43,22 +43,56 @@ def demo_users(args: argparse.Namespace) -> int:
     from pingtai.accounts.services import accounts_ensure_demo_users
 
     logins = accounts_ensure_demo_users()
+    width = max(len(login.username) for login in logins) + 2
     print("演示账号（仅供演示，正式部署请勿创建）：")
-    print(f"  {'用户名':<10}{'密码':<20}{'角色':<8}范围")
     for login in logins:
-        print(f"  {login.username:<13}{login.password:<22}{login.role:<6}{login.scope}")
+        print(f"  {login.username:<{width}}{login.password}   {login.role}（{login.scope}）")
     return 0
 
 
 def setup_demo(args: argparse.Namespace) -> int:
-    """Migrate, load the default dataset if the database is empty, ensure the demo users."""
+    """Migrate, load the default dataset if the database is empty, ensure the demo users, and
+    fill every module with demo activity once (each step is skipped when already done)."""
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     print("数据库结构已是最新。")
     load_demo(args)
+    if not args.registry_only:
+        from pingtai.accounts.services import accounts_ensure_demo_users
+
+        accounts_ensure_demo_users()
+        demo_activity()
     return demo_users(args)
+
+
+def demo_activity() -> None:
+    """The demo's battle maps, platform quarterly reports (through the real reporting path) and
+    published 亩均 and league runs, so that every page has something to show."""
+    from pingtai.accounts.models import User
+    from pingtai.evaluation.models import EvaluationRun
+    from pingtai.evaluation.services import run_evaluation, run_publish
+    from pingtai.league.demo import load_demo as load_league_demo
+    from pingtai.league.models import LeagueRun
+    from pingtai.league.services import run_create
+    from pingtai.league.services import run_publish as league_publish
+    from pingtai.supervision.services import demo_load as load_battle_maps
+
+    admin = User.objects.get(username="admin")
+    report = load_battle_maps()
+    print(f"演示作战图：{report.platforms} 个平台，新建任务 {report.created} 项。")
+    for year in (2023, 2024):
+        if not EvaluationRun.objects.filter(year=year, status=EvaluationRun.Status.PUBLISHED).exists():
+            run, _ = run_evaluation(year, "lishui-mujun-default", user=admin, robustness_draws=200)
+            run_publish(run, user=admin)
+            print(f"已发布 {year} 年度亩均效益评价（批次 #{run.pk}）。")
+    print("正在通过填报流程录入平台季报演示数据…", flush=True)
+    load_league_demo(admin=admin)
+    for cycle, period in (("quarter", "2024Q3"), ("quarter", "2024Q4"), ("year", "2023"), ("year", "2024")):
+        if not LeagueRun.objects.filter(cycle=cycle, period_code=period, status=LeagueRun.Status.PUBLISHED).exists():
+            run = league_publish(run_create(cycle, period, user=admin, robustness_draws=300), user=admin)
+            print(f"已发布 {run}。")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -88,6 +122,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("setup-demo", help="迁移数据库、加载默认数据集并创建演示账号（可重复执行）")
     p.add_argument("--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）")
+    p.add_argument("--registry-only", action="store_true",
+                   help="只加载平台体系和企业数据，不生成作战图、季报和评价批次等演示活动")
     p.set_defaults(func=setup_demo)
 
     p = sub.add_parser("serve", help="启动网页服务（演示用）")
