@@ -108,33 +108,26 @@ def _database_is_empty() -> bool:
 
 def _load(data: bytes) -> None:
     """Insert the serialised rows in bulk (loaddata saves them one at a time, which is many
-    times slower). Rows of models with natural keys (users, groups) go first, so that references
-    to them by natural key resolve; other references are plain ids, checked once at the end as
-    loaddata does."""
+    times slower). Rows of models with natural keys (users, groups) are inserted first, in a
+    pass of their own, so that references to them by natural key resolve; all other references
+    are plain ids, checked once at the end as loaddata does."""
     from django.core import serializers
     from django.core.management.color import no_style
 
+    natural = {m._meta.label_lower for m in apps.get_models() if hasattr(m, "natural_key")}
+    rows = json.loads(data)
     loaded: list[type] = []
-    batch: list = []
     m2m: list[tuple[object, dict]] = []
-
-    def flush() -> None:
-        if batch:
-            type(batch[0])._base_manager.bulk_create(batch, batch_size=2000)
-            batch.clear()
-
     with connection.constraint_checks_disabled():
-        natural = {m._meta.label_lower for m in apps.get_models() if hasattr(m, "natural_key")}
-        rows = sorted(json.loads(data), key=lambda row: row["model"] not in natural)
-        for item in serializers.deserialize("python", rows):
-            if batch and type(item.object) is not type(batch[0]):
-                flush()
-            if type(item.object) not in loaded:
-                loaded.append(type(item.object))
-            batch.append(item.object)
-            if item.m2m_data:
-                m2m.append((item.object, item.m2m_data))
-        flush()
+        for phase in ([r for r in rows if r["model"] in natural], [r for r in rows if r["model"] not in natural]):
+            batches: dict[type, list] = {}
+            for item in serializers.deserialize("python", phase):
+                batches.setdefault(type(item.object), []).append(item.object)
+                if item.m2m_data:
+                    m2m.append((item.object, item.m2m_data))
+            for model, objects in batches.items():
+                model._base_manager.bulk_create(objects, batch_size=2000)
+                loaded.append(model)
         for obj, relations in m2m:
             for field_name, values in relations.items():
                 getattr(obj, field_name).set(values)
