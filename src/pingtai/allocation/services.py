@@ -346,7 +346,6 @@ def allocation_compare(pool: QuotaPool, rules_a: str, rules_b: str, platform: Pl
     return rows, results
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def run_xlsx(run: AllocationRun, lines) -> bytes:

@@ -3,7 +3,6 @@ project admission, 标准地 commitments and post-evaluation. Thin: the logic is
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,15 +26,10 @@ from pingtai.allocation.forms import (
 from pingtai.allocation.models import ProjectProposal, QuotaPool
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.web.downloads import attachment
 
 ADMIN = User.Role.CITY_ADMIN
 READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=services.XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 @login_required
@@ -145,7 +139,7 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     content = services.run_xlsx(run, selectors.lines_for(request.user, run))
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出要素配置明细")
-    return _xlsx(content, f"{run.pool.year}年度要素配置方案{run.pk}.xlsx")
+    return attachment(content, f"{run.pool.year}年度要素配置方案{run.pk}.xlsx")
 
 
 @role_required(*READERS)
@@ -171,7 +165,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         audit_record(AuditEvent.Action.EXPORT, request=request, obj=pool,
                      detail=f"导出方案比较 {data['rules_a']} / {label_b}")
-        return _xlsx(services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
+        return attachment(services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
                      f"{pool.year}年度要素配置方案比较.xlsx")
     return render(request, "allocation/compare.html", {
         "pool": pool, "rows": rows, "results": results, "form": data, "label_b": label_b,
@@ -186,7 +180,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
     rows = selectors.proposals_for(request.user)
     if request.GET.get("format") == "xlsx":
         audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出项目准入审查结果")
-        return _xlsx(services.proposals_xlsx(rows), "项目准入审查结果.xlsx")
+        return attachment(services.proposals_xlsx(rows), "项目准入审查结果.xlsx")
     return render(request, "allocation/proposals.html", {
         "proposals": rows, "can_submit": request.user.role in (ADMIN, User.Role.PLATFORM),
         "commitments": selectors.commitments_for(request.user),
@@ -294,4 +288,4 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def shortfalls_export(request: HttpRequest) -> HttpResponse:
     content = services.shortfalls_xlsx(selectors.evaluations_for(request.user))
     audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出达产复核差额清单")
-    return _xlsx(content, "达产复核差额清单.xlsx")
+    return attachment(content, "达产复核差额清单.xlsx")

@@ -11,6 +11,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.web.downloads import attachment
 from pingtai.xlsx import write_table_csv, write_table_xlsx
 
 HEADERS = ["编号", "时间", "用户名", "来源地址", "操作", "对象类型", "对象编号", "对象", "变更前", "变更后",
@@ -45,11 +46,5 @@ def export(request: HttpRequest) -> HttpResponse:
     rows = [[str(v) if isinstance(v, (dict, list)) else ("" if v is None else v) for v in r] for r in rows]
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出审计日志 {len(rows)} 条（{fmt}）")
     if fmt == "xlsx":
-        content = write_table_xlsx(HEADERS, rows)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content, mime = write_table_csv(HEADERS, rows), "text/csv; charset=utf-8"
-    response = HttpResponse(content, content_type=mime)
-    response["Content-Disposition"] = f'attachment; filename="audit-log.{fmt}"'
-    response["Cache-Control"] = "no-store"
-    return response
+        return attachment(write_table_xlsx(HEADERS, rows), "审计日志.xlsx")
+    return attachment(write_table_csv(HEADERS, rows), "审计日志.csv", "text/csv; charset=utf-8")

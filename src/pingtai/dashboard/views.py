@@ -9,16 +9,7 @@ from django.urls import NoReverseMatch, reverse
 
 from pingtai.dashboard import services
 from pingtai.registry import selectors
-
-
-def _year(request: HttpRequest, years: list[int]) -> int | None:
-    if not years:
-        return None
-    try:
-        asked = int(request.GET.get("year", years[-1]))
-    except ValueError:
-        return years[-1]
-    return asked if asked in years else years[-1]
+from pingtai.web.params import year_param
 
 
 def _full_target_board_url() -> str | None:
@@ -32,7 +23,7 @@ def _full_target_board_url() -> str | None:
 @login_required
 def cockpit(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
-    data = services.build_cockpit(_year(request, years), request.GET.get("group", "tier"))
+    data = services.build_cockpit(year_param(request, years), request.GET.get("group", "tier"))
     return render(request, "dashboard/cockpit.html", {
         "c": data, "charts": data.charts(), "groupings": services.GROUPINGS,
         "status_labels": data.plan.status.labels, "full_board_url": _full_target_board_url(),
@@ -43,7 +34,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
 def map_page(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
     return render(request, "dashboard/map.html", {
-        "years": years, "year": _year(request, years),
+        "years": years, "year": year_param(request, years),
         "indicators": services.MAP_INDICATORS,
     })
 
@@ -51,7 +42,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def map_data(request: HttpRequest) -> JsonResponse:
     years = selectors.available_years()
-    year = _year(request, years)
+    year = year_param(request, years)
     indicator = request.GET.get("indicator", "tax_per_mu")
     if year is None:
         return JsonResponse({"error": "尚无年度数据"}, status=404)
@@ -62,7 +53,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def map_enterprises(request: HttpRequest) -> JsonResponse:
-    year = _year(request, selectors.available_years())
+    year = year_param(request, selectors.available_years())
     if year is None:
         return JsonResponse({"error": "尚无年度数据"}, status=404)
     return JsonResponse(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,6 +19,7 @@ from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry.models import County, Platform
+from pingtai.web.downloads import attachment
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
@@ -97,10 +96,7 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
         rows, scope = rows.filter(platform_code=platform), [*scope, platform]
     content = services.class_list_xlsx(run, rows)
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出类别名单 {' '.join(scope)}")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"{run.year}年度亩均评价名单{'_' + '_'.join(scope) if scope else ''}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(content, f"{run.year}年度亩均评价名单{'_' + '_'.join(scope) if scope else ''}.xlsx")
 
 
 @login_required

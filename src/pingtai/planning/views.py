@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.web.downloads import attachment
 from pingtai.planning import exports, selectors, services
 from pingtai.planning.forms import AdjustForm, AgreementForm, ApproveForm, ClassifyForm, SettlementForm
 from pingtai.planning.models import ClassificationItem, ClassificationRun
@@ -23,13 +23,6 @@ from pingtai.registry.models import ChainLink, FormerZone, Platform
 from pingtai.registry.selectors import available_years
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 def _errors(form) -> str:
@@ -129,7 +122,7 @@ def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 def run_export(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出并提撤转分类结果")
-    return _xlsx(exports.classification_xlsx(run), f"并提撤转分类_{run.pk}.xlsx")
+    return attachment(exports.classification_xlsx(run), f"并提撤转分类_{run.pk}.xlsx")
 
 
 # ---------------------------------------------------------------- merger simulation
@@ -163,7 +156,7 @@ def simulate_export(request: HttpRequest) -> HttpResponse:
     if sim is None:
         raise Http404(error or "请先选择合并成员")
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出合并模拟：{request.GET.urlencode()}")
-    return _xlsx(exports.simulation_xlsx(sim), f"合并模拟_{sim.year}.xlsx")
+    return attachment(exports.simulation_xlsx(sim), f"合并模拟_{sim.year}.xlsx")
 
 
 # ---------------------------------------------------------------- industry chains
@@ -218,7 +211,7 @@ def chain_platform_export(request: HttpRequest, code: str) -> HttpResponse:
     year = _year(request)
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出产业链图谱（{year}年）")
     content = exports.chain_xlsx([(platform, selectors.chain_map(platform, year))], targets_only=False)
-    return _xlsx(content, f"{platform.short_name}产业链图谱_{year}.xlsx")
+    return attachment(content, f"{platform.short_name}产业链图谱_{year}.xlsx")
 
 
 @login_required
@@ -226,7 +219,7 @@ def chain_targets_export(request: HttpRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
     rows = [(p, selectors.chain_map(p, year, rules)) for p in platforms_for(request.user).order_by("code")]
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出产业链招商清单（{year}年）")
-    return _xlsx(exports.chain_xlsx(rows, targets_only=True), f"建链补链延链强链招商清单_{year}.xlsx")
+    return attachment(exports.chain_xlsx(rows, targets_only=True), f"建链补链延链强链招商清单_{year}.xlsx")
 
 
 # ---------------------------------------------------------------- benefit sharing
@@ -297,4 +290,4 @@ def settlement_export(request: HttpRequest, code: str, year: int) -> HttpRespons
     if settlement is None:
         raise Http404("没有该年度的结算单")
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=settlement, detail="导出利益共享结算单")
-    return _xlsx(exports.settlement_xlsx(settlement), f"{agreement.code}_{year}年度结算单.xlsx")
+    return attachment(exports.settlement_xlsx(settlement), f"{agreement.code}_{year}年度结算单.xlsx")

@@ -19,23 +19,10 @@ from pingtai.reporting import services
 from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
 from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
 from pingtai.reporting.workflow import WorkflowError, submission_transition
+from pingtai.web.downloads import attachment
 from pingtai.xlsx import Issue, mark_errors
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REVIEW_ACTIONS = {"return", "approve", "lock"}
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
 
 
 @login_required
@@ -114,7 +101,7 @@ def requirement_template(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
     content = services.requirement_template(requirement)
     audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板")
-    return _xlsx(content, f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx")
+    return attachment(content, f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx")
 
 
 @login_required
@@ -170,7 +157,7 @@ def attempt_marked(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("该上传没有可标注的错误")
     issues = [Issue(**{k: e[k] for k in ("sheet", "cell", "column", "value", "rule", "message", "hint")})
               for e in attempt.errors]
-    return _xlsx(mark_errors(bytes(attempt.file.content), issues), f"错误标注_{attempt.filename}")
+    return attachment(mark_errors(bytes(attempt.file.content), issues), f"错误标注_{attempt.filename}")
 
 
 @login_required
@@ -178,7 +165,7 @@ def version_file(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(SubmissionVersion.objects.select_related("submission", "file"), pk=pk)
     scoped_requirement(request.user, version.submission.requirement_id)
     audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=version, detail="下载原始文件")
-    return _xlsx(bytes(version.file.content), version.filename)
+    return attachment(bytes(version.file.content), version.filename)
 
 
 @login_required

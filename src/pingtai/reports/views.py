@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,11 +14,12 @@ from pingtai.reports import documents
 from pingtai.reports.charts import FontMissing
 from pingtai.league.models import LeagueRun
 from pingtai.reports.notices import NoticeError, league_notice, mujun_notice
+from pingtai.web.downloads import XLSX, attachment
 
 TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX,
 }
 
 
@@ -51,9 +50,7 @@ def _download(request: HttpRequest, run, build, fmt: str) -> HttpResponse:
         messages.error(request, str(refused))
         return redirect("reports:index")
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"下载通报（{fmt}）")
-    response = HttpResponse(content, content_type=TYPES[fmt])
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(notice.title)}.{fmt}"
-    return response
+    return attachment(content, f"{notice.title}.{fmt}", TYPES[fmt])
 
 
 @login_required

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,11 +15,11 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.web.downloads import attachment
 from pingtai.supervision import exports, selectors, services
 from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
 from pingtai.supervision.rules import load_rules
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _on(request: HttpRequest) -> dt.date:
@@ -28,12 +27,6 @@ def _on(request: HttpRequest) -> dt.date:
         return dt.date.fromisoformat(request.GET.get("on", ""))
     except ValueError:
         return timezone.localdate()
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
 
 
 @login_required
@@ -169,7 +162,7 @@ def alert_export(request: HttpRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     found = selectors.alerts(selectors.tasks_for(request.user), on, rules)
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出作战图预警清单（{on}）")
-    return _xlsx(exports.alerts_xlsx(found, on), f"作战图预警清单_{on}.xlsx")
+    return attachment(exports.alerts_xlsx(found, on), f"作战图预警清单_{on}.xlsx")
 
 
 @login_required
@@ -177,7 +170,7 @@ def platform_export(request: HttpRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出作战图（{on}）")
-    return _xlsx(exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx")
+    return attachment(exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx")
 
 
 @login_required

@@ -14,25 +14,16 @@ from django.shortcuts import get_object_or_404, render
 from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_platform
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
+from pingtai.web.params import year_param
 from pingtai.registry.models import EnterpriseYear, Platform
 
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
 
 
-def _year(request: HttpRequest, years: list[int]) -> int | None:
-    if not years:
-        return None
-    try:
-        asked = int(request.GET.get("year", years[-1]))
-    except ValueError:
-        return years[-1]
-    return asked if asked in years else years[-1]
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
-    year = _year(request, years)
+    year = year_param(request, years)
     by_platform = selectors.figures_by_platform(year) if year else {}
     platforms = Platform.objects.prefetch_related("counties", "leading_industries__chain")
     groups = [
@@ -80,7 +71,7 @@ def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
     """Enterprise-level figures: restricted to the platform's own users and city-wide roles."""
     platform = scoped_platform(request.user, code)
     years = selectors.available_years()
-    year = _year(request, years)
+    year = year_param(request, years)
     query = request.GET.get("q", "").strip()
     rows = (
         EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
