@@ -8,8 +8,9 @@ pytest-django's per-test rollback; its transactional tests would have to flush t
 with TRUNCATE afterwards, and the audit table's triggers refuse TRUNCATE (audit migration
 0002) - as they must. So these tests use no flush at all: they write, committed, into the
 session's test database under a reporting period of their own (2099Q3) that no other test
-reads, and leave the rows there. Other tests open their own periods (2025Q4, 2025, ...) and
-are unaffected; the test database is dropped at the end of the session.
+uses, and at the end of the module delete exactly that period's reporting rows (some tests
+elsewhere assert that no facts exist at all). The audit rows the races wrote stay: the
+audit log is append-only, and they are valid chain links.
 
 The tests carry the ``django_db`` mark only so that pytest-django creates the test database
 and allows access. The main thread's connection, which that mark wraps in a rolled-back
@@ -52,10 +53,10 @@ pytestmark = pytest.mark.django_db
 PERIOD = "2099Q3"
 
 
-@pytest.fixture
-def period():
-    """This module's own quarter, opened once (committed) and shared by its tests; each test
-    uses its own platforms' requirements."""
+@pytest.fixture(scope="module")
+def period(django_db_setup, django_db_blocker):
+    """This module's own quarter, opened (committed) once and shared by its tests, each using
+    its own platforms' requirements; removed again, with everything under it, at the end."""
     if connection.vendor != "postgresql":
         reason = ("needs PostgreSQL: the SQLite test database is in memory and private to one "
                   "connection, so concurrent transactions cannot be staged on it")
@@ -63,14 +64,47 @@ def period():
             pytest.fail(f"PINGTAI_EXPECT_POSTGRES=1 but the database is {connection.vendor}: {reason}")
         pytest.skip(reason)
 
-    def open_once():
-        from pingtai.reporting.models import ReportingPeriod
+    def open_period():
         from pingtai.reporting.services import period_open
 
-        found = ReportingPeriod.objects.filter(code=PERIOD).first()
-        return found or period_open(PERIOD, user=_user("admin"), deadline=dt.date(2099, 10, 20))
+        return period_open(PERIOD, user=_user("admin"), deadline=dt.date(2099, 10, 20))
 
-    return _own(open_once)
+    with django_db_blocker.unblock():
+        opened = _own(open_period)
+        yield opened
+        _own(_remove_period)
+
+
+def _remove_period() -> None:
+    """Delete this module's reporting rows so that tests reading all reporting tables see none
+    of them. Their audit rows stay: the audit log is append-only, and a chain of valid events
+    about since-deleted test objects does no harm."""
+    from django.db import transaction
+
+    from pingtai.reporting.models import (
+        Fact,
+        ReportingPeriod,
+        Requirement,
+        StoredFile,
+        Submission,
+        SubmissionVersion,
+        UploadAttempt,
+    )
+
+    with transaction.atomic():
+        submissions = Submission.objects.filter(requirement__period__code=PERIOD)
+        versions = SubmissionVersion.objects.filter(submission__in=submissions)
+        attempts = UploadAttempt.objects.filter(requirement__period__code=PERIOD)
+        files = {*versions.values_list("file_id", flat=True),
+                 *attempts.exclude(file=None).values_list("file_id", flat=True)}
+        submissions.update(latest_version=None, approved_version=None)
+        Fact.objects.filter(version__in=versions).delete()
+        attempts.delete()
+        versions.delete()
+        submissions.delete()
+        Requirement.objects.filter(period__code=PERIOD).delete()
+        ReportingPeriod.objects.filter(code=PERIOD).delete()
+        StoredFile.objects.filter(sha256__in=files).delete()
 
 
 def _own(call: Callable[[], object]):
