@@ -17,6 +17,11 @@ def sort_key(values: np.ndarray, descending: bool) -> np.ndarray:
     return np.where(np.isnan(key), np.inf, key)
 
 
+def small_int(g: np.ndarray) -> np.ndarray:
+    """Group codes as int16 when they fit, which lets numpy's stable sort use radix sort."""
+    return g.astype(np.int16) if len(g) and g.max() < 32_767 else g
+
+
 def group_starts(g: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     size = np.bincount(g, minlength=n_groups)
     return np.concatenate(([0], np.cumsum(size)[:-1])), size
@@ -28,8 +33,10 @@ def order_within(g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], i
     Sorts on (group, score) first and re-sorts only the blocks of exactly equal scores by the
     tie-break keys, which is much cheaper than a full multi-key sort when ties are rare.
     """
-    by_score = np.argsort(sort_key(score, True), kind="stable")
-    order = by_score[np.argsort(g[by_score], kind="stable")]
+    # Exact ties are re-sorted below, so the score sort need not be stable; the group sort
+    # must be, and on a small integer type numpy does it as a linear-time radix sort.
+    by_score = np.argsort(sort_key(score, True))
+    order = by_score[np.argsort(small_int(g)[by_score], kind="stable")]
     gs, ss = g[order], score[order]
     tied = np.zeros(len(order), dtype=bool)
     same = (gs[1:] == gs[:-1]) & ((ss[1:] == ss[:-1]) | (np.isnan(ss[1:]) & np.isnan(ss[:-1])))

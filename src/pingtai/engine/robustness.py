@@ -154,7 +154,7 @@ def _positions(order: np.ndarray, g: np.ndarray, start: np.ndarray, n_groups: in
     if n_groups == 1:
         pos[order] = np.arange(len(order))
         return pos
-    grouped = order[np.argsort(g[order], kind="stable")]
+    grouped = order[np.argsort(rank.small_int(g)[order], kind="stable")]
     pos[grouped] = np.arange(len(order)) - start[g[grouped]]
     return pos
 

@@ -593,7 +593,7 @@ def _assemble(
     n_groups = max(len(group_labels), 1)
     g = np.where(group_code < 0, n_groups, group_code)
     pos = np.where(rank_order < 0, id_rank, rank_order - 1)
-    key = np.argsort((seg_code * (n_groups + 1) + g) * (n + 1) + pos, kind="stable")
+    key = np.argsort((seg_code * (n_groups + 1) + g) * (n + 1) + pos)  # keys are unique
     ent = method.entity
     labels = {}
     for seg in method.segments.values():
