@@ -7,8 +7,6 @@ another platform's scorecard.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,16 +22,16 @@ from pingtai.league import exports, rules, selectors, services
 from pingtai.league.board import build_board
 from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
+from pingtai.registry import selectors as registry_selectors
+from pingtai.web.downloads import attachment
+from pingtai.web.params import year_param
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _xlsx(request: HttpRequest, content: bytes, name: str, obj=None) -> HttpResponse:
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=obj, detail=f"导出 {name}")
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return attachment(content, name)
 
 
 @login_required
@@ -204,11 +202,7 @@ def pay_pool_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _board(request: HttpRequest):
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = None
-    board = build_board(year)
+    board = build_board(year_param(request, registry_selectors.available_years()))
     visible = set(platforms_for(request.user).values_list("pk", flat=True))
     board.rows = [r for r in board.rows if r.platform.pk in visible]
     names = {r.platform.short_name for r in board.rows} | {"全市"}
