@@ -188,8 +188,16 @@ class PlatformUser(WebUser):
             if response.status_code != 302 or not match:
                 response.failure(f"web upload refused: {response.status_code}")
                 return
-            _log_upload({"user": self.username, "channel": "web", "attempt": int(match.group(1)),
-                         "version": None, "sha256": sha})
+        # The web answers every upload with a redirect to its attempt page; the outcome is read
+        # back through the API so that only accepted uploads are counted.
+        attempt = self.client.get(f"/api/attempts/{match.group(1)}", headers=self.api(self.username),
+                                  name="/api/attempts/[id]").json()
+        if attempt.get("outcome") != "accepted":
+            events.request.fire(request_type="CHECK", name="web upload accepted", response_time=0,
+                                response_length=0, exception=RuntimeError(attempt.get("message")), context={})
+            return
+        _log_upload({"user": self.username, "channel": "web", "attempt": attempt["id"],
+                     "version": attempt["version"]["id"], "sha256": sha})
 
 
 class OfficeUser(WebUser):
