@@ -337,3 +337,25 @@ def test_docs_page_and_schema_are_served_without_any_external_asset(client):
     schema = client.get("/api/openapi.json").json()
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
     assert "/api/requirements/{pk}/upload" in schema["paths"]
+
+
+def test_platform_users_cannot_set_status_platform_or_results(api_as, quarter):
+    """ASVS 8.2.3: no field a platform user sends can approve data, move it to another
+    platform, or create or publish evaluation results."""
+    requirement = _requirement(quarter, "LS06")
+    officer = api_as("pt_ls06")
+    _uploaded_version(officer, requirement)
+    revision = Submission.objects.get(requirement=requirement).revision
+    submitted = officer.post(f"/api/requirements/{requirement.pk}/transition", {
+        "action": "submit", "revision": revision, "status": "approved", "platform": "LS01",
+        "approved_version": 1})
+    assert submitted.status_code == 200
+    submission = Submission.objects.get(requirement=requirement)
+    assert submission.status == "submitted" and submission.approved_version is None
+    assert submission.requirement.platform.code == "LS06"
+    for action in ("approve", "lock", "return"):
+        refused = officer.post(f"/api/requirements/{requirement.pk}/transition",
+                               {"action": action, "revision": submission.revision, "reason": "x"})
+        assert refused.status_code == 403, action
+    assert officer.post("/api/runs", {"year": 2024}).status_code == 403
+    assert not EvaluationRun.objects.filter(created_by__username="pt_ls06").exists()
