@@ -70,6 +70,7 @@ def period(django_db_setup, django_db_blocker):
         return period_open(PERIOD, user=_user("admin"), deadline=dt.date(2099, 10, 20))
 
     with django_db_blocker.unblock():
+        _own(_remove_period)  # leftovers of an interrupted run on a kept (--reuse-db) database
         opened = _own(open_period)
         yield opened
         _own(_remove_period)
