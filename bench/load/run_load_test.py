@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--run-time", default="2m")
     parser.add_argument("--max-requests", type=int, default=20000)
-    parser.add_argument("--files-per-platform", type=int, default=60)
+    parser.add_argument("--files-per-platform", type=int, default=100)
     parser.add_argument("--locust", default=os.environ.get("LOCUST") or shutil.which("locust") or str(BIN / "locust"))
     parser.add_argument("--json-out", type=Path, help="write the report here as JSON")
     parser.add_argument("--keep-db", action="store_true", help="keep the database for inspection")
