@@ -15,9 +15,8 @@ a bounded time and request count, (5) stop gunicorn, (6) compare the uploads loc
 accepted with the SubmissionVersion rows, (7) print p50/p95/p99 and error rate, write a JSON
 report, drop the database (unless --keep-db) and remove the temporary folder.
 
-Locust is not in the project's virtualenv (it lives in requirements/load.lock): give its
-executable with --locust or LOCUST=…, e.g. after `python3 -m venv /tmp/loadenv &&
-/tmp/loadenv/bin/pip install locust==2.47.0`.
+Locust lives in requirements/load.lock: `make load-test` installs it into .venv and runs this
+script; otherwise give its executable with --locust or LOCUST=….
 """
 
 from __future__ import annotations

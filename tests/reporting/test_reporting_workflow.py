@@ -149,3 +149,23 @@ def test_return_requires_a_reason(login, quarter, requirement_of):
 def test_missing_and_overdue_are_listed_for_the_office(login, quarter):
     page = login("admin").get("/reporting/periods/2025Q4/").content.decode()
     assert "尚未上传" in page and "浙江景宁经济开发区" in page
+
+
+def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(login, quarter, requirement_of):
+    """The status is checked again under the row lock when the version is written."""
+    from pingtai.reporting import services
+
+    requirement = requirement_of(quarter, "LS07")
+    officer = login("pt_ls07")
+    template = officer.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").content
+    content = fill(template, {3: QUARTERLY}, "platform_quarterly")
+    _upload(officer, requirement, content)
+    _act(officer, requirement, "submit")
+    outcome = services._read(requirement, content)  # validated before the submit landed
+    from pingtai.accounts.models import User
+
+    with pytest.raises(services.ReportingError, match="已变为“已提交”"):
+        services._settle(requirement, outcome, user=User.objects.get(username="pt_ls07"), data=content,
+                         filename="late.xlsx", reason="", confirmed=(), correction=False, request=None)
+    submission = Submission.objects.get(requirement=requirement)
+    assert submission.status == "submitted" and submission.versions.count() == 1

@@ -106,6 +106,15 @@ def _database_is_empty() -> bool:
     return not Platform.objects.exists() and not User.objects.exists()
 
 
+def _insert_raw(model, objects: list, batch: int = 2000) -> None:
+    """INSERT the rows exactly as they were, as loaddata's raw saves do: bulk_create would let
+    auto_now/auto_now_add fields (e.g. login-attempt times) stamp the restore time instead."""
+    fields = [f for f in model._meta.local_concrete_fields if not f.generated]
+    for start in range(0, len(objects), batch):
+        model._base_manager._insert(objects[start:start + batch], fields=fields, raw=True,
+                                    using=connection.alias)
+
+
 def _load(data: bytes) -> None:
     """Insert the serialised rows in bulk (loaddata saves them one at a time, which is many
     times slower). Rows of models with natural keys (users, groups) are inserted first, in a
@@ -126,7 +135,7 @@ def _load(data: bytes) -> None:
                 if item.m2m_data:
                     m2m.append((item.object, item.m2m_data))
             for model, objects in batches.items():
-                model._base_manager.bulk_create(objects, batch_size=2000)
+                _insert_raw(model, objects)
                 loaded.append(model)
         for obj, relations in m2m:
             for field_name, values in relations.items():

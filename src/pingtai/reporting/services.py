@@ -345,6 +345,10 @@ def _settle(requirement, outcome: ImportOutcome, *, user, data, filename, reason
 
 def _new_version(requirement, outcome: ImportOutcome, *, user, stored, filename, reason, correction):
     sub = Submission.objects.select_for_update().get(requirement=requirement)
+    # Checked again under the row lock: a submit or an approval may have landed while the file
+    # was being validated, and an upload must not silently pull the submission back to draft.
+    if sub.status not in ((S.LOCKED,) if correction else (S.DRAFT, S.RETURNED)):
+        raise ReportingError(f"该报送已变为“{sub.get_status_display()}”，本次上传未保存，请刷新页面后重试")
     number = (sub.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = SubmissionVersion.objects.create(
         submission=sub, number=number, file=stored, filename=filename, uploaded_by=user,
