@@ -52,8 +52,10 @@ class _Strict(BaseModel):
 
 class Score(_Strict):
     # figures: platform 亩均 ratios of sums; classes: 亩均 classes of a published evaluation run
-    # (land-weighted class points); proposals: the projects' own expected figures.
-    source: Literal["figures", "classes", "proposals"]
+    # (land-weighted class points); league: the platforms' scores in the published year-end
+    # assessment (plan §四(十): 要素支持政策与考评结果直接挂钩); proposals: the projects' own
+    # expected figures.
+    source: Literal["figures", "classes", "league", "proposals"]
     data_year_offset: int = Field(default=-1, le=0)
     indicators: dict[str, Annotated[Decimal, Field(gt=0)]] = Field(default_factory=dict)
     class_points: dict[str, NonNegative] = Field(default_factory=dict)
@@ -63,6 +65,9 @@ class Score(_Strict):
         if self.source == "classes":
             if not self.class_points:
                 raise ValueError("score.class_points: 按评价类别计分时必须给出各类别分值")
+        elif self.source == "league":
+            if self.indicators or self.class_points:
+                raise ValueError("score: 按年终考核得分计分时不再给出指标或类别分值")
         else:
             allowed = FIGURE_INDICATORS if self.source == "figures" else PROPOSAL_INDICATORS
             if not self.indicators:

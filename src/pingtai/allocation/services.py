@@ -133,6 +133,20 @@ def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int,
     return scores, f"{data_year}年度亩均评价批次 #{run.pk}（{run.method_id}）各类企业按用地加权的类别分值"
 
 
+def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str]:
+    """The platforms' scores in the latest published year-end assessment of ``data_year``."""
+    from pingtai.league.models import LeagueRun
+
+    run = (LeagueRun.objects.filter(cycle=LeagueRun.Cycle.YEAR, year=data_year,
+                                    status=LeagueRun.Status.PUBLISHED)
+           .order_by("-published_at", "-id").first())
+    if run is None:
+        raise AllocationError(f"没有 {data_year} 年度已发布的年终考核，无法按考评结果计分")
+    scores = {code: Decimal(str(score)).quantize(FOUR, ROUND_HALF_EVEN)
+              for code, score in run.results.values_list("platform_code", "score")}
+    return scores, f"{data_year}年度年终考核批次 #{run.pk}（{run.method_id}）各平台综合得分"
+
+
 def _bounds(rule_set: rulefiles.RuleSet, amount: Decimal, code: str) -> tuple[Decimal, Decimal | None]:
     b = rule_set.bounds
     floor = amount * b.floor_share
@@ -201,6 +215,9 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
     elif rule_set.score.source == "classes":
         by_id, basis = _class_scores(data_year, dict(rule_set.score.class_points))
         scores = {p.code: by_id.get(p.id, Decimal(0)) for p in platforms}
+    elif rule_set.score.source == "league":
+        scores, basis = _league_scores(data_year)
+        scores = {p.code: scores.get(p.code, Decimal(0)) for p in platforms}
     else:
         raise AllocationError("平台间配置不能按项目数据计分")
     demands = {d.platform_id: d for d in pool.demands.all()}
