@@ -246,7 +246,7 @@ def _concurrent_uploads(period) -> None:
     assert submission.latest_version == versions[-1] and submission.revision >= 4
 
 
-def test_concurrent_corrections_of_locked_data_are_both_kept_as_versions(period):
+def test_of_two_concurrent_corrections_one_is_kept_and_the_other_refused(period):
     _own(lambda: _concurrent_corrections(period))
 
 
@@ -270,11 +270,14 @@ def _concurrent_corrections(period) -> None:
         lambda: submission_upload(requirement, user=officer, data=_filled(requirement, tax_revenue=63000),
                                   filename="更正乙.xlsx", reason="税务更正乙"),
     )
-    assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    # As one after the other: the first correction puts the submission under review, so the
+    # second is refused with a message instead of silently stacking on it.
+    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
+    refused = next(value for kind, value in outcomes if kind == "error")
+    assert "已变为“已提交”" in str(refused)
     corrections = SubmissionVersion.objects.filter(submission=sub, number__gt=before).order_by("number")
-    assert [v.number for v in corrections] == [before + 1, before + 2]
-    assert all(v.is_correction for v in corrections)
-    assert {v.reason for v in corrections} == {"税务更正甲", "税务更正乙"}
+    assert [v.number for v in corrections] == [before + 1]
+    assert corrections[0].is_correction and corrections[0].reason in {"税务更正甲", "税务更正乙"}
     final = Submission.objects.get(pk=sub.pk)
-    # Both corrections await review; the approved version stays in force until one is approved.
+    # The correction awaits review; the approved version stays in force until it is approved.
     assert final.status == "submitted" and final.approved_version == approved
