@@ -61,3 +61,14 @@ def test_template_for_a_period_that_is_not_open_explains_what_to_do(tmp_path, ca
     assert main(["template", "platform_quarterly", "--platform", "LS01", "--period", "2031Q1",
                  "-o", str(tmp_path / "x.xlsx")]) == 2
     assert "open-period" in capsys.readouterr().err
+
+
+def test_import_names_the_user_from_the_environment_or_refuses(tmp_path, capsys, monkeypatch):
+    some_file = tmp_path / "x.xlsx"
+    some_file.write_bytes(b"not an excel file")
+    monkeypatch.delenv("PINGTAI_USER", raising=False)
+    assert main(["import", str(some_file)]) == 2
+    assert "PINGTAI_USER" in capsys.readouterr().err
+    monkeypatch.setenv("PINGTAI_USER", "dept_tax")
+    assert main(["import", str(some_file)]) == 1  # the user is known; the file is refused
+    assert "拒绝" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -57,6 +58,9 @@ def import_file(args: argparse.Namespace) -> int:
     from pingtai.xlsx import RefusedFile, read_upload
 
     data = Path(args.file).read_bytes()
+    if not args.user:
+        print("错误：请用 --user 或环境变量 PINGTAI_USER 指明以哪个填报用户的身份导入（审计需要）", file=sys.stderr)
+        return 2
     try:
         user = User.objects.get(username=args.user)
     except User.DoesNotExist:
@@ -151,7 +155,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import", help="导入填好的模板（全部校验通过才保存）")
     p.add_argument("file")
-    p.add_argument("--user", required=True, help="以哪个填报用户的身份导入")
+    p.add_argument("--user", default=os.environ.get("PINGTAI_USER", ""),
+                   help="以哪个填报用户的身份导入（默认取环境变量 PINGTAI_USER）")
     p.add_argument("--dry-run", action="store_true", help="只校验，不保存")
     p.add_argument("--reason", default="", help="更正已锁定数据时的更正理由")
     p.add_argument("--confirm", action="append", default=[], metavar="ID",
