@@ -8,16 +8,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pingtai.cli.site_commands import setup_django
-
-
-def _admin(username: str):
-    from pingtai.accounts.models import User
-
-    user = User.objects.filter(username=username, role=User.Role.CITY_ADMIN).first()
-    if user is None:
-        print(f"错误：{username} 不是市级管理员", file=sys.stderr)
-    return user
+from pingtai.cli.site_commands import city_admin, setup_django
 
 
 def _print_result(result, unit: str) -> None:
@@ -39,7 +30,7 @@ def allocate_command(args: argparse.Namespace) -> int:
     from pingtai.allocation.models import QuotaPool
     from pingtai.registry.models import Platform
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     pool = QuotaPool.objects.filter(kind=args.pool, year=args.year).first()
@@ -95,7 +86,7 @@ def admission_check_command(args: argparse.Namespace) -> int:
     from pingtai.allocation import services
     from pingtai.allocation.models import ProjectProposal
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     rows = ProjectProposal.objects.select_related("platform").order_by("code")
@@ -126,7 +117,7 @@ def post_eval_command(args: argparse.Namespace) -> int:
 
     from pingtai.allocation.selectors import commitments_due
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     try:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections import Counter
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.site_commands import city_admin, setup_django
 
 
 def _progress(done: int, total: int, label: str) -> None:
@@ -15,13 +15,11 @@ def _progress(done: int, total: int, label: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.accounts.models import User
     from pingtai.engine import InputError, MethodError
     from pingtai.evaluation.services import EvaluationError, run_evaluation, run_publish
 
-    user = User.objects.filter(username=args.user, role=User.Role.CITY_ADMIN).first()
+    user = city_admin(args.user)
     if user is None:
-        print(f"错误：{args.user} 不是市级管理员", file=sys.stderr)
         return 2
     try:
         run_row, assembly = run_evaluation(args.year, args.method, user=user,

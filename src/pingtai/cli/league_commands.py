@@ -7,13 +7,7 @@ import argparse
 import sys
 from decimal import Decimal
 
-from pingtai.cli.site_commands import setup_django
-
-
-def _admin(username: str):
-    from pingtai.accounts.models import User
-
-    return User.objects.filter(username=username, role=User.Role.CITY_ADMIN).first()
+from pingtai.cli.site_commands import city_admin, setup_django
 
 
 def _refuse(message: str, code: int = 1) -> int:
@@ -44,9 +38,9 @@ def load_demo(args: argparse.Namespace) -> int:
     from pingtai.league.demo import DemoError
     from pingtai.league.demo import load_demo as load
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     try:
         report = load(admin=admin)
     except DemoError as refused:
@@ -60,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.league.services import LeagueError, run_create, run_publish
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     try:
         league_run = run_create(args.cycle, args.period, user=admin, grouping=args.grouping,
                                 robustness_draws=args.robustness, seed=args.seed)
@@ -79,9 +73,9 @@ def publish(args: argparse.Namespace) -> int:
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import LeagueError, run_publish
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     league_run = LeagueRun.objects.filter(pk=args.run).first()
     if league_run is None:
         return _refuse(f"批次 #{args.run} 不存在", 2)
@@ -118,9 +112,9 @@ def proposals(args: argparse.Namespace) -> int:
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import LeagueError, proposals_make
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     league_run = LeagueRun.objects.filter(pk=args.run).first()
     if league_run is None:
         return _refuse(f"批次 #{args.run} 不存在", 2)
@@ -139,9 +133,9 @@ def decide(args: argparse.Namespace) -> int:
     from pingtai.league.models import TierProposal
     from pingtai.league.services import LeagueError, proposal_decide
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     proposal = TierProposal.objects.filter(pk=args.proposal).first()
     if proposal is None:
         return _refuse(f"建议 #{args.proposal} 不存在", 2)
@@ -158,9 +152,9 @@ def pay_pool(args: argparse.Namespace) -> int:
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import LeagueError, parse_amount, pay_pool_create
 
-    admin = _admin(args.user)
+    admin = city_admin(args.user)
     if admin is None:
-        return _refuse(f"{args.user} 不是市级管理员", 2)
+        return 2
     league_run = LeagueRun.objects.filter(pk=args.run).first()
     if league_run is None:
         return _refuse(f"批次 #{args.run} 不存在", 2)

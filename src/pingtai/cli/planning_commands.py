@@ -10,16 +10,7 @@ import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pingtai.cli.site_commands import setup_django
-
-
-def _admin(username: str):
-    from pingtai.accounts.models import User
-
-    user = User.objects.filter(username=username, role=User.Role.CITY_ADMIN).first()
-    if user is None:
-        print(f"错误：{username} 不是市级管理员", file=sys.stderr)
-    return user
+from pingtai.cli.site_commands import city_admin, setup_django
 
 
 def _write(path: str, content: bytes, what: str) -> None:
@@ -38,7 +29,7 @@ def classify(args: argparse.Namespace) -> int:
 
     from pingtai.planning.rules import RulesError, load_rules
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     try:
@@ -62,7 +53,7 @@ def approve(args: argparse.Namespace) -> int:
     from pingtai.planning.models import ClassificationRun
     from pingtai.planning.services import PlanningError, classification_approve
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     run = ClassificationRun.objects.filter(pk=args.run).first()
@@ -129,7 +120,7 @@ def agreement(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.planning.services import PlanningError, agreement_from_file
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     try:
@@ -148,7 +139,7 @@ def load_demo(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.planning.services import PlanningError, agreements_load_demo
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     try:
@@ -166,7 +157,7 @@ def settle(args: argparse.Namespace) -> int:
     from pingtai.planning.models import Agreement
     from pingtai.planning.services import PlanningError, settlement_create
 
-    user = _admin(args.user)
+    user = city_admin(args.user)
     if user is None:
         return 2
     row = Agreement.objects.filter(code=args.agreement).first()

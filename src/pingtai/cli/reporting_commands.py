@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.site_commands import city_admin, setup_django
 
 
 def forms(args: argparse.Namespace) -> int:
@@ -118,12 +118,10 @@ def _is_department(code: str) -> bool:
 
 def open_period(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.accounts.models import User
     from pingtai.reporting.services import ReportingError, period_open
 
-    user = User.objects.filter(role=User.Role.CITY_ADMIN, username=args.user).first()
+    user = city_admin(args.user)
     if user is None:
-        print(f"错误：{args.user} 不是市级管理员", file=sys.stderr)
         return 2
     try:
         period = period_open(args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 
 def setup_django() -> None:
@@ -11,6 +12,17 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def city_admin(username: str):
+    """The city administrator of that name, or None after saying so (jobs that change data run
+    as a named administrator, so that the audit log names a person)."""
+    from pingtai.accounts.models import User
+
+    user = User.objects.filter(username=username, role=User.Role.CITY_ADMIN).first()
+    if user is None:
+        print(f"错误：{username} 不是市级管理员", file=sys.stderr)
+    return user
 
 
 def _progress(label: str, done: int, total: int) -> None:
