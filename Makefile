@@ -60,8 +60,8 @@ $(VENV)/.load-deps: requirements/load.lock $(VENV)/.test-deps
 # Re-lock after editing pyproject.toml (needs uv: pip install uv).
 lock:
 	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements/run.lock
-	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes -o requirements/test.lock
-	uv pip compile pyproject.toml --extra test --extra load --python-version 3.11 --generate-hashes -o requirements/load.lock
+	uv pip compile pyproject.toml --extra test --extra lint --python-version 3.11 --generate-hashes -o requirements/test.lock
+	uv pip compile pyproject.toml --extra test --extra lint --extra load --python-version 3.11 --generate-hashes -o requirements/load.lock
 	uv pip compile requirements/build.in --python-version 3.11 --generate-hashes -o requirements/build.lock
 
 clean:
