@@ -87,8 +87,11 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     registry_load_dataset(build_dataset())
     accounts_ensure_demo_users()
-    print(f"建库并载入演示数据：{time.perf_counter() - started:.1f} s；"
-          f"企业年度记录 {EnterpriseYear.objects.count()} 条", file=sys.stderr)
+    print(
+        f"建库并载入演示数据：{time.perf_counter() - started:.1f} s；"
+        f"企业年度记录 {EnterpriseYear.objects.count()} 条",
+        file=sys.stderr,
+    )
 
     module = type(sys)("cockpit_bench_urls")
     module.urlpatterns = _urlpatterns()
@@ -108,20 +111,28 @@ def main() -> int:
         results = {
             "trivial": timed(client, "/bench/trivial/", args.requests),
             "cockpit": timed(client, "/dashboard/", args.requests),
-            "map_data": timed(client, "/dashboard/map/data.json?indicator=tax_per_mu", args.requests),
+            "map_data": timed(
+                client, "/dashboard/map/data.json?indicator=tax_per_mu", args.requests
+            ),
             "map_enterprises": timed(client, "/dashboard/map/enterprises.json", args.requests),
         }
 
     base = statistics.median(results["trivial"][0])
-    print(f"# cockpit_bench  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  "
-          f"Python {platform.python_version()}  {platform.machine()}  "
-          f"{len(os.sched_getaffinity(0))} CPU  SQLite  load average before the run {load[0]:.2f}")
+    print(
+        f"# cockpit_bench  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  "
+        f"Python {platform.python_version()}  {platform.machine()}  "
+        f"{len(os.sched_getaffinity(0))} CPU  SQLite  load average before the run {load[0]:.2f}"
+    )
     print(f"每个视图 {args.requests} 次请求（预热 1 次不计）；驾驶舱每次 {len(queries)} 条 SQL")
-    print(f"{'视图':<18}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'p50/基线':>10}{'CPU p50':>9}{'CPU p95':>9}")
+    print(
+        f"{'视图':<18}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'p50/基线':>10}{'CPU p50':>9}{'CPU p95':>9}"
+    )
     for name, (wall, cpu) in results.items():
         p50 = statistics.median(wall)
-        print(f"{name:<18}{p50:>9.1f}{percentile(wall, 0.95):>9.1f}{max(wall):>9.1f}{p50 / base:>10.1f}"
-              f"{statistics.median(cpu):>9.1f}{percentile(cpu, 0.95):>9.1f}")
+        print(
+            f"{name:<18}{p50:>9.1f}{percentile(wall, 0.95):>9.1f}{max(wall):>9.1f}{p50 / base:>10.1f}"
+            f"{statistics.median(cpu):>9.1f}{percentile(cpu, 0.95):>9.1f}"
+        )
     p95 = percentile(results["cockpit"][0], 0.95)
     verdict = "达标" if p95 <= TARGET_P95_MS else "未达标"
     print(f"驾驶舱 p95 = {p95:.1f} ms，目标 ≤ {TARGET_P95_MS:.0f} ms：{verdict}")

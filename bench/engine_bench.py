@@ -50,7 +50,9 @@ def bench_method() -> "Method":
 
     from pingtai.engine.methods import parse_method
 
-    raw = tomllib.loads((resources.files("pingtai.methods") / f"{METHOD_ID}.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads(
+        (resources.files("pingtai.methods") / f"{METHOD_ID}.toml").read_text(encoding="utf-8")
+    )
     for seg in raw["segments"].values():
         for item in seg.get("indicators", []):
             item["scoring"]["benchmark"]["by"] = ["county_code"]
@@ -64,6 +66,7 @@ def peak_mb() -> float:
 
 # ---------------------------------------------------------------- phases (child processes)
 
+
 def phase_generate(d: Path, rows: int, seed: int) -> dict:
     import numpy as np
     import polars as pl
@@ -74,8 +77,18 @@ def phase_generate(d: Path, rows: int, seed: int) -> dict:
     df = enterprises(rows, seed=seed)
     rng = np.random.default_rng(seed + 1)
     parts = {
-        "registry": df.select("uscc", "name", "county_code", "platform_code", "segment",
-                              "value_added_wan", "revenue_wan", "energy_tce", "employees", "rd_wan"),
+        "registry": df.select(
+            "uscc",
+            "name",
+            "county_code",
+            "platform_code",
+            "segment",
+            "value_added_wan",
+            "revenue_wan",
+            "energy_tce",
+            "employees",
+            "rd_wan",
+        ),
         "land": df.select("uscc", "land_mu"),
         "tax": df.select("uscc", "tax_wan"),
         "power": df.select("uscc", "electricity_wan_kwh"),
@@ -115,9 +128,13 @@ def phase_engine(d: Path) -> dict:
     eval_cpu = time.process_time() - c_eval
     result.table.write_parquet(d / "engine.out.parquet")
     total = time.perf_counter() - t
-    return {"seconds": total, "evaluate_seconds": eval_seconds, "evaluate_cpu_seconds": eval_cpu,
-            "rows": result.table.height,
-            "input_hash": result.input_hash}
+    return {
+        "seconds": total,
+        "evaluate_seconds": eval_seconds,
+        "evaluate_cpu_seconds": eval_cpu,
+        "rows": result.table.height,
+        "input_hash": result.input_hash,
+    }
 
 
 def phase_pandas(d: Path) -> dict:
@@ -127,18 +144,25 @@ def phase_pandas(d: Path) -> dict:
 
     t = time.perf_counter()
     # No pyarrow in the environment: read with polars, hand the columns to pandas.
-    tables = {n: pd.DataFrame({c: s.to_numpy() for c, s in pl.read_parquet(d / f"{n}.parquet").to_dict().items()})
-              for n in SOURCES}
+    tables = {
+        n: pd.DataFrame(
+            {c: s.to_numpy() for c, s in pl.read_parquet(d / f"{n}.parquet").to_dict().items()}
+        )
+        for n in SOURCES
+    }
     df = tables["registry"]
     for n in SOURCES[1:]:
         df = df.merge(tables[n], on="uscc", how="left")
     result = pandas_rowwise(df, np, pd)
-    pl.from_dict({c: result[c].to_numpy() for c in result.columns}).write_parquet(d / "pandas.out.parquet")
+    pl.from_dict({c: result[c].to_numpy() for c in result.columns}).write_parquet(
+        d / "pandas.out.parquet"
+    )
     return {"seconds": time.perf_counter() - t, "rows": len(result)}
 
 
 def pandas_rowwise(df: "pd.DataFrame", np: ModuleType, pd: ModuleType) -> "pd.DataFrame":
     """The bench method written the obvious way: one Python call per row."""
+
     def segment_of(r: "pd.Series") -> str:
         if pd.isna(r.land_mu) or r.land_mu <= 0:
             return "无用地"
@@ -152,24 +176,34 @@ def pandas_rowwise(df: "pd.DataFrame", np: ModuleType, pd: ModuleType) -> "pd.Da
         return a / b
 
     def indicators(r: "pd.Series") -> "pd.Series":
-        return pd.Series({
-            "tax_per_mu": ratio(r.tax_wan, r.land_mu),
-            "va_per_mu": ratio(r.value_added_wan, r.land_mu),
-            "va_per_energy": ratio(r.value_added_wan, r.energy_tce),
-            "va_per_emission": ratio(r.value_added_wan, r.emission_t),
-            "labour_productivity": ratio(r.value_added_wan, r.employees),
-            "rd_share": ratio(r.rd_wan, r.revenue_wan) * 100,
-        })
+        return pd.Series(
+            {
+                "tax_per_mu": ratio(r.tax_wan, r.land_mu),
+                "va_per_mu": ratio(r.value_added_wan, r.land_mu),
+                "va_per_energy": ratio(r.value_added_wan, r.energy_tce),
+                "va_per_emission": ratio(r.value_added_wan, r.emission_t),
+                "labour_productivity": ratio(r.value_added_wan, r.employees),
+                "rd_share": ratio(r.rd_wan, r.revenue_wan) * 100,
+            }
+        )
 
     num_den = {
-        "tax_per_mu": ("tax_wan", "land_mu", 1.0), "va_per_mu": ("value_added_wan", "land_mu", 1.0),
+        "tax_per_mu": ("tax_wan", "land_mu", 1.0),
+        "va_per_mu": ("value_added_wan", "land_mu", 1.0),
         "va_per_energy": ("value_added_wan", "energy_tce", 1.0),
         "va_per_emission": ("value_added_wan", "emission_t", 1.0),
-        "labour_productivity": ("value_added_wan", "employees", 1.0), "rd_share": ("rd_wan", "revenue_wan", 100.0),
+        "labour_productivity": ("value_added_wan", "employees", 1.0),
+        "rd_share": ("rd_wan", "revenue_wan", 100.0),
     }
     spec = {
-        "规上": {"tax_per_mu": 30, "va_per_mu": 20, "va_per_energy": 20, "va_per_emission": 10,
-                 "labour_productivity": 10, "rd_share": 10},
+        "规上": {
+            "tax_per_mu": 30,
+            "va_per_mu": 20,
+            "va_per_energy": 20,
+            "va_per_emission": 10,
+            "labour_productivity": 10,
+            "rd_share": 10,
+        },
         "规下": {"tax_per_mu": 100},
     }
     exclude_if_missing = {"规上": ("tax_per_mu", "va_per_mu"), "规下": ("tax_per_mu",)}
@@ -206,7 +240,9 @@ def pandas_rowwise(df: "pd.DataFrame", np: ModuleType, pd: ModuleType) -> "pd.Da
         m = len(part)
         bounds = [int(np.floor(c * m + 0.5)) for c in np.cumsum(shares[seg])]
         pos = np.arange(m)
-        part["class"] = np.select([pos < bounds[0], pos < bounds[1], pos < bounds[2]], ["A", "B", "C"], "D")
+        part["class"] = np.select(
+            [pos < bounds[0], pos < bounds[1], pos < bounds[2]], ["A", "B", "C"], "D"
+        )
         part["rank"] = part.groupby("county_code")["score"].rank(method="min", ascending=False)
         df.loc[part.index, ["score", "class", "rank"]] = part[["score", "class", "rank"]]
     return df[["uscc", "seg", "score", "class", "rank"]]
@@ -225,8 +261,14 @@ def phase_robustness(d: Path, rows: int, draws: int, seed: int) -> dict:
     result = evaluate(method, frame, robustness_draws=draws, seed=seed)
     seconds = time.perf_counter() - t
     scored = result.table.filter(result.table["score"].is_not_null()).height
-    return {"seconds": seconds, "base_seconds": base_seconds, "rows": rows, "scored": scored, "draws": draws,
-            "flagged": int(result.table["robust_flag"].is_not_null().sum())}
+    return {
+        "seconds": seconds,
+        "base_seconds": base_seconds,
+        "rows": rows,
+        "scored": scored,
+        "draws": draws,
+        "flagged": int(result.table["robust_flag"].is_not_null().sum()),
+    }
 
 
 def phase_check(d: Path) -> dict:
@@ -234,13 +276,18 @@ def phase_check(d: Path) -> dict:
     import polars as pl
 
     e = pl.read_parquet(d / "engine.out.parquet").select("uscc", "score", "class", "rank", "group")
-    p = pl.read_parquet(d / "pandas.out.parquet").rename({"score": "p_score", "class": "p_class", "rank": "p_rank"})
+    p = pl.read_parquet(d / "pandas.out.parquet").rename(
+        {"score": "p_score", "class": "p_class", "rank": "p_rank"}
+    )
     j = e.join(p, on="uscc", how="inner")
     # Scores exactly equal to another's in the same group, in either implementation: the two
     # add the weighted terms in a different order, so one may see a tie where the other sees
     # a difference in the last bit, and the shared rank then differs.
     j = j.with_columns(
-        (pl.struct("group", "score").is_duplicated() | pl.struct("group", "p_score").is_duplicated()).alias("tied")
+        (
+            pl.struct("group", "score").is_duplicated()
+            | pl.struct("group", "p_score").is_duplicated()
+        ).alias("tied")
     )
     s, ps = j["score"].to_numpy().astype(float), j["p_score"].to_numpy().astype(float)
     both = ~np.isnan(s) & ~np.isnan(ps)
@@ -257,7 +304,12 @@ def phase_check(d: Path) -> dict:
 def child(args: argparse.Namespace) -> None:
     d = Path(args.dir)
     fn = {
-        "baseline": lambda: (__import__("polars"), __import__("numpy"), __import__("pingtai.engine"), {})[-1],
+        "baseline": lambda: (
+            __import__("polars"),
+            __import__("numpy"),
+            __import__("pingtai.engine"),
+            {},
+        )[-1],
         "generate": lambda: phase_generate(d, args.rows, args.seed),
         "io_floor": lambda: phase_io_floor(d),
         "engine": lambda: phase_engine(d),
@@ -274,9 +326,24 @@ def child(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------- driver
 
+
 def run_phase(name: str, d: Path, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, str(HERE), "--phase", name, "--dir", str(d), "--rows", str(args.rows),
-           "--robust-rows", str(args.robust_rows), "--draws", str(args.draws), "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        str(HERE),
+        "--phase",
+        name,
+        "--dir",
+        str(d),
+        "--rows",
+        str(args.rows),
+        "--robust-rows",
+        str(args.robust_rows),
+        "--draws",
+        str(args.draws),
+        "--seed",
+        str(args.seed),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         sys.stderr.write(proc.stderr)
@@ -286,9 +353,16 @@ def run_phase(name: str, d: Path, args: argparse.Namespace) -> dict:
 
 def measure(d: Path, args: argparse.Namespace) -> dict:
     report: dict = {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
-                    "load_average_at_start": os.getloadavg()},
-        "rows": args.rows, "robust_rows": args.robust_rows, "draws": args.draws, "seed": args.seed,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
+        "rows": args.rows,
+        "robust_rows": args.robust_rows,
+        "draws": args.draws,
+        "seed": args.seed,
     }
     if all((d / f"{n}.parquet").exists() for n in SOURCES) and args.workdir:
         print(f"沿用 {d} 中已生成的来源表", flush=True)
@@ -298,9 +372,13 @@ def measure(d: Path, args: argparse.Namespace) -> dict:
     report["baseline"] = run_phase("baseline", d, args)
     for name in args.phases.split(","):
         print(f"运行 {name} …", flush=True)
-        runs = [run_phase(name, d, args) for _ in range(args.repeat if name != "pandas_rowwise" else 1)]
+        runs = [
+            run_phase(name, d, args) for _ in range(args.repeat if name != "pandas_rowwise" else 1)
+        ]
         report[name] = min(runs, key=lambda r: r["seconds"])
-        print(f"  {report[name]['seconds']:.2f} s，峰值 {report[name]['peak_mb']:.0f} MB", flush=True)
+        print(
+            f"  {report[name]['seconds']:.2f} s，峰值 {report[name]['peak_mb']:.0f} MB", flush=True
+        )
     if "pandas_rowwise" in report and "engine" in report:
         report["check"] = run_phase("check", d, args)
     report["machine"]["load_average_at_end"] = os.getloadavg()
@@ -316,9 +394,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2021)
     ap.add_argument("--repeat", type=int, default=1, help="重复次数（取最短时间）")
     ap.add_argument("--json", metavar="PATH", help="把结果写成 JSON")
-    ap.add_argument("--workdir", metavar="DIR", help="保留生成的来源表和输出的目录（默认临时目录，结束后删除）")
-    ap.add_argument("--phases", default="io_floor,engine,pandas_rowwise,robustness",
-                    help="要运行的阶段（逗号分隔；省略 pandas_rowwise 时不计算比值）")
+    ap.add_argument(
+        "--workdir", metavar="DIR", help="保留生成的来源表和输出的目录（默认临时目录，结束后删除）"
+    )
+    ap.add_argument(
+        "--phases",
+        default="io_floor,engine,pandas_rowwise,robustness",
+        help="要运行的阶段（逗号分隔；省略 pandas_rowwise 时不计算比值）",
+    )
     ap.add_argument("--phase", help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -335,21 +418,31 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="pingtai-bench-") as tmp:
             report = measure(Path(tmp), args)
     m = report["machine"]
-    print(f"企业数 {args.rows:,}；Python {m['python']}，{m['cpus']} 核；"
-          f"负载 {m['load_average_at_start'][0]:.1f} → {m['load_average_at_end'][0]:.1f}")
+    print(
+        f"企业数 {args.rows:,}；Python {m['python']}，{m['cpus']} 核；"
+        f"负载 {m['load_average_at_start'][0]:.1f} → {m['load_average_at_end'][0]:.1f}"
+    )
     print(f"{'阶段':<16}{'墙钟时间 s':>12}{'CPU 时间 s':>12}{'峰值内存 MB':>14}")
     print(f"{'导入基线':<14}{'':>12}{'':>12}{report['baseline']['peak_mb']:>14.0f}")
-    for label, key in (("I/O 下限", "io_floor"), ("引擎（全流程）", "engine"), ("pandas 逐行", "pandas_rowwise")):
+    for label, key in (
+        ("I/O 下限", "io_floor"),
+        ("引擎（全流程）", "engine"),
+        ("pandas 逐行", "pandas_rowwise"),
+    ):
         if key in report:
             r = report[key]
             print(f"{label:<14}{r['seconds']:>12.2f}{r['cpu_seconds']:>12.2f}{r['peak_mb']:>14.0f}")
     if "engine" in report:
         e = report["engine"]
-        print(f"  其中 evaluate()：墙钟 {e['evaluate_seconds']:.2f} s，CPU {e['evaluate_cpu_seconds']:.2f} s")
+        print(
+            f"  其中 evaluate()：墙钟 {e['evaluate_seconds']:.2f} s，CPU {e['evaluate_cpu_seconds']:.2f} s"
+        )
     if "robustness" in report:
         rob = report["robustness"]
-        print(f"稳健性 {rob['draws']} 次 × {rob['rows']:,} 家：墙钟 {rob['seconds']:.2f} s，CPU {rob['cpu_seconds']:.2f} s，"
-              f"峰值 {rob['peak_mb']:.0f} MB（单次评价 {rob['base_seconds']:.2f} s，标记 {rob['flagged']} 家）")
+        print(
+            f"稳健性 {rob['draws']} 次 × {rob['rows']:,} 家：墙钟 {rob['seconds']:.2f} s，CPU {rob['cpu_seconds']:.2f} s，"
+            f"峰值 {rob['peak_mb']:.0f} MB（单次评价 {rob['base_seconds']:.2f} s，标记 {rob['flagged']} 家）"
+        )
     if "check" in report:
         eng, io, pdr = report["engine"], report["io_floor"], report["pandas_rowwise"]
         report["ratios"] = {
@@ -359,14 +452,20 @@ def main() -> None:
             "engine_over_io_floor_cpu": eng["cpu_seconds"] / io["cpu_seconds"],
         }
         r = report["ratios"]
-        print(f"pandas 逐行 ÷ 引擎 = {r['pandas_rowwise_over_engine']:.1f}×（CPU {r['pandas_rowwise_over_engine_cpu']:.1f}×）；"
-              f"引擎 ÷ I/O 下限 = {r['engine_over_io_floor']:.1f}×（CPU {r['engine_over_io_floor_cpu']:.1f}×）")
+        print(
+            f"pandas 逐行 ÷ 引擎 = {r['pandas_rowwise_over_engine']:.1f}×（CPU {r['pandas_rowwise_over_engine_cpu']:.1f}×）；"
+            f"引擎 ÷ I/O 下限 = {r['engine_over_io_floor']:.1f}×（CPU {r['engine_over_io_floor_cpu']:.1f}×）"
+        )
         c = report["check"]
-        print(f"与 pandas 结果核对：{c['rows_compared']:,} 行，最大得分差 {c['max_abs_score_diff']:.2e}，"
-              f"等级不一致 {c['class_mismatches']}，排名不一致 {c['rank_mismatches']}"
-              f"（其中非同分 {c['rank_mismatches_not_tied']}）")
+        print(
+            f"与 pandas 结果核对：{c['rows_compared']:,} 行，最大得分差 {c['max_abs_score_diff']:.2e}，"
+            f"等级不一致 {c['class_mismatches']}，排名不一致 {c['rank_mismatches']}"
+            f"（其中非同分 {c['rank_mismatches_not_tied']}）"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

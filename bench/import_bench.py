@@ -29,10 +29,26 @@ from pingtai.xlsx import read_upload
 from pingtai.xlsx.marker import DATA_SHEET, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
 
 COLUMNS = [
-    "uscc", "enterprise_name", "county_code", "industry_code", "scale", "land_area", "tax_paid",
-    "electricity", "energy_consumption", "industrial_output", "value_added", "revenue",
-    "employees", "rd_expenditure", "emissions", "tax_revenue", "industrial_investment",
-    "trade_total", "foreign_capital", "hightech_value_added",
+    "uscc",
+    "enterprise_name",
+    "county_code",
+    "industry_code",
+    "scale",
+    "land_area",
+    "tax_paid",
+    "electricity",
+    "energy_consumption",
+    "industrial_output",
+    "value_added",
+    "revenue",
+    "employees",
+    "rd_expenditure",
+    "emissions",
+    "tax_revenue",
+    "industrial_investment",
+    "trade_total",
+    "foreign_capital",
+    "hightech_value_added",
 ]
 BENCH_FORM = f"""
 [[form]]
@@ -49,7 +65,17 @@ rules = [
     {{ check = "tax_paid >= 0" }},
 ]
 """
-COUNTIES = ["331102", "331121", "331122", "331123", "331124", "331125", "331126", "331127", "331181"]
+COUNTIES = [
+    "331102",
+    "331121",
+    "331122",
+    "331123",
+    "331124",
+    "331125",
+    "331126",
+    "331127",
+    "331181",
+]
 INDUSTRIES = ["C3484", "C3982", "C2710", "C1830", "C3360", "C2921"]
 
 
@@ -69,8 +95,15 @@ def build_file(catalogue, rows: int, seed: int = 20251231) -> tuple[bytes, dict]
     """Write a filled template with openpyxl's streaming writer, as a producer program would."""
     rng = random.Random(seed)
     form = catalogue.form("bench_enterprise")
-    marker = Marker(catalogue.version, form.code, catalogue.fingerprint(form), "2025", "tongji",
-                    "丽水市统计局", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")).signed(b"")
+    marker = Marker(
+        catalogue.version,
+        form.code,
+        catalogue.fingerprint(form),
+        "2025",
+        "tongji",
+        "丽水市统计局",
+        datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    ).signed(b"")
     wb = openpyxl.Workbook(write_only=True)
     wb.create_sheet(INSTRUCTIONS_SHEET).append(["基准测试文件"])
     ws = wb.create_sheet(DATA_SHEET)
@@ -83,13 +116,26 @@ def build_file(catalogue, rows: int, seed: int = 20251231) -> tuple[bytes, dict]
         output = money(rng, 500, 500_000)
         revenue = money(rng, 500, 600_000)
         row = [
-            code, f"丽水测试企业{n}有限公司", rng.choice(COUNTIES), rng.choice(INDUSTRIES),
-            rng.choice(["规上", "规下"]), money(rng, 1, 300), money(rng, 0, 5_000),
-            money(rng, 1, 20_000), money(rng, 1, 50_000), output,
-            (output * Decimal("0.25")).quantize(Decimal("0.01")), revenue, rng.randint(5, 3000),
-            (revenue * Decimal("0.03")).quantize(Decimal("0.01")), money(rng, 0, 500),
-            money(rng, 0, 5_000), money(rng, 0, 50_000), money(rng, 0, 80_000),
-            money(rng, 0, 2_000), (output * Decimal("0.1")).quantize(Decimal("0.01")),
+            code,
+            f"丽水测试企业{n}有限公司",
+            rng.choice(COUNTIES),
+            rng.choice(INDUSTRIES),
+            rng.choice(["规上", "规下"]),
+            money(rng, 1, 300),
+            money(rng, 0, 5_000),
+            money(rng, 1, 20_000),
+            money(rng, 1, 50_000),
+            output,
+            (output * Decimal("0.25")).quantize(Decimal("0.01")),
+            revenue,
+            rng.randint(5, 3000),
+            (revenue * Decimal("0.03")).quantize(Decimal("0.01")),
+            money(rng, 0, 500),
+            money(rng, 0, 5_000),
+            money(rng, 0, 50_000),
+            money(rng, 0, 80_000),
+            money(rng, 0, 2_000),
+            (output * Decimal("0.1")).quantize(Decimal("0.01")),
         ]
         ws.append(row)
         previous[code] = {"tax_paid": row[6], "industrial_output": output}
@@ -157,18 +203,28 @@ def main() -> None:
         cells = plain_openpyxl(data)
         baseline, baseline_cpu = time.perf_counter() - start, time.process_time() - cpu
         baseline_peak = peak_mb()
-    print(f"machine: {platform.machine()} {platform.python_implementation()} "
-          f"{platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs")
-    print(f"file: {rows:,} rows × {len(COLUMNS)} columns, {len(data) / 2**20:.1f} MB "
-          f"(built in {built:.1f} s)")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}, {len(os.sched_getaffinity(0))} CPUs"
+    )
+    print(
+        f"file: {rows:,} rows × {len(COLUMNS)} columns, {len(data) / 2**20:.1f} MB "
+        f"(built in {built:.1f} s)"
+    )
     print(f"load average before the run: {load[0]:.2f}")
-    print(f"pingtai read_upload, full validation: {ours:6.2f} s wall, {ours_cpu:6.2f} s CPU, "
-          f"peak RSS {ours_peak:5.0f} MB ({rows_accepted:,} rows accepted, "
-          f"{confirmations} confirmations)")
-    print(f"plain openpyxl read-only iteration:   {baseline:6.2f} s wall, {baseline_cpu:6.2f} s CPU, "
-          f"peak RSS {baseline_peak:5.0f} MB ({cells:,} cells)")
-    print(f"ratio (ours / openpyxl):              {ours / baseline:6.2f} wall, "
-          f"{ours_cpu / baseline_cpu:.2f} CPU")
+    print(
+        f"pingtai read_upload, full validation: {ours:6.2f} s wall, {ours_cpu:6.2f} s CPU, "
+        f"peak RSS {ours_peak:5.0f} MB ({rows_accepted:,} rows accepted, "
+        f"{confirmations} confirmations)"
+    )
+    print(
+        f"plain openpyxl read-only iteration:   {baseline:6.2f} s wall, {baseline_cpu:6.2f} s CPU, "
+        f"peak RSS {baseline_peak:5.0f} MB ({cells:,} cells)"
+    )
+    print(
+        f"ratio (ours / openpyxl):              {ours / baseline:6.2f} wall, "
+        f"{ours_cpu / baseline_cpu:.2f} CPU"
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,9 @@ _lock = threading.Lock()
 _platform_cycle = itertools.cycle(PLATFORMS)
 # One queue of distinct pre-filled files per platform: no two uploads send the same bytes, so
 # each accepted upload maps to exactly one stored file by its SHA-256.
-_files = {code: sorted((FILES / code).glob("*.xlsx"), key=lambda p: int(p.stem)) for code in PLATFORMS}
+_files = {
+    code: sorted((FILES / code).glob("*.xlsx"), key=lambda p: int(p.stem)) for code in PLATFORMS
+}
 _requests = 0
 
 
@@ -70,10 +72,19 @@ class WebUser(HttpUser):
     def web_login(self) -> None:
         page = self.client.get("/accounts/login/", name="login page")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        with self.client.post("/accounts/login/", name="login", allow_redirects=False, catch_response=True,
-                              data={"username": self.username, "password": PASSWORD,
-                                    "csrfmiddlewaretoken": token, "next": "/"},
-                              headers={"Referer": f"{self.host}/accounts/login/"}) as response:
+        with self.client.post(
+            "/accounts/login/",
+            name="login",
+            allow_redirects=False,
+            catch_response=True,
+            data={
+                "username": self.username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token,
+                "next": "/",
+            },
+            headers={"Referer": f"{self.host}/accounts/login/"},
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"login as {self.username} refused ({response.status_code})")
 
@@ -124,15 +135,20 @@ class PlatformUser(WebUser):
             self.code = next(_platform_cycle)
         self.username = f"pt_{self.code.lower()}"
         self.web_login()
-        rows = self.client.get(f"/api/requirements?period={PERIOD}&form_code=platform_quarterly",
-                               headers=self.api(self.username), name="/api/requirements").json()
+        rows = self.client.get(
+            f"/api/requirements?period={PERIOD}&form_code=platform_quarterly",
+            headers=self.api(self.username),
+            name="/api/requirements",
+        ).json()
         self.requirement = rows[0]["id"]
         self.uploads = 0
 
     @task(3)
     def platform_pages(self) -> None:
         self.client.get(f"/platforms/{self.code}/", name="/platforms/[code]/")
-        self.client.get(f"/reporting/requirements/{self.requirement}/", name="/reporting/requirements/[id]/")
+        self.client.get(
+            f"/reporting/requirements/{self.requirement}/", name="/reporting/requirements/[id]/"
+        )
 
     @task(2)
     def cockpit(self) -> None:
@@ -140,18 +156,30 @@ class PlatformUser(WebUser):
 
     @task(1)
     def api_reads(self) -> None:
-        self.client.get(f"/api/platforms/{self.code}", headers=self.api(self.username), name="/api/platforms/[code]")
-        self.client.get(f"/api/enterprises?platform={self.code}&limit=50", headers=self.api(self.username),
-                        name="/api/enterprises")
+        self.client.get(
+            f"/api/platforms/{self.code}",
+            headers=self.api(self.username),
+            name="/api/platforms/[code]",
+        )
+        self.client.get(
+            f"/api/enterprises?platform={self.code}&limit=50",
+            headers=self.api(self.username),
+            name="/api/enterprises",
+        )
 
     @task(1)
     def template(self) -> None:
         if self.uploads % 2:
-            self.client.get(f"/reporting/requirements/{self.requirement}/template.xlsx",
-                            name="/reporting/requirements/[id]/template.xlsx")
+            self.client.get(
+                f"/reporting/requirements/{self.requirement}/template.xlsx",
+                name="/reporting/requirements/[id]/template.xlsx",
+            )
         else:
-            self.client.get(f"/api/requirements/{self.requirement}/template", headers=self.api(self.username),
-                            name="/api/requirements/[id]/template")
+            self.client.get(
+                f"/api/requirements/{self.requirement}/template",
+                headers=self.api(self.username),
+                name="/api/requirements/[id]/template",
+            )
 
     @task(2)
     def upload(self) -> None:
@@ -167,37 +195,73 @@ class PlatformUser(WebUser):
             self._upload_web(data, sha, path.name)
 
     def _upload_api(self, data: bytes, sha: str, name: str) -> None:
-        with self.client.post(f"/api/requirements/{self.requirement}/upload", headers=self.api(self.username),
-                              files={"file": (name, data)}, name="/api/requirements/[id]/upload",
-                              catch_response=True) as response:
+        with self.client.post(
+            f"/api/requirements/{self.requirement}/upload",
+            headers=self.api(self.username),
+            files={"file": (name, data)},
+            name="/api/requirements/[id]/upload",
+            catch_response=True,
+        ) as response:
             body = response.json() if response.status_code == 201 else {}
             if body.get("outcome") != "accepted":
-                response.failure(f"upload not accepted: {response.status_code} {response.text[:200]}")
+                response.failure(
+                    f"upload not accepted: {response.status_code} {response.text[:200]}"
+                )
                 return
-            _log_upload({"user": self.username, "channel": "api", "attempt": body["id"],
-                         "version": body["version"]["id"], "sha256": sha})
+            _log_upload(
+                {
+                    "user": self.username,
+                    "channel": "api",
+                    "attempt": body["id"],
+                    "version": body["version"]["id"],
+                    "sha256": sha,
+                }
+            )
 
     def _upload_web(self, data: bytes, sha: str, name: str) -> None:
-        page = self.client.get(f"/reporting/requirements/{self.requirement}/", name="/reporting/requirements/[id]/")
+        page = self.client.get(
+            f"/reporting/requirements/{self.requirement}/", name="/reporting/requirements/[id]/"
+        )
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        with self.client.post(f"/reporting/requirements/{self.requirement}/upload/", allow_redirects=False,
-                              data={"csrfmiddlewaretoken": token, "reason": ""}, files={"file": (name, data)},
-                              headers={"Referer": f"{self.host}/reporting/requirements/{self.requirement}/"},
-                              name="/reporting/requirements/[id]/upload/", catch_response=True) as response:
+        with self.client.post(
+            f"/reporting/requirements/{self.requirement}/upload/",
+            allow_redirects=False,
+            data={"csrfmiddlewaretoken": token, "reason": ""},
+            files={"file": (name, data)},
+            headers={"Referer": f"{self.host}/reporting/requirements/{self.requirement}/"},
+            name="/reporting/requirements/[id]/upload/",
+            catch_response=True,
+        ) as response:
             match = re.search(r"/reporting/attempts/(\d+)/", response.headers.get("Location", ""))
             if response.status_code != 302 or not match:
                 response.failure(f"web upload refused: {response.status_code}")
                 return
         # The web answers every upload with a redirect to its attempt page; the outcome is read
         # back through the API so that only accepted uploads are counted.
-        attempt = self.client.get(f"/api/attempts/{match.group(1)}", headers=self.api(self.username),
-                                  name="/api/attempts/[id]").json()
+        attempt = self.client.get(
+            f"/api/attempts/{match.group(1)}",
+            headers=self.api(self.username),
+            name="/api/attempts/[id]",
+        ).json()
         if attempt.get("outcome") != "accepted":
-            events.request.fire(request_type="CHECK", name="web upload accepted", response_time=0,
-                                response_length=0, exception=RuntimeError(attempt.get("message")), context={})
+            events.request.fire(
+                request_type="CHECK",
+                name="web upload accepted",
+                response_time=0,
+                response_length=0,
+                exception=RuntimeError(attempt.get("message")),
+                context={},
+            )
             return
-        _log_upload({"user": self.username, "channel": "web", "attempt": attempt["id"],
-                     "version": attempt["version"]["id"], "sha256": sha})
+        _log_upload(
+            {
+                "user": self.username,
+                "channel": "web",
+                "attempt": attempt["id"],
+                "version": attempt["version"]["id"],
+                "sha256": sha,
+            }
+        )
 
 
 class OfficeUser(WebUser):
@@ -207,13 +271,20 @@ class OfficeUser(WebUser):
 
     @task
     def evaluation_run(self) -> None:
-        with self.client.post("/api/runs", json={"year": 2024, "method": "lishui-mujun-default"},
-                              headers=self.api("admin"), name="/api/runs (evaluation run)",
-                              catch_response=True) as response:
+        with self.client.post(
+            "/api/runs",
+            json={"year": 2024, "method": "lishui-mujun-default"},
+            headers=self.api("admin"),
+            name="/api/runs (evaluation run)",
+            catch_response=True,
+        ) as response:
             if response.status_code != 201:
                 response.failure(f"run refused: {response.status_code} {response.text[:200]}")
                 return
             run = response.json()["id"]
         self.client.get(f"/api/runs/{run}", headers=self.api("admin"), name="/api/runs/[id]")
-        self.client.get(f"/api/runs/{run}/results?klass=D&limit=100", headers=self.api("admin"),
-                        name="/api/runs/[id]/results")
+        self.client.get(
+            f"/api/runs/{run}/results?klass=D&limit=100",
+            headers=self.api("admin"),
+            name="/api/runs/[id]/results",
+        )

@@ -47,11 +47,21 @@ PERIOD = "2025Q4"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TARGET_P95_MS = 500
 QUARTERLY = {
-    "industrial_output": 1250000, "above_scale_output": 1100000, "above_scale_value_added": 260000,
-    "above_scale_enterprises": 180, "tax_revenue": 61000, "industrial_investment": 95000,
-    "foreign_capital": 3200, "trade_total": 210000, "major_projects_signed": 6,
-    "hightech_value_added": 150000, "rd_expenditure": 38000, "rd_institutions": 41,
-    "innovation_complexes": 2, "management_bodies": 3, "management_staff": 120,
+    "industrial_output": 1250000,
+    "above_scale_output": 1100000,
+    "above_scale_value_added": 260000,
+    "above_scale_enterprises": 180,
+    "tax_revenue": 61000,
+    "industrial_investment": 95000,
+    "foreign_capital": 3200,
+    "trade_total": 210000,
+    "major_projects_signed": 6,
+    "hightech_value_added": 150000,
+    "rd_expenditure": 38000,
+    "rd_institutions": 41,
+    "innovation_complexes": 2,
+    "management_bodies": 3,
+    "management_staff": 120,
     "developable_area": 15000,
 }
 
@@ -83,7 +93,9 @@ def drop_database(server: str, name: str) -> None:
 
 
 def pingtai(env: dict[str, str], *argv: str) -> str:
-    done = subprocess.run([str(BIN / "pingtai"), *argv], env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(BIN / "pingtai"), *argv], env=env, capture_output=True, text=True, timeout=900
+    )
     if done.returncode != 0:
         raise SystemExit(f"pingtai {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -114,8 +126,9 @@ def prepare_files(folder: Path, per_platform: int) -> dict[str, int]:
 
     columns = default_catalogue().form("platform_quarterly").columns
     made = {}
-    for requirement in Requirement.objects.filter(period__code=PERIOD, form_code="platform_quarterly").select_related(
-            "platform", "period"):
+    for requirement in Requirement.objects.filter(
+        period__code=PERIOD, form_code="platform_quarterly"
+    ).select_related("platform", "period"):
         code = requirement.platform.code
         (folder / code).mkdir(parents=True)
         book = openpyxl.load_workbook(io.BytesIO(requirement_template(requirement)))
@@ -123,8 +136,11 @@ def prepare_files(folder: Path, per_platform: int) -> dict[str, int]:
         values = baseline(code)
         for n in range(per_platform):
             for indicator, value in values.items():
-                sheet.cell(row=3, column=columns.index(indicator) + 1,
-                           value=value + n if indicator == "tax_revenue" else value)
+                sheet.cell(
+                    row=3,
+                    column=columns.index(indicator) + 1,
+                    value=value + n if indicator == "tax_revenue" else value,
+                )
             book.save(folder / code / f"{n}.xlsx")
         made[code] = per_platform
     return made
@@ -173,8 +189,10 @@ def server_pids(master: int, server: str, db: str) -> dict[str, list[int]]:
 
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        backends = [row[0] for row in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))]
+        backends = [
+            row[0]
+            for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (db,))
+        ]
     return {"gunicorn": [master, *map(int, children)], "postgres": backends}
 
 
@@ -187,47 +205,74 @@ def verify_uploads(upload_log: Path) -> dict:
     """Compare the uploads locust saw accepted with the database, user by user and file by file."""
     from pingtai.reporting.models import Submission, SubmissionVersion, UploadAttempt
 
-    records = [json.loads(line) for line in upload_log.read_text(encoding="utf-8").splitlines()] \
-        if upload_log.exists() else []
-    versions = list(SubmissionVersion.objects.filter(submission__requirement__period__code=PERIOD)
-                    .select_related("file", "uploaded_by", "submission", "attempt"))
-    attempts = {a.pk: a for a in UploadAttempt.objects.filter(requirement__period__code=PERIOD)
-                .select_related("version__file")}
+    records = (
+        [json.loads(line) for line in upload_log.read_text(encoding="utf-8").splitlines()]
+        if upload_log.exists()
+        else []
+    )
+    versions = list(
+        SubmissionVersion.objects.filter(
+            submission__requirement__period__code=PERIOD
+        ).select_related("file", "uploaded_by", "submission", "attempt")
+    )
+    attempts = {
+        a.pk: a
+        for a in UploadAttempt.objects.filter(requirement__period__code=PERIOD).select_related(
+            "version__file"
+        )
+    }
     problems: list[str] = []
 
     locust_per_user = Counter(r["user"] for r in records)
     db_per_user = Counter(v.uploaded_by.username for v in versions)
     if locust_per_user != db_per_user:
-        problems.append(f"uploads per user differ: locust {dict(locust_per_user)} database {dict(db_per_user)}")
+        problems.append(
+            f"uploads per user differ: locust {dict(locust_per_user)} database {dict(db_per_user)}"
+        )
     recorded_attempts = Counter(r["attempt"] for r in records)
     problems += [f"attempt {a} recorded {n} times" for a, n in recorded_attempts.items() if n > 1]
     for r in records:
         attempt = attempts.get(r["attempt"])
         if attempt is None or attempt.version is None or attempt.outcome != "accepted":
-            problems.append(f"lost: {r['user']} upload {r['attempt']} ({r['channel']}) has no accepted version")
+            problems.append(
+                f"lost: {r['user']} upload {r['attempt']} ({r['channel']}) has no accepted version"
+            )
         elif attempt.version.file.sha256 != r["sha256"]:
-            problems.append(f"attempt {r['attempt']}: stored file {attempt.version.file.sha256} ≠ sent {r['sha256']}")
-    unrecorded = [v.pk for v in versions if getattr(v, "attempt", None) is None
-                  or v.attempt.pk not in recorded_attempts]
+            problems.append(
+                f"attempt {r['attempt']}: stored file {attempt.version.file.sha256} ≠ sent {r['sha256']}"
+            )
+    unrecorded = [
+        v.pk
+        for v in versions
+        if getattr(v, "attempt", None) is None or v.attempt.pk not in recorded_attempts
+    ]
     if unrecorded:
         problems.append(f"versions with no upload seen by locust (duplicates?): {unrecorded[:20]}")
     numbers: dict[int, list[int]] = defaultdict(list)
     for v in versions:
         numbers[v.submission_id].append(v.number)
-        if hashlib.sha256(bytes(v.file.content)).hexdigest() != v.file.sha256 or v.file.size != len(v.file.content):
+        if hashlib.sha256(bytes(v.file.content)).hexdigest() != v.file.sha256 or v.file.size != len(
+            v.file.content
+        ):
             problems.append(f"version {v.pk}: stored bytes do not match their SHA-256")
     for submission_id, found in numbers.items():
         if sorted(found) != list(range(1, len(found) + 1)):
-            problems.append(f"submission {submission_id}: version numbers {sorted(found)} are not 1..n")
+            problems.append(
+                f"submission {submission_id}: version numbers {sorted(found)} are not 1..n"
+            )
     for submission in Submission.objects.filter(pk__in=numbers).select_related("latest_version"):
         if submission.latest_version.number != max(numbers[submission.pk]):
-            problems.append(f"submission {submission.pk}: latest_version is not the highest version")
+            problems.append(
+                f"submission {submission.pk}: latest_version is not the highest version"
+            )
     other_outcomes = Counter(a.outcome for a in attempts.values() if a.outcome != "accepted")
     return {
         "accepted_uploads_seen_by_locust": len(records),
         "submission_versions_in_database": len(versions),
-        "per_user": {u: {"locust": locust_per_user[u], "database": db_per_user[u]}
-                     for u in sorted(set(locust_per_user) | set(db_per_user))},
+        "per_user": {
+            u: {"locust": locust_per_user[u], "database": db_per_user[u]}
+            for u in sorted(set(locust_per_user) | set(db_per_user))
+        },
         "by_channel": dict(Counter(r["channel"] for r in records)),
         "submissions_touched": len(numbers),
         "max_version_number": max((max(n) for n in numbers.values()), default=0),
@@ -237,9 +282,14 @@ def verify_uploads(upload_log: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="pingtai load test on loopback (gunicorn + PostgreSQL + locust)")
-    parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432",
-                        help="PostgreSQL server URL without database (loopback only)")
+    parser = argparse.ArgumentParser(
+        description="pingtai load test on loopback (gunicorn + PostgreSQL + locust)"
+    )
+    parser.add_argument(
+        "--server",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL without database (loopback only)",
+    )
     parser.add_argument("--db", default="pingtai_load")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=4)
@@ -248,13 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-time", default="2m")
     parser.add_argument("--max-requests", type=int, default=20000)
     parser.add_argument("--files-per-platform", type=int, default=100)
-    parser.add_argument("--locust", default=os.environ.get("LOCUST") or shutil.which("locust") or str(BIN / "locust"))
+    parser.add_argument(
+        "--locust",
+        default=os.environ.get("LOCUST") or shutil.which("locust") or str(BIN / "locust"),
+    )
     parser.add_argument("--json-out", type=Path, help="write the report here as JSON")
     parser.add_argument("--keep-db", action="store_true", help="keep the database for inspection")
     args = parser.parse_args(argv)
 
     if urlsplit(args.server).hostname not in LOOPBACK:
-        raise SystemExit("the load test runs on loopback only (--server must be 127.0.0.1/localhost)")
+        raise SystemExit(
+            "the load test runs on loopback only (--server must be 127.0.0.1/localhost)"
+        )
     if not re.fullmatch(r"pingtai_load[a-z0-9_]*", args.db):
         raise SystemExit("--db must start with pingtai_load (it is dropped and re-created)")
     if not Path(args.locust).exists():
@@ -263,9 +318,15 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix="pingtai-load-"))
     database_url = f"{args.server}/{args.db}"
-    env = {**os.environ, "DATABASE_URL": database_url, "PINGTAI_DEBUG": "0",
-           "PINGTAI_SECRET_KEY": secrets.token_urlsafe(64), "PINGTAI_VAR_DIR": str(work / "var"),
-           "PINGTAI_ALLOWED_HOSTS": "127.0.0.1,localhost", "PINGTAI_DB_CONN_MAX_AGE": "60"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PINGTAI_DEBUG": "0",
+        "PINGTAI_SECRET_KEY": secrets.token_urlsafe(64),
+        "PINGTAI_VAR_DIR": str(work / "var"),
+        "PINGTAI_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PINGTAI_DB_CONN_MAX_AGE": "60",
+    }
     server: subprocess.Popen | None = None
     report: dict = {}
     load_before = os.getloadavg()
@@ -277,12 +338,18 @@ def main(argv: list[str] | None = None) -> int:
         pingtai(env, "open-period", PERIOD, "--deadline", "2026-01-20")
         tokens = {}
         for user in ["admin", "leader", *[f"pt_ls{i:02d}" for i in range(1, 12)]]:
-            out = pingtai(env, "api-token", "create", "--user", user, "--name", "压力测试", "--days", "1")
+            out = pingtai(
+                env, "api-token", "create", "--user", user, "--name", "压力测试", "--days", "1"
+            )
             tokens[user] = re.search(r"^(pt_\S+)$", out, re.M).group(1)
         (work / "tokens.json").write_text(json.dumps(tokens))
 
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "PINGTAI_SECRET_KEY", "PINGTAI_VAR_DIR",
-                                                "PINGTAI_DEBUG")})
+        os.environ.update(
+            {
+                k: env[k]
+                for k in ("DATABASE_URL", "PINGTAI_SECRET_KEY", "PINGTAI_VAR_DIR", "PINGTAI_DEBUG")
+            }
+        )
         sys.path.insert(0, str(ROOT / "src"))
         from pingtai.cli.site_commands import setup_django
 
@@ -298,62 +365,146 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{args.port}"
         log(f"gunicorn -w {args.workers} on {url}")
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "pingtai.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}",
-             "--timeout", "120", "--log-level", "warning", "--error-logfile", str(work / "gunicorn.log")],
-            env=env, cwd=work, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                str(BIN / "gunicorn"),
+                "pingtai.wsgi",
+                "-w",
+                str(args.workers),
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+                "--error-logfile",
+                str(work / "gunicorn.log"),
+            ],
+            env=env,
+            cwd=work,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_ready(url, server)
 
-        log(f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.run_time}, ≤ {args.max_requests} requests")
-        locust_env = {**os.environ, "LOAD_TOKENS": str(work / "tokens.json"), "LOAD_FILES": str(work / "files"),
-                      "LOAD_UPLOAD_LOG": str(work / "uploads.jsonl"), "LOAD_PERIOD": PERIOD,
-                      "LOAD_MAX_REQUESTS": str(args.max_requests), "LOAD_PASSWORD": DEMO_PASSWORD}
+        log(
+            f"locust: {args.users} users, spawn {args.spawn_rate}/s, {args.run_time}, ≤ {args.max_requests} requests"
+        )
+        locust_env = {
+            **os.environ,
+            "LOAD_TOKENS": str(work / "tokens.json"),
+            "LOAD_FILES": str(work / "files"),
+            "LOAD_UPLOAD_LOG": str(work / "uploads.jsonl"),
+            "LOAD_PERIOD": PERIOD,
+            "LOAD_MAX_REQUESTS": str(args.max_requests),
+            "LOAD_PASSWORD": DEMO_PASSWORD,
+        }
         started = time.monotonic()
-        cpu_before = {k: cpu_seconds(v) for k, v in server_pids(server.pid, args.server, args.db).items()}
+        cpu_before = {
+            k: cpu_seconds(v) for k, v in server_pids(server.pid, args.server, args.db).items()
+        }
         subprocess.run(
-            [args.locust, "-f", str(ROOT / "bench/load/locustfile.py"), "--headless", "-u", str(args.users),
-             "-r", str(args.spawn_rate), "--run-time", args.run_time, "--host", url, "--csv", str(work / "stats"),
-             "--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
-            env=locust_env, timeout=run_seconds + 300, check=False, start_new_session=True)
+            [
+                args.locust,
+                "-f",
+                str(ROOT / "bench/load/locustfile.py"),
+                "--headless",
+                "-u",
+                str(args.users),
+                "-r",
+                str(args.spawn_rate),
+                "--run-time",
+                args.run_time,
+                "--host",
+                url,
+                "--csv",
+                str(work / "stats"),
+                "--only-summary",
+                "--stop-timeout",
+                "30",
+                "--loglevel",
+                "WARNING",
+                "--exit-code-on-error",
+                "0",
+            ],
+            env=locust_env,
+            timeout=run_seconds + 300,
+            check=False,
+            start_new_session=True,
+        )
         elapsed = time.monotonic() - started
         # Backends that came and went during the run are not counted (connections persist for
         # 60 s, so few do): the PostgreSQL figure is a lower bound.
-        cpu_used = {k: round(cpu_seconds(v) - cpu_before.get(k, 0.0), 1)
-                    for k, v in server_pids(server.pid, args.server, args.db).items()}
+        cpu_used = {
+            k: round(cpu_seconds(v) - cpu_before.get(k, 0.0), 1)
+            for k, v in server_pids(server.pid, args.server, args.db).items()
+        }
         stop(server)
         server = None
 
         rows = read_stats(work / "stats_stats.csv")
         total = next(r for r in rows if r["Name"] == "Aggregated")
         requests, failures = int(total["Request Count"]), int(total["Failure Count"])
-        per_endpoint = [{"name": f'{r["Type"]} {r["Name"]}', "requests": int(r["Request Count"]),
-                         "failures": int(r["Failure Count"]), "p50_ms": r["50%"], "p95_ms": r["95%"],
-                         "p99_ms": r["99%"], "max_ms": round(float(r["Max Response Time"]))}
-                        for r in rows if r["Name"] != "Aggregated"]
+        per_endpoint = [
+            {
+                "name": f"{r['Type']} {r['Name']}",
+                "requests": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
+                "p50_ms": r["50%"],
+                "p95_ms": r["95%"],
+                "p99_ms": r["99%"],
+                "max_ms": round(float(r["Max Response Time"])),
+            }
+            for r in rows
+            if r["Name"] != "Aggregated"
+        ]
         log("verifying uploads against the database")
         verification = verify_uploads(work / "uploads.jsonl")
         p95 = float(total["95%"])
         report = {
             "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "load_average_before": load_before,
-                        "load_average_after": os.getloadavg()},
-            "settings": {"users": args.users, "spawn_rate": args.spawn_rate, "run_time": args.run_time,
-                         "max_requests": args.max_requests, "gunicorn_workers": args.workers,
-                         "database": "PostgreSQL (loopback)", "wall_seconds": round(elapsed, 1)},
-            "requests": requests, "failures": failures,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
+            },
+            "settings": {
+                "users": args.users,
+                "spawn_rate": args.spawn_rate,
+                "run_time": args.run_time,
+                "max_requests": args.max_requests,
+                "gunicorn_workers": args.workers,
+                "database": "PostgreSQL (loopback)",
+                "wall_seconds": round(elapsed, 1),
+            },
+            "requests": requests,
+            "failures": failures,
             "error_rate": failures / requests if requests else None,
             "requests_per_second": float(total["Requests/s"]),
-            "p50_ms": float(total["50%"]), "p95_ms": p95, "p99_ms": float(total["99%"]),
+            "p50_ms": float(total["50%"]),
+            "p95_ms": p95,
+            "p99_ms": float(total["99%"]),
             "max_ms": round(float(total["Max Response Time"])),
             "server_cpu_seconds": cpu_used,
-            "server_cpu_ms_per_request": round(1000 * sum(cpu_used.values()) / requests, 1) if requests else None,
-            "per_endpoint": per_endpoint, "uploads": verification,
-            "targets_met": {"zero_errors": failures == 0, "p95_le_500ms": p95 <= TARGET_P95_MS,
-                            "no_upload_lost_or_duplicated": not verification["problems"]},
+            "server_cpu_ms_per_request": round(1000 * sum(cpu_used.values()) / requests, 1)
+            if requests
+            else None,
+            "per_endpoint": per_endpoint,
+            "uploads": verification,
+            "targets_met": {
+                "zero_errors": failures == 0,
+                "p95_le_500ms": p95 <= TARGET_P95_MS,
+                "no_upload_lost_or_duplicated": not verification["problems"],
+            },
         }
         failures_csv = work / "stats_failures.csv"
         if failures_csv.exists():
             report["failure_kinds"] = read_stats(failures_csv)[:20]
-        gunicorn_log = (work / "gunicorn.log").read_text(errors="replace") if (work / "gunicorn.log").exists() else ""
+        gunicorn_log = (
+            (work / "gunicorn.log").read_text(errors="replace")
+            if (work / "gunicorn.log").exists()
+            else ""
+        )
         report["gunicorn_errors"] = gunicorn_log.count("[ERROR]")
     finally:
         stop(server)
@@ -370,11 +521,13 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, ensure_ascii=False, indent=2))
     if args.json_out:
         args.json_out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(f"\nrequests {report['requests']}, failures {report['failures']} "
-          f"(error rate {report['error_rate']:.4%}), p50 {report['p50_ms']:.0f} ms, p95 {report['p95_ms']:.0f} ms, "
-          f"p99 {report['p99_ms']:.0f} ms; uploads: locust {report['uploads']['accepted_uploads_seen_by_locust']}, "
-          f"database {report['uploads']['submission_versions_in_database']}, "
-          f"problems {len(report['uploads']['problems'])}")
+    print(
+        f"\nrequests {report['requests']}, failures {report['failures']} "
+        f"(error rate {report['error_rate']:.4%}), p50 {report['p50_ms']:.0f} ms, p95 {report['p95_ms']:.0f} ms, "
+        f"p99 {report['p99_ms']:.0f} ms; uploads: locust {report['uploads']['accepted_uploads_seen_by_locust']}, "
+        f"database {report['uploads']['submission_versions_in_database']}, "
+        f"problems {len(report['uploads']['problems'])}"
+    )
     return 0 if all(report["targets_met"].values()) else 1
 
 

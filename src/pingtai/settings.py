@@ -141,8 +141,10 @@ PINGTAI_ARGON2_MEMORY_KIB = int(os.environ.get("PINGTAI_ARGON2_MEMORY_KIB", str(
 PINGTAI_ARGON2_TIME_COST = int(os.environ.get("PINGTAI_ARGON2_TIME_COST", "3"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "pingtai.accounts.passwords.ChineseMinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "pingtai.accounts.passwords.ChineseMinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "pingtai.accounts.passwords.CharacterClassValidator"},
@@ -196,7 +198,9 @@ if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("PINGTAI_PRODUCTION=1 requires PINGTAI_DEBUG=0")
     if len(os.environ.get("PINGTAI_SECRET_KEY", "")) < 50:
-        raise ImproperlyConfigured("PINGTAI_PRODUCTION=1 requires PINGTAI_SECRET_KEY of at least 50 characters")
+        raise ImproperlyConfigured(
+            "PINGTAI_PRODUCTION=1 requires PINGTAI_SECRET_KEY of at least 50 characters"
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True

@@ -21,15 +21,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _login(client, username="leader", password=DEMO_PASSWORD, **extra):
-    return client.post("/accounts/login/", {"username": username, "password": password, **extra},
-                       REMOTE_ADDR="10.1.2.3")
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password, **extra},
+        REMOTE_ADDR="10.1.2.3",
+    )
 
 
 def test_passwords_are_hashed_with_argon2():
     assert User.objects.get(username="leader").password.startswith("argon2")
 
 
-@pytest.mark.parametrize("weak", ["short1A!", "alllowercaseletters", "ALLUPPER12345678", "12345678901234"])
+@pytest.mark.parametrize(
+    "weak", ["short1A!", "alllowercaseletters", "ALLUPPER12345678", "12345678901234"]
+)
 def test_weak_passwords_are_refused_in_chinese(weak):
     with pytest.raises(ValidationError) as refused, translation.override("zh-hans"):
         validate_password(weak, User(username="someone"))
@@ -54,8 +59,11 @@ def test_repeated_failures_lock_the_account_on_that_address(client):
     locked = _login(client)  # the right password no longer helps
     assert locked.status_code == 429
     assert "登录失败次数过多" in locked.content.decode()
-    other_address = client.post("/accounts/login/", {"username": "leader", "password": DEMO_PASSWORD},
-                                REMOTE_ADDR="10.9.9.9")
+    other_address = client.post(
+        "/accounts/login/",
+        {"username": "leader", "password": DEMO_PASSWORD},
+        REMOTE_ADDR="10.9.9.9",
+    )
     assert other_address.status_code == 302
 
 
@@ -79,12 +87,20 @@ def test_sessions_end_after_twelve_hours_whatever_the_activity(client):
 
 def test_expired_password_must_be_changed_first(client):
     user = User.objects.get(username="pt_ls07")
-    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - dt.timedelta(days=120))
+    User.objects.filter(pk=user.pk).update(
+        password_changed_at=timezone.now() - dt.timedelta(days=120)
+    )
     _login(client, "pt_ls07")
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/accounts/password/"
-    changed = client.post("/accounts/password/", {
-        "old_password": DEMO_PASSWORD, "new_password1": "Xin-Mima#2026a", "new_password2": "Xin-Mima#2026a"})
+    changed = client.post(
+        "/accounts/password/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "Xin-Mima#2026a",
+            "new_password2": "Xin-Mima#2026a",
+        },
+    )
     assert changed.status_code == 302
     assert client.get("/").status_code == 200
 
@@ -103,7 +119,12 @@ def test_totp_second_factor_binds_and_is_then_required(client):
         totp.time = time.time()
         return f"{totp.token():06d}"
 
-    assert client.post("/accounts/totp/", {"token": "000000" if code() != "000000" else "111111"}).status_code == 200
+    assert (
+        client.post(
+            "/accounts/totp/", {"token": "000000" if code() != "000000" else "111111"}
+        ).status_code
+        == 200
+    )
     device.refresh_from_db()
     device.throttle_reset()  # a failure throttles the next try for a second (brute-force guard)
     assert client.post("/accounts/totp/", {"token": code()}).status_code == 302
@@ -128,12 +149,29 @@ def test_security_headers_and_no_caching_of_signed_in_pages(client):
 
 
 def test_check_deploy_is_clean_under_production_settings(tmp_path):
-    env = {**os.environ, "PINGTAI_PRODUCTION": "1", "PINGTAI_DEBUG": "0",
-           "PINGTAI_SECRET_KEY": "x" * 30 + "-production-secret-key-for-the-check",
-           "PINGTAI_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env = {
+        **os.environ,
+        "PINGTAI_PRODUCTION": "1",
+        "PINGTAI_DEBUG": "0",
+        "PINGTAI_SECRET_KEY": "x" * 30 + "-production-secret-key-for-the-check",
+        "PINGTAI_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "pingtai.cli", "manage", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pingtai.cli",
+            "manage",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -25,18 +25,33 @@ from pingtai.registry.selectors import platform_system_as_of
 pytestmark = pytest.mark.django_db
 
 GOOD = {
-    "name": "半导体材料项目", "applicant": "某某新材料有限公司", "year": 2025, "proposal_date": "2025-03-01",
-    "location_zone": "", "land_source": "new", "land_use": "industrial", "land_mu": "80.00",
-    "floor_area_ratio": "1.60", "investment_wan": "32000.00", "expected_output_wan": "60000.00",
-    "expected_value_added_wan": "15000.00", "expected_tax_wan": "4800.00", "energy_tce": "3000.00",
-    "emission_t": "60.00", "funds_wan": "500.00", "industry_code": "C3985", "major": "",
+    "name": "半导体材料项目",
+    "applicant": "某某新材料有限公司",
+    "year": 2025,
+    "proposal_date": "2025-03-01",
+    "location_zone": "",
+    "land_source": "new",
+    "land_use": "industrial",
+    "land_mu": "80.00",
+    "floor_area_ratio": "1.60",
+    "investment_wan": "32000.00",
+    "expected_output_wan": "60000.00",
+    "expected_value_added_wan": "15000.00",
+    "expected_tax_wan": "4800.00",
+    "energy_tce": "3000.00",
+    "emission_t": "60.00",
+    "funds_wan": "500.00",
+    "industry_code": "C3985",
+    "major": "",
 }
 
 
 def _submit(client, **changes) -> ProjectProposal:
     """``client`` is the login fixture's single client: pass it freshly logged in."""
     response = client.post("/allocation/proposals/new/", {**GOOD, **changes})
-    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    assert response.status_code == 302, (
+        response.context["form"].errors if response.context else response
+    )
     client.get(response.url)  # shows (and so consumes) the confirmation message
     return ProjectProposal.objects.order_by("-id").first()
 
@@ -60,9 +75,18 @@ def test_control_indicators_pass_or_fail_with_reasons(login):
     values = {i["key"]: i["value"] for i in good.check_result}
     assert values["investment_intensity"] == "400.00" and values["tax_per_mu"] == "60.00"
     assert values["energy_per_value_added"] == "0.2000"
-    weak = _check(login, _submit(login("pt_ls01"), investment_wan="24000.00", floor_area_ratio="0.90",
-                                 expected_tax_wan="1600.00", energy_tce="9000.00", emission_t="450.00",
-                                 industry_code="C1372"))
+    weak = _check(
+        login,
+        _submit(
+            login("pt_ls01"),
+            investment_wan="24000.00",
+            floor_area_ratio="0.90",
+            expected_tax_wan="1600.00",
+            energy_tce="9000.00",
+            emission_t="450.00",
+            industry_code="C1372",
+        ),
+    )
     assert weak.status == ProjectProposal.Status.FAILED
     reasons = _failed(weak)
     assert reasons["investment_intensity"] == "300.00万元/亩，不符合不低于 350万元/亩 的要求"
@@ -77,7 +101,9 @@ def test_control_indicators_pass_or_fail_with_reasons(login):
     loose = _check(login, _submit(t3_client, investment_wan="21000.00"))  # 262.5 万元/亩
     assert "investment_intensity" not in _failed(loose)
     listing = login("admin").get("/allocation/proposals/", {"format": "xlsx"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(listing.content)).active.iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(listing.content)).active.iter_rows(values_only=True)
+    )
     weak_row = next(r for r in rows if r[0] == weak.code)
     assert weak_row[9] == "准入未通过" and "固定资产投资强度" in weak_row[10]
 
@@ -97,8 +123,14 @@ def test_no_new_industrial_land_outside_integrated_platforms(login):
     assert inside.status == ProjectProposal.Status.PASSED
     # The same zone before its integration date was not yet inside any platform.
     event = own_zone.events.order_by("effective_date").first()
-    early = _check(login, _submit(login("pt_ls01"), location_zone=own_zone.pk,
-                                  proposal_date=(event.effective_date - dt.timedelta(days=1)).isoformat()))
+    early = _check(
+        login,
+        _submit(
+            login("pt_ls01"),
+            location_zone=own_zone.pk,
+            proposal_date=(event.effective_date - dt.timedelta(days=1)).isoformat(),
+        ),
+    )
     assert "inside_platform" in _failed(early)
     # Non-industrial use on new land is not restricted by this rule.
     shop = _check(login, _submit(login("pt_ls01"), location_zone=revoked.pk, land_use="other"))
@@ -106,31 +138,45 @@ def test_no_new_industrial_land_outside_integrated_platforms(login):
 
 
 def test_stock_industrial_land_only_for_industry(login):
-    hotel = _check(login, _submit(login("pt_ls01"), land_source="stock_industrial",
-                                           industry_code="H6110"))
+    hotel = _check(
+        login, _submit(login("pt_ls01"), land_source="stock_industrial", industry_code="H6110")
+    )
     assert "存量工业用地盘活须全部用于工业" in _failed(hotel)["stock_for_industry"]
     plant = _check(login, _submit(login("pt_ls01"), land_source="stock_industrial"))
     assert "stock_for_industry" not in _failed(plant)
 
 
 def test_commitment_and_post_evaluation_shortfalls(login):
-    enterprise = Enterprise.objects.filter(platform__code="LS01", years__year=2024).order_by("uscc").first()
+    enterprise = (
+        Enterprise.objects.filter(platform__code="LS01", years__year=2024).order_by("uscc").first()
+    )
     actual = enterprise.years.get(year=2024)
     proposal = _check(login, _submit(login("pt_ls01"), enterprise_uscc=enterprise.uscc))
     admin = login("admin")
     assert proposal.enterprise == enterprise
-    response = admin.post(f"/allocation/proposals/{proposal.pk}/commitment/",
-                          {"agreement_no": "LS-BZD-2022-001", "signed_on": "2022-01-10", "due_on": "2024-12-31"})
+    response = admin.post(
+        f"/allocation/proposals/{proposal.pk}/commitment/",
+        {"agreement_no": "LS-BZD-2022-001", "signed_on": "2022-01-10", "due_on": "2024-12-31"},
+    )
     assert response.status_code == 302
     commitment = StandardLandCommitment.objects.get(proposal=proposal)
-    assert commitment.tax_per_mu == Decimal("60.00") and commitment.investment_intensity == Decimal("400.00")
+    assert commitment.tax_per_mu == Decimal("60.00") and commitment.investment_intensity == Decimal(
+        "400.00"
+    )
     assert list(login("pt_ls01").get("/allocation/proposals/").context["due"]) == [commitment]
     assert list(login("pt_ls02").get("/allocation/proposals/").context["due"]) == []
     # platform users cannot record commitments or run the review
-    assert login("pt_ls01").post(f"/allocation/proposals/{proposal.pk}/post-evaluation/", {}).status_code == 403
+    assert (
+        login("pt_ls01")
+        .post(f"/allocation/proposals/{proposal.pk}/post-evaluation/", {})
+        .status_code
+        == 403
+    )
     admin = login("admin")
-    response = admin.post(f"/allocation/proposals/{proposal.pk}/post-evaluation/",
-                          {"actual_investment_wan": "28000", "actual_floor_area_ratio": "1.70"})
+    response = admin.post(
+        f"/allocation/proposals/{proposal.pk}/post-evaluation/",
+        {"actual_investment_wan": "28000", "actual_floor_area_ratio": "1.70"},
+    )
     evaluation = PostEvaluation.objects.get(commitment=commitment)
     assert response.url == f"/allocation/post-evaluations/{evaluation.pk}/"
     items = {i["key"]: i for i in evaluation.items}
@@ -144,22 +190,32 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     assert items["tax_per_mu"]["actual"] == str(tax_per_mu)
     assert items["tax_per_mu"]["shortfall_pct"] == str(expected)
     assert items["tax_per_mu"]["consequence"] == (
-        "列入低效工业用地处置名单，按出让合同约定收回或回购土地" if expected >= 50 else
-        "按差额比例支付违约金，并核减所在平台下一年度新增建设用地指标" if expected >= 20 else
-        "限期一年整改，整改期内暂停享受差别化要素优惠")
+        "列入低效工业用地处置名单，按出让合同约定收回或回购土地"
+        if expected >= 50
+        else "按差额比例支付违约金，并核减所在平台下一年度新增建设用地指标"
+        if expected >= 20
+        else "限期一年整改，整改期内暂停享受差别化要素优惠"
+    )
     export = login("pt_ls01").get("/allocation/post-evaluations/shortfalls.xlsx")
-    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
     assert ("LS-BZD-2022-001", "亩均税收（万元/亩）") in {(r[0], r[5]) for r in rows[1:]}
     assert login("pt_ls02").get(f"/allocation/post-evaluations/{evaluation.pk}/").status_code == 404
     assert list(login("pt_ls01").get("/allocation/proposals/").context["due"]) == []
-    other_rows = list(openpyxl.load_workbook(io.BytesIO(
-        login("pt_ls02").get("/allocation/post-evaluations/shortfalls.xlsx").content)).active.iter_rows())
+    other_rows = list(
+        openpyxl.load_workbook(
+            io.BytesIO(login("pt_ls02").get("/allocation/post-evaluations/shortfalls.xlsx").content)
+        ).active.iter_rows()
+    )
     assert len(other_rows) == 1  # header only
     # Before the agreed date the review is refused.
     early = _check(login, _submit(login("pt_ls01"), enterprise_uscc=enterprise.uscc))
     admin = login("admin")
-    admin.post(f"/allocation/proposals/{early.pk}/commitment/",
-               {"agreement_no": "LS-BZD-2030-001", "signed_on": "2025-01-10", "due_on": "2030-12-31"})
+    admin.post(
+        f"/allocation/proposals/{early.pk}/commitment/",
+        {"agreement_no": "LS-BZD-2030-001", "signed_on": "2025-01-10", "due_on": "2030-12-31"},
+    )
     admin.post(f"/allocation/proposals/{early.pk}/post-evaluation/", {})
     assert not PostEvaluation.objects.filter(commitment__proposal=early).exists()
 
@@ -181,9 +237,13 @@ def test_proposal_routes_are_scoped(login):
     assert proposal.status == ProjectProposal.Status.SUBMITTED
     # a platform user cannot file a proposal for another platform nor link another platform's firm
     foreign = Enterprise.objects.filter(platform__code="LS03").first()
-    response = login("pt_ls02").post("/allocation/proposals/new/",
-                                     {**GOOD, "platform": "LS01", "enterprise_uscc": foreign.uscc})
-    assert response.status_code == 200 and "本平台没有该统一社会信用代码的企业" in response.content.decode()
+    response = login("pt_ls02").post(
+        "/allocation/proposals/new/", {**GOOD, "platform": "LS01", "enterprise_uscc": foreign.uscc}
+    )
+    assert (
+        response.status_code == 200
+        and "本平台没有该统一社会信用代码的企业" in response.content.decode()
+    )
     created = _submit(login("pt_ls02"), platform="LS01")
     assert created.platform.code == "LS02"
 
@@ -192,19 +252,26 @@ def test_project_allocation_within_a_platform_breaks_ties_by_code(login):
     admin = login("admin")
     admin.post("/allocation/pools/new/", {"kind": "land", "year": 2025, "total": "3000.00"})
     pool = QuotaPool.objects.get(kind="land", year=2025)
-    login("pt_ls01").post(f"/allocation/pools/{pool.pk}/demand/", {"demand": "100.01", "major_demand": "0"})
+    login("pt_ls01").post(
+        f"/allocation/pools/{pool.pk}/demand/", {"demand": "100.01", "major_demand": "0"}
+    )
     first, second = _submit(login("pt_ls01")), _submit(login("pt_ls01"))
     _check(login, first), _check(login, second)
     admin = login("admin")
     # project level needs the published platform-level run first
-    response = admin.post(f"/allocation/pools/{pool.pk}/runs/new/",
-                          {"rules": "land-project-default", "platform": "LS01"})
+    response = admin.post(
+        f"/allocation/pools/{pool.pk}/runs/new/",
+        {"rules": "land-project-default", "platform": "LS01"},
+    )
     assert AllocationRun.objects.count() == 0 and response.status_code == 302
     admin.post(f"/allocation/pools/{pool.pk}/runs/new/", {"rules": "land-platform-default"})
     platform_run = AllocationRun.objects.get()
     admin.post(f"/allocation/runs/{platform_run.pk}/publish/")
     assert platform_run.lines.get(code="LS01").amount == Decimal("100.01")
-    admin.post(f"/allocation/pools/{pool.pk}/runs/new/", {"rules": "land-project-default", "platform": "LS01"})
+    admin.post(
+        f"/allocation/pools/{pool.pk}/runs/new/",
+        {"rules": "land-project-default", "platform": "LS01"},
+    )
     project_run = AllocationRun.objects.get(level="project")
     amounts = dict(project_run.lines.values_list("code", "amount"))
     # identical projects: 100.01 splits 50.005 each; the spare cent goes to the lower code
@@ -224,4 +291,7 @@ def test_pages_render_for_each_role(login):
         assert client.get("/allocation/proposals/new/").status_code == form_status
     page = login("admin").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
     assert "准入审查" in page and proposal.code in page
-    assert "准入审查</button>" not in login("leader").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
+    assert (
+        "准入审查</button>"
+        not in login("leader").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
+    )

@@ -24,7 +24,9 @@ def _pool(client, kind="land", year=2025, total="3000.00") -> QuotaPool:
 
 
 def _run(client, pool, rules="land-platform-default", platform="") -> AllocationRun:
-    response = client.post(f"/allocation/pools/{pool.pk}/runs/new/", {"rules": rules, "platform": platform})
+    response = client.post(
+        f"/allocation/pools/{pool.pk}/runs/new/", {"rules": rules, "platform": platform}
+    )
     assert response.status_code == 302, response
     run = AllocationRun.objects.filter(pool=pool).order_by("-id").first()
     assert response.url == f"/allocation/runs/{run.pk}/"
@@ -35,7 +37,9 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
     admin = login("admin")
     pool = _pool(admin)
     ls02 = Platform.objects.get(code="LS02")
-    login("pt_ls02").post(f"/allocation/pools/{pool.pk}/demand/", {"demand": "150", "major_demand": "40"})
+    login("pt_ls02").post(
+        f"/allocation/pools/{pool.pk}/demand/", {"demand": "150", "major_demand": "40"}
+    )
     assert PoolDemand.objects.get(pool=pool).platform == ls02
     admin = login("admin")
     run = _run(admin, pool)
@@ -45,7 +49,11 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
     assert run.reserve == Decimal("600.00") and run.reserve_used == Decimal("40.00")
     # LS02 asked for 150: the demand binds, 40 of it from the 重大产业项目 reserve.
     assert lines["LS02"].amount == Decimal("150.00") and lines["LS02"].binding == "申报需求"
-    assert lines["LS02"].explanation[0] == {"rule": "reserve", "label": "重大产业项目预留", "amount": "40.0000"}
+    assert lines["LS02"].explanation[0] == {
+        "rule": "reserve",
+        "label": "重大产业项目预留",
+        "amount": "40.0000",
+    }
     for line in lines.values():
         assert Decimal("60.00") <= line.amount <= Decimal("900.00")  # floor 2 %, cap 30 %
         assert sum(Decimal(step["amount"]) for step in line.explanation) == line.amount
@@ -66,9 +74,13 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     admin = login("admin")
     pool = _pool(admin, "energy", 2025, "50000")
     # platform users cannot submit a demand for another platform: the form's platform is ignored
-    login("pt_ls03").post(f"/allocation/pools/{pool.pk}/demand/",
-                          {"platform": "LS01", "demand": "5000", "major_demand": "0"})
-    assert list(PoolDemand.objects.filter(pool=pool).values_list("platform__code", flat=True)) == ["LS03"]
+    login("pt_ls03").post(
+        f"/allocation/pools/{pool.pk}/demand/",
+        {"platform": "LS01", "demand": "5000", "major_demand": "0"},
+    )
+    assert list(PoolDemand.objects.filter(pool=pool).values_list("platform__code", flat=True)) == [
+        "LS03"
+    ]
     run = _run(login("admin"), pool, "energy-platform-default")
     assert login("pt_ls03").get(f"/allocation/runs/{run.pk}/").status_code == 404
     assert login("pt_ls03").get(f"/allocation/runs/{run.pk}/export.xlsx").status_code == 404
@@ -77,9 +89,18 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     for user in ("leader", "pt_ls03", "dept_tax"):
         client = login(user)
         assert client.post(f"/allocation/runs/{run.pk}/publish/").status_code in (403, 404)
-        assert client.post("/allocation/pools/new/", {"kind": "funds", "year": 2025, "total": "1"}).status_code == 403
-        assert client.post(f"/allocation/pools/{pool.pk}/runs/new/",
-                           {"rules": "energy-platform-default"}).status_code == 403
+        assert (
+            client.post(
+                "/allocation/pools/new/", {"kind": "funds", "year": 2025, "total": "1"}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                f"/allocation/pools/{pool.pk}/runs/new/", {"rules": "energy-platform-default"}
+            ).status_code
+            == 403
+        )
     assert not run.__class__.objects.get(pk=run.pk).is_published
     assert not QuotaPool.objects.filter(kind="funds").exists()
     admin = login("admin")
@@ -92,18 +113,23 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     own = Platform.objects.get(code="LS03")
     others = Platform.objects.exclude(code="LS03")
     assert own.name in page and not any(p.name in page for p in others)
-    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/allocation/runs/{run.pk}/export.xlsx").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/allocation/runs/{run.pk}/export.xlsx").content)
+    )
     rows = list(book.active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["LS03"]
     assert rows[0][8] == "配置量（吨标煤）"
     # the leader's export has all eleven lines, summing to the allocated amount
-    book = openpyxl.load_workbook(io.BytesIO(login("leader").get(f"/allocation/runs/{run.pk}/export.xlsx").content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(login("leader").get(f"/allocation/runs/{run.pk}/export.xlsx").content)
+    )
     amounts = [Decimal(str(r[8])) for r in list(book.active.iter_rows(values_only=True))[1:]]
     assert len(amounts) == 11 and sum(amounts) == run.allocated
     assert all(a == a.to_integral_value() for a in amounts)  # energy unit is 1 吨标煤
     # after publication the demands are frozen
-    response = login("pt_ls03").post(f"/allocation/pools/{pool.pk}/demand/", {"demand": "10", "major_demand": "0"},
-                                     follow=True)
+    response = login("pt_ls03").post(
+        f"/allocation/pools/{pool.pk}/demand/", {"demand": "10", "major_demand": "0"}, follow=True
+    )
     assert "已发布平台间配置方案，不能再修改需求" in response.content.decode()
     assert PoolDemand.objects.get(pool=pool, platform__code="LS03").demand == Decimal("5000.00")
     # after publication demands are frozen and a second publication is refused
@@ -117,7 +143,9 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
 def test_demand_of_other_platform_is_invisible(login):
     admin = login("admin")
     pool = _pool(admin, "emission", 2025, "800.00")
-    login("pt_ls01").post(f"/allocation/pools/{pool.pk}/demand/", {"demand": "77.70", "major_demand": "0"})
+    login("pt_ls01").post(
+        f"/allocation/pools/{pool.pk}/demand/", {"demand": "77.70", "major_demand": "0"}
+    )
     assert "77.70" not in login("pt_ls05").get(f"/allocation/pools/{pool.pk}/").content.decode()
     assert "77.70" in login("pt_ls01").get(f"/allocation/pools/{pool.pk}/").content.decode()
 
@@ -133,23 +161,41 @@ def test_what_if_compares_two_rule_sets(login, admin_user_with_published_evaluat
     assert sum(r.amount_a for r in rows) == sum(r.amount_b for r in rows) == Decimal("2000.00")
     assert sum(r.difference for r in rows) == 0
     assert any(r.difference for r in rows)
-    export = login("leader").get(f"/allocation/pools/{pool.pk}/compare/", {**query, "format": "xlsx"})
+    export = login("leader").get(
+        f"/allocation/pools/{pool.pk}/compare/", {**query, "format": "xlsx"}
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     header = [c.value for c in sheet[1]]
-    assert header[:6] == ["代码", "名称", "land-platform-default（亩）", "land-platform-classes（亩）",
-                          "差额（亩）", "差额比例（%）"]
+    assert header[:6] == [
+        "代码",
+        "名称",
+        "land-platform-default（亩）",
+        "land-platform-classes（亩）",
+        "差额（亩）",
+        "差额比例（%）",
+    ]
     assert login("pt_ls01").get(f"/allocation/pools/{pool.pk}/compare/", query).status_code == 403
     # two weight sets of one rule file: B weighs 亩均税收 only and drops the base share
-    weights = {"rules_a": "land-platform-default", "rules_b": "land-platform-default",
-               "weights_b": "tax_per_mu=1", "base_share_b": "0"}
+    weights = {
+        "rules_a": "land-platform-default",
+        "rules_b": "land-platform-default",
+        "weights_b": "tax_per_mu=1",
+        "base_share_b": "0",
+    }
     page = login("leader").get(f"/allocation/pools/{pool.pk}/compare/", weights)
     rows = page.context["rows"]
     assert "调整：基础份额 0；权重 tax_per_mu=1" in page.content.decode()
     assert sum(r.amount_b for r in rows) == Decimal("2000.00") and any(r.difference for r in rows)
     assert not any("基础份额" in r.explain_b for r in rows)
-    bad = login("leader").get(f"/allocation/pools/{pool.pk}/compare/",
-                              {**weights, "weights_b": "tax_per_employee=1"}, follow=True)
-    assert "调整后的规则无效" in bad.content.decode() and "未知指标 tax_per_employee" in bad.content.decode()
+    bad = login("leader").get(
+        f"/allocation/pools/{pool.pk}/compare/",
+        {**weights, "weights_b": "tax_per_employee=1"},
+        follow=True,
+    )
+    assert (
+        "调整后的规则无效" in bad.content.decode()
+        and "未知指标 tax_per_employee" in bad.content.decode()
+    )
 
 
 @pytest.fixture
@@ -169,16 +215,25 @@ def test_infeasible_rules_are_refused_with_named_conflicts(login, tmp_path):
     admin = login("admin")
     pool = _pool(admin, "funds", 2025, "1000.00")
     for code in ("LS01", "LS02"):
-        PoolDemand.objects.create(pool=pool, platform=Platform.objects.get(code=code), demand=Decimal(10),
-                                  major_demand=0, submitted_by=pool.created_by)
+        PoolDemand.objects.create(
+            pool=pool,
+            platform=Platform.objects.get(code=code),
+            demand=Decimal(10),
+            major_demand=0,
+            submitted_by=pool.created_by,
+        )
     # funds-platform-default must allocate everything: the other nine have no demand limit, fine.
     run = _run(admin, pool, "funds-platform-default")
     assert run.surplus == 0 and run.allocated == Decimal("1000.00")
-    rules = (tmp_path / "tight.toml")
+    rules = tmp_path / "tight.toml"
     rules.write_text(
-        (services.rulefiles.RULES_DIR / "funds-platform-default.toml").read_text(encoding="utf-8")
-        .replace('floor_share = "0.02"', 'floor_share = "0.12"\n[bounds.recipients.LS03]\ncap = "50"'),
-        encoding="utf-8")
+        (services.rulefiles.RULES_DIR / "funds-platform-default.toml")
+        .read_text(encoding="utf-8")
+        .replace(
+            'floor_share = "0.02"', 'floor_share = "0.12"\n[bounds.recipients.LS03]\ncap = "50"'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(services.AllocationError) as refused:
         services.allocation_compute(pool, str(rules))
     message = str(refused.value)

@@ -13,11 +13,21 @@ from django.test import Client
 from pingtai.catalogue import default_catalogue
 
 QUARTERLY = {
-    "industrial_output": 1250000, "above_scale_output": 1100000, "above_scale_value_added": 260000,
-    "above_scale_enterprises": 180, "tax_revenue": 61000, "industrial_investment": 95000,
-    "foreign_capital": 3200, "trade_total": 210000, "major_projects_signed": 6,
-    "hightech_value_added": 150000, "rd_expenditure": 38000, "rd_institutions": 41,
-    "innovation_complexes": 2, "management_bodies": 3, "management_staff": 120,
+    "industrial_output": 1250000,
+    "above_scale_output": 1100000,
+    "above_scale_value_added": 260000,
+    "above_scale_enterprises": 180,
+    "tax_revenue": 61000,
+    "industrial_investment": 95000,
+    "foreign_capital": 3200,
+    "trade_total": 210000,
+    "major_projects_signed": 6,
+    "hightech_value_added": 150000,
+    "rd_expenditure": 38000,
+    "rd_institutions": 41,
+    "innovation_complexes": 2,
+    "management_bodies": 3,
+    "management_staff": 120,
     "developable_area": 15000,
 }
 
@@ -47,7 +57,9 @@ class ApiClient:
     def post(self, path: str, data=None, **kwargs):
         if "files" in kwargs:
             return self.client.post(path, {**(data or {}), **kwargs["files"]}, headers=self.headers)
-        return self.client.post(path, data or {}, content_type="application/json", headers=self.headers)
+        return self.client.post(
+            path, data or {}, content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture
@@ -68,4 +80,6 @@ def quarter():
     from pingtai.accounts.models import User
     from pingtai.reporting.services import period_open
 
-    return period_open("2025Q4", user=User.objects.get(username="admin"), deadline=dt.date(2026, 1, 20))
+    return period_open(
+        "2025Q4", user=User.objects.get(username="admin"), deadline=dt.date(2026, 1, 20)
+    )

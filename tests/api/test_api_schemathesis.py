@@ -55,8 +55,13 @@ def test_every_operation_conforms_to_the_openapi_document(wsgi_app, quarter):
         headers = leader if (operation.method.upper(), operation.path) in EXPENSIVE else office
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def check(case):
                 response = case.call(headers=headers)

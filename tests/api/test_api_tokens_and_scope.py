@@ -27,12 +27,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _requirement(period, code: str) -> Requirement:
-    return Requirement.objects.get(period=period, form_code="platform_quarterly", platform__code=code)
+    return Requirement.objects.get(
+        period=period, form_code="platform_quarterly", platform__code=code
+    )
 
 
 def _upload(client: ApiClient, requirement: Requirement, content: bytes, reason: str = ""):
-    return client.post(f"/api/requirements/{requirement.pk}/upload", {"reason": reason},
-                       files={"file": SimpleUploadedFile("报表.xlsx", content)})
+    return client.post(
+        f"/api/requirements/{requirement.pk}/upload",
+        {"reason": reason},
+        files={"file": SimpleUploadedFile("报表.xlsx", content)},
+    )
 
 
 def _uploaded_version(client: ApiClient, requirement: Requirement, values=QUARTERLY) -> dict:
@@ -61,12 +66,17 @@ def test_requests_without_a_valid_token_get_401_in_chinese(api_as):
 
 
 def test_cli_creates_a_token_shown_once_and_stored_only_as_a_hash(capsys):
-    assert main(["api-token", "create", "--user", "pt_ls03", "--name", "统计对接", "--days", "30"]) == 0
+    assert (
+        main(["api-token", "create", "--user", "pt_ls03", "--name", "统计对接", "--days", "30"])
+        == 0
+    )
     raw = re.search(r"^(pt_\S+)$", capsys.readouterr().out, re.M).group(1)
     token = ApiToken.objects.get(name="统计对接")
     assert token.token_hash == token_digest(raw) and raw not in str(list(ApiToken.objects.values()))
     assert dt.timedelta(days=29) < token.expires_at - timezone.now() <= dt.timedelta(days=30)
-    created = AuditEvent.objects.filter(action="create", object_type="api.ApiToken", object_id=str(token.pk)).get()
+    created = AuditEvent.objects.filter(
+        action="create", object_type="api.ApiToken", object_id=str(token.pk)
+    ).get()
     assert created.after["user"] == "pt_ls03" and raw not in str(created.after)
 
     client = ApiClient(raw)
@@ -79,8 +89,9 @@ def test_cli_creates_a_token_shown_once_and_stored_only_as_a_hash(capsys):
     assert "统计对接" in listing and raw not in listing
     assert main(["api-token", "revoke", str(token.pk)]) == 0
     assert client.get("/api/platforms").status_code == 401
-    assert AuditEvent.objects.filter(action="update", object_type="api.ApiToken", object_id=str(token.pk),
-                                     detail="吊销接口令牌").exists()
+    assert AuditEvent.objects.filter(
+        action="update", object_type="api.ApiToken", object_id=str(token.pk), detail="吊销接口令牌"
+    ).exists()
     assert main(["api-token", "revoke", str(token.pk)]) == 1  # already revoked
     assert main(["api-token", "create", "--user", "nobody", "--name", "x"]) == 2
     assert main(["api-token", "create", "--user", "pt_ls03", "--name", "x", "--days", "400"]) == 1
@@ -102,7 +113,9 @@ def test_expired_tokens_and_disabled_users_are_refused(api_as):
 
 def test_platform_lists_follow_the_users_scope(api_as):
     response = api_as("pt_ls01").get("/api/platforms")
-    assert [p["code"] for p in response.json()] == ["LS01"] and response["Cache-Control"] == "no-store"
+    assert [p["code"] for p in response.json()] == ["LS01"] and response[
+        "Cache-Control"
+    ] == "no-store"
     for username in ("admin", "leader", "dept_tax"):
         assert len(api_as(username).get("/api/platforms").json()) == Platform.objects.count() == 11
     assert len(api_as("pt_ls01").get("/api/counties").json()) >= 9
@@ -126,12 +139,16 @@ def test_enterprise_lists_are_scoped_and_paged(api_as):
     assert page["count"] == own and len(page["items"]) == 7
     assert {e["platform_code"] for e in page["items"]} == {"LS01"}
     assert api_as("pt_ls01").get("/api/enterprises", platform="LS02").json()["count"] == 0
-    assert api_as("leader").get("/api/enterprises", limit=1).json()["count"] == Enterprise.objects.count()
+    assert (
+        api_as("leader").get("/api/enterprises", limit=1).json()["count"]
+        == Enterprise.objects.count()
+    )
     e = Enterprise.objects.filter(platform__code="LS01").first()
     detail = api_as("pt_ls01").get(f"/api/enterprises/{e.uscc}").json()
     assert detail["name"] == e.name and detail["platform_code"] == "LS01"
     assert [y["year"] for y in detail["years"]] == sorted(
-        EnterpriseYear.objects.filter(enterprise=e).values_list("year", flat=True))
+        EnterpriseYear.objects.filter(enterprise=e).values_list("year", flat=True)
+    )
     assert api_as("pt_ls01").get("/api/enterprises", limit=501).status_code == 422
 
 
@@ -144,35 +161,62 @@ def test_upload_submit_approve_and_facts_over_the_api(api_as, quarter):
     attempt = _uploaded_version(officer, requirement)
     version = attempt["version"]
     stored = SubmissionVersion.objects.get(pk=version["id"])
-    assert version["number"] == 1 and version["sha256"] == stored.file.sha256 and stored.uploaded_by.username == "pt_ls01"
+    assert (
+        version["number"] == 1
+        and version["sha256"] == stored.file.sha256
+        and stored.uploaded_by.username == "pt_ls01"
+    )
     assert officer.get(f"/api/attempts/{attempt['id']}").json()["outcome"] == "accepted"
 
     # Nothing is readable downstream before approval.
     assert officer.get(f"/api/requirements/{requirement.pk}/facts").json() == {
-        "requirement_id": requirement.pk, "version": None, "facts": []}
+        "requirement_id": requirement.pk,
+        "version": None,
+        "facts": [],
+    }
 
     state = officer.get(f"/api/requirements/{requirement.pk}").json()
-    assert state["submission"]["status"] == "draft" and [v["number"] for v in state["versions"]] == [1]
+    assert state["submission"]["status"] == "draft" and [
+        v["number"] for v in state["versions"]
+    ] == [1]
     revision = state["submission"]["revision"]
-    submitted = officer.post(f"/api/requirements/{requirement.pk}/transition",
-                             {"action": "submit", "revision": revision})
+    submitted = officer.post(
+        f"/api/requirements/{requirement.pk}/transition", {"action": "submit", "revision": revision}
+    )
     assert submitted.status_code == 200 and submitted.json()["submission"]["status"] == "submitted"
     # Officers do not review; reviewers must name the revision they saw.
-    assert officer.post(f"/api/requirements/{requirement.pk}/transition",
-                        {"action": "approve", "revision": revision + 1}).status_code == 403
-    stale = admin.post(f"/api/requirements/{requirement.pk}/transition", {"action": "approve", "revision": revision})
+    assert (
+        officer.post(
+            f"/api/requirements/{requirement.pk}/transition",
+            {"action": "approve", "revision": revision + 1},
+        ).status_code
+        == 403
+    )
+    stale = admin.post(
+        f"/api/requirements/{requirement.pk}/transition",
+        {"action": "approve", "revision": revision},
+    )
     assert stale.status_code == 409 and "他人" in stale.json()["detail"]
-    approved = admin.post(f"/api/requirements/{requirement.pk}/transition",
-                          {"action": "approve", "revision": revision + 1})
+    approved = admin.post(
+        f"/api/requirements/{requirement.pk}/transition",
+        {"action": "approve", "revision": revision + 1},
+    )
     assert approved.status_code == 200 and approved.json()["submission"]["approved_version"] == 1
-    assert AuditEvent.objects.filter(action="approve", actor_username="admin",
-                                     object_id=str(requirement.submission.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="approve", actor_username="admin", object_id=str(requirement.submission.pk)
+    ).exists()
 
     facts = officer.get(f"/api/requirements/{requirement.pk}/facts").json()
     assert facts["version"]["number"] == 1 and facts["version"]["approved_by"] == "admin"
     by_indicator = {f["indicator"]: f["value"] for f in facts["facts"]}
-    assert by_indicator["tax_revenue"].startswith("61000") and by_indicator["management_staff"].startswith("120")
-    assert {"platform_code", "platform_name"} | set(QUARTERLY) >= set(by_indicator) >= set(QUARTERLY) - {"above_scale_enterprises"}
+    assert by_indicator["tax_revenue"].startswith("61000") and by_indicator[
+        "management_staff"
+    ].startswith("120")
+    assert (
+        {"platform_code", "platform_name"} | set(QUARTERLY)
+        >= set(by_indicator)
+        >= set(QUARTERLY) - {"above_scale_enterprises"}
+    )
 
 
 def test_refused_uploads_explain_themselves_and_write_no_version(api_as, quarter):
@@ -180,12 +224,16 @@ def test_refused_uploads_explain_themselves_and_write_no_version(api_as, quarter
     officer = api_as("pt_ls05")
     bad = _upload(officer, requirement, b"PK\x03\x04 not really a workbook")
     assert bad.status_code == 201 and bad.json()["outcome"] == "refused" and bad.json()["message"]
-    not_xlsx = officer.post(f"/api/requirements/{requirement.pk}/upload", {},
-                            files={"file": SimpleUploadedFile("报表.csv", b"a,b")})
+    not_xlsx = officer.post(
+        f"/api/requirements/{requirement.pk}/upload",
+        {},
+        files={"file": SimpleUploadedFile("报表.csv", b"a,b")},
+    )
     assert not_xlsx.status_code == 422 and ".xlsx" in not_xlsx.json()["detail"]
     assert not SubmissionVersion.objects.filter(submission__requirement=requirement).exists()
-    office_submits = api_as("admin").post(f"/api/requirements/{requirement.pk}/transition",
-                                          {"action": "submit", "revision": 0})
+    office_submits = api_as("admin").post(
+        f"/api/requirements/{requirement.pk}/transition", {"action": "submit", "revision": 0}
+    )
     assert office_submits.status_code == 403  # the office does not submit for a platform
 
 
@@ -195,7 +243,9 @@ def test_department_users_see_only_their_departments_requirements(api_as):
     period_open("2025", user=User.objects.get(username="admin"), deadline=dt.date(2026, 3, 31))
     rows = api_as("dept_tax").get("/api/requirements", period="2025").json()
     assert rows and {r["scope_code"] for r in rows} == {"tax"}
-    assert {r["scope_code"] for r in api_as("pt_ls02").get("/api/requirements", period="2025").json()} <= {"LS02"}
+    assert {
+        r["scope_code"] for r in api_as("pt_ls02").get("/api/requirements", period="2025").json()
+    } <= {"LS02"}
 
 
 # --- evaluation ----------------------------------------------------------------------------
@@ -219,7 +269,10 @@ def test_runs_are_created_by_the_office_and_results_are_scoped(api_as, run):
     assert {r["platform_code"] for r in results["items"]} == {"LS01"}
     one = results["items"][0]
     assert api_as("pt_ls01").get(f"/api/runs/{run['id']}/results/{one['uscc']}").json() == one
-    assert api_as("admin").post("/api/runs", {"year": 2024, "method": "no-such-method"}).status_code == 422
+    assert (
+        api_as("admin").post("/api/runs", {"year": 2024, "method": "no-such-method"}).status_code
+        == 422
+    )
 
 
 # --- every object route: another platform's ids answer 404 ----------------------------------
@@ -231,9 +284,14 @@ def foreign_ids(api_as, quarter, run):
     requirement = _requirement(quarter, "LS02")
     attempt = _uploaded_version(api_as("pt_ls02"), requirement)
     enterprise = Enterprise.objects.filter(platform__code="LS02").order_by("uscc").first()
-    return {"code": "LS02", "uscc": enterprise.uscc, "requirement": requirement.pk,
-            "attempt": attempt["id"], "run": run["id"], "revision": Submission.objects.get(
-                requirement=requirement).revision}
+    return {
+        "code": "LS02",
+        "uscc": enterprise.uscc,
+        "requirement": requirement.pk,
+        "attempt": attempt["id"],
+        "run": run["id"],
+        "revision": Submission.objects.get(requirement=requirement).revision,
+    }
 
 
 # (method, path template, body) for every route that names an object; a new route must be
@@ -244,41 +302,60 @@ OBJECT_ROUTES = [
     ("get", "/api/requirements/{requirement}", None),
     ("get", "/api/requirements/{requirement}/template", None),
     ("post", "/api/requirements/{requirement}/upload", "file"),
-    ("post", "/api/requirements/{requirement}/transition", {"action": "submit", "revision": "{revision}"}),
+    (
+        "post",
+        "/api/requirements/{requirement}/transition",
+        {"action": "submit", "revision": "{revision}"},
+    ),
     ("get", "/api/requirements/{requirement}/facts", None),
     ("get", "/api/attempts/{attempt}", None),
     ("post", "/api/attempts/{attempt}/confirm", {"confirmed": []}),
     ("get", "/api/runs/{run}/results/{uscc}", None),
 ]
 # Routes whose object is not platform-owned: readable by every role (as on the web pages).
-UNSCOPED_OBJECT_ROUTES = {"/api/periods/{code}", "/api/runs/{pk}", "/api/runs/{pk}/results",
-                          "/api/runs/{pk}/publish"}
+UNSCOPED_OBJECT_ROUTES = {
+    "/api/periods/{code}",
+    "/api/runs/{pk}",
+    "/api/runs/{pk}/results",
+    "/api/runs/{pk}/publish",
+}
 
 
 def test_every_object_route_is_in_the_scope_matrix():
     from pingtai.api.api import api
 
     documented = {path for path in api.get_openapi_schema()["paths"] if "{" in path}
-    covered = {re.sub(r"\{(requirement|attempt|run)\}", "{pk}", re.sub(r"^(/api/runs)/\{run\}", r"\1/{pk}", p))
-               for _, p, _ in OBJECT_ROUTES}
+    covered = {
+        re.sub(
+            r"\{(requirement|attempt|run)\}", "{pk}", re.sub(r"^(/api/runs)/\{run\}", r"\1/{pk}", p)
+        )
+        for _, p, _ in OBJECT_ROUTES
+    }
     assert documented - UNSCOPED_OBJECT_ROUTES == covered
 
 
 def test_platform_a_token_gets_404_for_platform_b_objects_on_every_route(api_as, foreign_ids):
     intruder, owner = api_as("pt_ls01"), api_as("pt_ls02")
-    versions_before, attempts_before = SubmissionVersion.objects.count(), UploadAttempt.objects.count()
+    versions_before, attempts_before = (
+        SubmissionVersion.objects.count(),
+        UploadAttempt.objects.count(),
+    )
     for method, path, body in OBJECT_ROUTES:
         url = path.format(**foreign_ids)
         if body == "file":
             response = intruder.post(url, {}, files={"file": SimpleUploadedFile("x.xlsx", b"PK")})
         elif body is not None:
-            response = intruder.post(url, {k: (foreign_ids["revision"] if v == "{revision}" else v)
-                                           for k, v in body.items()})
+            response = intruder.post(
+                url,
+                {k: (foreign_ids["revision"] if v == "{revision}" else v) for k, v in body.items()},
+            )
         else:
             response = intruder.get(url)
         assert response.status_code == 404, (method, url, response.content)
         assert re.search(r"[\u4e00-\u9fff]", response.json()["detail"]), url
-        if method == "get":  # the owner reaches the same object: the 404 is about scope, not a bad id
+        if (
+            method == "get"
+        ):  # the owner reaches the same object: the 404 is about scope, not a bad id
             assert owner.get(url).status_code == 200, url
     assert SubmissionVersion.objects.count() == versions_before
     assert UploadAttempt.objects.count() == attempts_before
@@ -287,7 +364,9 @@ def test_platform_a_token_gets_404_for_platform_b_objects_on_every_route(api_as,
 def test_list_routes_never_show_platform_b_rows(api_as, foreign_ids):
     client = api_as("pt_ls01")
     assert {r["scope_code"] for r in client.get("/api/requirements").json()} == {"LS01"}
-    assert client.get(f"/api/runs/{foreign_ids['run']}/results", platform="LS02").json()["count"] == 0
+    assert (
+        client.get(f"/api/runs/{foreign_ids['run']}/results", platform="LS02").json()["count"] == 0
+    )
     assert client.get("/api/enterprises", q=foreign_ids["uscc"]).json()["count"] == 0
 
 
@@ -300,10 +379,18 @@ def test_a_leader_token_cannot_change_anything(api_as, foreign_ids):
     versions_before, runs_before = SubmissionVersion.objects.count(), EvaluationRun.objects.count()
     requirement = foreign_ids["requirement"]
     attempts = [
-        leader.post(f"/api/requirements/{requirement}/upload", {}, files={"file": SimpleUploadedFile("x.xlsx", b"PK")}),
-        *[leader.post(f"/api/requirements/{requirement}/transition",
-                      {"action": action, "revision": foreign_ids["revision"], "reason": "领导退回"})
-          for action in ("submit", "return", "approve", "lock")],
+        leader.post(
+            f"/api/requirements/{requirement}/upload",
+            {},
+            files={"file": SimpleUploadedFile("x.xlsx", b"PK")},
+        ),
+        *[
+            leader.post(
+                f"/api/requirements/{requirement}/transition",
+                {"action": action, "revision": foreign_ids["revision"], "reason": "领导退回"},
+            )
+            for action in ("submit", "return", "approve", "lock")
+        ],
         leader.post(f"/api/attempts/{foreign_ids['attempt']}/confirm", {"confirmed": []}),
         leader.post("/api/runs", {"year": 2024}),
         leader.post(f"/api/runs/{foreign_ids['run']}/publish"),
@@ -346,16 +433,25 @@ def test_platform_users_cannot_set_status_platform_or_results(api_as, quarter):
     officer = api_as("pt_ls06")
     _uploaded_version(officer, requirement)
     revision = Submission.objects.get(requirement=requirement).revision
-    submitted = officer.post(f"/api/requirements/{requirement.pk}/transition", {
-        "action": "submit", "revision": revision, "status": "approved", "platform": "LS01",
-        "approved_version": 1})
+    submitted = officer.post(
+        f"/api/requirements/{requirement.pk}/transition",
+        {
+            "action": "submit",
+            "revision": revision,
+            "status": "approved",
+            "platform": "LS01",
+            "approved_version": 1,
+        },
+    )
     assert submitted.status_code == 200
     submission = Submission.objects.get(requirement=requirement)
     assert submission.status == "submitted" and submission.approved_version is None
     assert submission.requirement.platform.code == "LS06"
     for action in ("approve", "lock", "return"):
-        refused = officer.post(f"/api/requirements/{requirement.pk}/transition",
-                               {"action": action, "revision": submission.revision, "reason": "x"})
+        refused = officer.post(
+            f"/api/requirements/{requirement.pk}/transition",
+            {"action": action, "revision": submission.revision, "reason": "x"},
+        )
         assert refused.status_code == 403, action
     assert officer.post("/api/runs", {"year": 2024}).status_code == 403
     assert not EvaluationRun.objects.filter(created_by__username="pt_ls06").exists()

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_logins_and_failed_logins_are_recorded_with_address(client):
-    client.post("/accounts/login/", {"username": "leader", "password": "nope"}, REMOTE_ADDR="10.0.0.7")
+    client.post(
+        "/accounts/login/", {"username": "leader", "password": "nope"}, REMOTE_ADDR="10.0.0.7"
+    )
     client.post("/accounts/login/", {"username": "leader", "password": DEMO_PASSWORD})
     failed = AuditEvent.objects.filter(action="login_failed").latest("id")
     assert failed.actor_username == "leader" and failed.ip == "10.0.0.7"
@@ -71,7 +73,7 @@ def test_city_admin_exports_the_log_without_live_formulas(login):
     import csv
     import io
 
-    audit_record(AuditEvent.Action.EXPORT, detail="=HYPERLINK(\"http://x\")")
+    audit_record(AuditEvent.Action.EXPORT, detail='=HYPERLINK("http://x")')
     client = login("admin")
     response = client.get("/audit/export/?action=export")
     assert response.status_code == 200
@@ -79,7 +81,7 @@ def test_city_admin_exports_the_log_without_live_formulas(login):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "编号"
     details = [r[10] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://x\")" in details
+    assert '\'=HYPERLINK("http://x")' in details
     xlsx = client.get("/audit/export/?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert AuditEvent.objects.filter(action="export", detail__startswith="导出审计日志").exists()
@@ -99,14 +101,21 @@ def test_changes_in_the_admin_are_audited_with_before_and_after(login):
     assert page.status_code == 200
     form = page.context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({
-        "counties": [c.pk for c in platform.counties.all()],
-        "sources": [s.pk for s in platform.sources.all()],
-        "staff_count": 77, "assumed_fields": '["staff_count"]',
-        "leading_industries-TOTAL_FORMS": 0, "leading_industries-INITIAL_FORMS": 0,
-        "sub_zones-TOTAL_FORMS": 0, "sub_zones-INITIAL_FORMS": 0,
-    })
+    data.update(
+        {
+            "counties": [c.pk for c in platform.counties.all()],
+            "sources": [s.pk for s in platform.sources.all()],
+            "staff_count": 77,
+            "assumed_fields": '["staff_count"]',
+            "leading_industries-TOTAL_FORMS": 0,
+            "leading_industries-INITIAL_FORMS": 0,
+            "sub_zones-TOTAL_FORMS": 0,
+            "sub_zones-INITIAL_FORMS": 0,
+        }
+    )
     response = client.post(f"/admin/registry/platform/{platform.pk}/change/", data)
-    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
     event = AuditEvent.objects.filter(action="update", object_type="registry.Platform").latest("id")
     assert event.after["staff_count"] == 77 and event.before["staff_count"] != 77

@@ -30,15 +30,19 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "browser: drives headless Chromium against a live server (needs /usr/bin/chromium)"
+        "markers",
+        "browser: drives headless Chromium against a live server (needs /usr/bin/chromium)",
     )
 
 
@@ -59,11 +63,14 @@ def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
 
     class SingleThreadedLiveServer(LiveServerThread):
         def _create_server(self, connections_override=None):
-            return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+            return WSGIServer(
+                (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+            )
 
     with django_db_blocker.unblock():
         shared = {
-            conn.alias: conn for conn in connections.all()
+            conn.alias: conn
+            for conn in connections.all()
             if conn.vendor == "sqlite" and conn.is_in_memory_db()
         }
         for conn in shared.values():
@@ -86,9 +93,8 @@ def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
-
     from django.db import connections
+    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread. Django's async-safety
     # guard would refuse the tests' own (synchronous) database calls, and Django keeps the
@@ -141,18 +147,25 @@ def watched_page(browser, live_url):
 
     context.route("**/*", route)
     page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
-    page.on("console", lambda message: message.type == "error" and watch.console_errors.append(message.text))
+    page.on(
+        "console",
+        lambda message: message.type == "error" and watch.console_errors.append(message.text),
+    )
     # ERR_ABORTED on our own host means the page navigated away before a request (such as
     # the favicon) finished: the browser's doing, not a failure of the application.
     page.on(
         "requestfailed",
-        lambda request: urlsplit(request.url).netloc == origin
-        and "ERR_ABORTED" not in (request.failure or "")
-        and watch.failed.append(f"{request.url} {request.failure}"),
+        lambda request: (
+            urlsplit(request.url).netloc == origin
+            and "ERR_ABORTED" not in (request.failure or "")
+            and watch.failed.append(f"{request.url} {request.failure}")
+        ),
     )
     page.on(
         "response",
-        lambda response: response.status >= 400 and watch.bad_status.append(f"{response.status} {response.url}"),
+        lambda response: (
+            response.status >= 400 and watch.bad_status.append(f"{response.status} {response.url}")
+        ),
     )
     try:
         yield page, watch

@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 def test_every_menu_entry_loads_cleanly(watched_page, live_url, screenshot, username):
     page, watch = watched_page
     log_in(page, live_url, username)
-    links = page.eval_on_selector_all(".topbar nav a", "links => links.map(a => [a.textContent, a.href])")
+    links = page.eval_on_selector_all(
+        ".topbar nav a", "links => links.map(a => [a.textContent, a.href])"
+    )
     assert len(links) >= 5
     for label, href in links:
         if "/admin/" in href:

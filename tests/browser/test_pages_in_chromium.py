@@ -38,7 +38,9 @@ def test_leader_walks_through_home_platform_cockpit_and_map(watched_page, live_u
     for chart in ("#chart-trend", "#chart-per-mu", "#chart-platforms"):
         assert page.locator(f"{chart} canvas").count() == 1, chart
     assert page.locator(".status").count() > 0
-    assert page.locator(".status-green, .status-yellow, .status-red").first.inner_text().strip() in {"绿灯", "黄灯", "红灯"}
+    assert page.locator(
+        ".status-green, .status-yellow, .status-red"
+    ).first.inner_text().strip() in {"绿灯", "黄灯", "红灯"}
     screenshot(page, "cockpit-leader")
 
     page.select_option("select[name=group]", "role")

@@ -12,8 +12,14 @@ from pingtai.catalogue import CatalogueError, default_catalogue, load_catalogue
 from pingtai.catalogue.catalogue import CATALOGUE_DIR
 
 REQUIRED_FORMS = {
-    "platform_quarterly", "platform_enterprises", "tax_enterprise", "power_enterprise",
-    "energy_enterprise", "statistics_enterprise", "emission_enterprise", "land_parcel",
+    "platform_quarterly",
+    "platform_enterprises",
+    "tax_enterprise",
+    "power_enterprise",
+    "energy_enterprise",
+    "statistics_enterprise",
+    "emission_enterprise",
+    "land_parcel",
 }
 
 
@@ -24,9 +30,23 @@ def test_shipped_catalogue_has_the_required_forms():
     main = catalogue.form("platform_quarterly")
     assert main.level == "platform" and main.frequency == "quarter"
     names = {catalogue.indicators[c].name for c in main.columns}
-    assert {"工业总产值", "规上工业总产值", "规上工业增加值", "税收收入", "工业固定资产投资",
-            "实际利用外资", "进出口总额", "新签约亿元以上项目数", "高新技术产业增加值", "R&D经费支出",
-            "研发机构数", "产业创新服务综合体数", "管理机构数", "管理人员数", "可开发面积"} <= names
+    assert {
+        "工业总产值",
+        "规上工业总产值",
+        "规上工业增加值",
+        "税收收入",
+        "工业固定资产投资",
+        "实际利用外资",
+        "进出口总额",
+        "新签约亿元以上项目数",
+        "高新技术产业增加值",
+        "R&D经费支出",
+        "研发机构数",
+        "产业创新服务综合体数",
+        "管理机构数",
+        "管理人员数",
+        "可开发面积",
+    } <= names
 
 
 def test_units_follow_the_conventions():
@@ -44,9 +64,13 @@ def test_units_follow_the_conventions():
 
 def test_department_forms_are_keyed_by_uscc_and_sourced_by_department():
     catalogue = default_catalogue()
-    for code, source in [("tax_enterprise", "tax"), ("power_enterprise", "power"),
-                         ("energy_enterprise", "economy"), ("statistics_enterprise", "statistics"),
-                         ("emission_enterprise", "ecology")]:
+    for code, source in [
+        ("tax_enterprise", "tax"),
+        ("power_enterprise", "power"),
+        ("energy_enterprise", "economy"),
+        ("statistics_enterprise", "statistics"),
+        ("emission_enterprise", "ecology"),
+    ]:
         form = catalogue.form(code)
         assert form.key == "uscc" and form.level == "enterprise" and form.source == source
     land = catalogue.form("land_parcel")
@@ -60,7 +84,9 @@ def test_rules_describe_themselves_in_chinese():
     texts = [r.describe(names) for r in catalogue.form("platform_quarterly").rules]
     assert "应满足：规上工业总产值 ≤ 工业总产值" in texts
     assert "应满足：规上工业增加值 ≤ 规上工业总产值" in texts
-    assert [r.describe(names) for r in catalogue.form("tax_enterprise").rules] == ["应满足：实缴税金 ≥ 0"]
+    assert [r.describe(names) for r in catalogue.form("tax_enterprise").rules] == [
+        "应满足：实缴税金 ≥ 0"
+    ]
     tenure = catalogue.form("land_parcel").rules[0]
     assert tenure.condition.holds({"tenure": "自有"}) is True
     assert tenure.comparison.holds({"holder_uscc": "A", "user_uscc": None}) is None
@@ -88,24 +114,43 @@ def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("extra, message", [
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
-     'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "nope"]\n', "不在指标目录中"),
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "platform"\nsource = "platform"\n'
-     'frequency = "quarter"\nkey = "platform_code"\ncolumns = ["platform_code", "tax_paid"]\n',
-     "只按年度采集"),
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
-     'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "tax_paid"]\n'
-     'rules = [{ check = "tax_paid <= enterprise_name" }]\n', "引用了表中没有的列"),
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
-     'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "enterprise_name", "tax_paid"]\n'
-     'rules = [{ check = "tax_paid <= enterprise_name" }]\n', "把数值和文本相比较"),
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "nowhere"\n'
-     'frequency = "year"\nkey = "tax_paid"\ncolumns = ["uscc", "tax_paid"]\n', "不在 [sources] 中"),
-    ('\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
-     'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc"]\nrules = [{ check = "uscc ~ 1" }]\n',
-     "运算符"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
+            'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "nope"]\n',
+            "不在指标目录中",
+        ),
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "platform"\nsource = "platform"\n'
+            'frequency = "quarter"\nkey = "platform_code"\ncolumns = ["platform_code", "tax_paid"]\n',
+            "只按年度采集",
+        ),
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
+            'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "tax_paid"]\n'
+            'rules = [{ check = "tax_paid <= enterprise_name" }]\n',
+            "引用了表中没有的列",
+        ),
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
+            'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc", "enterprise_name", "tax_paid"]\n'
+            'rules = [{ check = "tax_paid <= enterprise_name" }]\n',
+            "把数值和文本相比较",
+        ),
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "nowhere"\n'
+            'frequency = "year"\nkey = "tax_paid"\ncolumns = ["uscc", "tax_paid"]\n',
+            "不在 [sources] 中",
+        ),
+        (
+            '\n[[form]]\ncode = "bad"\nname = "坏表"\nlevel = "enterprise"\nsource = "tax"\n'
+            'frequency = "year"\nkey = "uscc"\ncolumns = ["uscc"]\nrules = [{ check = "uscc ~ 1" }]\n',
+            "运算符",
+        ),
+    ],
+)
 def test_broken_forms_are_reported(tmp_path, extra, message):
     directory = _copy(tmp_path)
     _append(directory / "forms.toml", extra)
@@ -114,19 +159,36 @@ def test_broken_forms_are_reported(tmp_path, extra, message):
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize("extra, message", [
-    ('\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\ndtype = "decimal"\n'
-     'decimals = 2\nfrequency = "year"\nsource = "tax"\n', "必须声明单位"),
-    ('\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\nunit = "万元"\n'
-     'dtype = "decimal"\nfrequency = "year"\nsource = "tax"\n', "decimals"),
-    ('\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\nunit = "万元"\n'
-     'dtype = "decimal"\ndecimals = 2\nmin = "5"\nmax = "1"\nfrequency = "year"\nsource = "tax"\n',
-     "下限大于上限"),
-    ('\n[[indicator]]\ncode = "uscc"\nname = "重复"\ndefinition = "d"\ndtype = "text"\n'
-     'frequency = "year"\nsource = "tax"\n', "重复定义"),
-    ('\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\ndtype = "text"\n'
-     'frequency = "monthly"\nsource = "tax"\n', "indicators.toml indicator."),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            '\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\ndtype = "decimal"\n'
+            'decimals = 2\nfrequency = "year"\nsource = "tax"\n',
+            "必须声明单位",
+        ),
+        (
+            '\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\nunit = "万元"\n'
+            'dtype = "decimal"\nfrequency = "year"\nsource = "tax"\n',
+            "decimals",
+        ),
+        (
+            '\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\nunit = "万元"\n'
+            'dtype = "decimal"\ndecimals = 2\nmin = "5"\nmax = "1"\nfrequency = "year"\nsource = "tax"\n',
+            "下限大于上限",
+        ),
+        (
+            '\n[[indicator]]\ncode = "uscc"\nname = "重复"\ndefinition = "d"\ndtype = "text"\n'
+            'frequency = "year"\nsource = "tax"\n',
+            "重复定义",
+        ),
+        (
+            '\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\ndtype = "text"\n'
+            'frequency = "monthly"\nsource = "tax"\n',
+            "indicators.toml indicator.",
+        ),
+    ],
+)
 def test_broken_indicators_are_reported(tmp_path, extra, message):
     directory = _copy(tmp_path)
     _append(directory / "indicators.toml", extra)

@@ -9,14 +9,17 @@ import pytest
 from pingtai.catalogue import Period, PeriodError, parse_period
 
 
-@pytest.mark.parametrize("code, kind, index, label, start, end", [
-    ("2025Q4", "quarter", 4, "2025年第四季度", date(2025, 10, 1), date(2025, 12, 31)),
-    ("2025Q1", "quarter", 1, "2025年第一季度", date(2025, 1, 1), date(2025, 3, 31)),
-    ("2024Q1", "quarter", 1, "2024年第一季度", date(2024, 1, 1), date(2024, 3, 31)),
-    ("2025H1", "half", 1, "2025年上半年", date(2025, 1, 1), date(2025, 6, 30)),
-    ("2025H2", "half", 2, "2025年下半年", date(2025, 7, 1), date(2025, 12, 31)),
-    ("2025", "year", 1, "2025年度", date(2025, 1, 1), date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "code, kind, index, label, start, end",
+    [
+        ("2025Q4", "quarter", 4, "2025年第四季度", date(2025, 10, 1), date(2025, 12, 31)),
+        ("2025Q1", "quarter", 1, "2025年第一季度", date(2025, 1, 1), date(2025, 3, 31)),
+        ("2024Q1", "quarter", 1, "2024年第一季度", date(2024, 1, 1), date(2024, 3, 31)),
+        ("2025H1", "half", 1, "2025年上半年", date(2025, 1, 1), date(2025, 6, 30)),
+        ("2025H2", "half", 2, "2025年下半年", date(2025, 7, 1), date(2025, 12, 31)),
+        ("2025", "year", 1, "2025年度", date(2025, 1, 1), date(2025, 12, 31)),
+    ],
+)
 def test_parse(code, kind, index, label, start, end):
     period = parse_period(code)
     assert (period.kind, period.year, period.index) == (kind, int(code[:4]), index)
@@ -29,7 +32,9 @@ def test_tolerates_case_full_width_and_spaces():
     assert parse_period("2025h2").code == "2025H2"
 
 
-@pytest.mark.parametrize("code", ["2025Q5", "2025Q0", "2025H3", "25Q1", "2025-Q1", "Q1", "", "2025年"])
+@pytest.mark.parametrize(
+    "code", ["2025Q5", "2025Q0", "2025H3", "25Q1", "2025-Q1", "Q1", "", "2025年"]
+)
 def test_invalid_codes_are_refused_in_chinese(code):
     with pytest.raises(PeriodError, match="报告期"):
         parse_period(code)

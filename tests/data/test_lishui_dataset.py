@@ -57,8 +57,16 @@ def _round(value: Decimal, places: str) -> Decimal:
 def test_counties_are_the_ten_gbt2260_units_of_lishui():
     codes = {c.code for c in load_registry().counties}
     assert codes == {
-        "331100", "331102", "331121", "331122", "331123", "331124", "331125", "331126",
-        "331127", "331181",
+        "331100",
+        "331102",
+        "331121",
+        "331122",
+        "331123",
+        "331124",
+        "331125",
+        "331126",
+        "331127",
+        "331181",
     }
 
 
@@ -161,9 +169,7 @@ def test_industry_codes_are_manufacturing_subclasses_mapped_to_known_links():
 
 
 def test_township_zones_are_mostly_merged_some_revoked_or_converted():
-    kinds = Counter(
-        e.kind for e in load_registry().events if e.zone_code.startswith("TZ")
-    )
+    kinds = Counter(e.kind for e in load_registry().events if e.zone_code.startswith("TZ"))
     assert kinds["revoked"] > 0 and kinds["converted"] > 0
     assert kinds["merged"] > kinds["revoked"] + kinds["converted"]
 
@@ -239,10 +245,12 @@ def test_the_published_range_bounds_are_attained_by_provincial_zones(dataset):
     output = [f.output_per_mu for f in figures]
     tax = [f.tax_per_mu for f in figures]
     assert (_round(min(output), "0.1"), _round(max(output), "0.1")) == (
-        Decimal("149.6"), Decimal("534.5"),
+        Decimal("149.6"),
+        Decimal("534.5"),
     )
     assert (_round(min(tax), "0.01"), _round(max(tax), "0.01")) == (
-        Decimal("6.88"), Decimal("18.98"),
+        Decimal("6.88"),
+        Decimal("18.98"),
     )
 
 

@@ -26,18 +26,24 @@ def problems(draw):
     recipients = []
     for i in range(n):
         demand = draw(st.none() | amounts(unit, 3000))
-        recipients.append(Recipient(
-            code=f"R{i:02d}", name=f"单位{i}",
-            score=Decimal(draw(st.integers(0, 50))) / 10,
-            multiplier=draw(st.sampled_from([Decimal("0.8"), Decimal(1), Decimal("1.2")])),
-            floor=draw(st.sampled_from([Decimal(0), Decimal(0)]) | amounts(unit, 600)),
-            cap=draw(st.none() | amounts(unit, 3000)),
-            demand=demand,
-            major_demand=draw(amounts(unit, 800)),
-        ))
-    rules = Rules(base_share=Decimal(draw(st.integers(0, 10))) / 10, unit=unit,
-                  reserve_share=Decimal(draw(st.integers(0, 5))) / 10,
-                  allocate_all=draw(st.booleans()))
+        recipients.append(
+            Recipient(
+                code=f"R{i:02d}",
+                name=f"单位{i}",
+                score=Decimal(draw(st.integers(0, 50))) / 10,
+                multiplier=draw(st.sampled_from([Decimal("0.8"), Decimal(1), Decimal("1.2")])),
+                floor=draw(st.sampled_from([Decimal(0), Decimal(0)]) | amounts(unit, 600)),
+                cap=draw(st.none() | amounts(unit, 3000)),
+                demand=demand,
+                major_demand=draw(amounts(unit, 800)),
+            )
+        )
+    rules = Rules(
+        base_share=Decimal(draw(st.integers(0, 10))) / 10,
+        unit=unit,
+        reserve_share=Decimal(draw(st.integers(0, 5))) / 10,
+        allocate_all=draw(st.booleans()),
+    )
     return pool, recipients, rules
 
 
@@ -112,15 +118,23 @@ def test_unconstrained_order_follows_weighted_score(scores, pool_cents):
     """Without bounds a higher score never gets less (beyond one unit of rounding)."""
     recipients = [Recipient(f"R{i}", f"单位{i}", Decimal(s)) for i, s in enumerate(scores)]
     result = allocate(Decimal(pool_cents) / 100, recipients, Rules(Decimal("0.2"), Decimal("0.01")))
-    amounts_by_score = sorted((r.score, s.amount) for r, s in zip(recipients, result.shares, strict=True))
+    amounts_by_score = sorted(
+        (r.score, s.amount) for r, s in zip(recipients, result.shares, strict=True)
+    )
     for (s1, a1), (s2, a2) in zip(amounts_by_score, amounts_by_score[1:]):
         if s2 > s1:
             assert a2 >= a1 - Decimal("0.01")
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 1000), st.integers(0, 300), st.integers(0, 2000)),
-                min_size=1, max_size=10), st.integers(0, 5000))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 1000), st.integers(0, 300), st.integers(0, 2000)),
+        min_size=1,
+        max_size=10,
+    ),
+    st.integers(0, 5000),
+)
 def test_waterfill_is_proportional_for_unbound_recipients(rows, total):
     """Every recipient strictly inside its bounds moves by the same factor of its ideal share."""
     from pingtai.engine.allocate import waterfill

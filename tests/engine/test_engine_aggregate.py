@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from pymcdm.methods import TOPSIS
 from pymcdm import normalizations as pn
+from pymcdm.methods import TOPSIS
 
 from pingtai.engine import aggregate, normalise
 from pingtai.engine.methods import MinMax, Vector
@@ -19,18 +19,27 @@ def test_geometric_by_hand_and_zero_kills_the_product():
     assert aggregate.geometric(np.array([[0.0, 3.0]]), W)[0] == 0.0
 
 
-@pytest.mark.parametrize("scoring, pymcdm_norm", [(Vector(kind="vector"), pn.vector_normalization),
-                                                   (MinMax(kind="minmax"), pn.minmax_normalization)])
+@pytest.mark.parametrize(
+    "scoring, pymcdm_norm",
+    [
+        (Vector(kind="vector"), pn.vector_normalization),
+        (MinMax(kind="minmax"), pn.minmax_normalization),
+    ],
+)
 def test_topsis_matches_pymcdm(scoring, pymcdm_norm):
     rng = np.random.default_rng(5)
     x = rng.uniform(1, 100, size=(12, 4))
     types = np.array([1, 1, -1, 1])
     w = np.array([0.4, 0.3, 0.2, 0.1])
     g = np.zeros(12, dtype=np.int64)
-    n = np.column_stack([
-        normalise.fit(scoring, "higher" if t == 1 else "lower", x[:, j], np.ones(12, bool), g, 1).transform(x[:, j])
-        for j, t in enumerate(types)
-    ])
+    n = np.column_stack(
+        [
+            normalise.fit(
+                scoring, "higher" if t == 1 else "lower", x[:, j], np.ones(12, bool), g, 1
+            ).transform(x[:, j])
+            for j, t in enumerate(types)
+        ]
+    )
     expected = TOPSIS(pymcdm_norm)(x, w, types)
     np.testing.assert_allclose(aggregate.topsis(n, w), expected)
 

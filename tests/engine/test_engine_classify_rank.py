@@ -20,7 +20,9 @@ def bands(kind, mins=None, shares=None):
 def test_thresholds():
     spec = bands("thresholds", mins=[120, 90, 60])
     score = np.array([130, 120, 119.9, 90, 60, 59.9])
-    np.testing.assert_array_equal(classify.classify(spec, score, None, None, None), [0, 0, 1, 1, 2, 3])
+    np.testing.assert_array_equal(
+        classify.classify(spec, score, None, None, None), [0, 0, 1, 1, 2, 3]
+    )
 
 
 def test_quota_counts_follow_round_half_up_cumulative_shares():
@@ -29,7 +31,9 @@ def test_quota_counts_follow_round_half_up_cumulative_shares():
     pos = np.arange(10)
     idx = classify.classify(spec, np.zeros(10), pos, np.zeros(10, np.int64), np.array([10]))
     np.testing.assert_array_equal(np.bincount(idx, minlength=4), [2, 4, 4, 0])
-    idx = classify.classify(spec, np.zeros(40), np.arange(40), np.zeros(40, np.int64), np.array([40]))
+    idx = classify.classify(
+        spec, np.zeros(40), np.arange(40), np.zeros(40, np.int64), np.array([40])
+    )
     np.testing.assert_array_equal(np.bincount(idx, minlength=4), [8, 16, 14, 2])
 
 
@@ -50,8 +54,12 @@ def test_order_breaks_ties_by_secondary_key_then_id():
 
 
 def test_nan_tie_break_values_sort_last_in_both_directions():
-    np.testing.assert_array_equal(np.argsort(rank.sort_key(np.array([np.nan, 1.0, 2.0]), True)), [2, 1, 0])
-    np.testing.assert_array_equal(np.argsort(rank.sort_key(np.array([np.nan, 1.0, 2.0]), False)), [1, 2, 0])
+    np.testing.assert_array_equal(
+        np.argsort(rank.sort_key(np.array([np.nan, 1.0, 2.0]), True)), [2, 1, 0]
+    )
+    np.testing.assert_array_equal(
+        np.argsort(rank.sort_key(np.array([np.nan, 1.0, 2.0]), False)), [1, 2, 0]
+    )
 
 
 def test_competition_rank_within_groups():

@@ -63,7 +63,9 @@ def test_all_formats_give_the_same_scores(tmp_path, frame):
     outs = []
     for suffix in (".csv", ".parquet", ".xlsx"):
         src = tmp_path / f"in{suffix}"
-        {".csv": frame.write_csv, ".parquet": frame.write_parquet}.get(suffix, lambda p: write_xlsx(frame, p))(src)
+        {".csv": frame.write_csv, ".parquet": frame.write_parquet}.get(
+            suffix, lambda p: write_xlsx(frame, p)
+        )(src)
         out = tmp_path / f"out{suffix}.csv"
         assert main(["evaluate", "--method", "lishui-mujun-default", str(src), "-o", str(out)]) == 0
         outs.append(out.read_bytes())
@@ -75,7 +77,23 @@ def test_output_is_byte_identical_across_runs_and_has_robustness_columns(tmp_pat
     frame.write_csv(src)
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     for out in (a, b):
-        assert main(["evaluate", "--method", "lishui-mujun-default", str(src), "-o", str(out), "--robustness", "30", "--seed", "4"]) == 0
+        assert (
+            main(
+                [
+                    "evaluate",
+                    "--method",
+                    "lishui-mujun-default",
+                    str(src),
+                    "-o",
+                    str(out),
+                    "--robustness",
+                    "30",
+                    "--seed",
+                    "4",
+                ]
+            )
+            == 0
+        )
     assert a.read_bytes() == b.read_bytes()
     cols = pl.read_csv(a).columns
     assert {"rank_p05", "rank_median", "rank_p95"} <= set(cols)
@@ -84,9 +102,33 @@ def test_output_is_byte_identical_across_runs_and_has_robustness_columns(tmp_pat
 def test_output_to_parquet_and_xlsx(tmp_path, frame):
     src = tmp_path / "in.parquet"
     frame.write_parquet(src)
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2021", str(src), "-o", str(tmp_path / "o.parquet")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2021",
+                str(src),
+                "-o",
+                str(tmp_path / "o.parquet"),
+            ]
+        )
+        == 0
+    )
     assert pl.read_parquet(tmp_path / "o.parquet").height == frame.height
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2021", str(src), "-o", str(tmp_path / "o.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2021",
+                str(src),
+                "-o",
+                str(tmp_path / "o.xlsx"),
+            ]
+        )
+        == 0
+    )
     ws = load_workbook(tmp_path / "o.xlsx", read_only=True).worksheets[0]
     assert next(ws.iter_rows(values_only=True))[0] == "uscc"
 
@@ -94,7 +136,19 @@ def test_output_to_parquet_and_xlsx(tmp_path, frame):
 def test_invalid_csv_cell_names_row_and_column(tmp_path, frame, capsys):
     src = tmp_path / "bad.csv"
     frame.with_columns(frame["tax_wan"].cast(pl.String).scatter(4, "十万")).write_csv(src)
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(tmp_path / "o.csv")]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert "第 6 行，列 tax_wan：无法解析为数值：“十万”" in err
     assert not (tmp_path / "o.csv").exists()
@@ -104,20 +158,68 @@ def test_invalid_xlsx_cell_names_row_and_column(tmp_path, frame, capsys):
     src = tmp_path / "bad.xlsx"
     col = frame.columns.index("land_mu")
     write_xlsx(frame, src, bad_cell=(f"{chr(ord('A') + col)}3", -2))
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(tmp_path / "o.csv")]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 1
+    )
     assert "第 3 行，列 land_mu：不能为负数" in capsys.readouterr().err
 
 
 def test_missing_column_and_bad_method_and_format(tmp_path, frame, capsys):
     src = tmp_path / "in.csv"
     frame.drop("employees").write_csv(src)
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(tmp_path / "o.csv")]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 1
+    )
     assert "缺少列：employees" in capsys.readouterr().err
     assert main(["evaluate", "--method", "no-such", str(src), "-o", str(tmp_path / "o.csv")]) == 2
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(tmp_path / "o.json")]) == 2
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(tmp_path / "o.json"),
+            ]
+        )
+        == 2
+    )
     txt = tmp_path / "in.txt"
     txt.write_text("x", encoding="utf-8")
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(txt), "-o", str(tmp_path / "o.csv")]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(txt),
+                "-o",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 1
+    )
 
 
 def test_gbk_csv_is_read(tmp_path, frame):
@@ -132,13 +234,43 @@ def test_regrades_file(tmp_path, frame, capsys):
     uscc = frame["uscc"][0]
     seg = frame["segment"][0]
     reg = tmp_path / "regrades.csv"
-    pl.DataFrame({"uscc": [uscc], "class": ["D"], "reason": ["复核"], "by": ["市办"]}).write_csv(reg)
+    pl.DataFrame({"uscc": [uscc], "class": ["D"], "reason": ["复核"], "by": ["市办"]}).write_csv(
+        reg
+    )
     out = tmp_path / "o.csv"
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(out), "--regrades", str(reg)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(out),
+                "--regrades",
+                str(reg),
+            ]
+        )
+        == 0
+    )
     row = pl.read_csv(out).filter(pl.col("uscc") == uscc).row(0, named=True)
     assert row["class"] == "D" and row["regrade_reason"] == "复核" and row["segment"] == seg
     pl.DataFrame({"uscc": [uscc], "class": ["D"], "reason": [""]}).write_csv(reg)
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(out), "--regrades", str(reg)]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "-o",
+                str(out),
+                "--regrades",
+                str(reg),
+            ]
+        )
+        == 1
+    )
     assert "必须填写调档理由" in capsys.readouterr().err
 
 
@@ -150,7 +282,10 @@ def test_input_hash_does_not_depend_on_the_file_format(tmp_path, frame):
     frame.write_csv(tmp_path / "a.csv")
     frame.write_parquet(tmp_path / "a.parquet")
     write_xlsx(frame, tmp_path / "a.xlsx")
-    hashes = {evaluate(method, read_table(tmp_path / f"a{s}")).input_hash for s in (".csv", ".parquet", ".xlsx")}
+    hashes = {
+        evaluate(method, read_table(tmp_path / f"a{s}")).input_hash
+        for s in (".csv", ".parquet", ".xlsx")
+    }
     assert len(hashes) == 1
 
 
@@ -163,7 +298,20 @@ def test_xlsx_sheet_selection_and_errors(tmp_path, frame, capsys):
     assert read_table(src, "企业").height == frame.height
     with pytest.raises(InputError, match="没有工作表“其他”"):
         read_table(src, "其他")
-    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "--sheet", "企业", "--dry-run"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--method",
+                "zj-mujun-huangyan-2022",
+                str(src),
+                "--sheet",
+                "企业",
+                "--dry-run",
+            ]
+        )
+        == 0
+    )
     assert "检查通过" in capsys.readouterr().out
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a zip")

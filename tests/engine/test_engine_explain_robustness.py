@@ -38,13 +38,17 @@ def test_explaining_an_unknown_or_unscored_entity_fails_clearly(result):
 
 def _rescore(result, uscc, column, value):
     frame = enterprises(400, seed=4)
-    frame = frame.with_columns(pl.when(pl.col("uscc") == uscc).then(value).otherwise(pl.col(column)).alias(column))
+    frame = frame.with_columns(
+        pl.when(pl.col("uscc") == uscc).then(value).otherwise(pl.col(column)).alias(column)
+    )
     return evaluate(result.method, frame).table.filter(pl.col("uscc") == uscc).row(0, named=True)
 
 
 def test_single_indicator_path_reaches_the_next_class(result):
     paths = result.improvement_paths("class")
-    single = paths.filter((pl.col("path") == "single") & (pl.col("indicator") == "tax_per_mu") & pl.col("reachable"))
+    single = paths.filter(
+        (pl.col("path") == "single") & (pl.col("indicator") == "tax_per_mu") & pl.col("reachable")
+    )
     row = single.row(0, named=True)
     before = result.table.filter(pl.col("uscc") == row["entity_id"]).row(0, named=True)
     land = enterprises(400, seed=4).filter(pl.col("uscc") == row["entity_id"])["land_mu"][0]
@@ -55,7 +59,9 @@ def test_single_indicator_path_reaches_the_next_class(result):
 
 def test_weighted_sum_single_paths_are_linear_by_hand(result):
     paths = result.improvement_paths("class")
-    row = paths.filter((pl.col("path") == "single") & (pl.col("indicator") == "labour_productivity")).row(0, named=True)
+    row = paths.filter(
+        (pl.col("path") == "single") & (pl.col("indicator") == "labour_productivity")
+    ).row(0, named=True)
     gap = row["target_score"] - row["score"]
     assert row["required_value"] - row["current_value"] == pytest.approx(gap * 18.14 / 10, rel=1e-6)
 
@@ -66,7 +72,9 @@ def test_combined_path_is_an_equal_percentage_for_linear_scores(result):
     # With no caps and no missing values every indicator score scales with (1 + p).
     entity = result.table.filter(pl.col("uscc") == row["entity_id"]).row(0, named=True)
     if entity["va_per_emission"] is not None:
-        assert row["change_pct"] == pytest.approx((row["target_score"] / row["score"] - 1) * 100, rel=1e-6)
+        assert row["change_pct"] == pytest.approx(
+            (row["target_score"] / row["score"] - 1) * 100, rel=1e-6
+        )
 
 
 def test_capped_indicator_cannot_reach_a_far_target():
@@ -103,7 +111,11 @@ def test_almost_fixed_weights_reproduce_the_base_ranks():
 
 def test_wide_perturbation_flags_boundary_entities():
     data = raw()
-    data["robustness"] = {"weights": "perturb", "spread": 0.9, "alternatives": ["minmax", "percentile"]}
+    data["robustness"] = {
+        "weights": "perturb",
+        "spread": 0.9,
+        "alternatives": ["minmax", "percentile"],
+    }
     r = evaluate(parse_method(data), enterprises(300, seed=6), robustness_draws=60)
     flags = r.table["robust_flag"].drop_nulls()
     assert flags.str.contains("等级不稳健").any()

@@ -24,8 +24,12 @@ HY22 = {
 
 METHODS_DIR = Path(__file__).resolve().parents[2] / "src" / "pingtai" / "methods"
 SPECS = {
-    "tax": FieldSpec(unit="万元"), "land": FieldSpec(unit="亩"), "rd": FieldSpec(unit="万元"),
-    "rev": FieldSpec(unit="万元"), "va": FieldSpec(unit="万元"), "va_prev": FieldSpec(unit="万元"),
+    "tax": FieldSpec(unit="万元"),
+    "land": FieldSpec(unit="亩"),
+    "rd": FieldSpec(unit="万元"),
+    "rev": FieldSpec(unit="万元"),
+    "va": FieldSpec(unit="万元"),
+    "va_prev": FieldSpec(unit="万元"),
 }
 DATA = {
     "tax": np.array([30.0, -5.0, 10.0, np.nan]),
@@ -42,19 +46,44 @@ def ind(**kw):
 
 
 def test_ratio_with_zero_denominator_and_negative_rules():
-    v = compute(ind(unit="万元/亩", formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]}), DATA, SPECS)
+    v = compute(
+        ind(
+            unit="万元/亩", formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]}
+        ),
+        DATA,
+        SPECS,
+    )
     np.testing.assert_allclose(v.value, [3.0, -0.5, np.nan, np.nan])
-    v = compute(ind(unit="万元/亩", zero_denominator="zero", negative="zero",
-                    formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]}), DATA, SPECS)
+    v = compute(
+        ind(
+            unit="万元/亩",
+            zero_denominator="zero",
+            negative="zero",
+            formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]},
+        ),
+        DATA,
+        SPECS,
+    )
     np.testing.assert_allclose(v.value, [3.0, 0.0, 0.0, np.nan])
-    v = compute(ind(unit="元/m²", negative="missing",
-                    formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]}), DATA, SPECS)
+    v = compute(
+        ind(
+            unit="元/m²",
+            negative="missing",
+            formula={"kind": "ratio", "numerator": ["tax"], "denominator": ["land"]},
+        ),
+        DATA,
+        SPECS,
+    )
     # 3 万元/亩 = 30000 元 per 666.67 m² = 45 元/m²
     np.testing.assert_allclose(v.value[:2], [45.0, np.nan])
 
 
 def test_share_in_percent():
-    v = compute(ind(unit="%", formula={"kind": "share", "numerator": ["rd"], "denominator": ["rev"]}), DATA, SPECS)
+    v = compute(
+        ind(unit="%", formula={"kind": "share", "numerator": ["rd"], "denominator": ["rev"]}),
+        DATA,
+        SPECS,
+    )
     np.testing.assert_allclose(v.value, [3.0, 2.0, np.nan, 10.0])
 
 
@@ -64,7 +93,11 @@ def test_sum_is_missing_when_a_term_is_missing():
 
 
 def test_growth_rate():
-    v = compute(ind(unit="%", formula={"kind": "growth", "current": "va", "previous": "va_prev"}), DATA, SPECS)
+    v = compute(
+        ind(unit="%", formula={"kind": "growth", "current": "va", "previous": "va_prev"}),
+        DATA,
+        SPECS,
+    )
     np.testing.assert_allclose(v.value, [10.0, -10.0, np.nan, np.nan])
 
 
@@ -81,8 +114,12 @@ def _raw():
 def test_imputation_fills_values_after_the_benchmark(rule, expected):
     data = _raw()
     data["segments"]["规上"]["indicators"][4]["missing"] = rule  # labour productivity
-    rows = [{"employees": 500 / 18.14}, {"employees": 500 / (2 * 18.14)}, {"employees": 500 / (6 * 18.14)},
-            {"employees": None}]
+    rows = [
+        {"employees": 500 / 18.14},
+        {"employees": 500 / (2 * 18.14)},
+        {"employees": 500 / (6 * 18.14)},
+        {"employees": None},
+    ]
     t = evaluate(parse_method(data), make_frame(rows)).table
     filled = t.filter(pl.col("labour_productivity").is_null())
     assert filled["score__labour_productivity"][0] == pytest.approx(10 * expected)
@@ -91,11 +128,21 @@ def test_imputation_fills_values_after_the_benchmark(rule, expected):
 def test_growth_indicator_scored_against_a_target_end_to_end():
     data = _raw()
     data["fields"] = {"value_added_prev_wan": {"unit": "万元"}}
-    data["indicators"].append({"id": "va_growth", "name": "增加值增速", "unit": "%",
-                               "formula": {"kind": "growth", "current": "value_added_wan",
-                                           "previous": "value_added_prev_wan"}})
+    data["indicators"].append(
+        {
+            "id": "va_growth",
+            "name": "增加值增速",
+            "unit": "%",
+            "formula": {
+                "kind": "growth",
+                "current": "value_added_wan",
+                "previous": "value_added_prev_wan",
+            },
+        }
+    )
     data["segments"]["规上"]["indicators"].append(
-        {"indicator": "va_growth", "weight": 10, "scoring": {"kind": "target", "target": 20.0}})
+        {"indicator": "va_growth", "weight": 10, "scoring": {"kind": "target", "target": 20.0}}
+    )
     frame = make_frame([{"value_added_prev_wan": 500.0}, {"value_added_prev_wan": 400.0}])
     t = evaluate(parse_method(data), frame).table.sort("va_growth")
     assert t["va_growth"].to_list() == [0.0, 25.0]
@@ -105,7 +152,10 @@ def test_growth_indicator_scored_against_a_target_end_to_end():
 def test_pillar_tree_end_to_end():
     data = _raw()
     seg = data["segments"]["规上"]
-    seg["pillars"] = [{"id": "land", "name": "用地效益", "weight": 60}, {"id": "green", "name": "绿色创新", "weight": 40}]
+    seg["pillars"] = [
+        {"id": "land", "name": "用地效益", "weight": 60},
+        {"id": "green", "name": "绿色创新", "weight": 40},
+    ]
     for i, item in enumerate(seg["indicators"]):
         item["pillar"] = "land" if i < 2 else "green"
     t = evaluate(parse_method(data), make_frame([at_benchmarks(HY22)])).table
@@ -116,7 +166,15 @@ def test_pillar_tree_end_to_end():
 
 def test_exclude_veto_takes_the_entity_out():
     data = _raw()
-    data["vetoes"] = [{"id": "fraud", "name": "数据造假", "column": "fraud", "effect": "exclude", "required": True}]
+    data["vetoes"] = [
+        {
+            "id": "fraud",
+            "name": "数据造假",
+            "column": "fraud",
+            "effect": "exclude",
+            "required": True,
+        }
+    ]
     frame = make_frame([{"name": "a"}, {"name": "b"}]).with_columns(pl.Series("fraud", [1, 0]))
     t = evaluate(parse_method(data), frame).table
     a = t.filter(pl.col("name") == "a").row(0, named=True)

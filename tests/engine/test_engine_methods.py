@@ -23,9 +23,13 @@ HUANGYAN = {
     ("规下", "tax_per_electricity"): (0.236565, 0.2352, 50),
 }
 CSV_NAMES = {
-    "亩均税收": "tax_per_mu", "亩均增加值": "va_per_mu", "单位能耗增加值": "va_per_energy",
-    "单位排放增加值": "va_per_emission", "全员劳动生产率": "labour_productivity",
-    "R&D经费占主营业务收入比重": "rd_share", "单位用电税收": "tax_per_electricity",
+    "亩均税收": "tax_per_mu",
+    "亩均增加值": "va_per_mu",
+    "单位能耗增加值": "va_per_energy",
+    "单位排放增加值": "va_per_emission",
+    "全员劳动生产率": "labour_productivity",
+    "R&D经费占主营业务收入比重": "rd_share",
+    "单位用电税收": "tax_per_electricity",
 }
 
 
@@ -56,14 +60,24 @@ def test_huangyan_parameters_match_the_shared_csv():
     with SHARED_CSV.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             m = load_method(f"zj-mujun-huangyan-{row['data_year']}")
-            item = next(i for i in m.segments[row["segment"]].indicators if i.indicator == CSV_NAMES[row["indicator"]])
+            item = next(
+                i
+                for i in m.segments[row["segment"]].indicators
+                if i.indicator == CSV_NAMES[row["indicator"]]
+            )
             assert item.scoring.benchmark.value == float(row["benchmark"])
             assert item.weight == float(row["weight"])
 
 
 def test_only_the_2022_variant_gives_missing_emissions_the_average_score():
-    rule = {y: next(i for i in load_method(f"zj-mujun-huangyan-{y}").segments["规上"].indicators
-                    if i.indicator == "va_per_emission").missing for y in (2021, 2022)}
+    rule = {
+        y: next(
+            i
+            for i in load_method(f"zj-mujun-huangyan-{y}").segments["规上"].indicators
+            if i.indicator == "va_per_emission"
+        ).missing
+        for y in (2021, 2022)
+    }
     assert rule == {2021: "zero_score", 2022: "group_average_score"}
 
 
@@ -101,7 +115,9 @@ def test_it_lists_every_problem_at_once():
     data["segments"]["规上"]["indicators"][1]["indicator"] = "no_such"
     data["segments"]["规上"]["classes"]["bands"][0]["share"] = 0.9
     data["assumptions"][0]["key"] = "segments.不存在"
-    data["vetoes"] = [{"id": "v", "name": "x", "column": "c", "effect": "force_class", "class": "Z"}]
+    data["vetoes"] = [
+        {"id": "v", "name": "x", "column": "c", "effect": "force_class", "class": "Z"}
+    ]
     with pytest.raises(MethodError) as err:
         parse_method(data)
     text = "\n".join(err.value.problems)

@@ -4,7 +4,15 @@ from pymcdm import normalizations as pn
 
 from pingtai.engine import normalise
 from pingtai.engine.methods import (
-    Band, Banded, Benchmark, BenchmarkRatio, MinMax, PercentileRank, Target, Vector, ZScore,
+    Band,
+    Banded,
+    Benchmark,
+    BenchmarkRatio,
+    MinMax,
+    PercentileRank,
+    Target,
+    Vector,
+    ZScore,
 )
 
 X = np.array([2.0, 4.0, 6.0, 8.0, np.nan])
@@ -27,7 +35,9 @@ def test_fixed_benchmark_ratio():
 
 
 def test_lower_is_better_benchmark_ratio_inverts():
-    np.testing.assert_allclose(n_of(br("fixed", value=4.0), direction="lower")[:4], [2.0, 1.0, 4 / 6, 0.5])
+    np.testing.assert_allclose(
+        n_of(br("fixed", value=4.0), direction="lower")[:4], [2.0, 1.0, 4 / 6, 0.5]
+    )
 
 
 def test_population_benchmarks():
@@ -48,7 +58,9 @@ def test_ratio_of_sums_benchmark_is_the_area_figure():
     tax = np.array([10.0, 90.0])
     land = np.array([10.0, 30.0])
     x = tax / land  # 1 and 3; mean of ratios = 2, ratio of sums = 2.5
-    f = normalise.fit(br("ratio_of_sums"), "higher", x, np.ones(2, bool), np.zeros(2, np.int64), 1, tax, land, 1.0)
+    f = normalise.fit(
+        br("ratio_of_sums"), "higher", x, np.ones(2, bool), np.zeros(2, np.int64), 1, tax, land, 1.0
+    )
     assert f.benchmark()[0] == pytest.approx(2.5)
     np.testing.assert_allclose(f.transform(x), [0.4, 1.2])
 
@@ -56,8 +68,12 @@ def test_ratio_of_sums_benchmark_is_the_area_figure():
 def test_minmax_and_the_jingde_20_plus_80_scaling():
     np.testing.assert_allclose(n_of(MinMax(kind="minmax"))[:4], [0, 1 / 3, 2 / 3, 1])
     # 旌德: weight × [20 + 80 × (x − min)/(max − min)] / 100
-    np.testing.assert_allclose(n_of(MinMax(kind="minmax", low=0.2, high=1.0))[:4], [0.2, 0.2 + 0.8 / 3, 0.2 + 1.6 / 3, 1.0])
-    np.testing.assert_allclose(n_of(MinMax(kind="minmax"), direction="lower")[:4], [1, 2 / 3, 1 / 3, 0])
+    np.testing.assert_allclose(
+        n_of(MinMax(kind="minmax", low=0.2, high=1.0))[:4], [0.2, 0.2 + 0.8 / 3, 0.2 + 1.6 / 3, 1.0]
+    )
+    np.testing.assert_allclose(
+        n_of(MinMax(kind="minmax"), direction="lower")[:4], [1, 2 / 3, 1 / 3, 0]
+    )
 
 
 @pytest.mark.parametrize("direction", ["higher", "lower"])
@@ -65,36 +81,52 @@ def test_minmax_and_vector_match_pymcdm(direction):
     x = np.array([3.0, 7.5, 1.2, 9.9, 4.4])
     g = np.zeros(5, dtype=np.int64)
     cost = direction == "lower"
-    np.testing.assert_allclose(n_of(MinMax(kind="minmax"), x=x, g=g, direction=direction), pn.minmax_normalization(x, cost))
-    np.testing.assert_allclose(n_of(Vector(kind="vector"), x=x, g=g, direction=direction), pn.vector_normalization(x, cost))
+    np.testing.assert_allclose(
+        n_of(MinMax(kind="minmax"), x=x, g=g, direction=direction), pn.minmax_normalization(x, cost)
+    )
+    np.testing.assert_allclose(
+        n_of(Vector(kind="vector"), x=x, g=g, direction=direction), pn.vector_normalization(x, cost)
+    )
 
 
 def test_zscore():
     z = (X[:4] - 5.0) / np.std(X[:4])
     np.testing.assert_allclose(n_of(ZScore(kind="zscore"))[:4], z)
-    np.testing.assert_allclose(n_of(ZScore(kind="zscore", center=1.0, scale=0.1))[:4], 1.0 + 0.1 * z)
+    np.testing.assert_allclose(
+        n_of(ZScore(kind="zscore", center=1.0, scale=0.1))[:4], 1.0 + 0.1 * z
+    )
 
 
 def test_percentile_rank_is_the_share_at_or_below():
     x = np.array([5.0, 1.0, 5.0, 3.0])
     g = np.zeros(4, dtype=np.int64)
-    np.testing.assert_allclose(n_of(PercentileRank(kind="percentile"), x=x, g=g), [1.0, 0.25, 1.0, 0.5])
-    np.testing.assert_allclose(n_of(PercentileRank(kind="percentile"), x=x, g=g, direction="lower"), [0.5, 1.0, 0.5, 0.75])
+    np.testing.assert_allclose(
+        n_of(PercentileRank(kind="percentile"), x=x, g=g), [1.0, 0.25, 1.0, 0.5]
+    )
+    np.testing.assert_allclose(
+        n_of(PercentileRank(kind="percentile"), x=x, g=g, direction="lower"), [0.5, 1.0, 0.5, 0.75]
+    )
 
 
 def test_percentile_rank_within_groups():
     x = np.array([1.0, 2.0, 100.0, 50.0])
     g = np.array([0, 0, 1, 1])
-    np.testing.assert_allclose(n_of(PercentileRank(kind="percentile"), x=x, g=g, n_groups=2), [0.5, 1.0, 1.0, 0.5])
+    np.testing.assert_allclose(
+        n_of(PercentileRank(kind="percentile"), x=x, g=g, n_groups=2), [0.5, 1.0, 1.0, 0.5]
+    )
 
 
 def test_distance_to_target_is_clipped():
-    np.testing.assert_allclose(n_of(Target(kind="target", target=6.0, baseline=2.0))[:4], [0, 0.5, 1, 1])
+    np.testing.assert_allclose(
+        n_of(Target(kind="target", target=6.0, baseline=2.0))[:4], [0, 0.5, 1, 1]
+    )
 
 
 def test_banded_step_table():
     # 智慧园区 style: ≥ 1500 full marks, 800–1500 80 %, below 0.
-    spec = Banded(kind="banded", bands=[Band(threshold=1500, value=1.0), Band(threshold=800, value=0.8)])
+    spec = Banded(
+        kind="banded", bands=[Band(threshold=1500, value=1.0), Band(threshold=800, value=0.8)]
+    )
     x = np.array([2000.0, 1500.0, 1000.0, 799.0, np.nan])
     out = n_of(spec, x=x)
     np.testing.assert_allclose(out[:4], [1.0, 1.0, 0.8, 0.0])

@@ -52,8 +52,11 @@ def test_entity_at_every_benchmark_scores_the_weight_sum(bench, weights, land):
 
 
 @FAST
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), method_id=st.sampled_from(
-    ["zj-mujun-huangyan-2022", "lishui-mujun-default"]))
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 60),
+    method_id=st.sampled_from(["zj-mujun-huangyan-2022", "lishui-mujun-default"]),
+)
 def test_permuting_rows_changes_nothing_but_order(seed, n, method_id):
     frame = enterprises(n, seed=seed)
     method = load_method(method_id)
@@ -101,6 +104,10 @@ def test_class_quotas_hold(seed, n, shares):
         for cls, share in zip("ABCD", shares + [1 - sum(shares)]):
             assert abs(got.get(cls, 0) - share * m) < 1.0 + 1e-9
         # better classes never hold a lower score than worse ones
-        worst = part.group_by("class").agg(pl.col("score").min().alias("lo"), pl.col("score").max().alias("hi")).sort("class")
+        worst = (
+            part.group_by("class")
+            .agg(pl.col("score").min().alias("lo"), pl.col("score").max().alias("hi"))
+            .sort("class")
+        )
         lo, hi = worst["lo"].to_list(), worst["hi"].to_list()
         assert all(lo[i] >= hi[i + 1] for i in range(len(lo) - 1))

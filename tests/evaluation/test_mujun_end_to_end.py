@@ -43,25 +43,35 @@ def admin_user():
     return User.objects.get(username="admin")
 
 
-def test_department_file_joins_by_uscc_with_conflicts_and_orphans_listed(login, admin_user, demo_dataset):
+def test_department_file_joins_by_uscc_with_conflicts_and_orphans_listed(
+    login, admin_user, demo_dataset
+):
     admin = login("admin")
     admin.post("/reporting/periods/open/", {"code": "2024", "deadline": "2025-03-31"})
-    submission = Submission.objects.get(requirement__form_code="tax_enterprise", requirement__period__code="2024")
+    submission = Submission.objects.get(
+        requirement__form_code="tax_enterprise", requirement__period__code="2024"
+    )
     requirement = submission.requirement
     target = Enterprise.objects.order_by("uscc").first()
     orphan = complete("91331100MA9XXXXX1")
     tax_officer = login("dept_tax")
     taxes = {y.uscc: float(y.tax_wan) for y in demo_dataset.enterprise_years if y.year == 2024}
     content = _tax_file(tax_officer, requirement, {**taxes, target.uscc: 4321.5}, orphan)
-    tax_officer.post(f"/reporting/requirements/{requirement.pk}/upload/",
-                     {"file": SimpleUploadedFile("tax.xlsx", content)})
+    tax_officer.post(
+        f"/reporting/requirements/{requirement.pk}/upload/",
+        {"file": SimpleUploadedFile("tax.xlsx", content)},
+    )
     submission.refresh_from_db()
     assert submission.latest_version is not None, submission.requirement.attempts.first().errors
-    tax_officer.post(f"/reporting/requirements/{requirement.pk}/transition/",
-                     {"action": "submit", "revision": submission.revision})
+    tax_officer.post(
+        f"/reporting/requirements/{requirement.pk}/transition/",
+        {"action": "submit", "revision": submission.revision},
+    )
     submission.refresh_from_db()
-    login("admin").post(f"/reporting/requirements/{requirement.pk}/transition/",
-                        {"action": "approve", "revision": submission.revision})
+    login("admin").post(
+        f"/reporting/requirements/{requirement.pk}/transition/",
+        {"action": "approve", "revision": submission.revision},
+    )
 
     assembly = assemble(2024)
     conflict = [c for c in assembly.conflicts if c.uscc == target.uscc]
@@ -75,13 +85,17 @@ def test_department_file_joins_by_uscc_with_conflicts_and_orphans_listed(login, 
 
 
 def test_run_preview_publish_and_identical_rerun(admin_user):
-    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user, robustness_draws=50, seed=7)
+    run, _ = run_evaluation(
+        2024, "lishui-mujun-default", user=admin_user, robustness_draws=50, seed=7
+    )
     assert run.status == "preview"
     assert EnterpriseResult.objects.filter(run=run).count() == 3897
     assert set(run.class_counts) <= {"A", "B", "C", "D", "T"} and run.class_counts["A"] > 0
     published = run_publish(run, user=admin_user)
     assert published.is_published and run_reproduces(published)
-    again, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user, robustness_draws=50, seed=7)
+    again, _ = run_evaluation(
+        2024, "lishui-mujun-default", user=admin_user, robustness_draws=50, seed=7
+    )
     assert again.result_hash == run.result_hash and again.input_hash == run.input_hash
     from pingtai.evaluation.services import EvaluationError
 
@@ -91,14 +105,31 @@ def test_run_preview_publish_and_identical_rerun(admin_user):
 
 def test_veto_exemption_and_regrade_carry_their_reasons(admin_user):
     veto, exempt, regraded = Enterprise.objects.order_by("uscc")[10:13]
-    EnterpriseFlag.objects.create(enterprise=veto, year=2024, flag="veto_major_incident",
-                                  note="2024年重大安全生产事故", recorded_by=admin_user)
-    EnterpriseFlag.objects.create(enterprise=exempt, year=2024, flag="exempt",
-                                  note="新设不满两年", recorded_by=admin_user)
-    Regrade.objects.create(enterprise=regraded, year=2024, to_class="C", reason="复核发现用地面积漏报",
-                           requested_by=admin_user, approved_by=admin_user)
+    EnterpriseFlag.objects.create(
+        enterprise=veto,
+        year=2024,
+        flag="veto_major_incident",
+        note="2024年重大安全生产事故",
+        recorded_by=admin_user,
+    )
+    EnterpriseFlag.objects.create(
+        enterprise=exempt, year=2024, flag="exempt", note="新设不满两年", recorded_by=admin_user
+    )
+    Regrade.objects.create(
+        enterprise=regraded,
+        year=2024,
+        to_class="C",
+        reason="复核发现用地面积漏报",
+        requested_by=admin_user,
+        approved_by=admin_user,
+    )
     run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
-    result = {r.uscc: r for r in EnterpriseResult.objects.filter(run=run, uscc__in=[veto.uscc, exempt.uscc, regraded.uscc])}
+    result = {
+        r.uscc: r
+        for r in EnterpriseResult.objects.filter(
+            run=run, uscc__in=[veto.uscc, exempt.uscc, regraded.uscc]
+        )
+    }
     assert result[veto.uscc].klass == "D" and "一票否决" in result[veto.uscc].note
     assert result[exempt.uscc].klass == "T" and result[exempt.uscc].segment == "T"
     assert result[regraded.uscc].klass == "C" and "用地面积漏报" in result[regraded.uscc].note
@@ -122,12 +153,19 @@ def test_pages_scope_exports_and_portrait(login, admin_user):
     own = officer.get(f"/evaluation/runs/{run.pk}/?q={mine.uscc}").content.decode()
     assert mine.name in own
     export = officer.get(f"/evaluation/runs/{run.pk}/export.xlsx")
-    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
-    assert rows[0][0] == "序号" and len(rows) - 1 == EnterpriseResult.objects.filter(run=run, platform_code="LS03").count()
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
+    assert (
+        rows[0][0] == "序号"
+        and len(rows) - 1 == EnterpriseResult.objects.filter(run=run, platform_code="LS03").count()
+    )
     assert officer.post(f"/evaluation/runs/{run.pk}/publish/").status_code == 403
     admin = login("admin")
     county = admin.get(f"/evaluation/runs/{run.pk}/export.xlsx?county=331181")
-    county_rows = list(openpyxl.load_workbook(io.BytesIO(county.content)).active.iter_rows(values_only=True))
+    county_rows = list(
+        openpyxl.load_workbook(io.BytesIO(county.content)).active.iter_rows(values_only=True)
+    )
     assert {r[1] for r in county_rows[1:]} == {"龙泉市"}
     assert admin.get(f"/evaluation/runs/{run.pk}/policies/").status_code == 200
     assert admin.get(f"/evaluation/runs/{run.pk}/low-efficiency/").status_code == 200
@@ -141,8 +179,15 @@ def test_method_change_preview_lists_who_changes_class(login):
     )
     assert page.status_code == 200
     assert "类别转移" in page.content.decode()
-    assert login("pt_ls01").get("/evaluation/compare/?year=2024&method_a=lishui-mujun-default"
-                                "&method_b=zj-mujun-huangyan-2022").status_code == 403
+    assert (
+        login("pt_ls01")
+        .get(
+            "/evaluation/compare/?year=2024&method_a=lishui-mujun-default"
+            "&method_b=zj-mujun-huangyan-2022"
+        )
+        .status_code
+        == 403
+    )
 
 
 def test_cli_runs_and_prints_class_counts_per_county(capsys):
@@ -160,7 +205,9 @@ def test_tenants_share_their_landlords_class_under_the_suichang_rule(admin_user)
     lease = LandParcel.objects.filter(tenure="leased").select_related("holder", "user").first()
     assert lease is not None, "the demo dataset has leased parcels"
     separate, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
-    merged, assembly = run_evaluation(2024, "lishui-mujun-default", user=admin_user, tenant_rule="merge")
+    merged, assembly = run_evaluation(
+        2024, "lishui-mujun-default", user=admin_user, tenant_rule="merge"
+    )
     assert lease.user.uscc in assembly.tenants
     holder = assembly.tenants[lease.user.uscc]
     tenant_row = EnterpriseResult.objects.get(run=merged, uscc=lease.user.uscc)
@@ -184,8 +231,9 @@ def test_platform_page_shows_the_published_class_distribution(login, admin_user)
 
 def test_bonus_flags_reach_the_method_as_columns(admin_user):
     firm = Enterprise.objects.order_by("uscc")[20]
-    EnterpriseFlag.objects.create(enterprise=firm, year=2024, flag="hightech", note="高新技术企业证书",
-                                  recorded_by=admin_user)
+    EnterpriseFlag.objects.create(
+        enterprise=firm, year=2024, flag="hightech", note="高新技术企业证书", recorded_by=admin_user
+    )
     frame = assemble(2024).frame
     row = frame.filter(frame["uscc"] == firm.uscc).row(0, named=True)
     assert row["hightech"] is True and row["listed"] is False

@@ -40,7 +40,9 @@ def league_demo(django_db_setup, django_db_blocker) -> LeagueDemo:
             report = load_demo(admin=admin, quarters=QUARTERS)
 
             def published(cycle: str, period: str):
-                return run_publish(run_create(cycle, period, user=admin, robustness_draws=DRAWS), user=admin)
+                return run_publish(
+                    run_create(cycle, period, user=admin, robustness_draws=DRAWS), user=admin
+                )
 
             demo = LeagueDemo(
                 quarters=QUARTERS,
@@ -49,7 +51,9 @@ def league_demo(django_db_setup, django_db_blocker) -> LeagueDemo:
                 q4=published("quarter", "2024Q4"),
                 y23=published("year", "2023"),
                 y24=published("year", "2024"),
-                h1=run_create("half", "2024H1", user=admin, grouping="size", robustness_draws=DRAWS),
+                h1=run_create(
+                    "half", "2024H1", user=admin, grouping="size", robustness_draws=DRAWS
+                ),
             )
             yield demo
         finally:

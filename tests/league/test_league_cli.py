@@ -14,11 +14,33 @@ pytestmark = pytest.mark.django_db
 
 
 def test_run_and_publish_prints_the_ranking(capsys, league_demo):
-    assert main(["league", "run", "--cycle", "half", "--period", "2024H1", "--robustness", "50", "--publish"]) == 0
+    assert (
+        main(
+            [
+                "league",
+                "run",
+                "--cycle",
+                "half",
+                "--period",
+                "2024H1",
+                "--robustness",
+                "50",
+                "--publish",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     run = LeagueRun.objects.latest("pk")
-    assert run.status == LeagueRun.Status.PUBLISHED and run.grouping == "role" and run.cycle == "half"
-    assert f"批次 #{run.pk}" in out and "【一心】" in out and "【三片区】" in out and run.result_hash in out
+    assert (
+        run.status == LeagueRun.Status.PUBLISHED and run.grouping == "role" and run.cycle == "half"
+    )
+    assert (
+        f"批次 #{run.pk}" in out
+        and "【一心】" in out
+        and "【三片区】" in out
+        and run.result_hash in out
+    )
 
 
 def test_run_refuses_bad_input_with_a_nonzero_exit(capsys, league_demo):

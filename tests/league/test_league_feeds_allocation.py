@@ -18,7 +18,9 @@ def test_land_is_scored_by_the_published_year_end_assessment(league_demo):
     prepared = allocation_prepare(pool, "land-platform-league")
     run = league_demo.y24
     published = {r.platform_code: r.score for r in run.results.all()}
-    assert {r.code: float(r.score) for r in prepared.recipients} == pytest.approx(published, abs=1e-4)
+    assert {r.code: float(r.score) for r in prepared.recipients} == pytest.approx(
+        published, abs=1e-4
+    )
     assert f"批次 #{run.pk}" in prepared.score_basis
     best = max(published, key=published.get)
     worst = min(published, key=published.get)

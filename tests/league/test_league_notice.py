@@ -22,9 +22,18 @@ def test_quarterly_notice_names_every_platform_and_the_last_places(login, league
     assert f"关于{run.period_label}全市重大产业平台季度比评情况的通报" in text
     for heading in ("一、总体情况", "二、分组排名", "四、表扬与资源要素支持名单"):
         assert heading in text
-    ranked = [row.cells[1].text for t in doc.tables for row in t.rows[1:] if t.rows[0].cells[0].text == "名次"]
+    ranked = [
+        row.cells[1].text
+        for t in doc.tables
+        for row in t.rows[1:]
+        if t.rows[0].cells[0].text == "名次"
+    ]
     assert len(ranked) == 11
-    reminder = next(t for t in doc.tables if t.rows[0].cells[0].text == "平台" and t.rows[0].cells[4].text == "稳健性")
+    reminder = next(
+        t
+        for t in doc.tables
+        if t.rows[0].cells[0].text == "平台" and t.rows[0].cells[4].text == "稳健性"
+    )
     assert len(reminder.rows) > 1 and "末位概率" in reminder.rows[1].cells[4].text
 
 
@@ -32,11 +41,15 @@ def test_no_league_notice_from_a_preview(login, league_demo):
     assert login("admin").get(f"/reports/league/{league_demo.h1.pk}/notice.docx").status_code == 404
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh",
+)
 def test_quarterly_notice_as_pdf(login, league_demo, tmp_path):
     response = login("leader").get(f"/reports/league/{league_demo.q4.pk}/notice.pdf")
     assert response.content[:4] == b"%PDF"
     (tmp_path / "n.pdf").write_bytes(response.content)
-    text = subprocess.run(["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True
+    ).stdout
     assert "二、分组排名" in "".join(text.split())

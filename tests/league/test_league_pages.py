@@ -20,15 +20,32 @@ pytestmark = pytest.mark.django_db
 def sheet(response) -> list[tuple]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content))
+    book = openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
     return list(book.active.iter_rows(values_only=True))
 
 
 def test_ranking_page_shows_groups_directions_and_changes(login, league_demo):
     run = league_demo.q4
     page = login("leader").get(f"/league/runs/{run.pk}/").content.decode()
-    for text in ("一心", "两翼", "三片区", "平台整合提升", "招商引资", "产业集聚", "创新发展", "开放合作", "营商环境",
-                 "过程（工作推进）", "得分环比", "末位预警", "前列名单", "演示数据（合成）", run.input_hash):
+    for text in (
+        "一心",
+        "两翼",
+        "三片区",
+        "平台整合提升",
+        "招商引资",
+        "产业集聚",
+        "创新发展",
+        "开放合作",
+        "营商环境",
+        "过程（工作推进）",
+        "得分环比",
+        "末位预警",
+        "前列名单",
+        "演示数据（合成）",
+        run.input_hash,
+    ):
         assert text in page
     assert f"/league/runs/{league_demo.q3.pk}/" in page  # 环比 link to the previous quarter
 
@@ -42,7 +59,9 @@ def test_ranking_export_has_every_platform_and_direction(login, league_demo):
     assert sorted(r[2] for r in data) == [f"LS{i:02d}" for i in range(1, 12)]
     scores = {r.platform_code: r.score for r in league_demo.y24.results.all()}
     assert all(abs(r[4] - scores[r[2]]) < 0.006 for r in data)
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_id=str(league_demo.y24.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.EXPORT, object_id=str(league_demo.y24.pk)
+    ).exists()
 
 
 def test_lists_export_and_interview_page(login, league_demo):
@@ -59,21 +78,43 @@ def test_scorecard_and_its_export(login, league_demo):
     page = client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/").content.decode()
     assert "龙泉" in page and "亩均税收" in page and "报送及时率" in page and "历次已发布" in page
     rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/export.xlsx"))
-    assert rows[0] == ("方向", "指标", "方向性", "单位", "权重", "指标值", "得分", "赶超所需变化（%）")
+    assert rows[0] == (
+        "方向",
+        "指标",
+        "方向性",
+        "单位",
+        "权重",
+        "指标值",
+        "得分",
+        "赶超所需变化（%）",
+    )
     total = next(r for r in rows if r[1] == "综合得分")
-    assert total[6] == pytest.approx(league_demo.y24.results.get(platform_code="LS03").score, abs=0.001)
+    assert total[6] == pytest.approx(
+        league_demo.y24.results.get(platform_code="LS03").score, abs=0.001
+    )
 
 
 def test_scorecard_shows_what_it_takes_to_pass_the_platform_above(login, league_demo):
     run = league_demo.y24
     second = run.results.filter(rank_order=2).select_related("platform").first()
-    page = login("admin").get(f"/league/runs/{run.pk}/platforms/{second.platform_code}/").content.decode()
+    page = (
+        login("admin")
+        .get(f"/league/runs/{run.pk}/platforms/{second.platform_code}/")
+        .content.decode()
+    )
     assert "赶超路径：追上组内第 1 名" in page and "全部指标同比例提高" in page
     first = run.results.filter(rank_order=1).first()
-    assert "赶超路径" not in login("admin").get(f"/league/runs/{run.pk}/platforms/{first.platform_code}/").content.decode()
+    assert (
+        "赶超路径"
+        not in login("admin")
+        .get(f"/league/runs/{run.pk}/platforms/{first.platform_code}/")
+        .content.decode()
+    )
 
 
-def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublished(login, league_demo):
+def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublished(
+    login, league_demo
+):
     client = login("pt_ls03")
     published, preview = league_demo.y24, league_demo.h1
     assert client.get(f"/league/runs/{published.pk}/").status_code == 200
@@ -101,15 +142,20 @@ def test_platform_and_department_users_cannot_reach_proposals_or_pay_pools(login
     pool_pk = _pool(login, league_demo)
     for user in ("pt_ls01", "dept_tax"):
         client = login(user)
-        for url in (f"/league/runs/{league_demo.y24.pk}/proposals/", f"/league/pay-pools/{pool_pk}/",
-                    f"/league/pay-pools/{pool_pk}/export.xlsx",
-                    f"/league/runs/{league_demo.y24.pk}/proposals/export.xlsx"):
+        for url in (
+            f"/league/runs/{league_demo.y24.pk}/proposals/",
+            f"/league/pay-pools/{pool_pk}/",
+            f"/league/pay-pools/{pool_pk}/export.xlsx",
+            f"/league/runs/{league_demo.y24.pk}/proposals/export.xlsx",
+        ):
             assert client.get(url).status_code == 403, (user, url)
 
 
 def _pool(login, league_demo) -> int:
-    response = login("admin").post(f"/league/runs/{league_demo.y24.pk}/pay-pools/new/",
-                                   {"total": "2,000.05", "note": "2024 年度绩效"})
+    response = login("admin").post(
+        f"/league/runs/{league_demo.y24.pk}/pay-pools/new/",
+        {"total": "2,000.05", "note": "2024 年度绩效"},
+    )
     assert response.status_code == 302
     return PayPool.objects.latest("pk").pk
 
@@ -128,10 +174,20 @@ def test_read_only_roles_cannot_change_anything(login, league_demo):
     preview = league_demo.h1
     for user in ("leader", "pt_ls01", "dept_statistics"):
         client = login(user)
-        assert client.post("/league/runs/new/", {"cycle": "year", "period": "2024", "grouping": "role",
-                                                 "robustness": 0}).status_code == 403
+        assert (
+            client.post(
+                "/league/runs/new/",
+                {"cycle": "year", "period": "2024", "grouping": "role", "robustness": 0},
+            ).status_code
+            == 403
+        )
         assert client.post(f"/league/runs/{preview.pk}/publish/").status_code == 403
-        assert client.post(f"/league/runs/{league_demo.y24.pk}/pay-pools/new/", {"total": "10"}).status_code == 403
+        assert (
+            client.post(
+                f"/league/runs/{league_demo.y24.pk}/pay-pools/new/", {"total": "10"}
+            ).status_code
+            == 403
+        )
     assert login("leader").post(f"/league/runs/{league_demo.y24.pk}/proposals/").status_code == 403
     preview.refresh_from_db()
     assert preview.status == LeagueRun.Status.PREVIEW
@@ -140,17 +196,27 @@ def test_read_only_roles_cannot_change_anything(login, league_demo):
 
 def test_admin_creates_and_publishes_a_run_through_the_pages(login, league_demo):
     client = login("admin")
-    response = client.post("/league/runs/new/", {"cycle": "quarter", "period": "2024q2", "grouping": "size",
-                                                 "robustness": 100})
+    response = client.post(
+        "/league/runs/new/",
+        {"cycle": "quarter", "period": "2024q2", "grouping": "size", "robustness": 100},
+    )
     run = LeagueRun.objects.latest("pk")
     assert response.status_code == 302 and response["Location"] == f"/league/runs/{run.pk}/"
-    assert (run.cycle, run.period_code, run.grouping, run.status) == ("quarter", "2024Q2", "size", "preview")
+    assert (run.cycle, run.period_code, run.grouping, run.status) == (
+        "quarter",
+        "2024Q2",
+        "size",
+        "preview",
+    )
     assert "发布（发布后冻结" in client.get(f"/league/runs/{run.pk}/").content.decode()
     client.post(f"/league/runs/{run.pk}/publish/")
     run.refresh_from_db()
     assert run.status == LeagueRun.Status.PUBLISHED and run.published_by.username == "admin"
-    refused = client.post("/league/runs/new/", {"cycle": "half", "period": "2024", "grouping": "role",
-                                                "robustness": 0}, follow=True)
+    refused = client.post(
+        "/league/runs/new/",
+        {"cycle": "half", "period": "2024", "grouping": "role", "robustness": 0},
+        follow=True,
+    )
     assert "与周期不符" in refused.content.decode()
 
 
@@ -171,9 +237,22 @@ def test_admin_makes_and_approves_proposals_through_the_pages(login, league_demo
 def test_target_board_with_warnings_and_scope(login, league_demo):
     client = login("leader")
     page = client.get("/league/targets/?year=2024").content.decode()
-    for text in ("亩均增加值", "亩均税收", "高新技术产业增加值占比", "研发投入强度", "平台产能翻番", "可开发空间",
-                 "南北两翼产能", "市本级平台千亿级", "管理机构数量缩减60%", "管理人员数量缩减30%", "投资强度倍增",
-                 "产业创新服务综合体全覆盖", "红灯", "所需年均增速"):
+    for text in (
+        "亩均增加值",
+        "亩均税收",
+        "高新技术产业增加值占比",
+        "研发投入强度",
+        "平台产能翻番",
+        "可开发空间",
+        "南北两翼产能",
+        "市本级平台千亿级",
+        "管理机构数量缩减60%",
+        "管理人员数量缩减30%",
+        "投资强度倍增",
+        "产业创新服务综合体全覆盖",
+        "红灯",
+        "所需年均增速",
+    ):
         assert text in page, text
     board = build_board(2024)
     assert board.red + board.yellow == len(board.warnings) > 0

@@ -35,7 +35,9 @@ def test_shipped_rules_load_and_label_their_assumptions():
     assert RULES.version == "league-v1"
     assert RULES.groupings.default == "role"
     assert len(RULES.all_assumptions) >= 6
-    assert RULES.pay_pool.floor_ratio == Decimal("0.8") and RULES.pay_pool.cap_ratio == Decimal("1.2")
+    assert RULES.pay_pool.floor_ratio == Decimal("0.8") and RULES.pay_pool.cap_ratio == Decimal(
+        "1.2"
+    )
 
 
 def test_invalid_rules_name_the_key_and_the_problem():
@@ -56,7 +58,10 @@ def test_invalid_rules_name_the_key_and_the_problem():
 
 def test_output_bands_must_descend_to_zero():
     data = raw()
-    data["groupings"]["size"]["bands"] = [{"label": "大", "min_yi": 100}, {"label": "小", "min_yi": 50}]
+    data["groupings"]["size"]["bands"] = [
+        {"label": "大", "min_yi": 100},
+        {"label": "小", "min_yi": 50},
+    ]
     with pytest.raises(RulesError, match="最后一档的 min_yi 必须为 0"):
         parse_rules(data)
 
@@ -66,12 +71,27 @@ def facts(code: str, role: str, output: float | None) -> PlatformFacts:
 
 
 def test_groups_by_attribute_and_by_output_band():
-    platforms = [facts("A", "一心", 642.0), facts("B", "两翼", 300.0), facts("C", "三片区", 299.9),
-                 facts("D", "三片区", 10.0), facts("E", "两翼", None)]
+    platforms = [
+        facts("A", "一心", 642.0),
+        facts("B", "两翼", 300.0),
+        facts("C", "三片区", 299.9),
+        facts("D", "三片区", 10.0),
+        facts("E", "两翼", None),
+    ]
     assert assign_groups(RULES.groupings.role, platforms) == {
-        "A": "一心", "B": "两翼", "C": "三片区", "D": "三片区", "E": "两翼"}
+        "A": "一心",
+        "B": "两翼",
+        "C": "三片区",
+        "D": "三片区",
+        "E": "两翼",
+    }
     assert assign_groups(RULES.groupings.size, platforms) == {
-        "A": "300亿元以上", "B": "300亿元以上", "C": "150—300亿元", "D": "150亿元以下", "E": "150亿元以下"}
+        "A": "300亿元以上",
+        "B": "300亿元以上",
+        "C": "150—300亿元",
+        "D": "150亿元以下",
+        "E": "150亿元以下",
+    }
 
 
 def year(y: int, scores: dict[str, tuple[str, float]]) -> list[YearResult]:
@@ -79,12 +99,16 @@ def year(y: int, scores: dict[str, tuple[str, float]]) -> list[YearResult]:
 
 
 def test_first_twice_moves_up_and_last_moves_down():
-    history = (
-        year(2023, {"A": ("T1", 90), "B": ("T1", 80), "C": ("T2", 85), "D": ("T2", 70), "E": ("T3", 60)})
-        + year(2024, {"A": ("T1", 91), "B": ("T1", 79), "C": ("T2", 88), "D": ("T2", 75), "E": ("T3", 65)})
+    history = year(
+        2023, {"A": ("T1", 90), "B": ("T1", 80), "C": ("T2", 85), "D": ("T2", 70), "E": ("T3", 60)}
+    ) + year(
+        2024, {"A": ("T1", 91), "B": ("T1", 79), "C": ("T2", 88), "D": ("T2", 75), "E": ("T3", 65)}
     )
     current = {"A": "T1", "B": "T1", "C": "T2", "D": "T2", "E": "T3"}
-    got = {(p.code, p.from_tier, p.to_tier, p.rule_id, p.years) for p in tier_proposals(RULES.tiers, history, current, 2024)}
+    got = {
+        (p.code, p.from_tier, p.to_tier, p.rule_id, p.years)
+        for p in tier_proposals(RULES.tiers, history, current, 2024)
+    }
     assert got == {
         ("B", "T1", "T2", "demote_last", (2024,)),
         ("C", "T2", "T1", "promote_first_twice", (2023, 2024)),
@@ -93,12 +117,13 @@ def test_first_twice_moves_up_and_last_moves_down():
 
 
 def test_first_once_is_not_enough_and_a_tier_change_resets_the_count():
-    history = (
-        year(2023, {"C": ("T3", 70), "X": ("T3", 80), "Y": ("T3", 60)})
-        + year(2024, {"C": ("T2", 88), "D": ("T2", 75), "X": ("T3", 82), "Y": ("T3", 61)})
+    history = year(2023, {"C": ("T3", 70), "X": ("T3", 80), "Y": ("T3", 60)}) + year(
+        2024, {"C": ("T2", 88), "D": ("T2", 75), "X": ("T3", 82), "Y": ("T3", 61)}
     )
     current = {"C": "T2", "D": "T2", "X": "T3", "Y": "T3"}
-    moves = {p.code: (p.to_tier, p.rule_id) for p in tier_proposals(RULES.tiers, history, current, 2024)}
+    moves = {
+        p.code: (p.to_tier, p.rule_id) for p in tier_proposals(RULES.tiers, history, current, 2024)
+    }
     # C was first in T2 only once (in 2023 it was in T3), X first in T3 twice → up; Y and D last → down.
     assert moves == {"X": ("T2", "promote_first_twice"), "D": ("T3", "demote_last")}
 
@@ -117,15 +142,25 @@ def test_pay_pool_hand_computed_case():
     # b and c share the remaining 50 in proportion 80:60 → 28.571… and 21.428…
     result = pay_pool(Decimal("100.00"), {"a": 90, "b": 80, "c": 60, "d": 0}, RULE)
     amounts = {s.code: s.amount for s in result.shares}
-    assert amounts == {"a": Decimal("30.00"), "b": Decimal("28.57"), "c": Decimal("21.43"), "d": Decimal("20.00")}
+    assert amounts == {
+        "a": Decimal("30.00"),
+        "b": Decimal("28.57"),
+        "c": Decimal("21.43"),
+        "d": Decimal("20.00"),
+    }
     assert (result.floor, result.cap) == (Decimal("20.00"), Decimal("30.00"))
-    assert {s.code for s in result.shares if s.at_cap} == {"a"} and {s.code for s in result.shares if s.at_floor} == {"d"}
+    assert {s.code for s in result.shares if s.at_cap} == {"a"} and {
+        s.code for s in result.shares if s.at_floor
+    } == {"d"}
 
 
 def test_pay_pool_equal_scores_split_equally_with_the_remainder_by_code():
     result = pay_pool(Decimal("100.00"), {"b": 50, "a": 50, "c": 50}, RULE)
     assert [(s.code, s.amount) for s in result.shares] == [
-        ("a", Decimal("33.34")), ("b", Decimal("33.33")), ("c", Decimal("33.33"))]
+        ("a", Decimal("33.34")),
+        ("b", Decimal("33.33")),
+        ("c", Decimal("33.33")),
+    ]
 
 
 def test_pay_pool_refuses_impossible_totals():
@@ -139,11 +174,18 @@ def test_pay_pool_refuses_impossible_totals():
 
 scores = st.dictionaries(
     st.text(alphabet="ABCDEFGHJK", min_size=1, max_size=3),
-    st.one_of(st.floats(min_value=0, max_value=100, allow_nan=False), st.just(0.0), st.floats(min_value=-5, max_value=0)),
-    min_size=1, max_size=15,
+    st.one_of(
+        st.floats(min_value=0, max_value=100, allow_nan=False),
+        st.just(0.0),
+        st.floats(min_value=-5, max_value=0),
+    ),
+    min_size=1,
+    max_size=15,
 )
 totals = st.integers(min_value=0, max_value=10**9).map(lambda cents: Decimal(cents) / 100)
-ratios = st.tuples(st.decimals(min_value=0, max_value=1, places=2), st.decimals(min_value=1, max_value=3, places=2))
+ratios = st.tuples(
+    st.decimals(min_value=0, max_value=1, places=2), st.decimals(min_value=1, max_value=3, places=2)
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -156,7 +198,10 @@ def test_pay_pool_always_adds_up_and_respects_floor_and_cap(score_map, total, bo
     assert all(a == a.quantize(Decimal("0.01")) for a in amounts)
     assert all(result.floor <= a <= result.cap for a in amounts)
     n = len(score_map)
-    floor, cap = Fraction(total) / n * Fraction(bounds[0]), Fraction(total) / n * Fraction(bounds[1])
+    floor, cap = (
+        Fraction(total) / n * Fraction(bounds[0]),
+        Fraction(total) / n * Fraction(bounds[1]),
+    )
     assert Fraction(result.floor) <= floor < Fraction(result.floor) + Fraction(1, 100)
     assert Fraction(result.cap) - Fraction(1, 100) < cap <= Fraction(result.cap)
     # A higher score never gets less, beyond the one cent of rounding.

@@ -35,9 +35,13 @@ def admin() -> User:
 def test_demo_reports_went_through_the_workflow_and_are_locked(league_demo):
     assert league_demo.report.uploaded == 66 and league_demo.report.periods_opened == 6
     assert league_demo.report.periods_closed == 6
-    assert not ReportingPeriod.objects.filter(code__in=league_demo.quarters, status=ReportingPeriod.Status.OPEN).exists()
-    subs = Submission.objects.filter(requirement__form_code="platform_quarterly",
-                                     requirement__period__code__in=["2023Q2", "2024Q4"])
+    assert not ReportingPeriod.objects.filter(
+        code__in=league_demo.quarters, status=ReportingPeriod.Status.OPEN
+    ).exists()
+    subs = Submission.objects.filter(
+        requirement__form_code="platform_quarterly",
+        requirement__period__code__in=["2023Q2", "2024Q4"],
+    )
     assert subs.count() == 22
     for sub in subs.select_related("approved_version", "requirement__platform"):
         assert sub.status == Submission.Status.LOCKED
@@ -55,30 +59,49 @@ def test_demo_loader_is_idempotent(league_demo):
 
 def test_year_end_reports_equal_the_enterprise_totals(league_demo):
     for platform in Platform.objects.all():
-        values = version_values(approved_version("platform_quarterly", "2024Q4", platform.code))[platform.code]
+        values = version_values(approved_version("platform_quarterly", "2024Q4", platform.code))[
+            platform.code
+        ]
         rows = EnterpriseYear.objects.filter(year=2024, enterprise__platform=platform)
         sums = rows.aggregate(output=Sum("output_wan"), tax=Sum("tax_wan"), rd=Sum("rd_wan"))
         assert values["industrial_output"] == Decimal(sums["output"]).quantize(Decimal("0.01"))
         assert values["rd_expenditure"] == Decimal(sums["rd"]).quantize(Decimal("0.01"))
         assert values["above_scale_output"] <= values["industrial_output"]
-        assert values["hightech_value_added"] <= values["above_scale_value_added"] <= values["above_scale_output"]
-        h1 = version_values(approved_version("platform_quarterly", "2024Q2", platform.code))[platform.code]
-        assert Decimal("0.45") < h1["industrial_output"] / values["industrial_output"] < Decimal("0.53")
+        assert (
+            values["hightech_value_added"]
+            <= values["above_scale_value_added"]
+            <= values["above_scale_output"]
+        )
+        h1 = version_values(approved_version("platform_quarterly", "2024Q2", platform.code))[
+            platform.code
+        ]
+        assert (
+            Decimal("0.45")
+            < h1["industrial_output"] / values["industrial_output"]
+            < Decimal("0.53")
+        )
 
 
 def test_runs_cover_several_periods_with_their_own_methods(league_demo):
     runs = [league_demo.q3, league_demo.q4, league_demo.y23, league_demo.y24, league_demo.h1]
-    assert [r.method_id for r in runs] == ["lishui-platform-quarter"] * 2 + ["lishui-platform-annual"] * 2 + [
-        "lishui-platform-midyear"]
+    assert [r.method_id for r in runs] == ["lishui-platform-quarter"] * 2 + [
+        "lishui-platform-annual"
+    ] * 2 + ["lishui-platform-midyear"]
     for run in runs:
         assert run.results.count() == 11
         assert len(run.provenance["reported"]) == 11
         assert {c.id: c.weight for c in selectors.direction_columns(run)}["process"] == {
-            "lishui-platform-quarter": 40, "lishui-platform-annual": 15, "lishui-platform-midyear": 30}[run.method_id]
+            "lishui-platform-quarter": 40,
+            "lishui-platform-annual": 15,
+            "lishui-platform-midyear": 30,
+        }[run.method_id]
         for r in run.results.all():
             assert r.score == pytest.approx(sum(r.directions.values()))
             assert 0 <= r.score <= 100
-    assert league_demo.q4.provenance["data_period"] == "2024Q4" and league_demo.q4.provenance["enterprise_year"] == 2023
+    assert (
+        league_demo.q4.provenance["data_period"] == "2024Q4"
+        and league_demo.q4.provenance["enterprise_year"] == 2023
+    )
     assert league_demo.y24.provenance["enterprise_year"] == 2024
     assert league_demo.h1.provenance["data_period"] == "2024Q2"
     # Quarterly scores differ between periods: the reports differ.
@@ -93,11 +116,18 @@ def test_snapshot_holds_approved_values_and_enterprise_ratios(league_demo):
     ls01 = frame.filter(pl.col("platform_code") == "LS01").row(0, named=True)
     values = version_values(approved_version("platform_quarterly", "2024Q4", "LS01"))["LS01"]
     assert ls01["trade_total"] == float(values["trade_total"])
-    assert ls01["trade_total_ly"] == float(version_values(approved_version("platform_quarterly", "2023Q4", "LS01"))["LS01"]["trade_total"])
+    assert ls01["trade_total_ly"] == float(
+        version_values(approved_version("platform_quarterly", "2023Q4", "LS01"))["LS01"][
+            "trade_total"
+        ]
+    )
     fig = EnterpriseYear.objects.filter(year=2024, enterprise__platform__code="LS01").aggregate(
-        tax=Sum("tax_wan"), land=Sum("land_mu"))
+        tax=Sum("tax_wan"), land=Sum("land_mu")
+    )
     result = run.results.get(platform_code="LS01")
-    assert result.values["tax_per_mu"]["value"] == pytest.approx(float(fig["tax"]) / float(fig["land"]), rel=1e-9)
+    assert result.values["tax_per_mu"]["value"] == pytest.approx(
+        float(fig["tax"]) / float(fig["land"]), rel=1e-9
+    )
     assert ls01["league_group"] == "一心"
 
 
@@ -135,7 +165,9 @@ def test_changes_against_the_previous_quarter_and_the_previous_year(league_demo)
     previous = dict(league_demo.q3.results.values_list("platform_code", "score"))
     for g in ranking.groups:
         for row in g.rows:
-            assert row.score_change["环比"] == pytest.approx(row.result.score - previous[row.result.platform_code])
+            assert row.score_change["环比"] == pytest.approx(
+                row.result.score - previous[row.result.platform_code]
+            )
     yearly = selectors.ranking(league_demo.y24)
     assert yearly.comparators["同比"] == league_demo.y23 and yearly.comparators["环比"] is None
 
@@ -169,46 +201,66 @@ def test_correction_after_publication_makes_a_new_run_and_leaves_the_published_o
     snapshot = bytes(published.input_snapshot.content)
     # LS11 corrects its locked 2024Q4 report: trade doubles.
     sub = Submission.objects.select_related("requirement__platform", "requirement__period").get(
-        requirement__form_code="platform_quarterly", requirement__period__code="2024Q4",
-        requirement__platform__code="LS11")
+        requirement__form_code="platform_quarterly",
+        requirement__period__code="2024Q4",
+        requirement__platform__code="LS11",
+    )
     old = version_values(sub.approved_version)["LS11"]
     corrected = {k: v for k, v in old.items()}
     corrected["trade_total"] = old["trade_total"] * 2
     data = fill_template(requirement_template(sub.requirement), corrected)
-    attempt = submission_upload(sub.requirement, user=User.objects.get(username="pt_ls11"), data=data,
-                                filename="更正.xlsx", reason="海关数据更正")
+    attempt = submission_upload(
+        sub.requirement,
+        user=User.objects.get(username="pt_ls11"),
+        data=data,
+        filename="更正.xlsx",
+        reason="海关数据更正",
+    )
     if attempt.outcome == "confirm":
         from pingtai.reporting.services import attempt_confirm
 
-        attempt = attempt_confirm(attempt, user=User.objects.get(username="pt_ls11"),
-                                  confirmed=[c["id"] for c in attempt.confirmations])
+        attempt = attempt_confirm(
+            attempt,
+            user=User.objects.get(username="pt_ls11"),
+            confirmed=[c["id"] for c in attempt.confirmations],
+        )
     assert attempt.outcome == "accepted"
     sub.refresh_from_db()
     submission_transition(sub.pk, "approve", user=admin(), seen_revision=sub.revision)
     published.refresh_from_db()
-    assert published.result_hash == before_hash and bytes(published.input_snapshot.content) == snapshot
+    assert (
+        published.result_hash == before_hash and bytes(published.input_snapshot.content) == snapshot
+    )
     assert dict(published.results.values_list("platform_code", "score")) == before_scores
     assert services.run_reproduces(published)
-    new = services.run_publish(services.run_create("quarter", "2024Q4", user=admin(), robustness_draws=50),
-                               user=admin())
+    new = services.run_publish(
+        services.run_create("quarter", "2024Q4", user=admin(), robustness_draws=50), user=admin()
+    )
     published.refresh_from_db()
     assert published.status == LeagueRun.Status.SUPERSEDED and new.supersedes == published
     assert new.input_hash != published.input_hash
     assert new.results.get(platform_code="LS11").values["trade_total"]["value"] == pytest.approx(
-        2 * published.results.get(platform_code="LS11").values["trade_total"]["value"])
+        2 * published.results.get(platform_code="LS11").values["trade_total"]["value"]
+    )
     assert dict(published.results.values_list("platform_code", "score")) == before_scores
 
 
 def test_unapproved_reports_are_not_read(league_demo):
     # A draft correction of LS02's 2024Q3 report changes nothing until it is approved.
     sub = Submission.objects.select_related("requirement").get(
-        requirement__form_code="platform_quarterly", requirement__period__code="2024Q3",
-        requirement__platform__code="LS02")
+        requirement__form_code="platform_quarterly",
+        requirement__period__code="2024Q3",
+        requirement__platform__code="LS02",
+    )
     values = version_values(sub.approved_version)["LS02"]
     changed = {**values, "major_projects_signed": values["major_projects_signed"] + 40}
-    submission_upload(sub.requirement, user=User.objects.get(username="pt_ls02"),
-                      data=fill_template(requirement_template(sub.requirement), changed),
-                      filename="草稿.xlsx", reason="补报项目")
+    submission_upload(
+        sub.requirement,
+        user=User.objects.get(username="pt_ls02"),
+        data=fill_template(requirement_template(sub.requirement), changed),
+        filename="草稿.xlsx",
+        reason="补报项目",
+    )
     run = services.run_create("quarter", "2024Q3", user=admin(), robustness_draws=0)
     assert run.input_hash == league_demo.q3.input_hash
 
@@ -217,8 +269,14 @@ def test_task_completion_from_supervision_enters_the_process_score(league_demo):
     from pingtai.supervision.models import Task
 
     ls05 = Platform.objects.get(code="LS05")
-    Task.objects.create(platform=ls05, title="标准厂房二期", owner="管委会", start_date=dt.date(2024, 1, 1),
-                        deadline=dt.date(2024, 6, 30), completed_on=None)
+    Task.objects.create(
+        platform=ls05,
+        title="标准厂房二期",
+        owner="管委会",
+        start_date=dt.date(2024, 1, 1),
+        deadline=dt.date(2024, 6, 30),
+        completed_on=None,
+    )
     run = services.run_create("year", "2024", user=admin(), robustness_draws=0)
     values = {r.platform_code: r.values["task_completion"]["value"] for r in run.results.all()}
     assert values["LS05"] < 100
@@ -257,7 +315,9 @@ def test_proposals_need_approval_and_approval_changes_the_tier_with_an_audit_ent
     services.proposal_decide(first, user=admin(), approve=True, note="同意")
     platform = Platform.objects.get(pk=first.platform_id)
     assert platform.tier == first.to_tier
-    entry = AuditEvent.objects.filter(action=AuditEvent.Action.UPDATE, object_repr=str(platform)).first()
+    entry = AuditEvent.objects.filter(
+        action=AuditEvent.Action.UPDATE, object_repr=str(platform)
+    ).first()
     assert entry.before == {"tier": first.from_tier} and entry.after == {"tier": first.to_tier}
     if len(made) > 1:
         with pytest.raises(services.LeagueError, match="必须填写意见"):
@@ -267,7 +327,9 @@ def test_proposals_need_approval_and_approval_changes_the_tier_with_an_audit_ent
 
 
 def test_pay_pool_from_a_published_run_adds_up_exactly(league_demo):
-    pool = services.pay_pool_create(league_demo.y24, Decimal("1234.57"), user=admin(), note="2024 年度")
+    pool = services.pay_pool_create(
+        league_demo.y24, Decimal("1234.57"), user=admin(), note="2024 年度"
+    )
     shares = list(pool.shares.all())
     assert len(shares) == 11
     assert sum(s.amount_wan for s in shares) == Decimal("1234.57")

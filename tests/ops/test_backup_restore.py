@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 def _cli(args: list[str], database_url: str, var_dir) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database_url, "PINGTAI_VAR_DIR": str(var_dir)}
     env.pop("PINGTAI_EXPECT_POSTGRES", None)
-    return subprocess.run([sys.executable, "-m", "pingtai.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pingtai.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def _rows(path) -> dict:
@@ -72,8 +77,10 @@ def test_backup_restores_into_an_empty_sqlite_database(tmp_path):
     _round_trip(tmp_path, f"sqlite:///{tmp_path / 'restored.sqlite3'}")
 
 
-@pytest.mark.skipif(os.environ.get("PINGTAI_EXPECT_POSTGRES") != "1",
-                    reason="restore into PostgreSQL runs in the PostgreSQL pass of CI")
+@pytest.mark.skipif(
+    os.environ.get("PINGTAI_EXPECT_POSTGRES") != "1",
+    reason="restore into PostgreSQL runs in the PostgreSQL pass of CI",
+)
 def test_backup_restores_into_an_empty_postgresql_database(tmp_path, postgres_database):
     _round_trip(tmp_path, postgres_database)
 
@@ -104,8 +111,9 @@ def test_automatic_timestamps_keep_their_backed_up_values(tmp_path):
     from axes.models import AccessLog
 
     long_ago = dt.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
-    entry = AccessLog.objects.create(username="leader", ip_address="10.0.0.1", user_agent="测试",
-                                     path_info="/accounts/login/")
+    entry = AccessLog.objects.create(
+        username="leader", ip_address="10.0.0.1", user_agent="测试", path_info="/accounts/login/"
+    )
     AccessLog.objects.filter(pk=entry.pk).update(attempt_time=long_ago)
     first = tmp_path / "first.zip"
     backup(first)

@@ -31,11 +31,18 @@ def sheet_rows(content: bytes) -> list[tuple]:
 
 def live_state() -> tuple:
     return (
-        Platform.objects.count(), FormerZone.objects.count(), IntegrationEvent.objects.count(),
-        Enterprise.objects.count(), EnterpriseYear.objects.count(),
+        Platform.objects.count(),
+        FormerZone.objects.count(),
+        IntegrationEvent.objects.count(),
+        Enterprise.objects.count(),
+        EnterpriseYear.objects.count(),
         sorted(Platform.objects.values_list("code", "tier", "developable_area_mu")),
         sorted(Enterprise.objects.values_list("uscc", "platform_id", "former_zone_id"))[:500],
-        sorted(EnterpriseYear.objects.filter(year=2024).values_list("enterprise_id", "output_wan", "tax_wan"))[:500],
+        sorted(
+            EnterpriseYear.objects.filter(year=2024).values_list(
+                "enterprise_id", "output_wan", "tax_wan"
+            )
+        )[:500],
     )
 
 
@@ -64,24 +71,38 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
     assert not IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30)).exists()
 
     before = IntegrationEvent.objects.count()
-    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕1号"})
+    admin.post(
+        f"/planning/runs/{run.pk}/approve/",
+        {"effective_date": "2025-06-30", "document": "丽整合〔2025〕1号"},
+    )
     run.refresh_from_db()
     created = IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30))
     assert run.status == "approved" and run.approved_by.username == "admin"
     assert IntegrationEvent.objects.count() == before + created.count() > 0
     assert set(created.values_list("document", flat=True)) == {"丽整合〔2025〕1号"}
     after = platform_system_as_of(dt.date(2025, 6, 30))
-    ls08_zones = {z.code for c in platform_system_as_of(dt.date(2025, 6, 29)).platforms
-                  if c.platform.code == "LS08" for z in c.zones}
+    ls08_zones = {
+        z.code
+        for c in platform_system_as_of(dt.date(2025, 6, 29)).platforms
+        if c.platform.code == "LS08"
+        for z in c.zones
+    }
     moved = {z.code for c in after.platforms if c.platform.code == "LS07" for z in c.zones}
     assert ls08_zones and {z for z in ls08_zones if not z.startswith("TZ")} <= moved
     revoked = [i.code for i in zones if i.action == "revoke"]
     assert {z.code for z in after.revoked} >= set(revoked)
-    assert AuditEvent.objects.filter(action="approve", object_type="planning.ClassificationRun",
-                                     object_id=str(run.pk)).exists()
-    assert AuditEvent.objects.filter(action="create", object_type="registry.IntegrationEvent").count() >= created.count()
-    again = admin.post(f"/planning/runs/{run.pk}/approve/",
-                       {"effective_date": "2025-07-01", "document": "重复"}, follow=True)
+    assert AuditEvent.objects.filter(
+        action="approve", object_type="planning.ClassificationRun", object_id=str(run.pk)
+    ).exists()
+    assert (
+        AuditEvent.objects.filter(action="create", object_type="registry.IntegrationEvent").count()
+        >= created.count()
+    )
+    again = admin.post(
+        f"/planning/runs/{run.pk}/approve/",
+        {"effective_date": "2025-07-01", "document": "重复"},
+        follow=True,
+    )
     assert "已审定，不能重复审定" in again.content.decode()
     rows = sheet_rows(admin.get(f"/planning/runs/{run.pk}/export.xlsx").content)
     assert rows[0][12] == "建议方式" and len(rows) == 1 + run.items.count()
@@ -94,9 +115,17 @@ def test_read_only_and_platform_roles_cannot_classify_or_approve(login):
     events = IntegrationEvent.objects.count()
     for username in ("leader", "pt_ls08", "dept_tax"):
         client = login(username)
-        assert client.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"}).status_code == 403
-        assert client.post(f"/planning/runs/{run.pk}/approve/",
-                           {"effective_date": "2025-06-30", "document": "x"}).status_code == 403
+        assert (
+            client.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"}).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                f"/planning/runs/{run.pk}/approve/",
+                {"effective_date": "2025-06-30", "document": "x"},
+            ).status_code
+            == 403
+        )
     assert login("leader").get(f"/planning/runs/{run.pk}/").status_code == 200
     assert login("pt_ls08").get(f"/planning/runs/{run.pk}/").status_code == 403
     run.refresh_from_db()
@@ -122,15 +151,22 @@ def test_merger_simulation_shows_ratios_of_sums_rank_and_targets_and_changes_not
     response = client.get("/planning/simulate/export.xlsx?year=2024&platform=LS07&platform=LS08")
     rows = {r[0]: r for r in sheet_rows(response.content)}
     assert rows["实缴税金（万元）"][1] == float(ls07.tax_wan + ls08.tax_wan)
-    assert rows["可开发面积（亩）"][1] == float(Platform.objects.get(code="LS07").developable_area_mu
-                                            + Platform.objects.get(code="LS08").developable_area_mu)
+    assert rows["可开发面积（亩）"][1] == float(
+        Platform.objects.get(code="LS07").developable_area_mu
+        + Platform.objects.get(code="LS08").developable_area_mu
+    )
     page = client.get("/planning/simulate/?year=2024&platform=LS11&zone=TZ66").content.decode()
     assert "并入园区的面积计入可开发空间" in page
-    assert "请至少选择两个" in client.get("/planning/simulate/?year=2024&platform=LS11").content.decode()
+    assert (
+        "请至少选择两个"
+        in client.get("/planning/simulate/?year=2024&platform=LS11").content.decode()
+    )
     assert live_state() == state
     assert ClassificationRun.objects.count() == runs
     assert AuditEvent.objects.count() == audits + 1  # the export only
-    assert login("pt_ls07").get("/planning/simulate/?platform=LS07&platform=LS08").status_code == 403
+    assert (
+        login("pt_ls07").get("/planning/simulate/?platform=LS07&platform=LS08").status_code == 403
+    )
 
 
 # ---------------------------------------------------------------- industry chains
@@ -138,9 +174,14 @@ def test_merger_simulation_shows_ratios_of_sums_rank_and_targets_and_changes_not
 
 def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
     platform = Platform.objects.get(code="LS05")
-    leading = set(platform.leading_industries.exclude(chain=None).values_list("chain_id", flat=True))
-    present = set(Enterprise.objects.filter(platform=platform).exclude(chain_link=None)
-                  .values_list("chain_link_id", flat=True))
+    leading = set(
+        platform.leading_industries.exclude(chain=None).values_list("chain_id", flat=True)
+    )
+    present = set(
+        Enterprise.objects.filter(platform=platform)
+        .exclude(chain_link=None)
+        .values_list("chain_link_id", flat=True)
+    )
     missing = ChainLink.objects.filter(chain_id__in=leading).exclude(code__in=present)
     assert missing.exists()
     client = login("pt_ls05")
@@ -154,7 +195,9 @@ def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
         assert by_link[link.code][8] == ("补链" if link.stage == "midstream" else "延链")
         assert by_link[link.code][6] == 0
     some = next(iter(present))
-    count = EnterpriseYear.objects.filter(year=2024, enterprise__platform=platform, enterprise__chain_link_id=some).count()
+    count = EnterpriseYear.objects.filter(
+        year=2024, enterprise__platform=platform, enterprise__chain_link_id=some
+    ).count()
     assert by_link[some][6] == count
     targets = sheet_rows(client.get("/planning/chains/targets.xlsx?year=2024").content)
     assert {r[0] for r in targets[1:]} == {"LS05"}
@@ -166,7 +209,11 @@ def test_chain_map_lists_present_links_and_missing_ones_as_targets(login):
     tagged = Enterprise.objects.filter(platform=platform, chain_link_id=some)
     assert all(e.uscc in link_page for e in tagged) and "演示数据（合成）" in link_page
     assert client.get("/planning/chains/LS05/links/NOPE/").status_code == 404
-    for url in ("/planning/chains/LS06/", "/planning/chains/LS06/export.xlsx", f"/planning/chains/LS06/links/{some}/"):
+    for url in (
+        "/planning/chains/LS06/",
+        "/planning/chains/LS06/export.xlsx",
+        f"/planning/chains/LS06/links/{some}/",
+    ):
         assert client.get(url).status_code == 404
     city = sheet_rows(login("leader").get("/planning/chains/targets.xlsx?year=2024").content)
     assert len({r[0] for r in city[1:]}) > 1
@@ -178,10 +225,22 @@ PARTIES = "平台 LS01 50 60 40\n县 331121 30 20 30\n乡镇 TZ09 20 20 30"
 
 
 def create_agreement(client, parties: str = PARTIES, code: str = "LY-2024-01", zones: str = "TZ09"):
-    return client.post("/planning/agreements/new/", {
-        "code": code, "title": "腊口区块共建协议", "kind": "zone_township", "start_year": 2022, "end_year": 2026,
-        "parties": parties, "zones": zones, "enterprises": "", "document": "演示协议", "investment": "三方共同投入"},
-        follow=True)
+    return client.post(
+        "/planning/agreements/new/",
+        {
+            "code": code,
+            "title": "腊口区块共建协议",
+            "kind": "zone_township",
+            "start_year": 2022,
+            "end_year": 2026,
+            "parties": parties,
+            "zones": zones,
+            "enterprises": "",
+            "document": "演示协议",
+            "investment": "三方共同投入",
+        },
+        follow=True,
+    )
 
 
 def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
@@ -191,7 +250,9 @@ def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
     assert [p.kind for p in agreement.parties.all()] == ["platform", "county", "township"]
     admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "1000000.01"})
     settlement = Settlement.objects.get(agreement=agreement, year=2024)
-    taxes = EnterpriseYear.objects.filter(year=2024, enterprise__former_zone__code="TZ09").values_list("tax_wan", flat=True)
+    taxes = EnterpriseYear.objects.filter(
+        year=2024, enterprise__former_zone__code="TZ09"
+    ).values_list("tax_wan", flat=True)
     assert settlement.tax_yuan == sum(taxes, Decimal(0)) * 10000
     lines = list(settlement.lines.all())
     assert sum(l.tax_yuan for l in lines) == settlement.tax_yuan
@@ -203,20 +264,29 @@ def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
     assert rows[0][7] == "分得税收（元）" and rows[-1][3] == "合计"
     assert Decimal(str(rows[-1][7])) == settlement.tax_yuan
     assert sum(Decimal(str(r[7])) for r in rows[1:-1]) == settlement.tax_yuan
-    again = admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"}, follow=True)
+    again = admin.post(
+        "/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"}, follow=True
+    )
     assert "已有 2024 年度结算" in again.content.decode()
-    outside = admin.post("/planning/agreements/LY-2024-01/settle/", {"year": 2021, "cost_yuan": "0"}, follow=True)
+    outside = admin.post(
+        "/planning/agreements/LY-2024-01/settle/", {"year": 2021, "cost_yuan": "0"}, follow=True
+    )
     assert "不在协议期限" in outside.content.decode()
-    assert AuditEvent.objects.filter(object_type="planning.Settlement", action="create").count() == 1
+    assert (
+        AuditEvent.objects.filter(object_type="planning.Settlement", action="create").count() == 1
+    )
 
 
-@pytest.mark.parametrize("parties, message", [
-    ("平台 LS01 50 60 40\n县 331121 49.99 40 60", "税收分成比例合计应为 100%，现为 99.99%"),
-    ("平台 LS01 50 60 40\n县 331121 50 40", "五项"),
-    ("平台 LS01 100 100 100", "至少需要两个参与方"),
-    ("平台 LS99 50 50 50\n县 331121 50 50 50", "LS99 不存在"),
-    ("村 LS01 50 50 50\n县 331121 50 50 50", "类型“村”无效"),
-])
+@pytest.mark.parametrize(
+    "parties, message",
+    [
+        ("平台 LS01 50 60 40\n县 331121 49.99 40 60", "税收分成比例合计应为 100%，现为 99.99%"),
+        ("平台 LS01 50 60 40\n县 331121 50 40", "五项"),
+        ("平台 LS01 100 100 100", "至少需要两个参与方"),
+        ("平台 LS99 50 50 50\n县 331121 50 50 50", "LS99 不存在"),
+        ("村 LS01 50 50 50\n县 331121 50 50 50", "类型“村”无效"),
+    ],
+)
 def test_bad_agreements_are_refused(login, parties, message):
     page = create_agreement(login("admin"), parties).content.decode()
     assert message in page
@@ -225,9 +295,16 @@ def test_bad_agreements_are_refused(login, parties, message):
 
 def test_agreements_are_visible_to_their_parties_only(login):
     create_agreement(login("admin"))
-    create_agreement(login("admin"), "片区 LS01-SG 50 50 50\n平台 LS04 50 50 50", code="FD-01", zones="TZ10")
-    overlap = create_agreement(login("admin"), "平台 LS04 50 50 50\n县 331121 50 50 50", code="DUP", zones="TZ10 TZ11")
-    assert "已由协议 FD-01 覆盖" in overlap.content.decode() and not Agreement.objects.filter(code="DUP").exists()
+    create_agreement(
+        login("admin"), "片区 LS01-SG 50 50 50\n平台 LS04 50 50 50", code="FD-01", zones="TZ10"
+    )
+    overlap = create_agreement(
+        login("admin"), "平台 LS04 50 50 50\n县 331121 50 50 50", code="DUP", zones="TZ10 TZ11"
+    )
+    assert (
+        "已由协议 FD-01 覆盖" in overlap.content.decode()
+        and not Agreement.objects.filter(code="DUP").exists()
+    )
     login("admin").post("/planning/agreements/LY-2024-01/settle/", {"year": 2024, "cost_yuan": "0"})
     own = login("pt_ls01")
     assert own.get("/planning/agreements/LY-2024-01/").status_code == 200
@@ -235,17 +312,28 @@ def test_agreements_are_visible_to_their_parties_only(login):
     assert own.get("/planning/agreements/FD-01/").status_code == 200  # through its functional zone
     listing = own.get("/planning/agreements/").content.decode()
     assert "LY-2024-01" in listing and "FD-01" in listing
-    assert own.post("/planning/agreements/LY-2024-01/settle/", {"year": 2025, "cost_yuan": "0"}).status_code == 403
+    assert (
+        own.post(
+            "/planning/agreements/LY-2024-01/settle/", {"year": 2025, "cost_yuan": "0"}
+        ).status_code
+        == 403
+    )
     assert own.post("/planning/agreements/new/", {"code": "X"}).status_code == 403
     other = login("pt_ls02")
-    for url in ("/planning/agreements/LY-2024-01/", "/planning/agreements/LY-2024-01/settlements/2024.xlsx",
-                "/planning/agreements/FD-01/"):
+    for url in (
+        "/planning/agreements/LY-2024-01/",
+        "/planning/agreements/LY-2024-01/settlements/2024.xlsx",
+        "/planning/agreements/FD-01/",
+    ):
         assert other.get(url).status_code == 404, url
     assert "LY-2024-01" not in other.get("/planning/agreements/").content.decode()
     assert login("pt_ls04").get("/planning/agreements/LY-2024-01/").status_code == 404
     assert login("dept_tax").get("/planning/agreements/LY-2024-01/").status_code == 404
     assert login("leader").get("/planning/agreements/LY-2024-01/").status_code == 200
-    assert login("leader").post("/planning/agreements/LY-2024-01/settle/", {"year": 2025}).status_code == 403
+    assert (
+        login("leader").post("/planning/agreements/LY-2024-01/settle/", {"year": 2025}).status_code
+        == 403
+    )
     assert Settlement.objects.count() == 1
 
 
@@ -254,41 +342,107 @@ def test_agreements_are_visible_to_their_parties_only(login):
 
 def test_cli_runs_every_planning_job(tmp_path, capsys):
     out = tmp_path / "classify.xlsx"
-    assert main(["planning", "classify", "--year", "2024", "--as-of", "2025-01-01", "--out", str(out)]) == 0
+    assert (
+        main(["planning", "classify", "--year", "2024", "--as-of", "2025-01-01", "--out", str(out)])
+        == 0
+    )
     run = ClassificationRun.objects.latest("id")
     assert len(sheet_rows(out.read_bytes())) == 1 + run.items.count()
     assert "[并] LS08" in capsys.readouterr().out
-    assert main(["planning", "approve", "--run", str(run.pk), "--effective-date", "2025-06-30",
-                 "--document", "丽整合〔2025〕2号"]) == 0
+    assert (
+        main(
+            [
+                "planning",
+                "approve",
+                "--run",
+                str(run.pk),
+                "--effective-date",
+                "2025-06-30",
+                "--document",
+                "丽整合〔2025〕2号",
+            ]
+        )
+        == 0
+    )
     assert IntegrationEvent.objects.filter(document="丽整合〔2025〕2号").exists()
-    assert main(["planning", "approve", "--run", str(run.pk), "--effective-date", "2025-06-30",
-                 "--document", "再次"]) == 1
+    assert (
+        main(
+            [
+                "planning",
+                "approve",
+                "--run",
+                str(run.pk),
+                "--effective-date",
+                "2025-06-30",
+                "--document",
+                "再次",
+            ]
+        )
+        == 1
+    )
     assert main(["planning", "classify", "--year", "1999"]) == 1
     strict = tmp_path / "strict.toml"
     from pingtai.planning.rules import DEFAULT_RULES
-    strict.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace(
-        'weak_below_output_wan = "1000000"', 'weak_below_output_wan = "2000000"'), encoding="utf-8")
+
+    strict.write_text(
+        DEFAULT_RULES.read_text(encoding="utf-8").replace(
+            'weak_below_output_wan = "1000000"', 'weak_below_output_wan = "2000000"'
+        ),
+        encoding="utf-8",
+    )
     assert main(["planning", "classify", "--year", "2024", "--rules", str(strict)]) == 0
     stricter = ClassificationRun.objects.latest("id")
-    assert stricter.items.filter(subject="platform").exclude(action="keep").count() > \
-        run.items.filter(subject="platform").exclude(action="keep").count()
+    assert (
+        stricter.items.filter(subject="platform").exclude(action="keep").count()
+        > run.items.filter(subject="platform").exclude(action="keep").count()
+    )
     strict.write_text("id = 1", encoding="utf-8")
     assert main(["planning", "classify", "--year", "2024", "--rules", str(strict)]) == 1
     assert main(["planning", "classify", "--year", "2024", "--user", "leader"]) == 2
 
     state = live_state()
-    assert main(["planning", "simulate", "--platform", "LS06", "--platform", "LS03", "--year", "2024",
-                 "--out", str(tmp_path / "sim.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "planning",
+                "simulate",
+                "--platform",
+                "LS06",
+                "--platform",
+                "LS03",
+                "--year",
+                "2024",
+                "--out",
+                str(tmp_path / "sim.xlsx"),
+            ]
+        )
+        == 0
+    )
     assert "梯队 T3" in capsys.readouterr().out
     assert live_state() == state
     assert main(["planning", "simulate", "--platform", "LS06", "--year", "2024"]) == 1
 
-    assert main(["planning", "chains", "--year", "2024", "--platform", "LS11", "--out", str(tmp_path / "c.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "planning",
+                "chains",
+                "--year",
+                "2024",
+                "--platform",
+                "LS11",
+                "--out",
+                str(tmp_path / "c.xlsx"),
+            ]
+        )
+        == 0
+    )
     assert "招商方向" in capsys.readouterr().out
     assert main(["planning", "chains", "--year", "2024", "--platform", "LS99"]) == 2
 
     spec = tmp_path / "agreement.toml"
-    spec.write_text("""
+    spec.write_text(
+        """
 code = "CLI-01"
 title = "命令行协议"
 kind = "enclave"
@@ -300,11 +454,28 @@ parties = [
   { kind = "platform", code = "LS04", tax_share = "33.33", stats_share = "25", cost_share = "25" },
   { kind = "county", code = "331121", tax_share = "33.34", stats_share = "25", cost_share = "25" },
 ]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     assert main(["planning", "agreement", "--file", str(spec)]) == 0
     statement = tmp_path / "s.xlsx"
-    assert main(["planning", "settle", "--agreement", "CLI-01", "--year", "2024", "--cost", "100.01",
-                 "--out", str(statement)]) == 0
+    assert (
+        main(
+            [
+                "planning",
+                "settle",
+                "--agreement",
+                "CLI-01",
+                "--year",
+                "2024",
+                "--cost",
+                "100.01",
+                "--out",
+                str(statement),
+            ]
+        )
+        == 0
+    )
     rows = sheet_rows(statement.read_bytes())
     assert sum(Decimal(str(r[7])) for r in rows[1:-1]) == Decimal(str(rows[-1][7]))
     assert sum(Decimal(str(r[11])) for r in rows[1:-1]) == Decimal("100.01")
@@ -319,7 +490,10 @@ def test_admin_adjusts_a_proposal_with_a_reason_before_approval(login):
     run = ClassificationRun.objects.latest("id")
     item = run.items.filter(subject="zone", action="merge").first()
     url = f"/planning/runs/{run.pk}/items/{item.pk}/adjust/"
-    assert login("leader").post(url, {"action": "convert", "target": "", "reason": "x"}).status_code == 403
+    assert (
+        login("leader").post(url, {"action": "convert", "target": "", "reason": "x"}).status_code
+        == 403
+    )
     admin = login("admin")  # the fixture logs the one test client in as someone else
     refused = admin.post(url, {"action": "merge", "target": "", "reason": "缺去向"}, follow=True)
     assert "须指定去向平台" in refused.content.decode()
@@ -327,9 +501,13 @@ def test_admin_adjusts_a_proposal_with_a_reason_before_approval(login):
     item.refresh_from_db()
     assert item.action == "convert" and item.target_platform is None
     assert "理由：地块已列入生态红线" in item.reasons[-1]
-    assert AuditEvent.objects.filter(object_type="planning.ClassificationItem", object_id=str(item.pk),
-                                     action="update").exists()
-    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕3号"})
+    assert AuditEvent.objects.filter(
+        object_type="planning.ClassificationItem", object_id=str(item.pk), action="update"
+    ).exists()
+    admin.post(
+        f"/planning/runs/{run.pk}/approve/",
+        {"effective_date": "2025-06-30", "document": "丽整合〔2025〕3号"},
+    )
     event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
     assert event.kind == "converted" and event.platform is None
     late = admin.post(url, {"action": "revoke", "target": "", "reason": "晚了"}, follow=True)
@@ -341,12 +519,21 @@ def test_a_zone_kept_by_the_administrator_follows_its_platforms_merger(login):
     admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
     run = ClassificationRun.objects.latest("id")
     item = run.items.get(subject="zone", current_platform__code="LS08", code="TZ24")
-    admin.post(f"/planning/runs/{run.pk}/items/{item.pk}/adjust/", {"action": "keep", "target": "", "reason": "随平台整体并入"})
+    admin.post(
+        f"/planning/runs/{run.pk}/items/{item.pk}/adjust/",
+        {"action": "keep", "target": "", "reason": "随平台整体并入"},
+    )
     ls08 = run.items.get(code="LS08")
-    self_merge = admin.post(f"/planning/runs/{run.pk}/items/{ls08.pk}/adjust/",
-                            {"action": "merge", "target": "LS08", "reason": "x"}, follow=True)
+    self_merge = admin.post(
+        f"/planning/runs/{run.pk}/items/{ls08.pk}/adjust/",
+        {"action": "merge", "target": "LS08", "reason": "x"},
+        follow=True,
+    )
     assert "平台不能并入自身" in self_merge.content.decode()
-    admin.post(f"/planning/runs/{run.pk}/approve/", {"effective_date": "2025-06-30", "document": "丽整合〔2025〕4号"})
+    admin.post(
+        f"/planning/runs/{run.pk}/approve/",
+        {"effective_date": "2025-06-30", "document": "丽整合〔2025〕4号"},
+    )
     event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
     assert (event.kind, event.platform.code) == ("merged", "LS07")
 
@@ -356,7 +543,11 @@ def test_demo_agreements_load_idempotently_and_settle(capsys, login):
     assert main(["planning", "load-demo"]) == 0
     assert "新登记 0 份，已存在 2 份" in capsys.readouterr().out
     demo = Agreement.objects.get(code="DEMO-LK")
-    assert "演示" in demo.title and [p.name for p in demo.parties.all()] == ["腊口片", "青田县", "腊口镇工业功能区"]
+    assert "演示" in demo.title and [p.name for p in demo.parties.all()] == [
+        "腊口片",
+        "青田县",
+        "腊口镇工业功能区",
+    ]
     assert main(["planning", "settle", "--agreement", "DEMO-LK", "--year", "2024"]) == 0
     assert "DEMO-LK" in login("pt_ls01").get("/planning/agreements/").content.decode()
     assert main(["planning", "load-demo", "--user", "leader"]) == 2
@@ -366,8 +557,14 @@ def test_agreement_files_with_bad_numbers_or_kinds_are_refused(tmp_path, capsys)
     spec = tmp_path / "bad.toml"
     base = """code = "BAD"\ntitle = "x"\nkind = "enclave"\nstart_year = 2023\nend_year = 2025\nzones = ["TZ09"]\n"""
     for parties, message in [
-        ('{ kind = "platform", code = "LS01", tax_share = "NaN", stats_share = "50", cost_share = "50" }', "不是数字"),
-        ('{ kind = "village", code = "LS01", tax_share = "50", stats_share = "50", cost_share = "50" }', "类型应为"),
+        (
+            '{ kind = "platform", code = "LS01", tax_share = "NaN", stats_share = "50", cost_share = "50" }',
+            "不是数字",
+        ),
+        (
+            '{ kind = "village", code = "LS01", tax_share = "50", stats_share = "50", cost_share = "50" }',
+            "类型应为",
+        ),
         ('{ kind = "platform", code = "LS01", tax_share = "50" }', "缺少字段"),
     ]:
         spec.write_text(base + f"parties = [{parties}]\n", encoding="utf-8")

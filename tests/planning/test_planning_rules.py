@@ -16,16 +16,27 @@ RULES = R.load_rules()
 
 
 def subject(**kw) -> R.Subject:
-    base = dict(code="TZ", name="测试园区", county="331102", area_mu=Decimal(1000), enterprises=10,
-                land_mu=Decimal(1000), output_wan=Decimal(80000), tax_wan=Decimal(2500),
-                fit={"LS01": Decimal("0.5")}, adjacent=["LS01"])
+    base = dict(
+        code="TZ",
+        name="测试园区",
+        county="331102",
+        area_mu=Decimal(1000),
+        enterprises=10,
+        land_mu=Decimal(1000),
+        output_wan=Decimal(80000),
+        tax_wan=Decimal(2500),
+        fit={"LS01": Decimal("0.5")},
+        adjacent=["LS01"],
+    )
     base.update(kw)
     return R.Subject(**base)
 
 
 def test_township_branches_and_their_reasons():
     t = RULES.township
-    up = R.classify_township(subject(area_mu=Decimal(2000), output_wan=Decimal(120000), tax_wan=Decimal(3600)), t)
+    up = R.classify_township(
+        subject(area_mu=Decimal(2000), output_wan=Decimal(120000), tax_wan=Decimal(3600)), t
+    )
     assert (up.action, up.target) == ("upgrade", "LS01") and "提升门槛" in up.reasons[1]
     merge = R.classify_township(subject(), t)
     assert (merge.action, merge.target) == ("merge", "LS01") and "契合度 50.0%" in merge.reasons[1]
@@ -35,7 +46,9 @@ def test_township_branches_and_their_reasons():
     assert revoke.action == "revoke" and "退出门槛" in revoke.reasons[1]
     big_but_poor = R.classify_township(subject(output_wan=Decimal(60000), tax_wan=Decimal(1000)), t)
     assert big_but_poor.action == "convert"
-    empty = R.classify_township(subject(enterprises=0, land_mu=Decimal(0), output_wan=Decimal(0), tax_wan=Decimal(0)), t)
+    empty = R.classify_township(
+        subject(enterprises=0, land_mu=Decimal(0), output_wan=Decimal(0), tax_wan=Decimal(0)), t
+    )
     assert empty.action == "revoke"
     lonely = R.classify_township(subject(adjacent=[], fit={}), t)
     assert lonely.action == "convert" and "无相邻主体平台" in lonely.reasons[1]
@@ -52,37 +65,65 @@ def test_platform_branches():
     p = RULES.platform
     big = subject(output_wan=Decimal(1_500_000), tax_wan=Decimal(9000))
     assert R.classify_platform(big, p).action == "keep"
-    assert R.classify_platform(subject(output_wan=Decimal(700_000), tax_wan=Decimal(6000)), p).action == "merge"
-    assert R.classify_platform(subject(output_wan=Decimal(200_000), tax_wan=Decimal(2000), adjacent=[], fit={}),
-                               p).action == "revoke"
-    assert R.classify_platform(subject(output_wan=Decimal(700_000), tax_wan=Decimal(2000), adjacent=[], fit={}),
-                               p).action == "convert"
-    up = R.classify_platform(subject(code="LS06", output_wan=Decimal(700_000), tax_wan=Decimal(5000), adjacent=[],
-                                     fit={}), p)
+    assert (
+        R.classify_platform(subject(output_wan=Decimal(700_000), tax_wan=Decimal(6000)), p).action
+        == "merge"
+    )
+    assert (
+        R.classify_platform(
+            subject(output_wan=Decimal(200_000), tax_wan=Decimal(2000), adjacent=[], fit={}), p
+        ).action
+        == "revoke"
+    )
+    assert (
+        R.classify_platform(
+            subject(output_wan=Decimal(700_000), tax_wan=Decimal(2000), adjacent=[], fit={}), p
+        ).action
+        == "convert"
+    )
+    up = R.classify_platform(
+        subject(
+            code="LS06", output_wan=Decimal(700_000), tax_wan=Decimal(5000), adjacent=[], fit={}
+        ),
+        p,
+    )
     assert (up.action, up.target) == ("upgrade", "LS06") and "弱平台" in up.reasons[1]
 
 
 def test_chain_gaps_name_build_fill_extend_and_strengthen():
-    links = [R.Link("A-UP", "上游", "A", "甲链", "upstream"), R.Link("A-MID", "中游", "A", "甲链", "midstream"),
-             R.Link("A-DOWN", "下游", "A", "甲链", "downstream"), R.Link("B-MID", "中游", "B", "乙链", "midstream"),
-             R.Link("C-MID", "中游", "C", "丙链", "midstream")]
+    links = [
+        R.Link("A-UP", "上游", "A", "甲链", "upstream"),
+        R.Link("A-MID", "中游", "A", "甲链", "midstream"),
+        R.Link("A-DOWN", "下游", "A", "甲链", "downstream"),
+        R.Link("B-MID", "中游", "B", "乙链", "midstream"),
+        R.Link("C-MID", "中游", "C", "丙链", "midstream"),
+    ]
     present = {"A-UP": (1, Decimal(10)), "A-DOWN": (5, Decimal(50)), "C-MID": (0, Decimal(0))}
     got = {s.link.code: s.action for s in R.chain_gaps(links, present, {"A", "B"}, RULES.chains)}
     assert got == {"A-UP": "强链", "A-MID": "补链", "A-DOWN": "", "B-MID": "建链", "C-MID": ""}
 
 
 def test_split_exact_largest_remainder_goes_to_the_largest_fraction_then_the_earlier_party():
-    assert R.split_exact(Decimal("100.00"), [Decimal(100) / 3, Decimal(100) / 3, Decimal(100) / 3]) == [
-        Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
-    assert R.split_exact(Decimal("0.10"), [Decimal(33), Decimal(67)]) == [Decimal("0.03"), Decimal("0.07")]
-    assert R.split_exact(Decimal("0.05"), [Decimal(30), Decimal(70)]) == [Decimal("0.02"), Decimal("0.03")]
+    assert R.split_exact(
+        Decimal("100.00"), [Decimal(100) / 3, Decimal(100) / 3, Decimal(100) / 3]
+    ) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert R.split_exact(Decimal("0.10"), [Decimal(33), Decimal(67)]) == [
+        Decimal("0.03"),
+        Decimal("0.07"),
+    ]
+    assert R.split_exact(Decimal("0.05"), [Decimal(30), Decimal(70)]) == [
+        Decimal("0.02"),
+        Decimal("0.03"),
+    ]
     with pytest.raises(R.ShareError):
         R.split_exact(Decimal("1.005"), [Decimal(100)])
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(st.integers(min_value=0, max_value=10**13),
-       st.lists(st.integers(min_value=0, max_value=10000), min_size=1, max_size=8))
+@given(
+    st.integers(min_value=0, max_value=10**13),
+    st.lists(st.integers(min_value=0, max_value=10000), min_size=1, max_size=8),
+)
 def test_split_exact_always_reconciles_to_the_cent(cents, weights):
     if sum(weights) == 0:
         weights = [1] * len(weights)
@@ -116,8 +157,12 @@ def test_rank_and_tier_of_a_merged_entity():
 
 def test_broken_rules_files_are_refused_in_chinese(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(R.DEFAULT_RULES.read_text(encoding="utf-8").replace('merge_min_fit = "0.30"', 'merge_min_fit = "3"', 1),
-                   encoding="utf-8")
+    bad.write_text(
+        R.DEFAULT_RULES.read_text(encoding="utf-8").replace(
+            'merge_min_fit = "0.30"', 'merge_min_fit = "3"', 1
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(R.RulesError, match="township.merge_min_fit"):
         R.load_rules(bad)
     bad.write_text("id = ", encoding="utf-8")
@@ -125,8 +170,12 @@ def test_broken_rules_files_are_refused_in_chinese(tmp_path):
         R.load_rules(bad)
     with pytest.raises(S.RulesError, match="无法读取"):
         S.load_rules(tmp_path / "missing.toml")
-    bad.write_text(S.DEFAULT_RULES.read_text(encoding="utf-8").replace("slow_margin_pct = 15", "slow_margin_pct = -1"),
-                   encoding="utf-8")
+    bad.write_text(
+        S.DEFAULT_RULES.read_text(encoding="utf-8").replace(
+            "slow_margin_pct = 15", "slow_margin_pct = -1"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(S.RulesError, match="slow_margin_pct"):
         S.load_rules(bad)
 

@@ -32,9 +32,7 @@ def test_database_sums_agree_with_the_generated_records_to_the_cent(demo_dataset
 
 def test_2019_output_sizes_match_the_plan():
     by_platform = selectors.figures_by_platform(2019)
-    output_yi = {
-        p.code: by_platform[p.id].output_wan / 10000 for p in Platform.objects.all()
-    }
+    output_yi = {p.code: by_platform[p.id].output_wan / 10000 for p in Platform.objects.all()}
     assert output_yi["LS01"] > 200 and output_yi["LS04"] > 200
     small = {code for code, value in output_yi.items() if value < 100}
     assert len(small) == 6

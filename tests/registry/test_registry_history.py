@@ -17,8 +17,16 @@ pytestmark = pytest.mark.django_db
 def test_counties_are_the_ten_gbt2260_units_of_lishui():
     codes = set(County.objects.values_list("code", flat=True))
     assert codes == {
-        "331100", "331102", "331121", "331122", "331123", "331124", "331125", "331126",
-        "331127", "331181",
+        "331100",
+        "331102",
+        "331121",
+        "331122",
+        "331123",
+        "331124",
+        "331125",
+        "331126",
+        "331127",
+        "331181",
     }
 
 
@@ -29,7 +37,9 @@ def test_former_zones_are_twelve_provincial_and_sixty_eight_township():
 
 
 def test_a_merged_zone_belongs_to_its_platform_only_from_the_effective_date():
-    event = IntegrationEvent.objects.filter(kind=IntegrationEvent.Kind.MERGED).order_by("id").first()
+    event = (
+        IntegrationEvent.objects.filter(kind=IntegrationEvent.Kind.MERGED).order_by("id").first()
+    )
     before = selectors.platform_system_as_of(event.effective_date - dt.timedelta(days=1))
     after = selectors.platform_system_as_of(event.effective_date)
     assert before.platform_of(event.zone.code) is None
@@ -39,8 +49,10 @@ def test_a_merged_zone_belongs_to_its_platform_only_from_the_effective_date():
 
 
 def test_revoked_and_converted_zones_leave_the_system():
-    for kind, bucket in ((IntegrationEvent.Kind.REVOKED, "revoked"),
-                         (IntegrationEvent.Kind.CONVERTED, "converted")):
+    for kind, bucket in (
+        (IntegrationEvent.Kind.REVOKED, "revoked"),
+        (IntegrationEvent.Kind.CONVERTED, "converted"),
+    ):
         event = IntegrationEvent.objects.filter(kind=kind).first()
         assert event is not None, f"the default dataset has no {kind} event"
         snapshot = selectors.platform_system_as_of(event.effective_date)
@@ -66,8 +78,11 @@ def test_areas_are_stored_in_mu_and_shown_in_km2_exactly():
 def test_enterprise_with_a_bad_check_character_is_refused_unless_a_reason_is_given():
     good = Enterprise.objects.select_related("platform").first()
     bad = Enterprise(
-        uscc=good.uscc[:17] + ("0" if good.uscc[17] != "0" else "1"), name="测试企业",
-        county=good.county, platform=good.platform, industry_code="C3484",
+        uscc=good.uscc[:17] + ("0" if good.uscc[17] != "0" else "1"),
+        name="测试企业",
+        county=good.county,
+        platform=good.platform,
+        industry_code="C3484",
     )
     with pytest.raises(ValidationError) as err:
         bad.clean()

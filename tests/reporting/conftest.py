@@ -10,11 +10,21 @@ import pytest
 from pingtai.catalogue import default_catalogue
 
 QUARTERLY = {
-    "industrial_output": 1250000, "above_scale_output": 1100000, "above_scale_value_added": 260000,
-    "above_scale_enterprises": 180, "tax_revenue": 61000, "industrial_investment": 95000,
-    "foreign_capital": 3200, "trade_total": 210000, "major_projects_signed": 6,
-    "hightech_value_added": 150000, "rd_expenditure": 38000, "rd_institutions": 41,
-    "innovation_complexes": 2, "management_bodies": 3, "management_staff": 120,
+    "industrial_output": 1250000,
+    "above_scale_output": 1100000,
+    "above_scale_value_added": 260000,
+    "above_scale_enterprises": 180,
+    "tax_revenue": 61000,
+    "industrial_investment": 95000,
+    "foreign_capital": 3200,
+    "trade_total": 210000,
+    "major_projects_signed": 6,
+    "hightech_value_added": 150000,
+    "rd_expenditure": 38000,
+    "rd_institutions": 41,
+    "innovation_complexes": 2,
+    "management_bodies": 3,
+    "management_staff": 120,
     "developable_area": 15000,
 }
 
@@ -49,6 +59,8 @@ def requirement_of():
     from pingtai.reporting.models import Requirement
 
     def _get(period, platform_code: str, form_code: str = "platform_quarterly") -> Requirement:
-        return Requirement.objects.get(period=period, form_code=form_code, platform__code=platform_code)
+        return Requirement.objects.get(
+            period=period, form_code=form_code, platform__code=platform_code
+        )
 
     return _get

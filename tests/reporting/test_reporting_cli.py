@@ -22,8 +22,21 @@ def test_forms_lists_every_form_code(capsys):
 def test_department_round_trip_template_dry_run_and_import(tmp_path, capsys, demo_dataset):
     assert main(["open-period", "2024", "--deadline", "2025-03-31"]) == 0
     template = tmp_path / "tax.xlsx"
-    assert main(["template", "tax_enterprise", "--department", "tax", "--period", "2024",
-                 "-o", str(template)]) == 0
+    assert (
+        main(
+            [
+                "template",
+                "tax_enterprise",
+                "--department",
+                "tax",
+                "--period",
+                "2024",
+                "-o",
+                str(template),
+            ]
+        )
+        == 0
+    )
     taxes = {y.uscc: y.tax_wan for y in demo_dataset.enterprise_years if y.year == 2024}
     import io
 
@@ -34,9 +47,13 @@ def test_department_round_trip_template_dry_run_and_import(tmp_path, capsys, dem
     usccs = [sheet.cell(row=r, column=1).value for r in range(3, sheet.max_row + 1)]
     assert len(usccs) == 3897
     filled = tmp_path / "tax-filled.xlsx"
-    filled.write_bytes(fill(template.read_bytes(), {
-        row: {"tax_paid": float(taxes[uscc])} for row, uscc in enumerate(usccs, start=3)
-    }, "tax_enterprise"))
+    filled.write_bytes(
+        fill(
+            template.read_bytes(),
+            {row: {"tax_paid": float(taxes[uscc])} for row, uscc in enumerate(usccs, start=3)},
+            "tax_enterprise",
+        )
+    )
 
     assert main(["import", str(filled), "--user", "dept_power", "--dry-run"]) == 1
     assert "不是" in capsys.readouterr().err
@@ -46,7 +63,9 @@ def test_department_round_trip_template_dry_run_and_import(tmp_path, capsys, dem
     assert main(["import", str(filled), "--user", "dept_tax"]) == 0
     submission = Submission.objects.get(requirement__form_code="tax_enterprise")
     assert submission.latest_version.row_count == 3897
-    stored = dict(Fact.objects.filter(version=submission.latest_version).values_list("key", "value"))
+    stored = dict(
+        Fact.objects.filter(version=submission.latest_version).values_list("key", "value")
+    )
     assert stored == {k: v for k, v in taxes.items()}
 
 
@@ -58,8 +77,21 @@ def test_import_of_a_broken_file_exits_non_zero_with_the_reason(tmp_path, capsys
 
 
 def test_template_for_a_period_that_is_not_open_explains_what_to_do(tmp_path, capsys):
-    assert main(["template", "platform_quarterly", "--platform", "LS01", "--period", "2031Q1",
-                 "-o", str(tmp_path / "x.xlsx")]) == 2
+    assert (
+        main(
+            [
+                "template",
+                "platform_quarterly",
+                "--platform",
+                "LS01",
+                "--period",
+                "2031Q1",
+                "-o",
+                str(tmp_path / "x.xlsx"),
+            ]
+        )
+        == 2
+    )
     assert "open-period" in capsys.readouterr().err
 
 

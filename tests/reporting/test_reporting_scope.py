@@ -50,14 +50,18 @@ def test_leader_reads_but_cannot_upload_or_review(login, ls04_objects):
     assert leader.get(f"/reporting/requirements/{requirement.pk}/").status_code == 200
     assert leader.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").status_code == 403
     assert leader.post(f"/reporting/requirements/{requirement.pk}/upload/").status_code == 403
-    response = leader.post(f"/reporting/requirements/{requirement.pk}/transition/",
-                           {"action": "approve", "revision": 0})
+    response = leader.post(
+        f"/reporting/requirements/{requirement.pk}/transition/",
+        {"action": "approve", "revision": 0},
+    )
     assert response.status_code == 403
 
 
 def test_only_the_city_admin_opens_periods(login):
     for username in ("pt_ls01", "leader", "dept_tax"):
-        response = login(username).post("/reporting/periods/open/", {"code": "2026Q1", "deadline": "2026-04-20"})
+        response = login(username).post(
+            "/reporting/periods/open/", {"code": "2026Q1", "deadline": "2026-04-20"}
+        )
         assert response.status_code == 403
 
 

@@ -49,7 +49,9 @@ def test_full_cycle_upload_submit_approve_lock_and_correct(login, quarter, requi
     assert template.status_code == 200
     assert template["Content-Type"].startswith("application/vnd.openxmlformats")
 
-    response = _upload(officer, requirement, fill(template.content, {3: QUARTERLY}, "platform_quarterly"))
+    response = _upload(
+        officer, requirement, fill(template.content, {3: QUARTERLY}, "platform_quarterly")
+    )
     attempt = UploadAttempt.objects.latest("id")
     assert response.status_code == 302 and attempt.outcome == "accepted", attempt.errors
     first = attempt.version
@@ -74,17 +76,25 @@ def test_full_cycle_upload_submit_approve_lock_and_correct(login, quarter, requi
     second = SubmissionVersion.objects.get(submission=submission, number=2)
     assert second.is_correction and second.reason == "税务部门更正了12月入库数"
     submission.refresh_from_db()
-    assert submission.status == "submitted" and submission.approved_version == first  # old stays in force
+    assert (
+        submission.status == "submitted" and submission.approved_version == first
+    )  # old stays in force
 
     diff = officer.get(f"/reporting/versions/{first.pk}/diff/{second.pk}/").content.decode()
     assert "税收收入" in diff and "61000" in diff and "62500" in diff
-    assert officer.get(f"/reporting/versions/{first.pk}/file").status_code == 200  # old version readable
+    assert (
+        officer.get(f"/reporting/versions/{first.pk}/file").status_code == 200
+    )  # old version readable
 
     admin = login("admin")
     _act(admin, requirement, "approve")
     submission.refresh_from_db()
     assert submission.approved_version == second
-    actions = set(AuditEvent.objects.filter(object_type="reporting.Submission").values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(object_type="reporting.Submission").values_list(
+            "action", flat=True
+        )
+    )
     assert {"submit", "approve", "lock"} <= actions
     assert AuditEvent.objects.filter(action="correct", detail="税务部门更正了12月入库数").exists()
 
@@ -93,7 +103,11 @@ def test_a_file_with_errors_changes_nothing_and_comes_back_marked(login, quarter
     requirement = requirement_of(quarter, "LS03")
     officer = login("pt_ls03")
     template = officer.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").content
-    bad = {**QUARTERLY, "tax_revenue": "12.5万", "above_scale_output": 9999999}  # unit word; > total
+    bad = {
+        **QUARTERLY,
+        "tax_revenue": "12.5万",
+        "above_scale_output": 9999999,
+    }  # unit word; > total
     _upload(officer, requirement, fill(template, {3: bad}, "platform_quarterly"))
     attempt = UploadAttempt.objects.latest("id")
     assert attempt.outcome == "refused" and attempt.version is None
@@ -129,7 +143,8 @@ def test_stale_page_cannot_overwrite_a_newer_decision(login, quarter, requiremen
     _act(admin, requirement, "return", reason="请补充说明")
     response = admin.post(
         f"/reporting/requirements/{requirement.pk}/transition/",
-        {"action": "approve", "revision": stale, "reason": ""}, follow=True,
+        {"action": "approve", "revision": stale, "reason": ""},
+        follow=True,
     )
     assert "已被他人更新" in response.content.decode()
     assert Submission.objects.get(requirement=requirement).status == "returned"
@@ -151,7 +166,9 @@ def test_missing_and_overdue_are_listed_for_the_office(login, quarter):
     assert "尚未上传" in page and "浙江景宁经济开发区" in page
 
 
-def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(login, quarter, requirement_of):
+def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(
+    login, quarter, requirement_of
+):
     """The status is checked again under the row lock when the version is written."""
     from pingtai.reporting import services
 
@@ -165,7 +182,16 @@ def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(l
     from pingtai.accounts.models import User
 
     with pytest.raises(services.ReportingError, match="已变为“已提交”"):
-        services._settle(requirement, outcome, user=User.objects.get(username="pt_ls07"), data=content,
-                         filename="late.xlsx", reason="", confirmed=(), correction=False, request=None)
+        services._settle(
+            requirement,
+            outcome,
+            user=User.objects.get(username="pt_ls07"),
+            data=content,
+            filename="late.xlsx",
+            reason="",
+            confirmed=(),
+            correction=False,
+            request=None,
+        )
     submission = Submission.objects.get(requirement=requirement)
     assert submission.status == "submitted" and submission.versions.count() == 1

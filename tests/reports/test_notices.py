@@ -27,7 +27,9 @@ def published_run():
 
 
 def test_word_notice_has_title_block_numbered_sections_tables_and_charts(login, published_run):
-    response = login("pt_ls05").get(f"/reports/mujun/{published_run.pk}/notice.docx?number=丽开整办〔2025〕7号")
+    response = login("pt_ls05").get(
+        f"/reports/mujun/{published_run.pk}/notice.docx?number=丽开整办〔2025〕7号"
+    )
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -38,15 +40,30 @@ def test_word_notice_has_title_block_numbered_sections_tables_and_charts(login, 
         assert heading in text
     assert "演示数据（合成）" in text
     county_table = doc.tables[0]
-    assert [c.text for c in county_table.rows[0].cells][:5] == ["县（市、区）", "A类", "B类", "C类", "D类"]
-    assert {row.cells[0].text for row in county_table.rows[1:]} >= {"莲都区", "龙泉市", "景宁畲族自治县"}
+    assert [c.text for c in county_table.rows[0].cells][:5] == [
+        "县（市、区）",
+        "A类",
+        "B类",
+        "C类",
+        "D类",
+    ]
+    assert {row.cells[0].text for row in county_table.rows[1:]} >= {
+        "莲都区",
+        "龙泉市",
+        "景宁畲族自治县",
+    }
     graded = published_run.results.exclude(klass="T").count()
     assert sum(int(row.cells[6].text) for row in county_table.rows[1:]) == graded
     d_table = doc.tables[2]
     assert len(d_table.rows) - 1 == published_run.results.filter(klass="D").count()
     assert len(doc.inline_shapes) == 2  # the two charts
-    run_east_asian = doc.paragraphs[0].runs[0]._element.rPr.rFonts.get(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    run_east_asian = (
+        doc.paragraphs[0]
+        .runs[0]
+        ._element.rPr.rFonts.get(
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
+    )
     assert run_east_asian  # Chinese glyphs get a Chinese font
 
 
@@ -65,16 +82,24 @@ def test_excel_workbook_holds_every_table(login, published_run):
     assert book.worksheets[0]["A1"].value == "县（市、区）"
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh",
+)
 def test_pdf_notice_contains_the_headings(login, published_run, tmp_path):
     response = login("admin").get(f"/reports/mujun/{published_run.pk}/notice.pdf")
     assert response.status_code == 200 and response.content[:4] == b"%PDF"
     pdf = tmp_path / "notice.pdf"
     pdf.write_bytes(response.content)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    for heading in ("亩均效益综合评价结果的通报", "一、总体情况", "二、各平台情况", "三、D类企业名单"):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for heading in (
+        "亩均效益综合评价结果的通报",
+        "一、总体情况",
+        "二、各平台情况",
+        "三、D类企业名单",
+    ):
         assert heading in "".join(text.split())  # pdftotext breaks long lines
 
 

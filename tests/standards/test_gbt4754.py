@@ -5,8 +5,13 @@ from pingtai.standards import gbt4754
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("C3484", ("C", "3484")), ("3484", ("C", "3484")), ("a0111", ("A", "0111")),
-     ("０１６４", ("A", "0164")), ("T9700", ("T", "9700"))],
+    [
+        ("C3484", ("C", "3484")),
+        ("3484", ("C", "3484")),
+        ("a0111", ("A", "0111")),
+        ("０１６４", ("A", "0164")),
+        ("T9700", ("T", "9700")),
+    ],
 )
 def test_codes_normalise_to_letter_and_four_digits(raw, expected):
     assert gbt4754.normalise(raw) == expected
@@ -14,7 +19,13 @@ def test_codes_normalise_to_letter_and_four_digits(raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "message"),
-    [("A3484", "门类应为 C"), ("C348", "4位"), ("C98AB", "4位"), ("9899", "不存在"), ("C12.5", "4位")],
+    [
+        ("A3484", "门类应为 C"),
+        ("C348", "4位"),
+        ("C98AB", "4位"),
+        ("9899", "不存在"),
+        ("C12.5", "4位"),
+    ],
 )
 def test_bad_codes_are_refused_with_the_reason(raw, message):
     with pytest.raises(ValueError, match=message):

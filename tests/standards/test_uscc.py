@@ -47,7 +47,9 @@ def test_every_single_character_alteration_is_rejected(code):
 
 
 def test_full_width_digits_and_ideographic_spaces_are_normalised():
-    assert uscc.check("\u3000９１３３１１００１４８４１１６５８４\u3000").code == "913311001484116584"
+    assert (
+        uscc.check("\u3000９１３３１１００１４８４１１６５８４\u3000").code == "913311001484116584"
+    )
     assert uscc.is_valid(" 91110108551385082q\u200b")
 
 

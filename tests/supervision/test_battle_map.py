@@ -19,12 +19,27 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def make_task(code: str, start: dt.date, deadline: dt.date, *, progress: int = 0,
-              completed_on: dt.date | None = None, title: str = "测试任务") -> Task:
+def make_task(
+    code: str,
+    start: dt.date,
+    deadline: dt.date,
+    *,
+    progress: int = 0,
+    completed_on: dt.date | None = None,
+    title: str = "测试任务",
+) -> Task:
     status = Task.Status.COMPLETED if completed_on else Task.Status.IN_PROGRESS
-    return Task.objects.create(platform=Platform.objects.get(code=code), title=title, owner="测试责任人",
-                               start_date=start, deadline=deadline, progress=progress,
-                               completed_on=completed_on, status=status, confirmed_at=timezone.now())
+    return Task.objects.create(
+        platform=Platform.objects.get(code=code),
+        title=title,
+        owner="测试责任人",
+        start_date=start,
+        deadline=deadline,
+        progress=progress,
+        completed_on=completed_on,
+        status=status,
+        confirmed_at=timezone.now(),
+    )
 
 
 def test_completion_rates_count_only_tasks_due_in_the_period_and_on_time_completions():
@@ -42,7 +57,9 @@ def test_completion_rates_count_only_tasks_due_in_the_period_and_on_time_complet
 
 
 def test_overdue_tasks_on_a_date_include_tasks_finished_only_later():
-    late = make_task("LS02", D(2025, 1, 1), D(2025, 3, 31), progress=100, completed_on=D(2025, 4, 20))
+    late = make_task(
+        "LS02", D(2025, 1, 1), D(2025, 3, 31), progress=100, completed_on=D(2025, 4, 20)
+    )
     open_task = make_task("LS02", D(2025, 1, 1), D(2025, 3, 31), progress=70)
     make_task("LS02", D(2025, 1, 1), D(2025, 3, 31), progress=100, completed_on=D(2025, 3, 30))
     make_task("LS02", D(2025, 1, 1), D(2025, 4, 30), progress=10)
@@ -70,33 +87,50 @@ def test_slow_alert_follows_the_linear_schedule_and_the_margin(login):
 
 def test_platform_user_reports_progress_and_completion_is_dated(login):
     today = timezone.localdate()
-    task = make_task("LS03", today - dt.timedelta(days=60), today + dt.timedelta(days=30), progress=20)
+    task = make_task(
+        "LS03", today - dt.timedelta(days=60), today + dt.timedelta(days=30), progress=20
+    )
     client = login("pt_ls03")
-    response = client.post(f"/supervision/tasks/{task.pk}/progress/",
-                           {"progress": 100, "as_of": today.isoformat(), "note": "提前完成"})
+    response = client.post(
+        f"/supervision/tasks/{task.pk}/progress/",
+        {"progress": 100, "as_of": today.isoformat(), "note": "提前完成"},
+    )
     assert response.status_code == 302
     task.refresh_from_db()
     assert (task.progress, task.status, task.completed_on) == (100, "completed", today)
     assert ProgressUpdate.objects.get(task=task).reported_by.username == "pt_ls03"
-    event = AuditEvent.objects.filter(object_type="supervision.Task", object_id=str(task.pk)).latest("id")
+    event = AuditEvent.objects.filter(
+        object_type="supervision.Task", object_id=str(task.pk)
+    ).latest("id")
     assert event.before["progress"] == 20 and event.after["progress"] == 100
     assert task_completion_rates(task.deadline.year)["LS03"] == 1.0
 
 
 def test_progress_dates_cannot_be_backdated_beyond_the_grace_period_or_set_in_the_future(login):
     today = timezone.localdate()
-    task = make_task("LS03", today - dt.timedelta(days=100), today - dt.timedelta(days=20), progress=50)
+    task = make_task(
+        "LS03", today - dt.timedelta(days=100), today - dt.timedelta(days=20), progress=50
+    )
     client = login("pt_ls03")
     url = f"/supervision/tasks/{task.pk}/progress/"
-    page = client.post(url, {"progress": 100, "as_of": (today - dt.timedelta(days=25)).isoformat(),
-                             "note": "倒签"}, follow=True).content.decode()
+    page = client.post(
+        url,
+        {"progress": 100, "as_of": (today - dt.timedelta(days=25)).isoformat(), "note": "倒签"},
+        follow=True,
+    ).content.decode()
     assert "最多只能补报 7 天前" in page
-    page = client.post(url, {"progress": 60, "as_of": (today + dt.timedelta(days=1)).isoformat(),
-                             "note": "未来"}, follow=True).content.decode()
+    page = client.post(
+        url,
+        {"progress": 60, "as_of": (today + dt.timedelta(days=1)).isoformat(), "note": "未来"},
+        follow=True,
+    ).content.decode()
     assert "不能晚于今天" in page
     client.post(url, {"progress": 70, "as_of": today.isoformat(), "note": "按实际日期"})
-    page = client.post(url, {"progress": 80, "as_of": (today - dt.timedelta(days=3)).isoformat(),
-                             "note": "早于上次"}, follow=True).content.decode()
+    page = client.post(
+        url,
+        {"progress": 80, "as_of": (today - dt.timedelta(days=3)).isoformat(), "note": "早于上次"},
+        follow=True,
+    ).content.decode()
     assert "不能早于上一次报告的日期" in page
     task.refresh_from_db()
     assert task.progress == 70 and task.updates.count() == 1 and task.completed_on is None
@@ -106,8 +140,15 @@ def test_tasks_a_platform_adds_count_only_after_the_city_confirms_them(login):
     today = timezone.localdate()
     start, deadline = today - dt.timedelta(days=90), today - dt.timedelta(days=1)
     client = login("pt_ls05")
-    client.post("/supervision/platforms/LS05/tasks/new/", {
-        "title": "自定任务", "owner": "平台", "start_date": start.isoformat(), "deadline": deadline.isoformat()})
+    client.post(
+        "/supervision/platforms/LS05/tasks/new/",
+        {
+            "title": "自定任务",
+            "owner": "平台",
+            "start_date": start.isoformat(),
+            "deadline": deadline.isoformat(),
+        },
+    )
     task = Task.objects.get(title="自定任务")
     assert not task.confirmed
     assert task_completion_rates(deadline.year)["LS05"] == 1.0  # not counted yet
@@ -120,7 +161,9 @@ def test_tasks_a_platform_adds_count_only_after_the_city_confirms_them(login):
     task.refresh_from_db()
     assert task.confirmed and task.confirmed_by.username == "admin"
     assert task_completion_rates(deadline.year)["LS05"] == 0.0
-    assert AuditEvent.objects.filter(action="approve", object_type="supervision.Task", object_id=str(task.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="approve", object_type="supervision.Task", object_id=str(task.pk)
+    ).exists()
     assert login("pt_ls04").post(f"/supervision/tasks/{task.pk}/confirm/").status_code == 404
 
 
@@ -129,8 +172,13 @@ def test_only_the_platforms_own_users_report_progress(login, username):
     task = make_task("LS03", D(2026, 1, 1), D(2026, 12, 31), progress=20)
     milestone = Milestone.objects.create(task=task, title="节点", due_date=D(2026, 6, 30))
     client = login(username)
-    client.post(f"/supervision/tasks/{task.pk}/progress/", {"progress": 90, "as_of": "2026-06-30", "note": "x"})
-    client.post(f"/supervision/tasks/{task.pk}/milestones/{milestone.pk}/done/", {"done_on": "2026-06-30"})
+    client.post(
+        f"/supervision/tasks/{task.pk}/progress/",
+        {"progress": 90, "as_of": "2026-06-30", "note": "x"},
+    )
+    client.post(
+        f"/supervision/tasks/{task.pk}/milestones/{milestone.pk}/done/", {"done_on": "2026-06-30"}
+    )
     task.refresh_from_db()
     milestone.refresh_from_db()
     assert task.progress == 20 and not task.updates.exists() and milestone.done_on is None
@@ -141,28 +189,61 @@ def test_read_only_roles_cannot_create_tasks_or_milestones(login):
     before = Task.objects.count()
     for username in ("leader", "dept_statistics"):
         client = login(username)
-        client.post("/supervision/platforms/LS05/tasks/new/", {
-            "title": "越权任务", "owner": "x", "start_date": "2026-01-01", "deadline": "2026-02-01"})
-        client.post(f"/supervision/tasks/{task.pk}/milestones/", {"title": "越权节点", "due_date": "2026-03-01"})
+        client.post(
+            "/supervision/platforms/LS05/tasks/new/",
+            {
+                "title": "越权任务",
+                "owner": "x",
+                "start_date": "2026-01-01",
+                "deadline": "2026-02-01",
+            },
+        )
+        client.post(
+            f"/supervision/tasks/{task.pk}/milestones/",
+            {"title": "越权节点", "due_date": "2026-03-01"},
+        )
     assert Task.objects.count() == before and not task.milestones.exists()
 
 
 def test_platform_user_and_admin_create_tasks_and_milestones(login):
     client = login("pt_ls05")
-    response = client.post("/supervision/platforms/LS05/tasks/new/", {
-        "title": "新建标准厂房", "owner": "建设局", "category": "要素配置",
-        "start_date": "2026-03-01", "deadline": "2026-12-31"})
+    response = client.post(
+        "/supervision/platforms/LS05/tasks/new/",
+        {
+            "title": "新建标准厂房",
+            "owner": "建设局",
+            "category": "要素配置",
+            "start_date": "2026-03-01",
+            "deadline": "2026-12-31",
+        },
+    )
     task = Task.objects.get(title="新建标准厂房")
-    assert response.status_code == 302 and task.platform.code == "LS05" and task.created_by.username == "pt_ls05"
+    assert (
+        response.status_code == 302
+        and task.platform.code == "LS05"
+        and task.created_by.username == "pt_ls05"
+    )
     assert not task.confirmed  # a platform's own task waits for the city office
-    login("admin").post(f"/supervision/tasks/{task.pk}/milestones/", {"title": "主体结顶", "due_date": "2026-09-30"})
-    login("admin").post("/supervision/platforms/LS05/tasks/new/", {
-        "title": "市级交办任务", "owner": "管委会", "start_date": "2026-03-01", "deadline": "2026-12-31"})
+    login("admin").post(
+        f"/supervision/tasks/{task.pk}/milestones/", {"title": "主体结顶", "due_date": "2026-09-30"}
+    )
+    login("admin").post(
+        "/supervision/platforms/LS05/tasks/new/",
+        {
+            "title": "市级交办任务",
+            "owner": "管委会",
+            "start_date": "2026-03-01",
+            "deadline": "2026-12-31",
+        },
+    )
     assert Task.objects.get(title="市级交办任务").confirmed
     assert list(task.milestones.values_list("title", flat=True)) == ["主体结顶"]
     client = login("pt_ls05")
-    bad = client.post("/supervision/platforms/LS05/tasks/new/", {
-        "title": "日期颠倒", "owner": "x", "start_date": "2026-05-01", "deadline": "2026-01-01"}, follow=True)
+    bad = client.post(
+        "/supervision/platforms/LS05/tasks/new/",
+        {"title": "日期颠倒", "owner": "x", "start_date": "2026-05-01", "deadline": "2026-01-01"},
+        follow=True,
+    )
     assert "开始日期不能晚于截止日期" in bad.content.decode()
     assert not Task.objects.filter(title="日期颠倒").exists()
 
@@ -171,13 +252,26 @@ def test_another_platforms_battle_map_answers_404_on_every_route(login):
     task = make_task("LS02", D(2026, 1, 1), D(2026, 12, 31), progress=10)
     milestone = Milestone.objects.create(task=task, title="节点", due_date=D(2026, 6, 30))
     client = login("pt_ls03")
-    gets = ["/supervision/platforms/LS02/", "/supervision/platforms/LS02/export.xlsx",
-            f"/supervision/tasks/{task.pk}/"]
-    posts = {"/supervision/platforms/LS02/tasks/new/": {"title": "x", "owner": "x", "start_date": "2026-01-01",
-                                                       "deadline": "2026-02-01"},
-             f"/supervision/tasks/{task.pk}/progress/": {"progress": 90, "as_of": "2026-06-30", "note": "x"},
-             f"/supervision/tasks/{task.pk}/milestones/": {"title": "x", "due_date": "2026-03-01"},
-             f"/supervision/tasks/{task.pk}/milestones/{milestone.pk}/done/": {"done_on": "2026-06-30"}}
+    gets = [
+        "/supervision/platforms/LS02/",
+        "/supervision/platforms/LS02/export.xlsx",
+        f"/supervision/tasks/{task.pk}/",
+    ]
+    posts = {
+        "/supervision/platforms/LS02/tasks/new/": {
+            "title": "x",
+            "owner": "x",
+            "start_date": "2026-01-01",
+            "deadline": "2026-02-01",
+        },
+        f"/supervision/tasks/{task.pk}/progress/": {
+            "progress": 90,
+            "as_of": "2026-06-30",
+            "note": "x",
+        },
+        f"/supervision/tasks/{task.pk}/milestones/": {"title": "x", "due_date": "2026-03-01"},
+        f"/supervision/tasks/{task.pk}/milestones/{milestone.pk}/done/": {"done_on": "2026-06-30"},
+    }
     for url in gets:
         assert client.get(url).status_code == 404, url
     for url, data in posts.items():
@@ -193,10 +287,15 @@ def test_another_platforms_battle_map_answers_404_on_every_route(login):
 
 def test_demo_battle_map_loads_idempotently_through_the_cli(capsys, tmp_path):
     assert main(["supervision", "load-demo"]) == 0
-    first = sorted(Task.objects.values_list("platform__code", "demo_key", "progress", "completed_on"))
+    first = sorted(
+        Task.objects.values_list("platform__code", "demo_key", "progress", "completed_on")
+    )
     milestones = Milestone.objects.count()
     assert main(["supervision", "load-demo"]) == 0
-    assert sorted(Task.objects.values_list("platform__code", "demo_key", "progress", "completed_on")) == first
+    assert (
+        sorted(Task.objects.values_list("platform__code", "demo_key", "progress", "completed_on"))
+        == first
+    )
     assert Milestone.objects.count() == milestones
     assert len(first) == 6 * Platform.objects.count()
     assert all(t.demo and t.title.startswith("【演示】") for t in Task.objects.all())
@@ -207,7 +306,21 @@ def test_demo_battle_map_loads_idempotently_through_the_cli(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "逾期未完成 4 项" in out and "LS10" in out
     out_file = tmp_path / "map.xlsx"
-    assert main(["supervision", "export", "--platform", "LS01", "--on", "2026-11-15", "--out", str(out_file)]) == 0
+    assert (
+        main(
+            [
+                "supervision",
+                "export",
+                "--platform",
+                "LS01",
+                "--on",
+                "2026-11-15",
+                "--out",
+                str(out_file),
+            ]
+        )
+        == 0
+    )
     rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
     assert len(rows) == 7 and rows[1][0] == "LS01" and rows[1][13] == "是" and rows[1][14] == "是"
     assert main(["supervision", "export", "--platform", "LS99", "--out", str(out_file)]) == 2

@@ -7,7 +7,14 @@ import tomllib
 
 import pytest
 
-from pingtai.targets import DEFAULT_FILE, TargetFileError, assess, compound_rate, load_targets, parse_targets
+from pingtai.targets import (
+    DEFAULT_FILE,
+    TargetFileError,
+    assess,
+    compound_rate,
+    load_targets,
+    parse_targets,
+)
 
 PLAN = load_targets()
 
@@ -20,9 +27,16 @@ def test_the_shipped_file_holds_every_numeric_target_of_the_plan_with_its_sectio
     assert by_id["output_doubling"].multiple == 2
     assert by_id["developable_space"].goal == 10000
     assert by_id["wings_output"].goal == 5_000_000 and by_id["wings_output"].scope == "wings"
-    assert by_id["city_core_output"].goal == 10_000_000 and by_id["city_core_output"].platforms == ("LS01",)
-    assert by_id["management_bodies"].reduction == 0.60 and by_id["management_bodies"].target_year == 2021
-    assert by_id["management_staff"].reduction == 0.30 and by_id["management_staff"].base_value == 1096
+    assert by_id["city_core_output"].goal == 10_000_000 and by_id["city_core_output"].platforms == (
+        "LS01",
+    )
+    assert (
+        by_id["management_bodies"].reduction == 0.60
+        and by_id["management_bodies"].target_year == 2021
+    )
+    assert (
+        by_id["management_staff"].reduction == 0.30 and by_id["management_staff"].base_value == 1096
+    )
     assert by_id["rd_intensity"].goal == 4 and by_id["high_tech_share"].goal == 60
     for target in PLAN.targets:
         assert target.section.startswith("§"), target.id
@@ -114,7 +128,9 @@ def test_no_data_is_reported_as_such_not_as_a_colour():
 
 
 def test_as_of_ignores_later_years():
-    result = assess(PLAN.get("tax_per_mu"), {2020: 10.0, 2022: 12.0, 2024: 40.0}, PLAN.status, as_of=2022)
+    result = assess(
+        PLAN.get("tax_per_mu"), {2020: 10.0, 2022: 12.0, 2024: 40.0}, PLAN.status, as_of=2022
+    )
     assert result.year == 2022 and not result.met
     assert math.isclose(result.required_growth, (30 / 12) ** (1 / 3) - 1)
 

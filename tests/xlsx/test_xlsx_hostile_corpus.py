@@ -42,8 +42,7 @@ def test_zip_bomb_is_refused_before_parsing(kit):
 
 
 def test_total_uncompressed_cap(kit):
-    refused(kit.enterprise_upload(), "zip_bomb", "体积异常",
-            Limits(max_total_uncompressed=20_000))
+    refused(kit.enterprise_upload(), "zip_bomb", "体积异常", Limits(max_total_uncompressed=20_000))
 
 
 def test_lying_size_header_is_caught(kit):
@@ -54,8 +53,10 @@ def test_lying_size_header_is_caught(kit):
     real = info.file_size.to_bytes(4, "little")
     fake = (2000).to_bytes(4, "little")
     # uncompressed-size fields of the local header and the central directory entry
-    patched = bytes(data).replace(info.compress_size.to_bytes(4, "little") + real,
-                                  info.compress_size.to_bytes(4, "little") + fake)
+    patched = bytes(data).replace(
+        info.compress_size.to_bytes(4, "little") + real,
+        info.compress_size.to_bytes(4, "little") + fake,
+    )
     assert patched != bytes(data)
     refused(patched, "corrupt", "已损坏")
 
@@ -69,12 +70,14 @@ def test_xxe_entity_to_a_local_file(kit):
     def xxe(xml: bytes) -> bytes:
         head = b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
         return head + xml.replace(b"<v>10</v>", b"<v>&x;</v>")
+
     refused(kit.edit_sheet(kit.enterprise_upload(), xxe), "xml_entity", "攻击")
 
 
 def test_utf16_part_is_refused(kit):
     def utf16(xml: bytes) -> bytes:
         return xml.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
     refused(kit.edit_sheet(kit.enterprise_upload(), utf16), "xml_encoding", "UTF-8")
 
 
@@ -88,7 +91,9 @@ def test_row_cap_is_configurable(kit):
 
 
 def test_far_column_is_refused(kit):
-    refused(kit.with_rows_beyond(kit.enterprise_upload(), 10, "XFD"), "too_many_columns", "列的上限")
+    refused(
+        kit.with_rows_beyond(kit.enterprise_upload(), 10, "XFD"), "too_many_columns", "列的上限"
+    )
     refused(kit.with_rows_beyond(kit.enterprise_upload(), 10, "CW"), "too_many_columns", "100列")
 
 
@@ -112,14 +117,17 @@ def test_encrypted_workbook(kit):
     refused(ole, "encrypted", "加密")
 
 
-@pytest.mark.parametrize("content, reason, words", [
-    ("统一社会信用代码,企业名称\n913311001484116584,甲\n".encode("utf-8"), "csv", "CSV"),
-    ("统一社会信用代码,企业名称\n".encode("gb18030"), "csv", "CSV"),
-    (b"<html><table><tr><td>1</td></tr></table></html>", "html", "网页"),
-    (bytes(range(256)) * 4, "not_xlsx", "不是有效"),
-    (b"", "empty", "为空"),
-    (b"PK\x03\x04" + b"\0" * 100, "corrupt", "已损坏"),
-])
+@pytest.mark.parametrize(
+    "content, reason, words",
+    [
+        ("统一社会信用代码,企业名称\n913311001484116584,甲\n".encode("utf-8"), "csv", "CSV"),
+        ("统一社会信用代码,企业名称\n".encode("gb18030"), "csv", "CSV"),
+        (b"<html><table><tr><td>1</td></tr></table></html>", "html", "网页"),
+        (bytes(range(256)) * 4, "not_xlsx", "不是有效"),
+        (b"", "empty", "为空"),
+        (b"PK\x03\x04" + b"\0" * 100, "corrupt", "已损坏"),
+    ],
+)
 def test_not_an_xlsx(content, reason, words):
     refused(content, reason, words)
 
@@ -138,22 +146,32 @@ def test_xlsm_with_macros(kit):
     refused(data, "macro", "宏")
     parts = kit.parts_of(kit.enterprise_upload())
     types = parts["[Content_Types].xml"].replace(
-        b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml")
-    refused(kit.rezip(kit.enterprise_upload(), replace={"[Content_Types].xml": types}), "macro", "宏")
+        b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml"
+    )
+    refused(
+        kit.rezip(kit.enterprise_upload(), replace={"[Content_Types].xml": types}), "macro", "宏"
+    )
 
 
 def test_external_links_embedded_objects_and_nested_archives(kit):
     good = kit.enterprise_upload()
-    refused(kit.rezip(good, add={"xl/externalLinks/externalLink1.xml": b"<externalLink/>"}),
-            "external_link", "外部链接")
+    refused(
+        kit.rezip(good, add={"xl/externalLinks/externalLink1.xml": b"<externalLink/>"}),
+        "external_link",
+        "外部链接",
+    )
     refused(kit.rezip(good, add={"xl/embeddings/oleObject1.bin": b"x"}), "embedded_object", "嵌入")
     refused(kit.rezip(good, add={"xl/media/inner.zip": b"x"}), "nested_archive", "压缩包")
-    refused(kit.rezip(good, add={"xl/media/image1.png": b"PK\x03\x04rest"}), "nested_archive", "压缩包")
+    refused(
+        kit.rezip(good, add={"xl/media/image1.png": b"PK\x03\x04rest"}), "nested_archive", "压缩包"
+    )
 
 
 def test_printer_settings_part_is_accepted(kit):
-    data = kit.rezip(kit.enterprise_upload(),
-                     add={"xl/printerSettings/printerSettings1.bin": "HP LaserJet".encode("utf-16-le")})
+    data = kit.rezip(
+        kit.enterprise_upload(),
+        add={"xl/printerSettings/printerSettings1.bin": "HP LaserJet".encode("utf-16-le")},
+    )
     assert read_upload(data).ok
 
 
@@ -165,15 +183,21 @@ def test_duplicate_entry_names(kit):
 
 
 def test_merged_header_cells(kit):
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1),
-                    edit=lambda wb: wb[DATA_SHEET].merge_cells("B1:C1"))
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"),
+        kit.enterprise_rows(1),
+        edit=lambda wb: wb[DATA_SHEET].merge_cells("B1:C1"),
+    )
     (issue,) = read_upload(data).errors
     assert issue.rule == "header" and "表头有合并单元格：B1" in issue.message
 
 
 def test_merged_data_cells(kit):
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(3),
-                    edit=lambda wb: wb[DATA_SHEET].merge_cells("E3:E5"))
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"),
+        kit.enterprise_rows(3),
+        edit=lambda wb: wb[DATA_SHEET].merge_cells("E3:E5"),
+    )
     outcome = read_upload(data)
     merged = [e for e in outcome.errors if e.rule == "merged"]
     assert [(e.cell, e.message) for e in merged] == [("E3", "数据区有合并单元格 E3:E5")]
@@ -185,13 +209,15 @@ def test_formula_without_cached_value(kit):
     rows[1]["land_area"] = "=F3*2"
     outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
     assert [(e.cell, e.column, e.rule) for e in outcome.errors if e.rule == "formula"] == [
-        ("F4", "用地面积", "formula")]
+        ("F4", "用地面积", "formula")
+    ]
     assert "选择性粘贴" in outcome.errors[0].hint
 
 
 def test_formula_with_cached_value_is_read(kit):
     def cache(xml: bytes) -> bytes:
         return xml.replace(b'<c r="F4" t="n"><v>11</v></c>', b'<c r="F4"><f>F3+1</f><v>11</v></c>')
+
     data = kit.edit_sheet(kit.enterprise_upload(), cache)
     assert b"<f>F3+1</f>" in kit.parts_of(data)[kit.SHEET]
     outcome = read_upload(data)
@@ -200,8 +226,11 @@ def test_formula_with_cached_value_is_read(kit):
 
 def test_cached_formula_noise_reads_as_excel_shows_it(kit):
     def noisy(xml: bytes) -> bytes:
-        return xml.replace(b'<c r="F4" t="n"><v>11</v></c>',
-                           b'<c r="F4"><f>0.1+0.2</f><v>0.30000000000000004</v></c>')
+        return xml.replace(
+            b'<c r="F4" t="n"><v>11</v></c>',
+            b'<c r="F4"><f>0.1+0.2</f><v>0.30000000000000004</v></c>',
+        )
+
     outcome = read_upload(kit.edit_sheet(kit.enterprise_upload(), noisy))
     assert outcome.ok
     assert outcome.rows[1].values["land_area"] == Decimal("0.3")
@@ -211,19 +240,28 @@ def test_cached_formula_noise_reads_as_excel_shows_it(kit):
 def test_1904_date_system(kit):
     def mac(wb: openpyxl.Workbook) -> None:
         wb.epoch = CALENDAR_MAC_1904
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=mac)
+
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=mac
+    )
     refused(data, "date1904", "1904")
 
 
 def test_full_width_digits_and_ideographic_spaces_in_codes_are_accepted(kit):
     rows = kit.enterprise_rows(1)
-    rows[0].update(uscc="\u3000９１３３１１００１４８４１１６５８４\u3000", county_code="３３１１０２",
-                   industry_code="\u3000Ｃ３４８４")
+    rows[0].update(
+        uscc="\u3000９１３３１１００１４８４１１６５８４\u3000",
+        county_code="３３１１０２",
+        industry_code="\u3000Ｃ３４８４",
+    )
     outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
     assert outcome.ok
     values = outcome.rows[0].values
     assert (values["uscc"], values["county_code"], values["industry_code"]) == (
-        "913311001484116584", "331102", "C3484")
+        "913311001484116584",
+        "331102",
+        "C3484",
+    )
 
 
 def test_hyperlink_formula_text_in_a_name_is_accepted_as_text(kit):
@@ -242,7 +280,10 @@ def test_hidden_sheet_with_data(kit):
         ws = wb.create_sheet("备用")
         ws["A1"] = 5
         ws.sheet_state = "hidden"
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=hide)
+
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=hide
+    )
     refused(data, "hidden_sheet", "隐藏的工作表“备用”")
 
 
@@ -250,21 +291,39 @@ def test_extra_sheets(kit):
     def extra(wb: openpyxl.Workbook) -> None:
         wb.create_sheet("空表")
         wb.create_sheet("草稿")["B2"] = "临时"
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=extra)
+
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=extra
+    )
     refused(data, "extra_sheet", "草稿")
-    empty = kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1),
-                     edit=lambda wb: wb.create_sheet("空表"))
+    empty = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"),
+        kit.enterprise_rows(1),
+        edit=lambda wb: wb.create_sheet("空表"),
+    )
     assert read_upload(empty).ok
 
 
 def test_hidden_data_sheet_and_missing_data_sheet(kit):
     def hide(wb: openpyxl.Workbook) -> None:
         wb[DATA_SHEET].sheet_state = "hidden"
-    refused(kit.fill(kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1),
-                     edit=hide), "hidden_sheet", "被隐藏")
-    refused(kit.fill(kit.template_bytes("platform_enterprises", "2025"), [],
-                     edit=lambda wb: setattr(wb[DATA_SHEET], "title", "Sheet1")),
-            "no_data_sheet", "没有“数据”工作表")
+
+    refused(
+        kit.fill(
+            kit.template_bytes("platform_enterprises", "2025"), kit.enterprise_rows(1), edit=hide
+        ),
+        "hidden_sheet",
+        "被隐藏",
+    )
+    refused(
+        kit.fill(
+            kit.template_bytes("platform_enterprises", "2025"),
+            [],
+            edit=lambda wb: setattr(wb[DATA_SHEET], "title", "Sheet1"),
+        ),
+        "no_data_sheet",
+        "没有“数据”工作表",
+    )
 
 
 def test_plain_workbook_without_marker():
@@ -296,17 +355,24 @@ except RefusedFile as exc:
 """
 
 
-@pytest.mark.parametrize("build, reason", [
-    (lambda kit: kit.bomb(300 * 2**20), "zip_bomb"),
-    (lambda kit: kit.with_rows_beyond(kit.enterprise_upload(), 1_048_576, "XFD"), "too_many_columns"),
-    (lambda kit: kit.with_rows_beyond(kit.enterprise_upload(), 1_048_576), "too_many_rows"),
-])
+@pytest.mark.parametrize(
+    "build, reason",
+    [
+        (lambda kit: kit.bomb(300 * 2**20), "zip_bomb"),
+        (
+            lambda kit: kit.with_rows_beyond(kit.enterprise_upload(), 1_048_576, "XFD"),
+            "too_many_columns",
+        ),
+        (lambda kit: kit.with_rows_beyond(kit.enterprise_upload(), 1_048_576), "too_many_rows"),
+    ],
+)
 def test_hostile_files_stay_within_memory(kit, tmp_path, build, reason):
     path = tmp_path / "hostile.xlsx"
     path.write_bytes(build(kit))
     code = _MEMORY_PROBE.format(paths=[p for p in sys.path if p])
-    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == reason, result.stderr[-2000:]
 
 
@@ -328,6 +394,7 @@ def test_guard_refuses_to_load_without_defusedxml(tmp_path):
 
     env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}
     code = f"import sys; sys.path[:0] = {[p for p in sys.path if p]!r}; import pingtai.xlsx.guard"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode != 0 and "defusedxml" in result.stderr

@@ -43,7 +43,10 @@ def test_marked_copy_highlights_and_comments_every_bad_cell(kit):
 def test_issues_without_a_cell_or_on_unknown_sheets_are_skipped(kit):
     data = kit.enterprise_upload()
     issues = [Issue("", "", "", "", "x", "整体问题"), Issue("别的表", "A1", "", "", "x", "m")]
-    assert openpyxl.load_workbook(io.BytesIO(mark_errors(data, issues)))[DATA_SHEET]["A1"].comment is None
+    assert (
+        openpyxl.load_workbook(io.BytesIO(mark_errors(data, issues)))[DATA_SHEET]["A1"].comment
+        is None
+    )
 
 
 def test_neutralise():
@@ -55,8 +58,14 @@ def test_neutralise():
     assert neutralise(None) is None
 
 
-HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)",
-           "\t=1", "\r=1"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example","点我")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1)",
+    "\t=1",
+    "\r=1",
+]
 
 
 def test_xlsx_export_contains_no_formulas_and_numbers_stay_numbers(kit):
@@ -66,8 +75,9 @@ def test_xlsx_export_contains_no_formulas_and_numbers_stay_numbers(kit):
     data = kit.fill(kit.template_bytes("platform_enterprises", "2025", prefill=rows), [])
     name = read_upload(data).rows[0].values["enterprise_name"]
     assert name == HOSTILE[0]
-    exported = write_table_xlsx(["企业名称", "用地面积"],
-                                [[name, Decimal("12.5")]] + [[h, -3] for h in HOSTILE[1:]])
+    exported = write_table_xlsx(
+        ["企业名称", "用地面积"], [[name, Decimal("12.5")]] + [[h, -3] for h in HOSTILE[1:]]
+    )
     ws = openpyxl.load_workbook(io.BytesIO(exported)).active
     cells = [c for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
@@ -77,7 +87,9 @@ def test_xlsx_export_contains_no_formulas_and_numbers_stay_numbers(kit):
 
 
 def test_csv_export_has_bom_and_neutralised_cells():
-    data = write_table_csv(["企业名称", "税金"], [[h, Decimal("1.5")] for h in HOSTILE] + [["丽水", None]])
+    data = write_table_csv(
+        ["企业名称", "税金"], [[h, Decimal("1.5")] for h in HOSTILE] + [["丽水", None]]
+    )
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["企业名称", "税金"]

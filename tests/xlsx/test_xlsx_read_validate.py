@@ -17,8 +17,9 @@ def _errors(outcome: ImportOutcome) -> dict[str, str]:
 
 def test_platform_form_round_trip(kit):
     data = kit.platform_upload()
-    outcome = read_upload(data, expected_scope="LS01", expected_form="platform_quarterly",
-                          expected_period="2025Q4")
+    outcome = read_upload(
+        data, expected_scope="LS01", expected_form="platform_quarterly", expected_period="2025Q4"
+    )
     assert outcome.ok, [str(e) for e in outcome.errors]
     assert outcome.period.code == "2025Q4" and outcome.form.code == "platform_quarterly"
     (row,) = outcome.rows
@@ -26,9 +27,12 @@ def test_platform_form_round_trip(kit):
     assert row.values["industrial_output"] == Decimal("1000")
     assert row.values["foreign_capital"] == Decimal("12.5")
     assert isinstance(row.values["foreign_capital"], Decimal)
-    assert row.values["major_projects_signed"] == 3 and isinstance(row.values["major_projects_signed"], int)
+    assert row.values["major_projects_signed"] == 3 and isinstance(
+        row.values["major_projects_signed"], int
+    )
     assert row.raw["foreign_capital"] == "12.5"
     import hashlib
+
     assert outcome.sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -52,17 +56,32 @@ def test_enterprise_form_normalises_codes_but_not_names(kit):
     assert second.values["land_area"] == Decimal("12.25")
 
 
-@pytest.mark.parametrize("value, rule", [
-    ("12.5万", "unit_word"), ("3亩", "unit_word"), ("1亿", "unit_word"), ("abc", "number"),
-    ("1,23", "number"), ("1.23456", "decimals"), (-1, "min"), (200000, "max"), (True, "type"),
-])
+@pytest.mark.parametrize(
+    "value, rule",
+    [
+        ("12.5万", "unit_word"),
+        ("3亩", "unit_word"),
+        ("1亿", "unit_word"),
+        ("abc", "number"),
+        ("1,23", "number"),
+        ("1.23456", "decimals"),
+        (-1, "min"),
+        (200000, "max"),
+        (True, "type"),
+    ],
+)
 def test_bad_numbers_are_cell_errors(kit, value, rule):
     rows = kit.enterprise_rows(2)
     rows[1]["land_area"] = value
     outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
     assert not outcome.ok and outcome.rows == ()
     (issue,) = outcome.errors
-    assert (issue.sheet, issue.cell, issue.column, issue.rule) == (DATA_SHEET, "F4", "用地面积", rule)
+    assert (issue.sheet, issue.cell, issue.column, issue.rule) == (
+        DATA_SHEET,
+        "F4",
+        "用地面积",
+        rule,
+    )
     assert issue.message and issue.hint
     assert str(issue).startswith("数据!F4【用地面积】")
 
@@ -74,8 +93,13 @@ def test_every_error_in_every_row_is_collected(kit):
     rows[2].update(land_area="很多", scale=None)
     outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
     assert _errors(outcome) == {
-        "A3": "uscc", "C3": "choice", "E3": "choice", "B4": "required", "D4": "gbt4754",
-        "E5": "required", "F5": "number",
+        "A3": "uscc",
+        "C3": "choice",
+        "E3": "choice",
+        "B4": "required",
+        "D4": "gbt4754",
+        "E5": "required",
+        "F5": "number",
     }
     assert outcome.rows == () and outcome.rows_seen == 3
 
@@ -115,24 +139,48 @@ def test_cross_field_rules(kit):
     outcome = read_upload(data)
     issues = [e for e in outcome.errors if e.rule == "cross_field"]
     assert {e.cell for e in issues} == {"D3", "L3"}
-    assert any("规上工业总产值 ≤ 工业总产值" in e.message and "规上工业总产值为 1200" in e.message
-               for e in issues)
-    tax = kit.fill(kit.template_bytes("tax_enterprise", "2025", scope="tax", scope_name="市税务局"),
-                   [{"uscc": kit.GOOD_USCC[0], "enterprise_name": "甲", "tax_paid": -5}])
+    assert any(
+        "规上工业总产值 ≤ 工业总产值" in e.message and "规上工业总产值为 1200" in e.message
+        for e in issues
+    )
+    tax = kit.fill(
+        kit.template_bytes("tax_enterprise", "2025", scope="tax", scope_name="市税务局"),
+        [{"uscc": kit.GOOD_USCC[0], "enterprise_name": "甲", "tax_paid": -5}],
+    )
     assert _errors(read_upload(tax)) == {"C3": "cross_field"}
 
 
 def test_conditional_rule_on_land_parcels(kit):
     a, b = kit.GOOD_USCC[:2]
     rows = [
-        {"parcel_code": "LD-001", "holder_uscc": a, "user_uscc": a, "enterprise_name": "甲",
-         "tenure": "自有", "parcel_area": 30},
-        {"parcel_code": "LD-002", "holder_uscc": a, "user_uscc": b, "enterprise_name": "乙",
-         "tenure": "自有", "parcel_area": 12},
-        {"parcel_code": "LD-003", "holder_uscc": a, "user_uscc": a, "enterprise_name": "甲",
-         "tenure": "租用", "parcel_area": 5},
+        {
+            "parcel_code": "LD-001",
+            "holder_uscc": a,
+            "user_uscc": a,
+            "enterprise_name": "甲",
+            "tenure": "自有",
+            "parcel_area": 30,
+        },
+        {
+            "parcel_code": "LD-002",
+            "holder_uscc": a,
+            "user_uscc": b,
+            "enterprise_name": "乙",
+            "tenure": "自有",
+            "parcel_area": 12,
+        },
+        {
+            "parcel_code": "LD-003",
+            "holder_uscc": a,
+            "user_uscc": a,
+            "enterprise_name": "甲",
+            "tenure": "租用",
+            "parcel_area": 5,
+        },
     ]
-    data = kit.fill(kit.template_bytes("land_parcel", "2025", scope="nr", scope_name="市自然资源局"), rows)
+    data = kit.fill(
+        kit.template_bytes("land_parcel", "2025", scope="nr", scope_name="市自然资源局"), rows
+    )
     assert _errors(read_upload(data)) == {"B4": "cross_field", "B5": "cross_field"}
 
 
@@ -144,10 +192,11 @@ def test_platform_row_must_be_the_templates_platform(kit):
 def test_header_problems_come_in_one_message(kit):
     def damage(wb: openpyxl.Workbook) -> None:
         ws = wb[DATA_SHEET]
-        ws["C1"] = "工业产值"       # renamed: one missing, one unknown
-        ws["E2"] = "元"            # wrong unit for a 万元 column
-        ws["F2"] = "单位：万元"     # tolerated spelling of the right unit
+        ws["C1"] = "工业产值"  # renamed: one missing, one unknown
+        ws["E2"] = "元"  # wrong unit for a 万元 column
+        ws["F2"] = "单位：万元"  # tolerated spelling of the right unit
         ws.cell(1, 30, "备注")
+
     data = kit.fill(kit.template_bytes("platform_quarterly", "2025Q4"), [], edit=damage)
     outcome = read_upload(data)
     (issue,) = outcome.errors
@@ -160,8 +209,11 @@ def test_header_problems_come_in_one_message(kit):
 
 def test_stray_values_and_empty_sheet(kit):
     rows = kit.enterprise_rows(1)
-    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows,
-                    edit=lambda wb: wb[DATA_SHEET].cell(3, 9, "备注"))
+    data = kit.fill(
+        kit.template_bytes("platform_enterprises", "2025"),
+        rows,
+        edit=lambda wb: wb[DATA_SHEET].cell(3, 9, "备注"),
+    )
     assert _errors(read_upload(data)) == {"I3": "no_header"}
     empty = kit.fill(kit.template_bytes("platform_enterprises", "2025"), [])
     assert _errors(read_upload(empty)) == {"A3": "empty"}
@@ -176,8 +228,10 @@ def test_blank_rows_are_skipped_and_row_numbers_kept(kit):
 
 def test_error_cap(kit):
     rows = [{**r, "land_area": "x"} for r in kit.enterprise_rows(5)]
-    outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows),
-                          limits=Limits(max_errors=2))
+    outcome = read_upload(
+        kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows),
+        limits=Limits(max_errors=2),
+    )
     assert [e.rule for e in outcome.errors][-1] == "too_many_errors"
 
 
@@ -200,11 +254,15 @@ def test_forged_marker_and_missing_marker(kit):
         for row in wb[MARKER_SHEET].iter_rows():
             if row[0].value == "scope_code":
                 row[1].value = "LS02"
+
     with pytest.raises(RefusedFile) as caught:
         read_upload(kit.fill(kit.template_bytes("platform_quarterly", "2025Q4"), [], edit=forge))
     assert caught.value.reason == "marker_forged" and "伪造" in caught.value.message
-    removed = kit.fill(kit.template_bytes("platform_quarterly", "2025Q4"), [],
-                       edit=lambda wb: wb.remove(wb[MARKER_SHEET]))
+    removed = kit.fill(
+        kit.template_bytes("platform_quarterly", "2025Q4"),
+        [],
+        edit=lambda wb: wb.remove(wb[MARKER_SHEET]),
+    )
     with pytest.raises(RefusedFile) as caught:
         read_upload(removed)
     assert caught.value.reason == "marker_missing" and "模板" in caught.value.message
@@ -219,18 +277,29 @@ def test_stale_template_is_refused(kit, catalogue, tmp_path):
     for name in ("indicators.toml", "forms.toml"):
         shutil.copy(CATALOGUE_DIR / name, tmp_path / name)
     text = (tmp_path / "indicators.toml").read_text(encoding="utf-8")
-    (tmp_path / "indicators.toml").write_text(text.replace('name = "用地面积"', 'name = "占地面积"'),
-                                              encoding="utf-8")
+    (tmp_path / "indicators.toml").write_text(
+        text.replace('name = "用地面积"', 'name = "占地面积"'), encoding="utf-8"
+    )
     with pytest.raises(RefusedFile) as caught:
         read_upload(kit.enterprise_upload(), load_catalogue(tmp_path))
     assert caught.value.reason == "marker_stale"
 
 
 def test_unit_slips_against_previous_period_need_confirmation(kit):
-    data = kit.platform_upload(industrial_output=10_000_000, above_scale_output=900,
-                               developable_area=100, foreign_capital=125)
-    previous = {"LS01": {"industrial_output": Decimal(1000), "developable_area": Decimal(1500),
-                         "foreign_capital": Decimal("12.5"), "tax_revenue": Decimal(81)}}
+    data = kit.platform_upload(
+        industrial_output=10_000_000,
+        above_scale_output=900,
+        developable_area=100,
+        foreign_capital=125,
+    )
+    previous = {
+        "LS01": {
+            "industrial_output": Decimal(1000),
+            "developable_area": Decimal(1500),
+            "foreign_capital": Decimal("12.5"),
+            "tax_revenue": Decimal(81),
+        }
+    }
     last_year = {"LS01": {"tax_revenue": Decimal(20)}}
     outcome = read_upload(data, previous=previous, last_year=last_year)
     assert outcome.ok and outcome.rows
@@ -259,7 +328,9 @@ def test_unit_slips_against_peers(kit):
     data = kit.platform_upload(tax_revenue=800_000)
     peers = {"tax_revenue": [Decimal(v) for v in (60, 75, 80, 90, 100)]}
     confirmations = read_upload(data, peers=peers).confirmations
-    assert [(c.cell, c.basis, c.factor) for c in confirmations] == [("G3", "peers", Decimal(10_000))]
+    assert [(c.cell, c.basis, c.factor) for c in confirmations] == [
+        ("G3", "peers", Decimal(10_000))
+    ]
 
 
 def test_shared_strings_as_excel_writes_them(kit):
@@ -270,10 +341,15 @@ def test_shared_strings_as_excel_writes_them(kit):
     assert b't="inlineStr"' not in kit.parts_of(shared)[kit.SHEET]
     assert "xl/sharedStrings.xml" in kit.parts_of(shared)
     a, b = read_upload(original), read_upload(shared)
-    assert [str(e) for e in a.errors] == [str(e) for e in b.errors] == [
-        str(e) for e in b.errors if e.cell == "E4"]
+    assert (
+        [str(e) for e in a.errors]
+        == [str(e) for e in b.errors]
+        == [str(e) for e in b.errors if e.cell == "E4"]
+    )
     rows[1]["scale"] = "规下"
-    good = kit.with_shared_strings(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
+    good = kit.with_shared_strings(
+        kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows)
+    )
     outcome = read_upload(good)
     assert outcome.ok and outcome.rows[1].values["scale"] == "规下"
     assert outcome.rows[0].values["enterprise_name"] == "丽水测试企业0"

@@ -32,8 +32,14 @@ def test_platform_template_layout(kit, catalogue):
     assert ws["A3"].protection.locked
     assert ws.column_dimensions["C"].protection.locked is False
     assert ws.column_dimensions["A"].number_format == "@"
-    text = "\n".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
-    assert "2025年第四季度" in text and "2026年1月15日" in text and "丽水经济技术开发区（LS01）" in text
+    text = "\n".join(
+        str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value
+    )
+    assert (
+        "2025年第四季度" in text
+        and "2026年1月15日" in text
+        and "丽水经济技术开发区（LS01）" in text
+    )
     for ind in columns:
         assert ind.definition in text
     assert "规上工业总产值 ≤ 工业总产值" in text
@@ -49,7 +55,9 @@ def test_data_validation_lists_and_ranges(kit):
     land = [dv for dv in by_type["decimal"] if str(dv.sqref).startswith("F3")]
     assert land and land[0].formula1 == "0" and land[0].formula2 == "100000"
     wb = _load(kit.template_bytes("land_parcel", "2025"))
-    assert any(dv.formula1 == '"自有,租用"' for dv in wb[DATA_SHEET].data_validations.dataValidation)
+    assert any(
+        dv.formula1 == '"自有,租用"' for dv in wb[DATA_SHEET].data_validations.dataValidation
+    )
 
 
 def test_marker_records_form_period_scope_and_is_signed(kit, catalogue):
@@ -57,8 +65,15 @@ def test_marker_records_form_period_scope_and_is_signed(kit, catalogue):
     from pingtai.xlsx.template import write_template
 
     stamp = datetime(2025, 12, 1, 8, 0, tzinfo=timezone.utc)
-    marker = write_template("tax_enterprise", "2025", scope_code="tax", scope_name="市税务局",
-                            out=out, generated_at=stamp, signing_key=b"k")
+    marker = write_template(
+        "tax_enterprise",
+        "2025",
+        scope_code="tax",
+        scope_name="市税务局",
+        out=out,
+        generated_at=stamp,
+        signing_key=b"k",
+    )
     wb = _load(out.getvalue())
     stored = Marker.from_mapping({r[0]: r[1] for r in wb[MARKER_SHEET].iter_rows(values_only=True)})
     assert stored == marker
@@ -69,10 +84,14 @@ def test_marker_records_form_period_scope_and_is_signed(kit, catalogue):
 
 
 def test_enterprise_prefill_keeps_names_as_text(kit):
-    data = kit.template_bytes("platform_enterprises", "2025", prefill=[
-        {"uscc": "913311001484116584", "enterprise_name": '=HYPERLINK("http://x","点我")'},
-        {"uscc": "91350100M000100Y43", "enterprise_name": "正常企业", "land_area": 12.5},
-    ])
+    data = kit.template_bytes(
+        "platform_enterprises",
+        "2025",
+        prefill=[
+            {"uscc": "913311001484116584", "enterprise_name": '=HYPERLINK("http://x","点我")'},
+            {"uscc": "91350100M000100Y43", "enterprise_name": "正常企业", "land_area": 12.5},
+        ],
+    )
     ws = _load(data)[DATA_SHEET]
     assert ws["A3"].value == "913311001484116584" and ws["A3"].data_type == "s"
     assert ws["B3"].data_type == "s" and ws["B3"].value.startswith("=HYPERLINK")

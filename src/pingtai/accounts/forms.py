@@ -23,7 +23,9 @@ class LoginForm(AuthenticationForm):
         if user is not None and any(devices_for_user(user, confirmed=True)):
             token = (cleaned.get("otp_token") or "").strip()
             if not token:
-                raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
+                raise forms.ValidationError(
+                    self.error_messages["otp_required"], code="otp_required"
+                )
             device = match_token(user, token)
             if device is None:
                 raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")

@@ -27,12 +27,14 @@ class User(AbstractUser):
 
     role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.LEADER)
     platform = models.ForeignKey(
-        "registry.Platform", models.PROTECT, null=True, blank=True, related_name="users",
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name="所属平台",
     )
-    department = models.CharField(
-        "所属部门", max_length=20, choices=Department.choices, blank=True
-    )
+    department = models.CharField("所属部门", max_length=20, choices=Department.choices, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     class Meta:

@@ -20,6 +20,7 @@ class ChineseMinimumLengthValidator(MinimumLengthValidator):
     def get_help_text(self) -> str:
         return f"密码至少需要 {self.min_length} 个字符。"
 
+
 CLASSES = (
     ("大写字母", set(string.ascii_uppercase)),
     ("小写字母", set(string.ascii_lowercase)),

@@ -41,4 +41,6 @@ def totp_setup(request):
             return redirect("home")
         messages.error(request, "动态口令不正确，请核对手机时间后重试")
     device, qr_svg = (None, "") if confirmed else accounts_start_totp(request.user)
-    return render(request, "accounts/totp.html", {"confirmed": confirmed, "device": device, "qr_svg": qr_svg})
+    return render(
+        request, "accounts/totp.html", {"confirmed": confirmed, "device": device, "qr_svg": qr_svg}
+    )

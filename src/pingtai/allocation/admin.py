@@ -27,14 +27,34 @@ class LineInline(admin.TabularInline):
     model = AllocationLine
     extra = 0
     can_delete = False
-    fields = ("code", "name", "score", "multiplier", "floor", "cap", "demand", "ideal", "amount", "binding")
+    fields = (
+        "code",
+        "name",
+        "score",
+        "multiplier",
+        "floor",
+        "cap",
+        "demand",
+        "ideal",
+        "amount",
+        "binding",
+    )
     readonly_fields = fields
 
 
 @admin.register(AllocationRun)
 class AllocationRunAdmin(admin.ModelAdmin):
-    list_display = ("id", "pool", "level", "platform", "rules_id", "rules_version", "allocated", "surplus",
-                    "status")
+    list_display = (
+        "id",
+        "pool",
+        "level",
+        "platform",
+        "rules_id",
+        "rules_version",
+        "allocated",
+        "surplus",
+        "status",
+    )
     list_filter = ("status", "level")
     inlines = [LineInline]
 
@@ -60,7 +80,14 @@ class ProjectProposalAdmin(admin.ModelAdmin):
 
 @admin.register(StandardLandCommitment)
 class StandardLandCommitmentAdmin(admin.ModelAdmin):
-    list_display = ("agreement_no", "proposal", "signed_on", "due_on", "investment_intensity", "tax_per_mu")
+    list_display = (
+        "agreement_no",
+        "proposal",
+        "signed_on",
+        "due_on",
+        "investment_intensity",
+        "tax_per_mu",
+    )
 
 
 @admin.register(PostEvaluation)

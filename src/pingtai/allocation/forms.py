@@ -17,11 +17,17 @@ class PoolForm(forms.Form):
 
 
 class DemandForm(forms.Form):
-    platform = forms.ModelChoiceField(label="平台", queryset=Platform.objects.all(), to_field_name="code",
-                                      required=False, help_text="平台用户只能申报本平台")
+    platform = forms.ModelChoiceField(
+        label="平台",
+        queryset=Platform.objects.all(),
+        to_field_name="code",
+        required=False,
+        help_text="平台用户只能申报本平台",
+    )
     demand = forms.DecimalField(label="申报需求", min_value=0, max_digits=16, decimal_places=2)
-    major_demand = forms.DecimalField(label="其中重大产业项目需求", min_value=0, max_digits=16,
-                                      decimal_places=2, initial=0)
+    major_demand = forms.DecimalField(
+        label="其中重大产业项目需求", min_value=0, max_digits=16, decimal_places=2, initial=0
+    )
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 
@@ -31,23 +37,42 @@ def rule_choices(kind: str, level: str) -> list[tuple[str, str]]:
 
 class RunForm(forms.Form):
     rules = forms.ChoiceField(label="配置规则")
-    platform = forms.ModelChoiceField(label="平台（仅平台内项目间配置）", queryset=Platform.objects.all(),
-                                      to_field_name="code", required=False)
+    platform = forms.ModelChoiceField(
+        label="平台（仅平台内项目间配置）",
+        queryset=Platform.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rules"].choices = rule_choices(kind, "platform") + rule_choices(kind, "project")
+        self.fields["rules"].choices = rule_choices(kind, "platform") + rule_choices(
+            kind, "project"
+        )
 
 
 class CompareForm(forms.Form):
     rules_a = forms.ChoiceField(label="规则 A")
     rules_b = forms.ChoiceField(label="规则 B")
-    platform = forms.ModelChoiceField(label="平台（仅项目间比较）", queryset=Platform.objects.all(),
-                                      to_field_name="code", required=False)
-    base_share_b = forms.DecimalField(label="B 改用基础份额（0–1，可选）", required=False, min_value=0,
-                                      max_value=1, max_digits=5, decimal_places=4)
-    weights_b = forms.CharField(label="B 改用指标权重（可选，如 tax_per_mu=0.8, value_added_per_mu=0.2）",
-                                required=False, max_length=200)
+    platform = forms.ModelChoiceField(
+        label="平台（仅项目间比较）",
+        queryset=Platform.objects.all(),
+        to_field_name="code",
+        required=False,
+    )
+    base_share_b = forms.DecimalField(
+        label="B 改用基础份额（0–1，可选）",
+        required=False,
+        min_value=0,
+        max_value=1,
+        max_digits=5,
+        decimal_places=4,
+    )
+    weights_b = forms.CharField(
+        label="B 改用指标权重（可选，如 tax_per_mu=0.8, value_added_per_mu=0.2）",
+        required=False,
+        max_length=200,
+    )
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,26 +94,61 @@ class CompareForm(forms.Form):
         return weights
 
     def adjust_b(self) -> dict:
-        return {"base_share": self.cleaned_data["base_share_b"], "weights": self.cleaned_data["weights_b"]}
+        return {
+            "base_share": self.cleaned_data["base_share_b"],
+            "weights": self.cleaned_data["weights_b"],
+        }
 
 
 class ProposalForm(forms.ModelForm):
-    platform = forms.ModelChoiceField(label="所在平台", queryset=Platform.objects.all(), to_field_name="code",
-                                      required=False, help_text="平台用户只能申报本平台项目")
-    enterprise_uscc = forms.CharField(label="实施企业统一社会信用代码（可选）", max_length=18, required=False)
+    platform = forms.ModelChoiceField(
+        label="所在平台",
+        queryset=Platform.objects.all(),
+        to_field_name="code",
+        required=False,
+        help_text="平台用户只能申报本平台项目",
+    )
+    enterprise_uscc = forms.CharField(
+        label="实施企业统一社会信用代码（可选）", max_length=18, required=False
+    )
 
     class Meta:
         model = ProjectProposal
-        fields = ["name", "applicant", "year", "proposal_date", "location_zone", "land_source", "land_use",
-                  "land_mu", "floor_area_ratio", "investment_wan", "expected_output_wan",
-                  "expected_value_added_wan", "expected_tax_wan", "energy_tce", "emission_t", "funds_wan",
-                  "industry_code", "major"]
+        fields = [
+            "name",
+            "applicant",
+            "year",
+            "proposal_date",
+            "location_zone",
+            "land_source",
+            "land_use",
+            "land_mu",
+            "floor_area_ratio",
+            "investment_wan",
+            "expected_output_wan",
+            "expected_value_added_wan",
+            "expected_tax_wan",
+            "energy_tce",
+            "emission_t",
+            "funds_wan",
+            "industry_code",
+            "major",
+        ]
         widgets = {"proposal_date": forms.DateInput(attrs={"type": "date"})}
 
     def clean(self):
         data = super().clean()
-        for name in ("land_mu", "floor_area_ratio", "investment_wan", "expected_output_wan",
-                     "expected_value_added_wan", "expected_tax_wan", "energy_tce", "emission_t", "funds_wan"):
+        for name in (
+            "land_mu",
+            "floor_area_ratio",
+            "investment_wan",
+            "expected_output_wan",
+            "expected_value_added_wan",
+            "expected_tax_wan",
+            "energy_tce",
+            "emission_t",
+            "funds_wan",
+        ):
             if data.get(name) is not None and data[name] < 0:
                 self.add_error(name, "不能为负数")
         if data.get("land_source") != ProjectProposal.LandSource.NONE and not data.get("land_mu"):
@@ -99,12 +159,20 @@ class ProposalForm(forms.ModelForm):
 class CommitmentForm(forms.Form):
     agreement_no = forms.CharField(label="协议编号", max_length=60)
     signed_on = forms.DateField(label="签订日期", widget=forms.DateInput(attrs={"type": "date"}))
-    due_on = forms.DateField(label="约定达产复核日期", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label="约定达产复核日期", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class PostEvaluationForm(forms.Form):
     data_year = forms.IntegerField(label="实际数据年度（留空取复核日期前最近年度）", required=False)
-    actual_investment_wan = forms.DecimalField(label="核实固定资产投资（万元）", required=False, min_value=0,
-                                               max_digits=16, decimal_places=2)
-    actual_floor_area_ratio = forms.DecimalField(label="核实容积率", required=False, min_value=0,
-                                                 max_digits=6, decimal_places=2)
+    actual_investment_wan = forms.DecimalField(
+        label="核实固定资产投资（万元）",
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=2,
+    )
+    actual_floor_area_ratio = forms.DecimalField(
+        label="核实容积率", required=False, min_value=0, max_digits=6, decimal_places=2
+    )

@@ -26,14 +26,17 @@ class QuotaPool(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     total = models.DecimalField("年度总量", **AMOUNT)
     note = models.CharField("说明", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="创建人"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "年度要素指标池"
         ordering = ["-year", "kind"]
-        constraints = [models.UniqueConstraint(fields=["kind", "year"], name="one_pool_per_kind_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_pool_per_kind_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年度{POOLS[self.kind][0]} {self.total}{self.unit_name}"
@@ -50,20 +53,26 @@ class QuotaPool(models.Model):
 class PoolDemand(models.Model):
     """What a platform asks for from a pool (its own platform only)."""
 
-    pool = models.ForeignKey(QuotaPool, models.CASCADE, related_name="demands", verbose_name="指标池")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="+",
-                                 verbose_name="平台")
+    pool = models.ForeignKey(
+        QuotaPool, models.CASCADE, related_name="demands", verbose_name="指标池"
+    )
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="+", verbose_name="平台"
+    )
     demand = models.DecimalField("申报需求", **AMOUNT)
     major_demand = models.DecimalField("其中重大产业项目需求", default=0, **AMOUNT)
     note = models.CharField("说明", max_length=200, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                     verbose_name="申报人")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申报人"
+    )
     submitted_at = models.DateTimeField("申报时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "平台指标需求"
         ordering = ["pool", "platform__code"]
-        constraints = [models.UniqueConstraint(fields=["pool", "platform"], name="one_demand_per_platform")]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "platform"], name="one_demand_per_platform")
+        ]
 
     def __str__(self) -> str:
         return f"{self.platform} {self.demand}"
@@ -80,8 +89,14 @@ class AllocationRun(models.Model):
 
     pool = models.ForeignKey(QuotaPool, models.PROTECT, related_name="runs", verbose_name="指标池")
     level = models.CharField("配置层级", max_length=10, choices=Level.choices)
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name="平台（项目间配置）")
+    platform = models.ForeignKey(
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="平台（项目间配置）",
+    )
     amount = models.DecimalField("参与分配量", **AMOUNT)
     rules_id = models.CharField("规则", max_length=64)
     rules_version = models.CharField("规则版本", max_length=20)
@@ -95,11 +110,18 @@ class AllocationRun(models.Model):
     solver = models.CharField("求解方式", max_length=80)
     notes = models.JSONField("说明", default=list)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="创建人"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name="发布人")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:
@@ -108,8 +130,10 @@ class AllocationRun(models.Model):
 
     def __str__(self) -> str:
         scope = f"·{self.platform.short_name}" if self.platform_id else ""
-        return (f"{self.pool.year}年度{POOLS[self.pool.kind][0]}{scope}（{self.get_level_display()}，"
-                f"{self.rules_id} v{self.rules_version}，{self.get_status_display()}）")
+        return (
+            f"{self.pool.year}年度{POOLS[self.pool.kind][0]}{scope}（{self.get_level_display()}，"
+            f"{self.rules_id} v{self.rules_version}，{self.get_status_display()}）"
+        )
 
     @property
     def is_published(self) -> bool:
@@ -119,11 +143,20 @@ class AllocationRun(models.Model):
 class AllocationLine(models.Model):
     """One recipient's amount and the rule-by-rule explanation of it."""
 
-    run = models.ForeignKey(AllocationRun, models.CASCADE, related_name="lines", verbose_name="方案")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="+",
-                                 verbose_name="平台")
-    proposal = models.ForeignKey("allocation.ProjectProposal", models.PROTECT, null=True, blank=True,
-                                 related_name="allocation_lines", verbose_name="项目")
+    run = models.ForeignKey(
+        AllocationRun, models.CASCADE, related_name="lines", verbose_name="方案"
+    )
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="+", verbose_name="平台"
+    )
+    proposal = models.ForeignKey(
+        "allocation.ProjectProposal",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocation_lines",
+        verbose_name="项目",
+    )
     code = models.CharField("代码", max_length=32)
     name = models.CharField("名称", max_length=120)
     score = models.DecimalField("得分", max_digits=14, decimal_places=4)
@@ -163,15 +196,28 @@ class ProjectProposal(models.Model):
     code = models.CharField("项目编号", max_length=32, unique=True)
     name = models.CharField("项目名称", max_length=120)
     applicant = models.CharField("投资主体", max_length=120)
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="proposals",
-                                 verbose_name="所在平台")
-    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, null=True, blank=True,
-                                   related_name="proposals", verbose_name="实施企业（达产复核用）")
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="proposals", verbose_name="所在平台"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name="实施企业（达产复核用）",
+    )
     year = models.PositiveSmallIntegerField("申报年度")
     proposal_date = models.DateField("申报日期")
     location_zone = models.ForeignKey(
-        "registry.FormerZone", models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name="地块所在原园区", help_text="留空表示地块位于本平台现有范围内")
+        "registry.FormerZone",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="地块所在原园区",
+        help_text="留空表示地块位于本平台现有范围内",
+    )
     land_source = models.CharField("用地来源", max_length=20, choices=LandSource.choices)
     land_use = models.CharField("用地性质", max_length=12, choices=LandUse.choices)
     land_mu = models.DecimalField("用地面积（亩）", **AMOUNT)
@@ -185,13 +231,16 @@ class ProjectProposal(models.Model):
     funds_wan = models.DecimalField("申请扶持资金（万元）", default=0, **AMOUNT)
     industry_code = models.CharField("行业代码（GB/T 4754-2017）", max_length=5)
     major = models.BooleanField("重大产业项目", default=False)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
     check_result = models.JSONField("准入审查结果", default=list, blank=True)
     thresholds_id = models.CharField("控制指标文件", max_length=64, blank=True)
     thresholds_version = models.CharField("控制指标版本", max_length=20, blank=True)
     checked_at = models.DateTimeField("审查时间", null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                     verbose_name="申报人")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申报人"
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -205,25 +254,35 @@ class ProjectProposal(models.Model):
         """What the project asks from a pool of this kind."""
         return {
             "land": self.land_mu if self.land_source == self.LandSource.NEW else Decimal(0),
-            "energy": self.energy_tce, "emission": self.emission_t, "funds": self.funds_wan,
+            "energy": self.energy_tce,
+            "emission": self.emission_t,
+            "funds": self.funds_wan,
         }[pool_kind]
 
 
 class StandardLandCommitment(models.Model):
     """标准地 agreement: the control indicators the investor commits to at full production."""
 
-    proposal = models.OneToOneField(ProjectProposal, models.PROTECT, related_name="commitment",
-                                    verbose_name="项目")
+    proposal = models.OneToOneField(
+        ProjectProposal, models.PROTECT, related_name="commitment", verbose_name="项目"
+    )
     agreement_no = models.CharField("协议编号", max_length=60, unique=True)
     signed_on = models.DateField("签订日期")
     due_on = models.DateField("约定达产复核日期")
-    investment_intensity = models.DecimalField("固定资产投资强度（万元/亩）", max_digits=12, decimal_places=2)
+    investment_intensity = models.DecimalField(
+        "固定资产投资强度（万元/亩）", max_digits=12, decimal_places=2
+    )
     floor_area_ratio = models.DecimalField("容积率", max_digits=6, decimal_places=2)
     tax_per_mu = models.DecimalField("亩均税收（万元/亩）", max_digits=12, decimal_places=2)
-    energy_per_value_added = models.DecimalField("单位增加值能耗（吨标煤/万元）", max_digits=12, decimal_places=4)
-    emission_per_value_added = models.DecimalField("单位增加值排放（吨/万元）", max_digits=12, decimal_places=4)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="登记人")
+    energy_per_value_added = models.DecimalField(
+        "单位增加值能耗（吨标煤/万元）", max_digits=12, decimal_places=4
+    )
+    emission_per_value_added = models.DecimalField(
+        "单位增加值排放（吨/万元）", max_digits=12, decimal_places=4
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -237,18 +296,26 @@ class StandardLandCommitment(models.Model):
 class PostEvaluation(models.Model):
     """达产复核: the commitments against the enterprise's reported figures of one year."""
 
-    commitment = models.ForeignKey(StandardLandCommitment, models.PROTECT, related_name="evaluations",
-                                   verbose_name="标准地承诺")
+    commitment = models.ForeignKey(
+        StandardLandCommitment,
+        models.PROTECT,
+        related_name="evaluations",
+        verbose_name="标准地承诺",
+    )
     data_year = models.PositiveSmallIntegerField("实际数据年度")
-    actual_investment_wan = models.DecimalField("核实固定资产投资（万元）", null=True, blank=True, **AMOUNT)
-    actual_floor_area_ratio = models.DecimalField("核实容积率", max_digits=6, decimal_places=2,
-                                                  null=True, blank=True)
+    actual_investment_wan = models.DecimalField(
+        "核实固定资产投资（万元）", null=True, blank=True, **AMOUNT
+    )
+    actual_floor_area_ratio = models.DecimalField(
+        "核实容积率", max_digits=6, decimal_places=2, null=True, blank=True
+    )
     items = models.JSONField("逐项比较", default=list)
     met = models.BooleanField("全部达标")
     rules_id = models.CharField("处理规则", max_length=64)
     rules_version = models.CharField("处理规则版本", max_length=20)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="复核人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="复核人"
+    )
     created_at = models.DateTimeField("复核时间", auto_now_add=True)
 
     class Meta:

@@ -74,8 +74,9 @@ class Score(_Strict):
                 raise ValueError("score.indicators: 至少需要一个指标")
             unknown = sorted(set(self.indicators) - set(allowed))
             if unknown:
-                raise ValueError(f"score.indicators: 未知指标 {', '.join(unknown)}，"
-                                 f"可用 {', '.join(allowed)}")
+                raise ValueError(
+                    f"score.indicators: 未知指标 {', '.join(unknown)}，可用 {', '.join(allowed)}"
+                )
         return self
 
 
@@ -149,16 +150,26 @@ class AdmissionRules(_Strict):
     overrides: tuple[Override, ...] = ()
     assumed: tuple[str, ...] = ()
 
-    def thresholds_for(self, platform: str, tier: str, industry: str) -> tuple[Thresholds, list[str]]:
+    def thresholds_for(
+        self, platform: str, tier: str, industry: str
+    ) -> tuple[Thresholds, list[str]]:
         """Defaults, then every matching override in file order; returns what applied."""
         values = self.defaults.model_dump()
         applied = []
         for override in self.overrides:
             m = override.match
-            if ((m.platform is None or m.platform == platform) and (m.tier is None or m.tier == tier)
-                    and (m.industry_prefix is None or industry.startswith(m.industry_prefix))):
-                values.update({k: v for k, v in override.model_dump(exclude={"match", "note"}).items()
-                               if v is not None})
+            if (
+                (m.platform is None or m.platform == platform)
+                and (m.tier is None or m.tier == tier)
+                and (m.industry_prefix is None or industry.startswith(m.industry_prefix))
+            ):
+                values.update(
+                    {
+                        k: v
+                        for k, v in override.model_dump(exclude={"match", "note"}).items()
+                        if v is not None
+                    }
+                )
                 applied.append(override.note or str(m.model_dump(exclude_none=True)))
         return Thresholds(**values), applied
 
@@ -203,8 +214,9 @@ def _path(name_or_path: str | Path) -> Path:
 
 
 def errors_text(bad: ValidationError) -> str:
-    return "；".join(f"{'.'.join(str(p) for p in e['loc']) or '（整体）'}: {e['msg']}"
-                    for e in bad.errors())
+    return "；".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '（整体）'}: {e['msg']}" for e in bad.errors()
+    )
 
 
 def read_text(name_or_path: str | Path) -> tuple[str, str]:
@@ -233,7 +245,9 @@ def load_admission(name_or_path: str | Path = "admission-default") -> AdmissionR
     return parse(AdmissionRules, text, str(name_or_path))
 
 
-def load_post_evaluation(name_or_path: str | Path = "post-evaluation-default") -> PostEvaluationRules:
+def load_post_evaluation(
+    name_or_path: str | Path = "post-evaluation-default",
+) -> PostEvaluationRules:
     text, _ = read_text(name_or_path)
     return parse(PostEvaluationRules, text, str(name_or_path))
 

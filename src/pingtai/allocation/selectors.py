@@ -69,7 +69,9 @@ def scoped_proposal(user: User, pk: int) -> ProjectProposal:
 
 
 def commitments_for(user: User) -> QuerySet[StandardLandCommitment]:
-    rows = StandardLandCommitment.objects.select_related("proposal__platform", "proposal__enterprise")
+    rows = StandardLandCommitment.objects.select_related(
+        "proposal__platform", "proposal__enterprise"
+    )
     if user.role == User.Role.PLATFORM:
         rows = rows.filter(proposal__platform_id=user.platform_id)
     return rows
@@ -82,7 +84,8 @@ def commitments_due(user: User, on: dt.date) -> QuerySet[StandardLandCommitment]
 
 def evaluations_for(user: User) -> QuerySet[PostEvaluation]:
     rows = PostEvaluation.objects.select_related(
-        "commitment__proposal__platform", "commitment__proposal__enterprise", "created_by")
+        "commitment__proposal__platform", "commitment__proposal__enterprise", "created_by"
+    )
     if user.role == User.Role.PLATFORM:
         rows = rows.filter(commitment__proposal__platform_id=user.platform_id)
     return rows

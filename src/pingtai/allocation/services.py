@@ -52,38 +52,69 @@ class AllocationError(ValueError):
 
 # ---------------------------------------------------------------------------- pools and demands
 
+
 @transaction.atomic
-def pool_create(kind: str, year: int, total: Decimal, *, user, request=None, note: str = "") -> QuotaPool:
+def pool_create(
+    kind: str, year: int, total: Decimal, *, user, request=None, note: str = ""
+) -> QuotaPool:
     unit = rulefiles.POOLS[kind][2]
     if total < 0 or total % unit:
         raise AllocationError(f"总量须为非负数且为 {unit}{rulefiles.POOLS[kind][1]} 的整数倍")
     if QuotaPool.objects.filter(kind=kind, year=year).exists():
         raise AllocationError(f"{year}年度{rulefiles.POOLS[kind][0]}指标池已存在")
     pool = QuotaPool.objects.create(kind=kind, year=year, total=total, note=note, created_by=user)
-    audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=pool,
-                 after={"kind": kind, "year": year, "total": str(total)})
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=pool,
+        after={"kind": kind, "year": year, "total": str(total)},
+    )
     return pool
 
 
 @transaction.atomic
-def demand_submit(pool: QuotaPool, platform: Platform, demand: Decimal, major_demand: Decimal, *,
-                  user, request=None, note: str = "") -> PoolDemand:
+def demand_submit(
+    pool: QuotaPool,
+    platform: Platform,
+    demand: Decimal,
+    major_demand: Decimal,
+    *,
+    user,
+    request=None,
+    note: str = "",
+) -> PoolDemand:
     if demand < 0 or major_demand < 0 or major_demand > demand:
         raise AllocationError("需求须为非负数，且重大产业项目需求不能超过总需求")
-    if pool.runs.filter(status=AllocationRun.Status.PUBLISHED, level=AllocationRun.Level.PLATFORM).exists():
+    if pool.runs.filter(
+        status=AllocationRun.Status.PUBLISHED, level=AllocationRun.Level.PLATFORM
+    ).exists():
         raise AllocationError("该指标池已发布平台间配置方案，不能再修改需求")
     row = PoolDemand.objects.filter(pool=pool, platform=platform).first()
     before = {"demand": str(row.demand), "major_demand": str(row.major_demand)} if row else None
     row, _ = PoolDemand.objects.update_or_create(
-        pool=pool, platform=platform,
-        defaults={"demand": demand, "major_demand": major_demand, "note": note, "submitted_by": user})
-    audit_record(AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE, request=request,
-                 actor=user, obj=row, before=before,
-                 after={"demand": str(demand), "major_demand": str(major_demand)})
+        pool=pool,
+        platform=platform,
+        defaults={
+            "demand": demand,
+            "major_demand": major_demand,
+            "note": note,
+            "submitted_by": user,
+        },
+    )
+    audit_record(
+        AuditEvent.Action.UPDATE if before else AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=row,
+        before=before,
+        after={"demand": str(demand), "major_demand": str(major_demand)},
+    )
     return row
 
 
 # ---------------------------------------------------------------------------- recipients and scores
+
 
 @dataclass
 class Prepared:
@@ -97,7 +128,9 @@ class Prepared:
     score_basis: str
 
 
-def _ratio_scores(raw: dict[str, dict[str, Decimal | None]], weights: dict[str, Decimal]) -> dict[str, Decimal]:
+def _ratio_scores(
+    raw: dict[str, dict[str, Decimal | None]], weights: dict[str, Decimal]
+) -> dict[str, Decimal]:
     """Σ weight × value ÷ mean of that indicator over the recipients that have it."""
     scores = {code: Decimal(0) for code in raw}
     for key, weight in weights.items():
@@ -115,14 +148,20 @@ def _ratio_scores(raw: dict[str, dict[str, Decimal | None]], weights: dict[str, 
 def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int, Decimal], str]:
     from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 
-    run = (EvaluationRun.objects.filter(year=data_year, status=EvaluationRun.Status.PUBLISHED)
-           .order_by("-published_at", "-id").first())
+    run = (
+        EvaluationRun.objects.filter(year=data_year, status=EvaluationRun.Status.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .first()
+    )
     if run is None:
         raise AllocationError(f"没有 {data_year} 年度已发布的亩均评价，无法按评价类别计分")
-    land = dict(EnterpriseYear.objects.filter(year=data_year).values_list("enterprise_id", "land_mu"))
+    land = dict(
+        EnterpriseYear.objects.filter(year=data_year).values_list("enterprise_id", "land_mu")
+    )
     sums: dict[int, list[Decimal]] = {}
-    for enterprise_id, platform_id, klass in (EnterpriseResult.objects.filter(run=run)
-                                              .values_list("enterprise_id", "enterprise__platform_id", "klass")):
+    for enterprise_id, platform_id, klass in EnterpriseResult.objects.filter(run=run).values_list(
+        "enterprise_id", "enterprise__platform_id", "klass"
+    ):
         if klass not in points:
             continue
         area = land.get(enterprise_id) or Decimal(0)
@@ -130,24 +169,35 @@ def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int,
         total[0] += area * points[klass]
         total[1] += area
     scores = {pid: (s / a).quantize(FOUR, ROUND_HALF_EVEN) for pid, (s, a) in sums.items() if a}
-    return scores, f"{data_year}年度亩均评价批次 #{run.pk}（{run.method_id}）各类企业按用地加权的类别分值"
+    return (
+        scores,
+        f"{data_year}年度亩均评价批次 #{run.pk}（{run.method_id}）各类企业按用地加权的类别分值",
+    )
 
 
 def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str]:
     """The platforms' scores in the latest published year-end assessment of ``data_year``."""
     from pingtai.league.models import LeagueRun
 
-    run = (LeagueRun.objects.filter(cycle=LeagueRun.Cycle.YEAR, year=data_year,
-                                    status=LeagueRun.Status.PUBLISHED)
-           .order_by("-published_at", "-id").first())
+    run = (
+        LeagueRun.objects.filter(
+            cycle=LeagueRun.Cycle.YEAR, year=data_year, status=LeagueRun.Status.PUBLISHED
+        )
+        .order_by("-published_at", "-id")
+        .first()
+    )
     if run is None:
         raise AllocationError(f"没有 {data_year} 年度已发布的年终考核，无法按考评结果计分")
-    scores = {code: Decimal(str(score)).quantize(FOUR, ROUND_HALF_EVEN)
-              for code, score in run.results.values_list("platform_code", "score")}
+    scores = {
+        code: Decimal(str(score)).quantize(FOUR, ROUND_HALF_EVEN)
+        for code, score in run.results.values_list("platform_code", "score")
+    }
     return scores, f"{data_year}年度年终考核批次 #{run.pk}（{run.method_id}）各平台综合得分"
 
 
-def _bounds(rule_set: rulefiles.RuleSet, amount: Decimal, code: str) -> tuple[Decimal, Decimal | None]:
+def _bounds(
+    rule_set: rulefiles.RuleSet, amount: Decimal, code: str
+) -> tuple[Decimal, Decimal | None]:
     b = rule_set.bounds
     floor = amount * b.floor_share
     cap = amount * b.cap_share if b.cap_share is not None else None
@@ -167,8 +217,9 @@ def _load(rules_ref: str) -> tuple[rulefiles.RuleSet, str, str]:
 
 
 def published_platform_run(pool: QuotaPool) -> AllocationRun | None:
-    return pool.runs.filter(level=AllocationRun.Level.PLATFORM,
-                            status=AllocationRun.Status.PUBLISHED).first()
+    return pool.runs.filter(
+        level=AllocationRun.Level.PLATFORM, status=AllocationRun.Status.PUBLISHED
+    ).first()
 
 
 def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
@@ -184,16 +235,21 @@ def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
         raise AllocationError(f"调整后的规则无效：{rulefiles.errors_text(bad)}") from bad
 
 
-def allocation_prepare(pool: QuotaPool, rules_ref: str, platform: Platform | None = None,
-                       adjust: dict | None = None) -> Prepared:
+def allocation_prepare(
+    pool: QuotaPool, rules_ref: str, platform: Platform | None = None, adjust: dict | None = None
+) -> Prepared:
     rule_set, text, digest = _load(rules_ref)
     if adjust:
         rule_set = _adjusted(rule_set, adjust)
     if rule_set.pool != pool.kind:
-        raise AllocationError(f"规则“{rule_set.id}”适用于{rulefiles.POOLS[rule_set.pool][0]}，"
-                              f"不适用于{rulefiles.POOLS[pool.kind][0]}")
+        raise AllocationError(
+            f"规则“{rule_set.id}”适用于{rulefiles.POOLS[rule_set.pool][0]}，"
+            f"不适用于{rulefiles.POOLS[pool.kind][0]}"
+        )
     if (platform is None) != (rule_set.level == "platform"):
-        raise AllocationError("平台间配置须使用平台级规则且不指定平台；项目间配置须使用项目级规则并指定平台")
+        raise AllocationError(
+            "平台间配置须使用平台级规则且不指定平台；项目间配置须使用项目级规则并指定平台"
+        )
     if rule_set.level == "platform":
         return _prepare_platforms(pool, rule_set, text, digest)
     return _prepare_projects(pool, rule_set, text, digest, platform)
@@ -206,12 +262,18 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
         figures = figures_by_platform(data_year)
         if not figures:
             raise AllocationError(f"没有 {data_year} 年度的企业数据，无法计算平台得分")
-        raw = {p.code: {key: getattr(figures[p.id], key) if p.id in figures else None
-                        for key in rule_set.score.indicators} for p in platforms}
+        raw = {
+            p.code: {
+                key: getattr(figures[p.id], key) if p.id in figures else None
+                for key in rule_set.score.indicators
+            }
+            for p in platforms
+        }
         scores = _ratio_scores(raw, dict(rule_set.score.indicators))
-        basis = (f"{data_year}年度平台企业数据（总量之比）："
-                 + " + ".join(f"{rulefiles.FIGURE_INDICATORS[k]}÷平均值×{w}"
-                              for k, w in rule_set.score.indicators.items()))
+        basis = f"{data_year}年度平台企业数据（总量之比）：" + " + ".join(
+            f"{rulefiles.FIGURE_INDICATORS[k]}÷平均值×{w}"
+            for k, w in rule_set.score.indicators.items()
+        )
     elif rule_set.score.source == "classes":
         by_id, basis = _class_scores(data_year, dict(rule_set.score.class_points))
         scores = {p.code: by_id.get(p.id, Decimal(0)) for p in platforms}
@@ -225,58 +287,111 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
     for p in platforms:
         floor, cap = _bounds(rule_set, pool.total, p.code)
         demand = demands.get(p.id)
-        multiplier = (rule_set.multipliers.values.get(p.tier, Decimal(1))
-                      if rule_set.multipliers.by == "tier" else Decimal(1))
-        recipients.append(Recipient(
-            code=p.code, name=p.name, score=scores[p.code], multiplier=multiplier, floor=floor, cap=cap,
-            demand=demand.demand if demand else None,
-            major_demand=demand.major_demand if demand else Decimal(0)))
-    return Prepared(rule_set, text, digest, pool.total, recipients, {p.code: p for p in platforms}, {}, basis)
+        multiplier = (
+            rule_set.multipliers.values.get(p.tier, Decimal(1))
+            if rule_set.multipliers.by == "tier"
+            else Decimal(1)
+        )
+        recipients.append(
+            Recipient(
+                code=p.code,
+                name=p.name,
+                score=scores[p.code],
+                multiplier=multiplier,
+                floor=floor,
+                cap=cap,
+                demand=demand.demand if demand else None,
+                major_demand=demand.major_demand if demand else Decimal(0),
+            )
+        )
+    return Prepared(
+        rule_set, text, digest, pool.total, recipients, {p.code: p for p in platforms}, {}, basis
+    )
 
 
 def _proposal_figures(p: ProjectProposal) -> dict[str, Decimal | None]:
     per_mu = (lambda v: v / p.land_mu) if p.land_mu else (lambda v: None)
-    return {"tax_per_mu": per_mu(p.expected_tax_wan), "investment_intensity": per_mu(p.investment_wan),
-            "value_added_per_mu": per_mu(p.expected_value_added_wan)}
+    return {
+        "tax_per_mu": per_mu(p.expected_tax_wan),
+        "investment_intensity": per_mu(p.investment_wan),
+        "value_added_per_mu": per_mu(p.expected_value_added_wan),
+    }
 
 
 def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
     parent = published_platform_run(pool)
     line = parent.lines.filter(platform=platform).first() if parent else None
     if line is None:
-        raise AllocationError(f"{pool}尚无已发布的平台间配置方案，无法在「{platform.name}」内部分配")
-    proposals = [p for p in ProjectProposal.objects.filter(
-        platform=platform, year=pool.year, status=ProjectProposal.Status.PASSED).order_by("code")
-        if p.request_for(pool.kind) > 0]
+        raise AllocationError(
+            f"{pool}尚无已发布的平台间配置方案，无法在「{platform.name}」内部分配"
+        )
+    proposals = [
+        p
+        for p in ProjectProposal.objects.filter(
+            platform=platform, year=pool.year, status=ProjectProposal.Status.PASSED
+        ).order_by("code")
+        if p.request_for(pool.kind) > 0
+    ]
     if not proposals:
         raise AllocationError(f"「{platform.name}」{pool.year}年度没有通过准入且申请该指标的项目")
-    scores = _ratio_scores({p.code: _proposal_figures(p) for p in proposals},
-                           dict(rule_set.score.indicators))
+    scores = _ratio_scores(
+        {p.code: _proposal_figures(p) for p in proposals}, dict(rule_set.score.indicators)
+    )
     values = rule_set.multipliers.values
     recipients = []
     for p in proposals:
         floor, cap = _bounds(rule_set, line.amount, p.code)
-        multiplier = (values.get("major" if p.major else "normal", Decimal(1))
-                      if rule_set.multipliers.by == "major" else Decimal(1))
+        multiplier = (
+            values.get("major" if p.major else "normal", Decimal(1))
+            if rule_set.multipliers.by == "major"
+            else Decimal(1)
+        )
         request = p.request_for(pool.kind)
-        recipients.append(Recipient(
-            code=p.code, name=p.name, score=scores[p.code], multiplier=multiplier, floor=floor, cap=cap,
-            demand=request, major_demand=request if p.major else Decimal(0)))
-    basis = ("项目承诺数据：" + " + ".join(f"{rulefiles.PROPOSAL_INDICATORS[k]}÷平均值×{w}"
-                                   for k, w in rule_set.score.indicators.items())
-             + f"；平台分得量取方案 #{parent.pk}")
-    return Prepared(rule_set, text, digest, line.amount, recipients, {p.code: platform for p in proposals},
-                    {p.code: p for p in proposals}, basis)
+        recipients.append(
+            Recipient(
+                code=p.code,
+                name=p.name,
+                score=scores[p.code],
+                multiplier=multiplier,
+                floor=floor,
+                cap=cap,
+                demand=request,
+                major_demand=request if p.major else Decimal(0),
+            )
+        )
+    basis = (
+        "项目承诺数据："
+        + " + ".join(
+            f"{rulefiles.PROPOSAL_INDICATORS[k]}÷平均值×{w}"
+            for k, w in rule_set.score.indicators.items()
+        )
+        + f"；平台分得量取方案 #{parent.pk}"
+    )
+    return Prepared(
+        rule_set,
+        text,
+        digest,
+        line.amount,
+        recipients,
+        {p.code: platform for p in proposals},
+        {p.code: p for p in proposals},
+        basis,
+    )
 
 
 def _engine_rules(rule_set: rulefiles.RuleSet) -> Rules:
-    return Rules(base_share=rule_set.base_share, unit=rule_set.unit,
-                 reserve_share=rule_set.reserve_major_share, allocate_all=rule_set.allocate_all,
-                 unit_name=rule_set.unit_name)
+    return Rules(
+        base_share=rule_set.base_share,
+        unit=rule_set.unit,
+        reserve_share=rule_set.reserve_major_share,
+        allocate_all=rule_set.allocate_all,
+        unit_name=rule_set.unit_name,
+    )
 
 
-def allocation_compute(pool: QuotaPool, rules_ref: str, platform: Platform | None = None,
-                       adjust: dict | None = None) -> tuple[Prepared, AllocationResult]:
+def allocation_compute(
+    pool: QuotaPool, rules_ref: str, platform: Platform | None = None, adjust: dict | None = None
+) -> tuple[Prepared, AllocationResult]:
     """Compute without storing; InfeasibleRules becomes AllocationError listing the conflicts."""
     prepared = allocation_prepare(pool, rules_ref, platform, adjust)
     try:
@@ -287,27 +402,65 @@ def allocation_compute(pool: QuotaPool, rules_ref: str, platform: Platform | Non
 
 
 @transaction.atomic
-def allocation_run(pool: QuotaPool, rules_ref: str, *, user, platform: Platform | None = None,
-                   request=None) -> AllocationRun:
+def allocation_run(
+    pool: QuotaPool, rules_ref: str, *, user, platform: Platform | None = None, request=None
+) -> AllocationRun:
     prepared, result = allocation_compute(pool, rules_ref, platform)
     rs = prepared.rule_set
     run = AllocationRun.objects.create(
-        pool=pool, level=rs.level, platform=platform, amount=prepared.amount, rules_id=rs.id,
-        rules_version=rs.version, rules_hash=prepared.digest, rules_text=prepared.text,
-        score_basis=prepared.score_basis[:300], reserve=result.reserve,
-        reserve_used=result.reserve_used, allocated=result.allocated, surplus=result.surplus,
-        solver=result.solver, notes=result.notes, created_by=user)
-    AllocationLine.objects.bulk_create([AllocationLine(
-        run=run, platform=prepared.platforms[s.recipient.code],
-        proposal=prepared.proposals.get(s.recipient.code), code=s.recipient.code, name=s.recipient.name,
-        score=s.recipient.score, multiplier=s.recipient.multiplier, floor=s.lower,
-        cap=s.upper, demand=s.recipient.demand, ideal=s.ideal, amount=s.amount,
-        binding="、".join(BINDING_LABELS[b] for b in s.binding),
-        explanation=[{"rule": line.rule, "label": line.label, "amount": str(line.amount)}
-                     for line in s.lines]) for s in result.shares])
-    audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
-                 after={"rules": f"{rs.id} v{rs.version}", "rules_hash": prepared.digest,
-                        "allocated": str(result.allocated), "surplus": str(result.surplus)})
+        pool=pool,
+        level=rs.level,
+        platform=platform,
+        amount=prepared.amount,
+        rules_id=rs.id,
+        rules_version=rs.version,
+        rules_hash=prepared.digest,
+        rules_text=prepared.text,
+        score_basis=prepared.score_basis[:300],
+        reserve=result.reserve,
+        reserve_used=result.reserve_used,
+        allocated=result.allocated,
+        surplus=result.surplus,
+        solver=result.solver,
+        notes=result.notes,
+        created_by=user,
+    )
+    AllocationLine.objects.bulk_create(
+        [
+            AllocationLine(
+                run=run,
+                platform=prepared.platforms[s.recipient.code],
+                proposal=prepared.proposals.get(s.recipient.code),
+                code=s.recipient.code,
+                name=s.recipient.name,
+                score=s.recipient.score,
+                multiplier=s.recipient.multiplier,
+                floor=s.lower,
+                cap=s.upper,
+                demand=s.recipient.demand,
+                ideal=s.ideal,
+                amount=s.amount,
+                binding="、".join(BINDING_LABELS[b] for b in s.binding),
+                explanation=[
+                    {"rule": line.rule, "label": line.label, "amount": str(line.amount)}
+                    for line in s.lines
+                ],
+            )
+            for s in result.shares
+        ]
+    )
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=run,
+        after={
+            "rules": f"{rs.id} v{rs.version}",
+            "rules_hash": prepared.digest,
+            "allocated": str(result.allocated),
+            "surplus": str(result.surplus),
+        },
+    )
     return run
 
 
@@ -316,14 +469,24 @@ def allocation_publish(run: AllocationRun, *, user, request=None) -> AllocationR
     run = AllocationRun.objects.select_for_update().get(pk=run.pk)
     if run.is_published:
         raise AllocationError("该方案已发布")
-    other = AllocationRun.objects.filter(pool=run.pool, level=run.level, platform=run.platform,
-                                         status=AllocationRun.Status.PUBLISHED).first()
+    other = AllocationRun.objects.filter(
+        pool=run.pool, level=run.level, platform=run.platform, status=AllocationRun.Status.PUBLISHED
+    ).first()
     if other is not None:
         raise AllocationError(f"同一指标池已有已发布方案 #{other.pk}，已发布方案不可替换")
-    run.status, run.published_by, run.published_at = AllocationRun.Status.PUBLISHED, user, timezone.now()
+    run.status, run.published_by, run.published_at = (
+        AllocationRun.Status.PUBLISHED,
+        user,
+        timezone.now(),
+    )
     run.save(update_fields=["status", "published_by", "published_at"])
-    audit_record(AuditEvent.Action.PUBLISH, request=request, actor=user, obj=run,
-                 after={"allocated": str(run.allocated), "rules_hash": run.rules_hash})
+    audit_record(
+        AuditEvent.Action.PUBLISH,
+        request=request,
+        actor=user,
+        obj=run,
+        after={"allocated": str(run.allocated), "rules_hash": run.rules_hash},
+    )
     return run
 
 
@@ -342,47 +505,119 @@ class ComparisonLine:
 def explain_text(lines: list[dict] | list) -> str:
     parts = []
     for line in lines:
-        label, amount = (line["label"], Decimal(line["amount"])) if isinstance(line, dict) else (line.label, line.amount)
+        label, amount = (
+            (line["label"], Decimal(line["amount"]))
+            if isinstance(line, dict)
+            else (line.label, line.amount)
+        )
         if amount:
             parts.append(f"{label} {amount:+f}")
     return "；".join(parts)
 
 
-def allocation_compare(pool: QuotaPool, rules_a: str, rules_b: str, platform: Platform | None = None,
-                       adjust_b: dict | None = None) -> tuple[list[ComparisonLine], list[AllocationResult]]:
+def allocation_compare(
+    pool: QuotaPool,
+    rules_a: str,
+    rules_b: str,
+    platform: Platform | None = None,
+    adjust_b: dict | None = None,
+) -> tuple[list[ComparisonLine], list[AllocationResult]]:
     """What-if: the same pool under two rule sets, or under one rule set with B's base share or
     indicator weights adjusted (``adjust_b``: base_share, weights)."""
-    results = [allocation_compute(pool, rules_a, platform)[1],
-               allocation_compute(pool, rules_b, platform, adjust_b)[1]]
+    results = [
+        allocation_compute(pool, rules_a, platform)[1],
+        allocation_compute(pool, rules_b, platform, adjust_b)[1],
+    ]
     by_code = [r.by_code() for r in results]
     rows = []
     for row in compare(*results):
-        explain = [explain_text(side[row.code].lines) if row.code in side else "" for side in by_code]
-        rows.append(ComparisonLine(row.code, row.name, row.amount_a, row.amount_b, row.difference,
-                                   row.percent, *explain))
+        explain = [
+            explain_text(side[row.code].lines) if row.code in side else "" for side in by_code
+        ]
+        rows.append(
+            ComparisonLine(
+                row.code,
+                row.name,
+                row.amount_a,
+                row.amount_b,
+                row.difference,
+                row.percent,
+                *explain,
+            )
+        )
     return rows, results
-
-
 
 
 def run_xlsx(run: AllocationRun, lines) -> bytes:
     unit = run.pool.unit_name
-    headers = ["代码", "名称", "得分", "系数", f"保底（{unit}）", f"上限（{unit}）", f"申报需求（{unit}）",
-               f"规则理想份额（{unit}）", f"配置量（{unit}）", "生效约束", "逐项说明", "规则", "状态"]
-    rows = [[line.code, line.name, line.score, line.multiplier, line.floor, line.cap, line.demand,
-             line.ideal, line.amount, line.binding, explain_text(line.explanation),
-             f"{run.rules_id} v{run.rules_version}", run.get_status_display()] for line in lines]
+    headers = [
+        "代码",
+        "名称",
+        "得分",
+        "系数",
+        f"保底（{unit}）",
+        f"上限（{unit}）",
+        f"申报需求（{unit}）",
+        f"规则理想份额（{unit}）",
+        f"配置量（{unit}）",
+        "生效约束",
+        "逐项说明",
+        "规则",
+        "状态",
+    ]
+    rows = [
+        [
+            line.code,
+            line.name,
+            line.score,
+            line.multiplier,
+            line.floor,
+            line.cap,
+            line.demand,
+            line.ideal,
+            line.amount,
+            line.binding,
+            explain_text(line.explanation),
+            f"{run.rules_id} v{run.rules_version}",
+            run.get_status_display(),
+        ]
+        for line in lines
+    ]
     return write_table_xlsx(headers, rows, sheet_name="要素配置")
 
 
 def compare_xlsx(rows: list[ComparisonLine], rules_a: str, rules_b: str, unit: str) -> bytes:
-    headers = ["代码", "名称", f"{rules_a}（{unit}）", f"{rules_b}（{unit}）", f"差额（{unit}）", "差额比例（%）",
-               f"{rules_a} 说明", f"{rules_b} 说明"]
-    return write_table_xlsx(headers, [[r.code, r.name, r.amount_a, r.amount_b, r.difference, r.percent,
-                                       r.explain_a, r.explain_b] for r in rows], sheet_name="方案比较")
+    headers = [
+        "代码",
+        "名称",
+        f"{rules_a}（{unit}）",
+        f"{rules_b}（{unit}）",
+        f"差额（{unit}）",
+        "差额比例（%）",
+        f"{rules_a} 说明",
+        f"{rules_b} 说明",
+    ]
+    return write_table_xlsx(
+        headers,
+        [
+            [
+                r.code,
+                r.name,
+                r.amount_a,
+                r.amount_b,
+                r.difference,
+                r.percent,
+                r.explain_a,
+                r.explain_b,
+            ]
+            for r in rows
+        ],
+        sheet_name="方案比较",
+    )
 
 
 # ---------------------------------------------------------------------------- project admission
+
 
 @transaction.atomic
 def proposal_create(data: dict, *, platform: Platform, user, request=None) -> ProjectProposal:
@@ -395,11 +630,23 @@ def proposal_create(data: dict, *, platform: Platform, user, request=None) -> Pr
     prefix = f"XM{data['year']}-{platform.code}-"
     count = ProjectProposal.objects.filter(code__startswith=prefix).count()
     proposal = ProjectProposal.objects.create(
-        code=f"{prefix}{count + 1:03d}", platform=platform, submitted_by=user,
-        status=ProjectProposal.Status.SUBMITTED, **data)
-    audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=proposal,
-                 after={"platform": platform.code, "land_mu": str(proposal.land_mu),
-                        "investment_wan": str(proposal.investment_wan)})
+        code=f"{prefix}{count + 1:03d}",
+        platform=platform,
+        submitted_by=user,
+        status=ProjectProposal.Status.SUBMITTED,
+        **data,
+    )
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=proposal,
+        after={
+            "platform": platform.code,
+            "land_mu": str(proposal.land_mu),
+            "investment_wan": str(proposal.investment_wan),
+        },
+    )
     return proposal
 
 
@@ -409,26 +656,46 @@ def _industry_chains() -> dict[str, str]:
     from pingtai.data.lishui.registry import load_registry
 
     links = {link.code: chain.code for chain in load_registry().chains for link in chain.links}
-    return {i.code: links[i.chain_link_code] for i in load_registry().industries
-            if i.chain_link_code in links}
+    return {
+        i.code: links[i.chain_link_code]
+        for i in load_registry().industries
+        if i.chain_link_code in links
+    }
 
 
 @cache
 def _leading_codes() -> dict[str, frozenset[str]]:
     from pingtai.data.lishui.registry import load_registry
 
-    return {code: frozenset(c for group in groups for c in group)
-            for code, groups in load_registry().leading_codes.items()}
+    return {
+        code: frozenset(c for group in groups for c in group)
+        for code, groups in load_registry().leading_codes.items()
+    }
 
 
 INDUSTRIAL_SECTIONS = {"B", "C", "D"}  # 采矿业、制造业、电力热力燃气及水生产和供应业
 
 
-def _item(key: str, label: str, ok: bool, reason: str, value=None, threshold=None, unit: str = "",
-          assumed: bool = False) -> dict:
-    return {"key": key, "label": label, "ok": ok, "reason": reason, "unit": unit, "assumed": assumed,
-            "value": None if value is None else str(value),
-            "threshold": None if threshold is None else str(threshold)}
+def _item(
+    key: str,
+    label: str,
+    ok: bool,
+    reason: str,
+    value=None,
+    threshold=None,
+    unit: str = "",
+    assumed: bool = False,
+) -> dict:
+    return {
+        "key": key,
+        "label": label,
+        "ok": ok,
+        "reason": reason,
+        "unit": unit,
+        "assumed": assumed,
+        "value": None if value is None else str(value),
+        "threshold": None if threshold is None else str(threshold),
+    }
 
 
 def _land_items(p: ProjectProposal) -> list[dict]:
@@ -436,14 +703,22 @@ def _land_items(p: ProjectProposal) -> list[dict]:
     section = gbt4754.normalise(p.industry_code)[0]
     if p.land_source == p.LandSource.NEW and p.land_use == p.LandUse.INDUSTRIAL:
         if p.location_zone_id is None:
-            items.append(_item("inside_platform", "新增工业用地位于整合平台内", True,
-                               f"地块按申报位于「{p.platform.name}」现有范围内"))
+            items.append(
+                _item(
+                    "inside_platform",
+                    "新增工业用地位于整合平台内",
+                    True,
+                    f"地块按申报位于「{p.platform.name}」现有范围内",
+                )
+            )
         else:
             owner = platform_system_as_of(p.proposal_date).platform_of(p.location_zone.code)
             ok = owner is not None and owner.pk == p.platform_id
-            reason = (f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 已并入「{owner.name}」"
-                      if owner is not None else
-                      f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 未并入任何整合后的平台")
+            reason = (
+                f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 已并入「{owner.name}」"
+                if owner is not None
+                else f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 未并入任何整合后的平台"
+            )
             if owner is not None and not ok:
                 reason += f"，不属于申报平台「{p.platform.name}」"
             if not ok:
@@ -451,9 +726,16 @@ def _land_items(p: ProjectProposal) -> list[dict]:
             items.append(_item("inside_platform", "新增工业用地位于整合平台内", ok, reason))
     if p.land_source == p.LandSource.STOCK_INDUSTRIAL:
         ok = p.land_use == p.LandUse.INDUSTRIAL and section in INDUSTRIAL_SECTIONS
-        items.append(_item("stock_for_industry", "存量工业用地用于工业", ok,
-                           "用途为工业，行业属工业门类" if ok else
-                           f"行业门类 {section}、用地性质“{p.get_land_use_display()}”：存量工业用地盘活须全部用于工业（§四(七)）"))
+        items.append(
+            _item(
+                "stock_for_industry",
+                "存量工业用地用于工业",
+                ok,
+                "用途为工业，行业属工业门类"
+                if ok
+                else f"行业门类 {section}、用地性质“{p.get_land_use_display()}”：存量工业用地盘活须全部用于工业（§四(七)）",
+            )
+        )
     return items
 
 
@@ -468,7 +750,9 @@ def _measure(key, label, value, threshold, unit, lower_bound: bool, assumed: boo
     return _item(key, label, ok, reason, value, threshold, unit, assumed)
 
 
-def admission_items(p: ProjectProposal, admission: rulefiles.AdmissionRules) -> tuple[list[dict], list[str]]:
+def admission_items(
+    p: ProjectProposal, admission: rulefiles.AdmissionRules
+) -> tuple[list[dict], list[str]]:
     code = "".join(gbt4754.normalise(p.industry_code))
     t, applied = admission.thresholds_for(p.platform.code, p.platform.tier, code)
     assumed = bool(admission.assumed)
@@ -479,23 +763,67 @@ def admission_items(p: ProjectProposal, admission: rulefiles.AdmissionRules) -> 
         return (num / den).quantize(q, ROUND_HALF_EVEN) if den > 0 else None
 
     if per_mu:
-        items.append(_measure("investment_intensity", "固定资产投资强度",
-                              ratio(p.investment_wan, p.land_mu, CENT), t.investment_intensity_min,
-                              "万元/亩", True, assumed))
-        items.append(_measure("floor_area_ratio", "容积率", p.floor_area_ratio, t.floor_area_ratio_min,
-                              "", True, assumed))
-        items.append(_measure("tax_per_mu", "达产亩均税收", ratio(p.expected_tax_wan, p.land_mu, CENT),
-                              t.tax_per_mu_min, "万元/亩", True, assumed))
-    items.append(_measure("energy_per_value_added", "单位增加值能耗",
-                          ratio(p.energy_tce, p.expected_value_added_wan, FOUR),
-                          t.energy_per_value_added_max, "吨标煤/万元", False, assumed))
-    items.append(_measure("emission_per_value_added", "单位增加值排放",
-                          ratio(p.emission_t, p.expected_value_added_wan, FOUR),
-                          t.emission_per_value_added_max, "吨/万元", False, assumed))
+        items.append(
+            _measure(
+                "investment_intensity",
+                "固定资产投资强度",
+                ratio(p.investment_wan, p.land_mu, CENT),
+                t.investment_intensity_min,
+                "万元/亩",
+                True,
+                assumed,
+            )
+        )
+        items.append(
+            _measure(
+                "floor_area_ratio",
+                "容积率",
+                p.floor_area_ratio,
+                t.floor_area_ratio_min,
+                "",
+                True,
+                assumed,
+            )
+        )
+        items.append(
+            _measure(
+                "tax_per_mu",
+                "达产亩均税收",
+                ratio(p.expected_tax_wan, p.land_mu, CENT),
+                t.tax_per_mu_min,
+                "万元/亩",
+                True,
+                assumed,
+            )
+        )
+    items.append(
+        _measure(
+            "energy_per_value_added",
+            "单位增加值能耗",
+            ratio(p.energy_tce, p.expected_value_added_wan, FOUR),
+            t.energy_per_value_added_max,
+            "吨标煤/万元",
+            False,
+            assumed,
+        )
+    )
+    items.append(
+        _measure(
+            "emission_per_value_added",
+            "单位增加值排放",
+            ratio(p.emission_t, p.expected_value_added_wan, FOUR),
+            t.emission_per_value_added_max,
+            "吨/万元",
+            False,
+            assumed,
+        )
+    )
     if t.require_leading_industry:
         platform_codes = _leading_codes().get(p.platform.code, frozenset())
         chain = _industry_chains().get(code)
-        chains = set(p.platform.leading_industries.exclude(chain=None).values_list("chain_id", flat=True))
+        chains = set(
+            p.platform.leading_industries.exclude(chain=None).values_list("chain_id", flat=True)
+        )
         names = "、".join(p.platform.leading_industries.values_list("name", flat=True))
         if code in platform_codes:
             ok, reason = True, f"行业 {code} 属本平台主导产业（{names}）"
@@ -503,13 +831,16 @@ def admission_items(p: ProjectProposal, admission: rulefiles.AdmissionRules) -> 
             ok, reason = True, f"行业 {code} 属本平台主导产业对应的全市产业链"
         else:
             ok, reason = False, f"行业 {code} 不属于本平台主导产业（{names}）及其产业链"
-        items.append(_item("leading_industry", "契合平台主导产业", ok, reason, code, None, "", assumed))
+        items.append(
+            _item("leading_industry", "契合平台主导产业", ok, reason, code, None, "", assumed)
+        )
     return items, applied
 
 
 @transaction.atomic
-def admission_check(p: ProjectProposal, *, user, request=None,
-                    rules_ref: str = "admission-default") -> ProjectProposal:
+def admission_check(
+    p: ProjectProposal, *, user, request=None, rules_ref: str = "admission-default"
+) -> ProjectProposal:
     try:
         admission = rulefiles.load_admission(rules_ref)
     except rulefiles.RulesError as bad:
@@ -521,32 +852,83 @@ def admission_check(p: ProjectProposal, *, user, request=None,
     if applied:
         items.append(_item("applied", "适用的控制指标调整", True, "；".join(applied)))
     p.check_result = items
-    p.status = (ProjectProposal.Status.PASSED if all(i["ok"] for i in items)
-                else ProjectProposal.Status.FAILED)
-    p.thresholds_id, p.thresholds_version, p.checked_at = admission.id, admission.version, timezone.now()
-    p.save(update_fields=["check_result", "status", "thresholds_id", "thresholds_version", "checked_at"])
-    audit_record(AuditEvent.Action.APPROVE if p.status == p.Status.PASSED else AuditEvent.Action.RETURN,
-                 request=request, actor=user, obj=p, before={"status": before},
-                 after={"status": p.status, "failed": [i["key"] for i in items if not i["ok"]]},
-                 detail=f"准入审查 {admission.id} v{admission.version}")
+    p.status = (
+        ProjectProposal.Status.PASSED
+        if all(i["ok"] for i in items)
+        else ProjectProposal.Status.FAILED
+    )
+    p.thresholds_id, p.thresholds_version, p.checked_at = (
+        admission.id,
+        admission.version,
+        timezone.now(),
+    )
+    p.save(
+        update_fields=[
+            "check_result",
+            "status",
+            "thresholds_id",
+            "thresholds_version",
+            "checked_at",
+        ]
+    )
+    audit_record(
+        AuditEvent.Action.APPROVE if p.status == p.Status.PASSED else AuditEvent.Action.RETURN,
+        request=request,
+        actor=user,
+        obj=p,
+        before={"status": before},
+        after={"status": p.status, "failed": [i["key"] for i in items if not i["ok"]]},
+        detail=f"准入审查 {admission.id} v{admission.version}",
+    )
     return p
 
 
 def proposals_xlsx(proposals) -> bytes:
-    headers = ["项目编号", "项目名称", "平台", "年度", "用地来源", "用地（亩）", "投资（万元）", "行业",
-               "重大产业项目", "状态", "未通过事项"]
-    rows = [[p.code, p.name, p.platform.name, p.year, p.get_land_source_display(), p.land_mu,
-             p.investment_wan, p.industry_code, "是" if p.major else "否", p.get_status_display(),
-             "；".join(f"{i['label']}：{i['reason']}" for i in p.check_result if not i["ok"])]
-            for p in proposals]
+    headers = [
+        "项目编号",
+        "项目名称",
+        "平台",
+        "年度",
+        "用地来源",
+        "用地（亩）",
+        "投资（万元）",
+        "行业",
+        "重大产业项目",
+        "状态",
+        "未通过事项",
+    ]
+    rows = [
+        [
+            p.code,
+            p.name,
+            p.platform.name,
+            p.year,
+            p.get_land_source_display(),
+            p.land_mu,
+            p.investment_wan,
+            p.industry_code,
+            "是" if p.major else "否",
+            p.get_status_display(),
+            "；".join(f"{i['label']}：{i['reason']}" for i in p.check_result if not i["ok"]),
+        ]
+        for p in proposals
+    ]
     return write_table_xlsx(headers, rows, sheet_name="项目准入")
 
 
 # ---------------------------------------------------------------------------- 标准地 and 后评估
 
+
 @transaction.atomic
-def commitment_create(p: ProjectProposal, agreement_no: str, signed_on: dt.date, due_on: dt.date, *,
-                      user, request=None) -> StandardLandCommitment:
+def commitment_create(
+    p: ProjectProposal,
+    agreement_no: str,
+    signed_on: dt.date,
+    due_on: dt.date,
+    *,
+    user,
+    request=None,
+) -> StandardLandCommitment:
     if p.status != ProjectProposal.Status.PASSED:
         raise AllocationError("只有准入审查通过的项目才能登记标准地承诺")
     if p.land_mu <= 0 or p.expected_value_added_wan <= 0:
@@ -556,16 +938,28 @@ def commitment_create(p: ProjectProposal, agreement_no: str, signed_on: dt.date,
     if hasattr(p, "commitment"):
         raise AllocationError("该项目已登记标准地承诺")
     c = StandardLandCommitment.objects.create(
-        proposal=p, agreement_no=agreement_no, signed_on=signed_on, due_on=due_on,
+        proposal=p,
+        agreement_no=agreement_no,
+        signed_on=signed_on,
+        due_on=due_on,
         investment_intensity=(p.investment_wan / p.land_mu).quantize(CENT),
         floor_area_ratio=p.floor_area_ratio,
         tax_per_mu=(p.expected_tax_wan / p.land_mu).quantize(CENT),
         energy_per_value_added=(p.energy_tce / p.expected_value_added_wan).quantize(FOUR),
         emission_per_value_added=(p.emission_t / p.expected_value_added_wan).quantize(FOUR),
-        created_by=user)
-    audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=c,
-                 after={"due_on": str(due_on), "tax_per_mu": str(c.tax_per_mu),
-                        "investment_intensity": str(c.investment_intensity)})
+        created_by=user,
+    )
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=c,
+        after={
+            "due_on": str(due_on),
+            "tax_per_mu": str(c.tax_per_mu),
+            "investment_intensity": str(c.investment_intensity),
+        },
+    )
     return c
 
 
@@ -577,10 +971,17 @@ def _shortfall(committed: Decimal, actual: Decimal | None, lower_bound: bool) ->
 
 
 @transaction.atomic
-def post_evaluation_run(c: StandardLandCommitment, *, user, request=None, on: dt.date | None = None,
-                        data_year: int | None = None, actual_investment_wan: Decimal | None = None,
-                        actual_floor_area_ratio: Decimal | None = None,
-                        rules_ref: str = "post-evaluation-default") -> PostEvaluation:
+def post_evaluation_run(
+    c: StandardLandCommitment,
+    *,
+    user,
+    request=None,
+    on: dt.date | None = None,
+    data_year: int | None = None,
+    actual_investment_wan: Decimal | None = None,
+    actual_floor_area_ratio: Decimal | None = None,
+    rules_ref: str = "post-evaluation-default",
+) -> PostEvaluation:
     try:
         rules = rulefiles.load_post_evaluation(rules_ref)
     except rulefiles.RulesError as bad:
@@ -596,22 +997,61 @@ def post_evaluation_run(c: StandardLandCommitment, *, user, request=None, on: dt
         data_year = years.filter(year__lte=c.due_on.year).aggregate(y=Max("year"))["y"]
     row = years.filter(year=data_year).first() if data_year else None
     if row is None:
-        raise AllocationError(f"企业「{p.enterprise.name}」没有 {data_year or '复核期'} 年度的报送数据")
+        raise AllocationError(
+            f"企业「{p.enterprise.name}」没有 {data_year or '复核期'} 年度的报送数据"
+        )
 
     def per(num: Decimal, den: Decimal, q: Decimal) -> Decimal | None:
         return (num / den).quantize(q, ROUND_HALF_EVEN) if den > 0 else None
 
     measures = [
-        ("investment_intensity", "固定资产投资强度", "万元/亩", c.investment_intensity,
-         per(actual_investment_wan, p.land_mu, CENT) if actual_investment_wan is not None else None, True,
-         "核实固定资产投资 ÷ 出让面积"),
-        ("floor_area_ratio", "容积率", "", c.floor_area_ratio, actual_floor_area_ratio, True, "现场核实"),
-        ("tax_per_mu", "亩均税收", "万元/亩", c.tax_per_mu, per(row.tax_wan, row.land_mu, CENT), True,
-         f"{data_year}年度实缴税金 ÷ 用地面积"),
-        ("energy_per_value_added", "单位增加值能耗", "吨标煤/万元", c.energy_per_value_added,
-         per(row.energy_tce, row.value_added_wan, FOUR), False, f"{data_year}年度综合能耗 ÷ 工业增加值"),
-        ("emission_per_value_added", "单位增加值排放", "吨/万元", c.emission_per_value_added,
-         per(row.emission_t, row.value_added_wan, FOUR), False, f"{data_year}年度排放 ÷ 工业增加值"),
+        (
+            "investment_intensity",
+            "固定资产投资强度",
+            "万元/亩",
+            c.investment_intensity,
+            per(actual_investment_wan, p.land_mu, CENT)
+            if actual_investment_wan is not None
+            else None,
+            True,
+            "核实固定资产投资 ÷ 出让面积",
+        ),
+        (
+            "floor_area_ratio",
+            "容积率",
+            "",
+            c.floor_area_ratio,
+            actual_floor_area_ratio,
+            True,
+            "现场核实",
+        ),
+        (
+            "tax_per_mu",
+            "亩均税收",
+            "万元/亩",
+            c.tax_per_mu,
+            per(row.tax_wan, row.land_mu, CENT),
+            True,
+            f"{data_year}年度实缴税金 ÷ 用地面积",
+        ),
+        (
+            "energy_per_value_added",
+            "单位增加值能耗",
+            "吨标煤/万元",
+            c.energy_per_value_added,
+            per(row.energy_tce, row.value_added_wan, FOUR),
+            False,
+            f"{data_year}年度综合能耗 ÷ 工业增加值",
+        ),
+        (
+            "emission_per_value_added",
+            "单位增加值排放",
+            "吨/万元",
+            c.emission_per_value_added,
+            per(row.emission_t, row.value_added_wan, FOUR),
+            False,
+            f"{data_year}年度排放 ÷ 工业增加值",
+        ),
     ]
     items = []
     for key, label, unit, committed, actual, lower_bound, basis in measures:
@@ -622,18 +1062,38 @@ def post_evaluation_run(c: StandardLandCommitment, *, user, request=None, on: dt
             status, consequence = "met", ""
         else:
             status, consequence = "short", rules.consequence_for(pct)
-        items.append({"key": key, "label": label, "unit": unit, "committed": str(committed),
-                      "actual": None if actual is None else str(actual),
-                      "shortfall_pct": None if pct is None else str(pct), "status": status,
-                      "consequence": consequence, "basis": basis, "lower_bound": lower_bound})
+        items.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "committed": str(committed),
+                "actual": None if actual is None else str(actual),
+                "shortfall_pct": None if pct is None else str(pct),
+                "status": status,
+                "consequence": consequence,
+                "basis": basis,
+                "lower_bound": lower_bound,
+            }
+        )
     evaluation = PostEvaluation.objects.create(
-        commitment=c, data_year=data_year, actual_investment_wan=actual_investment_wan,
-        actual_floor_area_ratio=actual_floor_area_ratio, items=items,
-        met=all(i["status"] == "met" for i in items), rules_id=rules.id, rules_version=rules.version,
-        created_by=user)
-    audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=evaluation,
-                 after={"met": evaluation.met,
-                        "short": [i["key"] for i in items if i["status"] == "short"]})
+        commitment=c,
+        data_year=data_year,
+        actual_investment_wan=actual_investment_wan,
+        actual_floor_area_ratio=actual_floor_area_ratio,
+        items=items,
+        met=all(i["status"] == "met" for i in items),
+        rules_id=rules.id,
+        rules_version=rules.version,
+        created_by=user,
+    )
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=evaluation,
+        after={"met": evaluation.met, "short": [i["key"] for i in items if i["status"] == "short"]},
+    )
     return evaluation
 
 
@@ -641,18 +1101,40 @@ STATUS_LABELS = {"met": "达标", "short": "未达标", "unverified": "待核实
 
 
 def shortfalls_xlsx(evaluations) -> bytes:
-    headers = ["协议编号", "项目", "平台", "实施企业", "数据年度", "指标", "承诺值", "实际值", "差额比例（%）",
-               "结论", "处理"]
+    headers = [
+        "协议编号",
+        "项目",
+        "平台",
+        "实施企业",
+        "数据年度",
+        "指标",
+        "承诺值",
+        "实际值",
+        "差额比例（%）",
+        "结论",
+        "处理",
+    ]
     rows = []
     for e in evaluations:
         p = e.commitment.proposal
         for i in e.items:
             if i["status"] == "met":
                 continue
-            rows.append([e.commitment.agreement_no, p.name, p.platform.name,
-                         p.enterprise.name if p.enterprise_id else "", e.data_year,
-                         f"{i['label']}（{i['unit']}）" if i["unit"] else i["label"], i["committed"],
-                         i["actual"], i["shortfall_pct"], STATUS_LABELS[i["status"]], i["consequence"]])
+            rows.append(
+                [
+                    e.commitment.agreement_no,
+                    p.name,
+                    p.platform.name,
+                    p.enterprise.name if p.enterprise_id else "",
+                    e.data_year,
+                    f"{i['label']}（{i['unit']}）" if i["unit"] else i["label"],
+                    i["committed"],
+                    i["actual"],
+                    i["shortfall_pct"],
+                    STATUS_LABELS[i["status"]],
+                    i["consequence"],
+                ]
+            )
     return write_table_xlsx(headers, rows, sheet_name="达产复核差额")
 
 

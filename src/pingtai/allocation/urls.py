@@ -18,7 +18,9 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/check/", views.proposal_check, name="check"),
     path("proposals/<int:pk>/commitment/", views.commitment_create, name="commitment"),
-    path("proposals/<int:pk>/post-evaluation/", views.post_evaluation_create, name="post_evaluation"),
+    path(
+        "proposals/<int:pk>/post-evaluation/", views.post_evaluation_create, name="post_evaluation"
+    ),
     path("post-evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),
     path("post-evaluations/shortfalls.xlsx", views.shortfalls_export, name="shortfalls"),
 ]

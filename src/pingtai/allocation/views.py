@@ -3,7 +3,6 @@ project admission, 标准地 commitments and post-evaluation. Thin: the logic is
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -34,11 +33,15 @@ READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "allocation/index.html", {
-        "pools": QuotaPool.objects.all(),
-        "runs": selectors.runs_for(request.user)[:50],
-        "pool_form": PoolForm() if request.user.is_city_admin else None,
-    })
+    return render(
+        request,
+        "allocation/index.html",
+        {
+            "pools": QuotaPool.objects.all(),
+            "runs": selectors.runs_for(request.user)[:50],
+            "pool_form": PoolForm() if request.user.is_city_admin else None,
+        },
+    )
 
 
 @role_required(ADMIN)
@@ -49,9 +52,14 @@ def pool_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, "请检查指标类型、年度和总量")
         return redirect("allocation:index")
     try:
-        pool = services.pool_create(form.cleaned_data["kind"], form.cleaned_data["year"],
-                                    form.cleaned_data["total"], note=form.cleaned_data["note"],
-                                    user=request.user, request=request)
+        pool = services.pool_create(
+            form.cleaned_data["kind"],
+            form.cleaned_data["year"],
+            form.cleaned_data["total"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+            request=request,
+        )
     except services.AllocationError as refused:
         messages.error(request, str(refused))
         return redirect("allocation:index")
@@ -62,12 +70,18 @@ def pool_create(request: HttpRequest) -> HttpResponse:
 def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     user = request.user
-    return render(request, "allocation/pool.html", {
-        "pool": pool, "demands": selectors.demands_for(user, pool), "runs": selectors.runs_for(user, pool),
-        "demand_form": DemandForm() if user.role in (ADMIN, User.Role.PLATFORM) else None,
-        "run_form": RunForm(kind=pool.kind) if user.is_city_admin else None,
-        "compare_form": CompareForm(kind=pool.kind) if user.role in READERS else None,
-    })
+    return render(
+        request,
+        "allocation/pool.html",
+        {
+            "pool": pool,
+            "demands": selectors.demands_for(user, pool),
+            "runs": selectors.runs_for(user, pool),
+            "demand_form": DemandForm() if user.role in (ADMIN, User.Role.PLATFORM) else None,
+            "run_form": RunForm(kind=pool.kind) if user.is_city_admin else None,
+            "compare_form": CompareForm(kind=pool.kind) if user.role in READERS else None,
+        },
+    )
 
 
 @role_required(ADMIN, User.Role.PLATFORM)
@@ -78,13 +92,24 @@ def demand_submit(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请检查需求数值")
         return redirect("allocation:pool", pk=pk)
-    platform = request.user.platform if request.user.role == User.Role.PLATFORM else form.cleaned_data["platform"]
+    platform = (
+        request.user.platform
+        if request.user.role == User.Role.PLATFORM
+        else form.cleaned_data["platform"]
+    )
     if platform is None:
         messages.error(request, "请选择平台")
         return redirect("allocation:pool", pk=pk)
     try:
-        services.demand_submit(pool, platform, form.cleaned_data["demand"], form.cleaned_data["major_demand"],
-                               note=form.cleaned_data["note"], user=request.user, request=request)
+        services.demand_submit(
+            pool,
+            platform,
+            form.cleaned_data["demand"],
+            form.cleaned_data["major_demand"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+            request=request,
+        )
         messages.success(request, f"已保存「{platform.name}」的需求")
     except services.AllocationError as refused:
         messages.error(request, str(refused))
@@ -100,8 +125,13 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择配置规则")
         return redirect("allocation:pool", pk=pk)
     try:
-        run = services.allocation_run(pool, form.cleaned_data["rules"], platform=form.cleaned_data["platform"],
-                                      user=request.user, request=request)
+        run = services.allocation_run(
+            pool,
+            form.cleaned_data["rules"],
+            platform=form.cleaned_data["platform"],
+            user=request.user,
+            request=request,
+        )
     except services.AllocationError as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
@@ -115,11 +145,17 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = list(selectors.lines_for(request.user, run))
     for line in lines:
         line.steps = [(step["label"], step["amount"]) for step in line.explanation]
-    return render(request, "allocation/run.html", {
-        "run": run, "lines": lines, "unit": run.pool.unit_name,
-        "can_publish": request.user.is_city_admin and not run.is_published,
-        "sees_all": request.user.role != User.Role.PLATFORM,
-    })
+    return render(
+        request,
+        "allocation/run.html",
+        {
+            "run": run,
+            "lines": lines,
+            "unit": run.pool.unit_name,
+            "can_publish": request.user.is_city_admin and not run.is_published,
+            "sees_all": request.user.role != User.Role.PLATFORM,
+        },
+    )
 
 
 @role_required(ADMIN)
@@ -147,33 +183,57 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = CompareForm(request.GET, kind=pool.kind)
     if not form.is_valid():
-        messages.error(request, "请选择两套规则并检查调整的权重："
-                       + "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(
+            request,
+            "请选择两套规则并检查调整的权重："
+            + "；".join(e for errors in form.errors.values() for e in errors),
+        )
         return redirect("allocation:pool", pk=pk)
     data = form.cleaned_data
     try:
-        rows, results = services.allocation_compare(pool, data["rules_a"], data["rules_b"], data["platform"],
-                                                    form.adjust_b())
+        rows, results = services.allocation_compare(
+            pool, data["rules_a"], data["rules_b"], data["platform"], form.adjust_b()
+        )
     except services.AllocationError as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
     label_b = data["rules_b"]
     if data["base_share_b"] is not None or data["weights_b"]:
-        changes = ([f"基础份额 {data['base_share_b']}"] if data["base_share_b"] is not None else []) + (
-            ["权重 " + "、".join(f"{k}={v}" for k, v in data["weights_b"].items())] if data["weights_b"] else [])
+        changes = (
+            [f"基础份额 {data['base_share_b']}"] if data["base_share_b"] is not None else []
+        ) + (
+            ["权重 " + "、".join(f"{k}={v}" for k, v in data["weights_b"].items())]
+            if data["weights_b"]
+            else []
+        )
         label_b += f"（调整：{'；'.join(changes)}）"
     if request.GET.get("format") == "xlsx":
-        audit_record(AuditEvent.Action.EXPORT, request=request, obj=pool,
-                     detail=f"导出方案比较 {data['rules_a']} / {label_b}")
-        return attachment(services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
-                     f"{pool.year}年度要素配置方案比较.xlsx")
-    return render(request, "allocation/compare.html", {
-        "pool": pool, "rows": rows, "results": results, "form": data, "label_b": label_b,
-        "query": request.GET.urlencode(),
-    })
+        audit_record(
+            AuditEvent.Action.EXPORT,
+            request=request,
+            obj=pool,
+            detail=f"导出方案比较 {data['rules_a']} / {label_b}",
+        )
+        return attachment(
+            services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
+            f"{pool.year}年度要素配置方案比较.xlsx",
+        )
+    return render(
+        request,
+        "allocation/compare.html",
+        {
+            "pool": pool,
+            "rows": rows,
+            "results": results,
+            "form": data,
+            "label_b": label_b,
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- project admission
+
 
 @login_required
 def proposals(request: HttpRequest) -> HttpResponse:
@@ -181,12 +241,17 @@ def proposals(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出项目准入审查结果")
         return attachment(services.proposals_xlsx(rows), "项目准入审查结果.xlsx")
-    return render(request, "allocation/proposals.html", {
-        "proposals": rows, "can_submit": request.user.role in (ADMIN, User.Role.PLATFORM),
-        "commitments": selectors.commitments_for(request.user),
-        "due": selectors.commitments_due(request.user, timezone.localdate()),
-        "evaluations": selectors.evaluations_for(request.user)[:100],
-    })
+    return render(
+        request,
+        "allocation/proposals.html",
+        {
+            "proposals": rows,
+            "can_submit": request.user.role in (ADMIN, User.Role.PLATFORM),
+            "commitments": selectors.commitments_for(request.user),
+            "due": selectors.commitments_due(request.user, timezone.localdate()),
+            "evaluations": selectors.evaluations_for(request.user)[:100],
+        },
+    )
 
 
 @role_required(ADMIN, User.Role.PLATFORM)
@@ -204,8 +269,9 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 form.add_error("enterprise_uscc", "本平台没有该统一社会信用代码的企业")
             else:
                 try:
-                    proposal = services.proposal_create(data, platform=platform, user=request.user,
-                                                        request=request)
+                    proposal = services.proposal_create(
+                        data, platform=platform, user=request.user, request=request
+                    )
                     messages.success(request, f"已提交项目 {proposal.code}")
                     return redirect("allocation:proposal", pk=proposal.pk)
                 except services.AllocationError as refused:
@@ -218,15 +284,23 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     commitment = getattr(proposal, "commitment", None)
     admin = request.user.is_city_admin
-    return render(request, "allocation/proposal.html", {
-        "p": proposal, "commitment": commitment,
-        "evaluations": commitment.evaluations.all() if commitment else [],
-        "lines": proposal.allocation_lines.select_related("run__pool").filter(run__status="published"),
-        "can_check": admin and commitment is None,
-        "commitment_form": CommitmentForm() if admin and commitment is None
-        and proposal.status == ProjectProposal.Status.PASSED else None,
-        "post_form": PostEvaluationForm() if admin and commitment else None,
-    })
+    return render(
+        request,
+        "allocation/proposal.html",
+        {
+            "p": proposal,
+            "commitment": commitment,
+            "evaluations": commitment.evaluations.all() if commitment else [],
+            "lines": proposal.allocation_lines.select_related("run__pool").filter(
+                run__status="published"
+            ),
+            "can_check": admin and commitment is None,
+            "commitment_form": CommitmentForm()
+            if admin and commitment is None and proposal.status == ProjectProposal.Status.PASSED
+            else None,
+            "post_form": PostEvaluationForm() if admin and commitment else None,
+        },
+    )
 
 
 @role_required(ADMIN)
@@ -250,7 +324,9 @@ def commitment_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请填写协议编号、签订日期和达产复核日期")
         return redirect("allocation:proposal", pk=pk)
     try:
-        services.commitment_create(proposal, user=request.user, request=request, **form.cleaned_data)
+        services.commitment_create(
+            proposal, user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, "已登记标准地承诺")
     except services.AllocationError as refused:
         messages.error(request, str(refused))
@@ -267,8 +343,9 @@ def post_evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "该项目没有标准地承诺，或复核数据有误")
         return redirect("allocation:proposal", pk=pk)
     try:
-        evaluation = services.post_evaluation_run(commitment, user=request.user, request=request,
-                                                  **form.cleaned_data)
+        evaluation = services.post_evaluation_run(
+            commitment, user=request.user, request=request, **form.cleaned_data
+        )
     except services.AllocationError as refused:
         messages.error(request, str(refused))
         return redirect("allocation:proposal", pk=pk)
@@ -278,10 +355,16 @@ def post_evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = selectors.scoped_evaluation(request.user, pk)
-    return render(request, "allocation/evaluation.html", {
-        "e": evaluation, "c": evaluation.commitment, "p": evaluation.commitment.proposal,
-        "labels": services.STATUS_LABELS,
-    })
+    return render(
+        request,
+        "allocation/evaluation.html",
+        {
+            "e": evaluation,
+            "c": evaluation.commitment,
+            "p": evaluation.commitment.proposal,
+            "labels": services.STATUS_LABELS,
+        },
+    )
 
 
 @login_required

@@ -9,11 +9,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created with ``pingtai api-token create`` (the token is shown only there);
     here they can be reviewed and revoked."""
 
-    list_display = ["id", "user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "id",
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["user__role"]
     search_fields = ["user__username", "name", "prefix"]
-    readonly_fields = ["user", "name", "prefix", "created_at", "created_by", "expires_at", "last_used_at",
-                       "revoked_at"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     exclude = ["token_hash"]
     actions = ["revoke"]
 

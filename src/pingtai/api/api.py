@@ -21,14 +21,23 @@ class OfflineSwagger(DocsBase):
     """Swagger UI from the vendored swagger-ui-dist files in this app's static/ folder."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
-        return render(request, "api/docs.html", {
-            "api": api, "openapi_url": self.get_openapi_url(api, kwargs),
-        })
+        return render(
+            request,
+            "api/docs.html",
+            {
+                "api": api,
+                "openapi_url": self.get_openapi_url(api, kwargs),
+            },
+        )
 
 
 class PingtaiAPI(NinjaAPI):
-    def create_response(self, request: HttpRequest, data, *, status=None, temporal_response=None) -> HttpResponse:
-        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+    def create_response(
+        self, request: HttpRequest, data, *, status=None, temporal_response=None
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
         # Responses carry restricted data: no proxy or browser cache may keep them (ASVS 14.3.2).
         response["Cache-Control"] = "no-store"
         return response
@@ -49,7 +58,9 @@ api = PingtaiAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, detail: str, errors: list | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, detail: str, errors: list | None = None
+) -> HttpResponse:
     body = {"detail": detail} if errors is None else {"detail": detail, "errors": errors}
     return api.create_response(request, body, status=status)
 
@@ -73,8 +84,14 @@ def _denied(request, exc):
 
 @api.exception_handler(ValidationError)
 def _invalid(request, exc):
-    errors = [{"loc": [str(part) for part in e.get("loc", ())], "message": str(e.get("msg", "")),
-               "type": str(e.get("type", ""))} for e in exc.errors]
+    errors = [
+        {
+            "loc": [str(part) for part in e.get("loc", ())],
+            "message": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in exc.errors
+    ]
     return _error(request, 422, "请求参数不正确", errors)
 
 

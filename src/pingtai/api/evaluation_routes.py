@@ -11,7 +11,15 @@ from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
 from pingtai.accounts.models import User
-from pingtai.api.common import COUNTY_CODE, MAX_ID, PLATFORM_CODE, READ_ERRORS, USCC, WRITE_ERRORS, require_role
+from pingtai.api.common import (
+    COUNTY_CODE,
+    MAX_ID,
+    PLATFORM_CODE,
+    READ_ERRORS,
+    USCC,
+    WRITE_ERRORS,
+    require_role,
+)
 from pingtai.api.schemas import ResultOut, ResultPage, RunDetailOut, RunIn, RunOut
 from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import RunForm
@@ -21,22 +29,46 @@ router = Router()
 
 
 def _run(run: EvaluationRun) -> dict:
-    return {"id": run.pk, "year": run.year, "method_id": run.method_id, "method_version": run.method_version,
-            "status": run.status, "input_hash": run.input_hash, "result_hash": run.result_hash,
-            "robustness_draws": run.robustness_draws, "seed": run.seed,
-            "created_by": run.created_by.username, "created_at": run.created_at,
-            "published_at": run.published_at}
+    return {
+        "id": run.pk,
+        "year": run.year,
+        "method_id": run.method_id,
+        "method_version": run.method_version,
+        "status": run.status,
+        "input_hash": run.input_hash,
+        "result_hash": run.result_hash,
+        "robustness_draws": run.robustness_draws,
+        "seed": run.seed,
+        "created_by": run.created_by.username,
+        "created_at": run.created_at,
+        "published_at": run.published_at,
+    }
 
 
 def _run_detail(user: User, run: EvaluationRun) -> dict:
     counts = Counter(selectors.results_for(user, run).values_list("klass", flat=True))
-    return {**_run(run), "class_counts": dict(sorted(counts.items())), "warnings": list(run.warnings)}
+    return {
+        **_run(run),
+        "class_counts": dict(sorted(counts.items())),
+        "warnings": list(run.warnings),
+    }
 
 
 def _result(r: EnterpriseResult) -> dict:
-    return {"uscc": r.uscc, "name": r.name, "county_code": r.county_code, "platform_code": r.platform_code,
-            "segment": r.segment, "score": r.score, "klass": r.klass, "rank": r.rank, "group": r.group,
-            "group_size": r.group_size, "note": r.note, "robust": r.robust}
+    return {
+        "uscc": r.uscc,
+        "name": r.name,
+        "county_code": r.county_code,
+        "platform_code": r.platform_code,
+        "segment": r.segment,
+        "score": r.score,
+        "klass": r.klass,
+        "rank": r.rank,
+        "group": r.group,
+        "group_size": r.group_size,
+        "note": r.note,
+        "robust": r.robust,
+    }
 
 
 def _get_run(pk: int) -> EvaluationRun:
@@ -48,16 +80,29 @@ def run_list(request):
     return [_run(r) for r in EvaluationRun.objects.select_related("created_by")]
 
 
-@router.post("/runs", response={201: RunDetailOut, **WRITE_ERRORS}, summary="新建评价批次（预览，仅市级管理员）")
+@router.post(
+    "/runs",
+    response={201: RunDetailOut, **WRITE_ERRORS},
+    summary="新建评价批次（预览，仅市级管理员）",
+)
 def run_create(request, body: RunIn):
     require_role(request.user, User.Role.CITY_ADMIN)
-    form = RunForm({"year": body.year, "method": body.method, "robustness": body.robustness_draws,
-                    "tenant_rule": body.tenant_rule})
+    form = RunForm(
+        {
+            "year": body.year,
+            "method": body.method,
+            "robustness": body.robustness_draws,
+            "tenant_rule": body.tenant_rule,
+        }
+    )
     if not form.is_valid():
         raise HttpError(422, "；".join(str(m) for errors in form.errors.values() for m in errors))
     run, _ = services.run_evaluation(
-        form.cleaned_data["year"], form.cleaned_data["method"], user=request.user,
-        robustness_draws=form.cleaned_data["robustness"], tenant_rule=form.cleaned_data["tenant_rule"],
+        form.cleaned_data["year"],
+        form.cleaned_data["method"],
+        user=request.user,
+        robustness_draws=form.cleaned_data["robustness"],
+        tenant_rule=form.cleaned_data["tenant_rule"],
         request=request,
     )
     return Status(201, _run_detail(request.user, _get_run(run.pk)))
@@ -68,16 +113,22 @@ def run_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     return _run_detail(request.user, _get_run(pk))
 
 
-@router.post("/runs/{pk}/publish", response={200: RunDetailOut, **WRITE_ERRORS},
-             summary="发布评价批次（复算一致后冻结，仅市级管理员）")
+@router.post(
+    "/runs/{pk}/publish",
+    response={200: RunDetailOut, **WRITE_ERRORS},
+    summary="发布评价批次（复算一致后冻结，仅市级管理员）",
+)
 def run_publish(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     require_role(request.user, User.Role.CITY_ADMIN)
     run = services.run_publish(_get_run(pk), user=request.user, request=request)
     return _run_detail(request.user, _get_run(run.pk))
 
 
-@router.get("/runs/{pk}/results", response={200: ResultPage, **READ_ERRORS},
-            summary="企业评价结果（平台用户只见本平台企业，分页）")
+@router.get(
+    "/runs/{pk}/results",
+    response={200: ResultPage, **READ_ERRORS},
+    summary="企业评价结果（平台用户只见本平台企业，分页）",
+)
 def result_list(
     request,
     pk: int = Path(..., ge=1, le=MAX_ID),
@@ -95,11 +146,17 @@ def result_list(
     if county:
         rows = rows.filter(county_code=county)
     rows = rows.order_by("uscc")
-    return {"count": rows.count(), "items": [_result(r) for r in rows[offset:offset + limit]]}
+    return {"count": rows.count(), "items": [_result(r) for r in rows[offset : offset + limit]]}
 
 
-@router.get("/runs/{pk}/results/{uscc}", response={200: ResultOut, **READ_ERRORS}, summary="某企业的评价结果")
-def result_detail(request, pk: int = Path(..., ge=1, le=MAX_ID), uscc: str = Path(..., pattern=USCC)):
+@router.get(
+    "/runs/{pk}/results/{uscc}",
+    response={200: ResultOut, **READ_ERRORS},
+    summary="某企业的评价结果",
+)
+def result_detail(
+    request, pk: int = Path(..., ge=1, le=MAX_ID), uscc: str = Path(..., pattern=USCC)
+):
     result = selectors.results_for(request.user, _get_run(pk)).filter(uscc=uscc.upper()).first()
     if result is None:
         raise Http404("没有找到该企业的评价结果，或您无权查看")

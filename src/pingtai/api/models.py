@@ -9,14 +9,21 @@ from django.utils import timezone
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="api_tokens",
-                             verbose_name="所属用户")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="api_tokens", verbose_name="所属用户"
+    )
     name = models.CharField("名称（用途）", max_length=80)
     prefix = models.CharField("令牌前缀（用于识别）", max_length=12)
     token_hash = models.CharField("令牌哈希（SHA-256）", max_length=64, unique=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="创建人",
+    )
     expires_at = models.DateTimeField("到期时间")
     last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)

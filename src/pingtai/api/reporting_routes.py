@@ -30,7 +30,7 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.reporting import services
 from pingtai.reporting.forms import UploadForm
-from pingtai.reporting.models import Requirement, ReportingPeriod, SubmissionVersion, UploadAttempt
+from pingtai.reporting.models import ReportingPeriod, Requirement, SubmissionVersion, UploadAttempt
 from pingtai.reporting.workflow import submission_transition
 
 router = Router()
@@ -39,45 +39,80 @@ REVIEW_ACTIONS = {"return", "approve", "lock"}
 
 
 def _period(p: ReportingPeriod) -> dict:
-    return {"code": p.code, "label": p.label, "kind": p.kind, "year": p.year, "index": p.index,
-            "starts_on": p.starts_on, "ends_on": p.ends_on, "status": p.status,
-            "opened_at": p.opened_at, "closed_at": p.closed_at}
+    return {
+        "code": p.code,
+        "label": p.label,
+        "kind": p.kind,
+        "year": p.year,
+        "index": p.index,
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "status": p.status,
+        "opened_at": p.opened_at,
+        "closed_at": p.closed_at,
+    }
 
 
 def _version(v: SubmissionVersion | None) -> dict | None:
     if v is None:
         return None
-    return {"id": v.pk, "number": v.number, "filename": v.filename, "sha256": v.file_id,
-            "size": v.file.size, "uploaded_by": v.uploaded_by.username, "uploaded_at": v.uploaded_at,
-            "row_count": v.row_count, "is_correction": v.is_correction, "reason": v.reason,
-            "approved_by": v.approved_by.username if v.approved_by_id else None,
-            "approved_at": v.approved_at}
+    return {
+        "id": v.pk,
+        "number": v.number,
+        "filename": v.filename,
+        "sha256": v.file_id,
+        "size": v.file.size,
+        "uploaded_by": v.uploaded_by.username,
+        "uploaded_at": v.uploaded_at,
+        "row_count": v.row_count,
+        "is_correction": v.is_correction,
+        "reason": v.reason,
+        "approved_by": v.approved_by.username if v.approved_by_id else None,
+        "approved_at": v.approved_at,
+    }
 
 
 def _requirement(r: Requirement) -> dict:
     s = r.submission
     return {
-        "id": r.pk, "period": r.period.code, "form_code": r.form_code, "scope_code": r.scope_code,
-        "scope_name": r.scope_name, "deadline": r.deadline, "overdue": r.is_overdue(),
+        "id": r.pk,
+        "period": r.period.code,
+        "form_code": r.form_code,
+        "scope_code": r.scope_code,
+        "scope_name": r.scope_name,
+        "deadline": r.deadline,
+        "overdue": r.is_overdue(),
         "submission": {
-            "id": s.pk, "status": s.status, "status_label": s.get_status_display(),
+            "id": s.pk,
+            "status": s.status,
+            "status_label": s.get_status_display(),
             "revision": s.revision,
             "latest_version": s.latest_version.number if s.latest_version_id else None,
             "approved_version": s.approved_version.number if s.approved_version_id else None,
-            "return_reason": s.return_reason, "updated_at": s.updated_at,
+            "return_reason": s.return_reason,
+            "updated_at": s.updated_at,
         },
     }
 
 
 def _attempt(a: UploadAttempt) -> dict:
-    return {"id": a.pk, "requirement_id": a.requirement_id, "outcome": a.outcome, "message": a.message,
-            "errors": a.errors, "confirmations": a.confirmations, "uploaded_by": a.uploaded_by.username,
-            "uploaded_at": a.uploaded_at, "version": _version(a.version)}
+    return {
+        "id": a.pk,
+        "requirement_id": a.requirement_id,
+        "outcome": a.outcome,
+        "message": a.message,
+        "errors": a.errors,
+        "confirmations": a.confirmations,
+        "uploaded_by": a.uploaded_by.username,
+        "uploaded_at": a.uploaded_at,
+        "version": _version(a.version),
+    }
 
 
 def _requirements(user: User):
     return requirements_for(user).select_related(
-        "submission__latest_version", "submission__approved_version")
+        "submission__latest_version", "submission__approved_version"
+    )
 
 
 def _scoped(user: User, pk: int) -> Requirement:
@@ -104,8 +139,11 @@ def period_detail(request, code: str = Path(..., pattern=PERIOD_CODE)):
     return _period(period)
 
 
-@router.get("/requirements", response={200: list[RequirementOut], **READ_ERRORS},
-            summary="报送任务及其状态（按权限）")
+@router.get(
+    "/requirements",
+    response={200: list[RequirementOut], **READ_ERRORS},
+    summary="报送任务及其状态（按权限）",
+)
 def requirement_list(
     request,
     period: str | None = Query(None, pattern=PERIOD_CODE),
@@ -122,23 +160,41 @@ def requirement_list(
     return [_requirement(r) for r in rows]
 
 
-@router.get("/requirements/{pk}", response={200: RequirementDetailOut, **READ_ERRORS},
-            summary="报送任务详情及全部版本")
+@router.get(
+    "/requirements/{pk}",
+    response={200: RequirementDetailOut, **READ_ERRORS},
+    summary="报送任务详情及全部版本",
+)
 def requirement_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     requirement = _scoped(request.user, pk)
     versions = requirement.submission.versions.select_related("file", "uploaded_by", "approved_by")
-    return {**_requirement(requirement), "versions": [_version(v) for v in versions.order_by("number")]}
+    return {
+        **_requirement(requirement),
+        "versions": [_version(v) for v in versions.order_by("number")],
+    }
 
 
-@router.get("/requirements/{pk}/template", response=WRITE_ERRORS, summary="下载填报模板（.xlsx）",
-            openapi_extra={"responses": {200: {"description": "填报模板", "content": {
-                XLSX: {"schema": {"type": "string", "format": "binary"}}}}}})
+@router.get(
+    "/requirements/{pk}/template",
+    response=WRITE_ERRORS,
+    summary="下载填报模板（.xlsx）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "填报模板",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
 def requirement_template(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     requirement = _scoped(request.user, pk)
     if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
         raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
     content = services.requirement_template(requirement)
-    audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板（接口）")
+    audit_record(
+        AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板（接口）"
+    )
     name = f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx"
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
@@ -146,10 +202,17 @@ def requirement_template(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     return response
 
 
-@router.post("/requirements/{pk}/upload", response={201: AttemptOut, **WRITE_ERRORS},
-             summary="上传填好的模板（全部校验通过才生成新版本）")
-def requirement_upload(request, pk: int = Path(..., ge=1, le=MAX_ID), file: UploadedFile = File(...),
-                       reason: str = Form("", max_length=2000, pattern=r"^[^\x00]*$")):
+@router.post(
+    "/requirements/{pk}/upload",
+    response={201: AttemptOut, **WRITE_ERRORS},
+    summary="上传填好的模板（全部校验通过才生成新版本）",
+)
+def requirement_upload(
+    request,
+    pk: int = Path(..., ge=1, le=MAX_ID),
+    file: UploadedFile = File(...),
+    reason: str = Form("", max_length=2000, pattern=r"^[^\x00]*$"),
+):
     requirement = _scoped(request.user, pk)
     if not owns_requirement(request.user, requirement):
         raise PermissionDenied("只有填报单位本身可以上传数据")
@@ -158,8 +221,12 @@ def requirement_upload(request, pk: int = Path(..., ge=1, le=MAX_ID), file: Uplo
         messages = [str(m) for errors in form.errors.values() for m in errors] or ["文件名不合法"]
         raise HttpError(422, "；".join(messages))
     attempt = services.submission_upload(
-        requirement, user=request.user, data=file.read(), filename=file.name,
-        reason=form.cleaned_data["reason"], request=request,
+        requirement,
+        user=request.user,
+        data=file.read(),
+        filename=file.name,
+        reason=form.cleaned_data["reason"],
+        request=request,
     )
     return Status(201, _attempt(attempt))
 
@@ -169,37 +236,60 @@ def attempt_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     return _attempt(_scoped_attempt(request.user, pk))
 
 
-@router.post("/attempts/{pk}/confirm", response={200: AttemptOut, **WRITE_ERRORS},
-             summary="确认疑似单位错误（仅上传人）")
+@router.post(
+    "/attempts/{pk}/confirm",
+    response={200: AttemptOut, **WRITE_ERRORS},
+    summary="确认疑似单位错误（仅上传人）",
+)
 def attempt_confirm(request, body: ConfirmIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     attempt = _scoped_attempt(request.user, pk)
     if attempt.uploaded_by_id != request.user.pk:
         raise PermissionDenied("只有上传人可以确认")
-    result = services.attempt_confirm(attempt, user=request.user, confirmed=body.confirmed, request=request)
+    result = services.attempt_confirm(
+        attempt, user=request.user, confirmed=body.confirmed, request=request
+    )
     return _attempt(result)
 
 
-@router.post("/requirements/{pk}/transition", response={200: RequirementOut, **WRITE_ERRORS},
-             summary="提交、退回、审核通过、锁定（须回传修订号）")
+@router.post(
+    "/requirements/{pk}/transition",
+    response={200: RequirementOut, **WRITE_ERRORS},
+    summary="提交、退回、审核通过、锁定（须回传修订号）",
+)
 def requirement_transition(request, body: TransitionIn, pk: int = Path(..., ge=1, le=MAX_ID)):
     requirement = _scoped(request.user, pk)
-    allowed = (request.user.is_city_admin if body.action in REVIEW_ACTIONS
-               else owns_requirement(request.user, requirement))
+    allowed = (
+        request.user.is_city_admin
+        if body.action in REVIEW_ACTIONS
+        else owns_requirement(request.user, requirement)
+    )
     if not allowed:
         raise PermissionDenied("您的角色不能执行此操作")
-    submission_transition(requirement.submission.pk, body.action, user=request.user,
-                          seen_revision=body.revision, reason=body.reason, request=request)
+    submission_transition(
+        requirement.submission.pk,
+        body.action,
+        user=request.user,
+        seen_revision=body.revision,
+        reason=body.reason,
+        request=request,
+    )
     return _requirement(_requirements(request.user).get(pk=pk))
 
 
-@router.get("/requirements/{pk}/facts", response={200: FactsOut, **READ_ERRORS},
-            summary="审核通过版本的数据（未审核的数据不对外提供）")
+@router.get(
+    "/requirements/{pk}/facts",
+    response={200: FactsOut, **READ_ERRORS},
+    summary="审核通过版本的数据（未审核的数据不对外提供）",
+)
 def requirement_facts(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     requirement = _scoped(request.user, pk)
     version = requirement.submission.approved_version
     if version is None:
         return {"requirement_id": pk, "version": None, "facts": []}
-    version = SubmissionVersion.objects.select_related("file", "uploaded_by", "approved_by").get(pk=version.pk)
+    version = SubmissionVersion.objects.select_related("file", "uploaded_by", "approved_by").get(
+        pk=version.pk
+    )
     facts = version.facts.order_by("row_number", "key", "indicator").values(
-        "row_number", "key", "indicator", "value", "text")
+        "row_number", "key", "indicator", "value", "text"
+    )
     return {"requirement_id": pk, "version": _version(version), "facts": list(facts)}

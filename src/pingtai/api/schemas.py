@@ -170,8 +170,11 @@ class AttemptOut(Schema):
 
 
 class ConfirmIn(Schema):
-    confirmed: list[str] = Field(default_factory=list, max_length=500,
-                                 description="确认的疑似单位错误编号（见上传结果 confirmations[].id）")
+    confirmed: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="确认的疑似单位错误编号（见上传结果 confirmations[].id）",
+    )
 
 
 class TransitionIn(Schema):

@@ -34,8 +34,9 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def token_create(user: User, name: str, *, days: int = DEFAULT_DAYS, actor: User | None = None,
-                 request=None) -> tuple[ApiToken, str]:
+def token_create(
+    user: User, name: str, *, days: int = DEFAULT_DAYS, actor: User | None = None, request=None
+) -> tuple[ApiToken, str]:
     """Create a token for ``user``; return the row and the plain token (shown only this once)."""
     name = name.strip()
     if not name:
@@ -48,13 +49,27 @@ def token_create(user: User, name: str, *, days: int = DEFAULT_DAYS, actor: User
     now = timezone.now()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name, prefix=raw[:10], token_hash=token_digest(raw), created_at=now,
-            created_by=actor, expires_at=now + dt.timedelta(days=days),
+            user=user,
+            name=name,
+            prefix=raw[:10],
+            token_hash=token_digest(raw),
+            created_at=now,
+            created_by=actor,
+            expires_at=now + dt.timedelta(days=days),
         )
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=actor, obj=token,
-                     after={"user": user.username, "name": name, "prefix": token.prefix,
-                            "expires_at": token.expires_at.isoformat()},
-                     detail="创建接口令牌")
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=actor,
+            obj=token,
+            after={
+                "user": user.username,
+                "name": name,
+                "prefix": token.prefix,
+                "expires_at": token.expires_at.isoformat(),
+            },
+            detail="创建接口令牌",
+        )
     return token, raw
 
 
@@ -62,13 +77,20 @@ def token_revoke(token: ApiToken, *, actor: User | None = None, request=None) ->
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
         if locked.revoked_at is not None:
-            raise TokenError(f"令牌 #{locked.pk}（{locked.name}）已于 {timezone.localtime(locked.revoked_at):%Y-%m-%d %H:%M} 吊销")
+            raise TokenError(
+                f"令牌 #{locked.pk}（{locked.name}）已于 {timezone.localtime(locked.revoked_at):%Y-%m-%d %H:%M} 吊销"
+            )
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        audit_record(AuditEvent.Action.UPDATE, request=request, actor=actor, obj=locked,
-                     before={"revoked_at": None},
-                     after={"revoked_at": locked.revoked_at.isoformat()},
-                     detail="吊销接口令牌")
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=actor,
+            obj=locked,
+            before={"revoked_at": None},
+            after={"revoked_at": locked.revoked_at.isoformat()},
+            detail="吊销接口令牌",
+        )
     return locked
 
 
@@ -76,8 +98,11 @@ def token_authenticate(raw: str) -> User | None:
     """The active user behind a valid token, or None (unknown, expired, revoked, user disabled)."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user", "user__platform").filter(
-        token_hash=token_digest(raw)).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__platform")
+        .filter(token_hash=token_digest(raw))
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.is_valid(now):
         return None

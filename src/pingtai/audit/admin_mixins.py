@@ -22,14 +22,19 @@ class AuditedAdmin(admin.ModelAdmin):
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
         action = AuditEvent.Action.UPDATE if change else AuditEvent.Action.CREATE
-        audit_record(action, request=request, obj=obj, before=before, after=snapshot(obj),
-                     detail="管理后台")
+        audit_record(
+            action, request=request, obj=obj, before=before, after=snapshot(obj), detail="管理后台"
+        )
 
     def delete_model(self, request, obj):
         before, label = snapshot(obj), str(obj)
         super().delete_model(request, obj)
-        audit_record(AuditEvent.Action.DELETE, request=request, before=before,
-                     detail=f"管理后台删除 {obj._meta.label} {label}")
+        audit_record(
+            AuditEvent.Action.DELETE,
+            request=request,
+            before=before,
+            detail=f"管理后台删除 {obj._meta.label} {label}",
+        )
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -44,8 +44,13 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.DO_NOTHING, null=True, blank=True, db_constraint=False,
-        related_name="+", verbose_name="操作人",
+        settings.AUTH_USER_MODEL,
+        models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name="操作人",
     )
     actor_username = models.CharField("用户名", max_length=150, blank=True)
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)

@@ -22,10 +22,23 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def _digest(prev_hash: str, event: AuditEvent) -> str:
     payload = json.dumps(
-        [prev_hash, event.at.isoformat(), event.actor_username, event.ip, event.action,
-         event.object_type, event.object_id, event.object_repr, event.before, event.after,
-         event.detail],
-        ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"),
+        [
+            prev_hash,
+            event.at.isoformat(),
+            event.actor_username,
+            event.ip,
+            event.action,
+            event.object_type,
+            event.object_id,
+            event.object_repr,
+            event.before,
+            event.after,
+            event.detail,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -48,10 +61,15 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain; called inside the caller's transaction so that a rolled
     back change leaves no audit row claiming it happened."""
-    user = actor or (request.user if request is not None and request.user.is_authenticated else None)
+    user = actor or (
+        request.user if request is not None and request.user.is_authenticated else None
+    )
     with transaction.atomic():
         last = (
-            AuditEvent.objects.select_for_update().order_by("-id").values_list("hash", flat=True).first()
+            AuditEvent.objects.select_for_update()
+            .order_by("-id")
+            .values_list("hash", flat=True)
+            .first()
         )
         now = timezone.now()
         event = AuditEvent(
@@ -59,7 +77,9 @@ def audit_record(
             # restored backup reproduces every hash of the chain.
             at=now.replace(microsecond=now.microsecond // 1000 * 1000),
             actor=user,
-            actor_username=_clean(username if username is not None else (user.get_username() if user else "")),
+            actor_username=_clean(
+                username if username is not None else (user.get_username() if user else "")
+            ),
             ip=client_ip(request),
             action=action,
             object_type=obj._meta.label if obj is not None else "",

@@ -19,6 +19,8 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def _login_failed(sender, credentials, request=None, **kwargs):
     audit_record(
-        AuditEvent.Action.LOGIN_FAILED, request=request, actor=None,
+        AuditEvent.Action.LOGIN_FAILED,
+        request=request,
+        actor=None,
         username=str(credentials.get("username", "")),
     )

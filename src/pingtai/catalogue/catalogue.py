@@ -64,8 +64,9 @@ class Indicator(_Model):
         numeric = self.dtype in ("decimal", "int")
         if numeric and not self.unit:
             raise ValueError(f"数值指标 {self.code} 必须声明单位")
-        if not numeric and (self.unit or self.min is not None or self.max is not None
-                            or self.max_ratio is not None):
+        if not numeric and (
+            self.unit or self.min is not None or self.max is not None or self.max_ratio is not None
+        ):
             raise ValueError(f"非数值指标 {self.code} 不能有单位、上下限或环比倍数")
         if self.dtype == "decimal" and self.decimals is None:
             raise ValueError(f"数值指标 {self.code} 必须声明小数位数 decimals")
@@ -109,8 +110,12 @@ class Indicator(_Model):
 
 
 _OPS: dict[str, Callable[[object, object], bool]] = {
-    "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
-    "==": operator.eq, "!=": operator.ne,
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 _OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "==": "=", "!=": "≠"}
 _COMPARISON = re.compile(r"\s*(\S+)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*")
@@ -167,11 +172,16 @@ class Comparison:
             return None
         return _OPS[self.op](left, right)
 
-    def outcomes(self, columns: Mapping[str, Sequence[Value | None]], length: int,
-                 ) -> list[bool | None]:
+    def outcomes(
+        self,
+        columns: Mapping[str, Sequence[Value | None]],
+        length: int,
+    ) -> list[bool | None]:
         """``holds`` for every row at once, given whole columns (used on large imports)."""
-        left, right = (columns[o.column] if o.column else repeat(o.literal, length)
-                       for o in (self.left, self.right))
+        left, right = (
+            columns[o.column] if o.column else repeat(o.literal, length)
+            for o in (self.left, self.right)
+        )
         test = _OPS[self.op]
         return [None if a is None or b is None else test(a, b) for a, b in zip(left, right)]
 
@@ -244,7 +254,9 @@ class Catalogue:
         try:
             return self.forms[code]
         except KeyError:
-            raise CatalogueError([f"报表“{code}”不在目录中，可用：{'、'.join(self.forms)}"]) from None
+            raise CatalogueError(
+                [f"报表“{code}”不在目录中，可用：{'、'.join(self.forms)}"]
+            ) from None
 
     def columns(self, form: Form) -> tuple[Indicator, ...]:
         return tuple(self.indicators[c] for c in form.columns)
@@ -302,11 +314,16 @@ def _cross_check(forms: _FormsFile, indicators: dict[str, Indicator]) -> list[st
             for comparison in filter(None, (rule.comparison, rule.condition)):
                 missing = [c for c in comparison.columns if c not in form.columns]
                 if missing:
-                    problems.append(f"{where} 的规则“{rule.check}”引用了表中没有的列：{'、'.join(missing)}")
+                    problems.append(
+                        f"{where} 的规则“{rule.check}”引用了表中没有的列：{'、'.join(missing)}"
+                    )
                     continue
                 kinds = {
-                    "number" if (indicators[o.column].numeric if o.column else
-                                 isinstance(o.literal, Decimal)) else "text"
+                    "number"
+                    if (
+                        indicators[o.column].numeric if o.column else isinstance(o.literal, Decimal)
+                    )
+                    else "text"
                     for o in (comparison.left, comparison.right)
                 }
                 if len(kinds) > 1:

@@ -85,7 +85,9 @@ def parse_period(code: str) -> Period:
     text = "".join(unicodedata.normalize("NFKC", str(code)).split()).upper()
     match = _PATTERN.fullmatch(text)
     if not match:
-        raise PeriodError(f"报告期代码“{code}”无效，应为 2025Q4（季度）、2025H1（半年）或 2025（年度）")
+        raise PeriodError(
+            f"报告期代码“{code}”无效，应为 2025Q4（季度）、2025H1（半年）或 2025（年度）"
+        )
     year, letter, index = int(match[1]), match[2], match[3]
     if letter is None:
         return Period(year, "year", 1)

@@ -17,9 +17,13 @@ def _print_result(result, unit: str) -> None:
         r = share.recipient
         steps = "；".join(f"{line.label} {line.amount:+f}" for line in share.lines if line.amount)
         binding = "、".join(share.binding) or "—"
-        print(f"  {r.code:<14}{r.name[:16]:<18}{r.score:>10}{r.multiplier:>7}{share.amount:>14}  {binding} / {steps}")
-    print(f"  合计 {result.allocated}{unit}，结余 {result.surplus}{unit}，重大产业项目预留 "
-          f"{result.reserve}（使用 {result.reserve_used}）；{result.solver}")
+        print(
+            f"  {r.code:<14}{r.name[:16]:<18}{r.score:>10}{r.multiplier:>7}{share.amount:>14}  {binding} / {steps}"
+        )
+    print(
+        f"  合计 {result.allocated}{unit}，结余 {result.surplus}{unit}，重大产业项目预留 "
+        f"{result.reserve}（使用 {result.reserve_used}）；{result.solver}"
+    )
     for note in result.notes:
         print(f"  提示：{note}")
 
@@ -37,7 +41,10 @@ def allocate_command(args: argparse.Namespace) -> int:
     try:
         if pool is None:
             if args.total is None:
-                print(f"错误：{args.year}年度该类指标池不存在，请用 --total 指定总量以创建", file=sys.stderr)
+                print(
+                    f"错误：{args.year}年度该类指标池不存在，请用 --total 指定总量以创建",
+                    file=sys.stderr,
+                )
                 return 2
             pool = services.pool_create(args.pool, args.year, Decimal(args.total), user=user)
         elif args.total is not None and Decimal(args.total) != pool.total:
@@ -54,15 +61,21 @@ def allocate_command(args: argparse.Namespace) -> int:
             rows, results = services.allocation_compare(pool, args.rules, args.compare, platform)
             print(f"  {'代码':<14}{'名称':<18}{'A':>14}{'B':>14}{'B−A':>14}{'%':>9}")
             for row in rows:
-                print(f"  {row.code:<14}{row.name[:16]:<18}{row.amount_a!s:>14}{row.amount_b!s:>14}"
-                      f"{row.difference!s:>14}{row.percent if row.percent is not None else '—'!s:>9}")
+                print(
+                    f"  {row.code:<14}{row.name[:16]:<18}{row.amount_a!s:>14}{row.amount_b!s:>14}"
+                    f"{row.difference!s:>14}{row.percent if row.percent is not None else '—'!s:>9}"
+                )
             print(f"  A 已分配 {results[0].allocated}，B 已分配 {results[1].allocated}")
             if args.xlsx:
-                Path(args.xlsx).write_bytes(services.compare_xlsx(rows, args.rules, args.compare, pool.unit_name))
+                Path(args.xlsx).write_bytes(
+                    services.compare_xlsx(rows, args.rules, args.compare, pool.unit_name)
+                )
                 print(f"已写出 {args.xlsx}")
             return 0
         prepared, result = services.allocation_compute(pool, args.rules, platform)
-        print(f"  规则 {prepared.rule_set.id} v{prepared.rule_set.version}；得分依据：{prepared.score_basis}")
+        print(
+            f"  规则 {prepared.rule_set.id} v{prepared.rule_set.version}；得分依据：{prepared.score_basis}"
+        )
         _print_result(result, pool.unit_name)
         if args.save or args.publish:
             run = services.allocation_run(pool, args.rules, platform=platform, user=user)
@@ -114,7 +127,6 @@ def post_eval_command(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.allocation import services
     from pingtai.allocation.models import StandardLandCommitment
-
     from pingtai.allocation.selectors import commitments_due
 
     user = city_admin(args.user)
@@ -139,20 +151,29 @@ def post_eval_command(args: argparse.Namespace) -> int:
     for commitment in commitments:
         try:
             evaluation = services.post_evaluation_run(
-                commitment, user=user, on=on, data_year=args.data_year,
+                commitment,
+                user=user,
+                on=on,
+                data_year=args.data_year,
                 actual_investment_wan=Decimal(args.investment) if args.investment else None,
-                actual_floor_area_ratio=Decimal(args.far) if args.far else None, rules_ref=args.rules)
+                actual_floor_area_ratio=Decimal(args.far) if args.far else None,
+                rules_ref=args.rules,
+            )
         except (services.AllocationError, InvalidOperation) as refused:
             print(f"错误：{commitment}：{refused}", file=sys.stderr)
             refused_count += 1
             continue
         evaluations.append(evaluation)
-        print(f"达产复核 #{evaluation.pk}：{commitment}，{evaluation.data_year}年度数据，"
-              f"{'全部达标' if evaluation.met else '存在差额或待核实'}")
+        print(
+            f"达产复核 #{evaluation.pk}：{commitment}，{evaluation.data_year}年度数据，"
+            f"{'全部达标' if evaluation.met else '存在差额或待核实'}"
+        )
         for item in evaluation.items:
-            print(f"  {item['label']}：承诺 {item['committed']}，实际 {item['actual'] or '—'}，"
-                  f"差额 {item['shortfall_pct'] or '—'}%，{services.STATUS_LABELS[item['status']]}"
-                  f"{'，' + item['consequence'] if item['consequence'] else ''}")
+            print(
+                f"  {item['label']}：承诺 {item['committed']}，实际 {item['actual'] or '—'}，"
+                f"差额 {item['shortfall_pct'] or '—'}%，{services.STATUS_LABELS[item['status']]}"
+                f"{'，' + item['consequence'] if item['consequence'] else ''}"
+            )
     if args.xlsx and evaluations:
         Path(args.xlsx).write_bytes(services.shortfalls_xlsx(evaluations))
         print(f"已写出 {args.xlsx}")
@@ -174,7 +195,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=allocate_command)
 
     admission = sub.add_parser("admission", help="项目准入（标准地控制指标）").add_subparsers(
-        dest="admission_command", required=True, metavar="子命令")
+        dest="admission_command", required=True, metavar="子命令"
+    )
     p = admission.add_parser("check", help="按控制指标审查项目")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--proposal", help="项目编号")
@@ -187,7 +209,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("post-eval", help="标准地项目达产复核（后评估）")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--proposal", help="项目编号")
-    group.add_argument("--due", action="store_true", help="复核全部到期未复核的承诺（现场核实项记为待核实）")
+    group.add_argument(
+        "--due", action="store_true", help="复核全部到期未复核的承诺（现场核实项记为待核实）"
+    )
     p.add_argument("--data-year", type=int, help="实际数据年度（默认取复核日期前最近年度）")
     p.add_argument("--investment", help="核实固定资产投资（万元）")
     p.add_argument("--far", help="核实容积率")

@@ -22,8 +22,10 @@ def create(args: argparse.Namespace) -> int:
     except TokenError as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"已为 {user.username}（{user.get_role_display()}）创建令牌 #{token.pk}「{token.name}」，"
-          f"有效期至 {token.expires_at:%Y-%m-%d %H:%M} UTC。")
+    print(
+        f"已为 {user.username}（{user.get_role_display()}）创建令牌 #{token.pk}「{token.name}」，"
+        f"有效期至 {token.expires_at:%Y-%m-%d %H:%M} UTC。"
+    )
     print("令牌只显示这一次，请立即妥善保存：")
     print(raw)
     return 0
@@ -56,14 +58,17 @@ def list_tokens(args: argparse.Namespace) -> int:
         rows = rows.filter(user__username=args.user)
     for t in rows:
         used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "从未使用"
-        print(f"#{t.pk}\t{t.user.username}\t{t.name}\t{t.prefix}…\t{t.state}\t"
-              f"到期 {t.expires_at:%Y-%m-%d}\t最近使用 {used}")
+        print(
+            f"#{t.pk}\t{t.user.username}\t{t.name}\t{t.prefix}…\t{t.state}\t"
+            f"到期 {t.expires_at:%Y-%m-%d}\t最近使用 {used}"
+        )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     tokens = sub.add_parser("api-token", help="数据接口令牌").add_subparsers(
-        dest="api_token_command", required=True, metavar="子命令")
+        dest="api_token_command", required=True, metavar="子命令"
+    )
     p = tokens.add_parser("create", help="为用户创建接口令牌（令牌只显示一次）")
     p.add_argument("--user", required=True, help="令牌所属用户名，权限与该用户相同")
     p.add_argument("--name", required=True, help="令牌名称（用途）")

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -15,7 +14,9 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the engine's sub-commands to the ``pingtai`` parser."""
-    p = sub.add_parser("methods", help="列出内置评价方法", description="列出内置评价方法，或显示一个方法的详情")
+    p = sub.add_parser(
+        "methods", help="列出内置评价方法", description="列出内置评价方法，或显示一个方法的详情"
+    )
     p.add_argument("--show", metavar="ID或文件", help="显示一个方法的参数来源和假设")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--schema", action="store_true", help="输出评价方法文件的 JSON Schema")
@@ -27,10 +28,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="读取 .csv / .xlsx / .parquet，每个主体输出一行：指标值、单项得分、score、class、rank",
     )
     e.add_argument("input", metavar="输入文件", help=".csv、.xlsx 或 .parquet")
-    e.add_argument("--method", required=True, metavar="ID或文件", help="内置方法编号或 .toml 方法文件")
-    e.add_argument("-o", "--output", metavar="输出文件", help=".csv（逐字节可复现）、.parquet 或 .xlsx")
+    e.add_argument(
+        "--method", required=True, metavar="ID或文件", help="内置方法编号或 .toml 方法文件"
+    )
+    e.add_argument(
+        "-o", "--output", metavar="输出文件", help=".csv（逐字节可复现）、.parquet 或 .xlsx"
+    )
     e.add_argument("--sheet", help="Excel 工作表名（默认第一个）")
-    e.add_argument("--robustness", type=int, default=0, metavar="N", help="稳健性模拟次数（输出 rank_p05/rank_median/rank_p95）")
+    e.add_argument(
+        "--robustness",
+        type=int,
+        default=0,
+        metavar="N",
+        help="稳健性模拟次数（输出 rank_p05/rank_median/rank_p95）",
+    )
     e.add_argument("--seed", type=int, default=0, help="稳健性模拟的随机种子（默认 0）")
     e.add_argument("--regrades", metavar="文件", help="手动调档表：uscc, class, reason, by")
     e.add_argument("--dry-run", action="store_true", help="只检查输入并计算，不写输出文件")
@@ -107,14 +118,18 @@ def _read_regrades(path: str) -> list[Regrade]:
 def evaluate(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from pingtai.engine import InputError, MethodError, evaluate as run, load_method
+    from pingtai.engine import InputError, MethodError, load_method
+    from pingtai.engine import evaluate as run
     from pingtai.engine.tables import read_table, write_table
 
     if not args.output and not args.dry_run:
         print("请用 -o 指定输出文件，或用 --dry-run 只做检查", file=sys.stderr)
         return 2
     if args.output and Path(args.output).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
-        print(f"不支持的输出类型“{Path(args.output).suffix}”（可用：.csv、.parquet、.xlsx）", file=sys.stderr)
+        print(
+            f"不支持的输出类型“{Path(args.output).suffix}”（可用：.csv、.parquet、.xlsx）",
+            file=sys.stderr,
+        )
         return 2
     if args.robustness < 0:
         print("--robustness 不能为负数", file=sys.stderr)
@@ -128,14 +143,20 @@ def evaluate(args: argparse.Namespace) -> int:
         frame = read_table(args.input, args.sheet)
         regrades = _read_regrades(args.regrades) if args.regrades else None
         result = run(
-            method, frame, robustness_draws=args.robustness, seed=args.seed,
-            progress=_progress if args.robustness else None, regrades=regrades,
+            method,
+            frame,
+            robustness_draws=args.robustness,
+            seed=args.seed,
+            progress=_progress if args.robustness else None,
+            regrades=regrades,
         )
     except InputError as err:
         print(f"{Path(args.input).name}：{err}", file=sys.stderr)
         return 1
     table = result.table
-    print(f"评价方法：{result.method_id} 版本 {result.method_version}（方法哈希 {result.method_hash[:16]}…）")
+    print(
+        f"评价方法：{result.method_id} 版本 {result.method_version}（方法哈希 {result.method_hash[:16]}…）"
+    )
     print(f"输入：{table.height} 个主体（输入哈希 {result.input_hash[:16]}…）")
     counts = table.group_by(["segment", "class"]).len().sort(["segment", "class"], nulls_last=True)
     for seg in method.segments:
@@ -146,7 +167,9 @@ def evaluate(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print(f"提示：{w}", file=sys.stderr)
     if method.assumptions:
-        print(f"注意：本方法有 {len(method.assumptions)} 项参数是假设（pingtai methods --show {method.id} 查看）")
+        print(
+            f"注意：本方法有 {len(method.assumptions)} 项参数是假设（pingtai methods --show {method.id} 查看）"
+        )
     if args.dry_run:
         print("检查通过（--dry-run，未写文件）")
         return 0

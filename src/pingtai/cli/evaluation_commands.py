@@ -22,9 +22,14 @@ def run(args: argparse.Namespace) -> int:
     if user is None:
         return 2
     try:
-        run_row, assembly = run_evaluation(args.year, args.method, user=user,
-                                           robustness_draws=args.robustness, seed=args.seed,
-                                           progress=_progress)
+        run_row, assembly = run_evaluation(
+            args.year,
+            args.method,
+            user=user,
+            robustness_draws=args.robustness,
+            seed=args.seed,
+            progress=_progress,
+        )
         print()
         if args.publish:
             run_row = run_publish(run_row, user=user)
@@ -33,8 +38,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"批次 #{run_row.pk}：{run_row}")
     print(f"  输入 {run_row.input_hash}\n  结果 {run_row.result_hash}")
-    print(f"  来源冲突 {len(assembly.conflicts)} 项，名录外代码 {len(assembly.orphans)} 个，"
-          f"无当年数据企业 {len(assembly.missing)} 家")
+    print(
+        f"  来源冲突 {len(assembly.conflicts)} 项，名录外代码 {len(assembly.orphans)} 个，"
+        f"无当年数据企业 {len(assembly.missing)} 家"
+    )
     counts: dict[str, Counter] = {}
     for county, klass in run_row.results.values_list("county_code", "klass"):
         counts.setdefault(county, Counter())[klass] += 1
@@ -43,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
     names = dict(County.objects.values_list("code", "name"))
     print(f"  {'县（市、区）':<10}" + "".join(f"{k:>6}" for k in "ABCDT"))
     for county in sorted(counts):
-        print(f"  {names.get(county, county):<10}" + "".join(f"{counts[county][k]:>6}" for k in "ABCDT"))
+        print(
+            f"  {names.get(county, county):<10}"
+            + "".join(f"{counts[county][k]:>6}" for k in "ABCDT")
+        )
     return 0
 
 
@@ -61,13 +71,16 @@ def reproduce(args: argparse.Namespace) -> int:
     except EvaluationError as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"批次 #{run_row.pk} 重算{'结果一致' if same else '结果不一致！'}（{run_row.result_hash}）")
+    print(
+        f"批次 #{run_row.pk} 重算{'结果一致' if same else '结果不一致！'}（{run_row.result_hash}）"
+    )
     return 0 if same else 1
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     mujun = sub.add_parser("mujun", help="工业企业亩均效益评价").add_subparsers(
-        dest="mujun_command", required=True, metavar="子命令")
+        dest="mujun_command", required=True, metavar="子命令"
+    )
     p = mujun.add_parser("run", help="汇总当年数据并评价（默认生成预览）")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--method", default="lishui-mujun-default")

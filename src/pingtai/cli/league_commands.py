@@ -30,7 +30,9 @@ def _print_ranking(run) -> None:
             r = row.result
             change = row.score_change["同比"]
             yoy = "" if change is None else f"  同比 {change:+.2f}"
-            print(f"    {r.rank}. {row.platform.short_name:<8} {r.score:7.2f} {r.klass}  末位概率 {r.p_last or 0:.2f}{yoy}")
+            print(
+                f"    {r.rank}. {row.platform.short_name:<8} {r.score:7.2f} {r.klass}  末位概率 {r.p_last or 0:.2f}{yoy}"
+            )
 
 
 def load_demo(args: argparse.Namespace) -> int:
@@ -45,8 +47,10 @@ def load_demo(args: argparse.Namespace) -> int:
         report = load(admin=admin)
     except DemoError as refused:
         return _refuse(str(refused))
-    print(f"平台季报演示数据（合成）：开启填报期 {report.periods_opened} 个，上传并审核 {report.uploaded} 份，"
-          f"已存在 {report.skipped} 份，模拟逾期 {report.late} 份，关闭填报期 {report.periods_closed} 个")
+    print(
+        f"平台季报演示数据（合成）：开启填报期 {report.periods_opened} 个，上传并审核 {report.uploaded} 份，"
+        f"已存在 {report.skipped} 份，模拟逾期 {report.late} 份，关闭填报期 {report.periods_closed} 个"
+    )
     return 0
 
 
@@ -58,8 +62,14 @@ def run(args: argparse.Namespace) -> int:
     if admin is None:
         return 2
     try:
-        league_run = run_create(args.cycle, args.period, user=admin, grouping=args.grouping,
-                                robustness_draws=args.robustness, seed=args.seed)
+        league_run = run_create(
+            args.cycle,
+            args.period,
+            user=admin,
+            grouping=args.grouping,
+            robustness_draws=args.robustness,
+            seed=args.seed,
+        )
         if args.publish:
             league_run = run_publish(league_run, user=admin)
     except LeagueError as refused:
@@ -99,8 +109,10 @@ def lists(args: argparse.Namespace) -> int:
     print("约谈名单：" if applies else "末位预警（本周期不约谈）：")
     for e in interview:
         r = e.result
-        print(f"  {r.platform.short_name} {e.reason} 得分 {r.score:.2f} 末位概率 {r.p_last or 0:.2f} "
-              f"排名区间 {selectors.rank_band(r)} {e.robustness}")
+        print(
+            f"  {r.platform.short_name} {e.reason} 得分 {r.score:.2f} 末位概率 {r.p_last or 0:.2f} "
+            f"排名区间 {selectors.rank_band(r)} {e.robustness}"
+        )
     print("前列名单：")
     for e in selectors.top_list(league_run):
         print(f"  {e.result.platform.short_name} 得分 {e.result.score:.2f}：{e.reason}")
@@ -162,7 +174,9 @@ def pay_pool(args: argparse.Namespace) -> int:
         pool = pay_pool_create(league_run, parse_amount(args.total), user=admin, note=args.note)
     except LeagueError as refused:
         return _refuse(str(refused))
-    print(f"薪酬池 #{pool.pk}：总额 {pool.total_wan} 万元，托底 {pool.floor_wan}，限高 {pool.cap_wan}")
+    print(
+        f"薪酬池 #{pool.pk}：总额 {pool.total_wan} 万元，托底 {pool.floor_wan}，限高 {pool.cap_wan}"
+    )
     total = Decimal(0)
     for s in pool.shares.select_related("platform").order_by("-amount_wan", "platform__code"):
         mark = "（托底）" if s.at_floor else "（限高）" if s.at_cap else ""
@@ -183,21 +197,35 @@ def targets(args: argparse.Namespace) -> int:
     for scope, a in board.warnings:
         need = "" if a.required_growth is None else f" 需年均 {a.required_growth:.1%}"
         done = "" if a.achieved_growth is None else f"，已实现 {a.achieved_growth:.1%}"
-        print(f"  [{a.label}] {scope} {a.target.name}（{a.target.goal_text}）{need}{done}：{a.reason}")
+        print(
+            f"  [{a.label}] {scope} {a.target.name}（{a.target.goal_text}）{need}{done}：{a.reason}"
+        )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    league = sub.add_parser("league", help="重大平台考评（季度比评、年中督查、年终考核）").add_subparsers(
-        dest="league_command", required=True, metavar="子命令")
-    p = league.add_parser("load-demo", help="通过填报流程录入 2023Q1—2024Q4 平台季报演示数据（合成，可重复执行）")
+    league = sub.add_parser(
+        "league", help="重大平台考评（季度比评、年中督查、年终考核）"
+    ).add_subparsers(dest="league_command", required=True, metavar="子命令")
+    p = league.add_parser(
+        "load-demo", help="通过填报流程录入 2023Q1—2024Q4 平台季报演示数据（合成，可重复执行）"
+    )
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=load_demo)
     p = league.add_parser("run", help="计算一个批次，如 --cycle quarter --period 2024Q4")
-    p.add_argument("--cycle", choices=["quarter", "half", "year"], required=True,
-                   help="quarter 季度比评 / half 年中督查 / year 年终考核")
+    p.add_argument(
+        "--cycle",
+        choices=["quarter", "half", "year"],
+        required=True,
+        help="quarter 季度比评 / half 年中督查 / year 年终考核",
+    )
     p.add_argument("--period", required=True, help="期别：2024Q4、2024H1 或 2024")
-    p.add_argument("--grouping", choices=["role", "size"], default=None, help="role 一心两翼三片区 / size 产值规模梯队")
+    p.add_argument(
+        "--grouping",
+        choices=["role", "size"],
+        default=None,
+        help="role 一心两翼三片区 / size 产值规模梯队",
+    )
     p.add_argument("--robustness", type=int, default=2000, help="权重扰动抽样次数")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--publish", action="store_true", help="计算后立即发布")

@@ -34,8 +34,10 @@ def restore(args: argparse.Namespace) -> int:
     except BackupError as refused:
         print(f"恢复失败：{refused}", file=sys.stderr)
         return 1
-    print(f"已恢复 {sum(manifest['counts'].values())} 条记录（备份时间 {manifest['created_at']}），"
-          "记录数与审计日志哈希链均已核对")
+    print(
+        f"已恢复 {sum(manifest['counts'].values())} 条记录（备份时间 {manifest['created_at']}），"
+        "记录数与审计日志哈希链均已核对"
+    )
     return 0
 
 

@@ -25,9 +25,8 @@ def _write(path: str, content: bytes, what: str) -> None:
 def classify(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.planning.exports import classification_xlsx
-    from pingtai.planning.services import PlanningError, classification_create
-
     from pingtai.planning.rules import RulesError, load_rules
+    from pingtai.planning.services import PlanningError, classification_create
 
     user = city_admin(args.user)
     if user is None:
@@ -38,11 +37,15 @@ def classify(args: argparse.Namespace) -> int:
     except (PlanningError, RulesError) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"已生成分类建议 #{run.pk}（{run.year}年数据，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）")
+    print(
+        f"已生成分类建议 #{run.pk}（{run.year}年数据，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）"
+    )
     for item in run.items.select_related("target_platform"):
         if item.action != "keep":
             target = f" → {item.target_platform.short_name}" if item.target_platform else ""
-            print(f"  [{item.get_action_display()}] {item.code} {item.name}{target}：{item.reasons[-1]}")
+            print(
+                f"  [{item.get_action_display()}] {item.code} {item.name}{target}：{item.reasons[-1]}"
+            )
     if args.out:
         _write(args.out, classification_xlsx(run), "并提撤转分类结果")
     return 0
@@ -61,7 +64,9 @@ def approve(args: argparse.Namespace) -> int:
         print(f"错误：分类批次 #{args.run} 不存在", file=sys.stderr)
         return 2
     try:
-        result = classification_approve(run, effective_date=args.effective_date, document=args.document, user=user)
+        result = classification_approve(
+            run, effective_date=args.effective_date, document=args.document, user=user
+        )
     except PlanningError as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
@@ -80,10 +85,14 @@ def simulate(args: argparse.Namespace) -> int:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     t = sim.totals
-    print(f"合并模拟（{sim.year}年，不改变现有数据）：企业 {t.enterprises} 家，产值 {t.output_wan / 10000:.2f} 亿元，"
-          f"亩均税收 {t.tax_per_mu or 0:.2f} 万元/亩，可开发面积 {sim.developable_mu} 亩")
-    print(f"  梯队 {sim.tier}：产值第 {sim.rank_output[0]}/{sim.rank_output[1]}，"
-          f"亩均税收第 {sim.rank_tax_per_mu[0]}/{sim.rank_tax_per_mu[1]}")
+    print(
+        f"合并模拟（{sim.year}年，不改变现有数据）：企业 {t.enterprises} 家，产值 {t.output_wan / 10000:.2f} 亿元，"
+        f"亩均税收 {t.tax_per_mu or 0:.2f} 万元/亩，可开发面积 {sim.developable_mu} 亩"
+    )
+    print(
+        f"  梯队 {sim.tier}：产值第 {sim.rank_output[0]}/{sim.rank_output[1]}，"
+        f"亩均税收第 {sim.rank_tax_per_mu[0]}/{sim.rank_tax_per_mu[1]}"
+    )
     for line in sim.targets:
         done = f"完成度 {line.progress * 100:.1f}%" if line.progress is not None else ""
         print(f"  {line.name}（{line.goal_text}）：{line.label} {done}")
@@ -107,7 +116,9 @@ def chains(args: argparse.Namespace) -> int:
     rows = [(p, chain_map(p, args.year)) for p in platforms]
     for platform, statuses in rows:
         targets = [s for s in statuses if s.action]
-        print(f"{platform.code} {platform.short_name}：已有环节 {sum(not s.missing for s in statuses)} 个，招商方向 {len(targets)} 项")
+        print(
+            f"{platform.code} {platform.short_name}：已有环节 {sum(not s.missing for s in statuses)} 个，招商方向 {len(targets)} 项"
+        )
         for s in targets:
             print(f"  {s.action}  {s.link.chain_name}·{s.link.name}（现有 {s.enterprises} 家）")
     if args.out:
@@ -124,7 +135,9 @@ def agreement(args: argparse.Namespace) -> int:
     if user is None:
         return 2
     try:
-        row = agreement_from_file(tomllib.loads(Path(args.file).read_text(encoding="utf-8")), user=user)
+        row = agreement_from_file(
+            tomllib.loads(Path(args.file).read_text(encoding="utf-8")), user=user
+        )
     except (OSError, tomllib.TOMLDecodeError) as bad:
         print(f"错误：无法读取协议文件：{bad}", file=sys.stderr)
         return 1
@@ -169,11 +182,15 @@ def settle(args: argparse.Namespace) -> int:
     except (PlanningError, InvalidOperation) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"{row.code} {settlement.year} 年度结算：覆盖企业 {settlement.enterprise_count} 家，"
-          f"实缴税金 {settlement.tax_yuan} 元")
+    print(
+        f"{row.code} {settlement.year} 年度结算：覆盖企业 {settlement.enterprise_count} 家，"
+        f"实缴税金 {settlement.tax_yuan} 元"
+    )
     for line in settlement.lines.select_related("party"):
-        print(f"  {line.party.name}：税收 {line.tax_yuan} 元（{line.tax_share}%），归属产值 {line.output_yuan} 元，"
-              f"分担投入 {line.cost_yuan} 元")
+        print(
+            f"  {line.party.name}：税收 {line.tax_yuan} 元（{line.tax_share}%），归属产值 {line.output_yuan} 元，"
+            f"分担投入 {line.cost_yuan} 元"
+        )
     if args.out:
         _write(args.out, settlement_xlsx(settlement), "利益共享结算单")
     return 0
@@ -187,8 +204,9 @@ def _date(text: str) -> dt.date:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    planning = sub.add_parser("planning", help="整合规划：并提撤转、合并模拟、产业链、利益共享").add_subparsers(
-        dest="planning_command", required=True, metavar="子命令")
+    planning = sub.add_parser(
+        "planning", help="整合规划：并提撤转、合并模拟、产业链、利益共享"
+    ).add_subparsers(dest="planning_command", required=True, metavar="子命令")
     p = planning.add_parser("classify", help="生成并提撤转分类建议（待审定）")
     p.add_argument("--year", type=int, required=True, help="企业数据年度")
     p.add_argument("--as-of", type=_date, default=dt.date.today(), help="平台体系时点，默认今天")

@@ -39,9 +39,11 @@ def template(args: argparse.Namespace) -> int:
     try:
         requirement = _requirement(args.form, args.period, args.platform, args.department)
     except Requirement.DoesNotExist:
-        print(f"错误：{args.period} 没有 {args.form} 的报送任务（平台 {args.platform or '—'}，"
-              f"部门 {args.department or '—'}）。请先开启填报期：pingtai open-period {args.period}",
-              file=sys.stderr)
+        print(
+            f"错误：{args.period} 没有 {args.form} 的报送任务（平台 {args.platform or '—'}，"
+            f"部门 {args.department or '—'}）。请先开启填报期：pingtai open-period {args.period}",
+            file=sys.stderr,
+        )
         return 2
     Path(args.output).write_bytes(requirement_template(requirement))
     print(f"已生成模板：{args.output}（{requirement}）")
@@ -59,7 +61,10 @@ def import_file(args: argparse.Namespace) -> int:
 
     data = Path(args.file).read_bytes()
     if not args.user:
-        print("错误：请用 --user 或环境变量 PINGTAI_USER 指明以哪个填报用户的身份导入（审计需要）", file=sys.stderr)
+        print(
+            "错误：请用 --user 或环境变量 PINGTAI_USER 指明以哪个填报用户的身份导入（审计需要）",
+            file=sys.stderr,
+        )
         return 2
     try:
         user = User.objects.get(username=args.user)
@@ -71,23 +76,36 @@ def import_file(args: argparse.Namespace) -> int:
     except RefusedFile as refused:
         print(f"拒绝：{refused}", file=sys.stderr)
         return 1
-    scope = {"platform__code": marker.scope_code} if not _is_department(marker.scope_code) else {
-        "department": marker.scope_code}
+    scope = (
+        {"platform__code": marker.scope_code}
+        if not _is_department(marker.scope_code)
+        else {"department": marker.scope_code}
+    )
     try:
         requirement = Requirement.objects.select_related("period", "submission").get(
-            form_code=marker.form, period__code=marker.period, **scope)
+            form_code=marker.form, period__code=marker.period, **scope
+        )
     except Requirement.DoesNotExist:
-        print(f"拒绝：{marker.period} 没有 {marker.form}（{marker.scope_name}）的报送任务", file=sys.stderr)
+        print(
+            f"拒绝：{marker.period} 没有 {marker.form}（{marker.scope_name}）的报送任务",
+            file=sys.stderr,
+        )
         return 1
     from pingtai.accounts.scope import owns_requirement
 
     if not owns_requirement(user, requirement):
-        print(f"拒绝：用户 {user.username} 不是“{requirement.scope_name}”的填报人员", file=sys.stderr)
+        print(
+            f"拒绝：用户 {user.username} 不是“{requirement.scope_name}”的填报人员", file=sys.stderr
+        )
         return 1
     try:
         with transaction.atomic():
             attempt = submission_upload(
-                requirement, user=user, data=data, filename=Path(args.file).name, reason=args.reason,
+                requirement,
+                user=user,
+                data=data,
+                filename=Path(args.file).name,
+                reason=args.reason,
                 confirmed=args.confirm,
             )
             if args.dry_run:
@@ -99,7 +117,9 @@ def import_file(args: argparse.Namespace) -> int:
     print(("（试运行，未保存）" if args.dry_run else "") + attempt.message, file=stream)
     for error in attempt.errors:
         print(f"  {error['text']}", file=stream)
-    for pending in attempt.confirmations if attempt.outcome == UploadAttempt.Outcome.NEEDS_CONFIRMATION else ():
+    for pending in (
+        attempt.confirmations if attempt.outcome == UploadAttempt.Outcome.NEEDS_CONFIRMATION else ()
+    ):
         print(f"  待确认 {pending['id']}：{pending['text']}", file=stream)
     return 0 if attempt.outcome == UploadAttempt.Outcome.ACCEPTED else 1
 
@@ -124,7 +144,9 @@ def open_period(args: argparse.Namespace) -> int:
     if user is None:
         return 2
     try:
-        period = period_open(args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline))
+        period = period_open(
+            args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline)
+        )
     except (ReportingError, ValueError) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
@@ -136,7 +158,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("forms", help="列出报表代码")
     p.set_defaults(func=forms)
 
-    p = sub.add_parser("open-period", help="开启填报期，如 pingtai open-period 2025Q4 --deadline 2026-01-15")
+    p = sub.add_parser(
+        "open-period", help="开启填报期，如 pingtai open-period 2025Q4 --deadline 2026-01-15"
+    )
     p.add_argument("period")
     p.add_argument("--deadline", required=True, help="报送截止日期 YYYY-MM-DD")
     p.add_argument("--user", default="admin", help="市级管理员用户名")
@@ -153,10 +177,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import", help="导入填好的模板（全部校验通过才保存）")
     p.add_argument("file")
-    p.add_argument("--user", default=os.environ.get("PINGTAI_USER", ""),
-                   help="以哪个填报用户的身份导入（默认取环境变量 PINGTAI_USER）")
+    p.add_argument(
+        "--user",
+        default=os.environ.get("PINGTAI_USER", ""),
+        help="以哪个填报用户的身份导入（默认取环境变量 PINGTAI_USER）",
+    )
     p.add_argument("--dry-run", action="store_true", help="只校验，不保存")
     p.add_argument("--reason", default="", help="更正已锁定数据时的更正理由")
-    p.add_argument("--confirm", action="append", default=[], metavar="ID",
-                   help="确认一处疑似单位错误（可重复）")
+    p.add_argument(
+        "--confirm",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="确认一处疑似单位错误（可重复）",
+    )
     p.set_defaults(func=import_file)

@@ -34,9 +34,13 @@ def notice(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("notice", help="根据已发布的批次生成通报（Word/PDF/Excel）：亩均评价或平台考评")
+    p = sub.add_parser(
+        "notice", help="根据已发布的批次生成通报（Word/PDF/Excel）：亩均评价或平台考评"
+    )
     p.add_argument("--run", type=int, required=True, help="批次编号")
-    p.add_argument("--league", action="store_true", help="平台考评批次（季度比评、年中督查、年终考核）")
+    p.add_argument(
+        "--league", action="store_true", help="平台考评批次（季度比评、年中督查、年终考核）"
+    )
     p.add_argument("--format", choices=["docx", "pdf", "xlsx"], default="docx")
     p.add_argument("--number", default="", help="文号，如 丽开整办〔2025〕3号")
     p.add_argument("-o", "--output", required=True)

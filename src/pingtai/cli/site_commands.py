@@ -94,15 +94,26 @@ def demo_activity() -> None:
     report = load_battle_maps()
     print(f"演示作战图：{report.platforms} 个平台，新建任务 {report.created} 项。")
     for year in (2023, 2024):
-        if not EvaluationRun.objects.filter(year=year, status=EvaluationRun.Status.PUBLISHED).exists():
+        if not EvaluationRun.objects.filter(
+            year=year, status=EvaluationRun.Status.PUBLISHED
+        ).exists():
             run, _ = run_evaluation(year, "lishui-mujun-default", user=admin, robustness_draws=200)
             run_publish(run, user=admin)
             print(f"已发布 {year} 年度亩均效益评价（批次 #{run.pk}）。")
     print("正在通过填报流程录入平台季报演示数据…", flush=True)
     load_league_demo(admin=admin)
-    for cycle, period in (("quarter", "2024Q3"), ("quarter", "2024Q4"), ("year", "2023"), ("year", "2024")):
-        if not LeagueRun.objects.filter(cycle=cycle, period_code=period, status=LeagueRun.Status.PUBLISHED).exists():
-            run = league_publish(run_create(cycle, period, user=admin, robustness_draws=300), user=admin)
+    for cycle, period in (
+        ("quarter", "2024Q3"),
+        ("quarter", "2024Q4"),
+        ("year", "2023"),
+        ("year", "2024"),
+    ):
+        if not LeagueRun.objects.filter(
+            cycle=cycle, period_code=period, status=LeagueRun.Status.PUBLISHED
+        ).exists():
+            run = league_publish(
+                run_create(cycle, period, user=admin, robustness_draws=300), user=admin
+            )
             print(f"已发布 {run}。")
 
 
@@ -125,24 +136,31 @@ def manage(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("load-demo", help="数据库为空时加载丽水默认数据集（含合成的演示企业）")
-    p.add_argument("--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）")
+    p.add_argument(
+        "--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）"
+    )
     p.set_defaults(func=load_demo)
 
     p = sub.add_parser("demo-users", help="创建演示账号并打印登录信息")
     p.set_defaults(func=demo_users)
 
     p = sub.add_parser("setup-demo", help="迁移数据库、加载默认数据集并创建演示账号（可重复执行）")
-    p.add_argument("--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）")
-    p.add_argument("--registry-only", action="store_true",
-                   help="只加载平台体系和企业数据，不生成作战图、季报和评价批次等演示活动")
+    p.add_argument(
+        "--seed", type=int, default=None, help="生成演示企业的随机种子（默认为固定种子）"
+    )
+    p.add_argument(
+        "--registry-only",
+        action="store_true",
+        help="只加载平台体系和企业数据，不生成作战图、季报和评价批次等演示活动",
+    )
     p.set_defaults(func=setup_demo)
 
     p = sub.add_parser("serve", help="启动网页服务（演示用）")
-    p.add_argument("addr", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000")
+    p.add_argument(
+        "addr", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
+    )
     p.set_defaults(func=serve)
 
     p = sub.add_parser("manage", help="运行 Django 管理命令，如 pingtai manage migrate")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=manage)
-
-

@@ -19,8 +19,10 @@ def load_demo(args: argparse.Namespace) -> int:
     except SupervisionError as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"演示作战图（标注“演示”）：{report.platforms} 个平台，新建任务 {report.created} 项，"
-          f"更新 {report.updated} 项。")
+    print(
+        f"演示作战图（标注“演示”）：{report.platforms} 个平台，新建任务 {report.created} 项，"
+        f"更新 {report.updated} 项。"
+    )
     return 0
 
 
@@ -34,12 +36,20 @@ def alerts(args: argparse.Namespace) -> int:
     if args.platform:
         tasks = tasks.filter(platform__code=args.platform)
     found = find_alerts(tasks, args.on, load_rules())
-    print(f"截至 {args.on}：逾期未完成 {sum(a.kind == 'overdue' for a in found)} 项，"
-          f"进度滞后 {sum(a.kind == 'slow' for a in found)} 项")
+    print(
+        f"截至 {args.on}：逾期未完成 {sum(a.kind == 'overdue' for a in found)} 项，"
+        f"进度滞后 {sum(a.kind == 'slow' for a in found)} 项"
+    )
     for a in found:
-        extra = f"逾期 {a.days_overdue} 天" if a.kind == "overdue" else f"进度 {a.task.progress}%（应达 {a.expected}%）"
-        print(f"  [{a.label}] {a.task.platform.code} {a.task.platform.short_name}  {a.task.title}  "
-              f"截止 {a.task.deadline}  {extra}")
+        extra = (
+            f"逾期 {a.days_overdue} 天"
+            if a.kind == "overdue"
+            else f"进度 {a.task.progress}%（应达 {a.expected}%）"
+        )
+        print(
+            f"  [{a.label}] {a.task.platform.code} {a.task.platform.short_name}  {a.task.title}  "
+            f"截止 {a.task.deadline}  {extra}"
+        )
     return 0
 
 
@@ -69,7 +79,12 @@ def export(args: argparse.Namespace) -> int:
         print(f"错误：平台 {args.platform} 不存在", file=sys.stderr)
         return 2
     Path(args.out).write_bytes(battle_map_xlsx(platform, args.on, load_rules()))
-    audit_record(AuditEvent.Action.EXPORT, obj=platform, username="cli", detail=f"命令行导出作战图（{args.on}）")
+    audit_record(
+        AuditEvent.Action.EXPORT,
+        obj=platform,
+        username="cli",
+        detail=f"命令行导出作战图（{args.on}）",
+    )
     print(f"已导出 {platform.name} 作战图：{args.out}")
     return 0
 
@@ -82,8 +97,9 @@ def _date(text: str) -> dt.date:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sup = sub.add_parser("supervision", help="平台作战图：演示数据、预警、按期完成率、导出").add_subparsers(
-        dest="supervision_command", required=True, metavar="子命令")
+    sup = sub.add_parser(
+        "supervision", help="平台作战图：演示数据、预警、按期完成率、导出"
+    ).add_subparsers(dest="supervision_command", required=True, metavar="子命令")
     p = sup.add_parser("load-demo", help="为每个平台载入演示作战图（可重复执行）")
     p.add_argument("--file", help="演示作战图文件（TOML），默认使用内置文件")
     p.set_defaults(func=load_demo)

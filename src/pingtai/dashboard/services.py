@@ -69,7 +69,8 @@ def load_panel() -> Panel:
     )
     for row in rows:
         rd[row["year"]][row["enterprise__platform_id"]] = (
-            float(row["sum_rd"] or 0), float(row["sum_revenue"] or 0)
+            float(row["sum_rd"] or 0),
+            float(row["sum_revenue"] or 0),
         )
     return Panel(years, {y: selectors.figures_by_platform(y) for y in years}, dict(rd))
 
@@ -96,7 +97,11 @@ def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -
 def platform_series(panel: Panel, platform: Platform, metric: str) -> dict[int, float | None]:
     if metric == "developable_area_mu":
         # The registry holds the current area only, so it counts for the latest year alone.
-        return {panel.years[-1]: _platform_metric(panel, platform, metric, panel.years[-1])} if panel.years else {}
+        return (
+            {panel.years[-1]: _platform_metric(panel, platform, metric, panel.years[-1])}
+            if panel.years
+            else {}
+        )
     return {year: _platform_metric(panel, platform, metric, year) for year in panel.years}
 
 
@@ -110,7 +115,9 @@ class PlatformRow:
 
     @property
     def tax_per_mu_yoy(self) -> float | None:
-        return change(self.figures and self.figures.tax_per_mu, self.previous and self.previous.tax_per_mu)
+        return change(
+            self.figures and self.figures.tax_per_mu, self.previous and self.previous.tax_per_mu
+        )
 
     @property
     def value_added_per_mu_yoy(self) -> float | None:
@@ -121,7 +128,9 @@ class PlatformRow:
 
     @property
     def output_yoy(self) -> float | None:
-        return change(self.figures and self.figures.output_wan, self.previous and self.previous.output_wan)
+        return change(
+            self.figures and self.figures.output_wan, self.previous and self.previous.output_wan
+        )
 
 
 @dataclass
@@ -155,7 +164,8 @@ def published_run(year: int | None) -> EvaluationRun | None:
         return None
     return (
         EvaluationRun.objects.filter(year=year, status=EvaluationRun.Status.PUBLISHED)
-        .order_by("-published_at", "-id").first()
+        .order_by("-published_at", "-id")
+        .first()
     )
 
 
@@ -177,11 +187,15 @@ class ClassDistribution:
             "classes": self.classes,
             "colours": [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in self.classes],
             "platforms": [p.short_name for p, _, _ in self.by_platform],
-            "counts": [[counts.get(k, 0) for _, counts, _ in self.by_platform] for k in self.classes],
+            "counts": [
+                [counts.get(k, 0) for _, counts, _ in self.by_platform] for k in self.classes
+            ],
         }
 
 
-def class_distribution(run: EvaluationRun | None, platforms: list[Platform]) -> ClassDistribution | None:
+def class_distribution(
+    run: EvaluationRun | None, platforms: list[Platform]
+) -> ClassDistribution | None:
     if run is None:
         return None
     per_platform: dict[str, Counter] = defaultdict(Counter)
@@ -190,7 +204,9 @@ def class_distribution(run: EvaluationRun | None, platforms: list[Platform]) -> 
     totals = sum(per_platform.values(), Counter())
     classes = sorted(totals, key=lambda k: (k not in CLASS_COLOURS, k))
     return ClassDistribution(
-        run=run, classes=classes, totals={k: totals[k] for k in classes},
+        run=run,
+        classes=classes,
+        totals={k: totals[k] for k in classes},
         by_platform=[
             (p, dict(per_platform[p.code]), sum(per_platform[p.code].values())) for p in platforms
         ],
@@ -218,9 +234,7 @@ class Cockpit:
         """Metric → the platform-level target on that metric's level, for the KPI cards."""
         level = {t.id for t in self.plan.targets if t.kind == "at_least" and t.scope == "platform"}
         by_id = {t.id: t for t in self.plan.targets}
-        return {
-            by_id[s.target_id].metric: s for s in self.platform_targets if s.target_id in level
-        }
+        return {by_id[s.target_id].metric: s for s in self.platform_targets if s.target_id in level}
 
     def _level_goal(self, metric: str) -> float | None:
         return next(
@@ -229,11 +243,14 @@ class Cockpit:
 
     def charts(self) -> dict:
         """Data for the cockpit's charts, passed to the page through json_script."""
+
         def per_mu(fig: Figures | None, attribute: str) -> float | None:
             value = getattr(fig, attribute) if fig else None
             return None if value is None else round(float(value), 2)
 
-        rows = sorted(self.rows, key=lambda r: (-(per_mu(r.figures, "tax_per_mu") or 0), r.platform.code))
+        rows = sorted(
+            self.rows, key=lambda r: (-(per_mu(r.figures, "tax_per_mu") or 0), r.platform.code)
+        )
         return {
             "year": self.year,
             "trend": self.trend,
@@ -254,12 +271,20 @@ class Cockpit:
             return {}
         return {
             name: change(getattr(self.city, name), getattr(self.city_previous, name))
-            for name in ("output_wan", "above_scale_output_wan", "tax_wan", "tax_per_mu",
-                         "value_added_per_mu", "enterprises")
+            for name in (
+                "output_wan",
+                "above_scale_output_wan",
+                "tax_wan",
+                "tax_per_mu",
+                "value_added_per_mu",
+                "enterprises",
+            )
         }
 
 
-def _overall_assessments(panel: Panel, plan: TargetPlan, platforms: list[Platform], year: int) -> list[Assessment]:
+def _overall_assessments(
+    panel: Panel, plan: TargetPlan, platforms: list[Platform], year: int
+) -> list[Assessment]:
     result = []
     by_role = [p.id for p in platforms if p.spatial_role == Platform.SpatialRole.WINGS]
     for target in plan.targets:
@@ -315,20 +340,28 @@ def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = Non
         }
         for summary in platform_targets:
             summary.counts[assessments[summary.target_id].status] += 1
-        rows.append(PlatformRow(
-            platform,
-            panel.figures.get(year, {}).get(platform.id) if year else None,
-            panel.figures.get(previous_year, {}).get(platform.id) if previous_year else None,
-            assessments,
-        ))
+        rows.append(
+            PlatformRow(
+                platform,
+                panel.figures.get(year, {}).get(platform.id) if year else None,
+                panel.figures.get(previous_year, {}).get(platform.id) if previous_year else None,
+                assessments,
+            )
+        )
     grouping = grouping if grouping in GROUPINGS else "tier"
     return Cockpit(
-        year=year, years=years, previous_year=previous_year, plan=plan,
+        year=year,
+        years=years,
+        previous_year=previous_year,
+        plan=plan,
         city=panel.city(year) if year else None,
         city_previous=panel.city(previous_year) if previous_year else None,
         platform_targets=platform_targets,
         overall_targets=_overall_assessments(panel, plan, platforms, year) if year else [],
-        groups=_rank(rows, grouping), grouping=grouping, rows=rows, trend=_trend(panel),
+        groups=_rank(rows, grouping),
+        grouping=grouping,
+        rows=rows,
+        trend=_trend(panel),
         classes=class_distribution(published_run(year), platforms),
     )
 
@@ -364,7 +397,12 @@ MAP_INDICATORS = {
 }
 # Bands for colouring enterprise points until evaluation classes are published; 30 is the
 # plan's 2025 亩均税收 target, the lower edges are display choices.
-TAX_BANDS = [(None, 5, "低于5"), (5, 10, "5—10"), (10, 30, "10—30"), (30, None, "30及以上（达到2025年目标值）")]
+TAX_BANDS = [
+    (None, 5, "低于5"),
+    (5, 10, "5—10"),
+    (10, 30, "10—30"),
+    (30, None, "30及以上（达到2025年目标值）"),
+]
 MAP_ENTERPRISE_LIMIT = 5000
 
 
@@ -394,25 +432,39 @@ def map_data(year: int, indicator: str) -> dict:
     by_county = county_figures(year)
     counties = [
         {"code": c.code, "name": c.name, "value": _indicator_value(indicator, by_county[c.code])}
-        for c in County.objects.order_by("code") if c.code in by_county
+        for c in County.objects.order_by("code")
+        if c.code in by_county
     ]
     by_platform = selectors.figures_by_platform(year)
     centres = {
         row["platform_id"]: (row["lon"], row["lat"])
         for row in Enterprise.objects.filter(lon__isnull=False, lat__isnull=False)
-        .values("platform_id").annotate(lon=Avg("lon"), lat=Avg("lat"))
+        .values("platform_id")
+        .annotate(lon=Avg("lon"), lat=Avg("lat"))
     }
     platforms = [
         {
-            "code": p.code, "name": p.name, "short_name": p.short_name, "tier": p.tier,
-            "role": p.spatial_role, "lon": round(centres[p.id][0], 5), "lat": round(centres[p.id][1], 5),
-            "value": _indicator_value(indicator, by_platform[p.id]) if p.id in by_platform else None,
+            "code": p.code,
+            "name": p.name,
+            "short_name": p.short_name,
+            "tier": p.tier,
+            "role": p.spatial_role,
+            "lon": round(centres[p.id][0], 5),
+            "lat": round(centres[p.id][1], 5),
+            "value": _indicator_value(indicator, by_platform[p.id])
+            if p.id in by_platform
+            else None,
             "url": reverse("platform_detail", args=[p.code]),
         }
-        for p in Platform.objects.order_by("code") if p.id in centres
+        for p in Platform.objects.order_by("code")
+        if p.id in centres
     ]
-    return {"year": year, "indicator": {"key": indicator, "label": label, "unit": unit},
-            "counties": counties, "platforms": platforms}
+    return {
+        "year": year,
+        "indicator": {"key": indicator, "label": label, "unit": unit},
+        "counties": counties,
+        "platforms": platforms,
+    }
 
 
 def _band(tax: Decimal | None, land: Decimal | None) -> int:
@@ -435,12 +487,20 @@ def enterprise_points(user: User, year: int) -> dict:
     by 亩均税收 band (and then the legend says so)."""
     scoped = enterprises_for(user)
     located = scoped.filter(lon__isnull=False, lat__isnull=False)
-    counts = scoped.aggregate(total=Count("id"), located=Count("id", filter=Q(lon__isnull=False, lat__isnull=False)))
+    counts = scoped.aggregate(
+        total=Count("id"), located=Count("id", filter=Q(lon__isnull=False, lat__isnull=False))
+    )
     rows = list(
         EnterpriseYear.objects.filter(year=year, enterprise__in=located)
         .order_by(F("tax_wan").desc(), "enterprise__uscc")
-        .values_list("enterprise__lon", "enterprise__lat", "tax_wan", "land_mu",
-                     "enterprise__name", "enterprise__uscc")[:MAP_ENTERPRISE_LIMIT]
+        .values_list(
+            "enterprise__lon",
+            "enterprise__lat",
+            "tax_wan",
+            "land_mu",
+            "enterprise__name",
+            "enterprise__uscc",
+        )[:MAP_ENTERPRISE_LIMIT]
     )
     run = published_run(year)
     if run is None:
@@ -461,9 +521,14 @@ def enterprise_points(user: User, year: int) -> dict:
         for lon, lat, _, _, name, uscc in rows
     ]
     return {
-        "year": year, "total": counts["total"], "located": counts["located"], "shown": len(points),
+        "year": year,
+        "total": counts["total"],
+        "located": counts["located"],
+        "shown": len(points),
         "limit": MAP_ENTERPRISE_LIMIT,
         "detail_url": reverse("enterprise_detail", args=["__USCC__"]),
-        "colour_by": title, "categories": categories, "colours": colours[: len(categories)],
+        "colour_by": title,
+        "categories": categories,
+        "colours": colours[: len(categories)],
         "points": points,
     }

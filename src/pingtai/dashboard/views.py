@@ -24,19 +24,31 @@ def _full_target_board_url() -> str | None:
 def cockpit(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
     data = services.build_cockpit(year_param(request, years), request.GET.get("group", "tier"))
-    return render(request, "dashboard/cockpit.html", {
-        "c": data, "charts": data.charts(), "groupings": services.GROUPINGS,
-        "status_labels": data.plan.status.labels, "full_board_url": _full_target_board_url(),
-    })
+    return render(
+        request,
+        "dashboard/cockpit.html",
+        {
+            "c": data,
+            "charts": data.charts(),
+            "groupings": services.GROUPINGS,
+            "status_labels": data.plan.status.labels,
+            "full_board_url": _full_target_board_url(),
+        },
+    )
 
 
 @login_required
 def map_page(request: HttpRequest) -> HttpResponse:
     years = selectors.available_years()
-    return render(request, "dashboard/map.html", {
-        "years": years, "year": year_param(request, years),
-        "indicators": services.MAP_INDICATORS,
-    })
+    return render(
+        request,
+        "dashboard/map.html",
+        {
+            "years": years,
+            "year": year_param(request, years),
+            "indicators": services.MAP_INDICATORS,
+        },
+    )
 
 
 @login_required
@@ -48,7 +60,9 @@ def map_data(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "尚无年度数据"}, status=404)
     if indicator not in services.MAP_INDICATORS:
         return JsonResponse({"error": f"未知指标“{indicator}”"}, status=400)
-    return JsonResponse(services.map_data(year, indicator), json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        services.map_data(year, indicator), json_dumps_params={"ensure_ascii": False}
+    )
 
 
 @login_required

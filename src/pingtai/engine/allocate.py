@@ -94,7 +94,9 @@ class AllocationResult:
 
 @dataclass(frozen=True)
 class Conflict:
-    kind: str  # floor_above_cap | floors_exceed_pool | reserve_vs_floors | caps_below_pool | invalid
+    kind: (
+        str  # floor_above_cap | floors_exceed_pool | reserve_vs_floors | caps_below_pool | invalid
+    )
     message: str
     recipients: tuple[str, ...] = ()
 
@@ -112,7 +114,9 @@ def _fmt(value: Fraction | Decimal, unit_name: str) -> str:
 
 
 def _dec(value: Fraction, quantum: Decimal) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(quantum, ROUND_HALF_EVEN)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        quantum, ROUND_HALF_EVEN
+    )
 
 
 def _frac(value: Decimal) -> Fraction:
@@ -131,8 +135,13 @@ def _clamp(value: Fraction, lo: Fraction, hi: Fraction) -> Fraction:
     return min(max(value, lo), hi)
 
 
-def waterfill(t: Sequence[Fraction], lo: Sequence[Fraction], hi: Sequence[Fraction],
-              g: Sequence[Fraction], total: Fraction) -> list[Fraction]:
+def waterfill(
+    t: Sequence[Fraction],
+    lo: Sequence[Fraction],
+    hi: Sequence[Fraction],
+    g: Sequence[Fraction],
+    total: Fraction,
+) -> list[Fraction]:
     """Exact x_i = clamp(t_i + μ g_i, lo_i, hi_i) with Σx = total (requires Σlo ≤ total ≤ Σhi).
 
     Recipients with g_i = 0 keep clamp(t_i) unless the others are all at their upper bound;
@@ -143,8 +152,9 @@ def waterfill(t: Sequence[Fraction], lo: Sequence[Fraction], hi: Sequence[Fracti
         return [_clamp(t[i] + mu * weights[i], lo[i], hi[i]) for i in range(n)]
 
     def solve(weights: Sequence[Fraction]) -> list[Fraction] | None:
-        points = sorted({(b - t[i]) / weights[i] for i in range(n) if weights[i] > 0
-                         for b in (lo[i], hi[i])})
+        points = sorted(
+            {(b - t[i]) / weights[i] for i in range(n) if weights[i] > 0 for b in (lo[i], hi[i])}
+        )
         if not points:
             base = at(Fraction(0), weights)
             return base if sum(base) == total else None
@@ -174,16 +184,26 @@ def waterfill(t: Sequence[Fraction], lo: Sequence[Fraction], hi: Sequence[Fracti
     fixed = [hi[i] if g[i] > 0 else None for i in range(n)]
     rest = [i for i in range(n) if fixed[i] is None]
     remaining = total - sum(v for v in fixed if v is not None)
-    inner = waterfill([_clamp(t[i], lo[i], hi[i]) for i in rest], [lo[i] for i in rest],
-                      [hi[i] for i in rest], [Fraction(1)] * len(rest), remaining)
+    inner = waterfill(
+        [_clamp(t[i], lo[i], hi[i]) for i in rest],
+        [lo[i] for i in rest],
+        [hi[i] for i in rest],
+        [Fraction(1)] * len(rest),
+        remaining,
+    )
     out = list(fixed)
     for i, value in zip(rest, inner, strict=True):
         out[i] = value
     return out
 
 
-def round_exact(values: Sequence[Fraction], lo: Sequence[Fraction], hi: Sequence[Fraction],
-                unit: Fraction, priority: Sequence[int]) -> list[Fraction]:
+def round_exact(
+    values: Sequence[Fraction],
+    lo: Sequence[Fraction],
+    hi: Sequence[Fraction],
+    unit: Fraction,
+    priority: Sequence[int],
+) -> list[Fraction]:
     """Round every value to a multiple of ``unit`` keeping Σ and the bounds (multiples of unit).
 
     ``priority``: smaller wins ties. HiGHS picks which values get one unit more."""
@@ -198,13 +218,25 @@ def round_exact(values: Sequence[Fraction], lo: Sequence[Fraction], hi: Sequence
         return result
     n = len(values)
     remainders = [s - f for s, f in zip(scaled, floors, strict=True)]
-    upper = np.array([1.0 if r > 0 and (f + 1) * unit <= hi[i] else 0.0
-                      for i, (r, f) in enumerate(zip(remainders, floors, strict=True))])
-    gain = np.array([float(round(r * TIE_RESOLUTION)) * (n + 1) + (n - priority[i])
-                     for i, r in enumerate(remainders)])
-    solved = milp(-gain, integrality=np.ones(n), bounds=Bounds(np.zeros(n), upper),
-                  constraints=LinearConstraint(np.ones((1, n)), extra, extra),
-                  options={"mip_rel_gap": 0, "presolve": True})
+    upper = np.array(
+        [
+            1.0 if r > 0 and (f + 1) * unit <= hi[i] else 0.0
+            for i, (r, f) in enumerate(zip(remainders, floors, strict=True))
+        ]
+    )
+    gain = np.array(
+        [
+            float(round(r * TIE_RESOLUTION)) * (n + 1) + (n - priority[i])
+            for i, r in enumerate(remainders)
+        ]
+    )
+    solved = milp(
+        -gain,
+        integrality=np.ones(n),
+        bounds=Bounds(np.zeros(n), upper),
+        constraints=LinearConstraint(np.ones((1, n)), extra, extra),
+        options={"mip_rel_gap": 0, "presolve": True},
+    )
     if not solved.success:
         raise RuntimeError(f"HiGHS 取整求解失败：{solved.message}")
     picks = np.rint(solved.x).astype(int)
@@ -238,9 +270,13 @@ def _prepare(pool: Fraction, recipients: Sequence[Recipient], rules: Rules) -> _
         if demand is not None:
             floor = min(floor, demand)  # nobody is given more than it asked for
         if cap is not None and floor > cap:
-            conflicts.append(Conflict("floor_above_cap",
-                                      f"「{r.name}」保底 {_fmt(floor, u)} 高于上限 {_fmt(cap, u)}",
-                                      (r.code,)))
+            conflicts.append(
+                Conflict(
+                    "floor_above_cap",
+                    f"「{r.name}」保底 {_fmt(floor, u)} 高于上限 {_fmt(cap, u)}",
+                    (r.code,),
+                )
+            )
         major = min(_units_down(_frac(r.major_demand), unit), upper)
         lo.append(floor)
         hi.append(upper)
@@ -250,16 +286,23 @@ def _prepare(pool: Fraction, recipients: Sequence[Recipient], rules: Rules) -> _
     floors_total = sum(lo, Fraction(0))
     if floors_total > pool:
         named = tuple(r.code for r, f in zip(recipients, lo, strict=True) if f > 0)
-        conflicts.append(Conflict(
-            "floors_exceed_pool",
-            f"各单位保底之和 {_fmt(floors_total, u)} 超过指标总量 {_fmt(pool, u)}"
-            f"（超出 {_fmt(floors_total - pool, u)}）", named))
+        conflicts.append(
+            Conflict(
+                "floors_exceed_pool",
+                f"各单位保底之和 {_fmt(floors_total, u)} 超过指标总量 {_fmt(pool, u)}"
+                f"（超出 {_fmt(floors_total - pool, u)}）",
+                named,
+            )
+        )
     if rules.allocate_all and sum(hi, Fraction(0)) < pool:
-        conflicts.append(Conflict(
-            "caps_below_pool",
-            f"规则要求全部分配，但各单位上限与需求之和 {_fmt(sum(hi, Fraction(0)), u)} "
-            f"小于指标总量 {_fmt(pool, u)}（缺口 {_fmt(pool - sum(hi, Fraction(0)), u)}）",
-            tuple(r.code for r in recipients)))
+        conflicts.append(
+            Conflict(
+                "caps_below_pool",
+                f"规则要求全部分配，但各单位上限与需求之和 {_fmt(sum(hi, Fraction(0)), u)} "
+                f"小于指标总量 {_fmt(pool, u)}（缺口 {_fmt(pool - sum(hi, Fraction(0)), u)}）",
+                tuple(r.code for r in recipients),
+            )
+        )
     if conflicts:
         raise InfeasibleRules(conflicts)
     return _Bounds(lo, hi, caps, demands, majors)
@@ -279,8 +322,13 @@ def _validate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> N
     if len(set(codes)) != len(codes):
         problems.append("参与分配单位的代码重复")
     for r in recipients:
-        values = [r.score, r.multiplier, r.floor, r.major_demand,
-                  *(v for v in (r.cap, r.demand) if v is not None)]
+        values = [
+            r.score,
+            r.multiplier,
+            r.floor,
+            r.major_demand,
+            *(v for v in (r.cap, r.demand) if v is not None),
+        ]
         if any(v < 0 for v in values):
             problems.append(f"「{r.name}」的得分、系数、保底、上限或需求不能为负数")
     if problems:
@@ -293,8 +341,10 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
     total, unit, u = _frac(pool), _frac(rules.unit), rules.unit_name
     bounds = _prepare(total, recipients, rules)
     n = len(recipients)
-    order = sorted(range(n), key=lambda i: (-recipients[i].score * recipients[i].multiplier,
-                                            recipients[i].code))
+    order = sorted(
+        range(n),
+        key=lambda i: (-recipients[i].score * recipients[i].multiplier, recipients[i].code),
+    )
     priority = [0] * n
     for rank, i in enumerate(order):
         priority[i] = rank
@@ -304,12 +354,15 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
     reserve = _units_down(total * _frac(rules.reserve_share), unit)
     major_total = sum(bounds.major, Fraction(0))
     reserve_used = min(reserve, major_total)
-    reserve_exact = [reserve_used * m / major_total if major_total else Fraction(0)
-                     for m in bounds.major]
+    reserve_exact = [
+        reserve_used * m / major_total if major_total else Fraction(0) for m in bounds.major
+    ]
     reserve_final = round_exact(reserve_exact, [Fraction(0)] * n, bounds.major, unit, priority)
     if reserve > reserve_used:
-        notes.append(f"重大产业项目预留 {_fmt(reserve, u)}，重大项目需求仅 {_fmt(major_total, u)}，"
-                     f"其余 {_fmt(reserve - reserve_used, u)} 回流一般分配")
+        notes.append(
+            f"重大产业项目预留 {_fmt(reserve, u)}，重大项目需求仅 {_fmt(major_total, u)}，"
+            f"其余 {_fmt(reserve - reserve_used, u)} 回流一般分配"
+        )
 
     # 2. General pool with floors, caps and demand limits.
     general = total - reserve_used
@@ -317,10 +370,16 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
     hi = [bounds.hi[i] - reserve_final[i] for i in range(n)]
     if sum(lo) > general:
         short = [recipients[i].code for i in range(n) if reserve_final[i] > bounds.lo[i]]
-        raise InfeasibleRules([Conflict(
-            "reserve_vs_floors",
-            f"扣除重大产业项目预留 {_fmt(reserve_used, u)} 后可分配 {_fmt(general, u)}，"
-            f"不足以满足其余单位的保底 {_fmt(sum(lo), u)}", tuple(short))])
+        raise InfeasibleRules(
+            [
+                Conflict(
+                    "reserve_vs_floors",
+                    f"扣除重大产业项目预留 {_fmt(reserve_used, u)} 后可分配 {_fmt(general, u)}，"
+                    f"不足以满足其余单位的保底 {_fmt(sum(lo), u)}",
+                    tuple(short),
+                )
+            ]
+        )
     base_share = _frac(rules.base_share)
     base = [general * base_share / n] * n
     raw = [_frac(r.score) for r in recipients]
@@ -355,16 +414,23 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
         binding = []
         at_upper = exact[i] == hi[i] and exact[i] != ideal[i] and ideal[i] >= lo[i]
         if at_upper:
-            which = ("demand" if bounds.demand[i] is not None and bounds.demand[i] == bounds.hi[i]
-                     else "cap" if bounds.cap[i] is not None and bounds.cap[i] == bounds.hi[i]
-                     else "pool")
+            which = (
+                "demand"
+                if bounds.demand[i] is not None and bounds.demand[i] == bounds.hi[i]
+                else "cap"
+                if bounds.cap[i] is not None and bounds.cap[i] == bounds.hi[i]
+                else "pool"
+            )
             binding.append(which)
         if exact[i] == lo[i] and ideal[i] < lo[i]:
             binding.append("floor")
             parts.append(("floor_topup", "保底补足", lo[i] - ideal[i]))
         elif at_upper and ideal[i] > hi[i]:
-            label = {"demand": "超出申报需求部分削减", "cap": "超出上限部分削减",
-                     "pool": "超出可分配量部分削减"}[binding[0]]
+            label = {
+                "demand": "超出申报需求部分削减",
+                "cap": "超出上限部分削减",
+                "pool": "超出可分配量部分削减",
+            }[binding[0]]
             parts.append((binding[0] + "_cut", label, hi[i] - ideal[i]))
         elif exact[i] != ideal[i]:
             parts.append(("redistribution", "其他单位受限后的按比例再分配", exact[i] - ideal[i]))
@@ -372,17 +438,31 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
         final = _dec(amount, rules.unit)
         residual = final - sum((line.amount for line in lines), Decimal(0))
         lines.append(Line("rounding", "取整（最大余数法，含尾差）", residual.quantize(SHOW)))
-        shares.append(Share(
-            recipient=r, amount=final, ideal=_dec(reserve_exact[i] + ideal[i], SHOW),
-            lower=_dec(bounds.lo[i], rules.unit),
-            upper=None if bounds.cap[i] is None and bounds.demand[i] is None
-            else _dec(bounds.hi[i], rules.unit),
-            lines=lines, binding=binding))
+        shares.append(
+            Share(
+                recipient=r,
+                amount=final,
+                ideal=_dec(reserve_exact[i] + ideal[i], SHOW),
+                lower=_dec(bounds.lo[i], rules.unit),
+                upper=None
+                if bounds.cap[i] is None and bounds.demand[i] is None
+                else _dec(bounds.hi[i], rules.unit),
+                lines=lines,
+                binding=binding,
+            )
+        )
     result = AllocationResult(
-        pool=pool, rules=rules, shares=shares, reserve=_dec(reserve, rules.unit),
-        reserve_used=_dec(reserve_used, rules.unit), surplus=_dec(surplus, rules.unit),
-        solver=("精确比例再分配（约束生效）+ HiGHS 0-1 取整" if bound else "无约束生效 + HiGHS 0-1 取整"),
-        notes=notes)
+        pool=pool,
+        rules=rules,
+        shares=shares,
+        reserve=_dec(reserve, rules.unit),
+        reserve_used=_dec(reserve_used, rules.unit),
+        surplus=_dec(surplus, rules.unit),
+        solver=(
+            "精确比例再分配（约束生效）+ HiGHS 0-1 取整" if bound else "无约束生效 + HiGHS 0-1 取整"
+        ),
+        notes=notes,
+    )
     if result.allocated + result.surplus != pool:
         raise RuntimeError("分配结果与指标总量不符")
     return result
@@ -410,6 +490,12 @@ def compare(a: AllocationResult, b: AllocationResult) -> list[ComparisonRow]:
     """Side by side: what each recipient gets under two rule or weight sets."""
     left, right = a.by_code(), b.by_code()
     codes = [s.recipient.code for s in a.shares] + [c for c in right if c not in left]
-    return [ComparisonRow(code, (left.get(code) or right[code]).recipient.name,
-                          left[code].amount if code in left else None,
-                          right[code].amount if code in right else None) for code in codes]
+    return [
+        ComparisonRow(
+            code,
+            (left.get(code) or right[code]).recipient.name,
+            left[code].amount if code in left else None,
+            right[code].amount if code in right else None,
+        )
+        for code in codes
+    ]

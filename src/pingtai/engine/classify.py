@@ -33,7 +33,11 @@ def quota_index(pos: np.ndarray, g: np.ndarray, shares: np.ndarray, size: np.nda
 
 
 def classify(
-    spec: Classes, score: np.ndarray, pos: np.ndarray | None, g: np.ndarray | None, size: np.ndarray | None
+    spec: Classes,
+    score: np.ndarray,
+    pos: np.ndarray | None,
+    g: np.ndarray | None,
+    size: np.ndarray | None,
 ) -> np.ndarray:
     """Band index per entity (0 = best). Quota kinds need positions within class groups."""
     head = spec.bands[:-1]

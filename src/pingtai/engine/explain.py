@@ -45,7 +45,8 @@ def contributions(result: EvaluationResult, entity_id: str) -> pl.DataFrame:
     run, i = _locate(result, entity_id)
     method = result.method
     additive = run.structure.kind == "weighted_sum" and (
-        run.structure.pillar_of is None or all(k == "weighted_sum" for k in run.structure.pillar_kinds)
+        run.structure.pillar_of is None
+        or all(k == "weighted_sum" for k in run.structure.pillar_kinds)
     )
     score = float(run.score[i])
     rows = []
@@ -73,7 +74,11 @@ def contributions(result: EvaluationResult, entity_id: str) -> pl.DataFrame:
             }
         )
     frame = pl.DataFrame(rows)
-    note = "各项之和 = 调整前得分" if additive else "非加性汇总：各项为“该项降至中位数时的失分”，之和不等于得分"
+    note = (
+        "各项之和 = 调整前得分"
+        if additive
+        else "非加性汇总：各项为“该项降至中位数时的失分”，之和不等于得分"
+    )
     return frame.with_columns(
         pl.lit(score).alias("score"),
         pl.lit(float(run.adj_ratio[i])).alias("adj_ratio"),
@@ -139,7 +144,13 @@ def _score_scaled(run: SegmentRun, sel: np.ndarray, p: np.ndarray) -> np.ndarray
     return run.composite(n, sel=sel)
 
 
-def _solve(fn: Callable[[np.ndarray], np.ndarray], goal: np.ndarray, lo: np.ndarray, hi0: np.ndarray, grow: bool) -> np.ndarray:
+def _solve(
+    fn: Callable[[np.ndarray], np.ndarray],
+    goal: np.ndarray,
+    lo: np.ndarray,
+    hi0: np.ndarray,
+    grow: bool,
+) -> np.ndarray:
     """Smallest t in [lo, hi] with fn(t) ≥ goal (fn non-decreasing in t); NaN if none."""
     hi = hi0.copy()
     if grow:
@@ -196,33 +207,68 @@ def improvement_paths(
                 span0 = np.maximum(np.abs(x_start), scale if scale > 0 else 1.0)
                 t = _solve(
                     lambda t: _score_with(run, sel, j, x_start + t),
-                    g, np.zeros(sel.size), span0, grow=True,
+                    g,
+                    np.zeros(sel.size),
+                    span0,
+                    grow=True,
                 )
                 required = x_start + t
             else:
                 t = _solve(
                     lambda t: _score_with(run, sel, j, x_start * (1 - t)),
-                    g, np.zeros(sel.size), np.full(sel.size, 1 - 1e-12), grow=False,
+                    g,
+                    np.zeros(sel.size),
+                    np.full(sel.size, 1 - 1e-12),
+                    grow=False,
                 )
                 required = x_start * (1 - t)
             required = np.where(have, required, np.nan)
             with np.errstate(divide="ignore", invalid="ignore"):
                 pct = np.where(x0 != 0, (required - x0) / np.abs(x0) * 100, np.nan)
-            frames.append(pl.DataFrame({
-                **base, "path": "single", "indicator": ind_id, "indicator_name": ind.name,
-                "unit": ind.unit, "current_value": x0, "required_value": required, "change_pct": pct,
-            }))
-        p = _solve(lambda p: _score_scaled(run, sel, p), g, np.zeros(sel.size), np.ones(sel.size), grow=True)
-        frames.append(pl.DataFrame({
-            **base, "path": "combined", "indicator": "*", "indicator_name": "全部指标同比例提高",
-            "unit": "%", "current_value": np.full(sel.size, np.nan), "required_value": np.full(sel.size, np.nan),
-            "change_pct": p * 100,
-        }))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        **base,
+                        "path": "single",
+                        "indicator": ind_id,
+                        "indicator_name": ind.name,
+                        "unit": ind.unit,
+                        "current_value": x0,
+                        "required_value": required,
+                        "change_pct": pct,
+                    }
+                )
+            )
+        p = _solve(
+            lambda p: _score_scaled(run, sel, p),
+            g,
+            np.zeros(sel.size),
+            np.ones(sel.size),
+            grow=True,
+        )
+        frames.append(
+            pl.DataFrame(
+                {
+                    **base,
+                    "path": "combined",
+                    "indicator": "*",
+                    "indicator_name": "全部指标同比例提高",
+                    "unit": "%",
+                    "current_value": np.full(sel.size, np.nan),
+                    "required_value": np.full(sel.size, np.nan),
+                    "change_pct": p * 100,
+                }
+            )
+        )
     if not frames:
         return pl.DataFrame()
     out = pl.concat(frames).with_columns(
         pl.col("required_value", "current_value", "change_pct").fill_nan(None),
     )
     reachable = pl.when(pl.col("path") == "combined").then(pl.col("change_pct").is_not_null())
-    out = out.with_columns(reachable.otherwise(pl.col("required_value").is_not_null()).alias("reachable"))
-    return out.sort(["segment", "entity_id", "path", "indicator"], descending=[False, False, True, False])
+    out = out.with_columns(
+        reachable.otherwise(pl.col("required_value").is_not_null()).alias("reachable")
+    )
+    return out.sort(
+        ["segment", "entity_id", "path", "indicator"], descending=[False, False, True, False]
+    )

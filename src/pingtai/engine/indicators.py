@@ -35,7 +35,9 @@ def _sum(names: list[str], data: dict[str, np.ndarray]) -> np.ndarray:
     return total
 
 
-def compute(ind: Indicator, data: dict[str, np.ndarray], specs: dict[str, FieldSpec]) -> IndicatorValues:
+def compute(
+    ind: Indicator, data: dict[str, np.ndarray], specs: dict[str, FieldSpec]
+) -> IndicatorValues:
     """Evaluate one indicator on whole columns; apply its zero-denominator and negative rules."""
     f = ind.formula
     num = den = None
@@ -45,7 +47,9 @@ def compute(ind: Indicator, data: dict[str, np.ndarray], specs: dict[str, FieldS
             num = _sum(f.numerator, data)
             den = _sum(f.denominator, data)
             factor = float(
-                units.ratio_factor(_base_unit(specs[f.numerator[0]]), _base_unit(specs[f.denominator[0]]), ind.unit)
+                units.ratio_factor(
+                    _base_unit(specs[f.numerator[0]]), _base_unit(specs[f.denominator[0]]), ind.unit
+                )
             )
             value = num / den * factor
         elif f.kind == "growth":

@@ -26,7 +26,9 @@ class InputError(ValueError):
         self.problems = problems
         total = total if total is not None else len(problems)
         more = f"\n  …… 另有 {total - len(problems)} 处问题未列出" if total > len(problems) else ""
-        super().__init__(f"输入数据有 {total} 处问题：\n" + "\n".join(f"  - {p}" for p in problems) + more)
+        super().__init__(
+            f"输入数据有 {total} 处问题：\n" + "\n".join(f"  - {p}" for p in problems) + more
+        )
 
 
 @dataclass
@@ -59,7 +61,9 @@ class _Collector:
     def add(self, rows: np.ndarray, column: str, message: str, values: list | None = None) -> None:
         for i, r in enumerate(rows[:MAX_LISTED]):
             shown = f"“{values[i]}”" if values is not None else ""
-            self.items.append((int(r), len(self.items), f"第 {r} 行，列 {column}：{message}{shown}"))
+            self.items.append(
+                (int(r), len(self.items), f"第 {r} 行，列 {column}：{message}{shown}")
+            )
         self.total += len(rows)
 
     def raise_if_any(self) -> None:
@@ -74,7 +78,9 @@ def _uscc_check(codes: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
     When every code is valid, also returns two int64 sort keys per code (characters 1–9 and
     10–18 as base-31 numbers); the alphabet is in ASCII order, so they sort like the text.
     """
-    ascii18 = ((codes.str.len_bytes() == 18) & (codes.str.len_chars() == 18)).fill_null(False).to_numpy()
+    ascii18 = (
+        ((codes.str.len_bytes() == 18) & (codes.str.len_chars() == 18)).fill_null(False).to_numpy()
+    )
     bad = ~ascii18
     idx = np.flatnonzero(ascii18)
     if idx.size == 0:
@@ -89,7 +95,9 @@ def _uscc_check(codes: pl.Series) -> tuple[np.ndarray, np.ndarray | None]:
     if bad.any():
         return bad, None
     powers = 31 ** np.arange(8, -1, -1, dtype=np.int64)
-    return bad, np.column_stack([v[:, :9].astype(np.int64) @ powers, v[:, 9:].astype(np.int64) @ powers])
+    return bad, np.column_stack(
+        [v[:, :9].astype(np.int64) @ powers, v[:, 9:].astype(np.int64) @ powers]
+    )
 
 
 _LUT = np.full(256, 255, dtype=np.uint8)  # 255 = not in the code alphabet
@@ -111,12 +119,16 @@ def _numeric(col: pl.Series, name: str, rownums: np.ndarray, errs: _Collector) -
     if col.dtype.is_numeric():
         out = col.cast(pl.Float64)
     else:
-        text = col.cast(pl.String).str.strip_chars().str.replace_all(",", "").str.replace_all("，", "")
+        text = (
+            col.cast(pl.String).str.strip_chars().str.replace_all(",", "").str.replace_all("，", "")
+        )
         text = pl.select(pl.when(text == "").then(None).otherwise(text)).to_series()
         out = text.cast(pl.Float64, strict=False)
         bad = (text.is_not_null() & out.is_null()).to_numpy()
         if bad.any():
-            errs.add(_rows(bad, rownums), name, "无法解析为数值：", text.filter(pl.Series(bad)).to_list())
+            errs.add(
+                _rows(bad, rownums), name, "无法解析为数值：", text.filter(pl.Series(bad)).to_list()
+            )
     values = out.to_numpy()
     inf = np.isinf(values)
     if inf.any():
@@ -151,7 +163,12 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         bad, keys = _uscc_check(ids)
         bad &= ~empty
         if bad.any():
-            errs.add(_rows(bad, rownums), ent.id_column, "统一社会信用代码无效：", ids.filter(pl.Series(bad)).to_list())
+            errs.add(
+                _rows(bad, rownums),
+                ent.id_column,
+                "统一社会信用代码无效：",
+                ids.filter(pl.Series(bad)).to_list(),
+            )
     if keys is not None:  # every id valid: sort and find duplicates on the numeric keys
         order = np.lexsort((keys[:, 1], keys[:, 0]))
         sk = keys[order]
@@ -173,7 +190,9 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         col = _numeric(frame[name], name, rownums, errs)
         neg = (col < 0).fill_null(False).to_numpy()
         if neg.any() and not spec.allow_negative:
-            errs.add(_rows(neg, rownums), name, "不能为负数：", col.filter(pl.Series(neg)).to_list())
+            errs.add(
+                _rows(neg, rownums), name, "不能为负数：", col.filter(pl.Series(neg)).to_list()
+            )
         numeric[name] = col.alias(name)
     flags = {}
     for col in dict.fromkeys(flag_columns):
@@ -181,7 +200,9 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
             flags[col] = frame[col]
     for adj in method.adjustments:
         if adj.column in flags:
-            flags[adj.column] = _numeric(flags[adj.column], adj.column, rownums, errs).fill_null(0.0)
+            flags[adj.column] = _numeric(flags[adj.column], adj.column, rownums, errs).fill_null(
+                0.0
+            )
         else:
             warnings.append(f"输入没有列 {adj.column}：加减分项“{adj.name}”未计算")
     for v in method.vetoes:

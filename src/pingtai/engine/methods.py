@@ -66,7 +66,9 @@ class Effective(_Strict):
 class SourceDoc(_Strict):
     document: str = Field(min_length=1, description="依据文件")
     url: str = ""
-    status: str = Field("", description="official / official (repost) / secondary / derived / assumption")
+    status: str = Field(
+        "", description="official / official (repost) / secondary / derived / assumption"
+    )
     sections: str = Field("", description="methods.md 中的对应章节")
 
 
@@ -188,7 +190,9 @@ Scoring = Annotated[
     BenchmarkRatio | MinMax | ZScore | PercentileRank | Target | Banded | Vector,
     Field(discriminator="kind"),
 ]
-MissingRule = Literal["exclude", "zero_score", "group_average_score", "impute_mean", "impute_median"]
+MissingRule = Literal[
+    "exclude", "zero_score", "group_average_score", "impute_mean", "impute_median"
+]
 
 
 class SegmentIndicator(_Strict):
@@ -287,7 +291,9 @@ class TieKey(_Strict):
 
 
 class Ranking(_Strict):
-    by: list[str] = Field(default_factory=list, description="分组排名列（在分类之内），如 county_code")
+    by: list[str] = Field(
+        default_factory=list, description="分组排名列（在分类之内），如 county_code"
+    )
     tie_break: list[TieKey] = Field(default_factory=list)
 
 
@@ -295,8 +301,8 @@ class Robustness(_Strict):
     weights: Literal["dirichlet", "perturb"] = "dirichlet"
     concentration: PositiveFloat = Field(200.0, description="Dirichlet 集中度 α₀")
     spread: float = Field(0.2, gt=0, lt=1, description="perturb：各权重 ±spread 均匀扰动")
-    alternatives: list[Literal["benchmark_ratio", "minmax", "zscore", "percentile", "vector"]] = Field(
-        default_factory=list
+    alternatives: list[Literal["benchmark_ratio", "minmax", "zscore", "percentile", "vector"]] = (
+        Field(default_factory=list)
     )
     stable_probability: float = Field(0.8, gt=0, le=1)
 
@@ -446,7 +452,9 @@ def _semantic_errors(m: Method) -> list[str]:
         }[f.kind]()
         missing = [r for r in refs if r not in fields]
         if missing:
-            errs.append(f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）")
+            errs.append(
+                f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）"
+            )
             continue
         try:
             _check_indicator_unit(ind, fields)
@@ -484,7 +492,9 @@ def _semantic_errors(m: Method) -> list[str]:
             if not seg.pillars and item.pillar is not None:
                 errs.append(f"{ip}.pillar: 本分类未定义 pillars")
             sc = item.scoring
-            for col in getattr(sc, "by", []) + (sc.benchmark.by if sc.kind == "benchmark_ratio" else []):
+            for col in getattr(sc, "by", []) + (
+                sc.benchmark.by if sc.kind == "benchmark_ratio" else []
+            ):
                 if col not in group_ok:
                     errs.append(f"{ip}.scoring: 分组列“{col}”不是输入列")
             if sc.kind == "benchmark_ratio":
@@ -550,7 +560,9 @@ def _semantic_errors(m: Method) -> list[str]:
     all_classes = {b.class_ for s in m.segments.values() if s.classes for b in s.classes.bands}
     for k, v in enumerate(m.vetoes):
         if v.effect == "force_class" and v.class_ not in all_classes:
-            errs.append(f"vetoes[{k}].class: 强制等级必须是已定义的等级之一（{'、'.join(sorted(all_classes))}）")
+            errs.append(
+                f"vetoes[{k}].class: 强制等级必须是已定义的等级之一（{'、'.join(sorted(all_classes))}）"
+            )
         if v.effect == "exclude" and v.class_ is not None:
             errs.append(f"vetoes[{k}].class: effect = exclude 时不应给出等级")
     for k, col in enumerate(m.ranking.by):
@@ -587,7 +599,9 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
         else:
             total = sum(b.share for b in head)
             if total >= 1 + 1e-9:
-                errs.append(f"{p}.bands: 前几档 share 之和为 {total:g}，必须小于 1（最后一档取余数）")
+                errs.append(
+                    f"{p}.bands: 前几档 share 之和为 {total:g}，必须小于 1（最后一档取余数）"
+                )
             last = c.bands[-1].share
             if last is not None and abs(total + last - 1) > 1e-6:
                 errs.append(f"{p}.bands[{len(c.bands) - 1}].share: 各档 share 之和必须为 1")

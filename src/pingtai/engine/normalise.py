@@ -31,7 +31,9 @@ def group_mean(x: np.ndarray, valid: np.ndarray, g: np.ndarray, n_groups: int) -
         return total / count
 
 
-def group_quantile(x: np.ndarray, valid: np.ndarray, g: np.ndarray, n_groups: int, q: float) -> np.ndarray:
+def group_quantile(
+    x: np.ndarray, valid: np.ndarray, g: np.ndarray, n_groups: int, q: float
+) -> np.ndarray:
     """Per-group quantile with linear interpolation (numpy's default definition)."""
     xs, gs = x[valid], g[valid]
     order = np.lexsort((xs, gs))

@@ -27,7 +27,9 @@ def group_starts(g: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(([0], np.cumsum(size)[:-1])), size
 
 
-def order_within(g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], id_rank: np.ndarray) -> np.ndarray:
+def order_within(
+    g: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray], id_rank: np.ndarray
+) -> np.ndarray:
     """Indices sorting rows by group, score desc, tie-break keys, id asc.
 
     Sorts on (group, score) first and re-sorts only the blocks of exactly equal scores by the
@@ -59,7 +61,9 @@ def positions(g: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
     return pos
 
 
-def competition_rank(g: np.ndarray, score: np.ndarray, order: np.ndarray, n_groups: int) -> np.ndarray:
+def competition_rank(
+    g: np.ndarray, score: np.ndarray, order: np.ndarray, n_groups: int
+) -> np.ndarray:
     """1-based rank with ties sharing the best rank; NaN scores rank after all others."""
     gs, ss = g[order], score[order]
     new_block = np.ones(len(order), dtype=bool)

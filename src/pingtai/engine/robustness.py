@@ -22,13 +22,23 @@ import numpy as np
 import polars as pl
 
 from pingtai.engine import classify, normalise, rank
-from pingtai.engine.methods import Benchmark, BenchmarkRatio, Method, MinMax, PercentileRank, Vector, ZScore
+from pingtai.engine.methods import (
+    Benchmark,
+    BenchmarkRatio,
+    Method,
+    MinMax,
+    PercentileRank,
+    Vector,
+    ZScore,
+)
 from pingtai.engine.run import SegmentRun, _strings
 
 CHUNK = 64  # draws between two progress reports
 
 
-def draw_weights(base: np.ndarray, draws: int, method: Method, rng: np.random.Generator) -> np.ndarray:
+def draw_weights(
+    base: np.ndarray, draws: int, method: Method, rng: np.random.Generator
+) -> np.ndarray:
     """(draws × k) weight vectors, each summing to 1."""
     r = method.robustness
     if r.weights == "dirichlet":
@@ -54,8 +64,14 @@ def _alternative(kind: str, run: SegmentRun, j: int) -> np.ndarray:
     f = normalise.fit(spec, run.fitted[j].direction, x, valid, g, 1)
     alt = f.transform(x)
     base = run.n[:, j]
-    a_mu, a_sd = np.nanmean(alt[valid]) if valid.any() else 0.0, np.nanstd(alt[valid]) if valid.any() else 0.0
-    b_mu, b_sd = base[valid].mean() if valid.any() else 0.0, base[valid].std() if valid.any() else 0.0
+    a_mu, a_sd = (
+        np.nanmean(alt[valid]) if valid.any() else 0.0,
+        np.nanstd(alt[valid]) if valid.any() else 0.0,
+    )
+    b_mu, b_sd = (
+        base[valid].mean() if valid.any() else 0.0,
+        base[valid].std() if valid.any() else 0.0,
+    )
     scaled = b_mu + (alt - a_mu) * (b_sd / a_sd if a_sd > 0 else 0.0)
     scaled = normalise.bound(scaled, run.caps[j], run.floors[j])
     return np.where(valid, scaled, base)  # missing values keep their base treatment
@@ -112,7 +128,11 @@ def simulate(
                 if run.spec.classes.kind == "thresholds":
                     idx = classify.classify(run.spec.classes, s, None, None, None)
                 else:
-                    cpos = pos if same_groups else _positions(order, run.class_g, class_start, len(run.class_size))
+                    cpos = (
+                        pos
+                        if same_groups
+                        else _positions(order, run.class_g, class_start, len(run.class_size))
+                    )
                     idx = classify.classify(run.spec.classes, s, cpos, run.class_g, run.class_size)
                 idx = np.where(run.forced >= 0, run.forced, idx)
                 class_counts[np.arange(m), idx] += 1

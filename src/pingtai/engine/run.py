@@ -66,7 +66,9 @@ class SegmentRun:
     competition: np.ndarray  # 1-based rank, ties sharing the best rank
     id_rank: np.ndarray  # each row's place in entity-id order (the last tie-break)
 
-    def composite(self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None) -> np.ndarray:
+    def composite(
+        self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None
+    ) -> np.ndarray:
         """Score for a normalised matrix of this segment's rows (``sel``: which rows), with
         the TOPSIS ideals and the adjustments held fixed."""
         eff = self.eff if eff is None else eff
@@ -96,9 +98,13 @@ class _Groups:
         if (prefix, key) in self.local:
             return self.local[(prefix, key)]
         if key not in self.cache:
-            k = self.frame.select(pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|")).to_series()
+            k = self.frame.select(
+                pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|")
+            ).to_series()
             labels = k.unique().sort().to_list()
-            codes = k.replace_strict(labels, list(range(len(labels))), return_dtype=pl.Int64).to_numpy()
+            codes = k.replace_strict(
+                labels, list(range(len(labels))), return_dtype=pl.Int64
+            ).to_numpy()
             self.cache[key] = (codes, labels)
         codes, labels = self.cache[key]
         sub = codes[rows]
@@ -110,7 +116,9 @@ class _Groups:
         return out
 
 
-def _adjustments(method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _adjustments(
+    method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Bonus/deduction items as a ratio and as points (methods.md §2.6), capped item by item
     and then in total. The ratio applies to the indicator total; points are added after."""
     lim = method.adjustment_limits
@@ -131,8 +139,12 @@ def _adjustments(method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray
             pts_pos += np.maximum(v, 0)
             pts_neg += np.minimum(v, 0)
 
-    def capped(pos: np.ndarray, neg: np.ndarray, up: float | None, down: float | None) -> np.ndarray:
-        return (np.minimum(pos, up) if up is not None else pos) + (np.maximum(neg, -down) if down is not None else neg)
+    def capped(
+        pos: np.ndarray, neg: np.ndarray, up: float | None, down: float | None
+    ) -> np.ndarray:
+        return (np.minimum(pos, up) if up is not None else pos) + (
+            np.maximum(neg, -down) if down is not None else neg
+        )
 
     return (
         capped(ratio_pos, ratio_neg, lim.max_bonus_ratio, lim.max_deduction_ratio),
@@ -172,7 +184,9 @@ def _structure(spec: Segment) -> aggregate.Structure:
     )
 
 
-def _tie_keys(method: Method, values: dict[str, np.ndarray], data: dict[str, np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
+def _tie_keys(
+    method: Method, values: dict[str, np.ndarray], data: dict[str, np.ndarray], rows: np.ndarray
+) -> list[np.ndarray]:
     keys = []
     for t in method.ranking.tie_break:
         src = values[t.column] if t.column in values else data[t.column]
@@ -228,7 +242,9 @@ class EvaluationResult:
 
         return contributions(self, entity_id)
 
-    def improvement_paths(self, target: str = "class", entity_ids: list[str] | None = None) -> pl.DataFrame:
+    def improvement_paths(
+        self, target: str = "class", entity_ids: list[str] | None = None
+    ) -> pl.DataFrame:
         from pingtai.engine.explain import improvement_paths
 
         return improvement_paths(self, target, entity_ids)
@@ -291,9 +307,11 @@ def evaluate(
     }
     values = {k: v.value for k, v in ind_values.items()}
     seg_names = list(method.segments)
-    seg_code = base[ent.segment_column].replace_strict(
-        {s: i for i, s in enumerate(seg_names)}, return_dtype=pl.Int64
-    ).to_numpy()
+    seg_code = (
+        base[ent.segment_column]
+        .replace_strict({s: i for i, s in enumerate(seg_names)}, return_dtype=pl.Int64)
+        .to_numpy()
+    )
     groups = _Groups(base)
     veto_hit = {v.id: truthy(base[v.column]) for v in method.vetoes if v.column in base.columns}
 
@@ -342,7 +360,16 @@ def evaluate(
         # results do not depend on the input's row order.
         rows = rows[np.argsort(prep.id_rank[rows])]
         run = _score_segment(
-            method, seg_name, spec, base, groups, rows, prep.id_rank[rows], ind_values, prep.data, values
+            method,
+            seg_name,
+            spec,
+            base,
+            groups,
+            rows,
+            prep.id_rank[rows],
+            ind_values,
+            prep.data,
+            values,
         )
         runs[seg_name] = run
         bands = spec.classes.bands
@@ -380,7 +407,9 @@ def evaluate(
 
     regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
     regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
-    for idx, (rg, band_idx) in _check_regrades(method, regrades or [], base, seg_code, runs).items():
+    for idx, (rg, band_idx) in _check_regrades(
+        method, regrades or [], base, seg_code, runs
+    ).items():
         seg_run = runs[seg_names[seg_code[idx]]]
         seg_run.forced[np.flatnonzero(seg_run.rows == idx)] = band_idx
         cls_final[idx] = class_code(rg.new_class)
@@ -401,9 +430,28 @@ def evaluate(
     prep.data.clear()
     prep.raw_fields.clear()
     table = _assemble(
-        method, base, values, out_score, score_base, adj_ratio, adj_points, score, class_names,
-        cls_initial, cls_final, reasons, regrade_reason, regrade_by, group_labels, group_code,
-        rank_comp, rank_order, group_size, extra, seg_code, prep.id_rank,
+        method,
+        base,
+        values,
+        out_score,
+        score_base,
+        adj_ratio,
+        adj_points,
+        score,
+        class_names,
+        cls_initial,
+        cls_final,
+        reasons,
+        regrade_reason,
+        regrade_by,
+        group_labels,
+        group_code,
+        rank_comp,
+        rank_order,
+        group_size,
+        extra,
+        seg_code,
+        prep.id_rank,
     )
     report(steps, steps, "完成")
     return EvaluationResult(
@@ -411,7 +459,9 @@ def evaluate(
         table=table,
         input_hash=input_hash,
         weights=pl.DataFrame(weight_rows, schema=["segment", "indicator", "weight"], orient="row"),
-        benchmarks=pl.DataFrame(bench_rows, schema=["segment", "indicator", "group", "benchmark"], orient="row"),
+        benchmarks=pl.DataFrame(
+            bench_rows, schema=["segment", "indicator", "group", "benchmark"], orient="row"
+        ),
         warnings=prep.warnings,
         segments=runs,
         ids=base[ent.id_column].to_numpy(),
@@ -432,7 +482,11 @@ def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_r
 
 
 def _check_regrades(
-    method: Method, regrades: list[Regrade], base: pl.DataFrame, seg_code: np.ndarray, runs: dict[str, SegmentRun]
+    method: Method,
+    regrades: list[Regrade],
+    base: pl.DataFrame,
+    seg_code: np.ndarray,
+    runs: dict[str, SegmentRun],
 ) -> dict:
     """Validate re-grades: a known, graded entity, a class of its segment and a reason."""
     if not regrades:
@@ -456,7 +510,9 @@ def _check_regrades(
         if not rg.reason.strip():
             problems.append(f"调档第 {k} 条（{rg.entity_id}）：必须填写调档理由")
         if rg.new_class not in names:
-            problems.append(f"调档第 {k} 条（{rg.entity_id}）：等级“{rg.new_class}”不属于分类“{seg}”")
+            problems.append(
+                f"调档第 {k} 条（{rg.entity_id}）：等级“{rg.new_class}”不属于分类“{seg}”"
+            )
             continue
         out[idx] = (rg, names.index(rg.new_class))
     if problems:
@@ -497,7 +553,12 @@ def _score_segment(
             )
             xj = np.where(valid, xj, fill[g])
         f = normalise.fit(
-            sc, method.indicator(item.indicator).direction, xj, valid, g, len(labels),
+            sc,
+            method.indicator(item.indicator).direction,
+            xj,
+            valid,
+            g,
+            len(labels),
             None if iv.numerator is None else iv.numerator[rows],
             None if iv.denominator is None else iv.denominator[rows],
             iv.factor,
@@ -531,14 +592,30 @@ def _score_segment(
     csize = np.bincount(cg, minlength=len(clabels))
     class_index = classify.classify(spec.classes, score, cpos, cg, csize)
     return SegmentRun(
-        name=seg_name, spec=spec, rows=rows, indicator_ids=[it.indicator for it in spec.indicators],
-        x=x, n=nmat, fitted=fitted,
+        name=seg_name,
+        spec=spec,
+        rows=rows,
+        indicator_ids=[it.indicator for it in spec.indicators],
+        x=x,
+        n=nmat,
+        fitted=fitted,
         caps=np.array([it.cap if it.cap is not None else np.inf for it in spec.indicators]),
         floors=np.array([it.floor if it.floor is not None else -np.inf for it in spec.indicators]),
-        eff=eff, total=total, structure=structure, ideals=ideals, adj_ratio=ratio, adj_points=points,
-        score=score, class_index=class_index, class_g=cg, class_size=csize,
-        rank_g=rg, rank_size=np.bincount(rg, minlength=len(rlabels)), rank_pos=rpos,
-        forced=np.full(m, -1, dtype=np.int64), group_labels=rlabels,
+        eff=eff,
+        total=total,
+        structure=structure,
+        ideals=ideals,
+        adj_ratio=ratio,
+        adj_points=points,
+        score=score,
+        class_index=class_index,
+        class_g=cg,
+        class_size=csize,
+        rank_g=rg,
+        rank_size=np.bincount(rg, minlength=len(rlabels)),
+        rank_pos=rpos,
+        forced=np.full(m, -1, dtype=np.int64),
+        group_labels=rlabels,
         competition=rank.competition_rank(rg, score, rorder, len(rlabels)),
         id_rank=id_rank,
     )
@@ -605,7 +682,11 @@ def _assemble(
     # An indicator's value is shown only for entities whose segment uses it.
     for k in list(values):
         v = values.pop(k)
-        users = [i for i, spec in enumerate(method.segments.values()) if any(it.indicator == k for it in spec.indicators)]
+        users = [
+            i
+            for i, spec in enumerate(method.segments.values())
+            if any(it.indicator == k for it in spec.indicators)
+        ]
         cols.append(_num(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
     for k in list(out_score):
         cols.append(_num(f"score__{k}", out_score.pop(k)[key]))
@@ -621,7 +702,9 @@ def _assemble(
     if reasons:
         frame = pl.DataFrame({f"r{i}": m[key] for i, m in enumerate(reasons.values())})
         parts = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(reasons)]
-        note = frame.select(pl.concat_str(parts, separator="；", ignore_nulls=True).alias("note")).to_series()
+        note = frame.select(
+            pl.concat_str(parts, separator="；", ignore_nulls=True).alias("note")
+        ).to_series()
         note = pl.select(pl.when(note == "").then(None).otherwise(note).alias("note")).to_series()
     else:
         note = pl.Series("note", [None] * base.height, dtype=pl.String)

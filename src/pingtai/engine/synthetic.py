@@ -11,7 +11,17 @@ import polars as pl
 
 from pingtai.standards.uscc import ALPHABET, WEIGHTS
 
-LISHUI_COUNTIES = ("331102", "331121", "331122", "331123", "331124", "331125", "331126", "331127", "331181")
+LISHUI_COUNTIES = (
+    "331102",
+    "331121",
+    "331122",
+    "331123",
+    "331124",
+    "331125",
+    "331126",
+    "331127",
+    "331181",
+)
 
 
 def usccs(n: int, rng: np.random.Generator) -> list[str]:
@@ -31,7 +41,9 @@ def usccs(n: int, rng: np.random.Generator) -> list[str]:
     return [text[i * 18 : (i + 1) * 18] for i in range(n)]
 
 
-def enterprises(n: int, seed: int = 0, small_share: float = 0.4, missing_emission: float = 0.05) -> pl.DataFrame:
+def enterprises(
+    n: int, seed: int = 0, small_share: float = 0.4, missing_emission: float = 0.05
+) -> pl.DataFrame:
     """One row per synthetic firm in the canonical enterprise columns (money in 万元)."""
     rng = np.random.default_rng(seed)
     codes = usccs(n, rng)

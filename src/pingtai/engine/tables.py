@@ -72,7 +72,9 @@ def _read_xlsx(path: Path, sheet: str | None) -> pl.DataFrame:
     for j, name in enumerate(header):
         if not name:
             continue
-        cols[name] = pl.Series(name, [_cell(r[j]) if j < len(r) else None for r in body], dtype=pl.String)
+        cols[name] = pl.Series(
+            name, [_cell(r[j]) if j < len(r) else None for r in body], dtype=pl.String
+        )
     return pl.DataFrame(cols)
 
 

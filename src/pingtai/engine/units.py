@@ -115,7 +115,9 @@ def to_base(unit: str) -> Fraction:
 def ratio_factor(numerator_unit: str, denominator_unit: str, result_unit: str) -> Fraction:
     """Multiplier taking ``numerator ÷ denominator`` (in the given units) to ``result_unit``."""
     n, d, r = parse(numerator_unit), parse(denominator_unit), parse(result_unit)
-    derived = Unit(f"{numerator_unit}/{denominator_unit}", n.numerator, d.numerator, n.factor / d.factor)
+    derived = Unit(
+        f"{numerator_unit}/{denominator_unit}", n.numerator, d.numerator, n.factor / d.factor
+    )
     if derived.dimension != r.dimension:
         raise UnitError(
             f"指标单位“{result_unit}”与公式单位“{numerator_unit}/{denominator_unit}”量纲不符"

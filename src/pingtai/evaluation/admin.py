@@ -24,7 +24,15 @@ class EnterpriseFlagAdmin(AuditedAdmin):
 class RegradeAdmin(AuditedAdmin):
     """Requested by one official, approved by another: a manual class change needs both."""
 
-    list_display = ["enterprise", "year", "to_class", "reason", "requested_by", "approved_by", "approved_at"]
+    list_display = [
+        "enterprise",
+        "year",
+        "to_class",
+        "reason",
+        "requested_by",
+        "approved_by",
+        "approved_at",
+    ]
     list_filter = ["year", "to_class"]
     search_fields = ["enterprise__uscc", "enterprise__name", "reason"]
     raw_id_fields = ["enterprise"]
@@ -45,8 +53,12 @@ class RegradeAdmin(AuditedAdmin):
                 continue
             regrade.approved_by, regrade.approved_at = request.user, timezone.now()
             regrade.save(update_fields=["approved_by", "approved_at"])
-            audit_record(AuditEvent.Action.APPROVE, request=request, obj=regrade,
-                         after={"to_class": regrade.to_class, "reason": regrade.reason})
+            audit_record(
+                AuditEvent.Action.APPROVE,
+                request=request,
+                obj=regrade,
+                after={"to_class": regrade.to_class, "reason": regrade.reason},
+            )
             approved += 1
         messages.success(request, f"已批准 {approved} 项调整，下一次评价运行时生效")
 
@@ -55,7 +67,15 @@ class RegradeAdmin(AuditedAdmin):
 class EvaluationRunAdmin(admin.ModelAdmin):
     """Runs are created and published through the evaluation pages; here they are read-only."""
 
-    list_display = ["id", "year", "method_id", "method_version", "status", "created_at", "published_at"]
+    list_display = [
+        "id",
+        "year",
+        "method_id",
+        "method_version",
+        "status",
+        "created_at",
+        "published_at",
+    ]
     list_filter = ["status", "year", "method_id"]
 
     def has_add_permission(self, request):

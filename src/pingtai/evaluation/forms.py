@@ -7,14 +7,22 @@ from pingtai.evaluation.sources import TENANT_RULES
 
 
 def method_choices() -> list[tuple[str, str]]:
-    return [(m.id, f"{m.title}（{m.id} v{m.version}）") for m in list_methods() if m.kind == "enterprise"]
+    return [
+        (m.id, f"{m.title}（{m.id} v{m.version}）")
+        for m in list_methods()
+        if m.kind == "enterprise"
+    ]
 
 
 class RunForm(forms.Form):
     year = forms.IntegerField(label="数据年度", min_value=2000, max_value=2100)
     method = forms.ChoiceField(label="评价方法", choices=method_choices)
-    robustness = forms.IntegerField(label="稳健性抽样次数（0 为不做）", min_value=0, max_value=2000, initial=200)
-    tenant_rule = forms.ChoiceField(label="承租企业", choices=list(TENANT_RULES.items()), initial="separate")
+    robustness = forms.IntegerField(
+        label="稳健性抽样次数（0 为不做）", min_value=0, max_value=2000, initial=200
+    )
+    tenant_rule = forms.ChoiceField(
+        label="承租企业", choices=list(TENANT_RULES.items()), initial="separate"
+    )
 
 
 class CompareForm(forms.Form):

@@ -18,18 +18,22 @@ class EnterpriseFlag(models.Model):
         SPECIALISED = "specialised", "专精特新企业"
         LISTED = "listed", "上市企业"
 
-    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="flags",
-                                   verbose_name="企业")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.PROTECT, related_name="flags", verbose_name="企业"
+    )
     year = models.PositiveSmallIntegerField("年度")
     flag = models.CharField("事项", max_length=24, choices=Flag.choices)
     note = models.CharField("说明（文号、事由）", max_length=300)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                    verbose_name="登记人")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
     recorded_at = models.DateTimeField("登记时间", default=timezone.now)
 
     class Meta:
         verbose_name = verbose_name_plural = "企业评价事项"
-        constraints = [models.UniqueConstraint(fields=["enterprise", "year", "flag"], name="one_flag_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year", "flag"], name="one_flag_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year} {self.get_flag_display()}"
@@ -38,16 +42,24 @@ class EnterpriseFlag(models.Model):
 class Regrade(models.Model):
     """A manual change of class, applied by every later run of that year once approved."""
 
-    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="regrades",
-                                   verbose_name="企业")
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.PROTECT, related_name="regrades", verbose_name="企业"
+    )
     year = models.PositiveSmallIntegerField("年度")
     to_class = models.CharField("调整为", max_length=2)
     reason = models.TextField("理由")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                     verbose_name="申请人")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人"
+    )
     requested_at = models.DateTimeField("申请时间", default=timezone.now)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="批准人")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="批准人",
+    )
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)
 
     class Meta:
@@ -67,11 +79,13 @@ class EvaluationRun(models.Model):
     method_id = models.CharField("评价方法", max_length=64)
     method_version = models.CharField("方法版本", max_length=20)
     method_hash = models.CharField("方法哈希", max_length=64)
-    input_snapshot = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
-                                       verbose_name="输入快照（CSV）")
+    input_snapshot = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="输入快照（CSV）"
+    )
     input_hash = models.CharField("输入哈希", max_length=64)
-    result = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
-                               verbose_name="结果（CSV）")
+    result = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="结果（CSV）"
+    )
     result_hash = models.CharField("结果哈希", max_length=64)
     robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
     seed = models.PositiveIntegerField("随机种子", default=0)
@@ -79,11 +93,18 @@ class EvaluationRun(models.Model):
     warnings = models.JSONField("提示", default=list)
     class_counts = models.JSONField("各类企业数", default=dict)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="运行人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="运行人"
+    )
     created_at = models.DateTimeField("运行时间", default=timezone.now)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name="发布人")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:
@@ -101,9 +122,12 @@ class EvaluationRun(models.Model):
 class EnterpriseResult(models.Model):
     """One enterprise in one run, denormalised for search, lists and exports."""
 
-    run = models.ForeignKey(EvaluationRun, models.CASCADE, related_name="results", verbose_name="批次")
-    enterprise = models.ForeignKey("registry.Enterprise", models.PROTECT, related_name="results",
-                                   verbose_name="企业")
+    run = models.ForeignKey(
+        EvaluationRun, models.CASCADE, related_name="results", verbose_name="批次"
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.PROTECT, related_name="results", verbose_name="企业"
+    )
     uscc = models.CharField("统一社会信用代码", max_length=18)
     name = models.CharField("企业名称", max_length=120)
     county_code = models.CharField("县（市、区）", max_length=6)
@@ -124,7 +148,9 @@ class EnterpriseResult(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "企业评价结果"
         ordering = ["run", "county_code", "segment", "rank"]
-        constraints = [models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "enterprise"], name="one_result_per_run")
+        ]
         indexes = [models.Index(fields=["run", "klass"]), models.Index(fields=["uscc"])]
 
     def __str__(self) -> str:

@@ -12,7 +12,12 @@ from pingtai.accounts.models import User
 from pingtai.engine import EvaluationResult
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.sources import NUMERIC
-from pingtai.policies import low_efficiency_reasons, low_efficiency_rules, policy_lines, policy_table
+from pingtai.policies import (
+    low_efficiency_reasons,
+    low_efficiency_rules,
+    policy_lines,
+    policy_table,
+)
 from pingtai.registry.models import EnterpriseYear
 
 
@@ -45,7 +50,8 @@ def rerun_cached(run_id: int) -> EvaluationResult:
 def class_history(uscc: str) -> list[EnterpriseResult]:
     return list(
         EnterpriseResult.objects.filter(uscc=uscc, run__status=EvaluationRun.Status.PUBLISHED)
-        .select_related("run").order_by("run__year", "run__published_at")
+        .select_related("run")
+        .order_by("run__year", "run__published_at")
     )
 
 
@@ -59,7 +65,9 @@ def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
     d_streak = _consecutive_d(rows)
     out = []
     for r in rows.order_by("county_code", "platform_code", "klass", "uscc"):
-        lines = policy_lines(table, r.klass, basis.get(r.uscc, {}), years_in_class=d_streak.get(r.uscc, 1))
+        lines = policy_lines(
+            table, r.klass, basis.get(r.uscc, {}), years_in_class=d_streak.get(r.uscc, 1)
+        )
         if lines:
             out.append((r, lines))
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -97,14 +105,20 @@ def low_efficiency(rows: QuerySet[EnterpriseResult], year: int):
     ).values_list("enterprise__uscc", "year", "tax_wan", "land_mu"):
         figures[uscc][y] = float(tax / land) if land else None
     classes = defaultdict(list)
-    for uscc, klass in EnterpriseResult.objects.filter(
-        run__status=EvaluationRun.Status.PUBLISHED, uscc__in=rows.values("uscc")
-    ).order_by("run__year").values_list("uscc", "klass"):
+    for uscc, klass in (
+        EnterpriseResult.objects.filter(
+            run__status=EvaluationRun.Status.PUBLISHED, uscc__in=rows.values("uscc")
+        )
+        .order_by("run__year")
+        .values_list("uscc", "klass")
+    ):
         classes[uscc].append(klass)
     land = dict(EnterpriseYear.objects.filter(year=year).values_list("enterprise__uscc", "land_mu"))
     out = []
     for r in rows.exclude(klass="T").order_by("platform_code", "uscc"):
-        reasons = low_efficiency_reasons(rules, [figures[r.uscc].get(y) for y in years], classes[r.uscc])
+        reasons = low_efficiency_reasons(
+            rules, [figures[r.uscc].get(y) for y in years], classes[r.uscc]
+        )
         if reasons:
             out.append((r, land.get(r.uscc), reasons))
     per_platform: dict[str, Decimal] = defaultdict(Decimal)

@@ -40,71 +40,140 @@ def snapshot_frame(data: bytes) -> pl.DataFrame:
 
 
 def _regrades(year: int) -> list[EngineRegrade]:
-    approved = Regrade.objects.filter(year=year, approved_by__isnull=False).select_related(
-        "enterprise", "approved_by").order_by("requested_at")
-    return [EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username) for r in approved]
+    approved = (
+        Regrade.objects.filter(year=year, approved_by__isnull=False)
+        .select_related("enterprise", "approved_by")
+        .order_by("requested_at")
+    )
+    return [
+        EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username)
+        for r in approved
+    ]
 
 
-def _evaluate(method_id: str, frame: pl.DataFrame, *, year: int, draws: int, seed: int,
-              progress: Progress | None = None) -> EvaluationResult:
-    return evaluate(load_method(method_id), frame, robustness_draws=draws, seed=seed,
-                    progress=progress, regrades=_regrades(year) or None)
+def _evaluate(
+    method_id: str,
+    frame: pl.DataFrame,
+    *,
+    year: int,
+    draws: int,
+    seed: int,
+    progress: Progress | None = None,
+) -> EvaluationResult:
+    return evaluate(
+        load_method(method_id),
+        frame,
+        robustness_draws=draws,
+        seed=seed,
+        progress=progress,
+        regrades=_regrades(year) or None,
+    )
 
 
-def run_evaluation(year: int, method_id: str, *, user, robustness_draws: int = 0, seed: int = 0,
-                   tenant_rule: str = "separate", progress: Progress | None = None,
-                   request=None) -> tuple[EvaluationRun, Assembly]:
+def run_evaluation(
+    year: int,
+    method_id: str,
+    *,
+    user,
+    robustness_draws: int = 0,
+    seed: int = 0,
+    tenant_rule: str = "separate",
+    progress: Progress | None = None,
+    request=None,
+) -> tuple[EvaluationRun, Assembly]:
     """Assemble the year's inputs, evaluate them, and store everything as a preview run."""
     assembly = assemble(year, tenant_rule)
     if assembly.frame.is_empty():
         raise EvaluationError(f"{year}年度没有可评价的企业数据")
     snapshot = snapshot_bytes(assembly.frame)
     frame = snapshot_frame(snapshot)  # evaluate exactly what is stored, so re-runs reproduce it
-    result = _evaluate(method_id, frame, year=year, draws=robustness_draws, seed=seed, progress=progress)
+    result = _evaluate(
+        method_id, frame, year=year, draws=robustness_draws, seed=seed, progress=progress
+    )
     with transaction.atomic():
         run = EvaluationRun.objects.create(
-            year=year, method_id=result.method_id, method_version=result.method_version,
-            method_hash=result.method_hash, input_snapshot=store_file(snapshot), input_hash=result.input_hash,
-            result=store_file(result.to_csv_bytes()), result_hash=result.result_hash,
-            robustness_draws=robustness_draws, seed=seed,
-            provenance={**assembly.provenance, "conflicts": len(assembly.conflicts),
-                        "orphans": len(assembly.orphans), "missing": len(assembly.missing),
-                        "regrades": [r.entity_id for r in _regrades(year)]},
+            year=year,
+            method_id=result.method_id,
+            method_version=result.method_version,
+            method_hash=result.method_hash,
+            input_snapshot=store_file(snapshot),
+            input_hash=result.input_hash,
+            result=store_file(result.to_csv_bytes()),
+            result_hash=result.result_hash,
+            robustness_draws=robustness_draws,
+            seed=seed,
+            provenance={
+                **assembly.provenance,
+                "conflicts": len(assembly.conflicts),
+                "orphans": len(assembly.orphans),
+                "missing": len(assembly.missing),
+                "regrades": [r.entity_id for r in _regrades(year)],
+            },
             warnings=list(result.warnings),
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
             created_by=user,
         )
         _store_results(run, result.table, assembly.tenants)
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
-                     after={"input_hash": run.input_hash, "result_hash": run.result_hash})
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=run,
+            after={"input_hash": run.input_hash, "result_hash": run.result_hash},
+        )
     return run, assembly
 
 
 def _store_results(run: EvaluationRun, table: pl.DataFrame, tenants: dict[str, str]) -> None:
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
-    places = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")}
+    places = {
+        e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")
+    }
     indicators = [c.removeprefix("score__") for c in table.columns if c.startswith("score__")]
     robust = "robust_flag" in table.columns
     rows = []
     for r in table.iter_rows(named=True):
-        rows.append(EnterpriseResult(
-            run=run, enterprise_id=ids[r["uscc"]], uscc=r["uscc"], name=r["name"],
-            county_code=r["county_code"], platform_code=r["platform_code"], segment=r["segment"],
-            score=r["score"], klass=r["class"], rank=r["rank"], group=r["group"] or "",
-            group_size=r["group_size"], note=(r["note"] or r.get("regrade_reason") or "")[:300],
-            values={i: {"value": r[i], "score": r[f"score__{i}"]} for i in indicators},
-            rank_p05=r.get("rank_p05"), rank_median=r.get("rank_median"), rank_p95=r.get("rank_p95"),
-            robust=(r["robust_flag"] in (None, "", "稳健")) if robust else None,
-        ))
+        rows.append(
+            EnterpriseResult(
+                run=run,
+                enterprise_id=ids[r["uscc"]],
+                uscc=r["uscc"],
+                name=r["name"],
+                county_code=r["county_code"],
+                platform_code=r["platform_code"],
+                segment=r["segment"],
+                score=r["score"],
+                klass=r["class"],
+                rank=r["rank"],
+                group=r["group"] or "",
+                group_size=r["group_size"],
+                note=(r["note"] or r.get("regrade_reason") or "")[:300],
+                values={i: {"value": r[i], "score": r[f"score__{i}"]} for i in indicators},
+                rank_p05=r.get("rank_p05"),
+                rank_median=r.get("rank_median"),
+                rank_p95=r.get("rank_p95"),
+                robust=(r["robust_flag"] in (None, "", "稳健")) if robust else None,
+            )
+        )
     by_uscc = {r.uscc: r for r in rows}
     for tenant, holder in tenants.items():
         landlord = by_uscc[holder]
-        rows.append(EnterpriseResult(
-            run=run, enterprise_id=ids[tenant], uscc=tenant, name=places[tenant].name,
-            county_code=places[tenant].county_id, platform_code=places[tenant].platform.code,
-            segment=landlord.segment, score=landlord.score, klass=landlord.klass, rank=None,
-            group=landlord.group, note=f"承租企业，随出租方 {landlord.name}（{holder}）合并评价",
-        ))
+        rows.append(
+            EnterpriseResult(
+                run=run,
+                enterprise_id=ids[tenant],
+                uscc=tenant,
+                name=places[tenant].name,
+                county_code=places[tenant].county_id,
+                platform_code=places[tenant].platform.code,
+                segment=landlord.segment,
+                score=landlord.score,
+                klass=landlord.klass,
+                rank=None,
+                group=landlord.group,
+                note=f"承租企业，随出租方 {landlord.name}（{holder}）合并评价",
+            )
+        )
     EnterpriseResult.objects.bulk_create(rows, batch_size=2000)
 
 
@@ -117,10 +186,18 @@ def run_publish(run: EvaluationRun, *, user, request=None) -> EvaluationRun:
         if not run_reproduces(locked):
             raise EvaluationError("用保存的输入快照重新计算，结果与预览不一致，不能发布")
         locked.status, locked.published_by, locked.published_at = (
-            EvaluationRun.Status.PUBLISHED, user, timezone.now())
+            EvaluationRun.Status.PUBLISHED,
+            user,
+            timezone.now(),
+        )
         locked.save(update_fields=["status", "published_by", "published_at"])
-        audit_record(AuditEvent.Action.PUBLISH, request=request, actor=user, obj=locked,
-                     after={"result_hash": locked.result_hash, "class_counts": locked.class_counts})
+        audit_record(
+            AuditEvent.Action.PUBLISH,
+            request=request,
+            actor=user,
+            obj=locked,
+            after={"result_hash": locked.result_hash, "class_counts": locked.class_counts},
+        )
     return locked
 
 
@@ -132,8 +209,13 @@ def run_rerun(run: EvaluationRun) -> EvaluationResult:
             f"方法 {run.method_id} 已变更（批次用 v{run.method_version}，现为 v{method.version}），无法按原方法重算"
         )
     regrades = [r for r in _regrades(run.year) if r.entity_id in run.provenance.get("regrades", [])]
-    return evaluate(method, snapshot_frame(bytes(run.input_snapshot.content)),
-                    robustness_draws=run.robustness_draws, seed=run.seed, regrades=regrades or None)
+    return evaluate(
+        method,
+        snapshot_frame(bytes(run.input_snapshot.content)),
+        robustness_draws=run.robustness_draws,
+        seed=run.seed,
+        regrades=regrades or None,
+    )
 
 
 def run_reproduces(run: EvaluationRun) -> bool:
@@ -150,11 +232,17 @@ class ClassChange:
     after: str
 
 
-def method_change_preview(year: int, method_a: str, method_b: str) -> tuple[list[ClassChange], Counter]:
+def method_change_preview(
+    year: int, method_a: str, method_b: str
+) -> tuple[list[ClassChange], Counter]:
     """Evaluate the same inputs under two methods: who changes class, and counts per class pair."""
     frame = snapshot_frame(snapshot_bytes(assemble(year).frame))
-    a = _evaluate(method_a, frame, year=year, draws=0, seed=0).table.select("uscc", "name", "county_code", "class")
-    b = _evaluate(method_b, frame, year=year, draws=0, seed=0).table.select("uscc", pl.col("class").alias("class_b"))
+    a = _evaluate(method_a, frame, year=year, draws=0, seed=0).table.select(
+        "uscc", "name", "county_code", "class"
+    )
+    b = _evaluate(method_b, frame, year=year, draws=0, seed=0).table.select(
+        "uscc", pl.col("class").alias("class_b")
+    )
     joined = a.join(b, on="uscc", how="full", coalesce=True).sort("uscc")
     pairs: Counter = Counter()
     changes = []
@@ -162,14 +250,26 @@ def method_change_preview(year: int, method_a: str, method_b: str) -> tuple[list
         before, after = r["class"] or "—", r["class_b"] or "—"
         pairs[(before, after)] += 1
         if before != after:
-            changes.append(ClassChange(r["uscc"], r["name"] or "", r["county_code"] or "", before, after))
+            changes.append(
+                ClassChange(r["uscc"], r["name"] or "", r["county_code"] or "", before, after)
+            )
     return changes, pairs
 
 
 # --- exports -------------------------------------------------------------------------------
 
-NOTICE_HEADERS = ["序号", "县（市、区）", "所在平台", "统一社会信用代码", "企业名称", "类别组", "综合得分",
-                  "类别", "组内排名", "说明"]
+NOTICE_HEADERS = [
+    "序号",
+    "县（市、区）",
+    "所在平台",
+    "统一社会信用代码",
+    "企业名称",
+    "类别组",
+    "综合得分",
+    "类别",
+    "组内排名",
+    "说明",
+]
 
 
 def class_list_xlsx(run: EvaluationRun, results) -> bytes:
@@ -178,9 +278,18 @@ def class_list_xlsx(run: EvaluationRun, results) -> bytes:
     platforms = dict(Platform.objects.values_list("code", "name"))
     ordered = results.order_by("county_code", "klass", "segment", "rank", "uscc")
     rows = [
-        [i, counties.get(r.county_code, r.county_code), platforms.get(r.platform_code, r.platform_code),
-         r.uscc, r.name, r.segment, round(r.score, 2) if r.score is not None else "", r.klass,
-         r.rank or "", r.note]
+        [
+            i,
+            counties.get(r.county_code, r.county_code),
+            platforms.get(r.platform_code, r.platform_code),
+            r.uscc,
+            r.name,
+            r.segment,
+            round(r.score, 2) if r.score is not None else "",
+            r.klass,
+            r.rank or "",
+            r.note,
+        ]
         for i, r in enumerate(ordered, start=1)
     ]
     title = f"{run.year}年度工业企业亩均效益综合评价结果（{run.get_status_display()}）"

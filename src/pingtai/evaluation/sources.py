@@ -36,8 +36,12 @@ ABOVE_SCALE_REVENUE_WAN = Decimal(2000)
 NUMERIC = ["land_mu", *DEPARTMENT_FIELDS]
 
 SCHEMA: dict[str, pl.DataType] = {
-    "uscc": pl.String, "name": pl.String, "county_code": pl.String, "platform_code": pl.String,
-    "segment": pl.String, "exempt_reason": pl.String,
+    "uscc": pl.String,
+    "name": pl.String,
+    "county_code": pl.String,
+    "platform_code": pl.String,
+    "segment": pl.String,
+    "exempt_reason": pl.String,
     **{column: pl.Float64 for column in NUMERIC},
     # Flag columns a method may read for vetoes and bonus items (EnterpriseFlag.Flag values).
     "veto_major_incident": pl.Boolean,
@@ -89,7 +93,11 @@ def _approved_versions(year: int) -> dict[str, list]:
 def _facts(versions, indicator: str) -> dict[str, Decimal]:
     values: dict[str, Decimal] = {}
     for version in versions:
-        for key, value in version.facts.filter(indicator=indicator).exclude(value=None).values_list("key", "value"):
+        for key, value in (
+            version.facts.filter(indicator=indicator)
+            .exclude(value=None)
+            .values_list("key", "value")
+        ):
             values[key] = value
     return values
 
@@ -98,7 +106,9 @@ def _merge_tenants(values: dict[str, dict[str, Decimal]]) -> dict[str, str]:
     """Fold each tenant's figures into its landlord's (遂昌: the parcel is evaluated as one);
     returns tenant → holder for the tenants that were folded."""
     holder_of = {}
-    for parcel in LandParcel.objects.filter(tenure=LandParcel.Tenure.LEASED).select_related("holder", "user"):
+    for parcel in LandParcel.objects.filter(tenure=LandParcel.Tenure.LEASED).select_related(
+        "holder", "user"
+    ):
         if parcel.holder_id != parcel.user_id:
             holder_of.setdefault(parcel.user.uscc, parcel.holder.uscc)
     merged = {}
@@ -121,7 +131,9 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
         uscc: {"land_mu": row.land_mu, **{c: Decimal(getattr(row, c)) for c in DEPARTMENT_FIELDS}}
         for uscc, row in register.items()
     }
-    source_of: dict[tuple[str, str], str] = {(u, c): "企业年度数据" for u in values for c in NUMERIC}
+    source_of: dict[tuple[str, str], str] = {
+        (u, c): "企业年度数据" for u in values for c in NUMERIC
+    }
     segments = {uscc: row.size_class for uscc, row in register.items()}
     versions = _approved_versions(year)
     result = Assembly(year=year, frame=pl.DataFrame(), provenance={})
@@ -133,7 +145,9 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
                 continue
             current = values.setdefault(uscc, {}).get(column)
             if current is not None and current != value:
-                result.conflicts.append(Conflict(uscc, column, value, label, current, source_of[(uscc, column)]))
+                result.conflicts.append(
+                    Conflict(uscc, column, value, label, current, source_of[(uscc, column)])
+                )
             values[uscc][column] = value
             source_of[(uscc, column)] = label
 
@@ -147,8 +161,16 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
     overlay("land_mu", dict(land), LAND_FORM)
     for uscc, value in _facts(versions.get(REGISTER_FORM, []), REGISTER_LAND).items():
         if uscc in values and values[uscc].get("land_mu") not in (None, value):
-            result.conflicts.append(Conflict(uscc, "land_mu", values[uscc]["land_mu"],
-                                             source_of[(uscc, "land_mu")], value, REGISTER_FORM))
+            result.conflicts.append(
+                Conflict(
+                    uscc,
+                    "land_mu",
+                    values[uscc]["land_mu"],
+                    source_of[(uscc, "land_mu")],
+                    value,
+                    REGISTER_FORM,
+                )
+            )
     for version in versions.get(REGISTER_FORM, []):
         for key, text in version.facts.filter(indicator=REGISTER_SCALE).values_list("key", "text"):
             segments[key] = text
@@ -171,12 +193,18 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
             "规上" if revenue is not None and revenue >= ABOVE_SCALE_REVENUE_WAN else "规下"
         )
         exempt = flags[uscc].get(EnterpriseFlag.Flag.EXEMPT)
-        rows.append({
-            "uscc": uscc, "name": e.name, "county_code": e.county_id, "platform_code": e.platform.code,
-            "segment": "T" if exempt else segment, "exempt_reason": exempt or "",
-            **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
-            **{column: column in flags[uscc] for column in FLAG_COLUMNS},
-        })
+        rows.append(
+            {
+                "uscc": uscc,
+                "name": e.name,
+                "county_code": e.county_id,
+                "platform_code": e.platform.code,
+                "segment": "T" if exempt else segment,
+                "exempt_reason": exempt or "",
+                **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
+                **{column: column in flags[uscc] for column in FLAG_COLUMNS},
+            }
+        )
     result.missing = sorted(set(enterprises) - set(values) - set(result.tenants))
     result.frame = pl.DataFrame(rows, schema=SCHEMA)
     result.provenance = {
@@ -185,7 +213,8 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
         "register_synthetic": any(row.synthetic for row in register.values()),
         "versions": [
             {"form": form, "version": v.pk, "sha256": v.file_id, "submission": v.submission_id}
-            for form, vs in sorted(versions.items()) for v in vs
+            for form, vs in sorted(versions.items())
+            for v in vs
         ],
         "flags": sum(len(f) for f in flags.values()),
         "tenant_rule": tenant_rule,

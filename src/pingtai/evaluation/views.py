@@ -26,13 +26,23 @@ CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "evaluation/index.html", {
-        "runs": EvaluationRun.objects.select_related("created_by", "published_by"),
-        "run_form": RunForm(initial={"year": 2024, "method": "lishui-mujun-default"})
-        if request.user.is_city_admin else None,
-        "compare_form": CompareForm(initial={"year": 2024, "method_a": "lishui-mujun-default",
-                                             "method_b": "zj-mujun-huangyan-2022"}),
-    })
+    return render(
+        request,
+        "evaluation/index.html",
+        {
+            "runs": EvaluationRun.objects.select_related("created_by", "published_by"),
+            "run_form": RunForm(initial={"year": 2024, "method": "lishui-mujun-default"})
+            if request.user.is_city_admin
+            else None,
+            "compare_form": CompareForm(
+                initial={
+                    "year": 2024,
+                    "method_a": "lishui-mujun-default",
+                    "method_b": "zj-mujun-huangyan-2022",
+                }
+            ),
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -44,15 +54,21 @@ def run_create(request: HttpRequest) -> HttpResponse:
         return redirect("evaluation:index")
     try:
         run, assembly = services.run_evaluation(
-            form.cleaned_data["year"], form.cleaned_data["method"], user=request.user,
+            form.cleaned_data["year"],
+            form.cleaned_data["method"],
+            user=request.user,
             robustness_draws=form.cleaned_data["robustness"],
-            tenant_rule=form.cleaned_data["tenant_rule"], request=request,
+            tenant_rule=form.cleaned_data["tenant_rule"],
+            request=request,
         )
     except services.EvaluationError as refused:
         messages.error(request, str(refused))
         return redirect("evaluation:index")
-    messages.success(request, f"已生成预览：{run}；冲突 {len(assembly.conflicts)} 项，"
-                              f"名录外代码 {len(assembly.orphans)} 个")
+    messages.success(
+        request,
+        f"已生成预览：{run}；冲突 {len(assembly.conflicts)} 项，"
+        f"名录外代码 {len(assembly.orphans)} 个",
+    )
     return redirect("evaluation:run", pk=run.pk)
 
 
@@ -61,16 +77,33 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rows = selectors.results_for(request.user, run)
     query = request.GET.get("q", "").strip()
-    found = rows.filter(Q(name__icontains=query) | Q(uscc__icontains=query.upper())) if query else rows.none()
+    found = (
+        rows.filter(Q(name__icontains=query) | Q(uscc__icontains=query.upper()))
+        if query
+        else rows.none()
+    )
     counties = dict(County.objects.values_list("code", "name"))
     platforms = dict(Platform.objects.values_list("code", "name"))
-    return render(request, "evaluation/run.html", {
-        "run": run, "q": query, "found": Paginator(found.order_by("uscc"), 50).get_page(request.GET.get("page")),
-        "by_county": [(counties.get(g, g), c, t) for g, c, t in selectors.class_table(rows, "county_code")],
-        "by_platform": [(platforms.get(g, g), c, t) for g, c, t in selectors.class_table(rows, "platform_code")],
-        "classes": ["A", "B", "C", "D", "T"], "counties": counties, "platforms": platforms,
-        "can_publish": request.user.is_city_admin and not run.is_published,
-    })
+    return render(
+        request,
+        "evaluation/run.html",
+        {
+            "run": run,
+            "q": query,
+            "found": Paginator(found.order_by("uscc"), 50).get_page(request.GET.get("page")),
+            "by_county": [
+                (counties.get(g, g), c, t) for g, c, t in selectors.class_table(rows, "county_code")
+            ],
+            "by_platform": [
+                (platforms.get(g, g), c, t)
+                for g, c, t in selectors.class_table(rows, "platform_code")
+            ],
+            "classes": ["A", "B", "C", "D", "T"],
+            "counties": counties,
+            "platforms": platforms,
+            "can_publish": request.user.is_city_admin and not run.is_published,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -95,8 +128,12 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
     if platform := request.GET.get("platform"):
         rows, scope = rows.filter(platform_code=platform), [*scope, platform]
     content = services.class_list_xlsx(run, rows)
-    audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出类别名单 {' '.join(scope)}")
-    return attachment(content, f"{run.year}年度亩均评价名单{'_' + '_'.join(scope) if scope else ''}.xlsx")
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出类别名单 {' '.join(scope)}"
+    )
+    return attachment(
+        content, f"{run.year}年度亩均评价名单{'_' + '_'.join(scope) if scope else ''}.xlsx"
+    )
 
 
 @login_required
@@ -108,31 +145,52 @@ def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
     engine_result = selectors.rerun_cached(run.pk)
     parts = contributions(engine_result, uscc) if result.klass != "T" else None
     paths = improvement_paths(engine_result, "class", [uscc]) if result.klass in "BCD" else None
-    return render(request, "evaluation/portrait.html", {
-        "run": run, "result": result,
-        "contributions": parts.to_dicts() if parts is not None else [],
-        "paths": paths.to_dicts() if paths is not None else [],
-        "history": selectors.class_history(uscc),
-    })
+    return render(
+        request,
+        "evaluation/portrait.html",
+        {
+            "run": run,
+            "result": result,
+            "contributions": parts.to_dicts() if parts is not None else [],
+            "paths": paths.to_dicts() if paths is not None else [],
+            "history": selectors.class_history(uscc),
+        },
+    )
 
 
 @login_required
 def policies(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     table, rows, totals = selectors.policy_rows(run, selectors.results_for(request.user, run))
-    return render(request, "evaluation/policies.html", {
-        "run": run, "table": table, "rows": rows[:500], "count": len(rows),
-        "totals": sorted(totals.items()),
-    })
+    return render(
+        request,
+        "evaluation/policies.html",
+        {
+            "run": run,
+            "table": table,
+            "rows": rows[:500],
+            "count": len(rows),
+            "totals": sorted(totals.items()),
+        },
+    )
 
 
 @login_required
 def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
-    rules, rows, per_platform = selectors.low_efficiency(selectors.results_for(request.user, run), run.year)
-    return render(request, "evaluation/low_efficiency.html", {
-        "run": run, "rules": rules, "rows": rows, "per_platform": per_platform,
-    })
+    rules, rows, per_platform = selectors.low_efficiency(
+        selectors.results_for(request.user, run), run.year
+    )
+    return render(
+        request,
+        "evaluation/low_efficiency.html",
+        {
+            "run": run,
+            "rules": rules,
+            "rows": rows,
+            "per_platform": per_platform,
+        },
+    )
 
 
 @role_required(*CITY_ROLES)
@@ -142,8 +200,16 @@ def compare(request: HttpRequest) -> HttpResponse:
         messages.error(request, "请检查年度和方法")
         return redirect("evaluation:index")
     data = form.cleaned_data
-    changes, pairs = services.method_change_preview(data["year"], data["method_a"], data["method_b"])
-    return render(request, "evaluation/compare.html", {
-        "form": data, "changes": changes[:1000], "count": len(changes),
-        "pairs": sorted(pairs.items()),
-    })
+    changes, pairs = services.method_change_preview(
+        data["year"], data["method_a"], data["method_b"]
+    )
+    return render(
+        request,
+        "evaluation/compare.html",
+        {
+            "form": data,
+            "changes": changes[:1000],
+            "count": len(changes),
+            "pairs": sorted(pairs.items()),
+        },
+    )

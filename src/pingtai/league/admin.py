@@ -13,7 +13,15 @@ class PlatformResultInline(admin.TabularInline):
 
 @admin.register(LeagueRun)
 class LeagueRunAdmin(admin.ModelAdmin):
-    list_display = ("period_code", "cycle", "grouping", "method_id", "method_version", "status", "created_at")
+    list_display = (
+        "period_code",
+        "cycle",
+        "grouping",
+        "method_id",
+        "method_version",
+        "status",
+        "created_at",
+    )
     list_filter = ("cycle", "grouping", "status")
     readonly_fields = [f.name for f in LeagueRun._meta.fields]
     inlines = [PlatformResultInline]
@@ -27,7 +35,15 @@ class LeagueRunAdmin(admin.ModelAdmin):
 
 @admin.register(TierProposal)
 class TierProposalAdmin(admin.ModelAdmin):
-    list_display = ("platform", "from_tier", "to_tier", "rule_id", "status", "decided_by", "decided_at")
+    list_display = (
+        "platform",
+        "from_tier",
+        "to_tier",
+        "rule_id",
+        "status",
+        "decided_by",
+        "decided_at",
+    )
     list_filter = ("status",)
     readonly_fields = [f.name for f in TierProposal._meta.fields]
 

@@ -27,7 +27,9 @@ def reported_year_values(year: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def _report_metric(metric: str, values: dict[str, float] | None, land_mu: float | None) -> float | None:
+def _report_metric(
+    metric: str, values: dict[str, float] | None, land_mu: float | None
+) -> float | None:
     if not values:
         return None
     if metric == "investment_intensity":
@@ -74,8 +76,12 @@ def build_board(year: int | None = None) -> Board:
     years = cockpit.years
     reported = {y: reported_year_values(y) for y in years}
     land = {
-        y: {p_id: float(fig.land_mu) for p_id, fig in registry_selectors.figures_by_platform(y).items()}
-        for y in years if reported[y]
+        y: {
+            p_id: float(fig.land_mu)
+            for p_id, fig in registry_selectors.figures_by_platform(y).items()
+        }
+        for y in years
+        if reported[y]
     }
     targets = list(plan.for_scope("platform"))
     rows = []
@@ -85,8 +91,13 @@ def build_board(year: int | None = None) -> Board:
         for target in targets:
             if target.metric in REPORT_METRICS:
                 series = {
-                    y: _report_metric(target.metric, reported[y].get(platform.code), land.get(y, {}).get(platform.pk))
-                    for y in years if reported[y]
+                    y: _report_metric(
+                        target.metric,
+                        reported[y].get(platform.code),
+                        land.get(y, {}).get(platform.pk),
+                    )
+                    for y in years
+                    if reported[y]
                 }
                 line.append(assess(target, series, plan.status, as_of=year))
             else:
@@ -95,13 +106,22 @@ def build_board(year: int | None = None) -> Board:
     overall = []
     for a in cockpit.overall_targets:
         metric = a.target.metric
-        if metric in ("management_bodies", "management_staff") and year is not None and reported.get(year):
+        if (
+            metric in ("management_bodies", "management_staff")
+            and year is not None
+            and reported.get(year)
+        ):
             values = reported[year]
             total = sum(v.get(metric, 0.0) for v in values.values())
             if len(values) == len(rows):
                 a = assess(a.target, {year: total}, plan.status, as_of=year)
         overall.append(a)
-    warnings = [(r.platform.short_name, a) for r in rows for a in r.assessments if a.status in ("red", "yellow")]
+    warnings = [
+        (r.platform.short_name, a)
+        for r in rows
+        for a in r.assessments
+        if a.status in ("red", "yellow")
+    ]
     warnings += [("全市", a) for a in overall if a.status in ("red", "yellow")]
     warnings.sort(key=lambda w: (w[1].status != "red", w[1].target.id, w[0]))
     return Board(year, years, plan, targets, rows, overall, warnings)

@@ -65,15 +65,25 @@ class DemoReport:
 
 def _totals(year: int) -> dict[int, dict[str, Decimal]]:
     above = Q(size_class=EnterpriseYear.SizeClass.ABOVE)
-    rows = EnterpriseYear.objects.filter(year=year).values("enterprise__platform_id").annotate(
-        output=Sum("output_wan"), output_above=Sum("output_wan", filter=above),
-        va_above=Sum("value_added_wan", filter=above), tax=Sum("tax_wan"), rd=Sum("rd_wan"),
-        n_above=Count("id", filter=above),
+    rows = (
+        EnterpriseYear.objects.filter(year=year)
+        .values("enterprise__platform_id")
+        .annotate(
+            output=Sum("output_wan"),
+            output_above=Sum("output_wan", filter=above),
+            va_above=Sum("value_added_wan", filter=above),
+            tax=Sum("tax_wan"),
+            rd=Sum("rd_wan"),
+            n_above=Count("id", filter=above),
+        )
     )
     out = {}
     for r in rows:
         pid = r.pop("enterprise__platform_id")
-        out[pid] = {k: Decimal(v or 0).quantize(CENT) if k != "n_above" else Decimal(v) for k, v in r.items()}
+        out[pid] = {
+            k: Decimal(v or 0).quantize(CENT) if k != "n_above" else Decimal(v)
+            for k, v in r.items()
+        }
     return out
 
 
@@ -85,8 +95,13 @@ def _shares(rng: random.Random) -> list[Decimal]:
     return [Decimal(str(round(x, 4))) for x in (q1, h1, q3)] + [Decimal(1)]
 
 
-def quarterly_values(platform: Platform, year: int, quarter: int, totals: dict[str, Decimal],
-                     previous: dict[str, Decimal] | None) -> dict[str, object]:
+def quarterly_values(
+    platform: Platform,
+    year: int,
+    quarter: int,
+    totals: dict[str, Decimal],
+    previous: dict[str, Decimal] | None,
+) -> dict[str, object]:
     """The demo values one platform reports for one quarter (cumulative within the year)."""
     base = random.Random(f"league-demo-{platform.code}")
     invest_rate = base.uniform(0.06, 0.16)
@@ -122,10 +137,13 @@ def quarterly_values(platform: Platform, year: int, quarter: int, totals: dict[s
         "foreign_capital": flow(output * Decimal(str(round(fdi_rate, 5))) * growth()),
         "trade_total": flow(output * Decimal(str(round(trade_rate, 4))) * growth()),
         "major_projects_signed": int(projects_year * float(share)),
-        "hightech_value_added": (va_above * Decimal(str(round(hightech_share + 0.03 * (year - 2023), 4)))).quantize(CENT),
+        "hightech_value_added": (
+            va_above * Decimal(str(round(hightech_share + 0.03 * (year - 2023), 4)))
+        ).quantize(CENT),
         "rd_expenditure": flow(totals["rd"]),
         "rd_institutions": int(round(float(totals["n_above"]) * inst_rate)) + (year - 2023),
-        "innovation_complexes": complexes + (1 if year == 2024 and complexes == 0 and rng.random() < 0.5 else 0),
+        "innovation_complexes": complexes
+        + (1 if year == 2024 and complexes == 0 and rng.random() < 0.5 else 0),
         "management_bodies": 2 if year == 2023 and rng.random() < 0.3 else 1,
         "management_staff": staff if year == 2024 else int(round(staff * rng.uniform(1.0, 1.12))),
         "developable_area": platform.developable_area_mu or Decimal(0),
@@ -149,19 +167,26 @@ def _advance(requirement: Requirement, *, platform_user: User, admin: User) -> N
     """Move a submission with an upload to locked, from whatever state it is in."""
     for action, actor in (("submit", platform_user), ("approve", admin), ("lock", admin)):
         sub = Submission.objects.get(pk=requirement.submission.pk)
-        start = {"submit": (Submission.Status.DRAFT, Submission.Status.RETURNED),
-                 "approve": (Submission.Status.SUBMITTED,), "lock": (Submission.Status.APPROVED,)}[action]
+        start = {
+            "submit": (Submission.Status.DRAFT, Submission.Status.RETURNED),
+            "approve": (Submission.Status.SUBMITTED,),
+            "lock": (Submission.Status.APPROVED,),
+        }[action]
         if sub.status in start:
             submission_transition(sub.pk, action, user=actor, seen_revision=sub.revision)
 
 
 def _upload(requirement: Requirement, values: dict[str, object], user: User) -> None:
     data = fill_template(requirement_template(requirement), values)
-    name = f"{requirement.period.code}-{requirement.platform.code}-platform_quarterly（演示数据）.xlsx"
+    name = (
+        f"{requirement.period.code}-{requirement.platform.code}-platform_quarterly（演示数据）.xlsx"
+    )
     attempt = submission_upload(requirement, user=user, data=data, filename=name)
     if attempt.outcome == UploadAttempt.Outcome.NEEDS_CONFIRMATION:
         # Cumulative values jump at the turn of the year; the demo uploader confirms them.
-        attempt = attempt_confirm(attempt, user=user, confirmed=[c["id"] for c in attempt.confirmations])
+        attempt = attempt_confirm(
+            attempt, user=user, confirmed=[c["id"] for c in attempt.confirmations]
+        )
     if attempt.outcome != UploadAttempt.Outcome.ACCEPTED:
         details = "；".join(e["text"] for e in attempt.errors) or attempt.message
         raise DemoError(f"{requirement} 演示数据上传被拒：{details}")
@@ -188,31 +213,48 @@ def load_demo(*, admin: User | None = None, quarters: list[str] | None = None) -
             period = period_open(code, user=admin, deadline=today + dt.timedelta(days=30))
             report.periods_opened += 1
             late_rng = random.Random(f"league-demo-late-{code}")
-            for requirement in Requirement.objects.filter(period=period, form_code=FORM).select_related("platform"):
+            for requirement in Requirement.objects.filter(
+                period=period, form_code=FORM
+            ).select_related("platform"):
                 if late_rng.random() < LATE_SHARE:
                     before = requirement.deadline
                     requirement.deadline = max(period.ends_on, today - dt.timedelta(days=1))
                     requirement.save(update_fields=["deadline"])
-                    audit_record(AuditEvent.Action.UPDATE, actor=admin, obj=requirement,
-                                 before={"deadline": before.isoformat()},
-                                 after={"deadline": requirement.deadline.isoformat()},
-                                 detail="演示数据：模拟逾期报送")
+                    audit_record(
+                        AuditEvent.Action.UPDATE,
+                        actor=admin,
+                        obj=requirement,
+                        before={"deadline": before.isoformat()},
+                        after={"deadline": requirement.deadline.isoformat()},
+                        detail="演示数据：模拟逾期报送",
+                    )
                     report.late += 1
         for platform in platforms:
-            requirement = Requirement.objects.select_related("period", "platform", "submission").get(
-                period=period, form_code=FORM, platform=platform)
+            requirement = Requirement.objects.select_related(
+                "period", "platform", "submission"
+            ).get(period=period, form_code=FORM, platform=platform)
             sub = requirement.submission
             if sub.approved_version_id is not None:
                 report.skipped += 1
                 _advance(requirement, platform_user=users[platform.pk], admin=admin)
                 continue
             if sub.latest_version_id is None:
-                values = quarterly_values(platform, year, quarter, totals[year][platform.pk],
-                                          totals[year - 1].get(platform.pk))
+                values = quarterly_values(
+                    platform,
+                    year,
+                    quarter,
+                    totals[year][platform.pk],
+                    totals[year - 1].get(platform.pk),
+                )
                 _upload(requirement, values, users[platform.pk])
                 report.uploaded += 1
             _advance(requirement, platform_user=users[platform.pk], admin=admin)
-        if period.is_open and not period.requirements.exclude(submission__status=Submission.Status.LOCKED).exists():
+        if (
+            period.is_open
+            and not period.requirements.exclude(
+                submission__status=Submission.Status.LOCKED
+            ).exists()
+        ):
             period_close(period, user=admin)
             report.periods_closed += 1
     return report

@@ -15,26 +15,57 @@ def _r(value: float | None, digits: int = 2) -> float | None:
 
 
 def _run_line(run: LeagueRun) -> list[str]:
-    return [f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）批次 #{run.pk} "
-            f"{run.get_status_display()}；方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}；"
-            f"输入 {run.input_hash[:16]}…；{PROVENANCE}"]
+    return [
+        f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）批次 #{run.pk} "
+        f"{run.get_status_display()}；方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}；"
+        f"输入 {run.input_hash[:16]}…；{PROVENANCE}"
+    ]
 
 
 def ranking_xlsx(run: LeagueRun) -> bytes:
     data = selectors.ranking(run)
-    headers = ["分组", "组内排名", "平台代码", "平台", "综合得分", "等级",
-               *[f"{c.name}（{c.weight:g}）" for c in data.columns],
-               "得分同比", "排名同比", "得分环比", "排名环比", "排名5%分位", "排名中位数", "排名95%分位", "末位概率",
-               "稳健性提示"]
+    headers = [
+        "分组",
+        "组内排名",
+        "平台代码",
+        "平台",
+        "综合得分",
+        "等级",
+        *[f"{c.name}（{c.weight:g}）" for c in data.columns],
+        "得分同比",
+        "排名同比",
+        "得分环比",
+        "排名环比",
+        "排名5%分位",
+        "排名中位数",
+        "排名95%分位",
+        "末位概率",
+        "稳健性提示",
+    ]
     rows = []
     for g in data.groups:
         for row in g.rows:
             r = row.result
-            rows.append([g.label, r.rank, r.platform_code, row.platform.short_name, _r(r.score), r.klass,
-                         *[_r(d) for d in row.directions],
-                         _r(row.score_change["同比"]), row.rank_change["同比"],
-                         _r(row.score_change["环比"]), row.rank_change["环比"],
-                         r.rank_p05, r.rank_median, r.rank_p95, _r(r.p_last, 4), r.robust_flag])
+            rows.append(
+                [
+                    g.label,
+                    r.rank,
+                    r.platform_code,
+                    row.platform.short_name,
+                    _r(r.score),
+                    r.klass,
+                    *[_r(d) for d in row.directions],
+                    _r(row.score_change["同比"]),
+                    row.rank_change["同比"],
+                    _r(row.score_change["环比"]),
+                    row.rank_change["环比"],
+                    r.rank_p05,
+                    r.rank_median,
+                    r.rank_p95,
+                    _r(r.p_last, 4),
+                    r.robust_flag,
+                ]
+            )
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="排名")
 
@@ -42,17 +73,48 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
 def lists_xlsx(run: LeagueRun) -> bytes:
     interview, applies = selectors.interview_list(run)
     top = selectors.top_list(run)
-    headers = ["名单", "平台代码", "平台", "分组", "组内排名", "综合得分", "末位概率", "排名区间（5%—95%）", "说明"]
+    headers = [
+        "名单",
+        "平台代码",
+        "平台",
+        "分组",
+        "组内排名",
+        "综合得分",
+        "末位概率",
+        "排名区间（5%—95%）",
+        "说明",
+    ]
     rows = []
     for e in interview:
         r = e.result
-        rows.append(["约谈名单" if applies else "末位预警", r.platform_code, r.platform.short_name, r.group,
-                     f"{r.rank_order}/{r.group_size}", _r(r.score), _r(r.p_last, 4),
-                     selectors.rank_band(r), f"{e.reason}；{e.robustness}"])
+        rows.append(
+            [
+                "约谈名单" if applies else "末位预警",
+                r.platform_code,
+                r.platform.short_name,
+                r.group,
+                f"{r.rank_order}/{r.group_size}",
+                _r(r.score),
+                _r(r.p_last, 4),
+                selectors.rank_band(r),
+                f"{e.reason}；{e.robustness}",
+            ]
+        )
     for e in top:
         r = e.result
-        rows.append(["前列名单", r.platform_code, r.platform.short_name, r.group, f"{r.rank_order}/{r.group_size}",
-                     _r(r.score), _r(r.p_last, 4), selectors.rank_band(r), e.reason])
+        rows.append(
+            [
+                "前列名单",
+                r.platform_code,
+                r.platform.short_name,
+                r.group,
+                f"{r.rank_order}/{r.group_size}",
+                _r(r.score),
+                _r(r.p_last, 4),
+                selectors.rank_band(r),
+                e.reason,
+            ]
+        )
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="约谈与前列名单")
 
@@ -60,49 +122,140 @@ def lists_xlsx(run: LeagueRun) -> bytes:
 def scorecard_xlsx(run: LeagueRun, result: PlatformResult) -> bytes:
     card = selectors.scorecard(run, result)
     headers = ["方向", "指标", "方向性", "单位", "权重", "指标值", "得分", "赶超所需变化（%）"]
-    rows = [[line.pillar, line.name, line.direction, line.unit, _r(line.weight, 3), _r(line.value, 4), _r(line.score, 3)]
-            for line in card.indicators]
+    rows = [
+        [
+            line.pillar,
+            line.name,
+            line.direction,
+            line.unit,
+            _r(line.weight, 3),
+            _r(line.value, 4),
+            _r(line.score, 3),
+        ]
+        for line in card.indicators
+    ]
     rows += [[c.name, "方向合计", "", "分", c.weight, None, _r(v, 3)] for c, v in card.directions]
     rows.append(["综合", "综合得分", "", "分", 100, None, _r(result.score, 3)])
-    rows.append([f"{result.platform.short_name}：{result.group}组第 {result.rank} / {result.group_size} 名，等级 {result.klass}"])
+    rows.append(
+        [
+            f"{result.platform.short_name}：{result.group}组第 {result.rank} / {result.group_size} 名，等级 {result.klass}"
+        ]
+    )
     for p in card.paths:
-        rows.append([f"赶超路径（{card.target}）", p.name, "需达到（变化%）", p.unit, None, _r(p.current, 4),
-                     _r(p.required, 4) if p.reachable else "单项无法达到",
-                     _r(p.change_pct, 2) if p.reachable else None])
+        rows.append(
+            [
+                f"赶超路径（{card.target}）",
+                p.name,
+                "需达到（变化%）",
+                p.unit,
+                None,
+                _r(p.current, 4),
+                _r(p.required, 4) if p.reachable else "单项无法达到",
+                _r(p.change_pct, 2) if p.reachable else None,
+            ]
+        )
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="平台评分卡")
 
 
 def proposals_xlsx(run: LeagueRun) -> bytes:
-    headers = ["平台代码", "平台", "现梯队", "建议梯队", "规则", "理由", "满足条件的年度", "相关年度平均得分", "状态", "审批人", "审批意见"]
-    rows = [[p.platform.code, p.platform.short_name, p.from_tier, p.to_tier, p.rule_id, p.reason,
-             "、".join(str(y) for y in p.years), _r(p.mean_score), p.get_status_display(),
-             p.decided_by.username if p.decided_by else "", p.note]
-            for p in run.tier_proposals.select_related("platform", "decided_by")]
+    headers = [
+        "平台代码",
+        "平台",
+        "现梯队",
+        "建议梯队",
+        "规则",
+        "理由",
+        "满足条件的年度",
+        "相关年度平均得分",
+        "状态",
+        "审批人",
+        "审批意见",
+    ]
+    rows = [
+        [
+            p.platform.code,
+            p.platform.short_name,
+            p.from_tier,
+            p.to_tier,
+            p.rule_id,
+            p.reason,
+            "、".join(str(y) for y in p.years),
+            _r(p.mean_score),
+            p.get_status_display(),
+            p.decided_by.username if p.decided_by else "",
+            p.note,
+        ]
+        for p in run.tier_proposals.select_related("platform", "decided_by")
+    ]
     rows.append(_run_line(run))
     return write_table_xlsx(headers, rows, sheet_name="进退档建议")
 
 
 def pay_pool_xlsx(pool: PayPool) -> bytes:
     headers = ["平台代码", "平台", "综合得分", "分配额（万元）", "触及托底", "触及限高"]
-    rows = [[s.platform.code, s.platform.short_name, _r(s.score), s.amount_wan, "是" if s.at_floor else "",
-             "是" if s.at_cap else ""] for s in pool.shares.select_related("platform").order_by("platform__code")]
-    rows.append(["合计", "", None, pool.total_wan, f"托底 {pool.floor_wan}", f"限高 {pool.cap_wan}"])
+    rows = [
+        [
+            s.platform.code,
+            s.platform.short_name,
+            _r(s.score),
+            s.amount_wan,
+            "是" if s.at_floor else "",
+            "是" if s.at_cap else "",
+        ]
+        for s in pool.shares.select_related("platform").order_by("platform__code")
+    ]
+    rows.append(
+        ["合计", "", None, pool.total_wan, f"托底 {pool.floor_wan}", f"限高 {pool.cap_wan}"]
+    )
     rows.append(_run_line(pool.run))
     return write_table_xlsx(headers, rows, sheet_name="绩效薪酬池")
 
 
 def board_xlsx(board: Board) -> bytes:
-    headers = ["范围", "目标", "目标值", "目标年", "现值年份", "现值", "基期", "基期值", "进度", "剩余年数",
-               "所需年均增速", "已实现年均增速", "状态", "说明", "假设与口径"]
+    headers = [
+        "范围",
+        "目标",
+        "目标值",
+        "目标年",
+        "现值年份",
+        "现值",
+        "基期",
+        "基期值",
+        "进度",
+        "剩余年数",
+        "所需年均增速",
+        "已实现年均增速",
+        "状态",
+        "说明",
+        "假设与口径",
+    ]
 
     def line(scope: str, a) -> list:
         t = a.target
-        return [scope, t.name, t.goal_text, t.target_year, a.year, _r(a.value, 4), a.base_year, _r(a.base_value, 4),
-                _r(a.progress, 4), a.years_left, _r(a.required_growth, 4), _r(a.achieved_growth, 4), a.label,
-                a.reason, "；".join(t.assumptions)]
+        return [
+            scope,
+            t.name,
+            t.goal_text,
+            t.target_year,
+            a.year,
+            _r(a.value, 4),
+            a.base_year,
+            _r(a.base_value, 4),
+            _r(a.progress, 4),
+            a.years_left,
+            _r(a.required_growth, 4),
+            _r(a.achieved_growth, 4),
+            a.label,
+            a.reason,
+            "；".join(t.assumptions),
+        ]
 
     rows = [line(r.platform.short_name, a) for r in board.rows for a in r.assessments]
     rows += [line("全市", a) for a in board.overall]
-    rows.append([f"{board.plan.document} 目标文件 {board.plan.version}；评估年份 {board.year}；{board.plan.status.assumptions[0] if board.plan.status.assumptions else ''}"])
+    rows.append(
+        [
+            f"{board.plan.document} 目标文件 {board.plan.version}；评估年份 {board.year}；{board.plan.status.assumptions[0] if board.plan.status.assumptions else ''}"
+        ]
+    )
     return write_table_xlsx(headers, rows, sheet_name="目标预警")

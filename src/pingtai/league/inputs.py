@@ -31,15 +31,32 @@ from pingtai.supervision.selectors import task_completion_rates
 
 FORM = "platform_quarterly"
 REPORTED = (
-    "industrial_output", "above_scale_output", "above_scale_value_added", "hightech_value_added",
-    "industrial_investment", "foreign_capital", "trade_total", "major_projects_signed",
-    "rd_institutions", "innovation_complexes", "management_bodies", "management_staff",
-    "developable_area", "above_scale_enterprises",
+    "industrial_output",
+    "above_scale_output",
+    "above_scale_value_added",
+    "hightech_value_added",
+    "industrial_investment",
+    "foreign_capital",
+    "trade_total",
+    "major_projects_signed",
+    "rd_institutions",
+    "innovation_complexes",
+    "management_bodies",
+    "management_staff",
+    "developable_area",
+    "above_scale_enterprises",
 )
-LAST_YEAR = ("above_scale_output", "industrial_investment", "trade_total", "above_scale_enterprises")
+LAST_YEAR = (
+    "above_scale_output",
+    "industrial_investment",
+    "trade_total",
+    "above_scale_enterprises",
+)
 ENTERPRISE = ("land_mu", "ent_tax_wan", "ent_value_added_wan", "ent_rd_wan", "ent_revenue_wan")
 TEXT = ("platform_code", "name", "segment", "league_group")
-NUMERIC = ENTERPRISE + REPORTED + tuple(f"{k}_ly" for k in LAST_YEAR) + ("ontime_rate", "task_completion")
+NUMERIC = (
+    ENTERPRISE + REPORTED + tuple(f"{k}_ly" for k in LAST_YEAR) + ("ontime_rate", "task_completion")
+)
 SCHEMA = {**{c: pl.String for c in TEXT}, **{c: pl.Float64 for c in NUMERIC}}
 SEGMENT = "平台"
 CYCLE_KINDS = {"quarter": "quarter", "half": "half", "year": "year"}
@@ -80,7 +97,9 @@ def cycle_period(cycle: str, code: str) -> CyclePeriod:
     except ValueError as bad:
         raise LeagueInputError(str(bad)) from None
     if p.kind != CYCLE_KINDS[cycle]:
-        raise LeagueInputError(f"期别 {p.code} 与周期不符（季度比评如 2024Q3，年中督查如 2024H1，年终考核如 2024）")
+        raise LeagueInputError(
+            f"期别 {p.code} 与周期不符（季度比评如 2024Q3，年中督查如 2024H1，年终考核如 2024）"
+        )
     if cycle == "half" and p.index != 1:
         raise LeagueInputError("年中督查只针对上半年（如 2024H1）")
     quarter = {"quarter": p.index, "half": 2, "year": 4}[cycle]
@@ -104,7 +123,8 @@ def last_complete_output_yi(year: int) -> dict[str, float]:
     codes = dict(Platform.objects.values_list("id", "code"))
     return {
         codes[pid]: float(fig.output_wan) / 10000
-        for pid, fig in registry_selectors.figures_by_platform(year).items() if pid in codes
+        for pid, fig in registry_selectors.figures_by_platform(year).items()
+        if pid in codes
     }
 
 
@@ -119,8 +139,11 @@ def platform_facts(year: int) -> list[PlatformFacts]:
 def _enterprise(year: int) -> dict[str, dict[str, float]]:
     codes = dict(Platform.objects.values_list("id", "code"))
     figures = registry_selectors.figures_by_platform(year)
-    extra = EnterpriseYear.objects.filter(year=year).values("enterprise__platform_id").annotate(
-        s_rd=Sum("rd_wan"), s_revenue=Sum("revenue_wan"))
+    extra = (
+        EnterpriseYear.objects.filter(year=year)
+        .values("enterprise__platform_id")
+        .annotate(s_rd=Sum("rd_wan"), s_revenue=Sum("revenue_wan"))
+    )
     rd = {r["enterprise__platform_id"]: r for r in extra}
     out = {}
     for pid, fig in figures.items():
@@ -128,7 +151,8 @@ def _enterprise(year: int) -> dict[str, dict[str, float]]:
             continue
         row = rd.get(pid, {})
         out[codes[pid]] = {
-            "land_mu": float(fig.land_mu), "ent_tax_wan": float(fig.tax_wan),
+            "land_mu": float(fig.land_mu),
+            "ent_tax_wan": float(fig.tax_wan),
             "ent_value_added_wan": float(fig.value_added_wan),
             "ent_rd_wan": float(round(Decimal(row.get("s_rd") or 0), 2)),
             "ent_revenue_wan": float(round(Decimal(row.get("s_revenue") or 0), 2)),
@@ -141,17 +165,24 @@ def _reported(code: str, period: str) -> tuple[dict[str, Decimal], dict | None]:
     if version is None:
         return {}, None
     values = version_values(version).get(code, {})
-    return values, {"period": period, "version_id": version.pk, "version": version.number,
-                    "sha256": version.file_id, "approved_at": version.approved_at.isoformat()
-                    if version.approved_at else None}
+    return values, {
+        "period": period,
+        "version_id": version.pk,
+        "version": version.number,
+        "sha256": version.file_id,
+        "approved_at": version.approved_at.isoformat() if version.approved_at else None,
+    }
 
 
 def ontime_rates(period: CyclePeriod) -> dict[str, float | None]:
     """Platform code → % of its requirements due in the window whose first upload came on or
     before the deadline and which have an approved version."""
     reqs = (
-        Requirement.objects.filter(platform__isnull=False, period__ends_on__gte=period.start,
-                                   period__ends_on__lte=period.end)
+        Requirement.objects.filter(
+            platform__isnull=False,
+            period__ends_on__gte=period.start,
+            period__ends_on__lte=period.end,
+        )
         .select_related("platform", "submission")
         .annotate(first_upload=Min("submission__versions__uploaded_at"))
     )
@@ -173,7 +204,10 @@ def task_completion(period: CyclePeriod) -> dict[str, float]:
     """Platform code → % of supervision tasks due in the period completed on time (the
     mid-year run takes the second quarter, as the supervision module counts by quarter)."""
     quarter = None if period.cycle == "year" else period.quarter
-    return {code: 100.0 * float(rate) for code, rate in task_completion_rates(period.year, quarter).items()}
+    return {
+        code: 100.0 * float(rate)
+        for code, rate in task_completion_rates(period.year, quarter).items()
+    }
 
 
 def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Assembled:
@@ -192,8 +226,12 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
     reported_prov, last_year_prov = {}, {}
     missing_reports = []
     for p in platforms:
-        row: dict[str, object] = {"platform_code": p.code, "name": p.name, "segment": SEGMENT,
-                                  "league_group": groups[p.code]}
+        row: dict[str, object] = {
+            "platform_code": p.code,
+            "name": p.name,
+            "segment": SEGMENT,
+            "league_group": groups[p.code],
+        }
         row.update({k: enterprise.get(p.code, {}).get(k) for k in ENTERPRISE})
         current, prov = _reported(p.code, period.data_period)
         if prov is None:
@@ -211,12 +249,20 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
     if len(missing_reports) == len(platforms):
         raise LeagueInputError(f"{period.data_period} 没有任何审核通过的平台季报，不能评价")
     if missing_reports:
-        warnings.append(f"{period.data_period} 未审核通过季报的平台（相关指标记 0 分）：{'、'.join(missing_reports)}")
+        warnings.append(
+            f"{period.data_period} 未审核通过季报的平台（相关指标记 0 分）：{'、'.join(missing_reports)}"
+        )
     frame = pl.DataFrame(rows, schema=SCHEMA)
     provenance = {
-        "form": FORM, "data_period": period.data_period, "window": [period.start.isoformat(), period.end.isoformat()],
-        "reported": reported_prov, "reported_last_year": last_year_prov, "enterprise_year": ent_year,
-        "grouping": grouping_key, "groups": groups, "group_output_year": period.year - 1,
+        "form": FORM,
+        "data_period": period.data_period,
+        "window": [period.start.isoformat(), period.end.isoformat()],
+        "reported": reported_prov,
+        "reported_last_year": last_year_prov,
+        "enterprise_year": ent_year,
+        "grouping": grouping_key,
+        "groups": groups,
+        "group_output_year": period.year - 1,
         "supervision": "督查任务完成率（supervision.selectors.task_completion_rates）",
     }
     return Assembled(frame, provenance, warnings)

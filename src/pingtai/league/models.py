@@ -34,24 +34,34 @@ class LeagueRun(models.Model):
     method_hash = models.CharField("方法哈希", max_length=64)
     rules_version = models.CharField("规则版本", max_length=20)
     rules_hash = models.CharField("规则文件哈希", max_length=64)
-    input_snapshot = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
-                                       verbose_name="输入快照（CSV）")
+    input_snapshot = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="输入快照（CSV）"
+    )
     input_hash = models.CharField("输入哈希", max_length=64)
-    result = models.ForeignKey("reporting.StoredFile", models.PROTECT, related_name="+",
-                               verbose_name="结果（CSV）")
+    result = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="结果（CSV）"
+    )
     result_hash = models.CharField("结果哈希", max_length=64)
     robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
     seed = models.PositiveIntegerField("随机种子", default=0)
     provenance = models.JSONField("数据来源", default=dict)
     warnings = models.JSONField("提示", default=list)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEW)
-    supersedes = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name="取代的批次")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="运行人")
+    supersedes = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="取代的批次"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="运行人"
+    )
     created_at = models.DateTimeField("运行时间", default=timezone.now)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name="发布人")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:
@@ -79,8 +89,9 @@ class PlatformResult(models.Model):
     """One platform in one run, denormalised for pages and exports."""
 
     run = models.ForeignKey(LeagueRun, models.CASCADE, related_name="results", verbose_name="批次")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="league_results",
-                                 verbose_name="平台")
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="league_results", verbose_name="平台"
+    )
     platform_code = models.CharField("平台代码", max_length=8)
     tier = models.CharField("运行时的竞争梯队", max_length=20)
     group = models.CharField("分组", max_length=40)
@@ -101,7 +112,9 @@ class PlatformResult(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "平台评价结果"
         ordering = ["run", "group", "rank_order"]
-        constraints = [models.UniqueConstraint(fields=["run", "platform"], name="league_one_result_per_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "platform"], name="league_one_result_per_run")
+        ]
 
     def __str__(self) -> str:
         return f"{self.platform_code} {self.score:.2f}"
@@ -120,25 +133,38 @@ class TierProposal(models.Model):
         APPROVED = "approved", "已批准"
         REJECTED = "rejected", "未批准"
 
-    run = models.ForeignKey(LeagueRun, models.PROTECT, related_name="tier_proposals", verbose_name="年终考核批次")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="tier_proposals",
-                                 verbose_name="平台")
+    run = models.ForeignKey(
+        LeagueRun, models.PROTECT, related_name="tier_proposals", verbose_name="年终考核批次"
+    )
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="tier_proposals", verbose_name="平台"
+    )
     from_tier = models.CharField("现梯队", max_length=20)
     to_tier = models.CharField("建议梯队", max_length=20)
     rule_id = models.CharField("规则", max_length=40)
     reason = models.CharField("理由", max_length=200)
     years = models.JSONField("满足条件的年度", default=list)
     mean_score = models.FloatField("相关年度平均得分")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="审批人")
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     note = models.TextField("审批意见", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "进退档建议"
         ordering = ["run", "platform__code"]
-        constraints = [models.UniqueConstraint(fields=["run", "platform"], name="league_one_proposal_per_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "platform"], name="league_one_proposal_per_run")
+        ]
 
     def __str__(self) -> str:
         return f"{self.platform} {self.from_tier}→{self.to_tier}（{self.get_status_display()}）"
@@ -147,15 +173,18 @@ class TierProposal(models.Model):
 class PayPool(models.Model):
     """A performance-pay pool (绩效薪酬, 托低限高) split by a published run's scores."""
 
-    run = models.ForeignKey(LeagueRun, models.PROTECT, related_name="pay_pools", verbose_name="依据批次")
+    run = models.ForeignKey(
+        LeagueRun, models.PROTECT, related_name="pay_pools", verbose_name="依据批次"
+    )
     total_wan = models.DecimalField("总额（万元）", max_digits=14, decimal_places=2)
     floor_wan = models.DecimalField("托底额（万元）", max_digits=14, decimal_places=2)
     cap_wan = models.DecimalField("限高额（万元）", max_digits=14, decimal_places=2)
     rules_version = models.CharField("规则版本", max_length=20)
     rules_hash = models.CharField("规则文件哈希", max_length=64)
     note = models.CharField("说明", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="创建人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="创建人"
+    )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
 
     class Meta:
@@ -168,7 +197,9 @@ class PayPool(models.Model):
 
 class PayShare(models.Model):
     pool = models.ForeignKey(PayPool, models.CASCADE, related_name="shares", verbose_name="薪酬池")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, related_name="+", verbose_name="平台")
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="+", verbose_name="平台"
+    )
     score = models.FloatField("综合得分")
     amount_wan = models.DecimalField("分配额（万元）", max_digits=14, decimal_places=2)
     at_floor = models.BooleanField("触及托底", default=False)
@@ -177,7 +208,9 @@ class PayShare(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "绩效薪酬分配"
         ordering = ["pool", "-amount_wan"]
-        constraints = [models.UniqueConstraint(fields=["pool", "platform"], name="league_one_share_per_pool")]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "platform"], name="league_one_share_per_pool")
+        ]
 
     def __str__(self) -> str:
         return f"{self.platform} {self.amount_wan}"

@@ -145,8 +145,15 @@ class LeagueRules(_Strict):
     @property
     def all_assumptions(self) -> list[str]:
         g = self.groupings
-        return [*self.assumptions, *g.role.assumptions, *g.size.assumptions, *self.tiers.assumptions,
-                *self.interview.assumptions, *self.top.assumptions, *self.pay_pool.assumptions]
+        return [
+            *self.assumptions,
+            *g.role.assumptions,
+            *g.size.assumptions,
+            *self.tiers.assumptions,
+            *self.interview.assumptions,
+            *self.top.assumptions,
+            *self.pay_pool.assumptions,
+        ]
 
 
 @dataclass(frozen=True)
@@ -162,9 +169,13 @@ def parse_rules(raw: dict, source: str = "<内存>") -> LeagueRules:
         problems = []
         for e in err.errors():
             where = ".".join(str(p) for p in e["loc"]) or "(根)"
-            msg = {"missing": "缺少必填项", "extra_forbidden": "不允许的键（拼写错误？）"}.get(e["type"], e["msg"])
+            msg = {"missing": "缺少必填项", "extra_forbidden": "不允许的键（拼写错误？）"}.get(
+                e["type"], e["msg"]
+            )
             problems.append(f"{where}: {msg.removeprefix('Value error, ')}")
-        raise RulesError(f"规则文件“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems)) from None
+        raise RulesError(
+            f"规则文件“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems)
+        ) from None
 
 
 def load_rules(path: Path | str = DEFAULT_FILE) -> LoadedRules:
@@ -198,7 +209,11 @@ def assign_groups(grouping: Grouping, platforms: Sequence[PlatformFacts]) -> dic
             out[p.code] = str(getattr(p, grouping.attribute))
         else:
             out[p.code] = next(
-                (b.label for b in grouping.bands if p.output_yi is not None and p.output_yi >= b.min_yi),
+                (
+                    b.label
+                    for b in grouping.bands
+                    if p.output_yi is not None and p.output_yi >= b.min_yi
+                ),
                 grouping.bands[-1].label,
             )
     return out
@@ -241,8 +256,9 @@ def _positions(results: Sequence[YearResult]) -> dict[tuple[int, str], tuple[int
     return out
 
 
-def tier_proposals(tiers: Tiers, results: Sequence[YearResult], current: Mapping[str, str],
-                   as_of: int) -> list[TierProposal]:
+def tier_proposals(
+    tiers: Tiers, results: Sequence[YearResult], current: Mapping[str, str], as_of: int
+) -> list[TierProposal]:
     """Proposals after the year-end assessment of ``as_of``.
 
     A rule holds for a platform when, in at least ``times`` of the ``years`` years up to
@@ -275,8 +291,11 @@ def tier_proposals(tiers: Tiers, results: Sequence[YearResult], current: Mapping
                     hits.append(year)
             if len(hits) >= rule.times:
                 mean = sum(scores[(y, code)] for y in hits) / len(hits)
-                proposals.append(TierProposal(code, tier, tiers.order[target], rule.id, rule.reason,
-                                              tuple(hits), mean))
+                proposals.append(
+                    TierProposal(
+                        code, tier, tiers.order[target], rule.id, rule.reason, tuple(hits), mean
+                    )
+                )
                 break
     return sorted(proposals, key=lambda p: (p.to_tier < p.from_tier, p.mean_score, p.code))
 
@@ -309,7 +328,9 @@ def _clip(x: Fraction, lo: Fraction, hi: Fraction) -> Fraction:
     return min(max(x, lo), hi)
 
 
-def _exact_shares(total: Fraction, scores: list[Fraction], lo: Fraction, hi: Fraction) -> list[Fraction]:
+def _exact_shares(
+    total: Fraction, scores: list[Fraction], lo: Fraction, hi: Fraction
+) -> list[Fraction]:
     """x_i = clip(λ·s_i, lo, hi) with Σ x_i = total (exact; n·lo ≤ total ≤ n·hi)."""
     n = len(scores)
     if all(s == 0 for s in scores):
@@ -326,7 +347,9 @@ def _exact_shares(total: Fraction, scores: list[Fraction], lo: Fraction, hi: Fra
         if g(point) >= total:
             # g is linear on [prev, point]: solve for λ.
             mid = (prev + point) / 2
-            fixed = sum((_clip(mid * s, lo, hi) for s in scores if not lo < mid * s < hi), Fraction(0))
+            fixed = sum(
+                (_clip(mid * s, lo, hi) for s in scores if not lo < mid * s < hi), Fraction(0)
+            )
             free = sum((s for s in scores if lo < mid * s < hi), Fraction(0))
             lam = (total - fixed) / free
             return [_clip(lam * s, lo, hi) for s in scores]
@@ -355,8 +378,12 @@ def pay_pool(total: Decimal, scores: Mapping[str, float], rule: PayPoolRule) -> 
         raise PayPoolError(f"薪酬池总额必须是 {unit} 万元的整数倍")
     codes = sorted(scores)
     n = len(codes)
-    s = [Fraction(max(scores[c], 0.0)) if scores[c] is not None and math.isfinite(scores[c]) else Fraction(0)
-         for c in codes]
+    s = [
+        Fraction(max(scores[c], 0.0))
+        if scores[c] is not None and math.isfinite(scores[c])
+        else Fraction(0)
+        for c in codes
+    ]
     t = Fraction(total)
     lo = t / n * Fraction(rule.floor_ratio)
     hi = t / n * Fraction(rule.cap_ratio)
@@ -367,8 +394,12 @@ def pay_pool(total: Decimal, scores: Mapping[str, float], rule: PayPoolRule) -> 
     order = sorted(range(n), key=lambda i: (-(exact[i] / u - units[i]), -s[i], codes[i]))
     for i in order[:remainder]:
         units[i] += 1
-    floor_d = (Decimal(lo.numerator) / Decimal(lo.denominator) / unit).to_integral_value(ROUND_FLOOR) * unit
-    cap_d = (Decimal(hi.numerator) / Decimal(hi.denominator) / unit).to_integral_value(ROUND_CEILING) * unit
+    floor_d = (Decimal(lo.numerator) / Decimal(lo.denominator) / unit).to_integral_value(
+        ROUND_FLOOR
+    ) * unit
+    cap_d = (Decimal(hi.numerator) / Decimal(hi.denominator) / unit).to_integral_value(
+        ROUND_CEILING
+    ) * unit
     shares = []
     for i, code in enumerate(codes):
         amount = (Decimal(units[i]) * unit).quantize(unit)

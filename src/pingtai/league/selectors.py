@@ -65,8 +65,9 @@ def comparator(run: LeagueRun, kind: str) -> LeagueRun | None:
         code = p.previous().code
     else:
         code = p.same_period_last_year().code
-    return LeagueRun.objects.filter(cycle=run.cycle, grouping=run.grouping, period_code=code,
-                                    status=LeagueRun.Status.PUBLISHED).first()
+    return LeagueRun.objects.filter(
+        cycle=run.cycle, grouping=run.grouping, period_code=code, status=LeagueRun.Status.PUBLISHED
+    ).first()
 
 
 @dataclass
@@ -102,7 +103,9 @@ def ranking(run: LeagueRun) -> Ranking:
     }
     results = list(run.results.select_related("platform").order_by("group", "rank_order"))
     order = loaded.groupings.get(run.grouping).labels()
-    labels = sorted({r.group for r in results}, key=lambda g: (order.index(g) if g in order else len(order), g))
+    labels = sorted(
+        {r.group for r in results}, key=lambda g: (order.index(g) if g in order else len(order), g)
+    )
     groups = []
     for label in labels:
         rows = []
@@ -112,7 +115,9 @@ def ranking(run: LeagueRun) -> Ranking:
                 old = before[kind].get(r.platform_code)
                 row.score_change[kind] = None if old is None else r.score - old.score
                 # Positive = moved up; only meaningful when the groups are the same.
-                row.rank_change[kind] = None if old is None or old.group != r.group else old.rank - r.rank
+                row.rank_change[kind] = (
+                    None if old is None or old.group != r.group else old.rank - r.rank
+                )
             rows.append(row)
         groups.append(RankGroup(label, rows))
     return Ranking(run, columns, groups, comps)
@@ -133,7 +138,13 @@ def interview_list(run: LeagueRun) -> tuple[list[ListEntry], bool]:
     out = []
     for r in run.results.select_related("platform").order_by("group", "rank_order"):
         if r.group_size >= 2 and r.group_size - r.rank_order < rule.places:
-            out.append(ListEntry(r, f"{r.group}组第 {r.rank_order} / {r.group_size} 名", last_robustness(r, stable)))
+            out.append(
+                ListEntry(
+                    r,
+                    f"{r.group}组第 {r.rank_order} / {r.group_size} 名",
+                    last_robustness(r, stable),
+                )
+            )
     return out, run.cycle in rule.cycles
 
 
@@ -163,16 +174,28 @@ def top_list(run: LeagueRun) -> list[ListEntry]:
             reasons.setdefault(r.platform_code, []).append(f"{r.group}组第 {r.rank_order} 名")
         if r.overall_rank <= rule.overall:
             reasons.setdefault(r.platform_code, []).append(f"全市第 {r.overall_rank} 名")
-    candidates = [r for r in results if r.platform.level != Platform.Level.NATIONAL][: rule.national_recommendation]
+    candidates = [r for r in results if r.platform.level != Platform.Level.NATIONAL][
+        : rule.national_recommendation
+    ]
     for r in candidates:
         reasons.setdefault(r.platform_code, []).append("优先推荐申报国家级开发区")
-    return [ListEntry(r, "；".join(reasons[r.platform_code])) for r in results if r.platform_code in reasons]
+    return [
+        ListEntry(r, "；".join(reasons[r.platform_code]))
+        for r in results
+        if r.platform_code in reasons
+    ]
 
 
 # The engine has no unit for counts or US dollars, so the method declares them as "1"; the
 # pages show the reported unit instead.
-DISPLAY_UNITS = {"major_projects": "个", "rd_institutions": "个", "innovation_complexes": "个",
-                 "management_bodies": "个", "above_scale_enterprises": "个", "foreign_capital": "万美元"}
+DISPLAY_UNITS = {
+    "major_projects": "个",
+    "rd_institutions": "个",
+    "innovation_complexes": "个",
+    "management_bodies": "个",
+    "above_scale_enterprises": "个",
+    "foreign_capital": "万美元",
+}
 
 
 @dataclass(frozen=True)
@@ -220,18 +243,28 @@ def catch_up_paths(run: LeagueRun, code: str) -> tuple[str, list[PathLine]]:
     """What it would take to pass the platform one place above in the group: the smallest
     change of one indicator at a time (others and the other platforms unchanged), and the
     equal percentage rise of all indicators together."""
-    table = improvement_paths(_scores_only(run.pk, run.input_snapshot_id, run.method_id), "rank", [code])
+    table = improvement_paths(
+        _scores_only(run.pk, run.input_snapshot_id, run.method_id), "rank", [code]
+    )
     if table.is_empty():
         return "", []
     lines = []
     # The engine lists the single-indicator rows first and the combined row last.
     for row in table.to_dicts():
         combined = row["path"] == "combined"
-        lines.append(PathLine(
-            row["indicator_name"], "%" if combined else DISPLAY_UNITS.get(row["indicator"], row["unit"]),
-            row["current_value"], row["required_value"], row["change_pct"], bool(row["reachable"]),
-        ))
-    singles = sorted((p for p in lines[:-1]), key=lambda p: (not p.reachable, abs(p.change_pct or 0), p.name))
+        lines.append(
+            PathLine(
+                row["indicator_name"],
+                "%" if combined else DISPLAY_UNITS.get(row["indicator"], row["unit"]),
+                row["current_value"],
+                row["required_value"],
+                row["change_pct"],
+                bool(row["reachable"]),
+            )
+        )
+    singles = sorted(
+        (p for p in lines[:-1]), key=lambda p: (not p.reachable, abs(p.change_pct or 0), p.name)
+    )
     return f"追上组内{table['target'][0]}", [*singles, lines[-1]]
 
 
@@ -245,17 +278,36 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
         ind = method.indicator(item.indicator)
         v = result.values.get(item.indicator, {})
         pillar = pillars[item.pillar]
-        lines.append(IndicatorLine(
-            item.indicator, ind.name, DISPLAY_UNITS.get(item.indicator, ind.unit), "逆向" if ind.direction == "lower" else "正向", pillar.name,
-            pillar.weight * item.weight / weight_total[item.pillar], v.get("value"), v.get("score"),
-        ))
+        lines.append(
+            IndicatorLine(
+                item.indicator,
+                ind.name,
+                DISPLAY_UNITS.get(item.indicator, ind.unit),
+                "逆向" if ind.direction == "lower" else "正向",
+                pillar.name,
+                pillar.weight * item.weight / weight_total[item.pillar],
+                v.get("value"),
+                v.get("score"),
+            )
+        )
     history = list(
         PlatformResult.objects.filter(
-            platform=result.platform, run__cycle=run.cycle, run__grouping=run.grouping,
+            platform=result.platform,
+            run__cycle=run.cycle,
+            run__grouping=run.grouping,
             run__status=LeagueRun.Status.PUBLISHED,
-        ).select_related("run").order_by("run__year", "run__quarter")
+        )
+        .select_related("run")
+        .order_by("run__year", "run__quarter")
     )
     columns = direction_columns(run)
     target, paths = catch_up_paths(run, result.platform_code)
-    return Scorecard(run, result, [(c, result.directions.get(c.id, 0.0)) for c in columns], lines, history,
-                     target, paths)
+    return Scorecard(
+        run,
+        result,
+        [(c, result.directions.get(c.id, 0.0)) for c in columns],
+        lines,
+        history,
+        target,
+        paths,
+    )

@@ -21,7 +21,11 @@ from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, 
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import store_file
 
-METHODS = {"quarter": "lishui-platform-quarter", "half": "lishui-platform-midyear", "year": "lishui-platform-annual"}
+METHODS = {
+    "quarter": "lishui-platform-quarter",
+    "half": "lishui-platform-midyear",
+    "year": "lishui-platform-annual",
+}
 DEFAULT_DRAWS = 2000
 
 
@@ -45,9 +49,17 @@ def direction_scores(method, table_row: dict) -> dict[str, float]:
     return out
 
 
-def run_create(cycle: str, period_code: str, *, user, grouping: str | None = None,
-               robustness_draws: int = DEFAULT_DRAWS, seed: int = 0, request=None,
-               progress: Callable[[int, int, str], None] | None = None) -> LeagueRun:
+def run_create(
+    cycle: str,
+    period_code: str,
+    *,
+    user,
+    grouping: str | None = None,
+    robustness_draws: int = DEFAULT_DRAWS,
+    seed: int = 0,
+    request=None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> LeagueRun:
     """Assemble the approved inputs, evaluate, and store a preview run with its snapshot."""
     loaded = rules.load_rules()
     grouping = grouping or loaded.rules.groupings.default
@@ -67,19 +79,41 @@ def run_create(cycle: str, period_code: str, *, user, grouping: str | None = Non
     result = _evaluate(method_id, inputs.snapshot_frame(snapshot), robustness_draws, seed)
     with transaction.atomic():
         run = LeagueRun.objects.create(
-            cycle=cycle, period_code=period.code, year=period.year, quarter=period.quarter, grouping=grouping,
-            method_id=result.method_id, method_version=result.method_version, method_hash=result.method_hash,
-            rules_version=loaded.rules.version, rules_hash=loaded.sha256,
-            input_snapshot=store_file(snapshot), input_hash=result.input_hash,
-            result=store_file(result.to_csv_bytes()), result_hash=result.result_hash,
-            robustness_draws=robustness_draws, seed=seed, provenance=assembled.provenance,
-            warnings=assembled.warnings + result.warnings, created_by=user,
+            cycle=cycle,
+            period_code=period.code,
+            year=period.year,
+            quarter=period.quarter,
+            grouping=grouping,
+            method_id=result.method_id,
+            method_version=result.method_version,
+            method_hash=result.method_hash,
+            rules_version=loaded.rules.version,
+            rules_hash=loaded.sha256,
+            input_snapshot=store_file(snapshot),
+            input_hash=result.input_hash,
+            result=store_file(result.to_csv_bytes()),
+            result_hash=result.result_hash,
+            robustness_draws=robustness_draws,
+            seed=seed,
+            provenance=assembled.provenance,
+            warnings=assembled.warnings + result.warnings,
+            created_by=user,
         )
         _store_results(run, result)
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
-                     after={"cycle": cycle, "period": period.code, "grouping": grouping,
-                            "method": f"{result.method_id} v{result.method_version}",
-                            "input_hash": result.input_hash, "result_hash": result.result_hash})
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=run,
+            after={
+                "cycle": cycle,
+                "period": period.code,
+                "grouping": grouping,
+                "method": f"{result.method_id} v{result.method_version}",
+                "input_hash": result.input_hash,
+                "result_hash": result.result_hash,
+            },
+        )
     return run
 
 
@@ -94,15 +128,30 @@ def _store_results(run: LeagueRun, result: EvaluationResult) -> None:
     objs = []
     for r in rows:
         code = r["platform_code"]
-        objs.append(PlatformResult(
-            run=run, platform=platforms[code], platform_code=code, tier=platforms[code].tier,
-            group=groups[code], group_size=r["group_size"], score=r["score"], klass=r["class"],
-            rank=r["rank"], rank_order=r["rank_order"], overall_rank=overall_rank[code],
-            directions=direction_scores(method, r),
-            values={k: {"value": r.get(k), "score": r.get(f"score__{k}")} for k in indicator_ids},
-            rank_p05=r.get("rank_p05"), rank_median=r.get("rank_median"), rank_p95=r.get("rank_p95"),
-            p_last=r.get("p_last"), robust_flag=r.get("robust_flag") or "",
-        ))
+        objs.append(
+            PlatformResult(
+                run=run,
+                platform=platforms[code],
+                platform_code=code,
+                tier=platforms[code].tier,
+                group=groups[code],
+                group_size=r["group_size"],
+                score=r["score"],
+                klass=r["class"],
+                rank=r["rank"],
+                rank_order=r["rank_order"],
+                overall_rank=overall_rank[code],
+                directions=direction_scores(method, r),
+                values={
+                    k: {"value": r.get(k), "score": r.get(f"score__{k}")} for k in indicator_ids
+                },
+                rank_p05=r.get("rank_p05"),
+                rank_median=r.get("rank_median"),
+                rank_p95=r.get("rank_p95"),
+                p_last=r.get("p_last"),
+                robust_flag=r.get("robust_flag") or "",
+            )
+        )
     PlatformResult.objects.bulk_create(objs)
 
 
@@ -129,22 +178,40 @@ def run_publish(run: LeagueRun, *, user, request=None) -> LeagueRun:
     with transaction.atomic():
         previous = (
             LeagueRun.objects.select_for_update()
-            .filter(cycle=run.cycle, period_code=run.period_code, grouping=run.grouping,
-                    status=LeagueRun.Status.PUBLISHED)
+            .filter(
+                cycle=run.cycle,
+                period_code=run.period_code,
+                grouping=run.grouping,
+                status=LeagueRun.Status.PUBLISHED,
+            )
             .first()
         )
         if previous is not None:
             previous.status = LeagueRun.Status.SUPERSEDED
             previous.save(update_fields=["status"])
-            audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=previous,
-                         before={"status": "published"}, after={"status": "superseded", "by": run.pk})
+            audit_record(
+                AuditEvent.Action.UPDATE,
+                request=request,
+                actor=user,
+                obj=previous,
+                before={"status": "published"},
+                after={"status": "superseded", "by": run.pk},
+            )
             run.supersedes = previous
         run.status = LeagueRun.Status.PUBLISHED
         run.published_by, run.published_at = user, timezone.now()
         run.save(update_fields=["status", "published_by", "published_at", "supersedes"])
-        audit_record(AuditEvent.Action.PUBLISH, request=request, actor=user, obj=run,
-                     after={"result_hash": run.result_hash, "input_hash": run.input_hash,
-                            "supersedes": previous.pk if previous else None})
+        audit_record(
+            AuditEvent.Action.PUBLISH,
+            request=request,
+            actor=user,
+            obj=run,
+            after={
+                "result_hash": run.result_hash,
+                "input_hash": run.input_hash,
+                "supersedes": previous.pk if previous else None,
+            },
+        )
     return run
 
 
@@ -155,16 +222,18 @@ def _year_end_history(as_of: int, run: LeagueRun) -> list[rules.YearResult]:
     """Published year-end results up to ``as_of``: ``run`` for its year, the latest published
     year-end run of every earlier year."""
     history = [rules.YearResult(as_of, r.platform_code, r.tier, r.score) for r in run.results.all()]
-    earlier = (
-        LeagueRun.objects.filter(cycle=LeagueRun.Cycle.YEAR, status=LeagueRun.Status.PUBLISHED, year__lt=as_of)
-        .order_by("year", "-published_at")
-    )
+    earlier = LeagueRun.objects.filter(
+        cycle=LeagueRun.Cycle.YEAR, status=LeagueRun.Status.PUBLISHED, year__lt=as_of
+    ).order_by("year", "-published_at")
     seen: set[int] = set()
     for other in earlier:
         if other.year in seen:
             continue
         seen.add(other.year)
-        history += [rules.YearResult(other.year, r.platform_code, r.tier, r.score) for r in other.results.all()]
+        history += [
+            rules.YearResult(other.year, r.platform_code, r.tier, r.score)
+            for r in other.results.all()
+        ]
     return history
 
 
@@ -175,11 +244,15 @@ def proposals_make(run: LeagueRun, *, user, request=None) -> list[TierProposal]:
         raise LeagueError("进退档建议只能依据已发布的年终考核批次生成")
     if run.tier_proposals.exists():
         raise LeagueError("该批次已生成进退档建议")
-    if TierProposal.objects.filter(run__year=run.year, status=TierProposal.Status.APPROVED).exists():
+    if TierProposal.objects.filter(
+        run__year=run.year, status=TierProposal.Status.APPROVED
+    ).exists():
         raise LeagueError(f"{run.year} 年度已有批准的进退档，不能重新生成")
     loaded = rules.load_rules()
     current = dict(Platform.objects.values_list("code", "tier"))
-    found = rules.tier_proposals(loaded.rules.tiers, _year_end_history(run.year, run), current, run.year)
+    found = rules.tier_proposals(
+        loaded.rules.tiers, _year_end_history(run.year, run), current, run.year
+    )
     platforms = {p.code: p for p in Platform.objects.all()}
     with transaction.atomic():
         stale = TierProposal.objects.filter(run__year=run.year, status=TierProposal.Status.PROPOSED)
@@ -187,47 +260,87 @@ def proposals_make(run: LeagueRun, *, user, request=None) -> list[TierProposal]:
             old.status, old.note = TierProposal.Status.REJECTED, f"已被批次 #{run.pk} 的建议取代"
             old.decided_by, old.decided_at = user, timezone.now()
             old.save(update_fields=["status", "note", "decided_by", "decided_at"])
-            audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=old,
-                         before={"status": "proposed"}, after={"status": "rejected"}, detail=old.note)
+            audit_record(
+                AuditEvent.Action.UPDATE,
+                request=request,
+                actor=user,
+                obj=old,
+                before={"status": "proposed"},
+                after={"status": "rejected"},
+                detail=old.note,
+            )
         made = [
             TierProposal.objects.create(
-                run=run, platform=platforms[p.code], from_tier=p.from_tier, to_tier=p.to_tier,
-                rule_id=p.rule_id, reason=p.reason, years=list(p.years), mean_score=p.mean_score,
+                run=run,
+                platform=platforms[p.code],
+                from_tier=p.from_tier,
+                to_tier=p.to_tier,
+                rule_id=p.rule_id,
+                reason=p.reason,
+                years=list(p.years),
+                mean_score=p.mean_score,
             )
             for p in found
         ]
         for proposal in made:
-            audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=proposal,
-                         after={"platform": proposal.platform.code, "from": proposal.from_tier,
-                                "to": proposal.to_tier, "rule": proposal.rule_id})
+            audit_record(
+                AuditEvent.Action.CREATE,
+                request=request,
+                actor=user,
+                obj=proposal,
+                after={
+                    "platform": proposal.platform.code,
+                    "from": proposal.from_tier,
+                    "to": proposal.to_tier,
+                    "rule": proposal.rule_id,
+                },
+            )
     return made
 
 
-def proposal_decide(proposal: TierProposal, *, user, approve: bool, note: str = "", request=None) -> TierProposal:
+def proposal_decide(
+    proposal: TierProposal, *, user, approve: bool, note: str = "", request=None
+) -> TierProposal:
     """Approve (the platform's tier changes) or reject a proposal."""
     if not user.is_city_admin:
         raise LeagueError("只有市级管理员可以审批进退档")
     with transaction.atomic():
-        proposal = TierProposal.objects.select_for_update().select_related("platform").get(pk=proposal.pk)
+        proposal = (
+            TierProposal.objects.select_for_update().select_related("platform").get(pk=proposal.pk)
+        )
         if proposal.status != TierProposal.Status.PROPOSED:
             raise LeagueError(f"该建议已{proposal.get_status_display()}")
         platform = Platform.objects.select_for_update().get(pk=proposal.platform_id)
         if approve and platform.tier != proposal.from_tier:
-            raise LeagueError(f"{platform.short_name}当前梯队为 {platform.tier}，与建议的原梯队不符")
+            raise LeagueError(
+                f"{platform.short_name}当前梯队为 {platform.tier}，与建议的原梯队不符"
+            )
         if not approve and not note.strip():
             raise LeagueError("不批准必须填写意见")
         proposal.status = TierProposal.Status.APPROVED if approve else TierProposal.Status.REJECTED
         proposal.decided_by, proposal.decided_at, proposal.note = user, timezone.now(), note.strip()
         proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
-        audit_record(AuditEvent.Action.APPROVE if approve else AuditEvent.Action.RETURN, request=request,
-                     actor=user, obj=proposal, after={"status": proposal.status}, detail=note.strip())
+        audit_record(
+            AuditEvent.Action.APPROVE if approve else AuditEvent.Action.RETURN,
+            request=request,
+            actor=user,
+            obj=proposal,
+            after={"status": proposal.status},
+            detail=note.strip(),
+        )
         if approve:
             before = platform.tier
             platform.tier = proposal.to_tier
             platform.save(update_fields=["tier"])
-            audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=platform,
-                         before={"tier": before}, after={"tier": platform.tier},
-                         detail=f"进退档：{proposal.reason}（建议 #{proposal.pk}）")
+            audit_record(
+                AuditEvent.Action.UPDATE,
+                request=request,
+                actor=user,
+                obj=platform,
+                before={"tier": before},
+                after={"tier": platform.tier},
+                detail=f"进退档：{proposal.reason}（建议 #{proposal.pk}）",
+            )
     return proposal
 
 
@@ -244,29 +357,55 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
-def pay_pool_create(run: LeagueRun, total_wan: Decimal, *, user, note: str = "", request=None) -> PayPool:
+def pay_pool_create(
+    run: LeagueRun, total_wan: Decimal, *, user, note: str = "", request=None
+) -> PayPool:
     """Split a pool by the scores of a published run (托低、限高; exact to 0.01 万元)."""
     if not run.is_published:
         raise LeagueError("绩效薪酬池只能依据已发布的批次分配")
     loaded = rules.load_rules()
     results = list(run.results.select_related("platform"))
     try:
-        split = rules.pay_pool(total_wan, {r.platform_code: r.score for r in results}, loaded.rules.pay_pool)
+        split = rules.pay_pool(
+            total_wan, {r.platform_code: r.score for r in results}, loaded.rules.pay_pool
+        )
     except rules.PayPoolError as bad:
         raise LeagueError(str(bad)) from None
     by_code = {r.platform_code: r.platform for r in results}
     with transaction.atomic():
         pool = PayPool.objects.create(
-            run=run, total_wan=split.total, floor_wan=split.floor, cap_wan=split.cap,
-            rules_version=loaded.rules.version, rules_hash=loaded.sha256, note=note.strip()[:200],
+            run=run,
+            total_wan=split.total,
+            floor_wan=split.floor,
+            cap_wan=split.cap,
+            rules_version=loaded.rules.version,
+            rules_hash=loaded.sha256,
+            note=note.strip()[:200],
             created_by=user,
         )
-        PayShare.objects.bulk_create([
-            PayShare(pool=pool, platform=by_code[s.code], score=s.score, amount_wan=s.amount,
-                     at_floor=s.at_floor, at_cap=s.at_cap)
-            for s in split.shares
-        ])
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=pool,
-                     after={"total": str(split.total), "floor": str(split.floor), "cap": str(split.cap),
-                            "shares": {s.code: str(s.amount) for s in split.shares}})
+        PayShare.objects.bulk_create(
+            [
+                PayShare(
+                    pool=pool,
+                    platform=by_code[s.code],
+                    score=s.score,
+                    amount_wan=s.amount,
+                    at_floor=s.at_floor,
+                    at_cap=s.at_cap,
+                )
+                for s in split.shares
+            ]
+        )
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=pool,
+            after={
+                "total": str(split.total),
+                "floor": str(split.floor),
+                "cap": str(split.cap),
+                "shares": {s.code: str(s.amount) for s in split.shares},
+            },
+        )
     return pool

@@ -11,7 +11,11 @@ urlpatterns = [
     path("runs/<int:pk>/export.xlsx", views.run_export, name="export"),
     path("runs/<int:pk>/lists.xlsx", views.lists_export, name="lists_export"),
     path("runs/<int:pk>/platforms/<str:code>/", views.scorecard, name="scorecard"),
-    path("runs/<int:pk>/platforms/<str:code>/export.xlsx", views.scorecard_export, name="scorecard_export"),
+    path(
+        "runs/<int:pk>/platforms/<str:code>/export.xlsx",
+        views.scorecard_export,
+        name="scorecard_export",
+    ),
     path("runs/<int:pk>/proposals/", views.proposals, name="proposals"),
     path("runs/<int:pk>/proposals/export.xlsx", views.proposals_export, name="proposals_export"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="decide"),

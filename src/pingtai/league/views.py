@@ -36,12 +36,19 @@ def _xlsx(request: HttpRequest, content: bytes, name: str, obj=None) -> HttpResp
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "league/index.html", {
-        "runs": selectors.runs_for(request.user).select_related("created_by", "published_by"),
-        "run_form": RunForm(initial={"cycle": "quarter", "period": "2024Q4", "grouping": "role"})
-        if request.user.is_city_admin else None,
-        "assumptions": rules.load_rules().rules.all_assumptions,
-    })
+    return render(
+        request,
+        "league/index.html",
+        {
+            "runs": selectors.runs_for(request.user).select_related("created_by", "published_by"),
+            "run_form": RunForm(
+                initial={"cycle": "quarter", "period": "2024Q4", "grouping": "role"}
+            )
+            if request.user.is_city_admin
+            else None,
+            "assumptions": rules.load_rules().rules.all_assumptions,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -49,12 +56,20 @@ def index(request: HttpRequest) -> HttpResponse:
 def run_create(request: HttpRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request,
+            "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs),
+        )
         return redirect("league:index")
     try:
-        run = services.run_create(form.cleaned_data["cycle"], form.cleaned_data["period"], user=request.user,
-                                  grouping=form.cleaned_data["grouping"],
-                                  robustness_draws=form.cleaned_data["robustness"], request=request)
+        run = services.run_create(
+            form.cleaned_data["cycle"],
+            form.cleaned_data["period"],
+            user=request.user,
+            grouping=form.cleaned_data["grouping"],
+            robustness_draws=form.cleaned_data["robustness"],
+            request=request,
+        )
     except services.LeagueError as refused:
         messages.error(request, str(refused))
         return redirect("league:index")
@@ -67,15 +82,23 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     interview, interview_applies = selectors.interview_list(run)
     own = request.user.platform_id if request.user.role == User.Role.PLATFORM else None
-    return render(request, "league/run.html", {
-        "run": run, "ranking": selectors.ranking(run), "interview": interview,
-        "interview_applies": interview_applies, "top": selectors.top_list(run),
-        "can_publish": request.user.is_city_admin and run.status == LeagueRun.Status.PREVIEW,
-        "sees_all": request.user.sees_all_platforms, "own_platform": own,
-        "city_role": request.user.role in CITY_ROLES,
-        "pay_pools": run.pay_pools.all() if request.user.role in CITY_ROLES else [],
-        "pay_form": PayPoolForm() if request.user.is_city_admin and run.is_published else None,
-    })
+    return render(
+        request,
+        "league/run.html",
+        {
+            "run": run,
+            "ranking": selectors.ranking(run),
+            "interview": interview,
+            "interview_applies": interview_applies,
+            "top": selectors.top_list(run),
+            "can_publish": request.user.is_city_admin and run.status == LeagueRun.Status.PREVIEW,
+            "sees_all": request.user.sees_all_platforms,
+            "own_platform": own,
+            "city_role": request.user.role in CITY_ROLES,
+            "pay_pools": run.pay_pools.all() if request.user.role in CITY_ROLES else [],
+            "pay_form": PayPoolForm() if request.user.is_city_admin and run.is_published else None,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -94,7 +117,12 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def run_export(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
-    return _xlsx(request, exports.ranking_xlsx(run), f"{run.period_code}{run.get_cycle_display()}排名.xlsx", run)
+    return _xlsx(
+        request,
+        exports.ranking_xlsx(run),
+        f"{run.period_code}{run.get_cycle_display()}排名.xlsx",
+        run,
+    )
 
 
 @login_required
@@ -115,13 +143,17 @@ def _scoped_result(request: HttpRequest, pk: int, code: str):
 @login_required
 def scorecard(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
-    return render(request, "league/scorecard.html", {"run": run, "card": selectors.scorecard(run, result)})
+    return render(
+        request, "league/scorecard.html", {"run": run, "card": selectors.scorecard(run, result)}
+    )
 
 
 @login_required
 def scorecard_export(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
-    return _xlsx(request, exports.scorecard_xlsx(run, result), f"{run.period_code}{code}评分卡.xlsx", run)
+    return _xlsx(
+        request, exports.scorecard_xlsx(run, result), f"{run.period_code}{code}评分卡.xlsx", run
+    )
 
 
 @role_required(*CITY_ROLES)
@@ -138,11 +170,19 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已生成 {len(made)} 条进退档建议，待审批")
         return redirect("league:proposals", pk=pk)
     loaded = rules.load_rules().rules
-    return render(request, "league/proposals.html", {
-        "run": run, "proposals": run.tier_proposals.select_related("platform", "decided_by"),
-        "tiers": loaded.tiers, "decide_form": DecideForm() if request.user.is_city_admin else None,
-        "can_make": request.user.is_city_admin and run.cycle == LeagueRun.Cycle.YEAR and run.is_published,
-    })
+    return render(
+        request,
+        "league/proposals.html",
+        {
+            "run": run,
+            "proposals": run.tier_proposals.select_related("platform", "decided_by"),
+            "tiers": loaded.tiers,
+            "decide_form": DecideForm() if request.user.is_city_admin else None,
+            "can_make": request.user.is_city_admin
+            and run.cycle == LeagueRun.Cycle.YEAR
+            and run.is_published,
+        },
+    )
 
 
 @role_required(*CITY_ROLES)
@@ -160,8 +200,13 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择批准或不批准")
         return redirect("league:proposals", pk=proposal.run_id)
     try:
-        services.proposal_decide(proposal, user=request.user, approve=form.cleaned_data["decision"] == "approve",
-                                 note=form.cleaned_data["note"], request=request)
+        services.proposal_decide(
+            proposal,
+            user=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+            request=request,
+        )
     except services.LeagueError as refused:
         messages.error(request, str(refused))
     else:
@@ -177,8 +222,13 @@ def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if not form.is_valid():
             raise services.LeagueError("请填写薪酬池总额")
-        pool = services.pay_pool_create(run, services.parse_amount(form.cleaned_data["total"]),
-                                        user=request.user, note=form.cleaned_data["note"], request=request)
+        pool = services.pay_pool_create(
+            run,
+            services.parse_amount(form.cleaned_data["total"]),
+            user=request.user,
+            note=form.cleaned_data["note"],
+            request=request,
+        )
     except services.LeagueError as refused:
         messages.error(request, str(refused))
         return redirect("league:run", pk=pk)
@@ -189,10 +239,16 @@ def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
 def pay_pool(request: HttpRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(PayPool.objects.select_related("run", "created_by"), pk=pk)
     shares = list(pool.shares.select_related("platform").order_by("-amount_wan", "platform__code"))
-    return render(request, "league/pay_pool.html", {
-        "pool": pool, "shares": shares, "total_check": sum(s.amount_wan for s in shares),
-        "rule": rules.load_rules().rules.pay_pool,
-    })
+    return render(
+        request,
+        "league/pay_pool.html",
+        {
+            "pool": pool,
+            "shares": shares,
+            "total_check": sum(s.amount_wan for s in shares),
+            "rule": rules.load_rules().rules.pay_pool,
+        },
+    )
 
 
 @role_required(*CITY_ROLES)

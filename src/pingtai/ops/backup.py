@@ -62,8 +62,14 @@ def backup(out: Path, progress: Progress = lambda _: None) -> dict:
     with transaction.atomic():
         progress("导出数据")
         buffer = io.StringIO()
-        call_command("dumpdata", exclude=EXCLUDED, natural_foreign=True, indent=None,
-                     stdout=buffer, verbosity=0)
+        call_command(
+            "dumpdata",
+            exclude=EXCLUDED,
+            natural_foreign=True,
+            indent=None,
+            stdout=buffer,
+            verbosity=0,
+        )
         data = buffer.getvalue().encode()
         manifest = {
             "format": FORMAT,
@@ -111,8 +117,9 @@ def _insert_raw(model, objects: list, batch: int = 2000) -> None:
     auto_now/auto_now_add fields (e.g. login-attempt times) stamp the restore time instead."""
     fields = [f for f in model._meta.local_concrete_fields if not f.generated]
     for start in range(0, len(objects), batch):
-        model._base_manager._insert(objects[start:start + batch], fields=fields, raw=True,
-                                    using=connection.alias)
+        model._base_manager._insert(
+            objects[start : start + batch], fields=fields, raw=True, using=connection.alias
+        )
 
 
 def _load(data: bytes) -> None:
@@ -128,7 +135,10 @@ def _load(data: bytes) -> None:
     loaded: list[type] = []
     m2m: list[tuple[object, dict]] = []
     with connection.constraint_checks_disabled():
-        for phase in ([r for r in rows if r["model"] in natural], [r for r in rows if r["model"] not in natural]):
+        for phase in (
+            [r for r in rows if r["model"] in natural],
+            [r for r in rows if r["model"] not in natural],
+        ):
             batches: dict[type, list] = {}
             for item in serializers.deserialize("python", phase):
                 batches.setdefault(type(item.object), []).append(item.object)
@@ -154,7 +164,10 @@ def restore(path: Path, progress: Progress = lambda _: None) -> dict:
     progress("建立数据库结构")
     call_command("migrate", interactive=False, verbosity=0)
     known = _applied_migrations()
-    missing = {app: sorted(set(names) - set(known.get(app, []))) for app, names in manifest["migrations"].items()}
+    missing = {
+        app: sorted(set(names) - set(known.get(app, [])))
+        for app, names in manifest["migrations"].items()
+    }
     missing = {app: names for app, names in missing.items() if names}
     if missing:
         raise BackupError(f"备份来自更新的版本，本系统缺少迁移：{missing}")
@@ -162,7 +175,9 @@ def restore(path: Path, progress: Progress = lambda _: None) -> dict:
     with transaction.atomic():
         _load(data)
         counts = table_counts()
-        differing = {k: (v, counts.get(k)) for k, v in manifest["counts"].items() if counts.get(k) != v}
+        differing = {
+            k: (v, counts.get(k)) for k, v in manifest["counts"].items() if counts.get(k) != v
+        }
         if differing:
             raise BackupError(f"恢复后的记录数与备份不符：{differing}")
     from pingtai.audit.services import audit_verify_chain

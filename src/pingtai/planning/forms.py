@@ -32,17 +32,25 @@ class AgreementForm(forms.Form):
     start_year = forms.IntegerField(label="起始年度", min_value=2000, max_value=2100)
     end_year = forms.IntegerField(label="终止年度", min_value=2000, max_value=2100)
     document = forms.CharField(label="依据文件", max_length=120, required=False)
-    investment = forms.CharField(label="投入约定", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    investment = forms.CharField(
+        label="投入约定", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     parties = forms.CharField(
         label="参与方（每行：类型 代码 税收% 统计% 成本%，类型为 平台/片区/县/乡镇）",
-        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "平台 LS01 60 70 50\n县 331121 40 30 50"}),
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": "平台 LS01 60 70 50\n县 331121 40 30 50"}
+        ),
     )
     zones = forms.CharField(label="覆盖园区代码（空格分隔，含其全部入园企业）", required=False)
-    enterprises = forms.CharField(label="覆盖企业统一社会信用代码（空格或换行分隔）",
-                                  widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    enterprises = forms.CharField(
+        label="覆盖企业统一社会信用代码（空格或换行分隔）",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
 
 class SettlementForm(forms.Form):
     year = forms.IntegerField(label="结算年度", min_value=2000, max_value=2100)
-    cost_yuan = forms.DecimalField(label="当年开发投入（元）", min_value=0, decimal_places=2, max_digits=18,
-                                   initial=0)
+    cost_yuan = forms.DecimalField(
+        label="当年开发投入（元）", min_value=0, decimal_places=2, max_digits=18, initial=0
+    )

@@ -24,11 +24,18 @@ class ClassificationRun(models.Model):
     rules_id = models.CharField("规则", max_length=60)
     rules_version = models.CharField("规则版本", max_length=20)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="生成人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="生成人"
+    )
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name="审定人")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审定人",
+    )
     approved_at = models.DateTimeField("审定时间", null=True, blank=True)
     effective_date = models.DateField("生效日期", null=True, blank=True)
     document = models.CharField("依据文件", max_length=120, blank=True)
@@ -53,26 +60,58 @@ class ClassificationItem(models.Model):
         CONVERT = "convert", "转"
         KEEP = "keep", "保留"
 
-    run = models.ForeignKey(ClassificationRun, models.CASCADE, related_name="items", verbose_name="批次")
+    run = models.ForeignKey(
+        ClassificationRun, models.CASCADE, related_name="items", verbose_name="批次"
+    )
     subject = models.CharField("对象类型", max_length=10, choices=Subject.choices)
-    zone = models.ForeignKey("registry.FormerZone", models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name="园区")
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name="平台")
+    zone = models.ForeignKey(
+        "registry.FormerZone",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="园区",
+    )
+    platform = models.ForeignKey(
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="平台",
+    )
     code = models.CharField("代码", max_length=16)
     name = models.CharField("名称", max_length=80)
-    county = models.ForeignKey("registry.County", models.PROTECT, related_name="+", verbose_name="所在县")
-    current_platform = models.ForeignKey("registry.Platform", models.PROTECT, null=True, blank=True,
-                                         related_name="+", verbose_name="现属平台")
-    area_mu = models.DecimalField("面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True)
+    county = models.ForeignKey(
+        "registry.County", models.PROTECT, related_name="+", verbose_name="所在县"
+    )
+    current_platform = models.ForeignKey(
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="现属平台",
+    )
+    area_mu = models.DecimalField(
+        "面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     enterprises = models.PositiveIntegerField("入园企业数")
     land_mu = models.DecimalField("企业用地（亩）", max_digits=14, decimal_places=2)
     output_wan = models.DecimalField("工业总产值（万元）", **WAN)
     tax_wan = models.DecimalField("实缴税金（万元）", **WAN)
-    fit = models.DecimalField("主导产业契合度", max_digits=6, decimal_places=4, null=True, blank=True)
+    fit = models.DecimalField(
+        "主导产业契合度", max_digits=6, decimal_places=4, null=True, blank=True
+    )
     action = models.CharField("建议方式", max_length=10, choices=Action.choices)
-    target_platform = models.ForeignKey("registry.Platform", models.PROTECT, null=True, blank=True,
-                                        related_name="+", verbose_name="去向平台")
+    target_platform = models.ForeignKey(
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="去向平台",
+    )
     reasons = models.JSONField("理由", default=list)
     event_ids = models.JSONField("生成的整合事件", default=list, blank=True)
 
@@ -101,12 +140,18 @@ class Agreement(models.Model):
     end_year = models.PositiveSmallIntegerField("终止年度")
     document = models.CharField("依据文件", max_length=120, blank=True)
     investment = models.TextField("投入约定", blank=True)
-    zones = models.ManyToManyField("registry.FormerZone", blank=True, related_name="+",
-                                   verbose_name="覆盖园区（其全部入园企业）")
-    enterprises = models.ManyToManyField("registry.Enterprise", blank=True, related_name="+",
-                                         verbose_name="覆盖企业")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="登记人")
+    zones = models.ManyToManyField(
+        "registry.FormerZone",
+        blank=True,
+        related_name="+",
+        verbose_name="覆盖园区（其全部入园企业）",
+    )
+    enterprises = models.ManyToManyField(
+        "registry.Enterprise", blank=True, related_name="+", verbose_name="覆盖企业"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="登记人"
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -124,17 +169,43 @@ class AgreementParty(models.Model):
         COUNTY = "county", "县（市、区）"
         TOWNSHIP = "township", "乡镇工业功能区（所在乡镇）"
 
-    agreement = models.ForeignKey(Agreement, models.CASCADE, related_name="parties", verbose_name="协议")
+    agreement = models.ForeignKey(
+        Agreement, models.CASCADE, related_name="parties", verbose_name="协议"
+    )
     order = models.PositiveSmallIntegerField("顺序")
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
-    platform = models.ForeignKey("registry.Platform", models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name="平台")
-    sub_zone = models.ForeignKey("registry.SubZone", models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name="功能片区")
-    county = models.ForeignKey("registry.County", models.PROTECT, null=True, blank=True,
-                               related_name="+", verbose_name="县（市、区）")
-    zone = models.ForeignKey("registry.FormerZone", models.PROTECT, null=True, blank=True,
-                             related_name="+", verbose_name="乡镇工业功能区")
+    platform = models.ForeignKey(
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="平台",
+    )
+    sub_zone = models.ForeignKey(
+        "registry.SubZone",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="功能片区",
+    )
+    county = models.ForeignKey(
+        "registry.County",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="县（市、区）",
+    )
+    zone = models.ForeignKey(
+        "registry.FormerZone",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="乡镇工业功能区",
+    )
     tax_share = models.DecimalField("税收分成（%）", **PCT)
     stats_share = models.DecimalField("统计归属（%）", **PCT)
     cost_share = models.DecimalField("成本分担（%）", **PCT)
@@ -142,7 +213,9 @@ class AgreementParty(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "协议参与方"
         ordering = ["agreement", "order"]
-        constraints = [models.UniqueConstraint(fields=["agreement", "order"], name="party_order_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "order"], name="party_order_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -162,28 +235,37 @@ class AgreementParty(models.Model):
 
 
 class Settlement(models.Model):
-    agreement = models.ForeignKey(Agreement, models.PROTECT, related_name="settlements", verbose_name="协议")
+    agreement = models.ForeignKey(
+        Agreement, models.PROTECT, related_name="settlements", verbose_name="协议"
+    )
     year = models.PositiveSmallIntegerField("结算年度")
     enterprise_count = models.PositiveIntegerField("覆盖企业数")
     tax_yuan = models.DecimalField("覆盖企业实缴税金（元）", **YUAN)
     output_yuan = models.DecimalField("覆盖企业工业总产值（元）", **YUAN)
     cost_yuan = models.DecimalField("开发投入（元）", **YUAN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
-                                   verbose_name="结算人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="结算人"
+    )
     created_at = models.DateTimeField("结算时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "年度结算"
         ordering = ["agreement", "-year"]
-        constraints = [models.UniqueConstraint(fields=["agreement", "year"], name="one_settlement_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "year"], name="one_settlement_per_year")
+        ]
 
     def __str__(self) -> str:
         return f"{self.agreement.code} {self.year}年度结算"
 
 
 class SettlementLine(models.Model):
-    settlement = models.ForeignKey(Settlement, models.CASCADE, related_name="lines", verbose_name="结算")
-    party = models.ForeignKey(AgreementParty, models.PROTECT, related_name="+", verbose_name="参与方")
+    settlement = models.ForeignKey(
+        Settlement, models.CASCADE, related_name="lines", verbose_name="结算"
+    )
+    party = models.ForeignKey(
+        AgreementParty, models.PROTECT, related_name="+", verbose_name="参与方"
+    )
     tax_share = models.DecimalField("税收分成（%）", **PCT)
     tax_yuan = models.DecimalField("分得税收（元）", **YUAN)
     stats_share = models.DecimalField("统计归属（%）", **PCT)

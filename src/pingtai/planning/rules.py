@@ -154,70 +154,135 @@ def _fit_text(fit: Decimal) -> str:
     return f"{(fit * 100).quantize(Decimal('0.1'))}%"
 
 
-def classify_township(subject: Subject, rules: TownshipRules, names: Mapping[str, str] | None = None) -> Decision:
+def classify_township(
+    subject: Subject, rules: TownshipRules, names: Mapping[str, str] | None = None
+) -> Decision:
     """``names`` maps platform codes to the names the reasons should use."""
     tpm = subject.tax_per_mu
     target, fit = best_adjacent(subject)
     shown = (names or {}).get(target, target)
-    facts = (f"面积 {subject.area_mu or 0}亩，入园企业 {subject.enterprises} 家，产值 {_yi(subject.output_wan)}，"
-             f"亩均税收 {_mu(tpm)}")
+    facts = (
+        f"面积 {subject.area_mu or 0}亩，入园企业 {subject.enterprises} 家，产值 {_yi(subject.output_wan)}，"
+        f"亩均税收 {_mu(tpm)}"
+    )
     if subject.enterprises == 0 or tpm is None:
         return Decision("revoke", None, (facts, "无入园企业年度数据，按撤销处理"))
-    if (subject.area_mu or 0) >= rules.upgrade_min_area_mu and subject.output_wan >= rules.upgrade_min_output_wan \
-            and tpm >= rules.upgrade_min_tax_per_mu and target is not None:
-        return Decision("upgrade", target, (
-            facts,
-            f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
-            f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛",
-            f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
-        ))
+    if (
+        (subject.area_mu or 0) >= rules.upgrade_min_area_mu
+        and subject.output_wan >= rules.upgrade_min_output_wan
+        and tpm >= rules.upgrade_min_tax_per_mu
+        and target is not None
+    ):
+        return Decision(
+            "upgrade",
+            target,
+            (
+                facts,
+                f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
+                f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛",
+                f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
+            ),
+        )
     if tpm < rules.exit_tax_per_mu and subject.output_wan < rules.exit_max_output_wan:
-        return Decision("revoke", None, (
-            facts, f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，且产值低于 {_yi(rules.exit_max_output_wan)}",
-        ))
+        return Decision(
+            "revoke",
+            None,
+            (
+                facts,
+                f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，且产值低于 {_yi(rules.exit_max_output_wan)}",
+            ),
+        )
     if tpm < rules.exit_tax_per_mu:
-        return Decision("convert", None, (
-            facts, f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，但产值不低于 {_yi(rules.exit_max_output_wan)}，"
-                   "体量较大，建议转型提效",
-        ))
+        return Decision(
+            "convert",
+            None,
+            (
+                facts,
+                f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，但产值不低于 {_yi(rules.exit_max_output_wan)}，"
+                "体量较大，建议转型提效",
+            ),
+        )
     if target is None:
         return Decision("convert", None, (facts, "无相邻主体平台，建议转型"))
     if fit >= rules.merge_min_fit:
-        return Decision("merge", target, (
-            facts, f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
-                   "建议整合并入",
-        ))
-    return Decision("convert", None, (
-        facts, f"与主体平台 {shown} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
-               "建议转型",
-    ))
+        return Decision(
+            "merge",
+            target,
+            (
+                facts,
+                f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
+                "建议整合并入",
+            ),
+        )
+    return Decision(
+        "convert",
+        None,
+        (
+            facts,
+            f"与主体平台 {shown} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
+            "建议转型",
+        ),
+    )
 
 
-def classify_platform(subject: Subject, rules: PlatformRules, names: Mapping[str, str] | None = None) -> Decision:
+def classify_platform(
+    subject: Subject, rules: PlatformRules, names: Mapping[str, str] | None = None
+) -> Decision:
     tpm = subject.tax_per_mu
-    facts = f"产值 {_yi(subject.output_wan)}，亩均税收 {_mu(tpm)}，入园企业 {subject.enterprises} 家"
+    facts = (
+        f"产值 {_yi(subject.output_wan)}，亩均税收 {_mu(tpm)}，入园企业 {subject.enterprises} 家"
+    )
     if subject.output_wan >= rules.weak_below_output_wan:
-        return Decision("keep", None, (facts, f"产值达到百亿门槛 {_yi(rules.weak_below_output_wan)}，保留"))
+        return Decision(
+            "keep", None, (facts, f"产值达到百亿门槛 {_yi(rules.weak_below_output_wan)}，保留")
+        )
     weak = f"产值低于百亿门槛 {_yi(rules.weak_below_output_wan)}，属弱平台"
     target, fit = best_adjacent(subject)
     shown = (names or {}).get(target, target)
     if target is not None and fit >= rules.merge_min_fit:
-        return Decision("merge", target, (
-            facts, weak, f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
-                         f"{_fit_text(rules.merge_min_fit)}，建议整合并入",
-        ))
-    if subject.output_wan < rules.revoke_below_output_wan and (tpm is None or tpm < rules.revoke_below_tax_per_mu):
-        return Decision("revoke", None, (
-            facts, weak, f"产值低于 {_yi(rules.revoke_below_output_wan)} 且亩均税收低于 {_mu(rules.revoke_below_tax_per_mu)}，"
-                         "建议撤销",
-        ))
+        return Decision(
+            "merge",
+            target,
+            (
+                facts,
+                weak,
+                f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
+                f"{_fit_text(rules.merge_min_fit)}，建议整合并入",
+            ),
+        )
+    if subject.output_wan < rules.revoke_below_output_wan and (
+        tpm is None or tpm < rules.revoke_below_tax_per_mu
+    ):
+        return Decision(
+            "revoke",
+            None,
+            (
+                facts,
+                weak,
+                f"产值低于 {_yi(rules.revoke_below_output_wan)} 且亩均税收低于 {_mu(rules.revoke_below_tax_per_mu)}，"
+                "建议撤销",
+            ),
+        )
     if tpm is None or tpm < rules.convert_below_tax_per_mu:
-        return Decision("convert", None, (facts, weak, f"亩均税收低于 {_mu(rules.convert_below_tax_per_mu)}，建议转型"))
-    no_merge = ("无可并入的同县主体平台" if target is None else
-                f"与 {shown} 的主导产业契合度仅 {_fit_text(fit)}，不宜并入")
-    return Decision("upgrade", subject.code, (
-        facts, weak, f"{no_merge}；亩均税收不低于 {_mu(rules.convert_below_tax_per_mu)}，建议扩容提质、提升能级",
-    ))
+        return Decision(
+            "convert",
+            None,
+            (facts, weak, f"亩均税收低于 {_mu(rules.convert_below_tax_per_mu)}，建议转型"),
+        )
+    no_merge = (
+        "无可并入的同县主体平台"
+        if target is None
+        else f"与 {shown} 的主导产业契合度仅 {_fit_text(fit)}，不宜并入"
+    )
+    return Decision(
+        "upgrade",
+        subject.code,
+        (
+            facts,
+            weak,
+            f"{no_merge}；亩均税收不低于 {_mu(rules.convert_below_tax_per_mu)}，建议扩容提质、提升能级",
+        ),
+    )
 
 
 # ---------------------------------------------------------------- merger simulation
@@ -232,9 +297,13 @@ class Totals:
     tax_wan: Decimal
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(self.enterprises + other.enterprises, self.land_mu + other.land_mu,
-                      self.output_wan + other.output_wan, self.value_added_wan + other.value_added_wan,
-                      self.tax_wan + other.tax_wan)
+        return Totals(
+            self.enterprises + other.enterprises,
+            self.land_mu + other.land_mu,
+            self.output_wan + other.output_wan,
+            self.value_added_wan + other.value_added_wan,
+            self.tax_wan + other.tax_wan,
+        )
 
     @property
     def tax_per_mu(self) -> Decimal | None:
@@ -298,16 +367,22 @@ class LinkStatus:
         return self.enterprises == 0
 
 
-def chain_gaps(links: Sequence[Link], present: Mapping[str, tuple[int, Decimal]],
-               leading_chains: set[str], rules: ChainRules) -> list[LinkStatus]:
+def chain_gaps(
+    links: Sequence[Link],
+    present: Mapping[str, tuple[int, Decimal]],
+    leading_chains: set[str],
+    rules: ChainRules,
+) -> list[LinkStatus]:
     """Every link of every chain with the platform's count and output, and what to do about it.
 
     Only the platform's leading chains produce investment-promotion actions: a leading chain with
     no enterprise at all is to be built (建链); a missing midstream link is filled (补链); a
     missing upstream or downstream link extends the chain (延链); a link with too few
     enterprises is strengthened (强链)."""
-    chain_present = {c: any(present.get(l.code, (0,))[0] for l in links if l.chain == c)
-                     for c in {l.chain for l in links}}
+    chain_present = {
+        c: any(present.get(l.code, (0,))[0] for l in links if l.chain == c)
+        for c in {l.chain for l in links}
+    }
     rows = []
     for link in links:
         count, output = present.get(link.code, (0, Decimal(0)))
@@ -342,7 +417,9 @@ def check_shares(shares: Sequence[Decimal], what: str) -> None:
         raise ShareError(f"{what}比例合计应为 100%，现为 {total}%")
 
 
-def split_exact(total: Decimal, shares: Sequence[Decimal], quantum: Decimal = CENT) -> list[Decimal]:
+def split_exact(
+    total: Decimal, shares: Sequence[Decimal], quantum: Decimal = CENT
+) -> list[Decimal]:
     """Split ``total`` by percentage ``shares`` into multiples of ``quantum`` that sum to exactly
     ``total`` (largest remainder; ties go to the earlier party)."""
     if total != total.quantize(quantum):

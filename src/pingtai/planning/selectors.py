@@ -13,10 +13,17 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from pingtai.accounts.models import User
-from pingtai.registry.models import Chain, ChainLink, Enterprise, EnterpriseYear, FormerZone, Platform
-from pingtai.registry.selectors import _exact, figures_by_platform, platform_system_as_of
 from pingtai.planning import rules as R
 from pingtai.planning.models import Agreement
+from pingtai.registry.models import (
+    Chain,
+    ChainLink,
+    Enterprise,
+    EnterpriseYear,
+    FormerZone,
+    Platform,
+)
+from pingtai.registry.selectors import _exact, figures_by_platform, platform_system_as_of
 from pingtai.targets import Target, assess, load_targets
 
 TIER_RANK = {t: i for i, t in enumerate(R.TIER_ORDER)}
@@ -43,8 +50,11 @@ def _platforms_by_county() -> dict[str, list[str]]:
 
 
 def _output_by_chain(group_field: str, year: int) -> dict[object, dict[str, Decimal]]:
-    rows = (EnterpriseYear.objects.filter(year=year, enterprise__chain_link__isnull=False)
-            .values(group_field, "enterprise__chain_link__chain_id").annotate(out=Sum("output_wan")))
+    rows = (
+        EnterpriseYear.objects.filter(year=year, enterprise__chain_link__isnull=False)
+        .values(group_field, "enterprise__chain_link__chain_id")
+        .annotate(out=Sum("output_wan"))
+    )
     result: dict[object, dict[str, Decimal]] = defaultdict(dict)
     for row in rows:
         result[row[group_field]][row["enterprise__chain_link__chain_id"]] = _exact(row["out"])
@@ -57,8 +67,13 @@ def _fit(output: Decimal, by_chain: dict[str, Decimal], chains: set[str]) -> Dec
     return sum((v for c, v in by_chain.items() if c in chains), Decimal(0)) / output
 
 
-def _adjacent(code: str, county: str, by_county: dict[str, list[str]], rules: R.AdjacencyRules,
-              exclude: set[str]) -> list[str]:
+def _adjacent(
+    code: str,
+    county: str,
+    by_county: dict[str, list[str]],
+    rules: R.AdjacencyRules,
+    exclude: set[str],
+) -> list[str]:
     if code in rules.explicit:
         return [rules.explicit[code]]
     return [p for p in by_county.get(county, []) if p not in exclude]
@@ -71,31 +86,48 @@ class ZoneCase:
     subject: R.Subject
 
 
-def zone_cases(year: int, as_of: dt.date, rules: R.PlanningRules, exclude: set[str] = frozenset()) -> list[ZoneCase]:
+def zone_cases(
+    year: int, as_of: dt.date, rules: R.PlanningRules, exclude: set[str] = frozenset()
+) -> list[ZoneCase]:
     """Township zones that are still in use on ``as_of`` (independent or integrated, not already
     revoked or converted), each with its enterprises' figures of ``year``; platforms in
     ``exclude`` do not count as adjacent main platforms."""
     system = platform_system_as_of(as_of)
     current = {z.pk: comp.platform for comp in system.platforms for z in comp.zones}
     gone = {z.pk for z in system.revoked + system.converted}
-    sums = {row["enterprise__former_zone_id"]: row for row in
-            EnterpriseYear.objects.filter(year=year, enterprise__former_zone__kind=FormerZone.Kind.TOWNSHIP)
-            .values("enterprise__former_zone_id")
-            .annotate(n=Count("id"), land=Sum("land_mu"), out=Sum("output_wan"), tax=Sum("tax_wan"))}
+    sums = {
+        row["enterprise__former_zone_id"]: row
+        for row in EnterpriseYear.objects.filter(
+            year=year, enterprise__former_zone__kind=FormerZone.Kind.TOWNSHIP
+        )
+        .values("enterprise__former_zone_id")
+        .annotate(n=Count("id"), land=Sum("land_mu"), out=Sum("output_wan"), tax=Sum("tax_wan"))
+    }
     by_chain = _output_by_chain("enterprise__former_zone_id", year)
     chains, by_county = leading_chains(), _platforms_by_county()
     cases = []
-    for zone in FormerZone.objects.filter(kind=FormerZone.Kind.TOWNSHIP).select_related("county").order_by("code"):
+    for zone in (
+        FormerZone.objects.filter(kind=FormerZone.Kind.TOWNSHIP)
+        .select_related("county")
+        .order_by("code")
+    ):
         if zone.pk in gone:
             continue
         row = sums.get(zone.pk, {})
         output = _exact(row.get("out"))
         adjacent = _adjacent(zone.code, zone.county_id, by_county, rules.adjacency, set(exclude))
         subject = R.Subject(
-            code=zone.code, name=zone.name, county=zone.county_id, area_mu=zone.area_mu,
-            enterprises=row.get("n", 0), land_mu=_exact(row.get("land")), output_wan=output,
+            code=zone.code,
+            name=zone.name,
+            county=zone.county_id,
+            area_mu=zone.area_mu,
+            enterprises=row.get("n", 0),
+            land_mu=_exact(row.get("land")),
+            output_wan=output,
             tax_wan=_exact(row.get("tax")),
-            fit={p: _fit(output, by_chain.get(zone.pk, {}), chains.get(p, set())) for p in adjacent},
+            fit={
+                p: _fit(output, by_chain.get(zone.pk, {}), chains.get(p, set())) for p in adjacent
+            },
             adjacent=adjacent,
         )
         cases.append(ZoneCase(zone, current.get(zone.pk), subject))
@@ -108,25 +140,44 @@ def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.
     by_chain = _output_by_chain("enterprise__platform_id", year)
     chains, by_county = leading_chains(), _platforms_by_county()
     platforms = list(Platform.objects.prefetch_related("counties").order_by("code"))
-    weak = {p.code for p in platforms
-            if (figures[p.pk].output_wan if p.pk in figures else 0) < rules.platform.weak_below_output_wan}
+    weak = {
+        p.code
+        for p in platforms
+        if (figures[p.pk].output_wan if p.pk in figures else 0)
+        < rules.platform.weak_below_output_wan
+    }
     cases = []
     for platform in platforms:
         f = figures.get(platform.pk)
         output = f.output_wan if f else Decimal(0)
         adjacent: list[str] = []
         for county in platform.counties.all():
-            for code in _adjacent(platform.code, county.code, by_county, rules.adjacency, weak | {platform.code}):
+            for code in _adjacent(
+                platform.code, county.code, by_county, rules.adjacency, weak | {platform.code}
+            ):
                 if code not in adjacent:
                     adjacent.append(code)
         first_county = platform.counties.all()[0].code if platform.counties.all() else ""
-        cases.append((platform, R.Subject(
-            code=platform.code, name=platform.name, county=first_county,
-            area_mu=platform.developable_area_mu, enterprises=f.enterprises if f else 0,
-            land_mu=f.land_mu if f else Decimal(0), output_wan=output, tax_wan=f.tax_wan if f else Decimal(0),
-            fit={p: _fit(output, by_chain.get(platform.pk, {}), chains.get(p, set())) for p in adjacent},
-            adjacent=adjacent,
-        )))
+        cases.append(
+            (
+                platform,
+                R.Subject(
+                    code=platform.code,
+                    name=platform.name,
+                    county=first_county,
+                    area_mu=platform.developable_area_mu,
+                    enterprises=f.enterprises if f else 0,
+                    land_mu=f.land_mu if f else Decimal(0),
+                    output_wan=output,
+                    tax_wan=f.tax_wan if f else Decimal(0),
+                    fit={
+                        p: _fit(output, by_chain.get(platform.pk, {}), chains.get(p, set()))
+                        for p in adjacent
+                    },
+                    adjacent=adjacent,
+                ),
+            )
+        )
     return cases
 
 
@@ -134,10 +185,19 @@ def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.
 
 
 def _totals(rows: QuerySet[EnterpriseYear]) -> dict[int, R.Totals]:
-    grouped = rows.values("year").annotate(n=Count("id"), land=Sum("land_mu"), out=Sum("output_wan"),
-                                           va=Sum("value_added_wan"), tax=Sum("tax_wan"))
-    return {g["year"]: R.Totals(g["n"], _exact(g["land"]), _exact(g["out"]), _exact(g["va"]), _exact(g["tax"]))
-            for g in grouped}
+    grouped = rows.values("year").annotate(
+        n=Count("id"),
+        land=Sum("land_mu"),
+        out=Sum("output_wan"),
+        va=Sum("value_added_wan"),
+        tax=Sum("tax_wan"),
+    )
+    return {
+        g["year"]: R.Totals(
+            g["n"], _exact(g["land"]), _exact(g["out"]), _exact(g["va"]), _exact(g["tax"])
+        )
+        for g in grouped
+    }
 
 
 @dataclass(frozen=True)
@@ -168,14 +228,20 @@ class Simulation:
     notes: list[str]
 
 
-def simulate(platform_codes: list[str], zone_codes: list[str], year: int,
-             rules: R.PlanningRules | None = None) -> Simulation:
+def simulate(
+    platform_codes: list[str],
+    zone_codes: list[str],
+    year: int,
+    rules: R.PlanningRules | None = None,
+) -> Simulation:
     """The merged entity's figures (ratios of sums over the union of the members' enterprises),
     its rank in its tier and its progress towards the targets. Reads only."""
     rules = rules or R.load_rules()
     platforms = list(Platform.objects.filter(code__in=platform_codes).order_by("code"))
     zones = list(FormerZone.objects.filter(code__in=zone_codes).order_by("code"))
-    missing = set(platform_codes) - {p.code for p in platforms} | set(zone_codes) - {z.code for z in zones}
+    missing = set(platform_codes) - {p.code for p in platforms} | set(zone_codes) - {
+        z.code for z in zones
+    }
     if missing:
         raise ValueError(f"未找到：{'、'.join(sorted(missing))}")
     if len(platforms) + len(zones) < 2:
@@ -194,41 +260,94 @@ def simulate(platform_codes: list[str], zone_codes: list[str], year: int,
             notes.append("并入园区的面积计入可开发空间（假设：园区面积均可开发）")
     if any(z.pk in inside for z in zones):
         notes.append("所选园区已属所选平台的部分不重复计算")
-    tier = R.merged_tier([p.tier for p in platforms] + [
-        system.platform_of(z.code).tier for z in zones if system.platform_of(z.code) is not None])
+    tier = R.merged_tier(
+        [p.tier for p in platforms]
+        + [system.platform_of(z.code).tier for z in zones if system.platform_of(z.code) is not None]
+    )
     member_ids = {p.pk for p in platforms}
     figures = figures_by_platform(year)
-    peers_q = Platform.objects.filter(tier=tier).exclude(pk__in=member_ids).order_by("code") if tier else []
-    peers = [(p.code, p.short_name, figures[p.pk].output_wan if p.pk in figures else Decimal(0),
-              figures[p.pk].tax_per_mu if p.pk in figures else None) for p in peers_q]
+    peers_q = (
+        Platform.objects.filter(tier=tier).exclude(pk__in=member_ids).order_by("code")
+        if tier
+        else []
+    )
+    peers = [
+        (
+            p.code,
+            p.short_name,
+            figures[p.pk].output_wan if p.pk in figures else Decimal(0),
+            figures[p.pk].tax_per_mu if p.pk in figures else None,
+        )
+        for p in peers_q
+    ]
     rank_output = R.rank_of(totals.output_wan, {c: o for c, _, o, _ in peers})
     rank_tpm = R.rank_of(totals.tax_per_mu, {c: t for c, _, _, t in peers})
-    return Simulation(year, platforms, zones, totals, developable, tier, rank_output, rank_tpm, peers,
-                      _target_lines(series, developable, year, rules), notes)
+    return Simulation(
+        year,
+        platforms,
+        zones,
+        totals,
+        developable,
+        tier,
+        rank_output,
+        rank_tpm,
+        peers,
+        _target_lines(series, developable, year, rules),
+        notes,
+    )
 
 
-def _target_lines(series: dict[int, R.Totals], developable: Decimal, year: int,
-                  rules: R.PlanningRules) -> list[TargetLine]:
+def _target_lines(
+    series: dict[int, R.Totals], developable: Decimal, year: int, rules: R.PlanningRules
+) -> list[TargetLine]:
     plan = load_targets()
     hundred = Target(
-        id="county_hundred_yi", name="百亿产能", metric="output_wan", unit="万元", kind="at_least",
-        scope="platform", target_year=rules.simulation.hundred_yi_target_year, section="§四(二)",
+        id="county_hundred_yi",
+        name="百亿产能",
+        metric="output_wan",
+        unit="万元",
+        kind="at_least",
+        scope="platform",
+        target_year=rules.simulation.hundred_yi_target_year,
+        section="§四(二)",
         quote="各县（市、区）以百亿产能规模为基本要求",
-        assumptions=(f"产能以工业总产值衡量（U-22）；期限取{rules.simulation.hundred_yi_target_year}年（假设）",),
+        assumptions=(
+            f"产能以工业总产值衡量（U-22）；期限取{rules.simulation.hundred_yi_target_year}年（假设）",
+        ),
         goal=float(rules.platform.weak_below_output_wan),
     )
     cases = [
         (plan.get("developable_space"), {year: float(developable)}),
         (hundred, {y: float(t.output_wan) for y, t in series.items()}),
-        (plan.get("tax_per_mu"), {y: float(t.tax_per_mu) for y, t in series.items() if t.tax_per_mu is not None}),
-        (plan.get("value_added_per_mu"),
-         {y: float(t.value_added_per_mu) for y, t in series.items() if t.value_added_per_mu is not None}),
+        (
+            plan.get("tax_per_mu"),
+            {y: float(t.tax_per_mu) for y, t in series.items() if t.tax_per_mu is not None},
+        ),
+        (
+            plan.get("value_added_per_mu"),
+            {
+                y: float(t.value_added_per_mu)
+                for y, t in series.items()
+                if t.value_added_per_mu is not None
+            },
+        ),
     ]
     lines = []
     for target, values in cases:
         a = assess(target, values, plan.status, as_of=year)
-        lines.append(TargetLine(target.name, target.goal_text, a.value, target.unit, a.progress, a.status,
-                                a.label, a.reason, target.assumptions))
+        lines.append(
+            TargetLine(
+                target.name,
+                target.goal_text,
+                a.value,
+                target.unit,
+                a.progress,
+                a.status,
+                a.label,
+                a.reason,
+                target.assumptions,
+            )
+        )
     return lines
 
 
@@ -236,8 +355,10 @@ def _target_lines(series: dict[int, R.Totals], developable: Decimal, year: int,
 
 
 def all_links() -> list[R.Link]:
-    return [R.Link(l.code, l.name, l.chain_id, l.chain.name, l.stage)
-            for l in ChainLink.objects.select_related("chain").order_by("chain__order", "order")]
+    return [
+        R.Link(l.code, l.name, l.chain_id, l.chain.name, l.stage)
+        for l in ChainLink.objects.select_related("chain").order_by("chain__order", "order")
+    ]
 
 
 def link_presence(year: int, platform: Platform | None = None) -> dict[str, tuple[int, Decimal]]:
@@ -245,25 +366,44 @@ def link_presence(year: int, platform: Platform | None = None) -> dict[str, tupl
     rows = EnterpriseYear.objects.filter(year=year, enterprise__chain_link__isnull=False)
     if platform is not None:
         rows = rows.filter(enterprise__platform=platform)
-    return {r["enterprise__chain_link_id"]: (r["n"], _exact(r["out"]))
-            for r in rows.values("enterprise__chain_link_id").annotate(n=Count("id"), out=Sum("output_wan"))}
+    return {
+        r["enterprise__chain_link_id"]: (r["n"], _exact(r["out"]))
+        for r in rows.values("enterprise__chain_link_id").annotate(
+            n=Count("id"), out=Sum("output_wan")
+        )
+    }
 
 
-def chain_map(platform: Platform, year: int, rules: R.PlanningRules | None = None) -> list[R.LinkStatus]:
+def chain_map(
+    platform: Platform, year: int, rules: R.PlanningRules | None = None
+) -> list[R.LinkStatus]:
     rules = rules or R.load_rules()
-    return R.chain_gaps(all_links(), link_presence(year, platform),
-                        leading_chains().get(platform.code, set()), rules.chains)
+    return R.chain_gaps(
+        all_links(),
+        link_presence(year, platform),
+        leading_chains().get(platform.code, set()),
+        rules.chains,
+    )
 
 
 def chains_tree() -> list[tuple[Chain, list[ChainLink]]]:
     return [(c, list(c.links.all())) for c in Chain.objects.prefetch_related("links")]
 
 
-def link_enterprises(platform: Platform, link_code: str, year: int) -> list[tuple[Enterprise, EnterpriseYear | None]]:
+def link_enterprises(
+    platform: Platform, link_code: str, year: int
+) -> list[tuple[Enterprise, EnterpriseYear | None]]:
     """The platform's enterprises tagged to one link, with their figures of ``year``, largest first."""
-    rows = {r.enterprise_id: r for r in EnterpriseYear.objects.filter(
-        year=year, enterprise__platform=platform, enterprise__chain_link_id=link_code)}
-    found = [(e, rows.get(e.pk)) for e in Enterprise.objects.filter(platform=platform, chain_link_id=link_code)]
+    rows = {
+        r.enterprise_id: r
+        for r in EnterpriseYear.objects.filter(
+            year=year, enterprise__platform=platform, enterprise__chain_link_id=link_code
+        )
+    }
+    found = [
+        (e, rows.get(e.pk))
+        for e in Enterprise.objects.filter(platform=platform, chain_link_id=link_code)
+    ]
     return sorted(found, key=lambda pair: (-(pair[1].output_wan if pair[1] else 0), pair[0].name))
 
 
@@ -277,8 +417,10 @@ def agreements_for(user: User) -> QuerySet[Agreement]:
     if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER):
         return rows
     if user.role == User.Role.PLATFORM:
-        return rows.filter(Q(parties__platform_id=user.platform_id) |
-                           Q(parties__sub_zone__platform_id=user.platform_id)).distinct()
+        return rows.filter(
+            Q(parties__platform_id=user.platform_id)
+            | Q(parties__sub_zone__platform_id=user.platform_id)
+        ).distinct()
     return rows.none()
 
 

@@ -28,7 +28,15 @@ from pingtai.planning.models import (
     Settlement,
     SettlementLine,
 )
-from pingtai.registry.models import County, Enterprise, EnterpriseYear, FormerZone, IntegrationEvent, Platform, SubZone
+from pingtai.registry.models import (
+    County,
+    Enterprise,
+    EnterpriseYear,
+    FormerZone,
+    IntegrationEvent,
+    Platform,
+    SubZone,
+)
 from pingtai.registry.selectors import _exact, available_years, platform_system_as_of
 
 WAN_TO_YUAN = Decimal(10000)
@@ -46,8 +54,9 @@ def _require_admin(user: User) -> None:
 # ---------------------------------------------------------------- 并提撤转
 
 
-def classification_create(*, year: int, as_of: dt.date, user: User, request=None,
-                          rules: R.PlanningRules | None = None) -> ClassificationRun:
+def classification_create(
+    *, year: int, as_of: dt.date, user: User, request=None, rules: R.PlanningRules | None = None
+) -> ClassificationRun:
     _require_admin(user)
     if year not in available_years():
         raise PlanningError(f"没有 {year} 年的企业数据")
@@ -55,42 +64,83 @@ def classification_create(*, year: int, as_of: dt.date, user: User, request=None
     platforms = {p.code: p for p in Platform.objects.all()}
     names = {code: p.short_name for code, p in platforms.items()}
     with transaction.atomic():
-        run = ClassificationRun.objects.create(year=year, as_of=as_of, rules_id=rules.id,
-                                               rules_version=rules.version, created_by=user)
+        run = ClassificationRun.objects.create(
+            year=year, as_of=as_of, rules_id=rules.id, rules_version=rules.version, created_by=user
+        )
         items, leaving = [], set()
         for platform, subject in selectors.platform_cases(year, rules):
             decision = R.classify_platform(subject, rules.platform, names)
             if decision.action in ("merge", "revoke", "convert"):
                 leaving.add(platform.code)
-            items.append(_item(run, ClassificationItem.Subject.PLATFORM, subject, decision, platforms,
-                               platform=platform, county_id=subject.county, current_platform=platform))
+            items.append(
+                _item(
+                    run,
+                    ClassificationItem.Subject.PLATFORM,
+                    subject,
+                    decision,
+                    platforms,
+                    platform=platform,
+                    county_id=subject.county,
+                    current_platform=platform,
+                )
+            )
         # Townships are matched only to platforms that remain main platforms under this run.
         for case in selectors.zone_cases(year, as_of, rules, exclude=leaving):
             decision = R.classify_township(case.subject, rules.township, names)
-            items.append(_item(run, ClassificationItem.Subject.ZONE, case.subject, decision, platforms,
-                               zone=case.zone, county_id=case.zone.county_id,
-                               current_platform=case.current_platform))
+            items.append(
+                _item(
+                    run,
+                    ClassificationItem.Subject.ZONE,
+                    case.subject,
+                    decision,
+                    platforms,
+                    zone=case.zone,
+                    county_id=case.zone.county_id,
+                    current_platform=case.current_platform,
+                )
+            )
         ClassificationItem.objects.bulk_create(items)
         counts = {a: sum(i.action == a for i in items) for a in R.ACTIONS}
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=run,
-                     after={"year": year, "as_of": as_of.isoformat(), "rules": f"{rules.id} v{rules.version}",
-                            "counts": counts})
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=run,
+            after={
+                "year": year,
+                "as_of": as_of.isoformat(),
+                "rules": f"{rules.id} v{rules.version}",
+                "counts": counts,
+            },
+        )
     return run
 
 
-def _item(run, subject_kind, subject: R.Subject, decision: R.Decision, platforms, **fields) -> ClassificationItem:
+def _item(
+    run, subject_kind, subject: R.Subject, decision: R.Decision, platforms, **fields
+) -> ClassificationItem:
     target, fit = R.best_adjacent(subject)
     return ClassificationItem(
-        run=run, subject=subject_kind, code=subject.code, name=subject.name, area_mu=subject.area_mu,
-        enterprises=subject.enterprises, land_mu=subject.land_mu, output_wan=subject.output_wan,
-        tax_wan=subject.tax_wan, fit=fit.quantize(Decimal("0.0001")) if target else None,
-        action=decision.action, target_platform=platforms.get(decision.target) if decision.target else None,
-        reasons=list(decision.reasons), **fields,
+        run=run,
+        subject=subject_kind,
+        code=subject.code,
+        name=subject.name,
+        area_mu=subject.area_mu,
+        enterprises=subject.enterprises,
+        land_mu=subject.land_mu,
+        output_wan=subject.output_wan,
+        tax_wan=subject.tax_wan,
+        fit=fit.quantize(Decimal("0.0001")) if target else None,
+        action=decision.action,
+        target_platform=platforms.get(decision.target) if decision.target else None,
+        reasons=list(decision.reasons),
+        **fields,
     )
 
 
-def classification_item_adjust(item: ClassificationItem, *, action: str, target: str, reason: str, user: User,
-                               request=None) -> ClassificationItem:
+def classification_item_adjust(
+    item: ClassificationItem, *, action: str, target: str, reason: str, user: User, request=None
+) -> ClassificationItem:
     """The city administrator overrides one proposal before approval; the reason is kept with it."""
     _require_admin(user)
     if item.run.status != ClassificationRun.Status.DRAFT:
@@ -106,20 +156,37 @@ def classification_item_adjust(item: ClassificationItem, *, action: str, target:
             raise PlanningError("并入或提升须指定去向平台")
         if action == "merge" and platform.pk == item.platform_id:
             raise PlanningError("平台不能并入自身")
-    before = {"action": item.action, "target": item.target_platform.code if item.target_platform else None}
+    before = {
+        "action": item.action,
+        "target": item.target_platform.code if item.target_platform else None,
+    }
     label = dict(ClassificationItem.Action.choices)
     with transaction.atomic():
-        item.reasons = [*item.reasons, f"市级管理员调整：{label[item.action]} → {label[action]}"
-                                       f"{'（' + platform.short_name + '）' if platform else ''}，理由：{reason.strip()}"]
+        item.reasons = [
+            *item.reasons,
+            f"市级管理员调整：{label[item.action]} → {label[action]}"
+            f"{'（' + platform.short_name + '）' if platform else ''}，理由：{reason.strip()}",
+        ]
         item.action, item.target_platform = action, platform
         item.save(update_fields=["action", "target_platform", "reasons"])
-        audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=item, before=before,
-                     after={"action": action, "target": target or None}, detail=reason.strip())
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=user,
+            obj=item,
+            before=before,
+            after={"action": action, "target": target or None},
+            detail=reason.strip(),
+        )
     return item
 
 
-EVENT_KIND = {"merge": IntegrationEvent.Kind.MERGED, "upgrade": IntegrationEvent.Kind.UPGRADED,
-              "revoke": IntegrationEvent.Kind.REVOKED, "convert": IntegrationEvent.Kind.CONVERTED}
+EVENT_KIND = {
+    "merge": IntegrationEvent.Kind.MERGED,
+    "upgrade": IntegrationEvent.Kind.UPGRADED,
+    "revoke": IntegrationEvent.Kind.REVOKED,
+    "convert": IntegrationEvent.Kind.CONVERTED,
+}
 
 
 @dataclass(frozen=True)
@@ -129,8 +196,9 @@ class Approval:
     unchanged: int
 
 
-def classification_approve(run: ClassificationRun, *, effective_date: dt.date, document: str, user: User,
-                           request=None) -> Approval:
+def classification_approve(
+    run: ClassificationRun, *, effective_date: dt.date, document: str, user: User, request=None
+) -> Approval:
     """Turn the run's proposals into dated integration events. A platform's proposal applies to
     every former zone composing it on the effective date; a zone whose latest event already says
     the same thing gets no duplicate event."""
@@ -145,40 +213,70 @@ def classification_approve(run: ClassificationRun, *, effective_date: dt.date, d
             raise PlanningError("生效日期不能早于分类所依据的平台体系时点")
         system = platform_system_as_of(effective_date)
         latest = {}
-        for event in IntegrationEvent.objects.filter(effective_date__lte=effective_date).order_by("effective_date", "id"):
+        for event in IntegrationEvent.objects.filter(effective_date__lte=effective_date).order_by(
+            "effective_date", "id"
+        ):
             latest[event.zone_id] = event
         made = unchanged = 0
         # A zone's own 并/提/撤/转 decides for it; its platform's proposal covers the other zones
         # (including zones the administrator set to 保留, which stay with their platform).
-        own = set(run.items.filter(subject=ClassificationItem.Subject.ZONE)
-                  .exclude(action=ClassificationItem.Action.KEEP).values_list("zone_id", flat=True))
+        own = set(
+            run.items.filter(subject=ClassificationItem.Subject.ZONE)
+            .exclude(action=ClassificationItem.Action.KEEP)
+            .values_list("zone_id", flat=True)
+        )
         for item in run.items.select_related("zone", "platform", "target_platform"):
             kind = EVENT_KIND.get(item.action)
             if kind is None:
                 continue
-            zones = [item.zone] if item.zone_id else [z for comp in system.platforms
-                                                      if comp.platform.pk == item.platform_id
-                                                      for z in comp.zones if z.pk not in own]
+            zones = (
+                [item.zone]
+                if item.zone_id
+                else [
+                    z
+                    for comp in system.platforms
+                    if comp.platform.pk == item.platform_id
+                    for z in comp.zones
+                    if z.pk not in own
+                ]
+            )
             ids = []
             for zone in zones:
                 previous = latest.get(zone.pk)
-                if previous is not None and previous.kind == kind and previous.platform_id == item.target_platform_id:
+                if (
+                    previous is not None
+                    and previous.kind == kind
+                    and previous.platform_id == item.target_platform_id
+                ):
                     unchanged += 1
                     continue
                 event = IntegrationEvent(
-                    zone=zone, kind=kind, platform=item.target_platform, effective_date=effective_date,
+                    zone=zone,
+                    kind=kind,
+                    platform=item.target_platform,
+                    effective_date=effective_date,
                     document=document.strip(),
-                    notes=f"并提撤转分类批次 #{run.pk}（{item.name}：{item.get_action_display()}）" + "；".join(item.reasons[1:]),
+                    notes=f"并提撤转分类批次 #{run.pk}（{item.name}：{item.get_action_display()}）"
+                    + "；".join(item.reasons[1:]),
                 )
                 try:
                     event.full_clean()
                 except ValidationError as bad:
                     raise PlanningError(f"{zone.name}：{'；'.join(bad.messages)}") from bad
                 event.save()
-                audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=event,
-                             after={"zone": zone.code, "kind": kind, "platform": item.target_platform.code
-                                    if item.target_platform else None, "effective_date": effective_date.isoformat(),
-                                    "run": run.pk})
+                audit_record(
+                    AuditEvent.Action.CREATE,
+                    request=request,
+                    actor=user,
+                    obj=event,
+                    after={
+                        "zone": zone.code,
+                        "kind": kind,
+                        "platform": item.target_platform.code if item.target_platform else None,
+                        "effective_date": effective_date.isoformat(),
+                        "run": run.pk,
+                    },
+                )
                 ids.append(event.pk)
                 made += 1
             if ids:
@@ -188,9 +286,18 @@ def classification_approve(run: ClassificationRun, *, effective_date: dt.date, d
         run.approved_by, run.approved_at = user, timezone.now()
         run.effective_date, run.document = effective_date, document.strip()
         run.save()
-        audit_record(AuditEvent.Action.APPROVE, request=request, actor=user, obj=run,
-                     after={"effective_date": effective_date.isoformat(), "document": document.strip(),
-                            "events": made, "unchanged": unchanged})
+        audit_record(
+            AuditEvent.Action.APPROVE,
+            request=request,
+            actor=user,
+            obj=run,
+            after={
+                "effective_date": effective_date.isoformat(),
+                "document": document.strip(),
+                "events": made,
+                "unchanged": unchanged,
+            },
+        )
     return Approval(run, made, unchanged)
 
 
@@ -202,8 +309,14 @@ PARTY_KINDS = {
     "county": (AgreementParty.Kind.COUNTY, County, "code"),
     "township": (AgreementParty.Kind.TOWNSHIP, FormerZone, "code"),
 }
-PARTY_WORDS = {"平台": "platform", "片区": "sub_zone", "功能片区": "sub_zone", "县": "county",
-               "乡镇": "township", **{k: k for k in PARTY_KINDS}}
+PARTY_WORDS = {
+    "平台": "platform",
+    "片区": "sub_zone",
+    "功能片区": "sub_zone",
+    "县": "county",
+    "乡镇": "township",
+    **{k: k for k in PARTY_KINDS},
+}
 
 
 @dataclass(frozen=True)
@@ -223,10 +336,14 @@ def parse_parties(text: str) -> list[PartySpec]:
             continue
         parts = line.replace("，", " ").replace(",", " ").replace("%", " ").split()
         if len(parts) != 5:
-            raise PlanningError(f"参与方第{number}行应为“类型 代码 税收% 统计% 成本%”五项，实为 {len(parts)} 项")
+            raise PlanningError(
+                f"参与方第{number}行应为“类型 代码 税收% 统计% 成本%”五项，实为 {len(parts)} 项"
+            )
         kind = PARTY_WORDS.get(parts[0])
         if kind is None:
-            raise PlanningError(f"参与方第{number}行的类型“{parts[0]}”无效，应为 平台、片区、县、乡镇 之一")
+            raise PlanningError(
+                f"参与方第{number}行的类型“{parts[0]}”无效，应为 平台、片区、县、乡镇 之一"
+            )
         try:
             shares = [Decimal(p) for p in parts[2:]]
         except ArithmeticError:
@@ -237,9 +354,21 @@ def parse_parties(text: str) -> list[PartySpec]:
     return specs
 
 
-def agreement_create(*, code: str, title: str, kind: str, start_year: int, end_year: int, parties: list[PartySpec],
-                     user: User, zone_codes: list[str] = (), enterprise_usccs: list[str] = (), document: str = "",
-                     investment: str = "", request=None) -> Agreement:
+def agreement_create(
+    *,
+    code: str,
+    title: str,
+    kind: str,
+    start_year: int,
+    end_year: int,
+    parties: list[PartySpec],
+    user: User,
+    zone_codes: list[str] = (),
+    enterprise_usccs: list[str] = (),
+    document: str = "",
+    investment: str = "",
+    request=None,
+) -> Agreement:
     _require_admin(user)
     if kind not in Agreement.Kind.values:
         raise PlanningError(f"协议类型“{kind}”无效")
@@ -250,7 +379,11 @@ def agreement_create(*, code: str, title: str, kind: str, start_year: int, end_y
     if Agreement.objects.filter(code=code).exists():
         raise PlanningError(f"协议编号 {code} 已存在")
     try:
-        for what, attr in (("税收分成", "tax_share"), ("统计归属", "stats_share"), ("成本分担", "cost_share")):
+        for what, attr in (
+            ("税收分成", "tax_share"),
+            ("统计归属", "stats_share"),
+            ("成本分担", "cost_share"),
+        ):
             R.check_shares([getattr(p, attr) for p in parties], what)
     except R.ShareError as bad:
         raise PlanningError(str(bad)) from bad
@@ -271,43 +404,83 @@ def agreement_create(*, code: str, title: str, kind: str, start_year: int, end_y
         raise PlanningError(f"覆盖企业不在企业名录中：{'、'.join(sorted(missing))}")
     if not zones and not enterprises:
         raise PlanningError("请指定协议覆盖的园区或企业（结算以其实缴税金为基数）")
-    covered = set(Enterprise.objects.filter(Q(pk__in=[e.pk for e in enterprises]) | Q(former_zone__in=zones))
-                  .values_list("pk", flat=True))
+    covered = set(
+        Enterprise.objects.filter(
+            Q(pk__in=[e.pk for e in enterprises]) | Q(former_zone__in=zones)
+        ).values_list("pk", flat=True)
+    )
     # One enterprise's tax can be shared under one agreement per year only.
     for other in Agreement.objects.filter(start_year__lte=end_year, end_year__gte=start_year):
         overlap = covered & set(selectors.covered_enterprises(other).values_list("pk", flat=True))
         if overlap:
-            raise PlanningError(f"有 {len(overlap)} 家企业在 {other.start_year}–{other.end_year} 年已由协议 "
-                                f"{other.code} 覆盖，同一企业同一年度只能按一个协议分成")
+            raise PlanningError(
+                f"有 {len(overlap)} 家企业在 {other.start_year}–{other.end_year} 年已由协议 "
+                f"{other.code} 覆盖，同一企业同一年度只能按一个协议分成"
+            )
     with transaction.atomic():
-        agreement = Agreement.objects.create(code=code, title=title, kind=kind, start_year=start_year,
-                                             end_year=end_year, document=document, investment=investment,
-                                             created_by=user)
+        agreement = Agreement.objects.create(
+            code=code,
+            title=title,
+            kind=kind,
+            start_year=start_year,
+            end_year=end_year,
+            document=document,
+            investment=investment,
+            created_by=user,
+        )
         agreement.zones.set(zones)
         agreement.enterprises.set(enterprises)
-        field_of = {AgreementParty.Kind.PLATFORM: "platform", AgreementParty.Kind.SUB_ZONE: "sub_zone",
-                    AgreementParty.Kind.COUNTY: "county", AgreementParty.Kind.TOWNSHIP: "zone"}
+        field_of = {
+            AgreementParty.Kind.PLATFORM: "platform",
+            AgreementParty.Kind.SUB_ZONE: "sub_zone",
+            AgreementParty.Kind.COUNTY: "county",
+            AgreementParty.Kind.TOWNSHIP: "zone",
+        }
         for order, (spec, (party_kind, ref)) in enumerate(zip(parties, refs), start=1):
-            AgreementParty.objects.create(agreement=agreement, order=order, kind=party_kind,
-                                          tax_share=spec.tax_share, stats_share=spec.stats_share,
-                                          cost_share=spec.cost_share, **{field_of[party_kind]: ref})
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=agreement, after={
-            "title": title, "kind": kind, "period": [start_year, end_year],
-            "parties": [[p.kind, p.code, str(p.tax_share), str(p.stats_share), str(p.cost_share)] for p in parties],
-            "zones": sorted(zone_codes), "enterprises": len(enterprises)})
+            AgreementParty.objects.create(
+                agreement=agreement,
+                order=order,
+                kind=party_kind,
+                tax_share=spec.tax_share,
+                stats_share=spec.stats_share,
+                cost_share=spec.cost_share,
+                **{field_of[party_kind]: ref},
+            )
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=agreement,
+            after={
+                "title": title,
+                "kind": kind,
+                "period": [start_year, end_year],
+                "parties": [
+                    [p.kind, p.code, str(p.tax_share), str(p.stats_share), str(p.cost_share)]
+                    for p in parties
+                ],
+                "zones": sorted(zone_codes),
+                "enterprises": len(enterprises),
+            },
+        )
     return agreement
 
 
-def settlement_create(agreement: Agreement, *, year: int, cost_yuan: Decimal, user: User,
-                      request=None) -> Settlement:
+def settlement_create(
+    agreement: Agreement, *, year: int, cost_yuan: Decimal, user: User, request=None
+) -> Settlement:
     """Settle one year: the covered enterprises' reported tax (EnterpriseYear.tax_wan) and output
     are split by the agreed shares to the cent; the lines of every column sum exactly to its total."""
     _require_admin(user)
     if not agreement.start_year <= year <= agreement.end_year:
-        raise PlanningError(f"{year} 年不在协议期限（{agreement.start_year}–{agreement.end_year}）内")
+        raise PlanningError(
+            f"{year} 年不在协议期限（{agreement.start_year}–{agreement.end_year}）内"
+        )
     if cost_yuan < 0 or cost_yuan != cost_yuan.quantize(R.CENT):
         raise PlanningError("开发投入应为非负金额，精确到分")
-    rows = EnterpriseYear.objects.filter(year=year, enterprise__in=selectors.covered_enterprises(agreement))
+    rows = EnterpriseYear.objects.filter(
+        year=year, enterprise__in=selectors.covered_enterprises(agreement)
+    )
     if not rows.exists():
         raise PlanningError(f"协议覆盖的企业没有 {year} 年的报送数据，无法结算")
     sums = rows.aggregate(tax=Sum("tax_wan"), out=Sum("output_wan"))
@@ -323,17 +496,41 @@ def settlement_create(agreement: Agreement, *, year: int, cost_yuan: Decimal, us
     with transaction.atomic():
         if Settlement.objects.select_for_update().filter(agreement=agreement, year=year).exists():
             raise PlanningError(f"{agreement.code} 已有 {year} 年度结算")
-        settlement = Settlement.objects.create(agreement=agreement, year=year, enterprise_count=rows.count(),
-                                               tax_yuan=tax_yuan, output_yuan=output_yuan, cost_yuan=cost_yuan,
-                                               created_by=user)
+        settlement = Settlement.objects.create(
+            agreement=agreement,
+            year=year,
+            enterprise_count=rows.count(),
+            tax_yuan=tax_yuan,
+            output_yuan=output_yuan,
+            cost_yuan=cost_yuan,
+            created_by=user,
+        )
         SettlementLine.objects.bulk_create(
-            SettlementLine(settlement=settlement, party=p, tax_share=p.tax_share, tax_yuan=t,
-                           stats_share=p.stats_share, output_yuan=o, cost_share=p.cost_share, cost_yuan=c)
+            SettlementLine(
+                settlement=settlement,
+                party=p,
+                tax_share=p.tax_share,
+                tax_yuan=t,
+                stats_share=p.stats_share,
+                output_yuan=o,
+                cost_share=p.cost_share,
+                cost_yuan=c,
+            )
             for p, t, o, c in zip(parties, tax, output, cost)
         )
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=settlement, after={
-            "year": year, "tax_yuan": str(tax_yuan), "output_yuan": str(output_yuan), "cost_yuan": str(cost_yuan),
-            "lines": {p.ref_code: str(t) for p, t in zip(parties, tax)}})
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=settlement,
+            after={
+                "year": year,
+                "tax_yuan": str(tax_yuan),
+                "output_yuan": str(output_yuan),
+                "cost_yuan": str(cost_yuan),
+                "lines": {p.ref_code: str(t) for p, t in zip(parties, tax)},
+            },
+        )
     return settlement
 
 
@@ -342,8 +539,16 @@ DEMO_AGREEMENTS = Path(__file__).with_name("demo_agreements.toml")
 
 def _party_specs(raw: list[dict]) -> list[PartySpec]:
     try:
-        specs = [PartySpec(p["kind"], str(p["code"]), Decimal(str(p["tax_share"])), Decimal(str(p["stats_share"])),
-                           Decimal(str(p["cost_share"]))) for p in raw]
+        specs = [
+            PartySpec(
+                p["kind"],
+                str(p["code"]),
+                Decimal(str(p["tax_share"])),
+                Decimal(str(p["stats_share"])),
+                Decimal(str(p["cost_share"])),
+            )
+            for p in raw
+        ]
     except KeyError as missing:
         raise PlanningError(f"参与方缺少字段 {missing}") from None
     except ArithmeticError:
@@ -359,10 +564,18 @@ def agreement_from_file(raw: dict, *, user: User, request=None) -> Agreement:
     """Register one agreement described as a TOML table (layout in docs/planning.md)."""
     try:
         return agreement_create(
-            code=raw["code"], title=raw["title"], kind=raw["kind"], start_year=raw["start_year"],
-            end_year=raw["end_year"], document=raw.get("document", ""), investment=raw.get("investment", ""),
-            parties=_party_specs(raw["parties"]), zone_codes=raw.get("zones", []),
-            enterprise_usccs=raw.get("enterprises", []), user=user, request=request,
+            code=raw["code"],
+            title=raw["title"],
+            kind=raw["kind"],
+            start_year=raw["start_year"],
+            end_year=raw["end_year"],
+            document=raw.get("document", ""),
+            investment=raw.get("investment", ""),
+            parties=_party_specs(raw["parties"]),
+            zone_codes=raw.get("zones", []),
+            enterprise_usccs=raw.get("enterprises", []),
+            user=user,
+            request=request,
         )
     except KeyError as missing:
         raise PlanningError(f"协议缺少字段 {missing}") from None

@@ -16,10 +16,16 @@ urlpatterns = [
     path("chains/targets.xlsx", views.chain_targets_export, name="chain_targets_export"),
     path("chains/<str:code>/", views.chain_platform, name="chain_platform"),
     path("chains/<str:code>/links/<str:link>/", views.chain_link, name="chain_link"),
-    path("chains/<str:code>/export.xlsx", views.chain_platform_export, name="chain_platform_export"),
+    path(
+        "chains/<str:code>/export.xlsx", views.chain_platform_export, name="chain_platform_export"
+    ),
     path("agreements/", views.agreements, name="agreements"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path("agreements/<str:code>/", views.agreement_detail, name="agreement"),
     path("agreements/<str:code>/settle/", views.settlement_create, name="settle"),
-    path("agreements/<str:code>/settlements/<int:year>.xlsx", views.settlement_export, name="settlement_export"),
+    path(
+        "agreements/<str:code>/settlements/<int:year>.xlsx",
+        views.settlement_export,
+        name="settlement_export",
+    ),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,13 +13,19 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
-from pingtai.web.downloads import attachment
 from pingtai.planning import exports, selectors, services
-from pingtai.planning.forms import AdjustForm, AgreementForm, ApproveForm, ClassifyForm, SettlementForm
+from pingtai.planning.forms import (
+    AdjustForm,
+    AgreementForm,
+    ApproveForm,
+    ClassifyForm,
+    SettlementForm,
+)
 from pingtai.planning.models import ClassificationItem, ClassificationRun
 from pingtai.planning.rules import ACTIONS, load_rules
 from pingtai.registry.models import ChainLink, FormerZone, Platform
 from pingtai.registry.selectors import available_years
+from pingtai.web.downloads import attachment
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
@@ -46,12 +51,19 @@ def _year(request: HttpRequest) -> int:
 @role_required(*CITY_ROLES)
 def index(request: HttpRequest) -> HttpResponse:
     years = available_years()
-    return render(request, "planning/index.html", {
-        "runs": ClassificationRun.objects.select_related("created_by", "approved_by"),
-        "rules": load_rules(),
-        "form": ClassifyForm(initial={"year": years[-1] if years else None, "as_of": timezone.localdate()})
-        if request.user.is_city_admin else None,
-    })
+    return render(
+        request,
+        "planning/index.html",
+        {
+            "runs": ClassificationRun.objects.select_related("created_by", "approved_by"),
+            "rules": load_rules(),
+            "form": ClassifyForm(
+                initial={"year": years[-1] if years else None, "as_of": timezone.localdate()}
+            )
+            if request.user.is_city_admin
+            else None,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -62,7 +74,9 @@ def run_create(request: HttpRequest) -> HttpResponse:
         messages.error(request, _errors(form))
         return redirect("planning:index")
     try:
-        run = services.classification_create(user=request.user, request=request, **form.cleaned_data)
+        run = services.classification_create(
+            user=request.user, request=request, **form.cleaned_data
+        )
     except services.PlanningError as refused:
         messages.error(request, str(refused))
         return redirect("planning:index")
@@ -75,15 +89,26 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     items = list(run.items.select_related("county", "current_platform", "target_platform"))
     counts = {label: sum(i.action == key for i in items) for key, label in ACTIONS.items()}
-    return render(request, "planning/run.html", {
-        "run": run, "counts": counts, "rules": load_rules(),
-        "platform_items": [i for i in items if i.subject == ClassificationItem.Subject.PLATFORM],
-        "zone_items": [i for i in items if i.subject == ClassificationItem.Subject.ZONE],
-        "approve_form": ApproveForm(initial={"effective_date": timezone.localdate()})
-        if request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT else None,
-        "adjustable": request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT,
-        "actions": ClassificationItem.Action.choices, "all_platforms": Platform.objects.order_by("code"),
-    })
+    return render(
+        request,
+        "planning/run.html",
+        {
+            "run": run,
+            "counts": counts,
+            "rules": load_rules(),
+            "platform_items": [
+                i for i in items if i.subject == ClassificationItem.Subject.PLATFORM
+            ],
+            "zone_items": [i for i in items if i.subject == ClassificationItem.Subject.ZONE],
+            "approve_form": ApproveForm(initial={"effective_date": timezone.localdate()})
+            if request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT
+            else None,
+            "adjustable": request.user.is_city_admin
+            and run.status == ClassificationRun.Status.DRAFT,
+            "actions": ClassificationItem.Action.choices,
+            "all_platforms": Platform.objects.order_by("code"),
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -95,8 +120,13 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _errors(form))
         return redirect("planning:run", pk=pk)
     try:
-        result = services.classification_approve(run, user=request.user, request=request, **form.cleaned_data)
-        messages.success(request, f"已审定：生成整合事件 {result.events} 条（{result.unchanged} 个园区现状已一致，未重复登记）")
+        result = services.classification_approve(
+            run, user=request.user, request=request, **form.cleaned_data
+        )
+        messages.success(
+            request,
+            f"已审定：生成整合事件 {result.events} 条（{result.unchanged} 个园区现状已一致，未重复登记）",
+        )
     except services.PlanningError as refused:
         messages.error(request, str(refused))
     return redirect("planning:run", pk=pk)
@@ -111,7 +141,9 @@ def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         messages.error(request, _errors(form))
         return redirect("planning:run", pk=pk)
     try:
-        services.classification_item_adjust(row, user=request.user, request=request, **form.cleaned_data)
+        services.classification_item_adjust(
+            row, user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, f"已调整：{row.name} → {row.get_action_display()}")
     except services.PlanningError as refused:
         messages.error(request, str(refused))
@@ -141,13 +173,20 @@ def _simulation(request: HttpRequest):
 @role_required(*CITY_ROLES)
 def simulate(request: HttpRequest) -> HttpResponse:
     sim, error = _simulation(request)
-    return render(request, "planning/simulate.html", {
-        "sim": sim, "error": error, "years": available_years(), "year": _year(request),
-        "platforms": Platform.objects.order_by("code"),
-        "zones": FormerZone.objects.select_related("county").order_by("kind", "code"),
-        "chosen": set(request.GET.getlist("platform")) | set(request.GET.getlist("zone")),
-        "query": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "planning/simulate.html",
+        {
+            "sim": sim,
+            "error": error,
+            "years": available_years(),
+            "year": _year(request),
+            "platforms": Platform.objects.order_by("code"),
+            "zones": FormerZone.objects.select_related("county").order_by("kind", "code"),
+            "chosen": set(request.GET.getlist("platform")) | set(request.GET.getlist("zone")),
+            "query": request.GET.urlencode(),
+        },
+    )
 
 
 @role_required(*CITY_ROLES)
@@ -155,7 +194,9 @@ def simulate_export(request: HttpRequest) -> HttpResponse:
     sim, error = _simulation(request)
     if sim is None:
         raise Http404(error or "请先选择合并成员")
-    audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出合并模拟：{request.GET.urlencode()}")
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, detail=f"导出合并模拟：{request.GET.urlencode()}"
+    )
     return attachment(exports.simulation_xlsx(sim), f"合并模拟_{sim.year}.xlsx")
 
 
@@ -169,14 +210,24 @@ def chains(request: HttpRequest) -> HttpResponse:
     summary = []
     for platform in platforms_for(request.user).order_by("code"):
         statuses = selectors.chain_map(platform, year, rules)
-        summary.append((platform, sum(not s.missing for s in statuses),
-                        [s for s in statuses if s.action]))
-    tree = [(chain, [(link, *city.get(link.code, (0, None))) for link in links])
-            for chain, links in selectors.chains_tree()]
-    return render(request, "planning/chains.html", {
-        "year": year, "years": available_years(), "tree": tree,
-        "summary": summary, "rules": rules,
-    })
+        summary.append(
+            (platform, sum(not s.missing for s in statuses), [s for s in statuses if s.action])
+        )
+    tree = [
+        (chain, [(link, *city.get(link.code, (0, None))) for link in links])
+        for chain, links in selectors.chains_tree()
+    ]
+    return render(
+        request,
+        "planning/chains.html",
+        {
+            "year": year,
+            "years": available_years(),
+            "tree": tree,
+            "summary": summary,
+            "rules": rules,
+        },
+    )
 
 
 @login_required
@@ -187,11 +238,18 @@ def chain_platform(request: HttpRequest, code: str) -> HttpResponse:
     by_chain: dict[str, list] = {}
     for s in statuses:
         by_chain.setdefault(s.link.chain_name, []).append(s)
-    return render(request, "planning/chain_platform.html", {
-        "platform": platform, "year": year, "years": available_years(), "by_chain": by_chain,
-        "leading": platform.leading_industries.select_related("chain"),
-        "targets": [s for s in statuses if s.action],
-    })
+    return render(
+        request,
+        "planning/chain_platform.html",
+        {
+            "platform": platform,
+            "year": year,
+            "years": available_years(),
+            "by_chain": by_chain,
+            "leading": platform.leading_industries.select_related("chain"),
+            "targets": [s for s in statuses if s.action],
+        },
+    )
 
 
 @login_required
@@ -199,27 +257,47 @@ def chain_link(request: HttpRequest, code: str, link: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     row = get_object_or_404(ChainLink.objects.select_related("chain"), code=link)
     year = _year(request)
-    return render(request, "planning/chain_link.html", {
-        "platform": platform, "link": row, "year": year,
-        "rows": selectors.link_enterprises(platform, row.code, year),
-    })
+    return render(
+        request,
+        "planning/chain_link.html",
+        {
+            "platform": platform,
+            "link": row,
+            "year": year,
+            "rows": selectors.link_enterprises(platform, row.code, year),
+        },
+    )
 
 
 @login_required
 def chain_platform_export(request: HttpRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     year = _year(request)
-    audit_record(AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出产业链图谱（{year}年）")
-    content = exports.chain_xlsx([(platform, selectors.chain_map(platform, year))], targets_only=False)
+    audit_record(
+        AuditEvent.Action.EXPORT,
+        request=request,
+        obj=platform,
+        detail=f"导出产业链图谱（{year}年）",
+    )
+    content = exports.chain_xlsx(
+        [(platform, selectors.chain_map(platform, year))], targets_only=False
+    )
     return attachment(content, f"{platform.short_name}产业链图谱_{year}.xlsx")
 
 
 @login_required
 def chain_targets_export(request: HttpRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
-    rows = [(p, selectors.chain_map(p, year, rules)) for p in platforms_for(request.user).order_by("code")]
-    audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出产业链招商清单（{year}年）")
-    return attachment(exports.chain_xlsx(rows, targets_only=True), f"建链补链延链强链招商清单_{year}.xlsx")
+    rows = [
+        (p, selectors.chain_map(p, year, rules))
+        for p in platforms_for(request.user).order_by("code")
+    ]
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, detail=f"导出产业链招商清单（{year}年）"
+    )
+    return attachment(
+        exports.chain_xlsx(rows, targets_only=True), f"建链补链延链强链招商清单_{year}.xlsx"
+    )
 
 
 # ---------------------------------------------------------------- benefit sharing
@@ -227,10 +305,14 @@ def chain_targets_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def agreements(request: HttpRequest) -> HttpResponse:
-    return render(request, "planning/agreements.html", {
-        "agreements": selectors.agreements_for(request.user),
-        "form": AgreementForm() if request.user.is_city_admin else None,
-    })
+    return render(
+        request,
+        "planning/agreements.html",
+        {
+            "agreements": selectors.agreements_for(request.user),
+            "form": AgreementForm() if request.user.is_city_admin else None,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -243,10 +325,18 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         agreement = services.agreement_create(
-            code=data["code"].strip(), title=data["title"], kind=data["kind"], start_year=data["start_year"],
-            end_year=data["end_year"], document=data["document"], investment=data["investment"],
-            parties=services.parse_parties(data["parties"]), zone_codes=data["zones"].split(),
-            enterprise_usccs=[u.upper() for u in data["enterprises"].split()], user=request.user, request=request,
+            code=data["code"].strip(),
+            title=data["title"],
+            kind=data["kind"],
+            start_year=data["start_year"],
+            end_year=data["end_year"],
+            document=data["document"],
+            investment=data["investment"],
+            parties=services.parse_parties(data["parties"]),
+            zone_codes=data["zones"].split(),
+            enterprise_usccs=[u.upper() for u in data["enterprises"].split()],
+            user=request.user,
+            request=request,
         )
     except services.PlanningError as refused:
         messages.error(request, str(refused))
@@ -258,13 +348,19 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
-    return render(request, "planning/agreement.html", {
-        "agreement": agreement,
-        "parties": agreement.parties.select_related("platform", "sub_zone", "county", "zone"),
-        "covered": selectors.covered_enterprises(agreement).count(),
-        "settlements": agreement.settlements.prefetch_related("lines__party"),
-        "form": SettlementForm(initial={"year": agreement.end_year}) if request.user.is_city_admin else None,
-    })
+    return render(
+        request,
+        "planning/agreement.html",
+        {
+            "agreement": agreement,
+            "parties": agreement.parties.select_related("platform", "sub_zone", "county", "zone"),
+            "covered": selectors.covered_enterprises(agreement).count(),
+            "settlements": agreement.settlements.prefetch_related("lines__party"),
+            "form": SettlementForm(initial={"year": agreement.end_year})
+            if request.user.is_city_admin
+            else None,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -276,7 +372,9 @@ def settlement_create(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, _errors(form))
         return redirect("planning:agreement", code=code)
     try:
-        settlement = services.settlement_create(agreement, user=request.user, request=request, **form.cleaned_data)
+        settlement = services.settlement_create(
+            agreement, user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, f"已生成 {settlement.year} 年度结算单")
     except services.PlanningError as refused:
         messages.error(request, str(refused))
@@ -289,5 +387,9 @@ def settlement_export(request: HttpRequest, code: str, year: int) -> HttpRespons
     settlement = agreement.settlements.filter(year=year).first()
     if settlement is None:
         raise Http404("没有该年度的结算单")
-    audit_record(AuditEvent.Action.EXPORT, request=request, obj=settlement, detail="导出利益共享结算单")
-    return attachment(exports.settlement_xlsx(settlement), f"{agreement.code}_{year}年度结算单.xlsx")
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, obj=settlement, detail="导出利益共享结算单"
+    )
+    return attachment(
+        exports.settlement_xlsx(settlement), f"{agreement.code}_{year}年度结算单.xlsx"
+    )

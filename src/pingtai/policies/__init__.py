@@ -82,39 +82,50 @@ class PolicyLine:
     escalated: bool
 
 
-def policy_lines(table: PolicyTable, klass: str, basis: dict[str, float | None],
-                 years_in_class: int = 1) -> list[PolicyLine]:
+def policy_lines(
+    table: PolicyTable, klass: str, basis: dict[str, float | None], years_in_class: int = 1
+) -> list[PolicyLine]:
     """The instruments applying to one enterprise of class ``klass`` with its consumption."""
     lines = []
     for ins in table.instruments:
         rate = ins.rates.get(klass)
         if rate is None:
             continue
-        escalated = bool(ins.escalation_years and years_in_class >= ins.escalation_years
-                         and klass in ins.escalation_rates)
+        escalated = bool(
+            ins.escalation_years
+            and years_in_class >= ins.escalation_years
+            and klass in ins.escalation_rates
+        )
         if escalated:
             rate = ins.escalation_rates[klass]
         amount = None
         if ins.basis and isinstance(rate, Decimal):
             value = basis.get(ins.basis)
-            amount = (Decimal(str(value)) * rate * ins.basis_factor).quantize(Decimal("0.01")) if value else Decimal(0)
+            amount = (
+                (Decimal(str(value)) * rate * ins.basis_factor).quantize(Decimal("0.01"))
+                if value
+                else Decimal(0)
+            )
         lines.append(PolicyLine(ins, rate, amount, escalated))
     return lines
 
 
-def low_efficiency_reasons(rules: LowEfficiencyRules, tax_per_mu_by_year: list[float | None],
-                           classes_by_year: list[str]) -> list[str]:
+def low_efficiency_reasons(
+    rules: LowEfficiencyRules, tax_per_mu_by_year: list[float | None], classes_by_year: list[str]
+) -> list[str]:
     """Why an enterprise is a low-efficiency land candidate (empty list: it is not).
 
     ``tax_per_mu_by_year`` runs oldest to newest over consecutive years; ``classes_by_year``
     lists its classes in the published runs, oldest to newest.
     """
     reasons = []
-    recent = tax_per_mu_by_year[-rules.consecutive_years:]
+    recent = tax_per_mu_by_year[-rules.consecutive_years :]
     if len(recent) == rules.consecutive_years and all(
         v is not None and Decimal(str(v)) < rules.tax_per_mu_below for v in recent
     ):
-        reasons.append(f"亩均税收连续 {rules.consecutive_years} 年低于 {rules.tax_per_mu_below} 万元/亩")
+        reasons.append(
+            f"亩均税收连续 {rules.consecutive_years} 年低于 {rules.tax_per_mu_below} 万元/亩"
+        )
     if classes_by_year.count("D") >= rules.class_d_times:
         reasons.append(f"{rules.class_d_times} 次及以上评为 D 类")
     return reasons

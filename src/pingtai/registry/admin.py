@@ -68,7 +68,15 @@ class EnterpriseAdmin(AuditedAdmin):
 
 @admin.register(m.EnterpriseYear)
 class EnterpriseYearAdmin(AuditedAdmin):
-    list_display = ["enterprise", "year", "size_class", "land_mu", "output_wan", "tax_wan", "synthetic"]
+    list_display = [
+        "enterprise",
+        "year",
+        "size_class",
+        "land_mu",
+        "output_wan",
+        "tax_wan",
+        "synthetic",
+    ]
     list_filter = ["year", "size_class"]
     search_fields = ["enterprise__uscc", "enterprise__name"]
     raw_id_fields = ["enterprise"]

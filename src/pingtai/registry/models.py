@@ -99,7 +99,9 @@ class Platform(models.Model):
     spatial_role = models.CharField("一心两翼三片区", max_length=8, choices=SpatialRole.choices)
     spatial_group = models.CharField("片区", max_length=30)
     tier = models.CharField("竞争梯队", max_length=20)
-    counties = models.ManyToManyField(County, verbose_name="覆盖县（市、区）", related_name="platforms")
+    counties = models.ManyToManyField(
+        County, verbose_name="覆盖县（市、区）", related_name="platforms"
+    )
     approved_area_mu = models.DecimalField("核准面积（亩）", **AREA)
     planned_area_mu = models.DecimalField("规划面积（亩）", **AREA)
     developable_area_mu = models.DecimalField("可开发面积（亩）", **AREA)
@@ -139,7 +141,11 @@ class LeadingIndustry(models.Model):
     )
     name = models.CharField("主导产业", max_length=60)
     chain = models.ForeignKey(
-        Chain, models.PROTECT, null=True, blank=True, verbose_name="对应全市产业链",
+        Chain,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="对应全市产业链",
         related_name="leading_industries",
     )
     order = models.PositiveSmallIntegerField("顺序", default=0)
@@ -156,7 +162,9 @@ class SubZone(models.Model):
     """功能片区 inside a platform, e.g. 丽水经开区's 水阁片 and 腊口片."""
 
     code = models.CharField("代码", max_length=16, unique=True)
-    platform = models.ForeignKey(Platform, models.CASCADE, related_name="sub_zones", verbose_name="平台")
+    platform = models.ForeignKey(
+        Platform, models.CASCADE, related_name="sub_zones", verbose_name="平台"
+    )
     name = models.CharField("功能片区", max_length=60)
     notes = models.TextField("说明", blank=True)
 
@@ -204,7 +212,11 @@ class IntegrationEvent(models.Model):
     zone = models.ForeignKey(FormerZone, models.CASCADE, related_name="events", verbose_name="园区")
     kind = models.CharField("方式", max_length=12, choices=Kind.choices)
     platform = models.ForeignKey(
-        Platform, models.PROTECT, null=True, blank=True, related_name="integration_events",
+        Platform,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="integration_events",
         verbose_name="并入平台",
     )
     effective_date = models.DateField("生效日期")
@@ -233,18 +245,27 @@ class Enterprise(models.Model):
         Platform, models.PROTECT, related_name="enterprises", verbose_name="所在平台"
     )
     former_zone = models.ForeignKey(
-        FormerZone, models.PROTECT, null=True, blank=True, related_name="enterprises",
+        FormerZone,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enterprises",
         verbose_name="整合前所在园区",
     )
     industry_code = models.CharField("行业代码（GB/T 4754-2017）", max_length=5)
     chain_link = models.ForeignKey(
-        ChainLink, models.SET_NULL, null=True, blank=True, related_name="enterprises",
+        ChainLink,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enterprises",
         verbose_name="产业链环节",
     )
     lon = models.FloatField("经度", null=True, blank=True)
     lat = models.FloatField("纬度", null=True, blank=True)
     uscc_override_reason = models.TextField(
-        "校验码不符的确认理由", blank=True,
+        "校验码不符的确认理由",
+        blank=True,
         help_text="早期试点地区的合法代码可能不符合校验规则，须由市级管理员注明理由后方可登记",
     )
     synthetic = models.BooleanField("演示数据（合成）", default=False)
@@ -261,14 +282,18 @@ class Enterprise(models.Model):
         result = uscc.check(self.uscc)
         self.uscc = result.code
         if not result.valid and not self.uscc_override_reason.strip():
-            raise ValidationError({"uscc": f"{result.problem}。如确为合法的早期代码，请填写确认理由。"})
+            raise ValidationError(
+                {"uscc": f"{result.problem}。如确为合法的早期代码，请填写确认理由。"}
+            )
         try:
             self.industry_code = "".join(gbt4754.normalise(self.industry_code))
         except ValueError as bad_code:
             raise ValidationError({"industry_code": str(bad_code)}) from bad_code
-        if self.platform_id and self.county_id and not self.platform.counties.filter(
-            code=self.county_id
-        ).exists():
+        if (
+            self.platform_id
+            and self.county_id
+            and not self.platform.counties.filter(code=self.county_id).exists()
+        ):
             raise ValidationError({"county": "企业所在县（市、区）不在该平台覆盖范围内"})
 
 

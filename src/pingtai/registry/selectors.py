@@ -41,7 +41,9 @@ class PlatformSystemSnapshot:
 def platform_system_as_of(on: dt.date) -> PlatformSystemSnapshot:
     """Replay integration events up to and including ``on``; a zone's latest event decides."""
     latest: dict[int, IntegrationEvent] = {}
-    events = IntegrationEvent.objects.filter(effective_date__lte=on).order_by("effective_date", "id")
+    events = IntegrationEvent.objects.filter(effective_date__lte=on).order_by(
+        "effective_date", "id"
+    )
     for event in events:
         latest[event.zone_id] = event
     by_platform = {p.id: PlatformComposition(p) for p in Platform.objects.all()}
@@ -116,7 +118,9 @@ def figures(rows: QuerySet[EnterpriseYear]) -> Figures:
     return _figures(rows.aggregate(**_SUMS))
 
 
-def figures_by_platform(year: int, rows: QuerySet[EnterpriseYear] | None = None) -> dict[int, Figures]:
+def figures_by_platform(
+    year: int, rows: QuerySet[EnterpriseYear] | None = None
+) -> dict[int, Figures]:
     """Platform id → figures for ``year`` (enterprises counted in their current platform)."""
     rows = EnterpriseYear.objects.all() if rows is None else rows
     grouped = rows.filter(year=year).values("enterprise__platform_id").annotate(**_SUMS)

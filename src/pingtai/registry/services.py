@@ -38,7 +38,9 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     m.Source.objects.bulk_create(
         m.Source(id=s.id, title=s.title, url=s.url, status=s.status) for s in ds.sources
     )
-    m.County.objects.bulk_create(m.County(code=c.code, name=c.name, kind=c.kind) for c in ds.counties)
+    m.County.objects.bulk_create(
+        m.County(code=c.code, name=c.name, kind=c.kind) for c in ds.counties
+    )
     for order, chain in enumerate(ds.chains):
         chain_row = m.Chain.objects.create(code=chain.code, name=chain.name, order=order)
         m.ChainLink.objects.bulk_create(
@@ -49,11 +51,20 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     platforms: dict[str, m.Platform] = {}
     for p in ds.platforms:
         row = m.Platform.objects.create(
-            code=p.code, name=p.name, short_name=p.short_name, level=p.level,
-            spatial_role=p.spatial_role, spatial_group=p.spatial_group, tier=p.tier,
-            approved_area_mu=p.approved_area_mu, planned_area_mu=p.planned_area_mu,
-            developable_area_mu=p.developable_area_mu, management_body=p.management_body,
-            leadership_posts=p.leadership_posts, staff_count=p.staff_count, notes=p.notes,
+            code=p.code,
+            name=p.name,
+            short_name=p.short_name,
+            level=p.level,
+            spatial_role=p.spatial_role,
+            spatial_group=p.spatial_group,
+            tier=p.tier,
+            approved_area_mu=p.approved_area_mu,
+            planned_area_mu=p.planned_area_mu,
+            developable_area_mu=p.developable_area_mu,
+            management_body=p.management_body,
+            leadership_posts=p.leadership_posts,
+            staff_count=p.staff_count,
+            notes=p.notes,
             assumed_fields=list(p.assumed_fields),
         )
         row.counties.set(p.county_codes)
@@ -70,16 +81,25 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     zones: dict[str, m.FormerZone] = {}
     for z in ds.former_zones:
         row = m.FormerZone.objects.create(
-            code=z.code, name=z.name, kind=z.kind, county_id=z.county_code, area_mu=z.area_mu,
-            name_generated=z.name_generated, notes=z.notes,
+            code=z.code,
+            name=z.name,
+            kind=z.kind,
+            county_id=z.county_code,
+            area_mu=z.area_mu,
+            name_generated=z.name_generated,
+            notes=z.notes,
         )
         row.sources.set(z.source_ids)
         zones[z.code] = row
     m.IntegrationEvent.objects.bulk_create(
         m.IntegrationEvent(
-            zone=zones[e.zone_code], kind=e.kind,
+            zone=zones[e.zone_code],
+            kind=e.kind,
             platform=platforms[e.platform_code] if e.platform_code else None,
-            effective_date=e.effective_date, document=e.document, assumed=e.assumed, notes=e.notes,
+            effective_date=e.effective_date,
+            document=e.document,
+            assumed=e.assumed,
+            notes=e.notes,
         )
         for e in ds.events
     )
@@ -87,10 +107,16 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     m.Enterprise.objects.bulk_create(
         (
             m.Enterprise(
-                uscc=e.uscc, name=e.name, county_id=e.county_code,
-                platform=platforms[e.platform_code], former_zone=zones.get(e.former_zone_code),
-                industry_code=e.industry_code, chain_link_id=e.chain_link_code,
-                lon=e.lon, lat=e.lat, synthetic=e.synthetic,
+                uscc=e.uscc,
+                name=e.name,
+                county_id=e.county_code,
+                platform=platforms[e.platform_code],
+                former_zone=zones.get(e.former_zone_code),
+                industry_code=e.industry_code,
+                chain_link_id=e.chain_link_code,
+                lon=e.lon,
+                lat=e.lat,
+                synthetic=e.synthetic,
             )
             for e in ds.enterprises
         ),
@@ -100,8 +126,12 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     m.LandParcel.objects.bulk_create(
         (
             m.LandParcel(
-                parcel_id=p.parcel_id, holder_id=ids[p.holder_uscc], user_id=ids[p.user_uscc],
-                tenure=p.tenure, area_mu=p.area_mu, synthetic=p.synthetic,
+                parcel_id=p.parcel_id,
+                holder_id=ids[p.holder_uscc],
+                user_id=ids[p.user_uscc],
+                tenure=p.tenure,
+                area_mu=p.area_mu,
+                synthetic=p.synthetic,
             )
             for p in ds.parcels
         ),
@@ -111,16 +141,29 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
     for start in range(0, total, BATCH):
         m.EnterpriseYear.objects.bulk_create(
             m.EnterpriseYear(
-                enterprise_id=ids[y.uscc], year=y.year, size_class=y.size_class,
-                land_mu=y.land_mu, output_wan=y.output_wan, value_added_wan=y.value_added_wan,
-                revenue_wan=y.revenue_wan, tax_wan=y.tax_wan, energy_tce=y.energy_tce,
-                emission_t=y.emission_t, electricity_wan_kwh=y.electricity_wan_kwh,
-                employees=y.employees, rd_wan=y.rd_wan, synthetic=y.synthetic,
+                enterprise_id=ids[y.uscc],
+                year=y.year,
+                size_class=y.size_class,
+                land_mu=y.land_mu,
+                output_wan=y.output_wan,
+                value_added_wan=y.value_added_wan,
+                revenue_wan=y.revenue_wan,
+                tax_wan=y.tax_wan,
+                energy_tce=y.energy_tce,
+                emission_t=y.emission_t,
+                electricity_wan_kwh=y.electricity_wan_kwh,
+                employees=y.employees,
+                rd_wan=y.rd_wan,
+                synthetic=y.synthetic,
             )
             for y in ds.enterprise_years[start : start + BATCH]
         )
         step("企业年度数据", min(start + BATCH, total), total)
     return LoadReport(
-        platforms=len(ds.platforms), former_zones=len(ds.former_zones), events=len(ds.events),
-        enterprises=len(ds.enterprises), parcels=len(ds.parcels), enterprise_years=total,
+        platforms=len(ds.platforms),
+        former_zones=len(ds.former_zones),
+        events=len(ds.events),
+        enterprises=len(ds.enterprises),
+        parcels=len(ds.parcels),
+        enterprise_years=total,
     )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from django import forms
 from django.conf import settings
 
@@ -8,7 +7,9 @@ from pingtai.catalogue import PeriodError, parse_period
 
 
 class PeriodOpenForm(forms.Form):
-    code = forms.CharField(label="期别", max_length=8, help_text="如 2025Q4（季度）、2025H1（半年）、2025（年度）")
+    code = forms.CharField(
+        label="期别", max_length=8, help_text="如 2025Q4（季度）、2025H1（半年）、2025（年度）"
+    )
     deadline = forms.DateField(label="报送截止日期", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_code(self) -> str:
@@ -20,8 +21,11 @@ class PeriodOpenForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label="数据文件（.xlsx）")
-    reason = forms.CharField(label="更正理由（已锁定数据更正时必填）", required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="更正理由（已锁定数据更正时必填）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -59,7 +59,11 @@ class Requirement(models.Model):
     )
     form_code = models.CharField("报表代码", max_length=32)
     platform = models.ForeignKey(
-        "registry.Platform", models.PROTECT, null=True, blank=True, related_name="requirements",
+        "registry.Platform",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requirements",
         verbose_name="填报平台",
     )
     department = models.CharField("填报部门", max_length=20, blank=True)
@@ -70,12 +74,15 @@ class Requirement(models.Model):
         ordering = ["period", "form_code", "platform__code", "department"]
         constraints = [
             models.UniqueConstraint(
-                fields=["period", "form_code", "platform", "department"], name="one_requirement_per_scope",
+                fields=["period", "form_code", "platform", "department"],
+                name="one_requirement_per_scope",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
-                condition=(models.Q(platform__isnull=False, department="")
-                           | models.Q(platform__isnull=True) & ~models.Q(department="")),
+                condition=(
+                    models.Q(platform__isnull=False, department="")
+                    | models.Q(platform__isnull=True) & ~models.Q(department="")
+                ),
                 name="requirement_has_exactly_one_scope",
             ),
         ]
@@ -98,7 +105,8 @@ class Requirement(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         submitted = hasattr(self, "submission") and self.submission.status not in (
-            Submission.Status.DRAFT, Submission.Status.RETURNED,
+            Submission.Status.DRAFT,
+            Submission.Status.RETURNED,
         )
         return not submitted and today > self.deadline
 
@@ -131,11 +139,19 @@ class Submission(models.Model):
     )
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.DRAFT)
     latest_version = models.ForeignKey(
-        "SubmissionVersion", models.PROTECT, null=True, blank=True, related_name="+",
+        "SubmissionVersion",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="最新版本",
     )
     approved_version = models.ForeignKey(
-        "SubmissionVersion", models.PROTECT, null=True, blank=True, related_name="+",
+        "SubmissionVersion",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="生效版本（下游只读此版本）",
     )
     # Incremented on every state change; a change based on a stale page is refused.
@@ -169,7 +185,11 @@ class SubmissionVersion(models.Model):
     is_correction = models.BooleanField("锁定后更正", default=False)
     reason = models.TextField("更正理由", blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="审核人",
     )
     approved_at = models.DateTimeField("审核时间", null=True, blank=True)
@@ -200,7 +220,9 @@ class Fact(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "报送数据"
         constraints = [
-            models.UniqueConstraint(fields=["version", "key", "indicator"], name="one_fact_per_cell")
+            models.UniqueConstraint(
+                fields=["version", "key", "indicator"], name="one_fact_per_cell"
+            )
         ]
         indexes = [models.Index(fields=["indicator", "key"])]
 
@@ -232,7 +254,11 @@ class UploadAttempt(models.Model):
     confirmations = models.JSONField("待确认事项", default=list, blank=True)
     reason = models.TextField("更正理由", blank=True)
     version = models.OneToOneField(
-        SubmissionVersion, models.PROTECT, null=True, blank=True, related_name="attempt",
+        SubmissionVersion,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempt",
         verbose_name="生成的版本",
     )
 

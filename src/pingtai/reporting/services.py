@@ -54,8 +54,13 @@ def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> Re
     if deadline < period.end:
         raise ReportingError(f"报送截止日期不能早于统计期末 {period.end:%Y-%m-%d}")
     row = ReportingPeriod.objects.create(
-        code=period.code, kind=period.kind, year=period.year, index=period.index,
-        starts_on=period.start, ends_on=period.end, opened_by=user,
+        code=period.code,
+        kind=period.kind,
+        year=period.year,
+        index=period.index,
+        starts_on=period.start,
+        ends_on=period.end,
+        opened_by=user,
     )
     platforms = list(Platform.objects.order_by("code"))
     requirements = []
@@ -69,14 +74,23 @@ def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> Re
             ]
         else:
             requirements.append(
-                Requirement(period=row, form_code=form.code, department=form.source, deadline=deadline)
+                Requirement(
+                    period=row, form_code=form.code, department=form.source, deadline=deadline
+                )
             )
     Requirement.objects.bulk_create(requirements)
     for requirement in Requirement.objects.filter(period=row):
         Submission.objects.create(requirement=requirement)
     audit_record(
-        AuditEvent.Action.OPEN_PERIOD, request=request, actor=user, obj=row,
-        after={"code": row.code, "deadline": deadline.isoformat(), "requirements": len(requirements)},
+        AuditEvent.Action.OPEN_PERIOD,
+        request=request,
+        actor=user,
+        obj=row,
+        after={
+            "code": row.code,
+            "deadline": deadline.isoformat(),
+            "requirements": len(requirements),
+        },
     )
     return row
 
@@ -98,7 +112,9 @@ class RequirementState:
     overdue: bool
 
 
-def period_progress(period: ReportingPeriod, requirements: Iterable[Requirement]) -> list[RequirementState]:
+def period_progress(
+    period: ReportingPeriod, requirements: Iterable[Requirement]
+) -> list[RequirementState]:
     """Each requirement with its status; missing and overdue ones are what the office chases."""
     today = timezone.localdate()
     rows = []
@@ -112,7 +128,9 @@ def period_progress(period: ReportingPeriod, requirements: Iterable[Requirement]
 
 
 def _latest_years(enterprises: Iterable[Enterprise]) -> dict[int, EnterpriseYear]:
-    rows = EnterpriseYear.objects.filter(enterprise__in=enterprises).order_by("enterprise_id", "-year")
+    rows = EnterpriseYear.objects.filter(enterprise__in=enterprises).order_by(
+        "enterprise_id", "-year"
+    )
     latest: dict[int, EnterpriseYear] = {}
     for row in rows:
         latest.setdefault(row.enterprise_id, row)
@@ -126,8 +144,14 @@ def _prefill(requirement: Requirement) -> list[dict[str, object]]:
     if form.level == "parcel":
         parcels = LandParcel.objects.select_related("holder", "user").order_by("parcel_id")
         return [
-            {"parcel_code": p.parcel_id, "holder_uscc": p.holder.uscc, "user_uscc": p.user.uscc,
-             "enterprise_name": p.user.name, "tenure": p.get_tenure_display(), "parcel_area": p.area_mu}
+            {
+                "parcel_code": p.parcel_id,
+                "holder_uscc": p.holder.uscc,
+                "user_uscc": p.user.uscc,
+                "enterprise_name": p.user.name,
+                "tenure": p.get_tenure_display(),
+                "parcel_area": p.area_mu,
+            }
             for p in parcels
         ]
     enterprises = Enterprise.objects.order_by("uscc")
@@ -140,11 +164,16 @@ def _prefill(requirement: Requirement) -> list[dict[str, object]]:
     rows = []
     for e in enterprises:
         year = latest.get(e.id)
-        rows.append({
-            "uscc": e.uscc, "enterprise_name": e.name, "county_code": e.county_id,
-            "industry_code": e.industry_code, "scale": year.size_class if year else None,
-            "land_area": year.land_mu if year else None,
-        })
+        rows.append(
+            {
+                "uscc": e.uscc,
+                "enterprise_name": e.name,
+                "county_code": e.county_id,
+                "industry_code": e.industry_code,
+                "scale": year.size_class if year else None,
+                "land_area": year.land_mu if year else None,
+            }
+        )
     return rows
 
 
@@ -152,9 +181,14 @@ def requirement_template(requirement: Requirement) -> bytes:
     """The Excel template for one requirement, pre-filled with the units' identifiers."""
     buffer = io.BytesIO()
     write_template(
-        requirement.form_code, requirement.period.code, scope_code=requirement.scope_code,
-        scope_name=requirement.scope_name, prefill_rows=_prefill(requirement), out=buffer,
-        deadline=requirement.deadline, signing_key=template_signing_key(),
+        requirement.form_code,
+        requirement.period.code,
+        scope_code=requirement.scope_code,
+        scope_name=requirement.scope_name,
+        prefill_rows=_prefill(requirement),
+        out=buffer,
+        deadline=requirement.deadline,
+        signing_key=template_signing_key(),
     )
     return buffer.getvalue()
 
@@ -169,16 +203,23 @@ def version_values(version: SubmissionVersion | None) -> Values:
     values: Values = {}
     if version is None:
         return values
-    for key, indicator, value in version.facts.exclude(value=None).values_list("key", "indicator", "value"):
+    for key, indicator, value in version.facts.exclude(value=None).values_list(
+        "key", "indicator", "value"
+    ):
         values.setdefault(key, {})[indicator] = value
     return values
 
 
 def approved_version(form_code: str, period_code: str, scope_code: str) -> SubmissionVersion | None:
-    scope = {"platform__code": scope_code} if not _is_department(scope_code) else {"department": scope_code}
+    scope = (
+        {"platform__code": scope_code}
+        if not _is_department(scope_code)
+        else {"department": scope_code}
+    )
     sub = (
         Submission.objects.filter(
-            requirement__form_code=form_code, requirement__period__code=period_code,
+            requirement__form_code=form_code,
+            requirement__period__code=period_code,
             **{f"requirement__{k}": v for k, v in scope.items()},
         )
         .select_related("approved_version")
@@ -205,7 +246,9 @@ def version_diff(old: SubmissionVersion, new: SubmissionVersion) -> list[DiffRow
     def cells(version: SubmissionVersion) -> dict[tuple[str, str], Decimal | str | None]:
         return {
             (key, ind): value if value is not None else (text or None)
-            for key, ind, value, text in version.facts.values_list("key", "indicator", "value", "text")
+            for key, ind, value, text in version.facts.values_list(
+                "key", "indicator", "value", "text"
+            )
         }
 
     before, after = cells(old), cells(new)
@@ -229,7 +272,9 @@ def store_file(data: bytes) -> StoredFile:
 
 def _read(requirement: Requirement, data: bytes) -> ImportOutcome:
     period = parse_period(requirement.period.code)
-    previous = approved_version(requirement.form_code, period.previous().code, requirement.scope_code)
+    previous = approved_version(
+        requirement.form_code, period.previous().code, requirement.scope_code
+    )
     last_year = approved_version(
         requirement.form_code, period.same_period_last_year().code, requirement.scope_code
     )
@@ -247,15 +292,32 @@ def _read(requirement: Requirement, data: bytes) -> ImportOutcome:
 
 
 def _issue_json(issue) -> dict:
-    return {"sheet": issue.sheet, "cell": issue.cell, "column": issue.column, "value": issue.value,
-            "rule": issue.rule, "message": issue.message, "hint": issue.hint, "text": str(issue)}
+    return {
+        "sheet": issue.sheet,
+        "cell": issue.cell,
+        "column": issue.column,
+        "value": issue.value,
+        "rule": issue.rule,
+        "message": issue.message,
+        "hint": issue.hint,
+        "text": str(issue),
+    }
 
 
 def _confirmation_json(c) -> dict:
-    return {"id": c.id, "sheet": c.sheet, "cell": c.cell, "column": c.column, "key": c.key,
-            "indicator": c.indicator, "value": str(c.value), "reference": str(c.reference),
-            "basis": c.basis, "factor": str(c.factor) if c.factor is not None else None,
-            "text": str(c)}
+    return {
+        "id": c.id,
+        "sheet": c.sheet,
+        "cell": c.cell,
+        "column": c.column,
+        "key": c.key,
+        "indicator": c.indicator,
+        "value": str(c.value),
+        "reference": str(c.reference),
+        "basis": c.basis,
+        "factor": str(c.factor) if c.factor is not None else None,
+        "text": str(c),
+    }
 
 
 def _check_can_upload(requirement: Requirement, reason: str) -> bool:
@@ -273,8 +335,14 @@ def _check_can_upload(requirement: Requirement, reason: str) -> bool:
 
 
 def submission_upload(
-    requirement: Requirement, *, user: User, data: bytes, filename: str, reason: str = "",
-    confirmed: Collection[str] = (), request=None,
+    requirement: Requirement,
+    *,
+    user: User,
+    data: bytes,
+    filename: str,
+    reason: str = "",
+    confirmed: Collection[str] = (),
+    request=None,
 ) -> UploadAttempt:
     """Validate an upload completely; store a new version only if it is entirely valid and every
     probable unit slip has been confirmed. The outcome is recorded either way."""
@@ -284,76 +352,148 @@ def submission_upload(
     except RefusedFile as refused:
         with transaction.atomic():
             attempt = UploadAttempt.objects.create(
-                requirement=requirement, filename=filename, uploaded_by=user,
-                outcome=UploadAttempt.Outcome.REFUSED, message=str(refused),
+                requirement=requirement,
+                filename=filename,
+                uploaded_by=user,
+                outcome=UploadAttempt.Outcome.REFUSED,
+                message=str(refused),
             )
-            audit_record(AuditEvent.Action.IMPORT_REFUSED, request=request, actor=user,
-                         obj=attempt, detail=str(refused))
+            audit_record(
+                AuditEvent.Action.IMPORT_REFUSED,
+                request=request,
+                actor=user,
+                obj=attempt,
+                detail=str(refused),
+            )
         return attempt
-    return _settle(requirement, outcome, user=user, data=data, filename=filename, reason=reason,
-                   confirmed=confirmed, correction=correction, request=request)
+    return _settle(
+        requirement,
+        outcome,
+        user=user,
+        data=data,
+        filename=filename,
+        reason=reason,
+        confirmed=confirmed,
+        correction=correction,
+        request=request,
+    )
 
 
-def attempt_confirm(attempt: UploadAttempt, *, user: User, confirmed: Collection[str], request=None) -> UploadAttempt:
+def attempt_confirm(
+    attempt: UploadAttempt, *, user: User, confirmed: Collection[str], request=None
+) -> UploadAttempt:
     """Answer a pending upload's unit-slip questions; the stored file is validated again."""
     if attempt.outcome != UploadAttempt.Outcome.NEEDS_CONFIRMATION:
         raise ReportingError("该上传记录不需要确认")
     requirement = attempt.requirement
     correction = _check_can_upload(requirement, attempt.reason)
     data = bytes(attempt.file.content)
-    return _settle(requirement, _read(requirement, data), user=user, data=data,
-                   filename=attempt.filename, reason=attempt.reason, confirmed=confirmed,
-                   correction=correction, request=request)
+    return _settle(
+        requirement,
+        _read(requirement, data),
+        user=user,
+        data=data,
+        filename=attempt.filename,
+        reason=attempt.reason,
+        confirmed=confirmed,
+        correction=correction,
+        request=request,
+    )
 
 
-def _settle(requirement, outcome: ImportOutcome, *, user, data, filename, reason, confirmed,
-            correction, request) -> UploadAttempt:
+def _settle(
+    requirement,
+    outcome: ImportOutcome,
+    *,
+    user,
+    data,
+    filename,
+    reason,
+    confirmed,
+    correction,
+    request,
+) -> UploadAttempt:
     with transaction.atomic():
         stored = store_file(data)
-        attempt = UploadAttempt(requirement=requirement, file=stored, filename=filename,
-                                uploaded_by=user, reason=reason.strip())
+        attempt = UploadAttempt(
+            requirement=requirement,
+            file=stored,
+            filename=filename,
+            uploaded_by=user,
+            reason=reason.strip(),
+        )
         if not outcome.ok:
             attempt.outcome = UploadAttempt.Outcome.REFUSED
             attempt.message = f"文件中有 {len(outcome.errors)} 处错误，未导入任何数据"
             attempt.errors = [_issue_json(i) for i in outcome.errors]
             attempt.save()
-            audit_record(AuditEvent.Action.IMPORT_REFUSED, request=request, actor=user, obj=attempt,
-                         after={"sha256": outcome.sha256, "errors": len(outcome.errors)})
+            audit_record(
+                AuditEvent.Action.IMPORT_REFUSED,
+                request=request,
+                actor=user,
+                obj=attempt,
+                after={"sha256": outcome.sha256, "errors": len(outcome.errors)},
+            )
             return attempt
         pending = outcome.unconfirmed(confirmed)
         if pending:
             attempt.outcome = UploadAttempt.Outcome.NEEDS_CONFIRMATION
-            attempt.message = f"有 {len(pending)} 处数值与上期或同类数据相差悬殊，疑似单位填错，请逐项确认"
+            attempt.message = (
+                f"有 {len(pending)} 处数值与上期或同类数据相差悬殊，疑似单位填错，请逐项确认"
+            )
             attempt.confirmations = [_confirmation_json(c) for c in outcome.confirmations]
             attempt.save()
             return attempt
-        version = _new_version(requirement, outcome, user=user, stored=stored, filename=filename,
-                               reason=reason, correction=correction)
+        version = _new_version(
+            requirement,
+            outcome,
+            user=user,
+            stored=stored,
+            filename=filename,
+            reason=reason,
+            correction=correction,
+        )
         attempt.outcome, attempt.version = UploadAttempt.Outcome.ACCEPTED, version
         attempt.message = f"已导入 {len(outcome.rows)} 行数据，生成第 {version.number} 版"
         attempt.confirmations = [_confirmation_json(c) for c in outcome.confirmations]
         attempt.save()
         audit_record(
             AuditEvent.Action.CORRECT if correction else AuditEvent.Action.UPLOAD,
-            request=request, actor=user, obj=version,
-            after={"sha256": outcome.sha256, "rows": len(outcome.rows), "version": version.number,
-                   "confirmed": sorted(c.id for c in outcome.confirmations)},
+            request=request,
+            actor=user,
+            obj=version,
+            after={
+                "sha256": outcome.sha256,
+                "rows": len(outcome.rows),
+                "version": version.number,
+                "confirmed": sorted(c.id for c in outcome.confirmations),
+            },
             detail=reason.strip(),
         )
     return attempt
 
 
-def _new_version(requirement, outcome: ImportOutcome, *, user, stored, filename, reason, correction):
+def _new_version(
+    requirement, outcome: ImportOutcome, *, user, stored, filename, reason, correction
+):
     sub = Submission.objects.select_for_update().get(requirement=requirement)
     # Checked again under the row lock: a submit or an approval may have landed while the file
     # was being validated, and an upload must not silently pull the submission back to draft.
     if sub.status not in ((S.LOCKED,) if correction else (S.DRAFT, S.RETURNED)):
-        raise ReportingError(f"该报送已变为“{sub.get_status_display()}”，本次上传未保存，请刷新页面后重试")
+        raise ReportingError(
+            f"该报送已变为“{sub.get_status_display()}”，本次上传未保存，请刷新页面后重试"
+        )
     number = (sub.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = SubmissionVersion.objects.create(
-        submission=sub, number=number, file=stored, filename=filename, uploaded_by=user,
-        row_count=len(outcome.rows), confirmations=sorted(c.id for c in outcome.confirmations),
-        is_correction=correction, reason=reason.strip(),
+        submission=sub,
+        number=number,
+        file=stored,
+        filename=filename,
+        uploaded_by=user,
+        row_count=len(outcome.rows),
+        confirmations=sorted(c.id for c in outcome.confirmations),
+        is_correction=correction,
+        reason=reason.strip(),
     )
     facts = []
     for row in outcome.rows:
@@ -361,8 +501,16 @@ def _new_version(requirement, outcome: ImportOutcome, *, user, stored, filename,
             if value is None:
                 continue
             numeric = isinstance(value, (Decimal, int)) and not isinstance(value, bool)
-            facts.append(Fact(version=version, row_number=row.number, key=row.key, indicator=indicator,
-                              value=value if numeric else None, text="" if numeric else str(value)))
+            facts.append(
+                Fact(
+                    version=version,
+                    row_number=row.number,
+                    key=row.key,
+                    indicator=indicator,
+                    value=value if numeric else None,
+                    text="" if numeric else str(value),
+                )
+            )
     Fact.objects.bulk_create(facts, batch_size=5000)
     sub.latest_version = version
     sub.status = S.SUBMITTED if correction else S.DRAFT

@@ -11,7 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import owns_requirement, requirements_for, role_required, scoped_requirement
+from pingtai.accounts.scope import (
+    owns_requirement,
+    requirements_for,
+    role_required,
+    scoped_requirement,
+)
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue
@@ -29,10 +34,16 @@ REVIEW_ACTIONS = {"return", "approve", "lock"}
 def index(request: HttpRequest) -> HttpResponse:
     periods = ReportingPeriod.objects.all()
     mine = requirements_for(request.user).filter(period__status=ReportingPeriod.Status.OPEN)
-    return render(request, "reporting/index.html", {
-        "periods": periods, "mine": mine, "catalogue": default_catalogue(),
-        "open_form": PeriodOpenForm() if request.user.is_city_admin else None,
-    })
+    return render(
+        request,
+        "reporting/index.html",
+        {
+            "periods": periods,
+            "mine": mine,
+            "catalogue": default_catalogue(),
+            "open_form": PeriodOpenForm() if request.user.is_city_admin else None,
+        },
+    )
 
 
 @role_required(User.Role.CITY_ADMIN)
@@ -45,8 +56,12 @@ def period_open(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect("reporting:index")
     try:
-        period = services.period_open(form.cleaned_data["code"], user=request.user,
-                                      deadline=form.cleaned_data["deadline"], request=request)
+        period = services.period_open(
+            form.cleaned_data["code"],
+            user=request.user,
+            deadline=form.cleaned_data["deadline"],
+            request=request,
+        )
     except services.ReportingError as refused:
         messages.error(request, str(refused))
         return redirect("reporting:index")
@@ -71,27 +86,41 @@ def period_detail(request: HttpRequest, code: str) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod, code=code)
     requirements = requirements_for(request.user).filter(period=period)
     states = services.period_progress(period, requirements)
-    return render(request, "reporting/period.html", {
-        "period": period, "states": states, "catalogue": default_catalogue(),
-        "missing": [s for s in states if s.requirement.submission.latest_version_id is None],
-        "overdue": [s for s in states if s.overdue],
-    })
+    return render(
+        request,
+        "reporting/period.html",
+        {
+            "period": period,
+            "states": states,
+            "catalogue": default_catalogue(),
+            "missing": [s for s in states if s.requirement.submission.latest_version_id is None],
+            "overdue": [s for s in states if s.overdue],
+        },
+    )
 
 
 @login_required
 def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     submission = requirement.submission
-    ordered = list(submission.versions.select_related("uploaded_by", "approved_by").order_by("number"))
+    ordered = list(
+        submission.versions.select_related("uploaded_by", "approved_by").order_by("number")
+    )
     versions = list(zip(ordered, [None, *ordered[:-1]]))[::-1]
-    return render(request, "reporting/requirement.html", {
-        "requirement": requirement, "submission": submission, "versions": versions,
-        "form_def": default_catalogue().form(requirement.form_code),
-        "attempts": requirement.attempts.select_related("uploaded_by")[:20],
-        "owner": owns_requirement(request.user, requirement),
-        "reviewer": request.user.is_city_admin,
-        "upload_form": UploadForm(),
-    })
+    return render(
+        request,
+        "reporting/requirement.html",
+        {
+            "requirement": requirement,
+            "submission": submission,
+            "versions": versions,
+            "form_def": default_catalogue().form(requirement.form_code),
+            "attempts": requirement.attempts.select_related("uploaded_by")[:20],
+            "owner": owns_requirement(request.user, requirement),
+            "reviewer": request.user.is_city_admin,
+            "upload_form": UploadForm(),
+        },
+    )
 
 
 @login_required
@@ -100,8 +129,12 @@ def requirement_template(request: HttpRequest, pk: int) -> HttpResponse:
     if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
         raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
     content = services.requirement_template(requirement)
-    audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板")
-    return attachment(content, f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx")
+    audit_record(
+        AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板"
+    )
+    return attachment(
+        content, f"{requirement.period.code}_{requirement.form_code}_{requirement.scope_code}.xlsx"
+    )
 
 
 @login_required
@@ -119,8 +152,12 @@ def requirement_upload(request: HttpRequest, pk: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         attempt = services.submission_upload(
-            requirement, user=request.user, data=upload.read(), filename=upload.name,
-            reason=form.cleaned_data["reason"], request=request,
+            requirement,
+            user=request.user,
+            data=upload.read(),
+            filename=upload.name,
+            reason=form.cleaned_data["reason"],
+            request=request,
         )
     except services.ReportingError as refused:
         messages.error(request, str(refused))
@@ -142,7 +179,10 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("只有上传人可以确认")
         try:
             attempt = services.attempt_confirm(
-                attempt, user=request.user, confirmed=request.POST.getlist("confirm"), request=request
+                attempt,
+                user=request.user,
+                confirmed=request.POST.getlist("confirm"),
+                request=request,
             )
         except services.ReportingError as refused:
             messages.error(request, str(refused))
@@ -155,14 +195,20 @@ def attempt_marked(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if attempt.file is None or not attempt.errors:
         raise PermissionDenied("该上传没有可标注的错误")
-    issues = [Issue(**{k: e[k] for k in ("sheet", "cell", "column", "value", "rule", "message", "hint")})
-              for e in attempt.errors]
-    return attachment(mark_errors(bytes(attempt.file.content), issues), f"错误标注_{attempt.filename}")
+    issues = [
+        Issue(**{k: e[k] for k in ("sheet", "cell", "column", "value", "rule", "message", "hint")})
+        for e in attempt.errors
+    ]
+    return attachment(
+        mark_errors(bytes(attempt.file.content), issues), f"错误标注_{attempt.filename}"
+    )
 
 
 @login_required
 def version_file(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(SubmissionVersion.objects.select_related("submission", "file"), pk=pk)
+    version = get_object_or_404(
+        SubmissionVersion.objects.select_related("submission", "file"), pk=pk
+    )
     scoped_requirement(request.user, version.submission.requirement_id)
     audit_record(AuditEvent.Action.DOWNLOAD, request=request, obj=version, detail="下载原始文件")
     return attachment(bytes(version.file.content), version.filename)
@@ -175,12 +221,24 @@ def version_diff(request: HttpRequest, old: int, new: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, older.submission.requirement_id)
     names = default_catalogue().names()
     rows = [
-        {"key": r.key, "name": names.get(r.indicator, r.indicator), "before": r.before, "after": r.after}
+        {
+            "key": r.key,
+            "name": names.get(r.indicator, r.indicator),
+            "before": r.before,
+            "after": r.after,
+        }
         for r in services.version_diff(older, newer)
     ]
-    return render(request, "reporting/diff.html", {
-        "requirement": requirement, "older": older, "newer": newer, "rows": rows,
-    })
+    return render(
+        request,
+        "reporting/diff.html",
+        {
+            "requirement": requirement,
+            "older": older,
+            "newer": newer,
+            "rows": rows,
+        },
+    )
 
 
 @login_required
@@ -192,15 +250,20 @@ def requirement_transition(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "操作参数不正确，请刷新页面后重试")
         return redirect("reporting:requirement", pk=pk)
     action = form.cleaned_data["action"]
-    allowed = request.user.is_city_admin if action in REVIEW_ACTIONS else owns_requirement(
-        request.user, requirement
+    allowed = (
+        request.user.is_city_admin
+        if action in REVIEW_ACTIONS
+        else owns_requirement(request.user, requirement)
     )
     if not allowed:
         raise PermissionDenied("您的角色不能执行此操作")
     try:
         submission_transition(
-            requirement.submission.pk, action, user=request.user,
-            seen_revision=form.cleaned_data["revision"], reason=form.cleaned_data["reason"],
+            requirement.submission.pk,
+            action,
+            user=request.user,
+            seen_revision=form.cleaned_data["revision"],
+            reason=form.cleaned_data["reason"],
             request=request,
         )
         messages.success(request, "操作成功")

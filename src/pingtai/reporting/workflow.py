@@ -34,8 +34,10 @@ def submission_transition(
 ) -> Submission:
     allowed_from, target, audit_action = TRANSITIONS[action]
     with transaction.atomic():
-        sub = Submission.objects.select_for_update().select_related("requirement__period").get(
-            pk=submission_id
+        sub = (
+            Submission.objects.select_for_update()
+            .select_related("requirement__period")
+            .get(pk=submission_id)
         )
         if sub.revision != seen_revision:
             raise WorkflowError("该报送已被他人更新，请刷新页面后重试")
@@ -58,9 +60,16 @@ def submission_transition(
             sub.approved_version = version
         sub.save()
         audit_record(
-            audit_action, request=request, actor=user, obj=sub, before=before,
-            after={"status": sub.status, "revision": sub.revision,
-                   "approved_version": sub.approved_version_id},
+            audit_action,
+            request=request,
+            actor=user,
+            obj=sub,
+            before=before,
+            after={
+                "status": sub.status,
+                "revision": sub.revision,
+                "approved_version": sub.approved_version_id,
+            },
             detail=reason.strip(),
         )
     return sub

@@ -16,8 +16,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib import font_manager  # noqa: E402
 
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
-                "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+)
 CLASS_COLOURS = {"A": "#2e7d32", "B": "#1565c0", "C": "#f9a825", "D": "#c62828", "T": "#9e9e9e"}
 
 
@@ -51,14 +58,22 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def stacked_class_bars(groups: Sequence[str], counts: dict[str, Sequence[int]], title: str) -> bytes:
+def stacked_class_bars(
+    groups: Sequence[str], counts: dict[str, Sequence[int]], title: str
+) -> bytes:
     """Horizontal stacked bars: one bar per group, one segment per class."""
     plt.rcParams["font.family"] = cjk_family()
     plt.rcParams["axes.unicode_minus"] = False
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(groups) + 1.2))
     left = [0] * len(groups)
     for klass, values in counts.items():
-        ax.barh(groups, values, left=left, color=CLASS_COLOURS.get(klass, "#607d8b"), label=f"{klass} 类")
+        ax.barh(
+            groups,
+            values,
+            left=left,
+            color=CLASS_COLOURS.get(klass, "#607d8b"),
+            label=f"{klass} 类",
+        )
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()
     ax.set_xlabel("企业数（家）")
@@ -68,8 +83,14 @@ def stacked_class_bars(groups: Sequence[str], counts: dict[str, Sequence[int]], 
     return _png(fig)
 
 
-def bars(labels: Sequence[str], values: Sequence[float], title: str, unit: str,
-         reference: float | None = None, reference_label: str = "") -> bytes:
+def bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    unit: str,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> bytes:
     """Vertical bars with an optional reference line (e.g. the city average)."""
     plt.rcParams["font.family"] = cjk_family()
     plt.rcParams["axes.unicode_minus"] = False

@@ -81,8 +81,18 @@ def _font(run, name: str, size: float, bold: bool = False, color: RGBColor | Non
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def _paragraph(doc, text: str, font: str, size: float, *, bold=False, align=None, color=None,
-               indent: bool = False, space_after: float = 0):
+def _paragraph(
+    doc,
+    text: str,
+    font: str,
+    size: float,
+    *,
+    bold=False,
+    align=None,
+    color=None,
+    indent: bool = False,
+    space_after: float = 0,
+):
     para = doc.add_paragraph()
     if align is not None:
         para.alignment = align
@@ -97,7 +107,12 @@ def _paragraph(doc, text: str, font: str, size: float, *, bold=False, align=None
 def _red_rule(paragraph) -> None:
     border = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "18"), ("w:space", "4"), ("w:color", "C00000")):
+    for key, value in (
+        ("w:val", "single"),
+        ("w:sz", "18"),
+        ("w:space", "4"),
+        ("w:color", "C00000"),
+    ):
         bottom.set(qn(key), value)
     border.append(bottom)
     paragraph._p.get_or_add_pPr().append(border)
@@ -132,10 +147,20 @@ def render_docx(notice: Notice) -> bytes:
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
-    issuer = _paragraph(doc, notice.issuer, TITLE_FONT, 22, bold=True, color=RED,
-                        align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+    issuer = _paragraph(
+        doc,
+        notice.issuer,
+        TITLE_FONT,
+        22,
+        bold=True,
+        color=RED,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        space_after=6,
+    )
     issuer.paragraph_format.line_spacing = Pt(36)
-    number = _paragraph(doc, notice.number, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
+    number = _paragraph(
+        doc, notice.number, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12
+    )
     _red_rule(number)
     _paragraph(doc, notice.title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=12)
     _paragraph(doc, f"{notice.recipients}：", BODY_FONT, 16)
@@ -146,13 +171,20 @@ def render_docx(notice: Notice) -> bytes:
         for chart in part.charts:
             doc.add_picture(io.BytesIO(chart.png), width=Cm(15))
             doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _paragraph(doc, chart.title, BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)
+            _paragraph(
+                doc, chart.title, BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6
+            )
         for table in part.tables:
             _table(doc, table)
     _paragraph(doc, "", BODY_FONT, 16)
     _paragraph(doc, notice.issuer, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(doc, f"{notice.date.year}年{notice.date.month}月{notice.date.day}日", BODY_FONT, 16,
-               align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _paragraph(
+        doc,
+        f"{notice.date.year}年{notice.date.month}月{notice.date.day}日",
+        BODY_FONT,
+        16,
+        align=WD_ALIGN_PARAGRAPH.RIGHT,
+    )
     if notice.footer_note:
         _paragraph(doc, notice.footer_note, BODY_FONT, 10.5, color=RED)
     stamp = dt.datetime.combine(notice.date, dt.time(9, 0))
@@ -173,7 +205,10 @@ def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
     and in the document properties (openpyxl stamps the save time there)."""
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
@@ -197,19 +232,34 @@ def render_pdf(docx: bytes, timeout: int = 120) -> bytes:
     """Convert the .docx with LibreOffice (headless) so that PDF and Word show the same page."""
     binary = soffice()
     if binary is None:
-        raise PdfUnavailable("生成 PDF 需要安装 LibreOffice（Debian 软件包 libreoffice-writer-nogui）")
+        raise PdfUnavailable(
+            "生成 PDF 需要安装 LibreOffice（Debian 软件包 libreoffice-writer-nogui）"
+        )
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "notice.docx"
         source.write_bytes(docx)
         profile = Path(work) / "profile"
         result = subprocess.run(
-            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", work, str(source)],
-            capture_output=True, timeout=timeout, check=False,
+            [
+                binary,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                work,
+                str(source),
+            ],
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
         target = Path(work) / "notice.pdf"
         if result.returncode != 0 or not target.exists():
-            raise PdfUnavailable(f"LibreOffice 转换失败：{result.stderr.decode(errors='replace')[-500:]}")
+            raise PdfUnavailable(
+                f"LibreOffice 转换失败：{result.stderr.decode(errors='replace')[-500:]}"
+            )
         return target.read_bytes()
 
 
@@ -225,7 +275,9 @@ def render_xlsx(notice: Notice) -> bytes:
         target = book.create_sheet(_sheet_name(table.title, book.sheetnames))
         for row in source.iter_rows(values_only=True):
             target.append(list(row))
-    book.properties.created = book.properties.modified = dt.datetime.combine(notice.date, dt.time(9, 0))
+    book.properties.created = book.properties.modified = dt.datetime.combine(
+        notice.date, dt.time(9, 0)
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return _fixed_zip(buffer.getvalue(), dt.datetime.combine(notice.date, dt.time(9, 0)))

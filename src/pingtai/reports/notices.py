@@ -12,7 +12,9 @@ from pingtai.reports.documents import Chart, Notice, Section, Table
 
 ISSUER = "丽水市开发区（园区）整合提升工作领导小组办公室"
 CLASSES = ["A", "B", "C", "D"]
-SYNTHETIC_NOTE = "注：本通报所用企业数据为按方案公布的汇总数生成的演示数据（合成），不代表任何真实企业。"
+SYNTHETIC_NOTE = (
+    "注：本通报所用企业数据为按方案公布的汇总数生成的演示数据（合成），不代表任何真实企业。"
+)
 
 
 class NoticeError(Exception):
@@ -49,8 +51,13 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
         f"结果校验值 {run.result_hash[:16]}…，按同一方法和数据重算结果一致。"
     )
     county_rows = [
-        [counties.get(c, c), *[by_county[c][k] for k in CLASSES], by_county[c]["T"],
-         sum(by_county[c][k] for k in CLASSES), _share(by_county[c]["A"], sum(by_county[c][k] for k in CLASSES))]
+        [
+            counties.get(c, c),
+            *[by_county[c][k] for k in CLASSES],
+            by_county[c]["T"],
+            sum(by_county[c][k] for k in CLASSES),
+            _share(by_county[c]["A"], sum(by_county[c][k] for k in CLASSES)),
+        ]
         for c in county_codes
     ]
     chart = charts.stacked_class_bars(
@@ -63,44 +70,117 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
     for code in sorted(by_platform):
         p, f = platforms[code], figures.get(platforms[code].id)
         graded_here = sum(by_platform[code][k] for k in CLASSES)
-        platform_rows.append([
-            p.name, graded_here, *[by_platform[code][k] for k in CLASSES],
-            f"{f.tax_per_mu:.2f}" if f and f.tax_per_mu is not None else "—",
-            f"{f.value_added_per_mu:.2f}" if f and f.value_added_per_mu is not None else "—",
-        ])
+        platform_rows.append(
+            [
+                p.name,
+                graded_here,
+                *[by_platform[code][k] for k in CLASSES],
+                f"{f.tax_per_mu:.2f}" if f and f.tax_per_mu is not None else "—",
+                f"{f.value_added_per_mu:.2f}" if f and f.value_added_per_mu is not None else "—",
+            ]
+        )
     tax_chart = charts.bars(
         [platforms[c].short_name for c in sorted(by_platform)],
         [float(figures[platforms[c].id].tax_per_mu or 0) for c in sorted(by_platform)],
-        f"{run.year}年度各平台亩均税收", "万元/亩",
-        reference=float(registry.figures(EnterpriseYear.objects.filter(year=run.year)).tax_per_mu or 0),
+        f"{run.year}年度各平台亩均税收",
+        "万元/亩",
+        reference=float(
+            registry.figures(EnterpriseYear.objects.filter(year=run.year)).tax_per_mu or 0
+        ),
         reference_label="全市平均（总量之比）",
     )
     d_rows = [
-        [i, counties.get(r.county_code, r.county_code), platforms[r.platform_code].short_name, r.uscc, r.name,
-         f"{r.score:.2f}" if r.score is not None else "—", r.note]
-        for i, r in enumerate(results.filter(klass="D").order_by("county_code", "score", "uscc"), start=1)
+        [
+            i,
+            counties.get(r.county_code, r.county_code),
+            platforms[r.platform_code].short_name,
+            r.uscc,
+            r.name,
+            f"{r.score:.2f}" if r.score is not None else "—",
+            r.note,
+        ]
+        for i, r in enumerate(
+            results.filter(klass="D").order_by("county_code", "score", "uscc"), start=1
+        )
     ]
     sections = [
-        Section("总体情况", [overview, method], [Table(
-            "表1 各县（市、区）评价结果", ["县（市、区）", "A类", "B类", "C类", "D类", "T类（不参评）", "参评合计", "A类占比"],
-            county_rows)], [Chart("图1 各县（市、区）评价类别分布", chart)]),
-        Section("各平台情况", [
-            "各平台亩均税收、亩均增加值均按平台内企业税收、增加值合计除以用地面积合计计算（总量之比）。"
-        ], [Table("表2 各平台评价结果与亩均效益", ["平台", "参评企业", "A类", "B类", "C类", "D类",
-                                             "亩均税收（万元/亩）", "亩均增加值（万元/亩）"], platform_rows)],
-                [Chart("图2 各平台亩均税收", tax_chart)]),
-        Section("D类企业名单", [
-            "以下企业评为 D 类（倒逼整治类），按规定实行差别化电价、用能和排污指标从严控制等政策，"
-            "所在平台应逐一制定整治提升方案，对连续评为 D 类的企业研究低效用地退出措施。"
-        ], [Table("表3 D类（倒逼整治类）企业名单", ["序号", "县（市、区）", "平台", "统一社会信用代码",
-                                               "企业名称", "综合得分", "说明"], d_rows)]),
-        Section("工作要求", [
-            "各平台要对照评价结果，落实资源要素差别化配置政策，推动 A 类企业扩大投资、C 类和 D 类企业整治提升。",
-            "各县（市、区）和各平台对评价结果有异议的，应在通报印发之日起 10 个工作日内书面提出，并附相关依据。",
-        ]),
+        Section(
+            "总体情况",
+            [overview, method],
+            [
+                Table(
+                    "表1 各县（市、区）评价结果",
+                    [
+                        "县（市、区）",
+                        "A类",
+                        "B类",
+                        "C类",
+                        "D类",
+                        "T类（不参评）",
+                        "参评合计",
+                        "A类占比",
+                    ],
+                    county_rows,
+                )
+            ],
+            [Chart("图1 各县（市、区）评价类别分布", chart)],
+        ),
+        Section(
+            "各平台情况",
+            [
+                "各平台亩均税收、亩均增加值均按平台内企业税收、增加值合计除以用地面积合计计算（总量之比）。"
+            ],
+            [
+                Table(
+                    "表2 各平台评价结果与亩均效益",
+                    [
+                        "平台",
+                        "参评企业",
+                        "A类",
+                        "B类",
+                        "C类",
+                        "D类",
+                        "亩均税收（万元/亩）",
+                        "亩均增加值（万元/亩）",
+                    ],
+                    platform_rows,
+                )
+            ],
+            [Chart("图2 各平台亩均税收", tax_chart)],
+        ),
+        Section(
+            "D类企业名单",
+            [
+                "以下企业评为 D 类（倒逼整治类），按规定实行差别化电价、用能和排污指标从严控制等政策，"
+                "所在平台应逐一制定整治提升方案，对连续评为 D 类的企业研究低效用地退出措施。"
+            ],
+            [
+                Table(
+                    "表3 D类（倒逼整治类）企业名单",
+                    [
+                        "序号",
+                        "县（市、区）",
+                        "平台",
+                        "统一社会信用代码",
+                        "企业名称",
+                        "综合得分",
+                        "说明",
+                    ],
+                    d_rows,
+                )
+            ],
+        ),
+        Section(
+            "工作要求",
+            [
+                "各平台要对照评价结果，落实资源要素差别化配置政策，推动 A 类企业扩大投资、C 类和 D 类企业整治提升。",
+                "各县（市、区）和各平台对评价结果有异议的，应在通报印发之日起 10 个工作日内书面提出，并附相关依据。",
+            ],
+        ),
     ]
     return Notice(
-        issuer=ISSUER, number=number or f"丽开整办〔{run.year + 1}〕{run.pk}号",
+        issuer=ISSUER,
+        number=number or f"丽开整办〔{run.year + 1}〕{run.pk}号",
         title=f"关于{run.year}年度全市工业企业亩均效益综合评价结果的通报",
         date=(run.published_at or run.created_at).date(),
         recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
@@ -133,45 +213,108 @@ def league_notice(run, number: str = "") -> Notice:
         rows = []
         for row in group.rows:
             change = row.score_change.get(change_kind)
-            rows.append([row.result.rank, row.platform.short_name, f"{row.result.score:.2f}",
-                         *[f"{v:.2f}" for v in row.directions],
-                         "—" if change is None else f"{change:+.2f}"])
-        tables.append(Table(f"{group.label}组排名", ["名次", "平台", "综合得分", *[c.name for c in columns],
-                                                     f"得分{change_kind}"], rows))
+            rows.append(
+                [
+                    row.result.rank,
+                    row.platform.short_name,
+                    f"{row.result.score:.2f}",
+                    *[f"{v:.2f}" for v in row.directions],
+                    "—" if change is None else f"{change:+.2f}",
+                ]
+            )
+        tables.append(
+            Table(
+                f"{group.label}组排名",
+                ["名次", "平台", "综合得分", *[c.name for c in columns], f"得分{change_kind}"],
+                rows,
+            )
+        )
     ordered = sorted(results, key=lambda r: (r.overall_rank, r.platform_code))
-    score_chart = charts.bars([r.platform.short_name for r in ordered], [r.score for r in ordered],
-                              f"{run.period_label}{kind}各平台综合得分", "分")
+    score_chart = charts.bars(
+        [r.platform.short_name for r in ordered],
+        [r.score for r in ordered],
+        f"{run.period_label}{kind}各平台综合得分",
+        "分",
+    )
     interviews, applies = league.interview_list(run)
-    interview_rows = [[e.result.platform.name, e.reason, f"{e.result.score:.2f}", league.rank_band(e.result),
-                       e.robustness] for e in interviews]
+    interview_rows = [
+        [
+            e.result.platform.name,
+            e.reason,
+            f"{e.result.score:.2f}",
+            league.rank_band(e.result),
+            e.robustness,
+        ]
+        for e in interviews
+    ]
     interview_text = (
         "按规定对年度考核位次末位的平台实行约谈制度。下列平台列入约谈名单；末位是否稳健（在权重合理变动下仍为末位）一并列出，"
-        "供领导小组决定时参考。" if applies else
-        "下列平台本期位次靠后，予以通报提醒；年终考核仍为末位的，按规定实行约谈。末位稳健性一并列出。"
+        "供领导小组决定时参考。"
+        if applies
+        else "下列平台本期位次靠后，予以通报提醒；年终考核仍为末位的，按规定实行约谈。末位稳健性一并列出。"
     )
     top = league.top_list(run)
     on = run.published_at.date() if run.published_at else run.created_at.date()
     overdue = overdue_tasks(on)
-    overdue_rows = [[t.platform.name, t.title, t.owner, f"{t.deadline:%Y-%m-%d}", f"{t.progress}%"] for t in overdue]
+    overdue_rows = [
+        [t.platform.name, t.title, t.owner, f"{t.deadline:%Y-%m-%d}", f"{t.progress}%"]
+        for t in overdue
+    ]
     sections = [
         Section("总体情况", [overview], [], [Chart("图1 各平台综合得分", score_chart)]),
-        Section("分组排名", ["各方向得分按评价方法所列指标计算，平台亩均指标为平台内企业合计之比。"], tables),
-        Section("约谈与提醒名单" if applies else "末位提醒", [interview_text], [Table(
-            "末位平台", ["平台", "位次", "综合得分", "排名区间（5%—95%）", "稳健性"], interview_rows)]),
-        Section("表扬与资源要素支持名单", [
-            "对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区（方案 §四(十)）。"
-        ], [Table("名列前茅的平台", ["平台", "综合得分", "理由"],
-                  [[e.result.platform.name, f"{e.result.score:.2f}", e.reason] for e in top])]),
-        Section("作战图推进情况", [
-            f"截至 {on:%Y年%m月%d日}，各平台作战图中逾期未完成的任务共 {len(overdue)} 项，请责任单位抓紧推进。"
-        ], [Table("逾期未完成任务", ["平台", "任务", "责任单位", "截止日期", "进度"], overdue_rows)] if overdue_rows else []),
-        Section("工作要求", [
-            "各平台要对照通报查找差距，排名靠后的平台应于 15 日内向领导小组办公室报送整改措施。",
-            "对工作进展缓慢、推进不力的，按规定予以问责（方案 §五(三)）。",
-        ]),
+        Section(
+            "分组排名",
+            ["各方向得分按评价方法所列指标计算，平台亩均指标为平台内企业合计之比。"],
+            tables,
+        ),
+        Section(
+            "约谈与提醒名单" if applies else "末位提醒",
+            [interview_text],
+            [
+                Table(
+                    "末位平台",
+                    ["平台", "位次", "综合得分", "排名区间（5%—95%）", "稳健性"],
+                    interview_rows,
+                )
+            ],
+        ),
+        Section(
+            "表扬与资源要素支持名单",
+            [
+                "对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区（方案 §四(十)）。"
+            ],
+            [
+                Table(
+                    "名列前茅的平台",
+                    ["平台", "综合得分", "理由"],
+                    [[e.result.platform.name, f"{e.result.score:.2f}", e.reason] for e in top],
+                )
+            ],
+        ),
+        Section(
+            "作战图推进情况",
+            [
+                f"截至 {on:%Y年%m月%d日}，各平台作战图中逾期未完成的任务共 {len(overdue)} 项，请责任单位抓紧推进。"
+            ],
+            [
+                Table(
+                    "逾期未完成任务", ["平台", "任务", "责任单位", "截止日期", "进度"], overdue_rows
+                )
+            ]
+            if overdue_rows
+            else [],
+        ),
+        Section(
+            "工作要求",
+            [
+                "各平台要对照通报查找差距，排名靠后的平台应于 15 日内向领导小组办公室报送整改措施。",
+                "对工作进展缓慢、推进不力的，按规定予以问责（方案 §五(三)）。",
+            ],
+        ),
     ]
     return Notice(
-        issuer=ISSUER, number=number or f"丽开整办〔{run.year}〕{run.pk}号",
+        issuer=ISSUER,
+        number=number or f"丽开整办〔{run.year}〕{run.pk}号",
         title=f"关于{run.period_label}全市重大产业平台{kind}情况的通报",
         date=on,
         recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",

@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from pingtai.reports import views
 
+
 class NoticeFormat:
     regex = "docx|pdf|xlsx"
 

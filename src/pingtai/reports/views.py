@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.evaluation.models import EvaluationRun
+from pingtai.league.models import LeagueRun
 from pingtai.reports import documents
 from pingtai.reports.charts import FontMissing
-from pingtai.league.models import LeagueRun
 from pingtai.reports.notices import NoticeError, league_notice, mujun_notice
 from pingtai.web.downloads import XLSX, attachment
 
@@ -27,9 +27,15 @@ TYPES = {
 def index(request: HttpRequest) -> HttpResponse:
     runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
     league_runs = LeagueRun.objects.filter(status=LeagueRun.Status.PUBLISHED)
-    return render(request, "reports/index.html", {
-        "runs": runs, "league_runs": league_runs, "pdf": documents.soffice() is not None,
-    })
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "runs": runs,
+            "league_runs": league_runs,
+            "pdf": documents.soffice() is not None,
+        },
+    )
 
 
 def render_notice(notice: documents.Notice, fmt: str) -> bytes:

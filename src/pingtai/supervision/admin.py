@@ -23,7 +23,16 @@ class MilestoneInline(ReadOnly, admin.TabularInline):
 
 @admin.register(Task)
 class TaskAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ("title", "platform", "owner", "deadline", "status", "progress", "confirmed_at", "demo")
+    list_display = (
+        "title",
+        "platform",
+        "owner",
+        "deadline",
+        "status",
+        "progress",
+        "confirmed_at",
+        "demo",
+    )
     list_filter = ("platform", "status", "demo")
     search_fields = ("title", "owner")
     inlines = [MilestoneInline]

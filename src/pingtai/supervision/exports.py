@@ -9,8 +9,23 @@ from pingtai.supervision import rules as schedule
 from pingtai.supervision.selectors import Alert, alerts
 from pingtai.xlsx import write_table_xlsx
 
-TASK_HEADERS = ["平台代码", "平台", "任务", "方向", "责任人（单位）", "开始日期", "截止日期", "状态",
-                "进度（%）", "应达进度（%）", "完成日期", "预警", "节点（完成情况）", "计入考核", "演示数据"]
+TASK_HEADERS = [
+    "平台代码",
+    "平台",
+    "任务",
+    "方向",
+    "责任人（单位）",
+    "开始日期",
+    "截止日期",
+    "状态",
+    "进度（%）",
+    "应达进度（%）",
+    "完成日期",
+    "预警",
+    "节点（完成情况）",
+    "计入考核",
+    "演示数据",
+]
 
 
 def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.SupervisionRules) -> bytes:
@@ -18,20 +33,58 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
     rows = []
     for task in platform.battle_tasks.prefetch_related("milestones"):
         flag = flags.get(task.pk)
-        steps = "；".join(f"{m.title}（{m.due_date}，{'已完成 ' + str(m.done_on) if m.done_on else '未完成'}）"
-                         for m in task.milestones.all())
-        rows.append([platform.code, platform.name, task.title, task.category, task.owner, task.start_date,
-                     task.deadline, task.get_status_display(), task.progress,
-                     float(schedule.expected_progress(task.start_date, task.deadline, on)),
-                     task.completed_on, flag.label if flag else "", steps, "是" if task.confirmed else "待确认",
-                     "是" if task.demo else "否"])
+        steps = "；".join(
+            f"{m.title}（{m.due_date}，{'已完成 ' + str(m.done_on) if m.done_on else '未完成'}）"
+            for m in task.milestones.all()
+        )
+        rows.append(
+            [
+                platform.code,
+                platform.name,
+                task.title,
+                task.category,
+                task.owner,
+                task.start_date,
+                task.deadline,
+                task.get_status_display(),
+                task.progress,
+                float(schedule.expected_progress(task.start_date, task.deadline, on)),
+                task.completed_on,
+                flag.label if flag else "",
+                steps,
+                "是" if task.confirmed else "待确认",
+                "是" if task.demo else "否",
+            ]
+        )
     return write_table_xlsx(TASK_HEADERS, rows, sheet_name=f"作战图（截至{on}）")
 
 
 def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
-    headers = ["预警", "平台代码", "平台", "任务", "责任人（单位）", "截止日期", "进度（%）", "应达进度（%）",
-               "逾期天数", "演示数据"]
-    rows = [[a.label, a.task.platform.code, a.task.platform.name, a.task.title, a.task.owner,
-             a.task.deadline, a.task.progress, float(a.expected), a.days_overdue or "",
-             "是" if a.task.demo else "否"] for a in found]
+    headers = [
+        "预警",
+        "平台代码",
+        "平台",
+        "任务",
+        "责任人（单位）",
+        "截止日期",
+        "进度（%）",
+        "应达进度（%）",
+        "逾期天数",
+        "演示数据",
+    ]
+    rows = [
+        [
+            a.label,
+            a.task.platform.code,
+            a.task.platform.name,
+            a.task.title,
+            a.task.owner,
+            a.task.deadline,
+            a.task.progress,
+            float(a.expected),
+            a.days_overdue or "",
+            "是" if a.task.demo else "否",
+        ]
+        for a in found
+    ]
     return write_table_xlsx(headers, rows, sheet_name=f"预警（截至{on}）")

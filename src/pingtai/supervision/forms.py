@@ -11,13 +11,19 @@ class TaskForm(forms.Form):
     title = forms.CharField(label="任务", max_length=200)
     category = forms.CharField(label="方向", max_length=40, required=False)
     owner = forms.CharField(label="责任人（单位）", max_length=80)
-    description = forms.CharField(label="目标与举措", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label="目标与举措", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     start_date = forms.DateField(label="开始日期", widget=DateInput)
     deadline = forms.DateField(label="截止日期", widget=DateInput)
 
     def clean(self):
         data = super().clean()
-        if data.get("start_date") and data.get("deadline") and data["start_date"] > data["deadline"]:
+        if (
+            data.get("start_date")
+            and data.get("deadline")
+            and data["start_date"] > data["deadline"]
+        ):
             raise forms.ValidationError("开始日期不能晚于截止日期")
         return data
 
@@ -25,7 +31,9 @@ class TaskForm(forms.Form):
 class ProgressForm(forms.Form):
     progress = forms.IntegerField(label="当前进度（%）", min_value=0, max_value=100)
     as_of = forms.DateField(label="进度日期", widget=DateInput)
-    note = forms.CharField(label="进展说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    note = forms.CharField(
+        label="进展说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class MilestoneForm(forms.Form):

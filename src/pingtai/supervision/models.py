@@ -23,22 +23,34 @@ class Task(models.Model):
     description = models.TextField("目标与举措", blank=True)
     start_date = models.DateField("开始日期")
     deadline = models.DateField("截止日期")
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     completed_on = models.DateField("完成日期", null=True, blank=True)
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="确认人（市级）",
     )
     # A task counts towards its platform's on-time rate once confirmed. Tasks the city assigns (or
     # that are loaded as data) are confirmed on creation; task_create leaves a platform's self-set
     # task unconfirmed until the city office accepts it, or a platform could set and complete easy
     # tasks of its own.
-    confirmed_at = models.DateTimeField("确认时间（计入按期完成率）", null=True, blank=True, default=timezone.now)
+    confirmed_at = models.DateTimeField(
+        "确认时间（计入按期完成率）", null=True, blank=True, default=timezone.now
+    )
     demo = models.BooleanField("演示数据", default=False)
     demo_key = models.CharField("演示任务编号", max_length=40, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="创建人",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -48,11 +60,18 @@ class Task(models.Model):
         verbose_name = verbose_name_plural = "作战图任务"
         ordering = ["platform__code", "deadline", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["platform", "demo_key"], condition=~Q(demo_key=""),
-                                    name="one_demo_task_per_key"),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="task_progress_at_most_100"),
-            models.CheckConstraint(condition=Q(start_date__lte=models.F("deadline")),
-                                   name="task_starts_before_deadline"),
+            models.UniqueConstraint(
+                fields=["platform", "demo_key"],
+                condition=~Q(demo_key=""),
+                name="one_demo_task_per_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="task_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("deadline")),
+                name="task_starts_before_deadline",
+            ),
         ]
 
     def __str__(self) -> str:

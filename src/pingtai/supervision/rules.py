@@ -54,7 +54,9 @@ def expected_progress(start: dt.date, deadline: dt.date, on: dt.date) -> Decimal
         return Decimal(0)
     if on >= deadline:
         return Decimal(100)
-    return (Decimal((on - start).days) * 100 / Decimal((deadline - start).days)).quantize(Decimal("0.1"))
+    return (Decimal((on - start).days) * 100 / Decimal((deadline - start).days)).quantize(
+        Decimal("0.1")
+    )
 
 
 def is_overdue(deadline: dt.date, completed_on: dt.date | None, on: dt.date) -> bool:
@@ -62,8 +64,14 @@ def is_overdue(deadline: dt.date, completed_on: dt.date | None, on: dt.date) -> 
     return deadline < on and (completed_on is None or completed_on > on)
 
 
-def is_slow(start: dt.date, deadline: dt.date, progress: int, completed_on: dt.date | None,
-            on: dt.date, margin_pct: Decimal) -> bool:
+def is_slow(
+    start: dt.date,
+    deadline: dt.date,
+    progress: int,
+    completed_on: dt.date | None,
+    on: dt.date,
+    margin_pct: Decimal,
+) -> bool:
     """Running (started, not yet due, not completed) and behind the linear schedule by more
     than the margin; overdue tasks are reported as overdue instead."""
     if completed_on is not None and completed_on <= on:

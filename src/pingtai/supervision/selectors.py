@@ -51,8 +51,14 @@ def alerts(tasks: QuerySet[Task], on: dt.date, rules: schedule.SupervisionRules)
         expected = schedule.expected_progress(task.start_date, task.deadline, on)
         if schedule.is_overdue(task.deadline, task.completed_on, on):
             overdue.append(Alert(task, "overdue", expected, (on - task.deadline).days))
-        elif schedule.is_slow(task.start_date, task.deadline, task.progress, task.completed_on,
-                              on, rules.slow_margin_pct):
+        elif schedule.is_slow(
+            task.start_date,
+            task.deadline,
+            task.progress,
+            task.completed_on,
+            on,
+            rules.slow_margin_pct,
+        ):
             slow.append(Alert(task, "slow", expected, 0))
     overdue.sort(key=lambda a: (-a.days_overdue, a.task.platform.code))
     slow.sort(key=lambda a: (a.task.progress - a.expected, a.task.platform.code))
@@ -64,9 +70,12 @@ def task_completion_rates(year: int, quarter: int | None = None) -> dict[str, fl
     on or before their deadline; a platform with no task due in the period maps to 1.0. Only
     tasks confirmed by the city office count (see Task.confirmed_at)."""
     first, last = schedule.period_bounds(year, quarter)
-    due: dict[str, list[schedule.Due]] = {code: [] for code in Platform.objects.values_list("code", flat=True)}
-    rows = Task.objects.filter(deadline__gte=first, deadline__lte=last, confirmed_at__isnull=False).values_list(
-        "platform__code", "deadline", "completed_on")
+    due: dict[str, list[schedule.Due]] = {
+        code: [] for code in Platform.objects.values_list("code", flat=True)
+    }
+    rows = Task.objects.filter(
+        deadline__gte=first, deadline__lte=last, confirmed_at__isnull=False
+    ).values_list("platform__code", "deadline", "completed_on")
     for code, deadline, completed_on in rows:
         due[code].append(schedule.Due(deadline, completed_on))
     return {code: schedule.completion_rate(items) for code, items in sorted(due.items())}
@@ -74,7 +83,11 @@ def task_completion_rates(year: int, quarter: int | None = None) -> dict[str, fl
 
 def overdue_tasks(on: dt.date) -> list[Task]:
     """Tasks past their deadline on ``on`` and not completed by then, by platform and deadline."""
-    rows = Task.objects.filter(deadline__lt=on).select_related("platform").order_by("platform__code", "deadline", "id")
+    rows = (
+        Task.objects.filter(deadline__lt=on)
+        .select_related("platform")
+        .order_by("platform__code", "deadline", "id")
+    )
     return [t for t in rows if schedule.is_overdue(t.deadline, t.completed_on, on)]
 
 
@@ -94,9 +107,14 @@ def overview(user: User, on: dt.date, rules: schedule.SupervisionRules) -> list[
     for platform in platforms_for(user).order_by("code"):
         tasks = Task.objects.filter(platform=platform)
         found = alerts(tasks, on, rules)
-        rows.append(PlatformOverview(
-            platform, tasks.count(), tasks.filter(completed_on__isnull=False, completed_on__lte=on).count(),
-            sum(a.kind == "overdue" for a in found), sum(a.kind == "slow" for a in found),
-            rate.get(platform.code, 1.0),
-        ))
+        rows.append(
+            PlatformOverview(
+                platform,
+                tasks.count(),
+                tasks.filter(completed_on__isnull=False, completed_on__lte=on).count(),
+                sum(a.kind == "overdue" for a in found),
+                sum(a.kind == "slow" for a in found),
+                rate.get(platform.code, 1.0),
+            )
+        )
     return rows

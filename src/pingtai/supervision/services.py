@@ -32,7 +32,9 @@ class SupervisionError(Exception):
 
 
 def can_edit_tasks(user: User, platform: Platform) -> bool:
-    return user.is_city_admin or (user.role == User.Role.PLATFORM and user.platform_id == platform.pk)
+    return user.is_city_admin or (
+        user.role == User.Role.PLATFORM and user.platform_id == platform.pk
+    )
 
 
 def can_report(user: User, task: Task) -> bool:
@@ -40,27 +42,56 @@ def can_report(user: User, task: Task) -> bool:
 
 
 def _snapshot(task: Task) -> dict:
-    return {"status": task.status, "progress": task.progress,
-            "completed_on": task.completed_on.isoformat() if task.completed_on else None}
+    return {
+        "status": task.status,
+        "progress": task.progress,
+        "completed_on": task.completed_on.isoformat() if task.completed_on else None,
+    }
 
 
-def task_create(*, platform: Platform, title: str, owner: str, start_date: dt.date,
-                deadline: dt.date, user: User, category: str = "", description: str = "",
-                request=None) -> Task:
+def task_create(
+    *,
+    platform: Platform,
+    title: str,
+    owner: str,
+    start_date: dt.date,
+    deadline: dt.date,
+    user: User,
+    category: str = "",
+    description: str = "",
+    request=None,
+) -> Task:
     if not can_edit_tasks(user, platform):
         raise SupervisionError("只有市级管理员或本平台用户可以新增本平台的作战图任务")
     if start_date > deadline:
         raise SupervisionError("开始日期不能晚于截止日期")
     with transaction.atomic():
         by_city = user.is_city_admin
-        task = Task.objects.create(platform=platform, title=title, owner=owner, category=category,
-                                   description=description, start_date=start_date,
-                                   deadline=deadline, created_by=user,
-                                   confirmed_by=user if by_city else None,
-                                   confirmed_at=timezone.now() if by_city else None)
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=task,
-                     after={"platform": platform.code, "title": title, "owner": owner,
-                            "start_date": start_date.isoformat(), "deadline": deadline.isoformat()})
+        task = Task.objects.create(
+            platform=platform,
+            title=title,
+            owner=owner,
+            category=category,
+            description=description,
+            start_date=start_date,
+            deadline=deadline,
+            created_by=user,
+            confirmed_by=user if by_city else None,
+            confirmed_at=timezone.now() if by_city else None,
+        )
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=task,
+            after={
+                "platform": platform.code,
+                "title": title,
+                "owner": owner,
+                "start_date": start_date.isoformat(),
+                "deadline": deadline.isoformat(),
+            },
+        )
     return task
 
 
@@ -73,8 +104,13 @@ def task_confirm(task: Task, *, user: User, request=None) -> Task:
     with transaction.atomic():
         task.confirmed_by, task.confirmed_at = user, timezone.now()
         task.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
-        audit_record(AuditEvent.Action.APPROVE, request=request, actor=user, obj=task,
-                     detail="确认计入按期完成率")
+        audit_record(
+            AuditEvent.Action.APPROVE,
+            request=request,
+            actor=user,
+            obj=task,
+            detail="确认计入按期完成率",
+        )
     return task
 
 
@@ -88,8 +124,9 @@ def _apply_progress(task: Task, progress: int, as_of: dt.date) -> None:
         task.completed_on = None
 
 
-def task_report_progress(task: Task, *, user: User, progress: int, note: str,
-                         as_of: dt.date | None = None, request=None) -> ProgressUpdate:
+def task_report_progress(
+    task: Task, *, user: User, progress: int, note: str, as_of: dt.date | None = None, request=None
+) -> ProgressUpdate:
     if not can_report(user, task):
         raise SupervisionError("只有本平台用户可以报告本平台任务的进度")
     if not 0 <= progress <= 100:
@@ -102,7 +139,9 @@ def task_report_progress(task: Task, *, user: User, progress: int, note: str,
     if as_of > today:
         raise SupervisionError("进度日期不能晚于今天")
     if as_of < today - dt.timedelta(days=rules.backdate_days):
-        raise SupervisionError(f"进度日期最多只能补报 {rules.backdate_days} 天前的情况（防止倒签完成日期）")
+        raise SupervisionError(
+            f"进度日期最多只能补报 {rules.backdate_days} 天前的情况（防止倒签完成日期）"
+        )
     if as_of < task.start_date:
         raise SupervisionError("进度日期不能早于任务开始日期")
     last = task.updates.order_by("-as_of").values_list("as_of", flat=True).first()
@@ -113,24 +152,41 @@ def task_report_progress(task: Task, *, user: User, progress: int, note: str,
         before = _snapshot(task)
         _apply_progress(task, progress, as_of)
         task.save()
-        update = ProgressUpdate.objects.create(task=task, reported_by=user, as_of=as_of,
-                                               progress=progress, note=note.strip())
-        audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=task,
-                     before=before, after=_snapshot(task), detail=f"进度报告：{note.strip()[:200]}")
+        update = ProgressUpdate.objects.create(
+            task=task, reported_by=user, as_of=as_of, progress=progress, note=note.strip()
+        )
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=user,
+            obj=task,
+            before=before,
+            after=_snapshot(task),
+            detail=f"进度报告：{note.strip()[:200]}",
+        )
     return update
 
 
-def milestone_add(task: Task, *, title: str, due_date: dt.date, user: User, request=None) -> Milestone:
+def milestone_add(
+    task: Task, *, title: str, due_date: dt.date, user: User, request=None
+) -> Milestone:
     if not can_edit_tasks(user, task.platform):
         raise SupervisionError("只有市级管理员或本平台用户可以设置任务节点")
     with transaction.atomic():
         milestone = Milestone.objects.create(task=task, title=title, due_date=due_date)
-        audit_record(AuditEvent.Action.CREATE, request=request, actor=user, obj=milestone,
-                     after={"task": task.pk, "title": title, "due_date": due_date.isoformat()})
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=milestone,
+            after={"task": task.pk, "title": title, "due_date": due_date.isoformat()},
+        )
     return milestone
 
 
-def milestone_complete(milestone: Milestone, *, done_on: dt.date, user: User, request=None) -> Milestone:
+def milestone_complete(
+    milestone: Milestone, *, done_on: dt.date, user: User, request=None
+) -> Milestone:
     if not can_report(user, milestone.task):
         raise SupervisionError("只有本平台用户可以确认本平台任务节点的完成")
     if milestone.done_on is not None:
@@ -138,8 +194,14 @@ def milestone_complete(milestone: Milestone, *, done_on: dt.date, user: User, re
     with transaction.atomic():
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on"])
-        audit_record(AuditEvent.Action.UPDATE, request=request, actor=user, obj=milestone,
-                     before={"done_on": None}, after={"done_on": done_on.isoformat()})
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=user,
+            obj=milestone,
+            before={"done_on": None},
+            after={"done_on": done_on.isoformat()},
+        )
     return milestone
 
 
@@ -212,14 +274,28 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
                 if progress >= 100:
                     offset = spec.late_days.get(platform.code, spec.completed_offset_days)
                     completed_on = spec.deadline + dt.timedelta(days=offset)
-                status = (Task.Status.COMPLETED if completed_on else
-                          Task.Status.IN_PROGRESS if progress > 0 else Task.Status.NOT_STARTED)
-                values = {"title": f"【{DEMO_LABEL}】{spec.title}", "category": spec.category,
-                          "owner": f"{platform.short_name}{spec.owner}", "start_date": spec.start,
-                          "deadline": spec.deadline, "progress": progress, "status": status,
-                          "completed_on": completed_on, "demo": True}
+                status = (
+                    Task.Status.COMPLETED
+                    if completed_on
+                    else Task.Status.IN_PROGRESS
+                    if progress > 0
+                    else Task.Status.NOT_STARTED
+                )
+                values = {
+                    "title": f"【{DEMO_LABEL}】{spec.title}",
+                    "category": spec.category,
+                    "owner": f"{platform.short_name}{spec.owner}",
+                    "start_date": spec.start,
+                    "deadline": spec.deadline,
+                    "progress": progress,
+                    "status": status,
+                    "completed_on": completed_on,
+                    "demo": True,
+                }
                 task, made = Task.objects.update_or_create(
-                    platform=platform, demo_key=spec.key, defaults=values,
+                    platform=platform,
+                    demo_key=spec.key,
+                    defaults=values,
                     create_defaults={**values, "confirmed_at": confirmed_at},
                 )
                 if task.confirmed_at is None:  # demo rows loaded before confirmation existed
@@ -229,9 +305,16 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
                 updated += not made
                 for m in spec.milestones:
                     Milestone.objects.update_or_create(
-                        task=task, title=m.title,
-                        defaults={"due_date": m.due, "done_on": m.due if progress >= m.at else None},
+                        task=task,
+                        title=m.title,
+                        defaults={
+                            "due_date": m.due,
+                            "done_on": m.due if progress >= m.at else None,
+                        },
                     )
-        audit_record(AuditEvent.Action.CREATE, username="system",
-                     detail=f"载入演示作战图（{DEMO_LABEL}，版本 {demo.version}）：新建 {created}，更新 {updated}")
+        audit_record(
+            AuditEvent.Action.CREATE,
+            username="system",
+            detail=f"载入演示作战图（{DEMO_LABEL}，版本 {demo.version}）：新建 {created}，更新 {updated}",
+        )
     return DemoReport(created, updated, len(platforms))

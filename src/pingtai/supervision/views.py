@@ -15,11 +15,10 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
-from pingtai.web.downloads import attachment
 from pingtai.supervision import exports, selectors, services
 from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
 from pingtai.supervision.rules import load_rules
-
+from pingtai.web.downloads import attachment
 
 
 def _on(request: HttpRequest) -> dt.date:
@@ -34,9 +33,15 @@ def index(request: HttpRequest) -> HttpResponse:
     if request.user.role == User.Role.PLATFORM:
         return redirect("supervision:platform", code=request.user.platform.code)
     on, rules = _on(request), load_rules()
-    return render(request, "supervision/index.html", {
-        "on": on, "rules": rules, "rows": selectors.overview(request.user, on, rules),
-    })
+    return render(
+        request,
+        "supervision/index.html",
+        {
+            "on": on,
+            "rules": rules,
+            "rows": selectors.overview(request.user, on, rules),
+        },
+    )
 
 
 @login_required
@@ -46,10 +51,17 @@ def platform_map(request: HttpRequest, code: str) -> HttpResponse:
     tasks = list(platform.battle_tasks.prefetch_related("milestones"))
     flags = {a.task.pk: a for a in selectors.alerts(platform.battle_tasks.all(), on, rules)}
     rows = [(t, flags.get(t.pk)) for t in tasks]
-    return render(request, "supervision/platform.html", {
-        "platform": platform, "on": on, "rules": rules, "rows": rows,
-        "form": TaskForm() if services.can_edit_tasks(request.user, platform) else None,
-    })
+    return render(
+        request,
+        "supervision/platform.html",
+        {
+            "platform": platform,
+            "on": on,
+            "rules": rules,
+            "rows": rows,
+            "form": TaskForm() if services.can_edit_tasks(request.user, platform) else None,
+        },
+    )
 
 
 @login_required
@@ -61,7 +73,9 @@ def task_create(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("supervision:platform", code=code)
     try:
-        task = services.task_create(platform=platform, user=request.user, request=request, **form.cleaned_data)
+        task = services.task_create(
+            platform=platform, user=request.user, request=request, **form.cleaned_data
+        )
     except services.SupervisionError as refused:
         messages.error(request, str(refused))
         return redirect("supervision:platform", code=code)
@@ -73,17 +87,33 @@ def task_create(request: HttpRequest, code: str) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     on, rules = _on(request), load_rules()
-    flag = next(iter(selectors.alerts(selectors.tasks_for(request.user).filter(pk=pk), on, rules)), None)
+    flag = next(
+        iter(selectors.alerts(selectors.tasks_for(request.user).filter(pk=pk), on, rules)), None
+    )
     reporter = services.can_report(request.user, task)
-    return render(request, "supervision/task.html", {
-        "task": task, "flag": flag, "on": on,
-        "can_confirm": request.user.is_city_admin and not task.confirmed,
-        "milestones": task.milestones.all(), "updates": task.updates.select_related("reported_by"),
-        "progress_form": ProgressForm(initial={"progress": task.progress, "as_of": timezone.localdate()})
-        if reporter else None,
-        "milestone_form": MilestoneForm() if services.can_edit_tasks(request.user, task.platform) else None,
-        "done_form": MilestoneDoneForm(initial={"done_on": timezone.localdate()}) if reporter else None,
-    })
+    return render(
+        request,
+        "supervision/task.html",
+        {
+            "task": task,
+            "flag": flag,
+            "on": on,
+            "can_confirm": request.user.is_city_admin and not task.confirmed,
+            "milestones": task.milestones.all(),
+            "updates": task.updates.select_related("reported_by"),
+            "progress_form": ProgressForm(
+                initial={"progress": task.progress, "as_of": timezone.localdate()}
+            )
+            if reporter
+            else None,
+            "milestone_form": MilestoneForm()
+            if services.can_edit_tasks(request.user, task.platform)
+            else None,
+            "done_form": MilestoneDoneForm(initial={"done_on": timezone.localdate()})
+            if reporter
+            else None,
+        },
+    )
 
 
 @login_required
@@ -142,7 +172,9 @@ def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
         messages.error(request, "请填写完成日期")
         return redirect("supervision:task", pk=pk)
     try:
-        services.milestone_complete(milestone, user=request.user, request=request, **form.cleaned_data)
+        services.milestone_complete(
+            milestone, user=request.user, request=request, **form.cleaned_data
+        )
         messages.success(request, "节点已确认完成")
     except services.SupervisionError as refused:
         messages.error(request, str(refused))
@@ -152,9 +184,15 @@ def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
-    return render(request, "supervision/alerts.html", {
-        "on": on, "rules": rules, "alerts": selectors.alerts(selectors.tasks_for(request.user), on, rules),
-    })
+    return render(
+        request,
+        "supervision/alerts.html",
+        {
+            "on": on,
+            "rules": rules,
+            "alerts": selectors.alerts(selectors.tasks_for(request.user), on, rules),
+        },
+    )
 
 
 @login_required
@@ -169,8 +207,12 @@ def alert_export(request: HttpRequest) -> HttpResponse:
 def platform_export(request: HttpRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
-    audit_record(AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出作战图（{on}）")
-    return attachment(exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx")
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出作战图（{on}）"
+    )
+    return attachment(
+        exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx"
+    )
 
 
 @login_required
@@ -183,7 +225,13 @@ def completion(request: HttpRequest) -> HttpResponse:
     except ValueError:
         raise Http404("年度或季度无效") from None
     visible = {p.code: p for p in platforms_for(request.user)}
-    return render(request, "supervision/completion.html", {
-        "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
-        "rows": [(visible[c], r) for c, r in rates.items() if c in visible],
-    })
+    return render(
+        request,
+        "supervision/completion.html",
+        {
+            "year": year,
+            "quarter": quarter,
+            "quarters": (1, 2, 3, 4),
+            "rows": [(visible[c], r) for c, r in rates.items() if c in visible],
+        },
+    )

@@ -106,7 +106,8 @@ def _target(raw: dict[str, Any], index: int) -> Target:
     if scope not in SCOPES:
         raise TargetFileError(f"{where}的范围“{scope}”无效，应为 {'、'.join(SCOPES)} 之一")
     required = {
-        "at_least": ("goal",), "at_most": ("goal",),
+        "at_least": ("goal",),
+        "at_most": ("goal",),
         "multiple_of_base": ("multiple", "base_year"),
         "reduction_of_base": ("reduction", "base_year"),
     }[kind]

@@ -53,7 +53,9 @@ def _progress(target: Target, value: float, base: float | None, goal: float) -> 
     return value / goal if goal else None
 
 
-def _base(target: Target, series: Mapping[int, float | None], year: int) -> tuple[int | None, float | None]:
+def _base(
+    target: Target, series: Mapping[int, float | None], year: int
+) -> tuple[int | None, float | None]:
     """Fixed base from the file, else the series at the base year, else the series' first year."""
     if target.base_value is not None:
         return target.base_year, target.base_value
@@ -74,11 +76,21 @@ def assess(
 
     def result(status: str, reason: str, **values) -> Assessment:
         fields = dict(
-            year=None, value=None, base_year=None, base_value=None, goal=None, progress=None,
-            years_left=None, required_growth=None, achieved_growth=None, met=False,
+            year=None,
+            value=None,
+            base_year=None,
+            base_value=None,
+            goal=None,
+            progress=None,
+            years_left=None,
+            required_growth=None,
+            achieved_growth=None,
+            met=False,
         )
         fields.update(values)
-        return Assessment(target=target, status=status, label=rules.labels[status], reason=reason, **fields)
+        return Assessment(
+            target=target, status=status, label=rules.labels[status], reason=reason, **fields
+        )
 
     if not known:
         return result("none", "暂无数据")
@@ -87,15 +99,23 @@ def assess(
     base_year, base_value = _base(target, series, year)
     goal = target.goal_for(base_value)
     if goal is None:
-        return result("none", f"缺少{target.base_year}年基期数据", year=year, value=value, base_year=base_year)
+        return result(
+            "none", f"缺少{target.base_year}年基期数据", year=year, value=value, base_year=base_year
+        )
     years_left = target.target_year - year
     achieved = (
         compound_rate(base_value, value, year - base_year)
-        if base_year is not None and base_year < year else None
+        if base_year is not None and base_year < year
+        else None
     )
     values = dict(
-        year=year, value=value, base_year=base_year, base_value=base_value, goal=goal,
-        progress=_progress(target, value, base_value, goal), years_left=years_left,
+        year=year,
+        value=value,
+        base_year=base_year,
+        base_value=base_value,
+        goal=goal,
+        progress=_progress(target, value, base_value, goal),
+        years_left=years_left,
         achieved_growth=achieved,
     )
     if _is_met(target, value, goal):

@@ -6,6 +6,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("registry/as-of/", views.as_of, name="as_of"),
     path("platforms/<str:code>/", views.platform_detail, name="platform_detail"),
-    path("platforms/<str:code>/enterprises/", views.platform_enterprises, name="platform_enterprises"),
+    path(
+        "platforms/<str:code>/enterprises/", views.platform_enterprises, name="platform_enterprises"
+    ),
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise_detail"),
 ]

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, render
 from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_platform
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
-from pingtai.web.params import year_param
 from pingtai.registry.models import EnterpriseYear, Platform
+from pingtai.web.params import year_param
 
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
 
@@ -35,7 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     total = selectors.figures(EnterpriseYear.objects.filter(year=year)) if year else None
     return render(
-        request, "web/home.html",
+        request,
+        "web/home.html",
         {"groups": groups, "year": year, "years": years, "total": total},
     )
 
@@ -48,21 +49,39 @@ def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
         code=code,
     )
     yearly = [
-        (year, selectors.figures(EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)))
+        (
+            year,
+            selectors.figures(
+                EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
+            ),
+        )
         for year in selectors.available_years()
     ]
     events = platform.integration_events.select_related("zone", "zone__county")
     can_see_enterprises = platforms_for(request.user).filter(pk=platform.pk).exists()
-    run = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED).order_by("-year", "-published_at").first()
+    run = (
+        EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
+        .order_by("-year", "-published_at")
+        .first()
+    )
     classes = (
-        dict(Counter(run.results.filter(platform_code=platform.code).values_list("klass", flat=True)))
-        if run else {}
+        dict(
+            Counter(run.results.filter(platform_code=platform.code).values_list("klass", flat=True))
+        )
+        if run
+        else {}
     )
     return render(
-        request, "web/platform_detail.html",
-        {"platform": platform, "yearly": yearly, "events": events,
-         "can_see_enterprises": can_see_enterprises, "run": run,
-         "classes": [(k, classes.get(k, 0)) for k in "ABCDT"]},
+        request,
+        "web/platform_detail.html",
+        {
+            "platform": platform,
+            "yearly": yearly,
+            "events": events,
+            "can_see_enterprises": can_see_enterprises,
+            "run": run,
+            "classes": [(k, classes.get(k, 0)) for k in "ABCDT"],
+        },
     )
 
 
@@ -79,10 +98,13 @@ def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("-tax_wan", "enterprise__uscc")
     )
     if query:
-        rows = rows.filter(Q(enterprise__name__icontains=query) | Q(enterprise__uscc__icontains=query.upper()))
+        rows = rows.filter(
+            Q(enterprise__name__icontains=query) | Q(enterprise__uscc__icontains=query.upper())
+        )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(
-        request, "web/platform_enterprises.html",
+        request,
+        "web/platform_enterprises.html",
         {"platform": platform, "page": page, "year": year, "years": years, "q": query},
     )
 
@@ -91,7 +113,8 @@ def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
 def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     enterprise = scoped_enterprise(request.user, uscc)
     return render(
-        request, "web/enterprise_detail.html",
+        request,
+        "web/enterprise_detail.html",
         {
             "enterprise": enterprise,
             "years": enterprise.years.order_by("year"),

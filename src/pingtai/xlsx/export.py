@@ -23,8 +23,9 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def write_table_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Cell]],
-                     *, sheet_name: str = "导出") -> bytes:
+def write_table_xlsx(
+    headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, sheet_name: str = "导出"
+) -> bytes:
     """Write one sheet; every text cell is stored as a string, never as a formula."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet_name[:31])

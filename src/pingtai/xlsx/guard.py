@@ -24,7 +24,9 @@ _CHUNK = 1 << 20
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 if openpyxl.xml.DEFUSEDXML is not True:  # openpyxl must parse through defusedxml.
-    raise ImportError("openpyxl 未启用 defusedxml：请安装 defusedxml，且不要设置 OPENPYXL_DEFUSEDXML")
+    raise ImportError(
+        "openpyxl 未启用 defusedxml：请安装 defusedxml，且不要设置 OPENPYXL_DEFUSEDXML"
+    )
 
 
 class RefusedFile(Exception):
@@ -51,12 +53,14 @@ class Limits:
     # Compression ratio is only checked on entries larger than this; tiny parts compress a lot.
     ratio_floor_bytes: int = 2**20
     # Per entry type, because one global minimum false-positives on a legitimate styles.xml.
-    max_ratio: dict[str, int] = field(default_factory=lambda: {
-        "xl/worksheets/": 200,
-        "xl/sharedStrings.xml": 200,
-        "xl/styles.xml": 400,
-        "": 100,
-    })
+    max_ratio: dict[str, int] = field(
+        default_factory=lambda: {
+            "xl/worksheets/": 200,
+            "xl/sharedStrings.xml": 200,
+            "xl/styles.xml": 400,
+            "": 100,
+        }
+    )
 
     def ratio_limit(self, name: str) -> int:
         prefix = max((p for p in self.max_ratio if name.startswith(p)), key=len)
@@ -124,13 +128,18 @@ def _sniff(data: bytes, limits: Limits) -> None:
             "文件是文本（CSV）格式，只是扩展名被改成了 .xlsx。请使用本系统下载的 Excel 模板填写后上传。",
             "csv",
         )
-    raise _refuse("文件不是有效的 Excel（.xlsx）文件。请使用本系统下载的模板填写后上传。", "not_xlsx")
+    raise _refuse(
+        "文件不是有效的 Excel（.xlsx）文件。请使用本系统下载的模板填写后上传。", "not_xlsx"
+    )
 
 
 def _check_name(name: str) -> None:
     lower = name.lower()
     if "vbaproject" in lower:
-        raise _refuse("文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。", "macro")
+        raise _refuse(
+            "文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。",
+            "macro",
+        )
     if lower.startswith("xl/externallinks/"):
         raise _refuse(
             "文件含有指向其他工作簿的外部链接。请在 Excel 中“数据 → 编辑链接 → 断开链接”后再上传。",
@@ -138,8 +147,11 @@ def _check_name(name: str) -> None:
         )
     # Excel stores page-setup printer settings as .bin parts; they are inert and very common.
     if lower.startswith(("xl/embeddings/", "xl/activex/")) or (
-            lower.endswith(".bin") and not lower.startswith("xl/printersettings/")):
-        raise _refuse("文件含有嵌入对象或控件，系统不接受。请只保留表格数据后再上传。", "embedded_object")
+        lower.endswith(".bin") and not lower.startswith("xl/printersettings/")
+    ):
+        raise _refuse(
+            "文件含有嵌入对象或控件，系统不接受。请只保留表格数据后再上传。", "embedded_object"
+        )
     if lower.endswith((".zip", ".xlsx", ".xlsm", ".xls", ".docx", ".rar", ".7z", ".gz", ".jar")):
         raise _refuse("文件中嵌套了其他压缩包或文档，系统不接受。", "nested_archive")
 
@@ -147,10 +159,14 @@ def _check_name(name: str) -> None:
 def _check_xml_prolog(name: str, first: bytes) -> None:
     head = first[:200]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise _refuse(f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding")
+        raise _refuse(
+            f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding"
+        )
     declared = re.match(rb'\s*<\?xml[^>]*encoding=["\']([^"\']+)', head.lstrip(b"\xef\xbb\xbf"))
     if declared and declared[1].lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
-        raise _refuse(f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding")
+        raise _refuse(
+            f"文件内部部件 {name} 不是 UTF-8 编码，可能被篡改，系统不接受。", "xml_encoding"
+        )
 
 
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[bytes, int]:
@@ -199,16 +215,20 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
 
 
 def _no_doctype(*_: object) -> None:
-    raise _refuse("文件内部部件含有 XML 实体声明（DOCTYPE/ENTITY），这是一种已知的攻击手法，系统拒绝处理。",
-                  "xml_entity")
+    raise _refuse(
+        "文件内部部件含有 XML 实体声明（DOCTYPE/ENTITY），这是一种已知的攻击手法，系统拒绝处理。",
+        "xml_entity",
+    )
 
 
 def _feed(parser: expat.XMLParserType, name: str, chunk: bytes, *, final: bool) -> None:
     try:
         parser.Parse(chunk, final)
     except expat.ExpatError:
-        raise _refuse(f"文件内部部件 {name} 的 XML 格式错误，文件可能已损坏。请用 Excel 重新保存后再上传。",
-                      "corrupt") from None
+        raise _refuse(
+            f"文件内部部件 {name} 的 XML 格式错误，文件可能已损坏。请用 Excel 重新保存后再上传。",
+            "corrupt",
+        ) from None
 
 
 def inspect(data: bytes, limits: Limits | None = None) -> Package:
@@ -222,12 +242,18 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
         if len(infos) > limits.max_entries:
-            raise _refuse(f"文件内部部件过多（{len(infos)} 个，上限 {limits.max_entries}）。", "too_many_entries")
+            raise _refuse(
+                f"文件内部部件过多（{len(infos)} 个，上限 {limits.max_entries}）。",
+                "too_many_entries",
+            )
         names = [i.filename for i in infos]
         if len(set(names)) != len(names):
             raise _refuse("文件内部有重名部件，可能被篡改，系统不接受。", "duplicate_entry")
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _refuse("文件不是有效的 Excel 工作簿（缺少工作簿结构）。请使用本系统下载的模板。", "not_xlsx")
+            raise _refuse(
+                "文件不是有效的 Excel 工作簿（缺少工作簿结构）。请使用本系统下载的模板。",
+                "not_xlsx",
+            )
         declared_total = 0
         for info in infos:
             _check_name(info.filename)
@@ -239,19 +265,26 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
             declared_total += info.file_size
             too_big = info.file_size > limits.max_entry_uncompressed
             ratio = info.file_size / max(info.compress_size, 1)
-            if too_big or declared_total > limits.max_total_uncompressed or (
-                info.file_size > limits.ratio_floor_bytes
-                and ratio > limits.ratio_limit(info.filename)
+            if (
+                too_big
+                or declared_total > limits.max_total_uncompressed
+                or (
+                    info.file_size > limits.ratio_floor_bytes
+                    and ratio > limits.ratio_limit(info.filename)
+                )
             ):
-                raise _refuse("文件解压后体积异常巨大（疑似“压缩炸弹”），系统拒绝处理。", "zip_bomb")
+                raise _refuse(
+                    "文件解压后体积异常巨大（疑似“压缩炸弹”），系统拒绝处理。", "zip_bomb"
+                )
         parts: dict[str, bytes] = {}
         binary: list[str] = []
         spent = 0
         for info in infos:
             if info.is_dir():
                 continue
-            budget = min(limits.max_entry_uncompressed, limits.max_total_uncompressed - spent,
-                         info.file_size)
+            budget = min(
+                limits.max_entry_uncompressed, limits.max_total_uncompressed - spent, info.file_size
+            )
             content, size = _read_entry(archive, info, budget)
             spent += size
             if info.filename.lower().endswith(_XML_SUFFIXES):
@@ -260,10 +293,25 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
                 binary.append(info.filename)
     except RefusedFile:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError, struct.error, UnicodeDecodeError):
-        raise _refuse("文件已损坏，无法作为 Excel 工作簿读取。请重新保存或重新下载模板后再上传。", "corrupt") from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        struct.error,
+        UnicodeDecodeError,
+    ):
+        raise _refuse(
+            "文件已损坏，无法作为 Excel 工作簿读取。请重新保存或重新下载模板后再上传。", "corrupt"
+        ) from None
     content_types = parts.get("[Content_Types].xml", b"")
     if b"macroEnabled" in content_types or b"vbaProject" in content_types:
-        raise _refuse("文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。", "macro")
+        raise _refuse(
+            "文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。",
+            "macro",
+        )
     return Package(parts=parts, binary_names=tuple(binary))

@@ -15,8 +15,8 @@ import unicodedata
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
 from decimal import Decimal
+from typing import NamedTuple
 from xml.etree.ElementTree import ParseError
 
 import python_calamine
@@ -105,8 +105,11 @@ def _structure(package: Package) -> tuple[bool, list[_Sheet]]:
     if rels is not None:
         for rel in rels:
             target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                posixpath.join("xl", target))
+            path = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join("xl", target))
+            )
             targets[rel.get("Id", "")] = path
     date1904 = False
     sheets: list[_Sheet] = []
@@ -137,7 +140,8 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     # when every cell carries its reference first, as Excel, LibreOffice and openpyxl write.
     cells = xml.count(b"<" + p + b"c", start, end)
     if cells != xml.count(b"<" + p + b'c r="', start, end) and re.search(
-            b"<" + re.escape(p) + rb'c(?=[\s>/])(?![^>]*\sr=")', xml):
+        b"<" + re.escape(p) + rb'c(?=[\s>/])(?![^>]*\sr=")', xml
+    ):
         raise _refuse(
             f"工作表“{sheet.name}”的单元格缺少位置信息（不是 Excel 保存的标准文件）。"
             "请用 Excel 打开后另存为 .xlsx 再上传。",
@@ -151,9 +155,13 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
     if any(m > last_letters.encode() for m in re.findall(rb' r="([A-Z]{%d})[0-9]' % n, xml)):
         raise _refuse(too_wide, "too_many_columns")
     last_row = limits.max_rows + HEADER_ROWS
-    rows = max(xml.count(b"<" + p + b"row", start, end),
-               max((int(m) for m in re.findall(rb' r="[A-Z]{0,3}([0-9]{%d,})"' % len(str(last_row)),
-                                              xml)), default=0))
+    rows = max(
+        xml.count(b"<" + p + b"row", start, end),
+        max(
+            (int(m) for m in re.findall(rb' r="[A-Z]{0,3}([0-9]{%d,})"' % len(str(last_row)), xml)),
+            default=0,
+        ),
+    )
     if rows > last_row:
         raise _refuse(
             f"工作表“{sheet.name}”有 {rows} 行，超过 {last_row} 行的上限（{limits.max_rows} 行数据）。"
@@ -202,10 +210,16 @@ def _has_data(rows: Sequence[Sequence[object]]) -> bool:
     return any(v not in ("", None) for row in rows for v in row)
 
 
-def _read_marker(book: python_calamine.CalamineWorkbook, names: Collection[str],
-                 catalogue: Catalogue, signing_key: bytes) -> tuple[Marker, Form, Period]:
-    missing = ("文件中没有本系统模板的标记，无法确定报表、报告期和填报单位。"
-               "请从系统下载模板填写，不要复制到新建的工作簿中。")
+def _read_marker(
+    book: python_calamine.CalamineWorkbook,
+    names: Collection[str],
+    catalogue: Catalogue,
+    signing_key: bytes,
+) -> tuple[Marker, Form, Period]:
+    missing = (
+        "文件中没有本系统模板的标记，无法确定报表、报告期和填报单位。"
+        "请从系统下载模板填写，不要复制到新建的工作簿中。"
+    )
     if MARKER_SHEET not in names:
         raise _refuse(missing, "marker_missing")
     values = {cell_text(r[0]): cell_text(r[1]) for r in _load(book, MARKER_SHEET) if len(r) >= 2}
@@ -213,9 +227,13 @@ def _read_marker(book: python_calamine.CalamineWorkbook, names: Collection[str],
     if marker is None:
         raise _refuse(missing, "marker_missing")
     if not marker.verify(signing_key):
-        raise _refuse("模板标记校验失败（可能被修改或伪造）。请从系统重新下载模板填写。", "marker_forged")
+        raise _refuse(
+            "模板标记校验失败（可能被修改或伪造）。请从系统重新下载模板填写。", "marker_forged"
+        )
     if marker.form not in catalogue.forms:
-        raise _refuse(f"模板对应的报表“{marker.form}”已不在指标目录中。请重新下载模板。", "marker_form")
+        raise _refuse(
+            f"模板对应的报表“{marker.form}”已不在指标目录中。请重新下载模板。", "marker_form"
+        )
     form = catalogue.forms[marker.form]
     if marker.fingerprint != catalogue.fingerprint(form):
         raise _refuse(
@@ -245,8 +263,9 @@ def _unit_text(value: object) -> str:
     return text.strip("()[]【】")
 
 
-def _check_header(rows: list[list[object]], catalogue: Catalogue, form: Form,
-                  blocked: Collection[tuple[int, int]]) -> tuple[dict[str, int], Issue | None]:
+def _check_header(
+    rows: list[list[object]], catalogue: Catalogue, form: Form, blocked: Collection[tuple[int, int]]
+) -> tuple[dict[str, int], Issue | None]:
     """Map column codes to sheet column indexes; one issue lists every header problem."""
     names = rows[0] if rows else []
     units = rows[1] if len(rows) > 1 else []
@@ -287,11 +306,17 @@ def _check_header(rows: list[list[object]], catalogue: Catalogue, form: Form,
     if merged_header:
         refs = "、".join(f"{get_column_letter(c + 1)}{r + 1}" for r, c in merged_header)
         problems.append(f"表头有合并单元格：{refs}")
-        first_bad = first_bad or f"{get_column_letter(merged_header[0][1] + 1)}{merged_header[0][0] + 1}"
+        first_bad = (
+            first_bad or f"{get_column_letter(merged_header[0][1] + 1)}{merged_header[0][0] + 1}"
+        )
     if not problems:
         return found, None
     return found, Issue(
-        sheet=DATA_SHEET, cell=first_bad or "A1", column="", value="", rule="header",
+        sheet=DATA_SHEET,
+        cell=first_bad or "A1",
+        column="",
+        value="",
+        rule="header",
         message="表头与模板不一致：" + "；".join(problems),
         hint="请重新下载模板，把数据按列粘贴（只粘贴数值）到第3行起，不要改动第1–2行",
     )
@@ -375,8 +400,21 @@ def read_upload(
         rows = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
     del sheet, book  # release the parser's copy of the workbook before building Python rows
-    return _validate(rows, merged, scans.get(DATA_SHEET, []), digest, marker, form, period,
-                     catalogue, limits, previous, last_year, peers, frozenset(uscc_overrides))
+    return _validate(
+        rows,
+        merged,
+        scans.get(DATA_SHEET, []),
+        digest,
+        marker,
+        form,
+        period,
+        catalogue,
+        limits,
+        previous,
+        last_year,
+        peers,
+        frozenset(uscc_overrides),
+    )
 
 
 def _reading_order(issue: Issue) -> tuple[int, int, str]:
@@ -387,20 +425,41 @@ def _reading_order(issue: Issue) -> tuple[int, int, str]:
     return (int(match[2]), len(match[1]), match[1])
 
 
-def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
-              uncached: Sequence[str], digest: str, marker: Marker, form: Form, period: Period,
-              catalogue: Catalogue, limits: Limits,
-              previous: Mapping[str, Mapping[str, Decimal]] | None,
-              last_year: Mapping[str, Mapping[str, Decimal]] | None,
-              peers: Mapping[str, Sequence[Decimal]] | None,
-              overrides: frozenset[str]) -> ImportOutcome:
+def _validate(
+    rows: list[list[object]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    uncached: Sequence[str],
+    digest: str,
+    marker: Marker,
+    form: Form,
+    period: Period,
+    catalogue: Catalogue,
+    limits: Limits,
+    previous: Mapping[str, Mapping[str, Decimal]] | None,
+    last_year: Mapping[str, Mapping[str, Decimal]] | None,
+    peers: Mapping[str, Sequence[Decimal]] | None,
+    overrides: frozenset[str],
+) -> ImportOutcome:
     """Check merges, formulas and the header, then parse column by column and check rows."""
     errors: list[Issue] = []
 
-    def outcome(accepted: tuple[Row, ...] = (), confirmations: tuple[Confirmation, ...] = (),
-                overridden: tuple[str, ...] = (), seen: int = 0) -> ImportOutcome:
-        return ImportOutcome(digest, marker, form, period, () if errors else accepted,
-                             tuple(errors), confirmations, overridden, seen)
+    def outcome(
+        accepted: tuple[Row, ...] = (),
+        confirmations: tuple[Confirmation, ...] = (),
+        overridden: tuple[str, ...] = (),
+        seen: int = 0,
+    ) -> ImportOutcome:
+        return ImportOutcome(
+            digest,
+            marker,
+            form,
+            period,
+            () if errors else accepted,
+            tuple(errors),
+            confirmations,
+            overridden,
+            seen,
+        )
 
     header_cells = set()
     for (r0, c0), (r1, c1) in merged:
@@ -408,11 +467,17 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             header_cells.add((r0, c0))
         if r1 >= HEADER_ROWS:
             top = max(r0, HEADER_ROWS)
-            errors.append(Issue(
-                DATA_SHEET, f"{get_column_letter(c0 + 1)}{top + 1}", "", "", "merged",
-                f"数据区有合并单元格 {get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}",
-                "请取消合并，每个单元格分别填写",
-            ))
+            errors.append(
+                Issue(
+                    DATA_SHEET,
+                    f"{get_column_letter(c0 + 1)}{top + 1}",
+                    "",
+                    "",
+                    "merged",
+                    f"数据区有合并单元格 {get_column_letter(c0 + 1)}{r0 + 1}:{get_column_letter(c1 + 1)}{r1 + 1}",
+                    "请取消合并，每个单元格分别填写",
+                )
+            )
     columns, header_issue = _check_header(rows, catalogue, form, header_cells)
     if header_issue is not None:
         errors.insert(0, header_issue)
@@ -423,15 +488,32 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
     for ref in uncached:
         letter = re.sub(r"\d", "", ref)
         column = next((names[c] for c, i in columns.items() if letters[i] == letter), "")
-        errors.append(Issue(DATA_SHEET, ref, column, "", "formula",
-                            "单元格是公式且没有计算结果（文件不是由 Excel 保存的）",
-                            "请用 Excel 打开并保存，或“选择性粘贴 → 数值”后再上传"))
+        errors.append(
+            Issue(
+                DATA_SHEET,
+                ref,
+                column,
+                "",
+                "formula",
+                "单元格是公式且没有计算结果（文件不是由 Excel 保存的）",
+                "请用 Excel 打开并保存，或“选择性粘贴 → 数值”后再上传",
+            )
+        )
 
     # Sheet row numbers of the non-blank data rows; blank rows are skipped but keep numbering.
     numbers = [i + 1 for i in range(HEADER_ROWS, len(rows)) if rows[i].count("") < len(rows[i])]
     if not numbers:
-        errors.append(Issue(DATA_SHEET, f"A{HEADER_ROWS + 1}", "", "", "empty",
-                            "“数据”表没有任何数据行", "请从第3行起填写"))
+        errors.append(
+            Issue(
+                DATA_SHEET,
+                f"A{HEADER_ROWS + 1}",
+                "",
+                "",
+                "empty",
+                "“数据”表没有任何数据行",
+                "请从第3行起填写",
+            )
+        )
         return outcome()
     data = [rows[n - 1] for n in numbers]
     width = max(len(r) for r in data)
@@ -440,9 +522,17 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             continue
         for row, number in zip(data, numbers):
             if index < len(row) and row[index] != "":
-                errors.append(Issue(DATA_SHEET, f"{get_column_letter(index + 1)}{number}", "",
-                                    cell_text(row[index]), "no_header",
-                                    "该单元格所在列没有表头，数据不会被导入", "请删除或移到对应的列"))
+                errors.append(
+                    Issue(
+                        DATA_SHEET,
+                        f"{get_column_letter(index + 1)}{number}",
+                        "",
+                        cell_text(row[index]),
+                        "no_header",
+                        "该单元格所在列没有表头，数据不会被导入",
+                        "请删除或移到对应的列",
+                    )
+                )
                 break
 
     overridden: set[str] = set()
@@ -458,16 +548,28 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
         letter = letters[index]
         cells = transposed[index]
         # Formula cells without a value were reported above; do not report them again as empty.
-        blocked = {pos for pos, n in enumerate(numbers)
-                   if f"{letter}{n}" in uncached_cells} if uncached_cells else set()
+        blocked = (
+            {pos for pos, n in enumerate(numbers) if f"{letter}{n}" in uncached_cells}
+            if uncached_cells
+            else set()
+        )
         parsed, raw, problems = parse_column(ind, cells, overrides, overridden)
         bad = set(blocked)
         for pos, problem in problems:
             if pos in blocked:
                 continue
             bad.add(pos)
-            errors.append(Issue(DATA_SHEET, f"{letter}{numbers[pos]}", ind.name, raw[pos],
-                                problem.rule, problem.message, problem.hint))
+            errors.append(
+                Issue(
+                    DATA_SHEET,
+                    f"{letter}{numbers[pos]}",
+                    ind.name,
+                    raw[pos],
+                    problem.rule,
+                    problem.message,
+                    problem.hint,
+                )
+            )
         parsed_columns.append(parsed)
         raw_columns.append(raw)
         failed.append(bad)
@@ -475,9 +577,18 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             break
     if len(errors) > limits.max_errors:
         errors.sort(key=_reading_order)
-        del errors[limits.max_errors:]
-        errors.append(Issue(DATA_SHEET, "", "", "", "too_many_errors",
-                            f"错误超过 {limits.max_errors} 条，其余未检查", "请先改正已列出的错误，再重新上传"))
+        del errors[limits.max_errors :]
+        errors.append(
+            Issue(
+                DATA_SHEET,
+                "",
+                "",
+                "",
+                "too_many_errors",
+                f"错误超过 {limits.max_errors} 条，其余未检查",
+                "请先改正已列出的错误，再重新上传",
+            )
+        )
         return outcome(seen=len(numbers))
 
     position = {code: i for i, code in enumerate(codes)}
@@ -492,9 +603,17 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             if holds is not False or pos in skip or (when is not None and not when[pos]):
                 continue
             shown = "，".join(f"{names[c]}为 {column_map[c][pos]}" for c in comparison.columns)
-            errors.append(Issue(DATA_SHEET, f"{letters[columns[anchor]]}{numbers[pos]}", names[anchor],
-                                raw_columns[position[anchor]][pos], "cross_field",
-                                f"{rule.describe(names)}（{shown}）", "请核对这几项数据"))
+            errors.append(
+                Issue(
+                    DATA_SHEET,
+                    f"{letters[columns[anchor]]}{numbers[pos]}",
+                    names[anchor],
+                    raw_columns[position[anchor]][pos],
+                    "cross_field",
+                    f"{rule.describe(names)}（{shown}）",
+                    "请核对这几项数据",
+                )
+            )
 
     key_column = position[form.key]
     key_name = names[form.key]
@@ -506,25 +625,45 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
         number = numbers[pos]
         raw_key = raw_columns[key_column][pos]
         if key in first_seen:
-            errors.append(Issue(DATA_SHEET, f"{key_letter}{number}", key_name, raw_key, "duplicate",
-                                f"与第{first_seen[key]}行重复", f"每个{key_name}只能出现一次"))
+            errors.append(
+                Issue(
+                    DATA_SHEET,
+                    f"{key_letter}{number}",
+                    key_name,
+                    raw_key,
+                    "duplicate",
+                    f"与第{first_seen[key]}行重复",
+                    f"每个{key_name}只能出现一次",
+                )
+            )
         else:
             first_seen[key] = number
         if form.level == "platform" and key != marker.scope_code:
-            errors.append(Issue(DATA_SHEET, f"{key_letter}{number}", key_name, raw_key, "scope",
-                                f"本模板只能填报 {marker.scope_name}（{marker.scope_code}）",
-                                "不要修改预填的平台代码"))
+            errors.append(
+                Issue(
+                    DATA_SHEET,
+                    f"{key_letter}{number}",
+                    key_name,
+                    raw_key,
+                    "scope",
+                    f"本模板只能填报 {marker.scope_name}（{marker.scope_code}）",
+                    "不要修改预填的平台代码",
+                )
+            )
     if errors:
         errors.sort(key=_reading_order)
         return outcome(seen=count)
-    accepted = [Row(number, values[key_column], dict(zip(codes, values)), dict(zip(codes, raw)))
-                for number, values, raw in zip(numbers, zip(*parsed_columns), zip(*raw_columns))]
+    accepted = [
+        Row(number, values[key_column], dict(zip(codes, values)), dict(zip(codes, raw)))
+        for number, values, raw in zip(numbers, zip(*parsed_columns), zip(*raw_columns))
+    ]
 
     checker = SlipChecker(catalogue.indicators, previous, last_year, peers)
     numeric = [code for code in codes if catalogue.indicators[code].numeric]
     if form.level != "platform" or peers is not None:
-        checker.prepare({code: [v for v in parsed_columns[position[code]] if v is not None]
-                         for code in numeric})
+        checker.prepare(
+            {code: [v for v in parsed_columns[position[code]] if v is not None] for code in numeric}
+        )
     confirmations: list[Confirmation] = []
     keys = [row.key for row in accepted]
     for code in numeric:
@@ -534,7 +673,20 @@ def _validate(rows: list[list[object]], merged: Sequence[tuple[tuple[int, int], 
             row = accepted[pos]
             cell = f"{letter}{row.number}"
             value = Decimal(row.values[code])
-            confirmations.append(Confirmation(f"{cell}:{basis}", DATA_SHEET, cell, ind.name, row.key,
-                                              code, value, reference, basis, factor, message))
+            confirmations.append(
+                Confirmation(
+                    f"{cell}:{basis}",
+                    DATA_SHEET,
+                    cell,
+                    ind.name,
+                    row.key,
+                    code,
+                    value,
+                    reference,
+                    basis,
+                    factor,
+                    message,
+                )
+            )
     confirmations.sort(key=lambda c: (int(re.sub(r"[A-Z]", "", c.cell)), c.cell, c.basis))
     return outcome(tuple(accepted), tuple(confirmations), tuple(sorted(overridden)), len(numbers))

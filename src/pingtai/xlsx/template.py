@@ -43,8 +43,14 @@ def _title(ws: Worksheet, row: int, text: str, size: int = 12) -> None:
     ws.cell(row, 1, text).font = Font(bold=True, size=size)
 
 
-def _write_instructions(ws: Worksheet, catalogue: Catalogue, form: Form, period: Period,
-                        marker: Marker, deadline: date | None) -> None:
+def _write_instructions(
+    ws: Worksheet,
+    catalogue: Catalogue,
+    form: Form,
+    period: Period,
+    marker: Marker,
+    deadline: date | None,
+) -> None:
     ws.column_dimensions["A"].width = 8
     ws.column_dimensions["B"].width = 26
     ws.column_dimensions["C"].width = 12
@@ -57,8 +63,11 @@ def _write_instructions(ws: Worksheet, catalogue: Catalogue, form: Form, period:
         ("报告期", f"{period.label}（{period.code}，{period.start} 至 {period.end}）"),
         ("填报单位", f"{marker.scope_name}（{marker.scope_code}）"),
         ("数据来源", catalogue.sources[form.source]),
-        ("报表", f"{form.name}（{form.code}），{FREQUENCY_LABELS[form.frequency]}报表，"
-               f"{LEVEL_LABELS[form.level]}"),
+        (
+            "报表",
+            f"{form.name}（{form.code}），{FREQUENCY_LABELS[form.frequency]}报表，"
+            f"{LEVEL_LABELS[form.level]}",
+        ),
     ]
     if deadline is not None:
         facts.append(("截止日期", f"{deadline.year}年{deadline.month}月{deadline.day}日"))
@@ -77,14 +86,23 @@ def _write_instructions(ws: Worksheet, catalogue: Catalogue, form: Form, period:
     row += 2
     _title(ws, row, "各列说明")
     row += 1
-    for col, head in enumerate(("列", "指标名称", "单位", "类型", "必填", "取值要求", "指标解释"), 1):
+    for col, head in enumerate(
+        ("列", "指标名称", "单位", "类型", "必填", "取值要求", "指标解释"), 1
+    ):
         cell = ws.cell(row, col, head)
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
     for index, ind in enumerate(catalogue.columns(form), 1):
         row += 1
-        values = (get_column_letter(index), ind.name, ind.unit or "—", DTYPE_LABELS[ind.dtype],
-                  "是" if ind.required else "否", ind.range_text(), ind.definition)
+        values = (
+            get_column_letter(index),
+            ind.name,
+            ind.unit or "—",
+            DTYPE_LABELS[ind.dtype],
+            "是" if ind.required else "否",
+            ind.range_text(),
+            ind.definition,
+        )
         for col, value in enumerate(values, 1):
             ws.cell(row, col, value).alignment = _WRAP
     if form.rules:
@@ -98,25 +116,38 @@ def _write_instructions(ws: Worksheet, catalogue: Catalogue, form: Form, period:
 
 
 def _validation(ind: Indicator, ref: str) -> DataValidation | None:
-    common = {"showErrorMessage": True, "showInputMessage": True, "allow_blank": True,
-              "errorTitle": "填写有误", "promptTitle": ind.name[:32]}
+    common = {
+        "showErrorMessage": True,
+        "showInputMessage": True,
+        "allow_blank": True,
+        "errorTitle": "填写有误",
+        "promptTitle": ind.name[:32],
+    }
     prompt = (f"单位：{ind.unit}。" if ind.unit else "") + ind.range_text()
     if ind.choices:
         dv = DataValidation(type="list", formula1='"' + ",".join(ind.choices) + '"', **common)
     elif ind.numeric and (ind.min is not None or ind.max is not None):
         kind = "whole" if ind.dtype == "int" else "decimal"
         if ind.min is not None and ind.max is not None:
-            dv = DataValidation(type=kind, operator="between", formula1=str(ind.min),
-                                formula2=str(ind.max), **common)
+            dv = DataValidation(
+                type=kind,
+                operator="between",
+                formula1=str(ind.min),
+                formula2=str(ind.max),
+                **common,
+            )
         elif ind.min is not None:
-            dv = DataValidation(type=kind, operator="greaterThanOrEqual", formula1=str(ind.min),
-                                **common)
+            dv = DataValidation(
+                type=kind, operator="greaterThanOrEqual", formula1=str(ind.min), **common
+            )
         else:
-            dv = DataValidation(type=kind, operator="lessThanOrEqual", formula1=str(ind.max),
-                                **common)
+            dv = DataValidation(
+                type=kind, operator="lessThanOrEqual", formula1=str(ind.max), **common
+            )
     elif ind.max_length is not None:
-        dv = DataValidation(type="textLength", operator="lessThanOrEqual",
-                            formula1=str(ind.max_length), **common)
+        dv = DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=str(ind.max_length), **common
+        )
     else:
         return None
     dv.error = f"{ind.name}：{prompt}"[:255]
@@ -125,8 +156,9 @@ def _validation(ind: Indicator, ref: str) -> DataValidation | None:
     return dv
 
 
-def _write_data(ws: Worksheet, catalogue: Catalogue, form: Form,
-                rows: list[Mapping[str, object]], last_row: int) -> None:
+def _write_data(
+    ws: Worksheet, catalogue: Catalogue, form: Form, rows: list[Mapping[str, object]], last_row: int
+) -> None:
     columns = catalogue.columns(form)
     for index, ind in enumerate(columns, 1):
         letter = get_column_letter(index)

@@ -80,7 +80,11 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else format(value, EXCEL_DIGITS)
+        return (
+            str(int(value))
+            if value.is_integer() and abs(value) < 1e15
+            else format(value, EXCEL_DIGITS)
+        )
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
@@ -95,7 +99,9 @@ def _reject_non_scalar(value: object) -> None:
     if isinstance(value, bool):
         raise CellError("type", "单元格是逻辑值（TRUE/FALSE），不是数字或文本", "请直接填写内容")
     if isinstance(value, datetime | date | time | timedelta):
-        raise CellError("type", "单元格是日期或时间格式", "请把单元格格式改为“常规”或“文本”后重新填写")
+        raise CellError(
+            "type", "单元格是日期或时间格式", "请把单元格格式改为“常规”或“文本”后重新填写"
+        )
 
 
 def parse_decimal(value: object) -> Decimal | None:
@@ -114,8 +120,11 @@ def parse_decimal(value: object) -> Decimal | None:
         return None
     unit = _UNIT_WORDS.search(text)
     if unit:
-        raise CellError("unit_word", f"数值中不得含有单位或文字“{unit[0]}”",
-                        "请换算为表头所示单位后只填数字，例如“12.5万元”在万元列中填 12.5")
+        raise CellError(
+            "unit_word",
+            f"数值中不得含有单位或文字“{unit[0]}”",
+            "请换算为表头所示单位后只填数字，例如“12.5万元”在万元列中填 12.5",
+        )
     if not _NUMBER.fullmatch(text):
         raise CellError("number", "不是有效数字", _NUMBER_HINT)
     try:
@@ -131,8 +140,11 @@ def parse_code_text(value: object) -> str | None:
     _reject_non_scalar(value)
     if isinstance(value, float):
         if not value.is_integer() or abs(value) >= 1e15:
-            raise CellError("code_as_number", "代码被 Excel 当作数字保存，已丢失精度",
-                            "请把该列单元格格式设为“文本”后重新输入完整代码")
+            raise CellError(
+                "code_as_number",
+                "代码被 Excel 当作数字保存，已丢失精度",
+                "请把该列单元格格式设为“文本”后重新输入完整代码",
+            )
         value = int(value)
     return _squeeze(str(value)).upper() or None
 
@@ -141,12 +153,16 @@ def _bounds(ind: Indicator, number: Decimal) -> None:
     if ind.min is not None and number < ind.min:
         raise CellError("min", f"不能小于 {ind.min}", ind.range_text())
     if ind.max is not None and number > ind.max:
-        raise CellError("max", f"不能大于 {ind.max}{ind.unit}",
-                        f"{ind.range_text()}；请确认单位为{ind.unit}" if ind.unit else ind.range_text())
+        raise CellError(
+            "max",
+            f"不能大于 {ind.max}{ind.unit}",
+            f"{ind.range_text()}；请确认单位为{ind.unit}" if ind.unit else ind.range_text(),
+        )
 
 
-def make_parser(ind: Indicator, overrides: frozenset[str],
-                overridden: set[str]) -> Callable[[object], Value | None]:
+def make_parser(
+    ind: Indicator, overrides: frozenset[str], overridden: set[str]
+) -> Callable[[object], Value | None]:
     """Return the converter for one column; it raises ``CellError`` with a Chinese message."""
     if ind.dtype == "decimal":
         places = ind.decimals or 0
@@ -157,12 +173,16 @@ def make_parser(ind: Indicator, overrides: frozenset[str],
                 return None
             exponent = number.as_tuple().exponent
             if isinstance(exponent, int) and -exponent > places:
-                raise CellError("decimals", f"小数位数超过{places}位", f"请保留不超过{places}位小数")
+                raise CellError(
+                    "decimals", f"小数位数超过{places}位", f"请保留不超过{places}位小数"
+                )
             _bounds(ind, number)
             return number
+
         return parse
 
     if ind.dtype == "int":
+
         def parse(value: object) -> Value | None:
             number = parse_decimal(value)
             if number is None:
@@ -171,9 +191,11 @@ def make_parser(ind: Indicator, overrides: frozenset[str],
                 raise CellError("integer", "应为整数", "请填写整数")
             _bounds(ind, number)
             return int(number)
+
         return parse
 
     if ind.dtype == "text":
+
         def parse(value: object) -> Value | None:
             if value is None or value == "":
                 return None
@@ -182,6 +204,7 @@ def make_parser(ind: Indicator, overrides: frozenset[str],
             if ind.max_length is not None and len(text) > ind.max_length:
                 raise CellError("length", f"长度超过{ind.max_length}个字", "请缩短内容")
             return text or None
+
         return parse
 
     def parse(value: object) -> Value | None:
@@ -195,19 +218,25 @@ def make_parser(ind: Indicator, overrides: frozenset[str],
             if code in overrides and _checksum_only(code):
                 overridden.add(code)
                 return code
-            raise CellError("uscc", result.problem,
-                            "请核对营业执照；若为校验码不符的早期历史代码，请联系市领导小组办公室登记例外")
+            raise CellError(
+                "uscc",
+                result.problem,
+                "请核对营业执照；若为校验码不符的早期历史代码，请联系市领导小组办公室登记例外",
+            )
         if ind.format == "gbt4754":
             try:
                 letter, digits = gbt4754.normalise(code)
             except ValueError as exc:
-                raise CellError("gbt4754", str(exc), "请按文本填写4位小类代码，保留前导零") from None
+                raise CellError(
+                    "gbt4754", str(exc), "请按文本填写4位小类代码，保留前导零"
+                ) from None
             return letter + digits
         if ind.choices and code not in ind.choices:
             raise CellError("choice", f"只能填写：{'、'.join(ind.choices)}", "请从下拉列表中选择")
         if ind.max_length is not None and len(code) > ind.max_length:
             raise CellError("length", f"长度超过{ind.max_length}个字符", "请核对代码")
         return code
+
     return parse
 
 
@@ -237,8 +266,10 @@ def _fast_path(ind: Indicator) -> Callable[[object], object]:
             if (low is not None and number < low) or (high is not None and number > high):
                 return _SLOW
             return number, text
+
         return fast
     if ind.dtype == "int":
+
         def fast(value: object) -> object:
             if type(value) is not float or not value.is_integer() or abs(value) >= 2**53:
                 return _SLOW
@@ -246,8 +277,10 @@ def _fast_path(ind: Indicator) -> Callable[[object], object]:
             if (low is not None and number < low) or (high is not None and number > high):
                 return _SLOW
             return number, str(number)
+
         return fast
     if ind.dtype == "text":
+
         def fast(value: object) -> object:
             if type(value) is not str:
                 return _SLOW
@@ -255,25 +288,31 @@ def _fast_path(ind: Indicator) -> Callable[[object], object]:
             if not text or (ind.max_length is not None and len(text) > ind.max_length):
                 return _SLOW
             return text, value
+
         return fast
     choices = frozenset(ind.choices)
     if choices:
+
         def fast(value: object) -> object:
             return (value, value) if type(value) is str and value in choices else _SLOW
+
         return fast
     if ind.format == "uscc":
+
         def fast(value: object) -> object:
             if type(value) is not str or not value.isascii() or not value.isalnum():
                 return _SLOW
             result = uscc.check(value)
             return (result.code, value) if result.valid else _SLOW
+
         return fast
     return lambda value: _SLOW
 
 
 def _within(ind: Indicator, numbers: Sequence[Decimal | int]) -> bool:
-    return ((ind.min is None or min(numbers) >= ind.min)
-            and (ind.max is None or max(numbers) <= ind.max))
+    return (ind.min is None or min(numbers) >= ind.min) and (
+        ind.max is None or max(numbers) <= ind.max
+    )
 
 
 def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None], list[str]] | None:
@@ -307,8 +346,9 @@ def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None],
     return None
 
 
-def parse_column(ind: Indicator, cells: Sequence[object], overrides: frozenset[str],
-                 overridden: set[str]) -> tuple[list[Value | None], list[str], list[tuple[int, CellError]]]:
+def parse_column(
+    ind: Indicator, cells: Sequence[object], overrides: frozenset[str], overridden: set[str]
+) -> tuple[list[Value | None], list[str], list[tuple[int, CellError]]]:
     """Parse one column: (values, raw texts, [(position, error)]), required cells included."""
     batch = _batch(ind, cells)
     if batch is not None:
@@ -342,25 +382,36 @@ def parse_column(ind: Indicator, cells: Sequence[object], overrides: frozenset[s
             values.append(None)
             continue
         if value is None and ind.required:
-            problems.append((position, CellError("required", "必填项未填写", ind.range_text() or "请填写")))
+            problems.append(
+                (position, CellError("required", "必填项未填写", ind.range_text() or "请填写"))
+            )
         values.append(value)
     return values, raw, problems
 
 
 def _checksum_only(code: str) -> bool:
     """True when only the check character is wrong (the legacy-code case of standards.md §1)."""
-    return (len(code) == 18 and all(ch in uscc.VALUE for ch in code)
-            and uscc.check(uscc.complete(code[:17])).valid)
+    return (
+        len(code) == 18
+        and all(ch in uscc.VALUE for ch in code)
+        and uscc.check(uscc.complete(code[:17])).valid
+    )
 
 
 # Typical slips per declared unit (standards.md §4.3): factor and what the uploader probably did.
 SLIP_FACTORS: dict[str, tuple[tuple[Decimal, str], ...]] = {
     "万元": ((Decimal(10_000), "把“元”当作“万元”"), (Decimal(10), "把“千元”当作“万元”")),
     "万美元": ((Decimal(10_000), "把“美元”当作“万美元”"), (Decimal(10), "把“千美元”当作“万美元”")),
-    "亩": ((Decimal(15), "把“亩”和“公顷”混用"), (Decimal(1_500), "把“亩”和“平方公里”混用"),
-          (Decimal(10_000), "把“亩”和“万亩”混用")),
+    "亩": (
+        (Decimal(15), "把“亩”和“公顷”混用"),
+        (Decimal(1_500), "把“亩”和“平方公里”混用"),
+        (Decimal(10_000), "把“亩”和“万亩”混用"),
+    ),
     "万千瓦时": ((Decimal(10_000), "把“千瓦时（度）”当作“万千瓦时”"),),
-    "吨标煤": ((Decimal(1_000), "把“千克标煤”当作“吨标煤”"), (Decimal(10_000), "把“万吨标煤”当作“吨标煤”")),
+    "吨标煤": (
+        (Decimal(1_000), "把“千克标煤”当作“吨标煤”"),
+        (Decimal(10_000), "把“万吨标煤”当作“吨标煤”"),
+    ),
     "当量吨": ((Decimal(1_000), "把“千克”当作“吨”"),),
 }
 _DEFAULT_SLIPS = ((Decimal(10_000), "数量级错误"),)
@@ -374,8 +425,9 @@ def _band(factor: Decimal) -> Decimal:
     return Decimal("1.25") if factor < 100 else Decimal(2)
 
 
-def slip(ind: Indicator, value: Decimal, reference: Decimal,
-         peers: bool) -> tuple[Decimal | None, str] | None:
+def slip(
+    ind: Indicator, value: Decimal, reference: Decimal, peers: bool
+) -> tuple[Decimal | None, str] | None:
     """Return (factor, Chinese explanation) when ``value`` looks like a slip against ``reference``."""
     if value <= 0 or reference <= 0:
         return None
@@ -388,7 +440,11 @@ def slip(ind: Indicator, value: Decimal, reference: Decimal,
             return factor, f"约为参照值的{factor}倍，疑似{what}"
         if factor / band <= 1 / ratio <= factor * band:
             return factor, f"约为参照值的1/{factor}，疑似{what}"
-    if not peers and ind.max_ratio is not None and (ratio > ind.max_ratio or ratio < 1 / ind.max_ratio):
+    if (
+        not peers
+        and ind.max_ratio is not None
+        and (ratio > ind.max_ratio or ratio < 1 / ind.max_ratio)
+    ):
         return None, f"与参照值相差超过{ind.max_ratio}倍"
     return None
 
@@ -407,26 +463,40 @@ class SlipChecker:
         """Compute peer medians: from the caller's peers, else from the file's own column."""
         for code, values in column_values.items():
             pool = list(self.peers.get(code, ())) if self.peers is not None else values
-            positive = [Decimal(v) for v in pool if v > 0]  # int columns must not give a float median
+            positive = [
+                Decimal(v) for v in pool if v > 0
+            ]  # int columns must not give a float median
             if len(positive) >= _PEER_MIN_COUNT:
                 self.medians[code] = statistics.median(positive)
 
     def _safe(self, code: str, peers: bool) -> Decimal:
         """A ratio below which (and above whose inverse) nothing can be reported."""
         ind = self.indicators[code]
-        limits = [f / _band(f) for f, _ in SLIP_FACTORS.get(ind.unit, _DEFAULT_SLIPS)
-                  if not peers or f >= _PEER_MIN_FACTOR]
+        limits = [
+            f / _band(f)
+            for f, _ in SLIP_FACTORS.get(ind.unit, _DEFAULT_SLIPS)
+            if not peers or f >= _PEER_MIN_FACTOR
+        ]
         if not peers and ind.max_ratio is not None:
             limits.append(ind.max_ratio)
         return min(limits, default=Decimal("Infinity"))
 
-    def check_column(self, code: str, keys: Sequence[str], values: Sequence[Value | None],
-                     ) -> list[tuple[int, str, Decimal, Decimal | None, str]]:
+    def check_column(
+        self,
+        code: str,
+        keys: Sequence[str],
+        values: Sequence[Value | None],
+    ) -> list[tuple[int, str, Decimal, Decimal | None, str]]:
         """Return (position, basis, reference, factor, message) for every suspicious value."""
         ind = self.indicators[code]
-        sources = [(basis, label, source) for basis, label, source in
-                   (("previous", "上期", self.previous), ("last_year", "上年同期", self.last_year))
-                   if source is not None]
+        sources = [
+            (basis, label, source)
+            for basis, label, source in (
+                ("previous", "上期", self.previous),
+                ("last_year", "上年同期", self.last_year),
+            )
+            if source is not None
+        ]
         median = self.medians.get(code)
         if not sources and median is None:
             return []
@@ -450,11 +520,25 @@ class SlipChecker:
                     continue
                 hit = slip(ind, value, reference, peers=False)
                 if hit:
-                    found.append((position, basis, reference, hit[0],
-                                  f"{label}为 {reference}{ind.unit}，本期{hit[1].replace('参照值', label)}"))
+                    found.append(
+                        (
+                            position,
+                            basis,
+                            reference,
+                            hit[0],
+                            f"{label}为 {reference}{ind.unit}，本期{hit[1].replace('参照值', label)}",
+                        )
+                    )
             if median is not None and not (value > 0 and peer_low < value < peer_high):
                 hit = slip(ind, value, median, peers=True)
                 if hit:
-                    found.append((position, "peers", median, hit[0],
-                                  f"同类中位数为 {median}{ind.unit}，本值{hit[1].replace('参照值', '中位数')}"))
+                    found.append(
+                        (
+                            position,
+                            "peers",
+                            median,
+                            hit[0],
+                            f"同类中位数为 {median}{ind.unit}，本值{hit[1].replace('参照值', '中位数')}",
+                        )
+                    )
         return found

@@ -57,7 +57,9 @@ def status_badge(assessment) -> str:
     """Colour and a text label, never colour alone; the reason is in the title."""
     return format_html(
         '<span class="status status-{}" title="{}"><i aria-hidden="true"></i>{}</span>',
-        assessment.status, assessment.reason, assessment.label,
+        assessment.status,
+        assessment.reason,
+        assessment.label,
     )
 
 

@@ -41,7 +41,16 @@ ENERGY_INTENSIVE = frozenset(
 )
 # Industries outside the platforms' leading ones, drawn for about a quarter of firms.
 OTHER_INDUSTRIES = (
-    "C2929", "C3311", "C3360", "C3391", "C2231", "C3021", "C2641", "C3453", "C3982", "C4011",
+    "C2929",
+    "C3311",
+    "C3360",
+    "C3391",
+    "C2231",
+    "C3021",
+    "C2641",
+    "C3453",
+    "C3982",
+    "C4011",
 )
 OTHER_INDUSTRY_SHARE = 0.25
 BRAND_CHARS = (
@@ -128,7 +137,11 @@ def _allocate(total: int, weights: np.ndarray, floors: np.ndarray | None = None)
     if rest > np.iinfo(np.int64).max // _WEIGHT_UNITS:
         raise ValueError(f"total {total} too large for int64 allocation")
     top = float(weights.max()) if n else 0.0
-    units = np.rint(weights / top * _WEIGHT_UNITS).astype(np.int64) if top > 0 else np.zeros(n, np.int64)
+    units = (
+        np.rint(weights / top * _WEIGHT_UNITS).astype(np.int64)
+        if top > 0
+        else np.zeros(n, np.int64)
+    )
     denominator = int(units.sum())
     if denominator == 0:
         if rest:
