@@ -12,6 +12,7 @@ from pingtai.allocation import rules as rulefiles
 from pingtai.allocation.models import AllocationRun, PostEvaluation, ProjectProposal, QuotaPool
 from pingtai.allocation.services import admission_check, commitment_create, proposal_create
 from pingtai.cli import main
+from pingtai.core.refusal import Refused
 from pingtai.registry.models import Enterprise, Platform
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,7 @@ def test_rule_files_are_validated_with_clear_errors(tmp_path):
         .replace('tax_per_mu = "0.6"', 'tax_per_employee = "0.6"'),
         encoding="utf-8",
     )
-    with pytest.raises(rulefiles.RulesError) as refused:
+    with pytest.raises(Refused) as refused:
         rulefiles.load_rule_set(bad)
     message = str(refused.value)
     assert "base_share" in message and "未知指标 tax_per_employee" in message

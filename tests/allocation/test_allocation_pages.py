@@ -11,6 +11,7 @@ import pytest
 
 from pingtai.allocation.models import AllocationRun, PoolDemand, QuotaPool
 from pingtai.audit.models import AuditEvent
+from pingtai.core.refusal import Refused
 from pingtai.registry.models import Platform
 from pingtai.registry.selectors import figures_by_platform
 
@@ -234,7 +235,7 @@ def test_infeasible_rules_are_refused_with_named_conflicts(login, tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(services.AllocationError) as refused:
+    with pytest.raises(Refused) as refused:
         services.allocation_compute(pool, str(rules))
     message = str(refused.value)
     assert "保底 120万元 高于上限 50万元" in message

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pingtai.catalogue import CatalogueError, default_catalogue, load_catalogue
+from pingtai.catalogue import default_catalogue, load_catalogue
 from pingtai.catalogue.catalogue import CATALOGUE_DIR
+from pingtai.core.refusal import Refused
 
 REQUIRED_FORMS = {
     "platform_quarterly",
@@ -100,7 +101,7 @@ def test_fingerprint_is_stable_and_form_specific():
 
 
 def test_unknown_form_is_a_chinese_error():
-    with pytest.raises(CatalogueError, match="不在目录中"):
+    with pytest.raises(Refused, match="不在目录中"):
         default_catalogue().form("nope")
 
 
@@ -154,7 +155,7 @@ def _append(path: Path, text: str) -> None:
 def test_broken_forms_are_reported(tmp_path, extra, message):
     directory = _copy(tmp_path)
     _append(directory / "forms.toml", extra)
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(Refused) as caught:
         load_catalogue(directory)
     assert message in str(caught.value)
 
@@ -192,15 +193,15 @@ def test_broken_forms_are_reported(tmp_path, extra, message):
 def test_broken_indicators_are_reported(tmp_path, extra, message):
     directory = _copy(tmp_path)
     _append(directory / "indicators.toml", extra)
-    with pytest.raises(CatalogueError) as caught:
+    with pytest.raises(Refused) as caught:
         load_catalogue(directory)
     assert message in str(caught.value)
 
 
 def test_missing_and_malformed_files(tmp_path):
-    with pytest.raises(CatalogueError, match="缺少目录文件"):
+    with pytest.raises(Refused, match="缺少目录文件"):
         load_catalogue(tmp_path)
     directory = _copy(tmp_path)
     (directory / "forms.toml").write_text("version = [", encoding="utf-8")
-    with pytest.raises(CatalogueError, match="不是有效的 UTF-8 TOML"):
+    with pytest.raises(Refused, match="不是有效的 UTF-8 TOML"):
         load_catalogue(directory)

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from pingtai.catalogue import Period, PeriodError, parse_period
+from pingtai.catalogue import Period, parse_period
+from pingtai.core.refusal import Refused
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def test_tolerates_case_full_width_and_spaces():
     "code", ["2025Q5", "2025Q0", "2025H3", "25Q1", "2025-Q1", "Q1", "", "2025年"]
 )
 def test_invalid_codes_are_refused_in_chinese(code):
-    with pytest.raises(PeriodError, match="报告期"):
+    with pytest.raises(Refused, match="报告期"):
         parse_period(code)
 
 
@@ -55,7 +56,7 @@ def test_periods_are_frozen_ordered_and_checked():
         period.year = 2026  # type: ignore[misc]
     assert parse_period("2024Q4") < parse_period("2025Q1")
     assert period.contains(date(2025, 5, 20)) and not period.contains(date(2025, 7, 1))
-    with pytest.raises(PeriodError):
+    with pytest.raises(Refused):
         Period(2025, "quarter", 5)
-    with pytest.raises(PeriodError):
+    with pytest.raises(Refused):
         Period(2025, "month", 1)  # type: ignore[arg-type]

@@ -223,8 +223,9 @@ def test_two_reviewers_deciding_at_the_same_moment_exactly_one_wins(period, code
 
 def _two_reviewers(period, code: str, second_action: str) -> None:
     from pingtai.audit.models import AuditEvent
+    from pingtai.core.refusal import Refused
     from pingtai.reporting.models import Submission
-    from pingtai.reporting.workflow import WorkflowError, submission_transition
+    from pingtai.reporting.workflow import submission_transition
 
     submission = _submitted(period, code).submission
     seen = submission.revision
@@ -238,7 +239,7 @@ def _two_reviewers(period, code: str, second_action: str) -> None:
     kinds = sorted(kind for kind, _ in outcomes)
     assert kinds == ["error", "ok"], outcomes
     loser = next(value for kind, value in outcomes if kind == "error")
-    assert isinstance(loser, WorkflowError) and "他人" in str(loser)
+    assert isinstance(loser, Refused) and "他人" in str(loser)
     winner = next(value for kind, value in outcomes if kind == "ok")
 
     final = Submission.objects.get(pk=submission.pk)

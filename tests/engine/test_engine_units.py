@@ -2,6 +2,7 @@ from fractions import Fraction
 
 import pytest
 
+from pingtai.core.refusal import Refused
 from pingtai.engine import units
 
 
@@ -27,11 +28,11 @@ def test_compound_units_convert_exactly():
 
 
 def test_it_rejects_unknown_units_and_mismatched_dimensions():
-    with pytest.raises(units.UnitError, match="未知单位"):
+    with pytest.raises(Refused, match="未知单位"):
         units.parse("斤")
-    with pytest.raises(units.UnitError, match="量纲不同"):
+    with pytest.raises(Refused, match="量纲不同"):
         units.factor("万元", "亩")
-    with pytest.raises(units.UnitError, match="量纲不符"):
+    with pytest.raises(Refused, match="量纲不符"):
         units.ratio_factor("万元", "亩", "万元/人")
-    with pytest.raises(units.UnitError, match="最多只能含一个"):
+    with pytest.raises(Refused, match="最多只能含一个"):
         units.parse("万元/亩/年")

@@ -97,9 +97,9 @@ def test_run_preview_publish_and_identical_rerun(admin_user):
         2024, "lishui-mujun-default", user=admin_user, robustness_draws=50, seed=7
     )
     assert again.result_hash == run.result_hash and again.input_hash == run.input_hash
-    from pingtai.evaluation.services import EvaluationError
+    from pingtai.core.refusal import Refused
 
-    with pytest.raises(EvaluationError):
+    with pytest.raises(Refused):
         run_publish(published, user=admin_user)
 
 

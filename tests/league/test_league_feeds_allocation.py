@@ -29,8 +29,8 @@ def test_land_is_scored_by_the_published_year_end_assessment(league_demo):
 
 
 def test_without_a_published_assessment_the_rule_is_refused():
-    from pingtai.allocation.services import AllocationError
+    from pingtai.core.refusal import Refused
 
     pool = pool_create("land", 2031, Decimal("100.00"), user=User.objects.get(username="admin"))
-    with pytest.raises(AllocationError, match="没有 2030 年度已发布的年终考核"):
+    with pytest.raises(Refused, match="没有 2030 年度已发布的年终考核"):
         allocation_prepare(pool, "land-platform-league")

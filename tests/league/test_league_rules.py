@@ -10,12 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pingtai.core.refusal import Refused
 from pingtai.league.rules import (
     DEFAULT_FILE,
-    PayPoolError,
     PayPoolRule,
     PlatformFacts,
-    RulesError,
     YearResult,
     assign_groups,
     load_rules,
@@ -46,7 +45,7 @@ def test_invalid_rules_name_the_key_and_the_problem():
     data["tiers"]["rules"][0]["times"] = 3
     del data["interview"]["cycles"]
     data["top"]["overal"] = 3
-    with pytest.raises(RulesError) as err:
+    with pytest.raises(Refused) as err:
         parse_rules(data, "bad.toml")
     text = str(err.value)
     assert "bad.toml" in text
@@ -62,7 +61,7 @@ def test_output_bands_must_descend_to_zero():
         {"label": "大", "min_yi": 100},
         {"label": "小", "min_yi": 50},
     ]
-    with pytest.raises(RulesError, match="最后一档的 min_yi 必须为 0"):
+    with pytest.raises(Refused, match="最后一档的 min_yi 必须为 0"):
         parse_rules(data)
 
 
@@ -164,11 +163,11 @@ def test_pay_pool_equal_scores_split_equally_with_the_remainder_by_code():
 
 
 def test_pay_pool_refuses_impossible_totals():
-    with pytest.raises(PayPoolError, match="整数倍"):
+    with pytest.raises(Refused, match="整数倍"):
         pay_pool(Decimal("10.001"), {"a": 1}, RULE)
-    with pytest.raises(PayPoolError, match="不能为负数"):
+    with pytest.raises(Refused, match="不能为负数"):
         pay_pool(Decimal("-1"), {"a": 1}, RULE)
-    with pytest.raises(PayPoolError, match="没有参与分配"):
+    with pytest.raises(Refused, match="没有参与分配"):
         pay_pool(Decimal("1"), {}, RULE)
 
 

@@ -12,6 +12,7 @@ from django.db.models import Sum
 
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
+from pingtai.core.refusal import Refused
 from pingtai.league import inputs, selectors, services
 from pingtai.league.demo import fill_template, load_demo
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
@@ -142,7 +143,7 @@ def test_growth_is_missing_without_last_year_and_scored_at_the_average(league_de
 def test_a_published_run_reproduces_and_refuses_a_second_publication(league_demo):
     run = league_demo.y24
     assert services.run_reproduces(run)
-    with pytest.raises(services.LeagueError, match="已发布"):
+    with pytest.raises(Refused, match="已发布"):
         services.run_publish(run, user=admin())
 
 
@@ -290,15 +291,15 @@ def test_on_time_rate_counts_late_first_uploads(league_demo):
 
 
 def test_refusals(league_demo):
-    with pytest.raises(services.LeagueError, match="期别 2024Q4 与周期不符"):
+    with pytest.raises(Refused, match="期别 2024Q4 与周期不符"):
         services.run_create("year", "2024Q4", user=admin())
-    with pytest.raises(services.LeagueError, match="只针对上半年"):
+    with pytest.raises(Refused, match="只针对上半年"):
         services.run_create("half", "2024H2", user=admin())
-    with pytest.raises(services.LeagueError, match="没有任何审核通过的平台季报"):
+    with pytest.raises(Refused, match="没有任何审核通过的平台季报"):
         services.run_create("quarter", "2022Q4", user=admin())
-    with pytest.raises(services.LeagueError, match="已发布的批次"):
+    with pytest.raises(Refused, match="已发布的批次"):
         services.pay_pool_create(league_demo.h1, Decimal("100"), user=admin())
-    with pytest.raises(services.LeagueError, match="年终考核"):
+    with pytest.raises(Refused, match="年终考核"):
         services.proposals_make(league_demo.q4, user=admin())
 
 
@@ -307,10 +308,10 @@ def test_proposals_need_approval_and_approval_changes_the_tier_with_an_audit_ent
     assert made and all(p.status == TierProposal.Status.PROPOSED for p in made)
     tiers_before = dict(Platform.objects.values_list("code", "tier"))
     assert all(tiers_before[p.platform.code] == p.from_tier for p in made)
-    with pytest.raises(services.LeagueError, match="已生成"):
+    with pytest.raises(Refused, match="已生成"):
         services.proposals_make(league_demo.y24, user=admin())
     first = made[0]
-    with pytest.raises(services.LeagueError, match="市级管理员"):
+    with pytest.raises(Refused, match="市级管理员"):
         services.proposal_decide(first, user=User.objects.get(username="leader"), approve=True)
     services.proposal_decide(first, user=admin(), approve=True, note="同意")
     platform = Platform.objects.get(pk=first.platform_id)
@@ -320,7 +321,7 @@ def test_proposals_need_approval_and_approval_changes_the_tier_with_an_audit_ent
     ).first()
     assert entry.before == {"tier": first.from_tier} and entry.after == {"tier": first.to_tier}
     if len(made) > 1:
-        with pytest.raises(services.LeagueError, match="必须填写意见"):
+        with pytest.raises(Refused, match="必须填写意见"):
             services.proposal_decide(made[1], user=admin(), approve=False)
         services.proposal_decide(made[1], user=admin(), approve=False, note="暂缓")
         assert Platform.objects.get(pk=made[1].platform_id).tier == made[1].from_tier

@@ -11,7 +11,8 @@ import zipfile
 
 import pytest
 
-from pingtai.ops.backup import BackupError, backup, read_backup, restore
+from pingtai.core.refusal import Refused
+from pingtai.ops.backup import backup, read_backup, restore
 
 pytestmark = pytest.mark.django_db
 
@@ -93,14 +94,14 @@ def test_a_damaged_backup_is_refused(tmp_path):
     with zipfile.ZipFile(tmp_path / "bad.zip", "w") as archive:
         archive.writestr("manifest.json", manifest)
         archive.writestr("data.json", data.replace(b"Lishui", b"Lishux", 1) + b" ")
-    with pytest.raises(BackupError, match="校验值不符"):
+    with pytest.raises(Refused, match="校验值不符"):
         read_backup(tmp_path / "bad.zip")
 
 
 def test_restore_refuses_a_database_that_has_data(tmp_path):
     path = tmp_path / "b.zip"
     backup(path)
-    with pytest.raises(BackupError, match="不是空库"):
+    with pytest.raises(Refused, match="不是空库"):
         restore(path)
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pingtai.core.refusal import Refused
 from pingtai.planning import rules as R
 from pingtai.supervision import rules as S
 
@@ -115,7 +116,7 @@ def test_split_exact_largest_remainder_goes_to_the_largest_fraction_then_the_ear
         Decimal("0.02"),
         Decimal("0.03"),
     ]
-    with pytest.raises(R.ShareError):
+    with pytest.raises(Refused):
         R.split_exact(Decimal("1.005"), [Decimal(100)])
 
 
@@ -141,11 +142,11 @@ def test_split_exact_always_reconciles_to_the_cent(cents, weights):
 
 def test_shares_must_sum_to_exactly_one_hundred():
     R.check_shares([Decimal("33.33"), Decimal("33.33"), Decimal("33.34")], "税收分成")
-    with pytest.raises(R.ShareError, match="合计应为 100%，现为 99.99%"):
+    with pytest.raises(Refused, match="合计应为 100%，现为 99.99%"):
         R.check_shares([Decimal("60"), Decimal("39.99")], "税收分成")
-    with pytest.raises(R.ShareError, match="两位小数"):
+    with pytest.raises(Refused, match="两位小数"):
         R.check_shares([Decimal("60.001"), Decimal("39.999")], "统计归属")
-    with pytest.raises(R.ShareError, match="0% 到 100%"):
+    with pytest.raises(Refused, match="0% 到 100%"):
         R.check_shares([Decimal("110"), Decimal("-10")], "成本分担")
 
 
@@ -163,12 +164,12 @@ def test_broken_rules_files_are_refused_in_chinese(tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(R.RulesError, match="township.merge_min_fit"):
+    with pytest.raises(Refused, match="township.merge_min_fit"):
         R.load_rules(bad)
     bad.write_text("id = ", encoding="utf-8")
-    with pytest.raises(R.RulesError, match="不是有效的 TOML"):
+    with pytest.raises(Refused, match="不是有效的 TOML"):
         R.load_rules(bad)
-    with pytest.raises(S.RulesError, match="无法读取"):
+    with pytest.raises(Refused, match="无法读取"):
         S.load_rules(tmp_path / "missing.toml")
     bad.write_text(
         S.DEFAULT_RULES.read_text(encoding="utf-8").replace(
@@ -176,7 +177,7 @@ def test_broken_rules_files_are_refused_in_chinese(tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(S.RulesError, match="slow_margin_pct"):
+    with pytest.raises(Refused, match="slow_margin_pct"):
         S.load_rules(bad)
 
 

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from pingtai.audit.models import AuditEvent
+from pingtai.core.refusal import Refused
 from pingtai.reporting.models import Fact, Submission, SubmissionVersion, UploadAttempt
 
 from .conftest import QUARTERLY, fill
@@ -181,7 +182,7 @@ def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(
     outcome = services._read(requirement, content)  # validated before the submit landed
     from pingtai.accounts.models import User
 
-    with pytest.raises(services.ReportingError, match="已变为“已提交”"):
+    with pytest.raises(Refused, match="已变为“已提交”"):
         services._settle(
             requirement,
             outcome,

@@ -7,14 +7,8 @@ import tomllib
 
 import pytest
 
-from pingtai.targets import (
-    DEFAULT_FILE,
-    TargetFileError,
-    assess,
-    compound_rate,
-    load_targets,
-    parse_targets,
-)
+from pingtai.core.refusal import Refused
+from pingtai.targets import DEFAULT_FILE, assess, compound_rate, load_targets, parse_targets
 
 PLAN = load_targets()
 
@@ -168,12 +162,12 @@ def test_thresholds_come_from_the_file():
 def test_bad_files_are_refused_in_chinese(change, message):
     raw = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
     change(raw)
-    with pytest.raises(TargetFileError, match=message):
+    with pytest.raises(Refused, match=message):
         parse_targets(raw)
 
 
 def test_invalid_toml_is_refused(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("version = ", encoding="utf-8")
-    with pytest.raises(TargetFileError, match="TOML"):
+    with pytest.raises(Refused, match="TOML"):
         load_targets(bad)

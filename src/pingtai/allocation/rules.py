@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pingtai.core.refusal import Refused
+
 RULES_DIR = Path(__file__).with_name("rules")
 
 PoolKind = Literal["land", "energy", "emission", "funds"]
@@ -40,10 +42,6 @@ PROPOSAL_INDICATORS = {
 
 Share = Annotated[Decimal, Field(ge=0, le=1)]
 NonNegative = Annotated[Decimal, Field(ge=0)]
-
-
-class RulesError(ValueError):
-    """A rules file that cannot be used; the message names the file, the key and the problem."""
 
 
 class _Strict(BaseModel):
@@ -210,7 +208,7 @@ def _path(name_or_path: str | Path) -> Path:
     candidate = RULES_DIR / f"{name_or_path}.toml"
     if candidate.exists():
         return candidate
-    raise RulesError(f"找不到规则文件“{name_or_path}”（可用：{', '.join(available())}）")
+    raise Refused(f"找不到规则文件“{name_or_path}”（可用：{', '.join(available())}）")
 
 
 def errors_text(bad: ValidationError) -> str:
@@ -230,9 +228,9 @@ def parse(model: type[BaseModel], text: str, label: str):
     try:
         return model.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as bad:
-        raise RulesError(f"规则文件“{label}”不是有效的 TOML：{bad}") from bad
+        raise Refused(f"规则文件“{label}”不是有效的 TOML：{bad}") from bad
     except ValidationError as bad:
-        raise RulesError(f"规则文件“{label}”无效：{errors_text(bad)}") from bad
+        raise Refused(f"规则文件“{label}”无效：{errors_text(bad)}") from bad
 
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:

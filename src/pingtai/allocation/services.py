@@ -28,6 +28,7 @@ from pingtai.allocation.models import (
 )
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.engine.allocate import (
     AllocationResult,
     InfeasibleRules,
@@ -46,10 +47,6 @@ CENT = Decimal("0.01")
 BINDING_LABELS = {"cap": "上限", "demand": "申报需求", "floor": "保底", "pool": "总量"}
 
 
-class AllocationError(ValueError):
-    """A refused use case; the message is for the user, in Chinese."""
-
-
 # ---------------------------------------------------------------------------- pools and demands
 
 
@@ -59,9 +56,9 @@ def pool_create(
 ) -> QuotaPool:
     unit = rulefiles.POOLS[kind][2]
     if total < 0 or total % unit:
-        raise AllocationError(f"总量须为非负数且为 {unit}{rulefiles.POOLS[kind][1]} 的整数倍")
+        raise Refused(f"总量须为非负数且为 {unit}{rulefiles.POOLS[kind][1]} 的整数倍")
     if QuotaPool.objects.filter(kind=kind, year=year).exists():
-        raise AllocationError(f"{year}年度{rulefiles.POOLS[kind][0]}指标池已存在")
+        raise Refused(f"{year}年度{rulefiles.POOLS[kind][0]}指标池已存在")
     pool = QuotaPool.objects.create(kind=kind, year=year, total=total, note=note, created_by=user)
     audit_record(
         AuditEvent.Action.CREATE,
@@ -85,11 +82,11 @@ def demand_submit(
     note: str = "",
 ) -> PoolDemand:
     if demand < 0 or major_demand < 0 or major_demand > demand:
-        raise AllocationError("需求须为非负数，且重大产业项目需求不能超过总需求")
+        raise Refused("需求须为非负数，且重大产业项目需求不能超过总需求")
     if pool.runs.filter(
         status=AllocationRun.Status.PUBLISHED, level=AllocationRun.Level.PLATFORM
     ).exists():
-        raise AllocationError("该指标池已发布平台间配置方案，不能再修改需求")
+        raise Refused("该指标池已发布平台间配置方案，不能再修改需求")
     row = PoolDemand.objects.filter(pool=pool, platform=platform).first()
     before = {"demand": str(row.demand), "major_demand": str(row.major_demand)} if row else None
     row, _ = PoolDemand.objects.update_or_create(
@@ -154,7 +151,7 @@ def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int,
         .first()
     )
     if run is None:
-        raise AllocationError(f"没有 {data_year} 年度已发布的亩均评价，无法按评价类别计分")
+        raise Refused(f"没有 {data_year} 年度已发布的亩均评价，无法按评价类别计分")
     land = dict(
         EnterpriseYear.objects.filter(year=data_year).values_list("enterprise_id", "land_mu")
     )
@@ -187,7 +184,7 @@ def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str]:
         .first()
     )
     if run is None:
-        raise AllocationError(f"没有 {data_year} 年度已发布的年终考核，无法按考评结果计分")
+        raise Refused(f"没有 {data_year} 年度已发布的年终考核，无法按考评结果计分")
     scores = {
         code: Decimal(str(score)).quantize(FOUR, ROUND_HALF_EVEN)
         for code, score in run.results.values_list("platform_code", "score")
@@ -212,8 +209,8 @@ def _load(rules_ref: str) -> tuple[rulefiles.RuleSet, str, str]:
     try:
         text, digest = rulefiles.read_text(rules_ref)
         return rulefiles.parse(rulefiles.RuleSet, text, rules_ref), text, digest
-    except rulefiles.RulesError as bad:
-        raise AllocationError(str(bad)) from bad
+    except Refused as bad:
+        raise Refused(str(bad)) from bad
 
 
 def published_platform_run(pool: QuotaPool) -> AllocationRun | None:
@@ -232,7 +229,7 @@ def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
     try:
         return rulefiles.RuleSet.model_validate(data)
     except ValidationError as bad:
-        raise AllocationError(f"调整后的规则无效：{rulefiles.errors_text(bad)}") from bad
+        raise Refused(f"调整后的规则无效：{rulefiles.errors_text(bad)}") from bad
 
 
 def allocation_prepare(
@@ -242,12 +239,12 @@ def allocation_prepare(
     if adjust:
         rule_set = _adjusted(rule_set, adjust)
     if rule_set.pool != pool.kind:
-        raise AllocationError(
+        raise Refused(
             f"规则“{rule_set.id}”适用于{rulefiles.POOLS[rule_set.pool][0]}，"
             f"不适用于{rulefiles.POOLS[pool.kind][0]}"
         )
     if (platform is None) != (rule_set.level == "platform"):
-        raise AllocationError(
+        raise Refused(
             "平台间配置须使用平台级规则且不指定平台；项目间配置须使用项目级规则并指定平台"
         )
     if rule_set.level == "platform":
@@ -261,7 +258,7 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
     if rule_set.score.source == "figures":
         figures = figures_by_platform(data_year)
         if not figures:
-            raise AllocationError(f"没有 {data_year} 年度的企业数据，无法计算平台得分")
+            raise Refused(f"没有 {data_year} 年度的企业数据，无法计算平台得分")
         raw = {
             p.code: {
                 key: getattr(figures[p.id], key) if p.id in figures else None
@@ -281,7 +278,7 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
         scores, basis = _league_scores(data_year)
         scores = {p.code: scores.get(p.code, Decimal(0)) for p in platforms}
     else:
-        raise AllocationError("平台间配置不能按项目数据计分")
+        raise Refused("平台间配置不能按项目数据计分")
     demands = {d.platform_id: d for d in pool.demands.all()}
     recipients = []
     for p in platforms:
@@ -322,9 +319,7 @@ def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
     parent = published_platform_run(pool)
     line = parent.lines.filter(platform=platform).first() if parent else None
     if line is None:
-        raise AllocationError(
-            f"{pool}尚无已发布的平台间配置方案，无法在「{platform.name}」内部分配"
-        )
+        raise Refused(f"{pool}尚无已发布的平台间配置方案，无法在「{platform.name}」内部分配")
     proposals = [
         p
         for p in ProjectProposal.objects.filter(
@@ -333,7 +328,7 @@ def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
         if p.request_for(pool.kind) > 0
     ]
     if not proposals:
-        raise AllocationError(f"「{platform.name}」{pool.year}年度没有通过准入且申请该指标的项目")
+        raise Refused(f"「{platform.name}」{pool.year}年度没有通过准入且申请该指标的项目")
     scores = _ratio_scores(
         {p.code: _proposal_figures(p) for p in proposals}, dict(rule_set.score.indicators)
     )
@@ -392,12 +387,12 @@ def _engine_rules(rule_set: rulefiles.RuleSet) -> Rules:
 def allocation_compute(
     pool: QuotaPool, rules_ref: str, platform: Platform | None = None, adjust: dict | None = None
 ) -> tuple[Prepared, AllocationResult]:
-    """Compute without storing; InfeasibleRules becomes AllocationError listing the conflicts."""
+    """Compute without storing; InfeasibleRules becomes Refused listing the conflicts."""
     prepared = allocation_prepare(pool, rules_ref, platform, adjust)
     try:
         result = allocate(prepared.amount, prepared.recipients, _engine_rules(prepared.rule_set))
     except InfeasibleRules as refused:
-        raise AllocationError(str(refused)) from refused
+        raise Refused(str(refused)) from refused
     return prepared, result
 
 
@@ -468,12 +463,12 @@ def allocation_run(
 def allocation_publish(run: AllocationRun, *, user, request=None) -> AllocationRun:
     run = AllocationRun.objects.select_for_update().get(pk=run.pk)
     if run.is_published:
-        raise AllocationError("该方案已发布")
+        raise Refused("该方案已发布")
     other = AllocationRun.objects.filter(
         pool=run.pool, level=run.level, platform=run.platform, status=AllocationRun.Status.PUBLISHED
     ).first()
     if other is not None:
-        raise AllocationError(f"同一指标池已有已发布方案 #{other.pk}，已发布方案不可替换")
+        raise Refused(f"同一指标池已有已发布方案 #{other.pk}，已发布方案不可替换")
     run.status, run.published_by, run.published_at = (
         AllocationRun.Status.PUBLISHED,
         user,
@@ -624,9 +619,9 @@ def proposal_create(data: dict, *, platform: Platform, user, request=None) -> Pr
     try:
         data["industry_code"] = "".join(gbt4754.normalise(data["industry_code"]))
     except ValueError as bad:
-        raise AllocationError(str(bad)) from bad
+        raise Refused(str(bad)) from bad
     if data.get("enterprise") is not None and data["enterprise"].platform_id != platform.id:
-        raise AllocationError("实施企业须为本平台企业")
+        raise Refused("实施企业须为本平台企业")
     prefix = f"XM{data['year']}-{platform.code}-"
     count = ProjectProposal.objects.filter(code__startswith=prefix).count()
     proposal = ProjectProposal.objects.create(
@@ -843,10 +838,10 @@ def admission_check(
 ) -> ProjectProposal:
     try:
         admission = rulefiles.load_admission(rules_ref)
-    except rulefiles.RulesError as bad:
-        raise AllocationError(str(bad)) from bad
+    except Refused as bad:
+        raise Refused(str(bad)) from bad
     if hasattr(p, "commitment"):
-        raise AllocationError("该项目已签订标准地承诺，不再重新审查")
+        raise Refused("该项目已签订标准地承诺，不再重新审查")
     before = p.status
     items, applied = admission_items(p, admission)
     if applied:
@@ -930,13 +925,13 @@ def commitment_create(
     request=None,
 ) -> StandardLandCommitment:
     if p.status != ProjectProposal.Status.PASSED:
-        raise AllocationError("只有准入审查通过的项目才能登记标准地承诺")
+        raise Refused("只有准入审查通过的项目才能登记标准地承诺")
     if p.land_mu <= 0 or p.expected_value_added_wan <= 0:
-        raise AllocationError("项目用地面积和达产增加值须大于零")
+        raise Refused("项目用地面积和达产增加值须大于零")
     if due_on <= signed_on:
-        raise AllocationError("达产复核日期须晚于签订日期")
+        raise Refused("达产复核日期须晚于签订日期")
     if hasattr(p, "commitment"):
-        raise AllocationError("该项目已登记标准地承诺")
+        raise Refused("该项目已登记标准地承诺")
     c = StandardLandCommitment.objects.create(
         proposal=p,
         agreement_no=agreement_no,
@@ -984,22 +979,20 @@ def post_evaluation_run(
 ) -> PostEvaluation:
     try:
         rules = rulefiles.load_post_evaluation(rules_ref)
-    except rulefiles.RulesError as bad:
-        raise AllocationError(str(bad)) from bad
+    except Refused as bad:
+        raise Refused(str(bad)) from bad
     on = on or timezone.localdate()
     if on < c.due_on:
-        raise AllocationError(f"未到约定达产复核日期 {c.due_on}")
+        raise Refused(f"未到约定达产复核日期 {c.due_on}")
     p = c.proposal
     if p.enterprise_id is None:
-        raise AllocationError("项目未关联实施企业，无法取得实际数据")
+        raise Refused("项目未关联实施企业，无法取得实际数据")
     years = EnterpriseYear.objects.filter(enterprise_id=p.enterprise_id)
     if data_year is None:
         data_year = years.filter(year__lte=c.due_on.year).aggregate(y=Max("year"))["y"]
     row = years.filter(year=data_year).first() if data_year else None
     if row is None:
-        raise AllocationError(
-            f"企业「{p.enterprise.name}」没有 {data_year or '复核期'} 年度的报送数据"
-        )
+        raise Refused(f"企业「{p.enterprise.name}」没有 {data_year or '复核期'} 年度的报送数据")
 
     def per(num: Decimal, den: Decimal, q: Decimal) -> Decimal | None:
         return (num / den).quantize(q, ROUND_HALF_EVEN) if den > 0 else None

@@ -25,6 +25,7 @@ from pingtai.allocation.forms import (
 from pingtai.allocation.models import ProjectProposal, QuotaPool
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.web.downloads import attachment
 
 ADMIN = User.Role.CITY_ADMIN
@@ -60,7 +61,7 @@ def pool_create(request: HttpRequest) -> HttpResponse:
             user=request.user,
             request=request,
         )
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:index")
     return redirect("allocation:pool", pk=pool.pk)
@@ -111,7 +112,7 @@ def demand_submit(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         messages.success(request, f"已保存「{platform.name}」的需求")
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("allocation:pool", pk=pk)
 
@@ -132,7 +133,7 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             request=request,
         )
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
     messages.success(request, f"已生成配置方案草案 #{run.pk}")
@@ -165,7 +166,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.allocation_publish(run, user=request.user, request=request)
         messages.success(request, "方案已发布，各平台可查看本平台配置明细")
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("allocation:run", pk=pk)
 
@@ -194,7 +195,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         rows, results = services.allocation_compare(
             pool, data["rules_a"], data["rules_b"], data["platform"], form.adjust_b()
         )
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
     label_b = data["rules_b"]
@@ -274,7 +275,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(request, f"已提交项目 {proposal.code}")
                     return redirect("allocation:proposal", pk=proposal.pk)
-                except services.AllocationError as refused:
+                except Refused as refused:
                     form.add_error(None, str(refused))
     return render(request, "allocation/proposal_form.html", {"form": form})
 
@@ -310,7 +311,7 @@ def proposal_check(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         proposal = services.admission_check(proposal, user=request.user, request=request)
         messages.success(request, f"审查完成：{proposal.get_status_display()}")
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("allocation:proposal", pk=pk)
 
@@ -328,7 +329,7 @@ def commitment_create(request: HttpRequest, pk: int) -> HttpResponse:
             proposal, user=request.user, request=request, **form.cleaned_data
         )
         messages.success(request, "已登记标准地承诺")
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("allocation:proposal", pk=pk)
 
@@ -346,7 +347,7 @@ def post_evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
         evaluation = services.post_evaluation_run(
             commitment, user=request.user, request=request, **form.cleaned_data
         )
-    except services.AllocationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:proposal", pk=pk)
     return redirect("allocation:evaluation", pk=evaluation.pk)

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 
 from pingtai.api.models import ApiToken
-from pingtai.api.services import TokenError, token_revoke
+from pingtai.api.services import token_revoke
+from pingtai.core.refusal import Refused
 
 
 @admin.register(ApiToken)
@@ -45,6 +46,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             try:
                 token_revoke(token, actor=request.user, request=request)
-            except TokenError as refused:
+            except Refused as refused:
                 messages.warning(request, str(refused))
         messages.success(request, "已处理所选令牌")

@@ -12,9 +12,7 @@ from ninja.openapi.docs import DocsBase
 
 from pingtai.api import evaluation_routes, registry_routes, reporting_routes
 from pingtai.api.auth import TokenAuth
-from pingtai.evaluation.services import EvaluationError
-from pingtai.reporting.services import ReportingError
-from pingtai.reporting.workflow import WorkflowError
+from pingtai.core.refusal import Refused
 
 
 class OfflineSwagger(DocsBase):
@@ -59,9 +57,17 @@ api = PingtaiAPI(
 
 
 def _error(
-    request: HttpRequest, status: int, detail: str, errors: list | None = None
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: list | None = None,
+    code: str | None = None,
 ) -> HttpResponse:
-    body = {"detail": detail} if errors is None else {"detail": detail, "errors": errors}
+    body: dict[str, object] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    if code is not None:
+        body["code"] = code
     return api.create_response(request, body, status=status)
 
 
@@ -107,19 +113,9 @@ def _http_error(request, exc):
     return _error(request, exc.status_code, message)
 
 
-@api.exception_handler(WorkflowError)
-def _workflow_refused(request, exc):
-    return _error(request, 409, str(exc))
-
-
-@api.exception_handler(ReportingError)
-def _reporting_refused(request, exc):
-    return _error(request, 409, str(exc))
-
-
-@api.exception_handler(EvaluationError)
-def _evaluation_refused(request, exc):
-    return _error(request, 409, str(exc))
+@api.exception_handler(Refused)
+def _refused(request, exc: Refused):
+    return _error(request, 409, exc.message, code=exc.code)
 
 
 api.add_router("/", registry_routes.router, tags=["登记信息"])

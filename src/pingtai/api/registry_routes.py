@@ -17,7 +17,6 @@ from pingtai.api.common import COUNTY_CODE, PLATFORM_CODE, READ_ERRORS, USCC
 from pingtai.api.schemas import (
     CountyOut,
     EnterpriseDetailOut,
-    EnterpriseOut,
     EnterprisePage,
     FiguresOut,
     PlatformDetailOut,

@@ -15,6 +15,7 @@ NO_NUL = r"^[^\x00]*$"
 class ErrorOut(Schema):
     detail: str = Field(description="错误说明（中文）")
     errors: list[dict] | None = Field(None, description="逐项错误（参数校验失败时）")
+    code: str | None = Field(None, description="拒绝原因代码（供脚本判断，如 current_exists）")
 
 
 # --- registry ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pingtai.accounts.models import User
 from pingtai.api.models import ApiToken
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 
 TOKEN_PREFIX = "pt_"
 DEFAULT_DAYS = 90
@@ -23,10 +24,6 @@ MAX_DAYS = 365
 # Writing last_used on every request would turn each read into a write; a minute is precise
 # enough to see whether a token is still in use.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-
-
-class TokenError(Exception):
-    """A refused token action; the message is shown to the user as is."""
 
 
 def token_digest(raw: str) -> str:
@@ -40,11 +37,11 @@ def token_create(
     """Create a token for ``user``; return the row and the plain token (shown only this once)."""
     name = name.strip()
     if not name:
-        raise TokenError("令牌名称不能为空")
+        raise Refused("令牌名称不能为空")
     if not 1 <= days <= MAX_DAYS:
-        raise TokenError(f"有效天数应在 1 到 {MAX_DAYS} 之间")
+        raise Refused(f"有效天数应在 1 到 {MAX_DAYS} 之间")
     if not user.is_active:
-        raise TokenError(f"用户 {user.username} 已停用，不能创建令牌")
+        raise Refused(f"用户 {user.username} 已停用，不能创建令牌")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -77,7 +74,7 @@ def token_revoke(token: ApiToken, *, actor: User | None = None, request=None) ->
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
         if locked.revoked_at is not None:
-            raise TokenError(
+            raise Refused(
                 f"令牌 #{locked.pk}（{locked.name}）已于 {timezone.localtime(locked.revoked_at):%Y-%m-%d %H:%M} 吊销"
             )
         locked.revoked_at = timezone.now()

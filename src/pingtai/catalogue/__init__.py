@@ -2,7 +2,6 @@
 
 from pingtai.catalogue.catalogue import (
     Catalogue,
-    CatalogueError,
     Comparison,
     Form,
     Indicator,
@@ -10,16 +9,14 @@ from pingtai.catalogue.catalogue import (
     default_catalogue,
     load_catalogue,
 )
-from pingtai.catalogue.periods import Period, PeriodError, parse_period
+from pingtai.catalogue.periods import Period, parse_period
 
 __all__ = [
     "Catalogue",
-    "CatalogueError",
     "Comparison",
     "Form",
     "Indicator",
     "Period",
-    "PeriodError",
     "Rule",
     "default_catalogue",
     "load_catalogue",

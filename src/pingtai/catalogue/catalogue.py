@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pingtai.core.refusal import Refused
+
 Dtype = Literal["decimal", "int", "text", "code"]
 Frequency = Literal["quarter", "half", "year"]
 Level = Literal["platform", "enterprise", "parcel"]
@@ -30,12 +32,9 @@ _FREQUENCY_RANK = {"quarter": 0, "half": 1, "year": 2}
 _CODE = r"^[a-z][a-z0-9_]*$"
 
 
-class CatalogueError(ValueError):
-    """The catalogue files are inconsistent; ``problems`` lists each one in Chinese."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("指标目录有误：\n" + "\n".join(f"- {p}" for p in problems))
+def _refused(problems: list[str]) -> Refused:
+    """The catalogue files are inconsistent: one refusal listing each problem in Chinese."""
+    return Refused("指标目录有误：\n" + "\n".join(f"- {p}" for p in problems), code="catalogue")
 
 
 class _Model(BaseModel):
@@ -254,9 +253,7 @@ class Catalogue:
         try:
             return self.forms[code]
         except KeyError:
-            raise CatalogueError(
-                [f"报表“{code}”不在目录中，可用：{'、'.join(self.forms)}"]
-            ) from None
+            raise _refused([f"报表“{code}”不在目录中，可用：{'、'.join(self.forms)}"]) from None
 
     def columns(self, form: Form) -> tuple[Indicator, ...]:
         return tuple(self.indicators[c] for c in form.columns)
@@ -344,9 +341,9 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
             raw[name] = path.read_bytes()
             parsed[name] = tomllib.loads(raw[name].decode("utf-8"))
         except FileNotFoundError:
-            raise CatalogueError([f"缺少目录文件 {path}"]) from None
+            raise _refused([f"缺少目录文件 {path}"]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise CatalogueError([f"{name} 不是有效的 UTF-8 TOML：{exc}"]) from None
+            raise _refused([f"{name} 不是有效的 UTF-8 TOML：{exc}"]) from None
     problems: list[str] = []
     try:
         indicator_file = _IndicatorsFile.model_validate(parsed["indicators.toml"])
@@ -357,7 +354,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     except ValidationError as exc:
         problems += _pydantic_problems("forms.toml", exc)
     if problems:
-        raise CatalogueError(problems)
+        raise _refused(problems)
     indicators: dict[str, Indicator] = {}
     for ind in indicator_file.indicator:
         if ind.code in indicators:
@@ -365,7 +362,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
         indicators[ind.code] = ind
     problems += _cross_check(forms_file, indicators)
     if problems:
-        raise CatalogueError(problems)
+        raise _refused(problems)
     digest = hashlib.sha256(raw["indicators.toml"] + b"\0" + raw["forms.toml"]).hexdigest()[:8]
     return Catalogue(
         version=f"{forms_file.version}+{digest}",

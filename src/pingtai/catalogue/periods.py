@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from pingtai.core.refusal import Refused
+
 PeriodKind = Literal["quarter", "half", "year"]
 
 _PATTERN = re.compile(r"(\d{4})(?:([QH])(\d))?")
@@ -15,10 +17,6 @@ _QUARTER_NAMES = "一二三四"
 _HALF_NAMES = ("上半年", "下半年")
 _MONTHS_PER = {"quarter": 3, "half": 6, "year": 12}
 _COUNT_PER_YEAR = {"quarter": 4, "half": 2, "year": 1}
-
-
-class PeriodError(ValueError):
-    """A period code that cannot be parsed; the message is Chinese."""
 
 
 @dataclass(frozen=True, order=True)
@@ -31,11 +29,11 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.kind not in _COUNT_PER_YEAR:
-            raise PeriodError(f"报告期类型“{self.kind}”无效，应为季度、半年或年度")
+            raise Refused(f"报告期类型“{self.kind}”无效，应为季度、半年或年度")
         if not 1 <= self.index <= _COUNT_PER_YEAR[self.kind]:
-            raise PeriodError(f"报告期序号 {self.index} 超出范围")
+            raise Refused(f"报告期序号 {self.index} 超出范围")
         if not 1900 <= self.year <= 9998:
-            raise PeriodError(f"报告期年份 {self.year} 超出范围")
+            raise Refused(f"报告期年份 {self.year} 超出范围")
 
     @property
     def code(self) -> str:
@@ -85,9 +83,7 @@ def parse_period(code: str) -> Period:
     text = "".join(unicodedata.normalize("NFKC", str(code)).split()).upper()
     match = _PATTERN.fullmatch(text)
     if not match:
-        raise PeriodError(
-            f"报告期代码“{code}”无效，应为 2025Q4（季度）、2025H1（半年）或 2025（年度）"
-        )
+        raise Refused(f"报告期代码“{code}”无效，应为 2025Q4（季度）、2025H1（半年）或 2025（年度）")
     year, letter, index = int(match[1]), match[2], match[3]
     if letter is None:
         return Period(year, "year", 1)

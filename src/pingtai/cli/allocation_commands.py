@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.core.refusal import Refused
 
 
 def _print_result(result, unit: str) -> None:
@@ -88,7 +89,7 @@ def allocate_command(args: argparse.Namespace) -> int:
         elif args.xlsx:
             print("错误：导出 xlsx 需同时使用 --save 保存方案", file=sys.stderr)
             return 2
-    except (services.AllocationError, InvalidOperation) as refused:
+    except (Refused, InvalidOperation) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     return 0
@@ -113,7 +114,7 @@ def admission_check_command(args: argparse.Namespace) -> int:
     for proposal in rows:
         try:
             proposal = services.admission_check(proposal, user=user, rules_ref=args.rules)
-        except services.AllocationError as refused:
+        except Refused as refused:
             print(f"{proposal.code}：{refused}", file=sys.stderr)
             failed += 1
             continue
@@ -159,7 +160,7 @@ def post_eval_command(args: argparse.Namespace) -> int:
                 actual_floor_area_ratio=Decimal(args.far) if args.far else None,
                 rules_ref=args.rules,
             )
-        except (services.AllocationError, InvalidOperation) as refused:
+        except (Refused, InvalidOperation) as refused:
             print(f"错误：{commitment}：{refused}", file=sys.stderr)
             refused_count += 1
             continue

@@ -11,7 +11,8 @@ from pingtai.cli.site_commands import setup_django
 def create(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.models import User
-    from pingtai.api.services import TokenError, token_create
+    from pingtai.api.services import token_create
+    from pingtai.core.refusal import Refused
 
     user = User.objects.filter(username=args.user).first()
     if user is None:
@@ -19,7 +20,7 @@ def create(args: argparse.Namespace) -> int:
         return 2
     try:
         token, raw = token_create(user, args.name, days=args.days)
-    except TokenError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(
@@ -34,7 +35,8 @@ def create(args: argparse.Namespace) -> int:
 def revoke(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.api.models import ApiToken
-    from pingtai.api.services import TokenError, token_revoke
+    from pingtai.api.services import token_revoke
+    from pingtai.core.refusal import Refused
 
     token = ApiToken.objects.select_related("user").filter(pk=args.id).first()
     if token is None:
@@ -42,7 +44,7 @@ def revoke(args: argparse.Namespace) -> int:
         return 2
     try:
         token_revoke(token)
-    except TokenError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已吊销令牌 #{token.pk}（{token.user.username}「{token.name}」）")

@@ -15,8 +15,8 @@ def _progress(done: int, total: int, label: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.engine import InputError, MethodError
-    from pingtai.evaluation.services import EvaluationError, run_evaluation, run_publish
+    from pingtai.core.refusal import Refused
+    from pingtai.evaluation.services import run_evaluation, run_publish
 
     user = city_admin(args.user)
     if user is None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         if args.publish:
             run_row = run_publish(run_row, user=user)
-    except (EvaluationError, InputError, MethodError) as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"批次 #{run_row.pk}：{run_row}")
@@ -59,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 def reproduce(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
-    from pingtai.evaluation.services import EvaluationError, run_reproduces
+    from pingtai.evaluation.services import run_reproduces
 
     run_row = EvaluationRun.objects.filter(pk=args.run).first()
     if run_row is None:
@@ -68,7 +69,7 @@ def reproduce(args: argparse.Namespace) -> int:
         return 2
     try:
         same = run_reproduces(run_row)
-    except EvaluationError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(

@@ -37,7 +37,7 @@ def _print_ranking(run) -> None:
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.league.demo import DemoError
+    from pingtai.core.refusal import Refused
     from pingtai.league.demo import load_demo as load
 
     admin = city_admin(args.user)
@@ -45,7 +45,7 @@ def load_demo(args: argparse.Namespace) -> int:
         return 2
     try:
         report = load(admin=admin)
-    except DemoError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     print(
         f"平台季报演示数据（合成）：开启填报期 {report.periods_opened} 个，上传并审核 {report.uploaded} 份，"
@@ -56,7 +56,8 @@ def load_demo(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.league.services import LeagueError, run_create, run_publish
+    from pingtai.core.refusal import Refused
+    from pingtai.league.services import run_create, run_publish
 
     admin = city_admin(args.user)
     if admin is None:
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         )
         if args.publish:
             league_run = run_publish(league_run, user=admin)
-    except LeagueError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     _print_ranking(league_run)
     return 0
@@ -80,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
 
 def publish(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
-    from pingtai.league.services import LeagueError, run_publish
+    from pingtai.league.services import run_publish
 
     admin = city_admin(args.user)
     if admin is None:
@@ -91,7 +93,7 @@ def publish(args: argparse.Namespace) -> int:
         return _refuse(f"批次 #{args.run} 不存在", 2)
     try:
         run_publish(league_run, user=admin)
-    except LeagueError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     print(f"批次 #{league_run.pk} 已发布（{league_run.result_hash}）")
     return 0
@@ -121,8 +123,9 @@ def lists(args: argparse.Namespace) -> int:
 
 def proposals(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
-    from pingtai.league.services import LeagueError, proposals_make
+    from pingtai.league.services import proposals_make
 
     admin = city_admin(args.user)
     if admin is None:
@@ -132,7 +135,7 @@ def proposals(args: argparse.Namespace) -> int:
         return _refuse(f"批次 #{args.run} 不存在", 2)
     try:
         made = proposals_make(league_run, user=admin)
-    except LeagueError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     print(f"进退档建议 {len(made)} 条（待市级管理员审批）：")
     for p in made:
@@ -142,8 +145,9 @@ def proposals(args: argparse.Namespace) -> int:
 
 def decide(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.league.models import TierProposal
-    from pingtai.league.services import LeagueError, proposal_decide
+    from pingtai.league.services import proposal_decide
 
     admin = city_admin(args.user)
     if admin is None:
@@ -153,7 +157,7 @@ def decide(args: argparse.Namespace) -> int:
         return _refuse(f"建议 #{args.proposal} 不存在", 2)
     try:
         proposal_decide(proposal, user=admin, approve=args.approve, note=args.note)
-    except LeagueError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     print(f"建议 #{proposal.pk} 已{'批准' if args.approve else '不批准'}")
     return 0
@@ -161,8 +165,9 @@ def decide(args: argparse.Namespace) -> int:
 
 def pay_pool(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
-    from pingtai.league.services import LeagueError, parse_amount, pay_pool_create
+    from pingtai.league.services import parse_amount, pay_pool_create
 
     admin = city_admin(args.user)
     if admin is None:
@@ -172,7 +177,7 @@ def pay_pool(args: argparse.Namespace) -> int:
         return _refuse(f"批次 #{args.run} 不存在", 2)
     try:
         pool = pay_pool_create(league_run, parse_amount(args.total), user=admin, note=args.note)
-    except LeagueError as refused:
+    except Refused as refused:
         return _refuse(str(refused))
     print(
         f"薪酬池 #{pool.pk}：总额 {pool.total_wan} 万元，托底 {pool.floor_wan}，限高 {pool.cap_wan}"

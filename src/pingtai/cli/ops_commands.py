@@ -26,12 +26,12 @@ def backup(args: argparse.Namespace) -> int:
 
 def restore(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.ops.backup import BackupError
+    from pingtai.core.refusal import Refused
     from pingtai.ops.backup import restore as do_restore
 
     try:
         manifest = do_restore(Path(args.file), progress=_say)
-    except BackupError as refused:
+    except Refused as refused:
         print(f"恢复失败：{refused}", file=sys.stderr)
         return 1
     print(

@@ -24,9 +24,10 @@ def _write(path: str, content: bytes, what: str) -> None:
 
 def classify(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.planning.exports import classification_xlsx
-    from pingtai.planning.rules import RulesError, load_rules
-    from pingtai.planning.services import PlanningError, classification_create
+    from pingtai.planning.rules import load_rules
+    from pingtai.planning.services import classification_create
 
     user = city_admin(args.user)
     if user is None:
@@ -34,7 +35,7 @@ def classify(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(args.rules) if args.rules else load_rules()
         run = classification_create(year=args.year, as_of=args.as_of, user=user, rules=rules)
-    except (PlanningError, RulesError) as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(
@@ -53,8 +54,9 @@ def classify(args: argparse.Namespace) -> int:
 
 def approve(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.planning.models import ClassificationRun
-    from pingtai.planning.services import PlanningError, classification_approve
+    from pingtai.planning.services import classification_approve
 
     user = city_admin(args.user)
     if user is None:
@@ -67,7 +69,7 @@ def approve(args: argparse.Namespace) -> int:
         result = classification_approve(
             run, effective_date=args.effective_date, document=args.document, user=user
         )
-    except PlanningError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已审定 #{run.pk}：登记整合事件 {result.events} 条，{result.unchanged} 个园区现状已一致")
@@ -129,7 +131,8 @@ def chains(args: argparse.Namespace) -> int:
 def agreement(args: argparse.Namespace) -> int:
     """Register an agreement from a TOML file (see docs/planning.md for the layout)."""
     setup_django()
-    from pingtai.planning.services import PlanningError, agreement_from_file
+    from pingtai.core.refusal import Refused
+    from pingtai.planning.services import agreement_from_file
 
     user = city_admin(args.user)
     if user is None:
@@ -141,7 +144,7 @@ def agreement(args: argparse.Namespace) -> int:
     except (OSError, tomllib.TOMLDecodeError) as bad:
         print(f"错误：无法读取协议文件：{bad}", file=sys.stderr)
         return 1
-    except PlanningError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已登记协议 {row.code} {row.title}（参与方 {row.parties.count()} 个）")
@@ -150,14 +153,15 @@ def agreement(args: argparse.Namespace) -> int:
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.planning.services import PlanningError, agreements_load_demo
+    from pingtai.core.refusal import Refused
+    from pingtai.planning.services import agreements_load_demo
 
     user = city_admin(args.user)
     if user is None:
         return 2
     try:
         created, existing = agreements_load_demo(user=user)
-    except PlanningError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"演示利益共享协议（标注“演示”）：新登记 {created} 份，已存在 {existing} 份。")
@@ -166,9 +170,10 @@ def load_demo(args: argparse.Namespace) -> int:
 
 def settle(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.planning.exports import settlement_xlsx
     from pingtai.planning.models import Agreement
-    from pingtai.planning.services import PlanningError, settlement_create
+    from pingtai.planning.services import settlement_create
 
     user = city_admin(args.user)
     if user is None:
@@ -179,7 +184,7 @@ def settle(args: argparse.Namespace) -> int:
         return 2
     try:
         settlement = settlement_create(row, year=args.year, cost_yuan=Decimal(args.cost), user=user)
-    except (PlanningError, InvalidOperation) as refused:
+    except (Refused, InvalidOperation) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(

@@ -55,8 +55,9 @@ def import_file(args: argparse.Namespace) -> int:
     from django.db import transaction
 
     from pingtai.accounts.models import User
+    from pingtai.core.refusal import Refused
     from pingtai.reporting.models import Requirement, UploadAttempt
-    from pingtai.reporting.services import ReportingError, submission_upload
+    from pingtai.reporting.services import submission_upload
     from pingtai.xlsx import RefusedFile, read_upload
 
     data = Path(args.file).read_bytes()
@@ -110,7 +111,7 @@ def import_file(args: argparse.Namespace) -> int:
             )
             if args.dry_run:
                 transaction.set_rollback(True)
-    except ReportingError as refused:
+    except Refused as refused:
         print(f"拒绝：{refused}", file=sys.stderr)
         return 1
     stream = sys.stdout if attempt.outcome == UploadAttempt.Outcome.ACCEPTED else sys.stderr
@@ -138,7 +139,8 @@ def _is_department(code: str) -> bool:
 
 def open_period(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.reporting.services import ReportingError, period_open
+    from pingtai.core.refusal import Refused
+    from pingtai.reporting.services import period_open
 
     user = city_admin(args.user)
     if user is None:
@@ -147,7 +149,7 @@ def open_period(args: argparse.Namespace) -> int:
         period = period_open(
             args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline)
         )
-    except (ReportingError, ValueError) as refused:
+    except (Refused, ValueError) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"已开启 {period.label}，报送任务 {period.requirements.count()} 项")

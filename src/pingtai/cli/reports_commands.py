@@ -11,11 +11,12 @@ from pingtai.cli.site_commands import setup_django
 
 def notice(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
     from pingtai.league.models import LeagueRun
     from pingtai.reports.charts import FontMissing
     from pingtai.reports.documents import PdfUnavailable
-    from pingtai.reports.notices import NoticeError, league_notice, mujun_notice
+    from pingtai.reports.notices import league_notice, mujun_notice
     from pingtai.reports.views import render_notice
 
     model, build = (LeagueRun, league_notice) if args.league else (EvaluationRun, mujun_notice)
@@ -25,7 +26,7 @@ def notice(args: argparse.Namespace) -> int:
         return 2
     try:
         content = render_notice(build(run, number=args.number), args.format)
-    except (NoticeError, FontMissing, PdfUnavailable) as refused:
+    except (Refused, FontMissing, PdfUnavailable) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     Path(args.output).write_bytes(content)

@@ -12,11 +12,12 @@ from pingtai.cli.site_commands import setup_django
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.supervision.services import SupervisionError, demo_load
+    from pingtai.core.refusal import Refused
+    from pingtai.supervision.services import demo_load
 
     try:
         report = demo_load(args.file) if args.file else demo_load()
-    except SupervisionError as refused:
+    except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(

@@ -30,6 +30,8 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from pingtai.core.refusal import Refused
+
 SHOW = Decimal("0.0001")  # precision of explanation lines; rounding absorbs the residual
 TIE_RESOLUTION = 10**6  # remainders equal to this fraction of a unit count as ties
 
@@ -101,12 +103,14 @@ class Conflict:
     recipients: tuple[str, ...] = ()
 
 
-class InfeasibleRules(ValueError):
+class InfeasibleRules(Refused):
     """The constraints cannot all hold; ``conflicts`` names each one."""
 
     def __init__(self, conflicts: Sequence[Conflict]):
         self.conflicts = list(conflicts)
-        super().__init__("规则无可行解：" + "；".join(c.message for c in self.conflicts))
+        super().__init__(
+            "规则无可行解：" + "；".join(c.message for c in self.conflicts), code="infeasible"
+        )
 
 
 def _fmt(value: Fraction | Decimal, unit_name: str) -> str:

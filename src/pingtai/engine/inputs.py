@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from pingtai.core.refusal import Refused
 from pingtai.engine import units
 from pingtai.engine.methods import Method
 from pingtai.standards.uscc import ALPHABET, WEIGHTS
@@ -19,7 +20,7 @@ MAX_LISTED = 30
 TRUE_TEXT = ("1", "是", "true", "True", "TRUE", "Y", "y", "yes", "YES", "√")
 
 
-class InputError(ValueError):
+class InputError(Refused):
     """The input table cannot be evaluated; ``problems`` lists each row/column problem."""
 
     def __init__(self, problems: list[str], total: int | None = None):
@@ -27,7 +28,8 @@ class InputError(ValueError):
         total = total if total is not None else len(problems)
         more = f"\n  …… 另有 {total - len(problems)} 处问题未列出" if total > len(problems) else ""
         super().__init__(
-            f"输入数据有 {total} 处问题：\n" + "\n".join(f"  - {p}" for p in problems) + more
+            f"输入数据有 {total} 处问题：\n" + "\n".join(f"  - {p}" for p in problems) + more,
+            code="input",
         )
 
 

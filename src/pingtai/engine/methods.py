@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pingtai.core.refusal import Refused
 from pingtai.engine import units, weights
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"
@@ -42,13 +43,15 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
 _SIGNED_FIELDS = frozenset({"tax_wan", "value_added_wan"})
 
 
-class MethodError(ValueError):
+class MethodError(Refused):
     """A method file that cannot be used; ``problems`` lists every ``path: message``."""
 
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
-        super().__init__(f"评价方法“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems))
+        super().__init__(
+            f"评价方法“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems), code="method"
+        )
 
 
 class _Strict(BaseModel):
@@ -434,7 +437,7 @@ def _semantic_errors(m: Method) -> list[str]:
     for name, spec in fields.items():
         try:
             units.to_base(spec.unit)
-        except units.UnitError as e:
+        except Refused as e:
             errs.append(f"fields.{name}.unit: {e}")
     seen: set[str] = set()
     for i, ind in enumerate(m.indicators):
@@ -458,7 +461,7 @@ def _semantic_errors(m: Method) -> list[str]:
             continue
         try:
             _check_indicator_unit(ind, fields)
-        except units.UnitError as e:
+        except Refused as e:
             errs.append(f"{p}.unit: {e}")
     indicator_ids = {i.id for i in m.indicators}
     group_ok = set(m.entity.text_columns) | set(fields)
@@ -619,14 +622,14 @@ def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
         for group in (f.numerator, f.denominator):
             dims = {units.parse(fields[x].unit).dimension for x in group}
             if len(dims) > 1:
-                raise units.UnitError(f"相加的字段 {'、'.join(group)} 量纲不同")
+                raise Refused(f"相加的字段 {'、'.join(group)} 量纲不同")
         units.ratio_factor(next(iter(sorted(nu))), next(iter(sorted(du))), ind.unit)
         if f.kind == "share" and units.parse(ind.unit).dimension != ("", ""):
-            raise units.UnitError("占比（share）指标的单位必须是 1 或 %")
+            raise Refused("占比（share）指标的单位必须是 1 或 %")
     elif f.kind == "growth":
         units.factor(fields[f.current].unit, fields[f.previous].unit)
         if units.parse(ind.unit).dimension != ("", ""):
-            raise units.UnitError("增长率指标的单位必须是 1 或 %")
+            raise Refused("增长率指标的单位必须是 1 或 %")
     else:
         names = [f.field] if f.kind == "field" else f.fields
         for name in names:

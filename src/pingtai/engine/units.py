@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from pingtai.core.refusal import Refused
+
 # unit -> (dimension, how many base units one of this unit is)
 _SIMPLE: dict[str, tuple[str, Fraction]] = {
     "元": ("money", Fraction(1, 10_000)),
@@ -60,10 +62,6 @@ BASE_UNITS = {
 }
 
 
-class UnitError(ValueError):
-    """An unknown unit, or two units of different dimensions."""
-
-
 @dataclass(frozen=True)
 class Unit:
     text: str
@@ -79,15 +77,15 @@ class Unit:
 
 
 def parse(text: str) -> Unit:
-    """Parse ``万元``, ``万元/亩`` or ``%``; raise ``UnitError`` naming an unknown part."""
+    """Parse ``万元``, ``万元/亩`` or ``%``; raise ``Refused`` naming an unknown part."""
     parts = text.strip().split("/")
     if len(parts) > 2:
-        raise UnitError(f"单位“{text}”最多只能含一个“/”")
+        raise Refused(f"单位“{text}”最多只能含一个“/”")
     known = []
     for part in parts:
         part = part.strip()
         if part not in _SIMPLE:
-            raise UnitError(f"未知单位“{part}”（可用：{'、'.join(_SIMPLE)}）")
+            raise Refused(f"未知单位“{part}”（可用：{'、'.join(_SIMPLE)}）")
         known.append(_SIMPLE[part])
     if len(known) == 1:
         dim, factor = known[0]
@@ -100,7 +98,7 @@ def factor(from_unit: str, to_unit: str) -> Fraction:
     """Exact multiplier taking a value in ``from_unit`` to ``to_unit``."""
     a, b = parse(from_unit), parse(to_unit)
     if a.dimension != b.dimension:
-        raise UnitError(f"单位“{from_unit}”与“{to_unit}”量纲不同，不能换算")
+        raise Refused(f"单位“{from_unit}”与“{to_unit}”量纲不同，不能换算")
     return a.factor / b.factor
 
 
@@ -108,7 +106,7 @@ def to_base(unit: str) -> Fraction:
     """Multiplier from a simple unit to its dimension's base unit."""
     u = parse(unit)
     if u.denominator:
-        raise UnitError(f"输入列单位“{unit}”应为简单单位（不含“/”）")
+        raise Refused(f"输入列单位“{unit}”应为简单单位（不含“/”）")
     return u.factor
 
 
@@ -119,7 +117,7 @@ def ratio_factor(numerator_unit: str, denominator_unit: str, result_unit: str) -
         f"{numerator_unit}/{denominator_unit}", n.numerator, d.numerator, n.factor / d.factor
     )
     if derived.dimension != r.dimension:
-        raise UnitError(
+        raise Refused(
             f"指标单位“{result_unit}”与公式单位“{numerator_unit}/{denominator_unit}”量纲不符"
         )
     return derived.factor / r.factor

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
@@ -22,10 +23,6 @@ from pingtai.reporting.services import store_file
 from pingtai.xlsx import write_table_xlsx
 
 Progress = Callable[[int, int, str], None]
-
-
-class EvaluationError(Exception):
-    """A refused action; the message is shown to the user as is."""
 
 
 def snapshot_bytes(frame: pl.DataFrame) -> bytes:
@@ -84,7 +81,7 @@ def run_evaluation(
     """Assemble the year's inputs, evaluate them, and store everything as a preview run."""
     assembly = assemble(year, tenant_rule)
     if assembly.frame.is_empty():
-        raise EvaluationError(f"{year}年度没有可评价的企业数据")
+        raise Refused(f"{year}年度没有可评价的企业数据")
     snapshot = snapshot_bytes(assembly.frame)
     frame = snapshot_frame(snapshot)  # evaluate exactly what is stored, so re-runs reproduce it
     result = _evaluate(
@@ -182,9 +179,9 @@ def run_publish(run: EvaluationRun, *, user, request=None) -> EvaluationRun:
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
         if locked.is_published:
-            raise EvaluationError("该批次已发布，发布后不能更改")
+            raise Refused("该批次已发布，发布后不能更改")
         if not run_reproduces(locked):
-            raise EvaluationError("用保存的输入快照重新计算，结果与预览不一致，不能发布")
+            raise Refused("用保存的输入快照重新计算，结果与预览不一致，不能发布")
         locked.status, locked.published_by, locked.published_at = (
             EvaluationRun.Status.PUBLISHED,
             user,
@@ -205,7 +202,7 @@ def run_rerun(run: EvaluationRun) -> EvaluationResult:
     """Evaluate the stored snapshot again with the run's method, draws, seed and regrades."""
     method = load_method(run.method_id)
     if method.version != run.method_version or method.hash != run.method_hash:
-        raise EvaluationError(
+        raise Refused(
             f"方法 {run.method_id} 已变更（批次用 v{run.method_version}，现为 v{method.version}），无法按原方法重算"
         )
     regrades = [r for r in _regrades(run.year) if r.entity_id in run.provenance.get("regrades", [])]

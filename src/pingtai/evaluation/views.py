@@ -14,6 +14,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.engine.explain import contributions, improvement_paths
 from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
@@ -61,7 +62,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
             tenant_rule=form.cleaned_data["tenant_rule"],
             request=request,
         )
-    except services.EvaluationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("evaluation:index")
     messages.success(
@@ -113,7 +114,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.run_publish(run, user=request.user, request=request)
         messages.success(request, "已发布。发布后的结果不再改变；如需调整请新建评价批次。")
-    except services.EvaluationError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("evaluation:run", pk=pk)
 

@@ -32,6 +32,7 @@ from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue
+from pingtai.core.refusal import Refused
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.models import ReportingPeriod, Requirement, Submission, UploadAttempt
 from pingtai.reporting.services import (
@@ -48,10 +49,6 @@ FORM = "platform_quarterly"
 QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
 CENT = Decimal("0.01")
 LATE_SHARE = 0.15
-
-
-class DemoError(Exception):
-    pass
 
 
 @dataclass
@@ -189,7 +186,7 @@ def _upload(requirement: Requirement, values: dict[str, object], user: User) -> 
         )
     if attempt.outcome != UploadAttempt.Outcome.ACCEPTED:
         details = "；".join(e["text"] for e in attempt.errors) or attempt.message
-        raise DemoError(f"{requirement} 演示数据上传被拒：{details}")
+        raise Refused(f"{requirement} 演示数据上传被拒：{details}")
 
 
 def load_demo(*, admin: User | None = None, quarters: list[str] | None = None) -> DemoReport:
@@ -197,12 +194,12 @@ def load_demo(*, admin: User | None = None, quarters: list[str] | None = None) -
     reporting workflow; idempotent."""
     admin = admin or User.objects.filter(role=User.Role.CITY_ADMIN).order_by("pk").first()
     if admin is None:
-        raise DemoError("没有市级管理员账号，请先运行 pingtai demo-users")
+        raise Refused("没有市级管理员账号，请先运行 pingtai demo-users")
     platforms = list(Platform.objects.order_by("code"))
     users = {u.platform_id: u for u in User.objects.filter(role=User.Role.PLATFORM).order_by("pk")}
     missing = [p.code for p in platforms if p.pk not in users]
     if missing:
-        raise DemoError(f"平台 {'、'.join(missing)} 没有平台用户，请先运行 pingtai demo-users")
+        raise Refused(f"平台 {'、'.join(missing)} 没有平台用户，请先运行 pingtai demo-users")
     report = DemoReport()
     totals = {y: _totals(y) for y in (2022, 2023, 2024)}
     today = timezone.localdate()

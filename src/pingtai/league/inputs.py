@@ -22,6 +22,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from pingtai.catalogue import parse_period
+from pingtai.core.refusal import Refused
 from pingtai.league.rules import Grouping, PlatformFacts, assign_groups
 from pingtai.registry import selectors as registry_selectors
 from pingtai.registry.models import EnterpriseYear, Platform
@@ -62,10 +63,6 @@ SEGMENT = "平台"
 CYCLE_KINDS = {"quarter": "quarter", "half": "half", "year": "year"}
 
 
-class LeagueInputError(ValueError):
-    """A run that cannot be made; the message is shown as is."""
-
-
 @dataclass(frozen=True)
 class CyclePeriod:
     cycle: str
@@ -91,17 +88,17 @@ class CyclePeriod:
 def cycle_period(cycle: str, code: str) -> CyclePeriod:
     """Check that ``code`` fits ``cycle``: quarter → 2024Q3, half → 2024H1, year → 2024."""
     if cycle not in CYCLE_KINDS:
-        raise LeagueInputError(f"周期“{cycle}”无效，应为 quarter、half 或 year")
+        raise Refused(f"周期“{cycle}”无效，应为 quarter、half 或 year")
     try:
         p = parse_period(code)
     except ValueError as bad:
-        raise LeagueInputError(str(bad)) from None
+        raise Refused(str(bad)) from None
     if p.kind != CYCLE_KINDS[cycle]:
-        raise LeagueInputError(
+        raise Refused(
             f"期别 {p.code} 与周期不符（季度比评如 2024Q3，年中督查如 2024H1，年终考核如 2024）"
         )
     if cycle == "half" and p.index != 1:
-        raise LeagueInputError("年中督查只针对上半年（如 2024H1）")
+        raise Refused("年中督查只针对上半年（如 2024H1）")
     quarter = {"quarter": p.index, "half": 2, "year": 4}[cycle]
     window_start = p.start if cycle == "quarter" else dt.date(p.year, 1, 1)
     return CyclePeriod(cycle, p.code, p.year, quarter, window_start, p.end)
@@ -213,7 +210,7 @@ def task_completion(period: CyclePeriod) -> dict[str, float]:
 def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Assembled:
     platforms = list(Platform.objects.order_by("code"))
     if not platforms:
-        raise LeagueInputError("登记库中没有平台")
+        raise Refused("登记库中没有平台")
     warnings: list[str] = []
     ent_year = period.enterprise_year
     enterprise = _enterprise(ent_year)
@@ -247,7 +244,7 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
         row["task_completion"] = tasks.get(p.code)
         rows.append(row)
     if len(missing_reports) == len(platforms):
-        raise LeagueInputError(f"{period.data_period} 没有任何审核通过的平台季报，不能评价")
+        raise Refused(f"{period.data_period} 没有任何审核通过的平台季报，不能评价")
     if missing_reports:
         warnings.append(
             f"{period.data_period} 未审核通过季报的平台（相关指标记 0 分）：{'、'.join(missing_reports)}"

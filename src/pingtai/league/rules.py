@@ -22,11 +22,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pingtai.core.refusal import Refused
+
 DEFAULT_FILE = Path(__file__).with_name("rules") / "league-v1.toml"
-
-
-class RulesError(ValueError):
-    """A rules file that cannot be used; the message lists every problem."""
 
 
 class _Strict(BaseModel):
@@ -173,7 +171,7 @@ def parse_rules(raw: dict, source: str = "<内存>") -> LeagueRules:
                 e["type"], e["msg"]
             )
             problems.append(f"{where}: {msg.removeprefix('Value error, ')}")
-        raise RulesError(
+        raise Refused(
             f"规则文件“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems)
         ) from None
 
@@ -183,7 +181,7 @@ def load_rules(path: Path | str = DEFAULT_FILE) -> LoadedRules:
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as bad:
-        raise RulesError(f"规则文件“{path}”不是有效的 TOML：{bad}") from None
+        raise Refused(f"规则文件“{path}”不是有效的 TOML：{bad}") from None
     return LoadedRules(parse_rules(raw, str(path)), hashlib.sha256(data).hexdigest())
 
 
@@ -303,10 +301,6 @@ def tier_proposals(
 # --- 绩效薪酬池 --------------------------------------------------------------------------------
 
 
-class PayPoolError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class PayShare:
     code: str
@@ -370,12 +364,12 @@ def pay_pool(total: Decimal, scores: Mapping[str, float], rule: PayPoolRule) -> 
     The shares add up exactly to ``total``; each lies within [floor, cap] rounded outward to the
     unit. Negative or missing scores count as 0."""
     if not scores:
-        raise PayPoolError("没有参与分配的平台")
+        raise Refused("没有参与分配的平台")
     unit = rule.unit
     if total < 0:
-        raise PayPoolError("薪酬池总额不能为负数")
+        raise Refused("薪酬池总额不能为负数")
     if total % unit != 0:
-        raise PayPoolError(f"薪酬池总额必须是 {unit} 万元的整数倍")
+        raise Refused(f"薪酬池总额必须是 {unit} 万元的整数倍")
     codes = sorted(scores)
     n = len(codes)
     s = [

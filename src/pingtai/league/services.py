@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
 from pingtai.engine.run import EvaluationResult
 from pingtai.league import inputs, rules
@@ -29,15 +30,11 @@ METHODS = {
 DEFAULT_DRAWS = 2000
 
 
-class LeagueError(Exception):
-    """A refused action; the message is shown to the user as is."""
-
-
 def _evaluate(method_id: str, frame: pl.DataFrame, draws: int, seed: int) -> EvaluationResult:
     try:
         return evaluate(load_method(method_id), frame, robustness_draws=draws, seed=seed)
     except (InputError, MethodError) as bad:
-        raise LeagueError(str(bad)) from None
+        raise Refused(str(bad)) from None
 
 
 def direction_scores(method, table_row: dict) -> dict[str, float]:
@@ -66,14 +63,14 @@ def run_create(
     try:
         period = inputs.cycle_period(cycle, period_code)
         group_rule = loaded.rules.groupings.get(grouping)
-    except inputs.LeagueInputError as bad:
-        raise LeagueError(str(bad)) from None
+    except Refused as bad:
+        raise Refused(str(bad)) from None
     except KeyError:
-        raise LeagueError(f"分组方式“{grouping}”无效，应为 role 或 size") from None
+        raise Refused(f"分组方式“{grouping}”无效，应为 role 或 size") from None
     try:
         assembled = inputs.assemble(period, grouping, group_rule)
-    except inputs.LeagueInputError as bad:
-        raise LeagueError(str(bad)) from None
+    except Refused as bad:
+        raise Refused(str(bad)) from None
     method_id = METHODS[cycle]
     snapshot = inputs.snapshot_bytes(assembled.frame)
     result = _evaluate(method_id, inputs.snapshot_frame(snapshot), robustness_draws, seed)
@@ -159,7 +156,7 @@ def run_rerun(run: LeagueRun) -> EvaluationResult:
     """Evaluate the stored snapshot again under the run's method."""
     method = load_method(run.method_id)
     if method.hash != run.method_hash:
-        raise LeagueError(f"评价方法 {run.method_id} 已修改（哈希不同），不能复现该批次")
+        raise Refused(f"评价方法 {run.method_id} 已修改（哈希不同），不能复现该批次")
     frame = inputs.snapshot_frame(bytes(run.input_snapshot.content))
     return evaluate(method, frame, robustness_draws=run.robustness_draws, seed=run.seed)
 
@@ -172,9 +169,9 @@ def run_publish(run: LeagueRun, *, user, request=None) -> LeagueRun:
     """Publish after a reproducibility check; an earlier published run of the same cycle,
     period and grouping is marked as superseded (it stays readable, unchanged)."""
     if run.status != LeagueRun.Status.PREVIEW:
-        raise LeagueError(f"该批次状态为“{run.get_status_display()}”，不能发布")
+        raise Refused(f"该批次状态为“{run.get_status_display()}”，不能发布")
     if not run_reproduces(run):
-        raise LeagueError("按快照重算的结果与保存的结果不一致，拒绝发布")
+        raise Refused("按快照重算的结果与保存的结果不一致，拒绝发布")
     with transaction.atomic():
         previous = (
             LeagueRun.objects.select_for_update()
@@ -241,13 +238,13 @@ def proposals_make(run: LeagueRun, *, user, request=None) -> list[TierProposal]:
     """进退档 proposals from a published year-end run; pending proposals of an earlier run of the
     same year are withdrawn (marked not approved)."""
     if run.cycle != LeagueRun.Cycle.YEAR or not run.is_published:
-        raise LeagueError("进退档建议只能依据已发布的年终考核批次生成")
+        raise Refused("进退档建议只能依据已发布的年终考核批次生成")
     if run.tier_proposals.exists():
-        raise LeagueError("该批次已生成进退档建议")
+        raise Refused("该批次已生成进退档建议")
     if TierProposal.objects.filter(
         run__year=run.year, status=TierProposal.Status.APPROVED
     ).exists():
-        raise LeagueError(f"{run.year} 年度已有批准的进退档，不能重新生成")
+        raise Refused(f"{run.year} 年度已有批准的进退档，不能重新生成")
     loaded = rules.load_rules()
     current = dict(Platform.objects.values_list("code", "tier"))
     found = rules.tier_proposals(
@@ -303,20 +300,18 @@ def proposal_decide(
 ) -> TierProposal:
     """Approve (the platform's tier changes) or reject a proposal."""
     if not user.is_city_admin:
-        raise LeagueError("只有市级管理员可以审批进退档")
+        raise Refused("只有市级管理员可以审批进退档")
     with transaction.atomic():
         proposal = (
             TierProposal.objects.select_for_update().select_related("platform").get(pk=proposal.pk)
         )
         if proposal.status != TierProposal.Status.PROPOSED:
-            raise LeagueError(f"该建议已{proposal.get_status_display()}")
+            raise Refused(f"该建议已{proposal.get_status_display()}")
         platform = Platform.objects.select_for_update().get(pk=proposal.platform_id)
         if approve and platform.tier != proposal.from_tier:
-            raise LeagueError(
-                f"{platform.short_name}当前梯队为 {platform.tier}，与建议的原梯队不符"
-            )
+            raise Refused(f"{platform.short_name}当前梯队为 {platform.tier}，与建议的原梯队不符")
         if not approve and not note.strip():
-            raise LeagueError("不批准必须填写意见")
+            raise Refused("不批准必须填写意见")
         proposal.status = TierProposal.Status.APPROVED if approve else TierProposal.Status.REJECTED
         proposal.decided_by, proposal.decided_at, proposal.note = user, timezone.now(), note.strip()
         proposal.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -351,9 +346,9 @@ def parse_amount(text: str) -> Decimal:
     try:
         value = Decimal(str(text).strip().replace(",", ""))
     except InvalidOperation:
-        raise LeagueError(f"金额“{text}”不是有效数字") from None
+        raise Refused(f"金额“{text}”不是有效数字") from None
     if not value.is_finite() or value <= 0:
-        raise LeagueError("薪酬池总额必须为正数（万元）")
+        raise Refused("薪酬池总额必须为正数（万元）")
     return value
 
 
@@ -362,15 +357,15 @@ def pay_pool_create(
 ) -> PayPool:
     """Split a pool by the scores of a published run (托低、限高; exact to 0.01 万元)."""
     if not run.is_published:
-        raise LeagueError("绩效薪酬池只能依据已发布的批次分配")
+        raise Refused("绩效薪酬池只能依据已发布的批次分配")
     loaded = rules.load_rules()
     results = list(run.results.select_related("platform"))
     try:
         split = rules.pay_pool(
             total_wan, {r.platform_code: r.score for r in results}, loaded.rules.pay_pool
         )
-    except rules.PayPoolError as bad:
-        raise LeagueError(str(bad)) from None
+    except Refused as bad:
+        raise Refused(str(bad)) from None
     by_code = {r.platform_code: r.platform for r in results}
     with transaction.atomic():
         pool = PayPool.objects.create(

@@ -18,6 +18,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.league import exports, rules, selectors, services
 from pingtai.league.board import build_board
 from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
@@ -70,7 +71,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
             robustness_draws=form.cleaned_data["robustness"],
             request=request,
         )
-    except services.LeagueError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("league:index")
     messages.success(request, f"已生成批次 #{run.pk}（预览，发布后冻结）")
@@ -107,7 +108,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(LeagueRun, pk=pk)
     try:
         services.run_publish(run, user=request.user, request=request)
-    except services.LeagueError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, "已发布：结果已冻结，数据更正只会生成新的批次")
@@ -164,7 +165,7 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("只有市级管理员可以生成进退档建议")
         try:
             made = services.proposals_make(run, user=request.user, request=request)
-        except services.LeagueError as refused:
+        except Refused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(request, f"已生成 {len(made)} 条进退档建议，待审批")
@@ -207,7 +208,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             request=request,
         )
-    except services.LeagueError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, "已审批")
@@ -221,7 +222,7 @@ def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = PayPoolForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.LeagueError("请填写薪酬池总额")
+            raise Refused("请填写薪酬池总额")
         pool = services.pay_pool_create(
             run,
             services.parse_amount(form.cleaned_data["total"]),
@@ -229,7 +230,7 @@ def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             request=request,
         )
-    except services.LeagueError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("league:run", pk=pk)
     return redirect("league:pay_pool", pk=pool.pk)

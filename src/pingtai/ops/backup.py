@@ -21,15 +21,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 import pingtai
+from pingtai.core.refusal import Refused
 
 FORMAT = "pingtai-backup/1"
 # Rebuilt by migrate (content types, permissions) or ephemeral (sessions).
 EXCLUDED = ["contenttypes", "auth.permission", "sessions"]
 Progress = Callable[[str], None]
-
-
-class BackupError(Exception):
-    """A refused backup or restore; the message is shown to the user as is."""
 
 
 def _models():
@@ -94,11 +91,11 @@ def read_backup(path: Path) -> tuple[dict, bytes]:
             manifest = json.loads(archive.read("manifest.json"))
             data = archive.read("data.json")
     except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as bad:
-        raise BackupError(f"{path} 不是有效的 pingtai 备份文件：{bad}") from bad
+        raise Refused(f"{path} 不是有效的 pingtai 备份文件：{bad}") from bad
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"备份格式 {manifest.get('format')!r} 不受支持（需要 {FORMAT}）")
+        raise Refused(f"备份格式 {manifest.get('format')!r} 不受支持（需要 {FORMAT}）")
     if hashlib.sha256(data).hexdigest() != manifest.get("data_sha256"):
-        raise BackupError("备份文件已损坏：数据校验值不符")
+        raise Refused("备份文件已损坏：数据校验值不符")
     return manifest, data
 
 
@@ -160,7 +157,7 @@ def restore(path: Path, progress: Progress = lambda _: None) -> dict:
     """Restore a backup into an empty database; refuse anything else."""
     manifest, data = read_backup(path)
     if not _database_is_empty():
-        raise BackupError("目标数据库不是空库。恢复只能在空数据库上进行，以免覆盖现有数据。")
+        raise Refused("目标数据库不是空库。恢复只能在空数据库上进行，以免覆盖现有数据。")
     progress("建立数据库结构")
     call_command("migrate", interactive=False, verbosity=0)
     known = _applied_migrations()
@@ -170,7 +167,7 @@ def restore(path: Path, progress: Progress = lambda _: None) -> dict:
     }
     missing = {app: names for app, names in missing.items() if names}
     if missing:
-        raise BackupError(f"备份来自更新的版本，本系统缺少迁移：{missing}")
+        raise Refused(f"备份来自更新的版本，本系统缺少迁移：{missing}")
     progress("导入数据")
     with transaction.atomic():
         _load(data)
@@ -179,10 +176,10 @@ def restore(path: Path, progress: Progress = lambda _: None) -> dict:
             k: (v, counts.get(k)) for k, v in manifest["counts"].items() if counts.get(k) != v
         }
         if differing:
-            raise BackupError(f"恢复后的记录数与备份不符：{differing}")
+            raise Refused(f"恢复后的记录数与备份不符：{differing}")
     from pingtai.audit.services import audit_verify_chain
 
     broken = audit_verify_chain()
     if broken:
-        raise BackupError(f"审计日志哈希链校验失败：{broken[:10]}")
+        raise Refused(f"审计日志哈希链校验失败：{broken[:10]}")
     return manifest

@@ -16,13 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pingtai.core.refusal import Refused
+
 DEFAULT_RULES = Path(__file__).with_name("lishui-planning-default.toml")
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
-
-
-class RulesError(ValueError):
-    pass
 
 
 class _Strict(BaseModel):
@@ -86,12 +84,12 @@ def load_rules(path: Path | str = DEFAULT_RULES) -> PlanningRules:
     try:
         return PlanningRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except OSError as missing:
-        raise RulesError(f"无法读取整合规划规则文件 {path}：{missing}") from missing
+        raise Refused(f"无法读取整合规划规则文件 {path}：{missing}") from missing
     except tomllib.TOMLDecodeError as bad:
-        raise RulesError(f"整合规划规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
+        raise Refused(f"整合规划规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
     except ValidationError as bad:
         problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise RulesError(f"整合规划规则文件 {path.name} 有误：{problems}") from bad
+        raise Refused(f"整合规划规则文件 {path.name} 有误：{problems}") from bad
 
 
 # ---------------------------------------------------------------- 并提撤转
@@ -401,20 +399,16 @@ def chain_gaps(
 # ---------------------------------------------------------------- benefit sharing
 
 
-class ShareError(ValueError):
-    pass
-
-
 def check_shares(shares: Sequence[Decimal], what: str) -> None:
     """Shares are percentages with at most two decimals, none negative, summing to exactly 100."""
     for share in shares:
         if share < 0 or share > HUNDRED:
-            raise ShareError(f"{what}比例应在 0% 到 100% 之间，发现 {share}%")
+            raise Refused(f"{what}比例应在 0% 到 100% 之间，发现 {share}%")
         if share != share.quantize(CENT):
-            raise ShareError(f"{what}比例最多保留两位小数，发现 {share}%")
+            raise Refused(f"{what}比例最多保留两位小数，发现 {share}%")
     total = sum(shares, Decimal(0))
     if total != HUNDRED:
-        raise ShareError(f"{what}比例合计应为 100%，现为 {total}%")
+        raise Refused(f"{what}比例合计应为 100%，现为 {total}%")
 
 
 def split_exact(
@@ -423,7 +417,7 @@ def split_exact(
     """Split ``total`` by percentage ``shares`` into multiples of ``quantum`` that sum to exactly
     ``total`` (largest remainder; ties go to the earlier party)."""
     if total != total.quantize(quantum):
-        raise ShareError(f"待分配金额 {total} 不是 {quantum} 的整数倍")
+        raise Refused(f"待分配金额 {total} 不是 {quantum} 的整数倍")
     units = int(total / quantum)
     sign = -1 if units < 0 else 1
     exact = [Decimal(abs(units)) * s / HUNDRED for s in shares]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.planning import rules as R
 from pingtai.planning import selectors
 from pingtai.planning.models import (
@@ -42,13 +43,9 @@ from pingtai.registry.selectors import _exact, available_years, platform_system_
 WAN_TO_YUAN = Decimal(10000)
 
 
-class PlanningError(Exception):
-    """A refused change; the message is shown to the user."""
-
-
 def _require_admin(user: User) -> None:
     if not user.is_city_admin:
-        raise PlanningError("只有市级管理员可以执行此操作")
+        raise Refused("只有市级管理员可以执行此操作")
 
 
 # ---------------------------------------------------------------- 并提撤转
@@ -59,7 +56,7 @@ def classification_create(
 ) -> ClassificationRun:
     _require_admin(user)
     if year not in available_years():
-        raise PlanningError(f"没有 {year} 年的企业数据")
+        raise Refused(f"没有 {year} 年的企业数据")
     rules = rules or R.load_rules()
     platforms = {p.code: p for p in Platform.objects.all()}
     names = {code: p.short_name for code, p in platforms.items()}
@@ -144,18 +141,18 @@ def classification_item_adjust(
     """The city administrator overrides one proposal before approval; the reason is kept with it."""
     _require_admin(user)
     if item.run.status != ClassificationRun.Status.DRAFT:
-        raise PlanningError("该批次已审定，不能再调整")
+        raise Refused("该批次已审定，不能再调整")
     if action not in ClassificationItem.Action.values:
-        raise PlanningError(f"方式“{action}”无效")
+        raise Refused(f"方式“{action}”无效")
     if not reason.strip():
-        raise PlanningError("请填写调整理由")
+        raise Refused("请填写调整理由")
     platform = None
     if action in ("merge", "upgrade"):
         platform = Platform.objects.filter(code=target).first()
         if platform is None:
-            raise PlanningError("并入或提升须指定去向平台")
+            raise Refused("并入或提升须指定去向平台")
         if action == "merge" and platform.pk == item.platform_id:
-            raise PlanningError("平台不能并入自身")
+            raise Refused("平台不能并入自身")
     before = {
         "action": item.action,
         "target": item.target_platform.code if item.target_platform else None,
@@ -204,13 +201,13 @@ def classification_approve(
     the same thing gets no duplicate event."""
     _require_admin(user)
     if not document.strip():
-        raise PlanningError("请填写依据文件（审定文号）")
+        raise Refused("请填写依据文件（审定文号）")
     with transaction.atomic():
         run = ClassificationRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ClassificationRun.Status.DRAFT:
-            raise PlanningError("该批次已审定，不能重复审定")
+            raise Refused("该批次已审定，不能重复审定")
         if effective_date < run.as_of:
-            raise PlanningError("生效日期不能早于分类所依据的平台体系时点")
+            raise Refused("生效日期不能早于分类所依据的平台体系时点")
         system = platform_system_as_of(effective_date)
         latest = {}
         for event in IntegrationEvent.objects.filter(effective_date__lte=effective_date).order_by(
@@ -262,7 +259,7 @@ def classification_approve(
                 try:
                     event.full_clean()
                 except ValidationError as bad:
-                    raise PlanningError(f"{zone.name}：{'；'.join(bad.messages)}") from bad
+                    raise Refused(f"{zone.name}：{'；'.join(bad.messages)}") from bad
                 event.save()
                 audit_record(
                     AuditEvent.Action.CREATE,
@@ -336,20 +333,20 @@ def parse_parties(text: str) -> list[PartySpec]:
             continue
         parts = line.replace("，", " ").replace(",", " ").replace("%", " ").split()
         if len(parts) != 5:
-            raise PlanningError(
+            raise Refused(
                 f"参与方第{number}行应为“类型 代码 税收% 统计% 成本%”五项，实为 {len(parts)} 项"
             )
         kind = PARTY_WORDS.get(parts[0])
         if kind is None:
-            raise PlanningError(
+            raise Refused(
                 f"参与方第{number}行的类型“{parts[0]}”无效，应为 平台、片区、县、乡镇 之一"
             )
         try:
             shares = [Decimal(p) for p in parts[2:]]
         except ArithmeticError:
-            raise PlanningError(f"参与方第{number}行的比例不是数字") from None
+            raise Refused(f"参与方第{number}行的比例不是数字") from None
         if any(not s.is_finite() for s in shares):
-            raise PlanningError(f"参与方第{number}行的比例不是数字")
+            raise Refused(f"参与方第{number}行的比例不是数字")
         specs.append(PartySpec(kind, parts[1], *shares))
     return specs
 
@@ -371,13 +368,13 @@ def agreement_create(
 ) -> Agreement:
     _require_admin(user)
     if kind not in Agreement.Kind.values:
-        raise PlanningError(f"协议类型“{kind}”无效")
+        raise Refused(f"协议类型“{kind}”无效")
     if start_year > end_year:
-        raise PlanningError("起始年度不能晚于终止年度")
+        raise Refused("起始年度不能晚于终止年度")
     if len(parties) < 2:
-        raise PlanningError("利益共享协议至少需要两个参与方")
+        raise Refused("利益共享协议至少需要两个参与方")
     if Agreement.objects.filter(code=code).exists():
-        raise PlanningError(f"协议编号 {code} 已存在")
+        raise Refused(f"协议编号 {code} 已存在")
     try:
         for what, attr in (
             ("税收分成", "tax_share"),
@@ -385,25 +382,25 @@ def agreement_create(
             ("成本分担", "cost_share"),
         ):
             R.check_shares([getattr(p, attr) for p in parties], what)
-    except R.ShareError as bad:
-        raise PlanningError(str(bad)) from bad
+    except Refused as bad:
+        raise Refused(str(bad)) from bad
     refs = []
     for spec in parties:
         party_kind, model, key = PARTY_KINDS[spec.kind]
         ref = model.objects.filter(**{key: spec.code}).first()
         if ref is None or (spec.kind == "township" and ref.kind != FormerZone.Kind.TOWNSHIP):
-            raise PlanningError(f"参与方 {spec.code} 不存在（类型：{party_kind.label}）")
+            raise Refused(f"参与方 {spec.code} 不存在（类型：{party_kind.label}）")
         refs.append((party_kind, ref))
     if len({(k, r.pk) for k, r in refs}) != len(refs):
-        raise PlanningError("同一参与方不能重复列出")
+        raise Refused("同一参与方不能重复列出")
     zones = list(FormerZone.objects.filter(code__in=zone_codes))
     if missing := set(zone_codes) - {z.code for z in zones}:
-        raise PlanningError(f"覆盖园区不存在：{'、'.join(sorted(missing))}")
+        raise Refused(f"覆盖园区不存在：{'、'.join(sorted(missing))}")
     enterprises = list(Enterprise.objects.filter(uscc__in=enterprise_usccs))
     if missing := set(enterprise_usccs) - {e.uscc for e in enterprises}:
-        raise PlanningError(f"覆盖企业不在企业名录中：{'、'.join(sorted(missing))}")
+        raise Refused(f"覆盖企业不在企业名录中：{'、'.join(sorted(missing))}")
     if not zones and not enterprises:
-        raise PlanningError("请指定协议覆盖的园区或企业（结算以其实缴税金为基数）")
+        raise Refused("请指定协议覆盖的园区或企业（结算以其实缴税金为基数）")
     covered = set(
         Enterprise.objects.filter(
             Q(pk__in=[e.pk for e in enterprises]) | Q(former_zone__in=zones)
@@ -413,7 +410,7 @@ def agreement_create(
     for other in Agreement.objects.filter(start_year__lte=end_year, end_year__gte=start_year):
         overlap = covered & set(selectors.covered_enterprises(other).values_list("pk", flat=True))
         if overlap:
-            raise PlanningError(
+            raise Refused(
                 f"有 {len(overlap)} 家企业在 {other.start_year}–{other.end_year} 年已由协议 "
                 f"{other.code} 覆盖，同一企业同一年度只能按一个协议分成"
             )
@@ -473,16 +470,14 @@ def settlement_create(
     are split by the agreed shares to the cent; the lines of every column sum exactly to its total."""
     _require_admin(user)
     if not agreement.start_year <= year <= agreement.end_year:
-        raise PlanningError(
-            f"{year} 年不在协议期限（{agreement.start_year}–{agreement.end_year}）内"
-        )
+        raise Refused(f"{year} 年不在协议期限（{agreement.start_year}–{agreement.end_year}）内")
     if cost_yuan < 0 or cost_yuan != cost_yuan.quantize(R.CENT):
-        raise PlanningError("开发投入应为非负金额，精确到分")
+        raise Refused("开发投入应为非负金额，精确到分")
     rows = EnterpriseYear.objects.filter(
         year=year, enterprise__in=selectors.covered_enterprises(agreement)
     )
     if not rows.exists():
-        raise PlanningError(f"协议覆盖的企业没有 {year} 年的报送数据，无法结算")
+        raise Refused(f"协议覆盖的企业没有 {year} 年的报送数据，无法结算")
     sums = rows.aggregate(tax=Sum("tax_wan"), out=Sum("output_wan"))
     tax_yuan = _exact(sums["tax"]) * WAN_TO_YUAN
     output_yuan = _exact(sums["out"]) * WAN_TO_YUAN
@@ -491,11 +486,11 @@ def settlement_create(
         tax = R.split_exact(tax_yuan, [p.tax_share for p in parties])
         output = R.split_exact(output_yuan, [p.stats_share for p in parties])
         cost = R.split_exact(cost_yuan, [p.cost_share for p in parties])
-    except R.ShareError as bad:
-        raise PlanningError(str(bad)) from bad
+    except Refused as bad:
+        raise Refused(str(bad)) from bad
     with transaction.atomic():
         if Settlement.objects.select_for_update().filter(agreement=agreement, year=year).exists():
-            raise PlanningError(f"{agreement.code} 已有 {year} 年度结算")
+            raise Refused(f"{agreement.code} 已有 {year} 年度结算")
         settlement = Settlement.objects.create(
             agreement=agreement,
             year=year,
@@ -550,13 +545,13 @@ def _party_specs(raw: list[dict]) -> list[PartySpec]:
             for p in raw
         ]
     except KeyError as missing:
-        raise PlanningError(f"参与方缺少字段 {missing}") from None
+        raise Refused(f"参与方缺少字段 {missing}") from None
     except ArithmeticError:
-        raise PlanningError("参与方的比例不是数字") from None
+        raise Refused("参与方的比例不是数字") from None
     if any(not v.is_finite() for s in specs for v in (s.tax_share, s.stats_share, s.cost_share)):
-        raise PlanningError("参与方的比例不是数字")
+        raise Refused("参与方的比例不是数字")
     if any(s.kind not in PARTY_KINDS for s in specs):
-        raise PlanningError(f"参与方类型应为 {'、'.join(PARTY_KINDS)} 之一")
+        raise Refused(f"参与方类型应为 {'、'.join(PARTY_KINDS)} 之一")
     return specs
 
 
@@ -578,7 +573,7 @@ def agreement_from_file(raw: dict, *, user: User, request=None) -> Agreement:
             request=request,
         )
     except KeyError as missing:
-        raise PlanningError(f"协议缺少字段 {missing}") from None
+        raise Refused(f"协议缺少字段 {missing}") from None
 
 
 def agreements_load_demo(*, user: User, path: Path = DEMO_AGREEMENTS) -> tuple[int, int]:
@@ -586,7 +581,7 @@ def agreements_load_demo(*, user: User, path: Path = DEMO_AGREEMENTS) -> tuple[i
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as bad:
-        raise PlanningError(f"演示协议文件无法读取：{bad}") from bad
+        raise Refused(f"演示协议文件无法读取：{bad}") from bad
     created = existing = 0
     with transaction.atomic():
         for table in raw.get("agreements", []):

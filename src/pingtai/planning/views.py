@@ -13,6 +13,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.planning import exports, selectors, services
 from pingtai.planning.forms import (
     AdjustForm,
@@ -77,7 +78,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
         run = services.classification_create(
             user=request.user, request=request, **form.cleaned_data
         )
-    except services.PlanningError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("planning:index")
     messages.success(request, f"已生成分类建议 #{run.pk}，请逐项核对后审定")
@@ -127,7 +128,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"已审定：生成整合事件 {result.events} 条（{result.unchanged} 个园区现状已一致，未重复登记）",
         )
-    except services.PlanningError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("planning:run", pk=pk)
 
@@ -145,7 +146,7 @@ def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
             row, user=request.user, request=request, **form.cleaned_data
         )
         messages.success(request, f"已调整：{row.name} → {row.get_action_display()}")
-    except services.PlanningError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("planning:run", pk=pk)
 
@@ -338,7 +339,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
             user=request.user,
             request=request,
         )
-    except services.PlanningError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("planning:agreements")
     messages.success(request, f"已登记协议 {agreement.code}")
@@ -376,7 +377,7 @@ def settlement_create(request: HttpRequest, code: str) -> HttpResponse:
             agreement, user=request.user, request=request, **form.cleaned_data
         )
         messages.success(request, f"已生成 {settlement.year} 年度结算单")
-    except services.PlanningError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("planning:agreement", code=code)
 

@@ -13,11 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pingtai.core.refusal import Refused
+
 HERE = Path(__file__).parent
-
-
-class PolicyError(ValueError):
-    pass
 
 
 class _Strict(BaseModel):
@@ -63,7 +61,7 @@ def _load(model, name: str):
     try:
         return model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as bad:
-        raise PolicyError(f"{path.name}: {bad}") from bad
+        raise Refused(f"{path.name}: {bad}") from bad
 
 
 def policy_table(name: str = "lishui-differentiated-default") -> PolicyTable:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from pingtai.catalogue import PeriodError, parse_period
+from pingtai.catalogue import parse_period
+from pingtai.core.refusal import Refused
 
 
 class PeriodOpenForm(forms.Form):
@@ -15,7 +16,7 @@ class PeriodOpenForm(forms.Form):
     def clean_code(self) -> str:
         try:
             return parse_period(self.cleaned_data["code"].strip().upper()).code
-        except PeriodError as bad:
+        except Refused as bad:
             raise forms.ValidationError(str(bad)) from bad
 
 

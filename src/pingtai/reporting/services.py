@@ -18,6 +18,7 @@ from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue, parse_period
+from pingtai.core.refusal import Refused
 from pingtai.registry.models import Enterprise, EnterpriseYear, LandParcel, Platform
 from pingtai.reporting.models import (
     Fact,
@@ -33,10 +34,6 @@ from pingtai.xlsx import ImportOutcome, RefusedFile, read_upload, write_template
 S = Submission.Status
 
 
-class ReportingError(Exception):
-    """A refused action; the message is shown to the user as is."""
-
-
 def template_signing_key() -> bytes:
     """Key for the HMAC on a template's hidden marker, so a hand-made marker is detected."""
     return hashlib.sha256(b"pingtai-template-marker:" + settings.SECRET_KEY.encode()).digest()
@@ -50,9 +47,9 @@ def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> Re
     """Open a period and create one requirement per form due in it and per submitting unit."""
     period = parse_period(code)
     if ReportingPeriod.objects.filter(code=period.code).exists():
-        raise ReportingError(f"填报期 {period.code}（{period.label}）已存在")
+        raise Refused(f"填报期 {period.code}（{period.label}）已存在")
     if deadline < period.end:
-        raise ReportingError(f"报送截止日期不能早于统计期末 {period.end:%Y-%m-%d}")
+        raise Refused(f"报送截止日期不能早于统计期末 {period.end:%Y-%m-%d}")
     row = ReportingPeriod.objects.create(
         code=period.code,
         kind=period.kind,
@@ -97,7 +94,7 @@ def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> Re
 
 def period_close(period: ReportingPeriod, *, user: User, request=None) -> ReportingPeriod:
     if not period.is_open:
-        raise ReportingError(f"{period.label}已关闭")
+        raise Refused(f"{period.label}已关闭")
     with transaction.atomic():
         period.status, period.closed_at = ReportingPeriod.Status.CLOSED, timezone.now()
         period.save(update_fields=["status", "closed_at"])
@@ -325,12 +322,12 @@ def _check_can_upload(requirement: Requirement, reason: str) -> bool:
     status = requirement.submission.status
     if status == S.LOCKED:
         if not reason.strip():
-            raise ReportingError("数据已锁定，更正必须填写更正理由")
+            raise Refused("数据已锁定，更正必须填写更正理由")
         return True
     if not requirement.period.is_open:
-        raise ReportingError(f"{requirement.period.label}填报期已关闭，不能再上传")
+        raise Refused(f"{requirement.period.label}填报期已关闭，不能再上传")
     if status in (S.SUBMITTED, S.APPROVED):
-        raise ReportingError("数据已提交审核，如需修改请联系市级管理员退回")
+        raise Refused("数据已提交审核，如需修改请联系市级管理员退回")
     return False
 
 
@@ -384,7 +381,7 @@ def attempt_confirm(
 ) -> UploadAttempt:
     """Answer a pending upload's unit-slip questions; the stored file is validated again."""
     if attempt.outcome != UploadAttempt.Outcome.NEEDS_CONFIRMATION:
-        raise ReportingError("该上传记录不需要确认")
+        raise Refused("该上传记录不需要确认")
     requirement = attempt.requirement
     correction = _check_can_upload(requirement, attempt.reason)
     data = bytes(attempt.file.content)
@@ -480,9 +477,7 @@ def _new_version(
     # Checked again under the row lock: a submit or an approval may have landed while the file
     # was being validated, and an upload must not silently pull the submission back to draft.
     if sub.status not in ((S.LOCKED,) if correction else (S.DRAFT, S.RETURNED)):
-        raise ReportingError(
-            f"该报送已变为“{sub.get_status_display()}”，本次上传未保存，请刷新页面后重试"
-        )
+        raise Refused(f"该报送已变为“{sub.get_status_display()}”，本次上传未保存，请刷新页面后重试")
     number = (sub.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = SubmissionVersion.objects.create(
         submission=sub,

@@ -20,10 +20,11 @@ from pingtai.accounts.scope import (
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue
+from pingtai.core.refusal import Refused
 from pingtai.reporting import services
 from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
 from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
-from pingtai.reporting.workflow import WorkflowError, submission_transition
+from pingtai.reporting.workflow import submission_transition
 from pingtai.web.downloads import attachment
 from pingtai.xlsx import Issue, mark_errors
 
@@ -62,7 +63,7 @@ def period_open(request: HttpRequest) -> HttpResponse:
             deadline=form.cleaned_data["deadline"],
             request=request,
         )
-    except services.ReportingError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("reporting:index")
     messages.success(request, f"已开启{period.label}填报")
@@ -76,7 +77,7 @@ def period_close(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.period_close(period, user=request.user, request=request)
         messages.success(request, f"{period.label}填报期已关闭")
-    except services.ReportingError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("reporting:period", code=code)
 
@@ -159,7 +160,7 @@ def requirement_upload(request: HttpRequest, pk: int) -> HttpResponse:
             reason=form.cleaned_data["reason"],
             request=request,
         )
-    except services.ReportingError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("reporting:requirement", pk=pk)
     return redirect("reporting:attempt", pk=attempt.pk)
@@ -184,7 +185,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 confirmed=request.POST.getlist("confirm"),
                 request=request,
             )
-        except services.ReportingError as refused:
+        except Refused as refused:
             messages.error(request, str(refused))
         return redirect("reporting:attempt", pk=attempt.pk)
     return render(request, "reporting/attempt.html", {"attempt": attempt})
@@ -267,6 +268,6 @@ def requirement_transition(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         )
         messages.success(request, "操作成功")
-    except WorkflowError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("reporting:requirement", pk=pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.reporting.models import Submission
 
 S = Submission.Status
@@ -25,10 +26,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 }
 
 
-class WorkflowError(Exception):
-    """A refused transition; the message is shown to the user as is."""
-
-
 def submission_transition(
     submission_id: int, action: str, *, user, seen_revision: int, reason: str = "", request=None
 ) -> Submission:
@@ -40,13 +37,13 @@ def submission_transition(
             .get(pk=submission_id)
         )
         if sub.revision != seen_revision:
-            raise WorkflowError("该报送已被他人更新，请刷新页面后重试")
+            raise Refused("该报送已被他人更新，请刷新页面后重试")
         if sub.status not in allowed_from:
-            raise WorkflowError(f"当前状态为“{sub.get_status_display()}”，不能执行此操作")
+            raise Refused(f"当前状态为“{sub.get_status_display()}”，不能执行此操作")
         if action == "submit" and sub.latest_version_id is None:
-            raise WorkflowError("尚未上传数据文件，不能提交")
+            raise Refused("尚未上传数据文件，不能提交")
         if action == "return" and not reason.strip():
-            raise WorkflowError("退回必须填写理由")
+            raise Refused("退回必须填写理由")
         before = {"status": sub.status, "revision": sub.revision}
         sub.status = target
         sub.revision += 1

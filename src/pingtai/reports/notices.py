@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors as registry
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
@@ -17,10 +18,6 @@ SYNTHETIC_NOTE = (
 )
 
 
-class NoticeError(Exception):
-    pass
-
-
 def _share(part: int, whole: int) -> str:
     return f"{part / whole * 100:.1f}%" if whole else "—"
 
@@ -28,7 +25,7 @@ def _share(part: int, whole: int) -> str:
 def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
     """亩均效益综合评价结果通报 for a published enterprise evaluation run."""
     if not run.is_published:
-        raise NoticeError("只能根据已发布的评价批次生成通报")
+        raise Refused("只能根据已发布的评价批次生成通报")
     results = run.results.all()
     counties = dict(County.objects.values_list("code", "name"))
     platforms = {p.code: p for p in Platform.objects.all()}
@@ -196,7 +193,7 @@ def league_notice(run, number: str = "") -> Notice:
     from pingtai.supervision.selectors import overdue_tasks
 
     if not run.is_published:
-        raise NoticeError("只能根据已发布的考评批次生成通报")
+        raise Refused("只能根据已发布的考评批次生成通报")
     kind = run.get_cycle_display()
     ranking = league.ranking(run)
     columns = ranking.columns

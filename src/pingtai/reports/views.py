@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.league.models import LeagueRun
 from pingtai.reports import documents
 from pingtai.reports.charts import FontMissing
-from pingtai.reports.notices import NoticeError, league_notice, mujun_notice
+from pingtai.reports.notices import league_notice, mujun_notice
 from pingtai.web.downloads import XLSX, attachment
 
 TYPES = {
@@ -52,7 +53,7 @@ def _download(request: HttpRequest, run, build, fmt: str) -> HttpResponse:
     try:
         notice = build(run, number=request.GET.get("number", "").strip()[:40])
         content = render_notice(notice, fmt)
-    except (NoticeError, FontMissing, documents.PdfUnavailable) as refused:
+    except (Refused, FontMissing, documents.PdfUnavailable) as refused:
         messages.error(request, str(refused))
         return redirect("reports:index")
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"下载通报（{fmt}）")

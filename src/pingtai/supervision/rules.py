@@ -15,11 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pingtai.core.refusal import Refused
+
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
-
-
-class RulesError(ValueError):
-    pass
 
 
 class SupervisionRules(BaseModel):
@@ -40,12 +38,12 @@ def load_rules(path: Path | str = DEFAULT_RULES) -> SupervisionRules:
     try:
         return SupervisionRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except OSError as missing:
-        raise RulesError(f"无法读取督办规则文件 {path}：{missing}") from missing
+        raise Refused(f"无法读取督办规则文件 {path}：{missing}") from missing
     except tomllib.TOMLDecodeError as bad:
-        raise RulesError(f"督办规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
+        raise Refused(f"督办规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
     except ValidationError as bad:
         problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise RulesError(f"督办规则文件 {path.name} 有误：{problems}") from bad
+        raise Refused(f"督办规则文件 {path.name} 有误：{problems}") from bad
 
 
 def expected_progress(start: dt.date, deadline: dt.date, on: dt.date) -> Decimal:

@@ -19,16 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.registry.models import Platform
 from pingtai.supervision.models import Milestone, ProgressUpdate, Task
 from pingtai.supervision.rules import load_rules
 
 DEMO_FILE = Path(__file__).with_name("demo_tasks.toml")
 DEMO_LABEL = "演示"
-
-
-class SupervisionError(Exception):
-    """A refused change; the message is shown to the user."""
 
 
 def can_edit_tasks(user: User, platform: Platform) -> bool:
@@ -62,9 +59,9 @@ def task_create(
     request=None,
 ) -> Task:
     if not can_edit_tasks(user, platform):
-        raise SupervisionError("只有市级管理员或本平台用户可以新增本平台的作战图任务")
+        raise Refused("只有市级管理员或本平台用户可以新增本平台的作战图任务")
     if start_date > deadline:
-        raise SupervisionError("开始日期不能晚于截止日期")
+        raise Refused("开始日期不能晚于截止日期")
     with transaction.atomic():
         by_city = user.is_city_admin
         task = Task.objects.create(
@@ -98,9 +95,9 @@ def task_create(
 def task_confirm(task: Task, *, user: User, request=None) -> Task:
     """The city office accepts a task a platform added, so that it counts in the on-time rate."""
     if not user.is_city_admin:
-        raise SupervisionError("只有市级管理员可以确认任务计入考核")
+        raise Refused("只有市级管理员可以确认任务计入考核")
     if task.confirmed:
-        raise SupervisionError("该任务已确认")
+        raise Refused("该任务已确认")
     with transaction.atomic():
         task.confirmed_by, task.confirmed_at = user, timezone.now()
         task.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
@@ -128,25 +125,23 @@ def task_report_progress(
     task: Task, *, user: User, progress: int, note: str, as_of: dt.date | None = None, request=None
 ) -> ProgressUpdate:
     if not can_report(user, task):
-        raise SupervisionError("只有本平台用户可以报告本平台任务的进度")
+        raise Refused("只有本平台用户可以报告本平台任务的进度")
     if not 0 <= progress <= 100:
-        raise SupervisionError("进度应在 0 到 100 之间")
+        raise Refused("进度应在 0 到 100 之间")
     if not note.strip():
-        raise SupervisionError("请填写进展说明")
+        raise Refused("请填写进展说明")
     today = timezone.localdate()
     as_of = as_of or today
     rules = load_rules()
     if as_of > today:
-        raise SupervisionError("进度日期不能晚于今天")
+        raise Refused("进度日期不能晚于今天")
     if as_of < today - dt.timedelta(days=rules.backdate_days):
-        raise SupervisionError(
-            f"进度日期最多只能补报 {rules.backdate_days} 天前的情况（防止倒签完成日期）"
-        )
+        raise Refused(f"进度日期最多只能补报 {rules.backdate_days} 天前的情况（防止倒签完成日期）")
     if as_of < task.start_date:
-        raise SupervisionError("进度日期不能早于任务开始日期")
+        raise Refused("进度日期不能早于任务开始日期")
     last = task.updates.order_by("-as_of").values_list("as_of", flat=True).first()
     if last is not None and as_of < last:
-        raise SupervisionError(f"进度日期不能早于上一次报告的日期（{last}）")
+        raise Refused(f"进度日期不能早于上一次报告的日期（{last}）")
     with transaction.atomic():
         task = Task.objects.select_for_update().get(pk=task.pk)
         before = _snapshot(task)
@@ -171,7 +166,7 @@ def milestone_add(
     task: Task, *, title: str, due_date: dt.date, user: User, request=None
 ) -> Milestone:
     if not can_edit_tasks(user, task.platform):
-        raise SupervisionError("只有市级管理员或本平台用户可以设置任务节点")
+        raise Refused("只有市级管理员或本平台用户可以设置任务节点")
     with transaction.atomic():
         milestone = Milestone.objects.create(task=task, title=title, due_date=due_date)
         audit_record(
@@ -188,9 +183,9 @@ def milestone_complete(
     milestone: Milestone, *, done_on: dt.date, user: User, request=None
 ) -> Milestone:
     if not can_report(user, milestone.task):
-        raise SupervisionError("只有本平台用户可以确认本平台任务节点的完成")
+        raise Refused("只有本平台用户可以确认本平台任务节点的完成")
     if milestone.done_on is not None:
-        raise SupervisionError("该节点已确认完成")
+        raise Refused("该节点已确认完成")
     with transaction.atomic():
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on"])
@@ -251,10 +246,10 @@ def _read_demo(path: Path) -> _DemoFile:
     try:
         return _DemoFile.model_validate(tomllib.loads(Path(path).read_text(encoding="utf-8")))
     except (OSError, tomllib.TOMLDecodeError) as bad:
-        raise SupervisionError(f"演示作战图文件 {path} 无法读取：{bad}") from bad
+        raise Refused(f"演示作战图文件 {path} 无法读取：{bad}") from bad
     except ValidationError as bad:
         problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise SupervisionError(f"演示作战图文件有误：{problems}") from bad
+        raise Refused(f"演示作战图文件有误：{problems}") from bad
 
 
 def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
@@ -263,7 +258,7 @@ def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:
     demo = _read_demo(Path(path))
     platforms = list(Platform.objects.order_by("code"))
     if not platforms:
-        raise SupervisionError("平台名录为空，请先加载平台数据")
+        raise Refused("平台名录为空，请先加载平台数据")
     created = updated = 0
     confirmed_at = timezone.now()  # the demo map stands for a battle map the city office agreed
     with transaction.atomic():

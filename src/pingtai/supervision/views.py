@@ -15,6 +15,7 @@ from pingtai.accounts.models import User
 from pingtai.accounts.scope import platforms_for, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
 from pingtai.supervision import exports, selectors, services
 from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
 from pingtai.supervision.rules import load_rules
@@ -76,7 +77,7 @@ def task_create(request: HttpRequest, code: str) -> HttpResponse:
         task = services.task_create(
             platform=platform, user=request.user, request=request, **form.cleaned_data
         )
-    except services.SupervisionError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
         return redirect("supervision:platform", code=code)
     messages.success(request, f"已新增任务：{task.title}")
@@ -127,7 +128,7 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.task_report_progress(task, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, "进度已更新")
-    except services.SupervisionError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("supervision:task", pk=pk)
 
@@ -139,7 +140,7 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.task_confirm(task, user=request.user, request=request)
         messages.success(request, "已确认，该任务计入按期完成率")
-    except services.SupervisionError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("supervision:task", pk=pk)
 
@@ -155,7 +156,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.milestone_add(task, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, "已新增节点")
-    except services.SupervisionError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("supervision:task", pk=pk)
 
@@ -176,7 +177,7 @@ def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
             milestone, user=request.user, request=request, **form.cleaned_data
         )
         messages.success(request, "节点已确认完成")
-    except services.SupervisionError as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     return redirect("supervision:task", pk=pk)
 

@@ -7,15 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pingtai.core.refusal import Refused
+
 DEFAULT_FILE = Path(__file__).with_name("lishui-2021-46.toml")
 
 KINDS = ("at_least", "at_most", "multiple_of_base", "reduction_of_base")
 SCOPES = ("platform", "wings", "city_core", "city")
 STATUSES = ("green", "yellow", "red", "none")
-
-
-class TargetFileError(ValueError):
-    """A targets file that cannot be used; the message says where and why, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +91,7 @@ class TargetPlan:
 
 def _need(table: dict[str, Any], key: str, where: str) -> Any:
     if key not in table:
-        raise TargetFileError(f"{where}缺少字段“{key}”")
+        raise Refused(f"{where}缺少字段“{key}”")
     return table[key]
 
 
@@ -101,10 +99,10 @@ def _target(raw: dict[str, Any], index: int) -> Target:
     where = f"第{index}个目标（{raw.get('id', '无编号')}）"
     kind = _need(raw, "kind", where)
     if kind not in KINDS:
-        raise TargetFileError(f"{where}的类型“{kind}”无效，应为 {'、'.join(KINDS)} 之一")
+        raise Refused(f"{where}的类型“{kind}”无效，应为 {'、'.join(KINDS)} 之一")
     scope = _need(raw, "scope", where)
     if scope not in SCOPES:
-        raise TargetFileError(f"{where}的范围“{scope}”无效，应为 {'、'.join(SCOPES)} 之一")
+        raise Refused(f"{where}的范围“{scope}”无效，应为 {'、'.join(SCOPES)} 之一")
     required = {
         "at_least": ("goal",),
         "at_most": ("goal",),
@@ -114,14 +112,14 @@ def _target(raw: dict[str, Any], index: int) -> Target:
     for key in required:
         _need(raw, key, where)
     if kind == "reduction_of_base" and not 0 < raw["reduction"] < 1:
-        raise TargetFileError(f"{where}的缩减比例应在0与1之间")
+        raise Refused(f"{where}的缩减比例应在0与1之间")
     if kind == "multiple_of_base" and raw["multiple"] <= 0:
-        raise TargetFileError(f"{where}的倍数应为正数")
+        raise Refused(f"{where}的倍数应为正数")
     if scope == "city_core" and not raw.get("platforms"):
-        raise TargetFileError(f"{where}须在 platforms 中列出市本级平台代码")
+        raise Refused(f"{where}须在 platforms 中列出市本级平台代码")
     base_year, target_year = raw.get("base_year"), _need(raw, "target_year", where)
     if base_year is not None and base_year >= target_year:
-        raise TargetFileError(f"{where}的基期年份应早于目标年份")
+        raise Refused(f"{where}的基期年份应早于目标年份")
     return Target(
         id=_need(raw, "id", where),
         name=_need(raw, "name", where),
@@ -147,15 +145,15 @@ def parse_targets(raw: dict[str, Any]) -> TargetPlan:
     labels = dict(_need(status, "labels", "[status]"))
     missing = [s for s in STATUSES if s not in labels]
     if missing:
-        raise TargetFileError(f"[status.labels] 缺少状态文字：{'、'.join(missing)}")
+        raise Refused(f"[status.labels] 缺少状态文字：{'、'.join(missing)}")
     yellow_gap = float(_need(status, "yellow_gap", "[status]"))
     if yellow_gap < 0:
-        raise TargetFileError("[status] yellow_gap 不能为负数")
+        raise Refused("[status] yellow_gap 不能为负数")
     targets = tuple(_target(t, i) for i, t in enumerate(_need(raw, "targets", "目标文件"), start=1))
     ids = [t.id for t in targets]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
-        raise TargetFileError(f"目标编号重复：{'、'.join(duplicated)}")
+        raise Refused(f"目标编号重复：{'、'.join(duplicated)}")
     return TargetPlan(
         version=_need(raw, "version", "目标文件"),
         document=_need(raw, "document", "目标文件"),
@@ -170,5 +168,5 @@ def load_targets(path: Path | str = DEFAULT_FILE) -> TargetPlan:
         try:
             raw = tomllib.load(handle)
         except tomllib.TOMLDecodeError as bad:
-            raise TargetFileError(f"目标文件 {path} 不是有效的 TOML：{bad}") from bad
+            raise Refused(f"目标文件 {path} 不是有效的 TOML：{bad}") from bad
     return parse_targets(raw)

@@ -17,6 +17,8 @@ from xml.parsers import expat
 
 import openpyxl.xml
 
+from pingtai.core.refusal import Refused
+
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", CFB_MAGIC, b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
@@ -29,12 +31,11 @@ if openpyxl.xml.DEFUSEDXML is not True:  # R-10: openpyxl must parse through def
     )
 
 
-class RefusedFile(Exception):
+class RefusedFile(Refused):
     """The upload is refused as a whole; ``message`` is Chinese and fit to show the uploader."""
 
     def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, code=f"file_{reason}")
         self.reason = reason
 
 

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from pingtai.catalogue import Catalogue, Form, Period, default_catalogue, parse_period
 from pingtai.catalogue.catalogue import FREQUENCY_LABELS, Value
-from pingtai.catalogue.periods import PeriodError
+from pingtai.core.refusal import Refused
 from pingtai.xlsx.guard import Limits, Package, RefusedFile, inspect
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
 from pingtai.xlsx.validate import (
@@ -243,7 +243,7 @@ def _read_marker(
         )
     try:
         period = parse_period(marker.period)
-    except PeriodError:
+    except Refused:
         raise _refuse("模板标记中的报告期无效。请从系统重新下载模板。", "marker_forged") from None
     if period.kind != form.frequency:
         raise _refuse(

@@ -1,0 +1,2 @@
+"""Small, Django-free building blocks shared by every layer: the refusal type, the progress
+interface, the data-file loader and the number/unit formatter."""
