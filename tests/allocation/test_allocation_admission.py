@@ -266,7 +266,7 @@ def test_project_allocation_within_a_platform_breaks_ties_by_code(login):
     assert AllocationRun.objects.count() == 0 and response.status_code == 302
     admin.post(f"/allocation/pools/{pool.pk}/runs/new/", {"rules": "land-platform-default"})
     platform_run = AllocationRun.objects.get()
-    admin.post(f"/allocation/runs/{platform_run.pk}/publish/")
+    admin.post(f"/allocation/runs/{platform_run.pk}/publish/", {"confirm": "on"})
     assert platform_run.lines.get(code="LS01").amount == Decimal("100.01")
     admin.post(
         f"/allocation/pools/{pool.pk}/runs/new/",
@@ -276,7 +276,7 @@ def test_project_allocation_within_a_platform_breaks_ties_by_code(login):
     amounts = dict(project_run.lines.values_list("code", "amount"))
     # identical projects: 100.01 splits 50.005 each; the spare cent goes to the lower code
     assert amounts == {first.code: Decimal("50.01"), second.code: Decimal("50.00")}
-    admin.post(f"/allocation/runs/{project_run.pk}/publish/")
+    admin.post(f"/allocation/runs/{project_run.pk}/publish/", {"confirm": "on"})
     page = login("pt_ls01").get(f"/allocation/proposals/{first.pk}/").content.decode()
     assert "50.01" in page
     assert PoolDemand.objects.get(pool=pool).demand == Decimal("100.01")

@@ -105,7 +105,7 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     assert not run.__class__.objects.get(pk=run.pk).is_published
     assert not QuotaPool.objects.filter(kind="funds").exists()
     admin = login("admin")
-    assert admin.post(f"/allocation/runs/{run.pk}/publish/").status_code == 302
+    assert admin.post(f"/allocation/runs/{run.pk}/publish/", {"confirm": "on"}).status_code == 302
     run.refresh_from_db()
     assert run.is_published
     assert AuditEvent.objects.filter(action="publish", object_id=str(run.pk)).exists()
@@ -133,12 +133,25 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     )
     assert "已发布平台间配置方案，不能再修改需求" in response.content.decode()
     assert PoolDemand.objects.get(pool=pool, platform__code="LS03").demand == Decimal("5000.00")
-    # after publication demands are frozen and a second publication is refused
+    # a second publication is refused unless it names the current run with a reason
     admin = login("admin")
     second = _run(admin, pool, "energy-platform-default")
-    admin.post(f"/allocation/runs/{second.pk}/publish/")
+    page = admin.get(f"/allocation/runs/{second.pk}/").content.decode()
+    assert f"已有现行结果：批次 #{run.pk}" in page and "发布并取代现行结果" in page
+    refused = admin.post(
+        f"/allocation/runs/{second.pk}/publish/", {"confirm": "on", "supersede": run.pk}
+    ).content.decode()
+    assert "取代现行结果必须填写更正理由" in refused
     second.refresh_from_db()
     assert not second.is_published
+    admin.post(
+        f"/allocation/runs/{second.pk}/publish/",
+        {"confirm": "on", "supersede": run.pk, "reason": "用能指标总量经市政府调整"},
+    )
+    second.refresh_from_db()
+    run.refresh_from_db()
+    assert second.is_published and run.status == "superseded"
+    assert "本批次已被更正" in admin.get(f"/allocation/runs/{run.pk}/").content.decode()
 
 
 def test_demand_of_other_platform_is_invisible(login):

@@ -169,7 +169,11 @@ def test_pages_scope_exports_and_portrait(login, admin_user):
     assert {r[1] for r in county_rows[1:]} == {"龙泉市"}
     assert admin.get(f"/evaluation/runs/{run.pk}/policies/").status_code == 200
     assert admin.get(f"/evaluation/runs/{run.pk}/low-efficiency/").status_code == 200
-    assert admin.post(f"/evaluation/runs/{run.pk}/publish/").status_code == 302
+    # Publishing is irreversible: without the confirmation box nothing happens.
+    unconfirmed = admin.post(f"/evaluation/runs/{run.pk}/publish/")
+    assert unconfirmed.status_code == 200 and "请勾选确认后再发布" in unconfirmed.content.decode()
+    assert not EvaluationRun.objects.get(pk=run.pk).is_published
+    assert admin.post(f"/evaluation/runs/{run.pk}/publish/", {"confirm": "on"}).status_code == 302
     assert EvaluationRun.objects.get(pk=run.pk).is_published
 
 

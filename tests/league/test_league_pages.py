@@ -208,8 +208,8 @@ def test_admin_creates_and_publishes_a_run_through_the_pages(login, league_demo)
         "size",
         "preview",
     )
-    assert "发布（发布后冻结" in client.get(f"/league/runs/{run.pk}/").content.decode()
-    client.post(f"/league/runs/{run.pk}/publish/")
+    assert "确认发布（发布后不可更改）" in client.get(f"/league/runs/{run.pk}/").content.decode()
+    client.post(f"/league/runs/{run.pk}/publish/", {"confirm": "on"})
     run.refresh_from_db()
     assert run.status == LeagueRun.Status.PUBLISHED and run.published_by.username == "admin"
     refused = client.post(

@@ -234,10 +234,17 @@ def test_correction_after_publication_makes_a_new_run_and_leaves_the_published_o
     )
     assert dict(published.results.values_list("platform_code", "score")) == before_scores
     assert services.run_reproduces(published)
+    correction = services.run_create("quarter", "2024Q4", user=admin(), robustness_draws=50)
+    with pytest.raises(Refused, match=f"已有现行结果.*--supersede {published.pk}"):
+        services.run_publish(correction, user=admin())
+    with pytest.raises(Refused, match="更正理由"):
+        services.run_publish(correction, user=admin(), supersede=published)
     new = services.run_publish(
-        services.run_create("quarter", "2024Q4", user=admin(), robustness_draws=50), user=admin()
+        correction, user=admin(), supersede=published, reason="云和经开区更正 2024Q4 外贸总额"
     )
     published.refresh_from_db()
+    assert new.supersede_reason == "云和经开区更正 2024Q4 外贸总额"
+    assert any(d["entity"] == "LS11" for d in new.supersede_diff)
     assert published.status == LeagueRun.Status.SUPERSEDED and new.supersedes == published
     assert new.input_hash != published.input_hash
     assert new.results.get(platform_code="LS11").values["trade_total"]["value"] == pytest.approx(

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from pingtai.allocation.rules import POOLS
+from pingtai.runs.models import FrozenRun
 
 AMOUNT = {"max_digits": 16, "decimal_places": 2}
 LINE = {"max_digits": 18, "decimal_places": 4}
@@ -78,14 +79,18 @@ class PoolDemand(models.Model):
         return f"{self.platform} {self.demand}"
 
 
-class AllocationRun(models.Model):
+class AllocationRun(FrozenRun):
+    """One allocation of a pool, frozen like every run: its inputs (amount, recipients with
+    their scores, bounds and demands, the rule file) and its lines are stored as files, so the
+    allocation can be recomputed and checked at any time (docs/runs.md)."""
+
+    CURRENT_KEY = ("pool", "level", "platform")
+    LATEST_ORDER = ("-pool__year",)
+    NOUN = "配置方案"
+
     class Level(models.TextChoices):
         PLATFORM = "platform", "平台间"
         PROJECT = "project", "平台内项目间"
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", "草案"
-        PUBLISHED = "published", "已发布"
 
     pool = models.ForeignKey(QuotaPool, models.PROTECT, related_name="runs", verbose_name="指标池")
     level = models.CharField("配置层级", max_length=10, choices=Level.choices)
@@ -109,24 +114,42 @@ class AllocationRun(models.Model):
     surplus = models.DecimalField("结余", **AMOUNT)
     solver = models.CharField("求解方式", max_length=80)
     notes = models.JSONField("说明", default=list)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="创建人"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+    # Runs made before allocations were frozen have no snapshot and no result file; reproduce
+    # reports them as unverifiable rather than pretending to check them.
+    input_hash = models.CharField("输入哈希", max_length=64, blank=True, default="")
+    result_hash = models.CharField("结果哈希", max_length=64, blank=True, default="")
+    input_snapshot = models.ForeignKey(
+        "reporting.StoredFile",
         models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="发布人",
+        verbose_name="输入快照",
     )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    result = models.ForeignKey(
+        "reporting.StoredFile",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="结果文件",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "要素配置方案"
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pool", "level"],
+                condition=models.Q(status="published", platform__isnull=True),
+                name="allocation_one_current_platform_level",
+            ),
+            models.UniqueConstraint(
+                fields=["pool", "level", "platform"],
+                condition=models.Q(status="published", platform__isnull=False),
+                name="allocation_one_current_project_level",
+            ),
+        ]
 
     def __str__(self) -> str:
         scope = f"·{self.platform.short_name}" if self.platform_id else ""
@@ -134,10 +157,6 @@ class AllocationRun(models.Model):
             f"{self.pool.year}年度{POOLS[self.pool.kind][0]}{scope}（{self.get_level_display()}，"
             f"{self.rules_id} v{self.rules_version}，{self.get_status_display()}）"
         )
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
 
 class AllocationLine(models.Model):

@@ -7,7 +7,8 @@ Every change is audited inside its transaction; the maths is ``pingtai.engine.al
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from pingtai.allocation import rules as rulefiles
+from pingtai.allocation import runs
 from pingtai.allocation.models import (
     AllocationLine,
     AllocationRun,
@@ -37,8 +39,12 @@ from pingtai.engine.allocate import (
     allocate,
     compare,
 )
+from pingtai.engine.version import ENGINE_VERSION
 from pingtai.registry.models import Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import figures_by_platform, platform_system_as_of
+from pingtai.reporting.services import store_file
+from pingtai.runs import kernel
+from pingtai.runs.selectors import current_published
 from pingtai.standards import gbt4754
 from pingtai.xlsx import write_table_xlsx
 
@@ -123,6 +129,9 @@ class Prepared:
     platforms: dict[str, Platform]  # recipient code → platform
     proposals: dict[str, ProjectProposal]
     score_basis: str
+    #: the published runs the scores were read from ("mujun"/"league"/"allocation" → run id),
+    #: so that a correction of one of them flags this allocation (docs/runs.md)
+    basis_runs: dict[str, int] = field(default_factory=dict)
 
 
 def _ratio_scores(
@@ -142,14 +151,12 @@ def _ratio_scores(
     return {code: score.quantize(FOUR, ROUND_HALF_EVEN) for code, score in scores.items()}
 
 
-def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int, Decimal], str]:
+def _class_scores(
+    data_year: int, points: dict[str, Decimal]
+) -> tuple[dict[int, Decimal], str, int]:
     from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 
-    run = (
-        EvaluationRun.objects.filter(year=data_year, status=EvaluationRun.Status.PUBLISHED)
-        .order_by("-published_at", "-id")
-        .first()
-    )
+    run = current_published(EvaluationRun, year=data_year)
     if run is None:
         raise Refused(f"没有 {data_year} 年度已发布的亩均评价，无法按评价类别计分")
     land = dict(
@@ -169,27 +176,26 @@ def _class_scores(data_year: int, points: dict[str, Decimal]) -> tuple[dict[int,
     return (
         scores,
         f"{data_year}年度亩均评价批次 #{run.pk}（{run.method_id}）各类企业按用地加权的类别分值",
+        run.pk,
     )
 
 
-def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str]:
-    """The platforms' scores in the latest published year-end assessment of ``data_year``."""
+def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str, int]:
+    """The platforms' scores in the current year-end assessment of ``data_year``."""
     from pingtai.league.models import LeagueRun
 
-    run = (
-        LeagueRun.objects.filter(
-            cycle=LeagueRun.Cycle.YEAR, year=data_year, status=LeagueRun.Status.PUBLISHED
-        )
-        .order_by("-published_at", "-id")
-        .first()
-    )
+    run = current_published(LeagueRun, cycle=LeagueRun.Cycle.YEAR, year=data_year)
     if run is None:
         raise Refused(f"没有 {data_year} 年度已发布的年终考核，无法按考评结果计分")
     scores = {
         code: Decimal(str(score)).quantize(FOUR, ROUND_HALF_EVEN)
         for code, score in run.results.values_list("platform_code", "score")
     }
-    return scores, f"{data_year}年度年终考核批次 #{run.pk}（{run.method_id}）各平台综合得分"
+    return (
+        scores,
+        f"{data_year}年度年终考核批次 #{run.pk}（{run.method_id}）各平台综合得分",
+        run.pk,
+    )
 
 
 def _bounds(
@@ -214,9 +220,9 @@ def _load(rules_ref: str) -> tuple[rulefiles.RuleSet, str, str]:
 
 
 def published_platform_run(pool: QuotaPool) -> AllocationRun | None:
-    return pool.runs.filter(
-        level=AllocationRun.Level.PLATFORM, status=AllocationRun.Status.PUBLISHED
-    ).first()
+    return current_published(
+        AllocationRun, pool=pool, level=AllocationRun.Level.PLATFORM, platform=None
+    )
 
 
 def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
@@ -255,6 +261,7 @@ def allocation_prepare(
 def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
     platforms = list(Platform.objects.order_by("code"))
     data_year = pool.year + rule_set.score.data_year_offset
+    basis_runs: dict[str, int] = {}
     if rule_set.score.source == "figures":
         figures = figures_by_platform(data_year)
         if not figures:
@@ -272,11 +279,13 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
             for k, w in rule_set.score.indicators.items()
         )
     elif rule_set.score.source == "classes":
-        by_id, basis = _class_scores(data_year, dict(rule_set.score.class_points))
+        by_id, basis, basis_runs["mujun"] = _class_scores(
+            data_year, dict(rule_set.score.class_points)
+        )
         scores = {p.code: by_id.get(p.id, Decimal(0)) for p in platforms}
     elif rule_set.score.source == "league":
-        scores, basis = _league_scores(data_year)
-        scores = {p.code: scores.get(p.code, Decimal(0)) for p in platforms}
+        league, basis, basis_runs["league"] = _league_scores(data_year)
+        scores = {p.code: league.get(p.code, Decimal(0)) for p in platforms}
     else:
         raise Refused("平台间配置不能按项目数据计分")
     demands = {d.platform_id: d for d in pool.demands.all()}
@@ -302,7 +311,15 @@ def _prepare_platforms(pool, rule_set, text, digest) -> Prepared:
             )
         )
     return Prepared(
-        rule_set, text, digest, pool.total, recipients, {p.code: p for p in platforms}, {}, basis
+        rule_set,
+        text,
+        digest,
+        pool.total,
+        recipients,
+        {p.code: p for p in platforms},
+        {},
+        basis,
+        basis_runs,
     )
 
 
@@ -371,6 +388,7 @@ def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
         {p.code: platform for p in proposals},
         {p.code: p for p in proposals},
         basis,
+        {"allocation": parent.pk},
     )
 
 
@@ -396,13 +414,34 @@ def allocation_compute(
     return prepared, result
 
 
-@transaction.atomic
 def allocation_run(
     pool: QuotaPool, rules_ref: str, *, user, platform: Platform | None = None, request=None
 ) -> AllocationRun:
     prepared, result = allocation_compute(pool, rules_ref, platform)
+    return allocation_save(pool, prepared, result, user=user, platform=platform, request=request)
+
+
+@transaction.atomic
+def allocation_save(
+    pool: QuotaPool,
+    prepared: Prepared,
+    result: AllocationResult,
+    *,
+    user,
+    platform: Platform | None = None,
+    request=None,
+) -> AllocationRun:
+    """Freeze a computed allocation as a preview run (inputs and result stored as files)."""
     rs = prepared.rule_set
+    snapshot = runs.snapshot_bytes(prepared.amount, prepared.recipients, _engine_rules(rs))
+    frozen_result = runs.result_bytes(result)
     run = AllocationRun.objects.create(
+        engine_version=ENGINE_VERSION,
+        input_snapshot=store_file(snapshot),
+        input_hash=hashlib.sha256(snapshot).hexdigest(),
+        result=store_file(frozen_result),
+        result_hash=hashlib.sha256(frozen_result).hexdigest(),
+        provenance={"basis_runs": prepared.basis_runs},
         pool=pool,
         level=rs.level,
         platform=platform,
@@ -459,30 +498,17 @@ def allocation_run(
     return run
 
 
-@transaction.atomic
-def allocation_publish(run: AllocationRun, *, user, request=None) -> AllocationRun:
-    run = AllocationRun.objects.select_for_update().get(pk=run.pk)
-    if run.is_published:
-        raise Refused("该方案已发布")
-    other = AllocationRun.objects.filter(
-        pool=run.pool, level=run.level, platform=run.platform, status=AllocationRun.Status.PUBLISHED
-    ).first()
-    if other is not None:
-        raise Refused(f"同一指标池已有已发布方案 #{other.pk}，已发布方案不可替换")
-    run.status, run.published_by, run.published_at = (
-        AllocationRun.Status.PUBLISHED,
-        user,
-        timezone.now(),
-    )
-    run.save(update_fields=["status", "published_by", "published_at"])
-    audit_record(
-        AuditEvent.Action.PUBLISH,
-        request=request,
-        actor=user,
-        obj=run,
-        after={"allocated": str(run.allocated), "rules_hash": run.rules_hash},
-    )
-    return run
+def allocation_publish(
+    run: AllocationRun,
+    *,
+    user,
+    supersede: int | AllocationRun | None = None,
+    reason: str = "",
+    request=None,
+) -> AllocationRun:
+    """Publish through the run kernel: one current allocation per pool, level and platform;
+    a published allocation is replaced only by naming it in ``supersede`` with a ``reason``."""
+    return kernel.publish(run, user=user, supersede=supersede, reason=reason, request=request)
 
 
 @dataclass(frozen=True)

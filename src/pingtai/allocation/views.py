@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -22,10 +23,11 @@ from pingtai.allocation.forms import (
     ProposalForm,
     RunForm,
 )
-from pingtai.allocation.models import ProjectProposal, QuotaPool
+from pingtai.allocation.models import AllocationRun, ProjectProposal, QuotaPool
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
+from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
 
 ADMIN = User.Role.CITY_ADMIN
@@ -142,7 +144,12 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.scoped_run(request.user, pk)
+    return _run_page(request, selectors.scoped_run(request.user, pk))
+
+
+def _run_page(
+    request: HttpRequest, run: AllocationRun, publish_form: PublishForm | None = None
+) -> HttpResponse:
     lines = list(selectors.lines_for(request.user, run))
     for line in lines:
         line.steps = [(step["label"], step["amount"]) for step in line.explanation]
@@ -153,7 +160,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "lines": lines,
             "unit": run.pool.unit_name,
-            "can_publish": request.user.is_city_admin and not run.is_published,
+            "publication": publish_panel(run, request.user, publish_form),
+            "publish_url": reverse("allocation:publish", args=[run.pk]),
             "sees_all": request.user.role != User.Role.PLATFORM,
         },
     )
@@ -163,12 +171,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
-    try:
-        services.allocation_publish(run, user=request.user, request=request)
-        messages.success(request, "方案已发布，各平台可查看本平台配置明细")
-    except Refused as refused:
-        messages.error(request, str(refused))
-    return redirect("allocation:run", pk=pk)
+    published, form = publish_from_request(request, run)
+    if published:
+        return redirect("allocation:run", pk=pk)
+    return _run_page(request, run, form)
 
 
 @login_required

@@ -20,10 +20,11 @@ from pingtai.api.common import (
     WRITE_ERRORS,
     require_role,
 )
-from pingtai.api.schemas import ResultOut, ResultPage, RunDetailOut, RunIn, RunOut
+from pingtai.api.schemas import PublishIn, ResultOut, ResultPage, RunDetailOut, RunIn, RunOut
 from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import RunForm
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
+from pingtai.runs.selectors import current_published
 
 router = Router()
 
@@ -42,6 +43,9 @@ def _run(run: EvaluationRun) -> dict:
         "created_by": run.created_by.username,
         "created_at": run.created_at,
         "published_at": run.published_at,
+        "supersedes": run.supersedes_id,
+        "supersede_reason": run.supersede_reason,
+        "override_reason": run.override_reason,
     }
 
 
@@ -118,10 +122,30 @@ def run_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     response={200: RunDetailOut, **WRITE_ERRORS},
     summary="发布评价批次（复算一致后冻结，仅市级管理员）",
 )
-def run_publish(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+def run_publish(request, pk: int = Path(..., ge=1, le=MAX_ID), body: PublishIn | None = None):
     require_role(request.user, User.Role.CITY_ADMIN)
-    run = services.run_publish(_get_run(pk), user=request.user, request=request)
+    body = body or PublishIn()
+    run = services.run_publish(
+        _get_run(pk),
+        user=request.user,
+        supersede=body.supersede,
+        reason=body.reason,
+        override_reason=body.override_reason,
+        request=request,
+    )
     return _run_detail(request.user, _get_run(run.pk))
+
+
+@router.get(
+    "/runs/current",
+    response={200: RunDetailOut, **READ_ERRORS},
+    summary="某年度的现行（已发布、未被取代）亩均评价批次",
+)
+def run_current(request, year: int = Query(..., ge=2000, le=2100)):
+    run = current_published(EvaluationRun, year=year)
+    if run is None:
+        raise Http404(f"{year}年度尚无已发布的亩均评价结果")
+    return _run_detail(request.user, run)
 
 
 @router.get(

@@ -206,7 +206,7 @@ class RunOut(Schema):
     year: int
     method_id: str
     method_version: str
-    status: Literal["preview", "published"]
+    status: Literal["preview", "publicized", "published", "superseded"]
     input_hash: str
     result_hash: str
     robustness_draws: int
@@ -214,6 +214,9 @@ class RunOut(Schema):
     created_by: str
     created_at: dt.datetime
     published_at: dt.datetime | None
+    supersedes: int | None = Field(None, description="本批次取代的批次")
+    supersede_reason: str = Field("", description="更正理由")
+    override_reason: str = Field("", description="报送未齐仍发布的理由")
 
 
 class RunDetailOut(RunOut):
@@ -226,6 +229,16 @@ class RunIn(Schema):
     method: str = Field("lishui-mujun-default", max_length=64, pattern=NO_NUL)
     robustness_draws: int = Field(0, ge=0, le=2000)
     tenant_rule: str = Field("separate", max_length=20, pattern=NO_NUL)
+
+
+class PublishIn(Schema):
+    supersede: int | None = Field(
+        None, ge=1, description="要取代的现行批次（已有现行结果时必填，并须填写理由）"
+    )
+    reason: str = Field("", max_length=2000, pattern=NO_NUL, description="更正理由")
+    override_reason: str = Field(
+        "", max_length=2000, pattern=NO_NUL, description="报送未齐仍发布的理由（仅市级管理员）"
+    )
 
 
 class ResultOut(Schema):

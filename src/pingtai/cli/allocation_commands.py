@@ -79,9 +79,11 @@ def allocate_command(args: argparse.Namespace) -> int:
         )
         _print_result(result, pool.unit_name)
         if args.save or args.publish:
-            run = services.allocation_run(pool, args.rules, platform=platform, user=user)
+            run = services.allocation_save(pool, prepared, result, user=user, platform=platform)
             if args.publish:
-                services.allocation_publish(run, user=user)
+                run = services.allocation_publish(
+                    run, user=user, supersede=args.supersede, reason=args.reason
+                )
             print(f"已保存方案 #{run.pk}（{run.get_status_display()}）")
             if args.xlsx:
                 Path(args.xlsx).write_bytes(services.run_xlsx(run, run.lines.all()))
@@ -189,8 +191,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compare", help="另一套规则，输出并列比较")
     p.add_argument("--platform", help="平台代码：在该平台内部向项目分配")
     p.add_argument("--total", help="指标池不存在时以此总量创建")
-    p.add_argument("--save", action="store_true", help="保存为方案草案")
+    p.add_argument("--save", action="store_true", help="保存为方案预览")
     p.add_argument("--publish", action="store_true", help="保存并发布")
+    p.add_argument(
+        "--supersede", type=int, metavar="RUN", help="以本方案取代该现行方案（须同时给出 --reason）"
+    )
+    p.add_argument("--reason", default="", help="更正理由（取代现行方案时必填）")
     p.add_argument("--xlsx", help="导出 xlsx 的路径")
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=allocate_command)

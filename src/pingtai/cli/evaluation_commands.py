@@ -31,12 +31,24 @@ def run(args: argparse.Namespace) -> int:
             progress=_progress,
         )
         print()
-        if args.publish:
-            run_row = run_publish(run_row, user=user)
     except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     print(f"批次 #{run_row.pk}：{run_row}")
+    if args.publish:
+        try:
+            run_row = run_publish(
+                run_row,
+                user=user,
+                supersede=args.supersede,
+                reason=args.reason,
+                override_reason=args.override_reason,
+            )
+        except Refused as refused:
+            print(f"错误：批次 #{run_row.pk} 未发布：{refused}", file=sys.stderr)
+            return 1
+        print(f"已发布：批次 #{run_row.pk}")
+        _print_class_changes(run_row)
     print(f"  输入 {run_row.input_hash}\n  结果 {run_row.result_hash}")
     print(
         f"  来源冲突 {len(assembly.conflicts)} 项，名录外代码 {len(assembly.orphans)} 个，"
@@ -57,25 +69,47 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_class_changes(run_row) -> None:
+    """After a supersede: each firm whose class changed, as ``USCC 名称: 旧类别→新类别``."""
+    if run_row.supersedes_id is None:
+        return
+    changed = [d for d in run_row.supersede_diff if "class" in d["changes"]]
+    print(f"  取代批次 #{run_row.supersedes_id}；类别变化的企业 {len(changed)} 家：")
+    for d in changed:
+        before, after = d["changes"]["class"]
+        print(f"{d['entity']} {d['name']}: {before or '—'}→{after or '—'}")
+
+
+def reproduce_run(model, run_id: int) -> int:
+    """``reproduce RUN`` for any kind of run: integrity, then recomputation; non-zero on any
+    integrity difference or any recomputation difference under the same engine."""
+    from pingtai.runs import kernel
+
+    run_row = model.objects.filter(pk=run_id).first()
+    if run_row is None:
+        print(f"错误：批次 #{run_id} 不存在", file=sys.stderr)
+        return 2
+    report = kernel.reproduce(run_row)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def reproduce(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
-    from pingtai.evaluation.services import run_reproduces
 
-    run_row = EvaluationRun.objects.filter(pk=args.run).first()
-    if run_row is None:
-        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
-        return 2
-    try:
-        same = run_reproduces(run_row)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
-    print(
-        f"批次 #{run_row.pk} 重算{'结果一致' if same else '结果不一致！'}（{run_row.result_hash}）"
+    return reproduce_run(EvaluationRun, args.run)
+
+
+def add_publish_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--supersede", type=int, metavar="RUN", help="以本批次取代该现行批次（须同时给出 --reason）"
     )
-    return 0 if same else 1
+    p.add_argument("--reason", default="", help="更正理由（取代现行结果时必填）")
+    p.add_argument(
+        "--override-reason", default="", help="报送未齐仍发布的理由（仅市级管理员，记录在批次上）"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,8 +122,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--robustness", type=int, default=0, help="权重扰动抽样次数")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--publish", action="store_true", help="计算后立即发布")
+    add_publish_options(p)
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=run)
-    p = mujun.add_parser("reproduce", help="用保存的输入快照重算某批次并核对结果哈希")
+    p = mujun.add_parser(
+        "reproduce", help="核对某批次：结果行与文件是否与发布时一致，并用冻结的输入重算"
+    )
     p.add_argument("run", type=int)
     p.set_defaults(func=reproduce)

@@ -7,6 +7,7 @@ import argparse
 import sys
 from decimal import Decimal
 
+from pingtai.cli.evaluation_commands import add_publish_options
 from pingtai.cli.site_commands import city_admin, setup_django
 
 
@@ -71,10 +72,20 @@ def run(args: argparse.Namespace) -> int:
             robustness_draws=args.robustness,
             seed=args.seed,
         )
-        if args.publish:
-            league_run = run_publish(league_run, user=admin)
     except Refused as refused:
         return _refuse(str(refused))
+    if args.publish:
+        try:
+            league_run = run_publish(
+                league_run,
+                user=admin,
+                supersede=args.supersede,
+                reason=args.reason,
+                override_reason=args.override_reason,
+            )
+        except Refused as refused:
+            _print_ranking(league_run)
+            return _refuse(f"批次 #{league_run.pk} 未发布：{refused}")
     _print_ranking(league_run)
     return 0
 
@@ -92,11 +103,25 @@ def publish(args: argparse.Namespace) -> int:
     if league_run is None:
         return _refuse(f"批次 #{args.run} 不存在", 2)
     try:
-        run_publish(league_run, user=admin)
+        run_publish(
+            league_run,
+            user=admin,
+            supersede=args.supersede,
+            reason=args.reason,
+            override_reason=args.override_reason,
+        )
     except Refused as refused:
         return _refuse(str(refused))
     print(f"批次 #{league_run.pk} 已发布（{league_run.result_hash}）")
     return 0
+
+
+def reproduce(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.cli.evaluation_commands import reproduce_run
+    from pingtai.league.models import LeagueRun
+
+    return reproduce_run(LeagueRun, args.run)
 
 
 def lists(args: argparse.Namespace) -> int:
@@ -234,12 +259,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--robustness", type=int, default=2000, help="权重扰动抽样次数")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--publish", action="store_true", help="计算后立即发布")
+    add_publish_options(p)
     p.add_argument("--user", default="admin")
     p.set_defaults(func=run)
     p = league.add_parser("publish", help="发布批次（先按快照重算核对）")
     p.add_argument("run", type=int)
     p.add_argument("--user", default="admin")
+    add_publish_options(p)
     p.set_defaults(func=publish)
+    p = league.add_parser(
+        "reproduce", help="核对某批次：结果行与文件是否与发布时一致，并用冻结的输入重算"
+    )
+    p.add_argument("run", type=int)
+    p.set_defaults(func=reproduce)
     p = league.add_parser("lists", help="约谈名单（含末位稳健性）与前列名单")
     p.add_argument("run", type=int)
     p.set_defaults(func=lists)

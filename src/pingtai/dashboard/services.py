@@ -20,6 +20,7 @@ from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import Figures
+from pingtai.runs.selectors import current_published
 from pingtai.targets import Assessment, TargetPlan, assess, load_targets
 
 GROUPINGS = {"tier": "竞争梯队", "role": "一心两翼三片区"}
@@ -159,14 +160,10 @@ NEUTRAL_COLOUR = "#9aa5b1"
 
 
 def published_run(year: int | None) -> EvaluationRun | None:
-    """The latest published enterprise 亩均 evaluation of ``year``; previews never show here."""
+    """The current enterprise 亩均 evaluation of ``year``; previews never show here."""
     if year is None:
         return None
-    return (
-        EvaluationRun.objects.filter(year=year, status=EvaluationRun.Status.PUBLISHED)
-        .order_by("-published_at", "-id")
-        .first()
-    )
+    return current_published(EvaluationRun, year=year)
 
 
 @dataclass

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from pingtai.runs.models import EngineRun
+
 
 class EnterpriseFlag(models.Model):
     """Lists kept by the office that the method reads: vetoes, exemptions, bonus items."""
@@ -70,53 +72,30 @@ class Regrade(models.Model):
         return f"{self.enterprise} {self.year} → {self.to_class}"
 
 
-class EvaluationRun(models.Model):
-    class Status(models.TextChoices):
-        PREVIEW = "preview", "预览"
-        PUBLISHED = "published", "已发布"
+class EvaluationRun(EngineRun):
+    """One 亩均 evaluation of a year; the city has one current (published) result per year
+    whatever the method — other runs are previews for comparison (docs/runs.md)."""
+
+    CURRENT_KEY = ("year",)
+    LATEST_ORDER = ("-year",)
+    NOUN = "亩均评价批次"
 
     year = models.PositiveSmallIntegerField("数据年度")
-    method_id = models.CharField("评价方法", max_length=64)
-    method_version = models.CharField("方法版本", max_length=20)
-    method_hash = models.CharField("方法哈希", max_length=64)
-    input_snapshot = models.ForeignKey(
-        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="输入快照（CSV）"
-    )
-    input_hash = models.CharField("输入哈希", max_length=64)
-    result = models.ForeignKey(
-        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="结果（CSV）"
-    )
-    result_hash = models.CharField("结果哈希", max_length=64)
-    robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
-    seed = models.PositiveIntegerField("随机种子", default=0)
-    provenance = models.JSONField("数据来源", default=dict)
-    warnings = models.JSONField("提示", default=list)
     class_counts = models.JSONField("各类企业数", default=dict)
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEW)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="运行人"
-    )
-    created_at = models.DateTimeField("运行时间", default=timezone.now)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="发布人",
-    )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "评价批次"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year"],
+                condition=models.Q(status="published"),
+                name="mujun_one_current_per_year",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年度 {self.method_id} v{self.method_version}（{self.get_status_display()}）"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
 
 class EnterpriseResult(models.Model):

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
+from pingtai.engine.version import ENGINE_VERSION
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
-from pingtai.evaluation.sources import SCHEMA, Assembly, assemble
+from pingtai.evaluation.runs import recompute_result, snapshot_frame
+from pingtai.evaluation.sources import SCHEMA_VERSION, Assembly, assemble
 from pingtai.registry.models import County, Enterprise, Platform
 from pingtai.reporting.services import store_file
+from pingtai.runs import kernel
+from pingtai.runs.snapshots import write_snapshot
 from pingtai.xlsx import write_table_xlsx
 
 Progress = Callable[[int, int, str], None]
@@ -27,16 +29,11 @@ Progress = Callable[[int, int, str], None]
 
 def snapshot_bytes(frame: pl.DataFrame) -> bytes:
     """Canonical CSV of an input table: sorted by USCC, fixed schema, '\\n' line ends."""
-    buffer = io.BytesIO()
-    frame.sort("uscc").write_csv(buffer, line_terminator="\n")
-    return buffer.getvalue()
-
-
-def snapshot_frame(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(data), schema=SCHEMA)
+    return write_snapshot(frame, "uscc")
 
 
 def _regrades(year: int) -> list[EngineRegrade]:
+    """The approved regrades of ``year`` now; a run freezes them into its provenance."""
     approved = (
         Regrade.objects.filter(year=year, approved_by__isnull=False)
         .select_related("enterprise", "approved_by")
@@ -46,25 +43,6 @@ def _regrades(year: int) -> list[EngineRegrade]:
         EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username)
         for r in approved
     ]
-
-
-def _evaluate(
-    method_id: str,
-    frame: pl.DataFrame,
-    *,
-    year: int,
-    draws: int,
-    seed: int,
-    progress: Progress | None = None,
-) -> EvaluationResult:
-    return evaluate(
-        load_method(method_id),
-        frame,
-        robustness_draws=draws,
-        seed=seed,
-        progress=progress,
-        regrades=_regrades(year) or None,
-    )
 
 
 def run_evaluation(
@@ -84,8 +62,15 @@ def run_evaluation(
         raise Refused(f"{year}年度没有可评价的企业数据")
     snapshot = snapshot_bytes(assembly.frame)
     frame = snapshot_frame(snapshot)  # evaluate exactly what is stored, so re-runs reproduce it
-    result = _evaluate(
-        method_id, frame, year=year, draws=robustness_draws, seed=seed, progress=progress
+    regrades = _regrades(year)
+    method = load_method(method_id)
+    result = evaluate(
+        method,
+        frame,
+        robustness_draws=robustness_draws,
+        seed=seed,
+        progress=progress,
+        regrades=regrades or None,
     )
     with transaction.atomic():
         run = EvaluationRun.objects.create(
@@ -93,6 +78,8 @@ def run_evaluation(
             method_id=result.method_id,
             method_version=result.method_version,
             method_hash=result.method_hash,
+            engine_version=ENGINE_VERSION,
+            schema_version=SCHEMA_VERSION,
             input_snapshot=store_file(snapshot),
             input_hash=result.input_hash,
             result=store_file(result.to_csv_bytes()),
@@ -104,7 +91,18 @@ def run_evaluation(
                 "conflicts": len(assembly.conflicts),
                 "orphans": len(assembly.orphans),
                 "missing": len(assembly.missing),
-                "regrades": [r.entity_id for r in _regrades(year)],
+                "decimals": method.output.decimals,
+                "tenants": assembly.tenants,
+                "regrades": [r.entity_id for r in regrades],
+                "regrade_rows": [
+                    {
+                        "uscc": r.entity_id,
+                        "to_class": r.new_class,
+                        "reason": r.reason,
+                        "approved_by": r.by,
+                    }
+                    for r in regrades
+                ],
             },
             warnings=list(result.warnings),
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
@@ -174,50 +172,34 @@ def _store_results(run: EvaluationRun, table: pl.DataFrame, tenants: dict[str, s
     EnterpriseResult.objects.bulk_create(rows, batch_size=2000)
 
 
-def run_publish(run: EvaluationRun, *, user, request=None) -> EvaluationRun:
-    """Freeze a preview: from now on it never changes; a new run is made instead."""
-    with transaction.atomic():
-        locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
-        if locked.is_published:
-            raise Refused("该批次已发布，发布后不能更改")
-        if not run_reproduces(locked):
-            raise Refused("用保存的输入快照重新计算，结果与预览不一致，不能发布")
-        locked.status, locked.published_by, locked.published_at = (
-            EvaluationRun.Status.PUBLISHED,
-            user,
-            timezone.now(),
-        )
-        locked.save(update_fields=["status", "published_by", "published_at"])
-        audit_record(
-            AuditEvent.Action.PUBLISH,
-            request=request,
-            actor=user,
-            obj=locked,
-            after={"result_hash": locked.result_hash, "class_counts": locked.class_counts},
-        )
-    return locked
+def run_publish(
+    run: EvaluationRun,
+    *,
+    user,
+    supersede: int | EvaluationRun | None = None,
+    reason: str = "",
+    override_reason: str = "",
+    request=None,
+) -> EvaluationRun:
+    """Publish through the run kernel: one current result per year, supersede with a reason,
+    the publish gate and a reproduction check (docs/runs.md)."""
+    return kernel.publish(
+        run,
+        user=user,
+        supersede=supersede,
+        reason=reason,
+        override_reason=override_reason,
+        request=request,
+    )
 
 
 def run_rerun(run: EvaluationRun) -> EvaluationResult:
     """Evaluate the stored snapshot again with the run's method, draws, seed and regrades."""
-    method = load_method(run.method_id)
-    if method.version != run.method_version or method.hash != run.method_hash:
-        raise Refused(
-            f"方法 {run.method_id} 已变更（批次用 v{run.method_version}，现为 v{method.version}），无法按原方法重算"
-        )
-    regrades = [r for r in _regrades(run.year) if r.entity_id in run.provenance.get("regrades", [])]
-    return evaluate(
-        method,
-        snapshot_frame(bytes(run.input_snapshot.content)),
-        robustness_draws=run.robustness_draws,
-        seed=run.seed,
-        regrades=regrades or None,
-    )
+    return recompute_result(run)
 
 
 def run_reproduces(run: EvaluationRun) -> bool:
-    rerun = run_rerun(run)
-    return rerun.input_hash == run.input_hash and rerun.result_hash == run.result_hash
+    return kernel.reproduce(run).ok
 
 
 @dataclass(frozen=True)
@@ -229,17 +211,17 @@ class ClassChange:
     after: str
 
 
+def _evaluate(method_id: str, frame: pl.DataFrame, year: int) -> EvaluationResult:
+    return evaluate(load_method(method_id), frame, regrades=_regrades(year) or None)
+
+
 def method_change_preview(
     year: int, method_a: str, method_b: str
 ) -> tuple[list[ClassChange], Counter]:
     """Evaluate the same inputs under two methods: who changes class, and counts per class pair."""
     frame = snapshot_frame(snapshot_bytes(assemble(year).frame))
-    a = _evaluate(method_a, frame, year=year, draws=0, seed=0).table.select(
-        "uscc", "name", "county_code", "class"
-    )
-    b = _evaluate(method_b, frame, year=year, draws=0, seed=0).table.select(
-        "uscc", pl.col("class").alias("class_b")
-    )
+    a = _evaluate(method_a, frame, year).table.select("uscc", "name", "county_code", "class")
+    b = _evaluate(method_b, frame, year).table.select("uscc", pl.col("class").alias("class_b"))
     joined = a.join(b, on="uscc", how="full", coalesce=True).sort("uscc")
     pairs: Counter = Counter()
     changes = []

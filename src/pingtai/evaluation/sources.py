@@ -34,6 +34,14 @@ LAND_FORM, LAND_USER, LAND_AREA = "land_parcel", "user_uscc", "parcel_area"
 REGISTER_FORM, REGISTER_LAND, REGISTER_SCALE = "platform_enterprises", "land_area", "scale"
 ABOVE_SCALE_REVENUE_WAN = Decimal(2000)
 NUMERIC = ["land_mu", *DEPARTMENT_FIELDS]
+#: the snapshot's column set; bump when SCHEMA gains or loses a column (docs/runs.md)
+SCHEMA_VERSION = 1
+
+
+def required_forms() -> set[str]:
+    """The annual forms the assembly reads: the 亩均 publish gate requires them approved."""
+    return {form for form, _ in DEPARTMENT_FIELDS.values()} | {LAND_FORM, REGISTER_FORM}
+
 
 SCHEMA: dict[str, pl.DataType] = {
     "uscc": pl.String,
@@ -42,7 +50,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "platform_code": pl.String,
     "segment": pl.String,
     "exempt_reason": pl.String,
-    **{column: pl.Float64 for column in NUMERIC},
+    **dict.fromkeys(NUMERIC, pl.Float64),
     # Flag columns a method may read for vetoes and bonus items (EnterpriseFlag.Flag values).
     "veto_major_incident": pl.Boolean,
     "hightech": pl.Boolean,

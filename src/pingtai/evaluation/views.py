@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
@@ -20,6 +21,7 @@ from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry.models import County, Platform
+from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
@@ -75,7 +77,12 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(EvaluationRun, pk=pk)
+    return _run_page(request, get_object_or_404(EvaluationRun, pk=pk))
+
+
+def _run_page(
+    request: HttpRequest, run: EvaluationRun, publish_form: PublishForm | None = None
+) -> HttpResponse:
     rows = selectors.results_for(request.user, run)
     query = request.GET.get("q", "").strip()
     found = (
@@ -102,7 +109,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "classes": ["A", "B", "C", "D", "T"],
             "counties": counties,
             "platforms": platforms,
-            "can_publish": request.user.is_city_admin and not run.is_published,
+            "publication": publish_panel(run, request.user, publish_form),
+            "publish_url": reverse("evaluation:publish", args=[run.pk]),
         },
     )
 
@@ -111,12 +119,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
-    try:
-        services.run_publish(run, user=request.user, request=request)
-        messages.success(request, "已发布。发布后的结果不再改变；如需调整请新建评价批次。")
-    except Refused as refused:
-        messages.error(request, str(refused))
-    return redirect("evaluation:run", pk=pk)
+    published, form = publish_from_request(request, run)
+    if published:
+        return redirect("evaluation:run", pk=pk)
+    return _run_page(request, run, form)
 
 
 @login_required

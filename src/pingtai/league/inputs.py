@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from pingtai.registry import selectors as registry_selectors
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.models import Requirement
 from pingtai.reporting.services import approved_version, version_values
+from pingtai.runs.snapshots import read_snapshot, write_snapshot
 from pingtai.supervision.selectors import task_completion_rates
 
 FORM = "platform_quarterly"
@@ -58,7 +58,7 @@ TEXT = ("platform_code", "name", "segment", "league_group")
 NUMERIC = (
     ENTERPRISE + REPORTED + tuple(f"{k}_ly" for k in LAST_YEAR) + ("ontime_rate", "task_completion")
 )
-SCHEMA = {**{c: pl.String for c in TEXT}, **{c: pl.Float64 for c in NUMERIC}}
+SCHEMA = {**dict.fromkeys(TEXT, pl.String), **dict.fromkeys(NUMERIC, pl.Float64)}
 SEGMENT = "平台"
 CYCLE_KINDS = {"quarter": "quarter", "half": "half", "year": "year"}
 
@@ -266,10 +266,8 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
 
 
 def snapshot_bytes(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.sort("platform_code").write_csv(buffer, line_terminator="\n")
-    return buffer.getvalue()
+    return write_snapshot(frame, "platform_code")
 
 
 def snapshot_frame(data: bytes) -> pl.DataFrame:
-    return pl.read_csv(io.BytesIO(data), schema=SCHEMA)
+    return read_snapshot(data, SCHEMA)

@@ -8,8 +8,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from pingtai.runs.models import EngineRun
 
-class LeagueRun(models.Model):
+
+class LeagueRun(EngineRun):
+    CURRENT_KEY = ("cycle", "period_code", "grouping")
+    LATEST_ORDER = ("-year", "-quarter")
+    NOUN = "考评批次"
+
     class Cycle(models.TextChoices):
         QUARTER = "quarter", "季度比评"
         HALF = "half", "年中督查"
@@ -19,55 +25,25 @@ class LeagueRun(models.Model):
         ROLE = "role", "一心两翼三片区"
         SIZE = "size", "产值规模梯队"
 
-    class Status(models.TextChoices):
-        PREVIEW = "preview", "预览"
-        PUBLISHED = "published", "已发布"
-        SUPERSEDED = "superseded", "已被更正批次取代"
-
     cycle = models.CharField("周期", max_length=8, choices=Cycle.choices)
     period_code = models.CharField("期别", max_length=8)
     year = models.PositiveSmallIntegerField("年度")
     quarter = models.PositiveSmallIntegerField("截至季度", help_text="年内累计到第几季度")
     grouping = models.CharField("分组方式", max_length=8, choices=Grouping.choices)
-    method_id = models.CharField("评价方法", max_length=64)
-    method_version = models.CharField("方法版本", max_length=20)
-    method_hash = models.CharField("方法哈希", max_length=64)
     rules_version = models.CharField("规则版本", max_length=20)
     rules_hash = models.CharField("规则文件哈希", max_length=64)
-    input_snapshot = models.ForeignKey(
-        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="输入快照（CSV）"
-    )
-    input_hash = models.CharField("输入哈希", max_length=64)
-    result = models.ForeignKey(
-        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="结果（CSV）"
-    )
-    result_hash = models.CharField("结果哈希", max_length=64)
-    robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
-    seed = models.PositiveIntegerField("随机种子", default=0)
-    provenance = models.JSONField("数据来源", default=dict)
-    warnings = models.JSONField("提示", default=list)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEW)
-    supersedes = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="取代的批次"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="运行人"
-    )
-    created_at = models.DateTimeField("运行时间", default=timezone.now)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="发布人",
-    )
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "平台评价批次"
         ordering = ["-year", "-quarter", "-created_at"]
         indexes = [models.Index(fields=["cycle", "period_code", "grouping", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "period_code", "grouping"],
+                condition=models.Q(status="published"),
+                name="league_one_current_per_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.period_label} {self.get_cycle_display()}（{self.get_grouping_display()}，{self.get_status_display()}）"
@@ -79,10 +55,6 @@ class LeagueRun(models.Model):
         if self.cycle == self.Cycle.HALF:
             return f"{self.year}年上半年"
         return f"{self.year}年度"
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
 
 class PlatformResult(models.Model):

@@ -17,6 +17,7 @@ from pingtai.engine.run import EvaluationResult
 from pingtai.league import inputs, rules
 from pingtai.league.models import LeagueRun, PlatformResult
 from pingtai.registry.models import Platform
+from pingtai.runs.selectors import current_published
 
 VISIBLE_TO_ALL = (LeagueRun.Status.PUBLISHED, LeagueRun.Status.SUPERSEDED)
 
@@ -65,9 +66,7 @@ def comparator(run: LeagueRun, kind: str) -> LeagueRun | None:
         code = p.previous().code
     else:
         code = p.same_period_last_year().code
-    return LeagueRun.objects.filter(
-        cycle=run.cycle, grouping=run.grouping, period_code=code, status=LeagueRun.Status.PUBLISHED
-    ).first()
+    return current_published(LeagueRun, cycle=run.cycle, grouping=run.grouping, period_code=code)
 
 
 @dataclass

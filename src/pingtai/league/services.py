@@ -17,10 +17,14 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
 from pingtai.engine.run import EvaluationResult
+from pingtai.engine.version import ENGINE_VERSION
 from pingtai.league import inputs, rules
 from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
+from pingtai.league.runs import recompute_result
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import store_file
+from pingtai.runs import kernel
+from pingtai.runs.selectors import current_published_all
 
 METHODS = {
     "quarter": "lishui-platform-quarter",
@@ -82,6 +86,7 @@ def run_create(
             quarter=period.quarter,
             grouping=grouping,
             method_id=result.method_id,
+            engine_version=ENGINE_VERSION,
             method_version=result.method_version,
             method_hash=result.method_hash,
             rules_version=loaded.rules.version,
@@ -92,7 +97,7 @@ def run_create(
             result_hash=result.result_hash,
             robustness_draws=robustness_draws,
             seed=seed,
-            provenance=assembled.provenance,
+            provenance={**assembled.provenance, "decimals": result.method.output.decimals},
             warnings=assembled.warnings + result.warnings,
             created_by=user,
         )
@@ -154,79 +159,45 @@ def _store_results(run: LeagueRun, result: EvaluationResult) -> None:
 
 def run_rerun(run: LeagueRun) -> EvaluationResult:
     """Evaluate the stored snapshot again under the run's method."""
-    method = load_method(run.method_id)
-    if method.hash != run.method_hash:
-        raise Refused(f"评价方法 {run.method_id} 已修改（哈希不同），不能复现该批次")
-    frame = inputs.snapshot_frame(bytes(run.input_snapshot.content))
-    return evaluate(method, frame, robustness_draws=run.robustness_draws, seed=run.seed)
+    return recompute_result(run)
 
 
 def run_reproduces(run: LeagueRun) -> bool:
-    return run_rerun(run).result_hash == run.result_hash
+    return kernel.reproduce(run).ok
 
 
-def run_publish(run: LeagueRun, *, user, request=None) -> LeagueRun:
-    """Publish after a reproducibility check; an earlier published run of the same cycle,
-    period and grouping is marked as superseded (it stays readable, unchanged)."""
-    if run.status != LeagueRun.Status.PREVIEW:
-        raise Refused(f"该批次状态为“{run.get_status_display()}”，不能发布")
-    if not run_reproduces(run):
-        raise Refused("按快照重算的结果与保存的结果不一致，拒绝发布")
-    with transaction.atomic():
-        previous = (
-            LeagueRun.objects.select_for_update()
-            .filter(
-                cycle=run.cycle,
-                period_code=run.period_code,
-                grouping=run.grouping,
-                status=LeagueRun.Status.PUBLISHED,
-            )
-            .first()
-        )
-        if previous is not None:
-            previous.status = LeagueRun.Status.SUPERSEDED
-            previous.save(update_fields=["status"])
-            audit_record(
-                AuditEvent.Action.UPDATE,
-                request=request,
-                actor=user,
-                obj=previous,
-                before={"status": "published"},
-                after={"status": "superseded", "by": run.pk},
-            )
-            run.supersedes = previous
-        run.status = LeagueRun.Status.PUBLISHED
-        run.published_by, run.published_at = user, timezone.now()
-        run.save(update_fields=["status", "published_by", "published_at", "supersedes"])
-        audit_record(
-            AuditEvent.Action.PUBLISH,
-            request=request,
-            actor=user,
-            obj=run,
-            after={
-                "result_hash": run.result_hash,
-                "input_hash": run.input_hash,
-                "supersedes": previous.pk if previous else None,
-            },
-        )
-    return run
+def run_publish(
+    run: LeagueRun,
+    *,
+    user,
+    supersede: int | LeagueRun | None = None,
+    reason: str = "",
+    override_reason: str = "",
+    request=None,
+) -> LeagueRun:
+    """Publish through the run kernel: one current result per cycle, period and grouping; an
+    earlier published run is replaced only when named in ``supersede`` with a ``reason``."""
+    return kernel.publish(
+        run,
+        user=user,
+        supersede=supersede,
+        reason=reason,
+        override_reason=override_reason,
+        request=request,
+    )
 
 
 # --- 进退档 ---------------------------------------------------------------------------------
 
 
 def _year_end_history(as_of: int, run: LeagueRun) -> list[rules.YearResult]:
-    """Published year-end results up to ``as_of``: ``run`` for its year, the latest published
-    year-end run of every earlier year."""
+    """Year-end results up to ``as_of``: ``run`` for its year, the current year-end run (same
+    grouping) of every earlier year."""
     history = [rules.YearResult(as_of, r.platform_code, r.tier, r.score) for r in run.results.all()]
-    earlier = LeagueRun.objects.filter(
-        cycle=LeagueRun.Cycle.YEAR, status=LeagueRun.Status.PUBLISHED, year__lt=as_of
-    ).order_by("year", "-published_at")
-    seen: set[int] = set()
+    earlier = current_published_all(
+        LeagueRun, cycle=LeagueRun.Cycle.YEAR, grouping=run.grouping, year__lt=as_of
+    )
     for other in earlier:
-        if other.year in seen:
-            continue
-        seen.add(other.year)
         history += [
             rules.YearResult(other.year, r.platform_code, r.tier, r.score)
             for r in other.results.all()

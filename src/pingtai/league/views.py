@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
@@ -24,6 +25,7 @@ from pingtai.league.board import build_board
 from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
 from pingtai.registry import selectors as registry_selectors
+from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
 from pingtai.web.params import year_param
 
@@ -80,7 +82,12 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.scoped_run(request.user, pk)
+    return _run_page(request, selectors.scoped_run(request.user, pk))
+
+
+def _run_page(
+    request: HttpRequest, run: LeagueRun, publish_form: PublishForm | None = None
+) -> HttpResponse:
     interview, interview_applies = selectors.interview_list(run)
     own = request.user.platform_id if request.user.role == User.Role.PLATFORM else None
     return render(
@@ -92,7 +99,8 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "interview": interview,
             "interview_applies": interview_applies,
             "top": selectors.top_list(run),
-            "can_publish": request.user.is_city_admin and run.status == LeagueRun.Status.PREVIEW,
+            "publication": publish_panel(run, request.user, publish_form),
+            "publish_url": reverse("league:publish", args=[run.pk]),
             "sees_all": request.user.sees_all_platforms,
             "own_platform": own,
             "city_role": request.user.role in CITY_ROLES,
@@ -106,13 +114,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(LeagueRun, pk=pk)
-    try:
-        services.run_publish(run, user=request.user, request=request)
-    except Refused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "已发布：结果已冻结，数据更正只会生成新的批次")
-    return redirect("league:run", pk=pk)
+    published, form = publish_from_request(request, run)
+    if published:
+        return redirect("league:run", pk=pk)
+    return _run_page(request, run, form)
 
 
 @login_required

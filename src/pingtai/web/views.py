@@ -15,6 +15,7 @@ from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_plat
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
+from pingtai.runs.selectors import current_published
 from pingtai.web.params import year_param
 
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
@@ -59,11 +60,7 @@ def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
     ]
     events = platform.integration_events.select_related("zone", "zone__county")
     can_see_enterprises = platforms_for(request.user).filter(pk=platform.pk).exists()
-    run = (
-        EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
-        .order_by("-year", "-published_at")
-        .first()
-    )
+    run = current_published(EvaluationRun)
     classes = (
         dict(
             Counter(run.results.filter(platform_code=platform.code).values_list("klass", flat=True))

@@ -1,0 +1,115 @@
+"""The platform league as a kind of frozen run (docs/runs.md)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import polars as pl
+
+from pingtai.core.refusal import Refused
+from pingtai.engine import evaluate, load_method
+from pingtai.engine.run import EvaluationResult
+from pingtai.league import inputs
+from pingtai.league.models import LeagueRun, PlatformResult
+from pingtai.reporting.selectors import unapproved_requirements
+from pingtai.runs import kernel
+from pingtai.runs.kernel import Rows
+
+DECIMALS_FALLBACK = 6
+
+
+def recompute_result(run: LeagueRun) -> EvaluationResult:
+    """Evaluate the stored snapshot again under the run's method, draws and seed."""
+    method = load_method(run.method_id)
+    if method.version != run.method_version or method.hash != run.method_hash:
+        raise Refused(
+            f"评价方法“{run.method_id}”已修改（批次用第 {run.method_version} 版，现为第 {method.version} 版），"
+            "无法按原方法重算",
+            code="method_changed",
+        )
+    frame = inputs.snapshot_frame(bytes(run.input_snapshot.content))
+    return evaluate(method, frame, robustness_draws=run.robustness_draws, seed=run.seed)
+
+
+def _number(value: Any, decimals: int) -> str:
+    return "" if value is None or value == "" else f"{float(value):.{decimals}f}"
+
+
+def _integer(value: Any) -> str:
+    return "" if value is None or value == "" else str(int(float(value)))
+
+
+class LeagueRuns(kernel.RunKind[LeagueRun]):
+    model = LeagueRun
+    entity_noun = "平台"
+    field_labels = {
+        "score": "综合得分",
+        "class": "等级",
+        "rank": "组内排名",
+        "rank_order": "组内位次",
+        "group_size": "组内平台数",
+    }
+
+    def key_label(self, run: LeagueRun) -> str:
+        return f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）"
+
+    def _decimals(self, run: LeagueRun) -> int:
+        if "decimals" in run.provenance:
+            return int(run.provenance["decimals"])
+        return load_method(run.method_id).output.decimals
+
+    def recorded_rows(self, run: LeagueRun, result: bytes) -> Rows:
+        table = pl.read_csv(io.BytesIO(result), infer_schema=False)
+        d = self._decimals(run)
+        indicators = [c.removeprefix("score__") for c in table.columns if c.startswith("score__")]
+        rows: Rows = {}
+        for r in table.iter_rows(named=True):
+            row = {
+                "score": _number(r["score"], d),
+                "class": r["class"] or "",
+                "rank": _integer(r["rank"]),
+                "rank_order": _integer(r["rank_order"]),
+                "group_size": _integer(r["group_size"]),
+            }
+            for i in indicators:
+                row[f"value:{i}"] = _number(r.get(i), d)
+                row[f"score:{i}"] = _number(r[f"score__{i}"], d)
+            rows[r["platform_code"]] = row
+        return rows
+
+    def stored_rows(self, run: LeagueRun) -> Rows:
+        d = self._decimals(run)
+        rows: Rows = {}
+        for r in PlatformResult.objects.filter(run=run).select_related("platform").order_by("pk"):
+            row = {
+                "score": _number(r.score, d),
+                "class": r.klass,
+                "rank": _integer(r.rank),
+                "rank_order": _integer(r.rank_order),
+                "group_size": _integer(r.group_size),
+            }
+            for i, v in r.values.items():
+                row[f"value:{i}"] = _number(v.get("value"), d)
+                row[f"score:{i}"] = _number(v.get("score"), d)
+            rows[r.platform_code] = row
+        return rows
+
+    def names(self, run: LeagueRun, rows: Rows) -> dict[str, str]:
+        return dict(
+            PlatformResult.objects.filter(run=run).values_list("platform_code", "platform__name")
+        )
+
+    def recompute(self, run: LeagueRun) -> bytes:
+        return recompute_result(run).to_csv_bytes()
+
+    def missing_reports(self, run: LeagueRun) -> list[str]:
+        period = run.provenance.get("data_period")
+        if not period:
+            return []
+        return [
+            r.text() for r in unapproved_requirements(period_codes=[period], forms=[inputs.FORM])
+        ]
+
+
+LEAGUE_RUNS = kernel.register(LeagueRuns())

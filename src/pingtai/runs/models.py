@@ -1,0 +1,111 @@
+"""The abstract frozen run: what every published result of the system stores about itself."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class RunStatus(models.TextChoices):
+    """A run's life: preview → (公示) → published → superseded (docs/runs.md)."""
+
+    PREVIEW = "preview", "预览"
+    PUBLICIZED = "publicized", "公示中"
+    PUBLISHED = "published", "已发布"
+    SUPERSEDED = "superseded", "已更正（被取代）"
+
+
+class FrozenRun(models.Model):
+    """Fields and rules shared by every kind of run.
+
+    ``CURRENT_KEY`` names the fields that identify one result (e.g. the year of a 亩均
+    evaluation); at most one run per key is ``published`` — the current one — and a database
+    constraint on each concrete model enforces it.
+    """
+
+    Status = RunStatus
+    CURRENT_KEY: ClassVar[tuple[str, ...]] = ()
+    #: newest key first, for "the current run of the latest year"
+    LATEST_ORDER: ClassVar[tuple[str, ...]] = ()
+    #: what one run is called on screen and in messages, e.g. "亩均评价批次"
+    NOUN: ClassVar[str] = "批次"
+
+    engine_version = models.CharField("计算程序版本", max_length=20, blank=True)
+    schema_version = models.PositiveSmallIntegerField("输入快照格式版本", default=1)
+    input_snapshot = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="输入快照"
+    )
+    input_hash = models.CharField("输入哈希", max_length=64)
+    result = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="结果文件"
+    )
+    result_hash = models.CharField("结果哈希", max_length=64)
+    provenance = models.JSONField("数据来源", default=dict)
+    warnings = models.JSONField("提示", default=list)
+    status = models.CharField(
+        "状态", max_length=12, choices=RunStatus.choices, default=RunStatus.PREVIEW
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="运行人"
+    )
+    created_at = models.DateTimeField("运行时间", default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="发布人",
+    )
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    rows_digest = models.CharField("发布时结果行摘要", max_length=64, blank=True)
+    override_reason = models.TextField("报送未齐仍发布的理由", blank=True)
+    supersedes = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="取代的批次",
+    )
+    supersede_reason = models.TextField("更正理由", blank=True)
+    supersede_diff = models.JSONField("与被取代批次的差异", default=list, blank=True)
+    superseded_at = models.DateTimeField("被取代时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == RunStatus.PUBLISHED
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == RunStatus.SUPERSEDED
+
+    @property
+    def can_publish(self) -> bool:
+        return self.status in (RunStatus.PREVIEW, RunStatus.PUBLICIZED)
+
+    def current_key(self) -> dict[str, object]:
+        """The key's field values, foreign keys as ids."""
+        return {
+            self._meta.get_field(name).attname: getattr(self, self._meta.get_field(name).attname)
+            for name in self.CURRENT_KEY
+        }
+
+
+class EngineRun(FrozenRun):
+    """A frozen run of the evaluation engine: method, draws and seed are part of its inputs."""
+
+    method_id = models.CharField("评价方法", max_length=64)
+    method_version = models.CharField("方法版本", max_length=20)
+    method_hash = models.CharField("方法哈希", max_length=64)
+    robustness_draws = models.PositiveIntegerField("稳健性抽样次数", default=0)
+    seed = models.PositiveIntegerField("随机种子", default=0)
+
+    class Meta:
+        abstract = True
