@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "pingtai.registry",
     "pingtai.audit",
     "pingtai.reporting",
+    "pingtai.runs",
     "pingtai.evaluation",
     "pingtai.reports",
     "pingtai.planning",

@@ -174,3 +174,47 @@ def test_allocation_runs_are_frozen_reproducible_and_superseded_explicitly(admin
     type(line).objects.filter(pk=line.pk).update(amount=line.amount + 1)
     findings = kernel.reproduce(second).integrity
     assert findings and findings[0].entity == line.code and findings[0].field == "配置量"
+
+
+def test_superseding_flags_what_was_derived_and_the_admin_records_the_outcome(login, admin):
+    from pingtai.allocation.models import QuotaPool
+    from pingtai.allocation.services import allocation_run
+    from pingtai.evaluation.models import Regrade
+    from pingtai.registry.models import Enterprise
+    from pingtai.runs.models import DerivedFlag
+
+    old = run_publish(_preview(2024, admin), user=admin)
+    pool = QuotaPool.objects.create(kind="land", year=2025, total=Decimal("500"), created_by=admin)
+    derived = allocation_run(pool, "land-platform-classes", user=admin)
+    assert derived.provenance["basis_runs"] == {"mujun": old.pk}
+    # A regrade approved after publication changes one firm's class in the corrected run.
+    firm = EnterpriseResult.objects.filter(run=old, klass="D").order_by("uscc").first()
+    enterprise = Enterprise.objects.get(uscc=firm.uscc)
+    Regrade.objects.create(
+        enterprise=enterprise,
+        year=2024,
+        to_class="C",
+        reason="复核后调整",
+        requested_by=User.objects.get(username="leader"),
+        approved_by=admin,
+    )
+    new = run_publish(_preview(2024, admin), user=admin, supersede=old, reason="人工调整后重算")
+    assert new.supersede_diff == [
+        {"entity": firm.uscc, "name": firm.name, "changes": {"class": ["D", "C"]}}
+    ]
+    flag = DerivedFlag.objects.get(object_id=str(derived.pk))
+    assert flag.affected == [{"code": enterprise.platform.code, "name": enterprise.platform.name}]
+    client = login("admin")
+    page = client.get(f"/allocation/runs/{derived.pk}/").content.decode()
+    assert "依据已更正" in page and enterprise.platform.name in page
+    assert (
+        "依据本次更正需要处理的事项（1 项）"
+        in client.get(f"/evaluation/runs/{new.pk}/").content.decode()
+    )
+    client.post(
+        f"/runs/flags/{flag.pk}/resolve/",
+        {"note": "已按更正结果重新配置", "next": f"/allocation/runs/{derived.pk}/"},
+    )
+    flag.refresh_from_db()
+    assert flag.status == "resolved" and flag.resolved_by == admin
+    assert "依据已更正" not in client.get(f"/allocation/runs/{derived.pk}/").content.decode()

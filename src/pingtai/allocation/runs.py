@@ -159,5 +159,16 @@ class AllocationRuns(kernel.RunKind[AllocationRun]):
             raise Refused("该方案生成于冻结机制之前，没有输入快照，无法重算", code="no_snapshot")
         return recompute_bytes(bytes(run.input_snapshot.content))
 
+    def on_superseded(
+        self, old: AllocationRun, new: AllocationRun, *, user: Any, request: Any
+    ) -> None:
+        """Project-level allocations made within the old platform-level amounts are flagged."""
+        changed = {d["entity"]: d["name"] for d in new.supersede_diff}
+        derived = AllocationRun.objects.filter(provenance__basis_runs__allocation=old.pk).exclude(
+            status=AllocationRun.Status.SUPERSEDED
+        )
+        for run in derived:
+            kernel.flag_derived(old, new, run, changed, user=user, request=request)
+
 
 ALLOCATION_RUNS = kernel.register(AllocationRuns())

@@ -27,6 +27,7 @@ from pingtai.allocation.models import AllocationRun, ProjectProposal, QuotaPool
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
+from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
 
@@ -161,6 +162,7 @@ def _run_page(
             "lines": lines,
             "unit": run.pool.unit_name,
             "publication": publish_panel(run, request.user, publish_form),
+            "derived_flags": kernel.open_flags(run),
             "publish_url": reverse("allocation:publish", args=[run.pk]),
             "sees_all": request.user.role != User.Role.PLATFORM,
         },

@@ -13,6 +13,7 @@ from pingtai.engine import Regrade as EngineRegrade
 from pingtai.engine import evaluate, load_method
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
 from pingtai.evaluation.sources import SCHEMA, required_forms
+from pingtai.registry.models import Platform
 from pingtai.reporting.selectors import unapproved_requirements
 from pingtai.runs import kernel
 from pingtai.runs.kernel import Rows
@@ -156,6 +157,26 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
             r.text()
             for r in unapproved_requirements(period_codes=[str(run.year)], forms=required_forms())
         ]
+
+    def on_superseded(
+        self, old: EvaluationRun, new: EvaluationRun, *, user: Any, request: Any
+    ) -> None:
+        """Allocations scored by the old run's classes are flagged with the platforms whose
+        firms changed."""
+        from pingtai.allocation.models import AllocationRun
+
+        changed = {d["entity"] for d in new.supersede_diff}
+        codes = set(
+            EnterpriseResult.objects.filter(run__in=[old, new], uscc__in=changed).values_list(
+                "platform_code", flat=True
+            )
+        )
+        platforms = dict(Platform.objects.filter(code__in=codes).values_list("code", "name"))
+        derived = AllocationRun.objects.filter(provenance__basis_runs__mujun=old.pk).exclude(
+            status=AllocationRun.Status.SUPERSEDED
+        )
+        for run in derived:
+            kernel.flag_derived(old, new, run, platforms, user=user, request=request)
 
 
 MUJUN_RUNS = kernel.register(MujunRuns())

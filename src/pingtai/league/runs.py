@@ -111,5 +111,22 @@ class LeagueRuns(kernel.RunKind[LeagueRun]):
             r.text() for r in unapproved_requirements(period_codes=[period], forms=[inputs.FORM])
         ]
 
+    def on_superseded(self, old: LeagueRun, new: LeagueRun, *, user: Any, request: Any) -> None:
+        """Allocations scored by the old run, its pay pools and its 进退档 proposals are flagged
+        with the platforms whose score, class or rank changed."""
+        from pingtai.allocation.models import AllocationRun
+        from pingtai.league.models import TierProposal
+
+        changed = {d["entity"]: d["name"] for d in new.supersede_diff}
+        derived: list[Any] = list(
+            AllocationRun.objects.filter(provenance__basis_runs__league=old.pk).exclude(
+                status=AllocationRun.Status.SUPERSEDED
+            )
+        )
+        derived += list(old.pay_pools.all())
+        derived += list(old.tier_proposals.exclude(status=TierProposal.Status.REJECTED))
+        for obj in derived:
+            kernel.flag_derived(old, new, obj, changed, user=user, request=request)
+
 
 LEAGUE_RUNS = kernel.register(LeagueRuns())

@@ -25,6 +25,7 @@ from pingtai.league.board import build_board
 from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
 from pingtai.registry import selectors as registry_selectors
+from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
 from pingtai.web.params import year_param
@@ -182,6 +183,9 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "proposals": run.tier_proposals.select_related("platform", "decided_by"),
+            "derived_flags": [
+                f for proposal in run.tier_proposals.all() for f in kernel.open_flags(proposal)
+            ],
             "tiers": loaded.tiers,
             "decide_form": DecideForm() if request.user.is_city_admin else None,
             "can_make": request.user.is_city_admin
@@ -252,6 +256,7 @@ def pay_pool(request: HttpRequest, pk: int) -> HttpResponse:
             "pool": pool,
             "shares": shares,
             "total_check": sum(s.amount_wan for s in shares),
+            "derived_flags": kernel.open_flags(pool),
             "rule": rules.load_rules().rules.pay_pool,
         },
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -23,7 +22,7 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine.version import ENGINE_VERSION
-from pingtai.runs.models import FrozenRun, RunStatus
+from pingtai.runs.models import DerivedFlag, FrozenRun, RunStatus
 
 Rows = dict[str, dict[str, str]]
 """Result rows in canonical text: entity id → field → value as shown in the result file."""
@@ -444,6 +443,82 @@ def publish(
     return locked
 
 
-def changed_entities(diff: Iterable[dict[str, Any]], field_name: str) -> list[dict[str, Any]]:
-    """The entries of a supersede diff where ``field_name`` changed."""
-    return [d for d in diff if field_name in d["changes"]]
+def flag_derived(
+    old: FrozenRun,
+    new: FrozenRun,
+    derived: Any,
+    affected: dict[str, str],
+    *,
+    user: Any,
+    request: Any = None,
+) -> DerivedFlag:
+    """Mark ``derived`` (made from ``old``) as resting on a superseded result (docs/runs.md)."""
+    flag = DerivedFlag.objects.create(
+        source_type=old._meta.label,
+        source_id=old.pk,
+        superseding_id=new.pk,
+        object_type=derived._meta.label,
+        object_id=str(derived.pk),
+        object_repr=str(derived)[:300],
+        affected=[{"code": c, "name": affected[c]} for c in sorted(affected)],
+    )
+    audit_record(
+        AuditEvent.Action.CREATE,
+        request=request,
+        actor=user,
+        obj=flag,
+        after={"source": old.pk, "superseding": new.pk, "affected": flag.affected},
+        detail=f"依据已更正：{flag.object_repr}",
+    )
+    return flag
+
+
+def resolve_flag(flag: DerivedFlag, *, user: Any, note: str, request: Any = None) -> DerivedFlag:
+    """The city administrator records what was done about a derived object (re-run, kept …)."""
+    if not getattr(user, "is_city_admin", False):
+        raise Refused("只有市级管理员可以处理依据已更正的提示", code="forbidden")
+    if not note.strip():
+        raise Refused("请填写处理说明（如：已重新配置并发布方案 #12）", field="note")
+    with transaction.atomic():
+        flag = DerivedFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.status != DerivedFlag.Status.OPEN:
+            raise Refused("该提示已处理", code="resolved")
+        flag.status, flag.resolved_by, flag.resolved_at = (
+            DerivedFlag.Status.RESOLVED,
+            user,
+            timezone.now(),
+        )
+        flag.note = note.strip()
+        flag.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=user,
+            obj=flag,
+            before={"status": "open"},
+            after={"status": "resolved"},
+            detail=flag.note,
+        )
+    return flag
+
+
+def correction_flags(run: FrozenRun) -> list[DerivedFlag]:
+    """Open flags raised by a correction of ``run`` or by ``run`` correcting another."""
+    from django.db.models import Q
+
+    label = run._meta.label
+    return list(
+        DerivedFlag.objects.filter(
+            Q(source_type=label, source_id=run.pk) | Q(source_type=label, superseding_id=run.pk),
+            status=DerivedFlag.Status.OPEN,
+        )
+    )
+
+
+def open_flags(obj: Any) -> list[DerivedFlag]:
+    """Open flags on one derived object, for its page."""
+    return list(
+        DerivedFlag.objects.filter(
+            object_type=obj._meta.label, object_id=str(obj.pk), status=DerivedFlag.Status.OPEN
+        )
+    )

@@ -109,3 +109,41 @@ class EngineRun(FrozenRun):
 
     class Meta:
         abstract = True
+
+
+class DerivedFlag(models.Model):
+    """Something derived from a run that has since been superseded: an allocation, a pay pool,
+    a tier proposal, an entitlement list. Nothing downstream is recomputed silently; the city
+    administrator sees the flag, the affected recipients, and records what was done."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待处理"
+        RESOLVED = "resolved", "已处理"
+
+    source_type = models.CharField("被更正的批次类型", max_length=60)
+    source_id = models.PositiveIntegerField("被更正的批次")
+    superseding_id = models.PositiveIntegerField("更正后的批次")
+    object_type = models.CharField("依据它的对象类型", max_length=60)
+    object_id = models.CharField("依据它的对象", max_length=64)
+    object_repr = models.CharField("对象名称", max_length=300)
+    affected = models.JSONField("受影响的对象", default=list)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField("标记时间", default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.TextField("处理说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "依据已更正提示"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr}：依据已更正（{self.get_status_display()}）"

@@ -53,6 +53,7 @@ def publish_panel(run: FrozenRun, user: Any, form: PublishForm | None = None) ->
         "missing": missing,
         "form": form if can else None,
         "key_label": kernel.kind_of(run).key_label(run),
+        "flags": kernel.correction_flags(run),
     }
 
 
