@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -133,6 +134,15 @@ def _score_with(run: SegmentRun, sel: np.ndarray, j: int, xj: np.ndarray) -> np.
     return run.composite(n, sel=sel)
 
 
+def _score_along(
+    run: SegmentRun, sel: np.ndarray, j: int, x_start: np.ndarray, shrink: bool
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Score as indicator j moves from x_start: by +t, or (shrink) by the share t of itself."""
+    if shrink:
+        return lambda t: _score_with(run, sel, j, x_start * (1 - t))
+    return lambda t: _score_with(run, sel, j, x_start + t)
+
+
 def _score_scaled(run: SegmentRun, sel: np.ndarray, p: np.ndarray) -> np.ndarray:
     n = run.n[sel].copy()
     for j, f in enumerate(run.fitted):
@@ -206,7 +216,7 @@ def improvement_paths(
             if ind.direction == "higher":
                 span0 = np.maximum(np.abs(x_start), scale if scale > 0 else 1.0)
                 t = _solve(
-                    lambda t: _score_with(run, sel, j, x_start + t),
+                    _score_along(run, sel, j, x_start, shrink=False),
                     g,
                     np.zeros(sel.size),
                     span0,
@@ -215,7 +225,7 @@ def improvement_paths(
                 required = x_start + t
             else:
                 t = _solve(
-                    lambda t: _score_with(run, sel, j, x_start * (1 - t)),
+                    _score_along(run, sel, j, x_start, shrink=True),
                     g,
                     np.zeros(sel.size),
                     np.full(sel.size, 1 - 1e-12),
@@ -240,7 +250,7 @@ def improvement_paths(
                 )
             )
         p = _solve(
-            lambda p: _score_scaled(run, sel, p),
+            partial(_score_scaled, run, sel),
             g,
             np.zeros(sel.size),
             np.ones(sel.size),

@@ -15,6 +15,7 @@ import json
 import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -100,10 +101,16 @@ class FieldFormula(_Strict):
     kind: Literal["field"]
     field: str
 
+    def inputs(self) -> list[str]:
+        return [self.field]
+
 
 class SumFormula(_Strict):
     kind: Literal["sum"]
     fields: list[str] = Field(min_length=1)
+
+    def inputs(self) -> list[str]:
+        return self.fields
 
 
 class RatioFormula(_Strict):
@@ -111,11 +118,17 @@ class RatioFormula(_Strict):
     numerator: list[str] = Field(min_length=1)
     denominator: list[str] = Field(min_length=1)
 
+    def inputs(self) -> list[str]:
+        return self.numerator + self.denominator
+
 
 class GrowthFormula(_Strict):
     kind: Literal["growth"]
     current: str
     previous: str
+
+    def inputs(self) -> list[str]:
+        return [self.current, self.previous]
 
 
 Formula = Annotated[
@@ -445,15 +458,7 @@ def _semantic_errors(m: Method) -> list[str]:
         if ind.id in seen:
             errs.append(f"{p}.id: 指标编号“{ind.id}”重复")
         seen.add(ind.id)
-        f = ind.formula
-        refs = {
-            "field": lambda: [f.field],
-            "sum": lambda: f.fields,
-            "ratio": lambda: f.numerator + f.denominator,
-            "share": lambda: f.numerator + f.denominator,
-            "growth": lambda: [f.current, f.previous],
-        }[f.kind]()
-        missing = [r for r in refs if r not in fields]
+        missing = [r for r in ind.formula.inputs() if r not in fields]
         if missing:
             errs.append(
                 f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）"
@@ -508,9 +513,12 @@ def _semantic_errors(m: Method) -> list[str]:
                     errs.append(f"{ip}.scoring.benchmark.value: 计算型基准不应给出固定值")
                 if b.kind == "percentile" and b.q is None:
                     errs.append(f"{ip}.scoring.benchmark.q: 百分位基准必须给出 q")
-                if b.kind == "ratio_of_sums" and item.indicator in indicator_ids:
-                    if m.indicator(item.indicator).formula.kind not in ("ratio", "share"):
-                        errs.append(f"{ip}.scoring.benchmark.kind: 比值之和基准只适用于比值型指标")
+                if (
+                    b.kind == "ratio_of_sums"
+                    and item.indicator in indicator_ids
+                    and m.indicator(item.indicator).formula.kind not in ("ratio", "share")
+                ):
+                    errs.append(f"{ip}.scoring.benchmark.kind: 比值之和基准只适用于比值型指标")
             if sc.kind == "minmax" and sc.high <= sc.low:
                 errs.append(f"{ip}.scoring.high: 必须大于 low")
             if sc.kind == "target" and sc.target == sc.baseline:
@@ -594,7 +602,7 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
             errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 min_score")
         else:
             s = [b.min_score for b in head]
-            if any(a <= b for a, b in zip(s, s[1:])):
+            if any(a <= b for a, b in pairwise(s)):
                 errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
     if c.kind in ("quota", "mixed"):
         if any(b.share is None for b in head):
@@ -616,7 +624,7 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
 
 def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
     f = ind.formula
-    if f.kind in ("ratio", "share"):
+    if isinstance(f, RatioFormula):
         nu = {fields[x].unit for x in f.numerator}
         du = {fields[x].unit for x in f.denominator}
         for group in (f.numerator, f.denominator):
@@ -626,13 +634,12 @@ def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
         units.ratio_factor(next(iter(sorted(nu))), next(iter(sorted(du))), ind.unit)
         if f.kind == "share" and units.parse(ind.unit).dimension != ("", ""):
             raise Refused("占比（share）指标的单位必须是 1 或 %")
-    elif f.kind == "growth":
+    elif isinstance(f, GrowthFormula):
         units.factor(fields[f.current].unit, fields[f.previous].unit)
         if units.parse(ind.unit).dimension != ("", ""):
             raise Refused("增长率指标的单位必须是 1 或 %")
     else:
-        names = [f.field] if f.kind == "field" else f.fields
-        for name in names:
+        for name in f.inputs():
             units.factor(fields[name].unit, ind.unit)
 
 
