@@ -127,7 +127,7 @@ def _adjustments(
     pts_pos = np.zeros(len(rows))
     pts_neg = np.zeros(len(rows))
     for adj in method.adjustments:
-        if adj.segments and seg not in adj.segments or adj.column not in frame.columns:
+        if (adj.segments and seg not in adj.segments) or adj.column not in frame.columns:
             continue
         v = frame[adj.column].to_numpy()[rows] * adj.per_unit
         if adj.cap is not None:

@@ -42,7 +42,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "platform_code": pl.String,
     "segment": pl.String,
     "exempt_reason": pl.String,
-    **{column: pl.Float64 for column in NUMERIC},
+    **dict.fromkeys(NUMERIC, pl.Float64),
     # Flag columns a method may read for vetoes and bonus items (EnterpriseFlag.Flag values).
     "veto_major_incident": pl.Boolean,
     "hightech": pl.Boolean,

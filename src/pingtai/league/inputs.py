@@ -58,7 +58,7 @@ TEXT = ("platform_code", "name", "segment", "league_group")
 NUMERIC = (
     ENTERPRISE + REPORTED + tuple(f"{k}_ly" for k in LAST_YEAR) + ("ontime_rate", "task_completion")
 )
-SCHEMA = {**{c: pl.String for c in TEXT}, **{c: pl.Float64 for c in NUMERIC}}
+SCHEMA = {**dict.fromkeys(TEXT, pl.String), **dict.fromkeys(NUMERIC, pl.Float64)}
 SEGMENT = "平台"
 CYCLE_KINDS = {"quarter": "quarter", "half": "half", "year": "year"}
 

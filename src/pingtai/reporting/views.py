@@ -107,7 +107,7 @@ def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ordered = list(
         submission.versions.select_related("uploaded_by", "approved_by").order_by("number")
     )
-    versions = list(zip(ordered, [None, *ordered[:-1]]))[::-1]
+    versions = list(zip(ordered, [None, *ordered[:-1]], strict=False))[::-1]
     return render(
         request,
         "reporting/requirement.html",
