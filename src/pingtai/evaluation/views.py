@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import role_required
+from pingtai.accounts.scope import AuthenticatedRequest, role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -26,7 +26,7 @@ CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/index.html",
@@ -48,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_create(request: HttpRequest) -> HttpResponse:
+def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请检查年度和方法")
@@ -74,7 +74,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rows = selectors.results_for(request.user, run)
     query = request.GET.get("q", "").strip()
@@ -109,7 +109,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     try:
         services.run_publish(run, user=request.user, request=request)
@@ -120,10 +120,10 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rows = selectors.results_for(request.user, run)
-    scope = []
+    scope: list[str] = []
     if county := request.GET.get("county"):
         rows, scope = rows.filter(county_code=county), [*scope, county]
     if platform := request.GET.get("platform"):
@@ -138,7 +138,7 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
+def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     result = selectors.results_for(request.user, run).filter(uscc=uscc).first()
     if result is None:
@@ -160,7 +160,7 @@ def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
 
 
 @login_required
-def policies(request: HttpRequest, pk: int) -> HttpResponse:
+def policies(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     table, rows, totals = selectors.policy_rows(run, selectors.results_for(request.user, run))
     return render(
@@ -177,7 +177,7 @@ def policies(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
+def low_efficiency(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rules, rows, per_platform = selectors.low_efficiency(
         selectors.results_for(request.user, run), run.year
@@ -195,7 +195,7 @@ def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: AuthenticatedRequest) -> HttpResponse:
     form = CompareForm(request.GET)
     if not form.is_valid():
         messages.error(request, "请检查年度和方法")
