@@ -106,7 +106,7 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
         goal[above] = run.score[prev]
         label[above] = [f"第 {p} 名" for p in run.rank_pos[above]]
         return goal, label
-    spec = run.spec.classes
+    spec = run.spec.class_rules()
     idx = run.class_index
     for b in range(1, len(spec.bands)):
         here = (idx == b) & (run.forced < 0)
@@ -115,6 +115,7 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
         need = np.full(here.sum(), -np.inf)
         better = spec.bands[b - 1]
         if spec.kind in ("thresholds", "mixed"):
+            assert better.min_score is not None  # every band above the last has one (loader)
             need = np.maximum(need, better.min_score)
         if spec.kind in ("quota", "mixed"):
             # The lowest score now in the better class, in the same class group.

@@ -196,10 +196,10 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
                 _rows(neg, rownums), name, "不能为负数：", col.filter(pl.Series(neg)).to_list()
             )
         numeric[name] = col.alias(name)
-    flags = {}
-    for col in dict.fromkeys(flag_columns):
-        if col in frame.columns:
-            flags[col] = frame[col]
+    flags: dict[str, pl.Series] = {}
+    for column in dict.fromkeys(flag_columns):
+        if column in frame.columns:
+            flags[column] = frame[column]
     for adj in method.adjustments:
         if adj.column in flags:
             flags[adj.column] = _numeric(flags[adj.column], adj.column, rownums, errs).fill_null(

@@ -263,6 +263,23 @@ class Segment(_Strict):
     aggregation: Aggregation = Field(default_factory=Aggregation)
     classes: Classes | None = None
 
+    def class_rules(self) -> Classes:
+        """The class rules of a scored segment (the loader refuses a scored segment without)."""
+        if self.classes is None:
+            raise ValueError(f"分类“{self.name}”没有等级规则")
+        return self.classes
+
+    def pillar_positions(self) -> np.ndarray:
+        """Each indicator's pillar as a position in ``pillars`` (the loader checks that every
+        indicator names one of them when pillars are used)."""
+        position = {p.id: i for i, p in enumerate(self.pillars)}
+        out = []
+        for it in self.indicators:
+            if it.pillar is None:
+                raise ValueError(f"分类“{self.name}”的指标“{it.indicator}”没有指定维度")
+            out.append(position[it.pillar])
+        return np.array(out)
+
 
 class Condition(_Strict):
     field: str
@@ -579,15 +596,15 @@ def _semantic_errors(m: Method) -> list[str]:
     for k, col in enumerate(m.ranking.by):
         if col not in group_ok:
             errs.append(f"ranking.by[{k}]: 分组列“{col}”不是输入列")
-    for k, t in enumerate(m.ranking.tie_break):
-        if t.column not in indicator_ids and t.column not in fields:
+    for k, tie in enumerate(m.ranking.tie_break):
+        if tie.column not in indicator_ids and tie.column not in fields:
             errs.append(f"ranking.tie_break[{k}].column: 必须是指标编号或输入字段")
     if m.effective.to is not None and m.effective.to < m.effective.from_:
         errs.append("effective.to: 失效日期早于生效日期")
     dumped = m.model_dump(mode="json", by_alias=True)
-    for k, a in enumerate(m.assumptions):
-        if not _resolve(dumped, a.key):
-            errs.append(f"assumptions[{k}].key: 键路径“{a.key}”在本方法中不存在")
+    for k, assumption in enumerate(m.assumptions):
+        if not _resolve(dumped, assumption.key):
+            errs.append(f"assumptions[{k}].key: 键路径“{assumption.key}”在本方法中不存在")
     return errs
 
 
@@ -598,17 +615,17 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
         errs.append(f"{p}.bands: 等级名称重复")
     head = c.bands[:-1]
     if c.kind in ("thresholds", "mixed"):
-        if any(b.min_score is None for b in head):
+        s = [b.min_score for b in head if b.min_score is not None]
+        if len(s) < len(head):
             errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 min_score")
-        else:
-            s = [b.min_score for b in head]
-            if any(a <= b for a, b in pairwise(s)):
-                errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
+        elif any(a <= b for a, b in pairwise(s)):
+            errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
     if c.kind in ("quota", "mixed"):
-        if any(b.share is None for b in head):
+        shares = [b.share for b in head if b.share is not None]
+        if len(shares) < len(head):
             errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 share")
         else:
-            total = sum(b.share for b in head)
+            total = sum(shares)
             if total >= 1 + 1e-9:
                 errs.append(
                     f"{p}.bands: 前几档 share 之和为 {total:g}，必须小于 1（最后一档取余数）"
