@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TARGET_P95_MS = 300.0
 
@@ -119,7 +119,7 @@ def main() -> int:
 
     base = statistics.median(results["trivial"][0])
     print(
-        f"# cockpit_bench  {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC  "
+        f"# cockpit_bench  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  "
         f"Python {platform.python_version()}  {platform.machine()}  "
         f"{len(os.sched_getaffinity(0))} CPU  SQLite  load average before the run {load[0]:.2f}"
     )

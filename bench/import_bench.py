@@ -8,6 +8,7 @@ openpyxl read-only reading of the same file, in the same run (issue 4, item 10).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import platform
@@ -16,7 +17,7 @@ import resource
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def build_file(catalogue, rows: int, seed: int = 20251231) -> tuple[bytes, dict]
         "2025",
         "tongji",
         "丽水市统计局",
-        datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     ).signed(b"")
     wb = openpyxl.Workbook(write_only=True)
     wb.create_sheet(INSTRUCTIONS_SHEET).append(["基准测试文件"])
@@ -150,10 +151,8 @@ def build_file(catalogue, rows: int, seed: int = 20251231) -> tuple[bytes, dict]
 
 def reset_peak() -> None:
     """Reset the kernel's peak-RSS counter so each stage reports its own peak (Linux)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def peak_mb() -> float:

@@ -41,14 +41,12 @@ _platform_cycle = itertools.cycle(PLATFORMS)
 _files = {
     code: sorted((FILES / code).glob("*.xlsx"), key=lambda p: int(p.stem)) for code in PLATFORMS
 }
-_requests = 0
+_requests = itertools.count(1)
 
 
 @events.request.add_listener
 def _count(**_kwargs) -> None:
-    global _requests
-    _requests += 1
-    if _requests == MAX_REQUESTS:
+    if next(_requests) == MAX_REQUESTS:
         from locust import runners
 
         if runners.runner is not None:

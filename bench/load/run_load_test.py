@@ -37,7 +37,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -94,7 +94,12 @@ def drop_database(server: str, name: str) -> None:
 
 def pingtai(env: dict[str, str], *argv: str) -> str:
     done = subprocess.run(
-        [str(BIN / "pingtai"), *argv], env=env, capture_output=True, text=True, timeout=900
+        [str(BIN / "pingtai"), *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"pingtai {' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}")
@@ -462,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         verification = verify_uploads(work / "uploads.jsonl")
         p95 = float(total["95%"])
         report = {
-            "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {
                 "cpus": os.cpu_count(),
                 "load_average_before": load_before,
@@ -513,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
                 from django.db import connections
 
                 connections.close_all()
-            except Exception:  # noqa: BLE001 - Django may not have been set up yet
+            except Exception:  # Django may not have been set up yet
                 pass
             drop_database(args.server, args.db)
         shutil.rmtree(work, ignore_errors=True)

@@ -172,6 +172,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

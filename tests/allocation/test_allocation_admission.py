@@ -69,7 +69,6 @@ def _failed(proposal) -> dict[str, str]:
 def test_control_indicators_pass_or_fail_with_reasons(login):
     good = _submit(login("pt_ls01"))
     assert good.platform.code == "LS01" and good.code == "XM2025-LS01-001"
-    admin = login("admin")
     assert _check(login, good).status == ProjectProposal.Status.PASSED
     # 400 万元/亩 ≥ 350 (LS01 override); 60 万元/亩 ≥ 30; 0.2 ≤ 0.5; 0.004 ≤ 0.02
     values = {i["key"]: i["value"] for i in good.check_result}

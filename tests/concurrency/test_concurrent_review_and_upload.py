@@ -32,6 +32,7 @@ import io
 import os
 import threading
 from collections.abc import Callable
+from functools import partial
 
 import openpyxl
 import pytest
@@ -142,7 +143,7 @@ def _race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
         try:
             barrier.wait()
             outcomes[i] = ("ok", call())
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+        except Exception as error:  # the outcome is what the test inspects
             outcomes[i] = ("error", error)
         finally:
             connections.close_all()
@@ -266,10 +267,8 @@ def _concurrent_uploads(period) -> None:
     files = [_filled(requirement, tax_revenue=61000 + i) for i in range(4)]
     outcomes = _race(
         *[
-            (
-                lambda data=data: submission_upload(
-                    requirement, user=officer, data=data, filename=f"报表{i}.xlsx"
-                )
+            partial(
+                submission_upload, requirement, user=officer, data=data, filename=f"报表{i}.xlsx"
             )
             for i, data in enumerate(files)
         ]

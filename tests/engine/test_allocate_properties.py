@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,7 +122,7 @@ def test_unconstrained_order_follows_weighted_score(scores, pool_cents):
     amounts_by_score = sorted(
         (r.score, s.amount) for r, s in zip(recipients, result.shares, strict=True)
     )
-    for (s1, a1), (s2, a2) in zip(amounts_by_score, amounts_by_score[1:]):
+    for (s1, a1), (s2, a2) in pairwise(amounts_by_score):
         if s2 > s1:
             assert a2 >= a1 - Decimal("0.01")
 

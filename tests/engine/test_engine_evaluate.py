@@ -339,7 +339,10 @@ def test_objective_weightings_sum_to_the_total(kind):
     rows = [
         {"tax_wan": float(v), "value_added_wan": float(u), "energy_tce": float(e)}
         for v, u, e in zip(
-            rng.uniform(50, 500, 20), rng.uniform(200, 2000, 20), rng.uniform(50, 500, 20)
+            rng.uniform(50, 500, 20),
+            rng.uniform(200, 2000, 20),
+            rng.uniform(50, 500, 20),
+            strict=True,
         )
     ]
     r = evaluate(parse_method(data), make_frame(rows))

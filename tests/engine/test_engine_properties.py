@@ -42,10 +42,10 @@ def raw(method_id="zj-mujun-huangyan-2022"):
 def test_entity_at_every_benchmark_scores_the_weight_sum(bench, weights, land):
     data = raw()
     names = list(HY22)
-    for item, b, w in zip(data["segments"]["规上"]["indicators"], bench, weights):
+    for item, b, w in zip(data["segments"]["规上"]["indicators"], bench, weights, strict=True):
         item["scoring"]["benchmark"]["value"] = b
         item["weight"] = w
-    b = dict(zip(names, bench))
+    b = dict(zip(names, bench, strict=True))
     row = at_benchmarks(b, land=land)
     t = evaluate(parse_method(data), make_frame([row])).table
     assert t["score"][0] == pytest.approx(sum(weights), rel=1e-9)
@@ -92,7 +92,7 @@ def test_class_quotas_hold(seed, n, shares):
     shares = [s / total for s in shares]  # the first three take 80 %, the last band the rest
     data = raw()
     for seg in ("规上", "规下"):
-        for b, s in zip(data["segments"][seg]["classes"]["bands"], shares):
+        for b, s in zip(data["segments"][seg]["classes"]["bands"], shares, strict=False):
             b["share"] = s
     method = parse_method(data)
     t = evaluate(method, enterprises(n, seed=seed)).table
@@ -100,8 +100,8 @@ def test_class_quotas_hold(seed, n, shares):
         part = t.filter((pl.col("segment") == seg) & pl.col("class").is_not_null())
         m = part.height
         counts = part["class"].value_counts()
-        got = {c: k for c, k in zip(counts["class"], counts["count"])}
-        for cls, share in zip("ABCD", shares + [1 - sum(shares)]):
+        got = dict(zip(counts["class"], counts["count"], strict=True))
+        for cls, share in zip("ABCD", [*shares, 1 - sum(shares)], strict=True):
             assert abs(got.get(cls, 0) - share * m) < 1.0 + 1e-9
         # better classes never hold a lower score than worse ones
         worst = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -205,4 +206,4 @@ def test_pay_pool_always_adds_up_and_respects_floor_and_cap(score_map, total, bo
     assert Fraction(result.cap) - Fraction(1, 100) < cap <= Fraction(result.cap)
     # A higher score never gets less, beyond the one cent of rounding.
     by_score = sorted(result.shares, key=lambda s: s.score)
-    assert all(b.amount >= a.amount - Decimal("0.01") for a, b in zip(by_score, by_score[1:]))
+    assert all(b.amount >= a.amount - Decimal("0.01") for a, b in pairwise(by_score))

@@ -156,7 +156,7 @@ def test_groups_rank_within_themselves(league_demo):
         assert scores == sorted(scores, reverse=True)
         assert [row.result.rank_order for row in g.rows] == list(range(1, len(g.rows) + 1))
     size = selectors.ranking(league_demo.h1)
-    assert [g.label for g in size.groups][0] == "300亿元以上"
+    assert size.groups[0].label == "300亿元以上"
     assert sum(len(g.rows) for g in size.groups) == 11
 
 
@@ -207,7 +207,7 @@ def test_correction_after_publication_makes_a_new_run_and_leaves_the_published_o
         requirement__platform__code="LS11",
     )
     old = version_values(sub.approved_version)["LS11"]
-    corrected = {k: v for k, v in old.items()}
+    corrected = dict(old.items())
     corrected["trade_total"] = old["trade_total"] * 2
     data = fill_template(requirement_template(sub.requirement), corrected)
     attempt = submission_upload(

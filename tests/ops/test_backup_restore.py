@@ -26,6 +26,7 @@ def _cli(args: list[str], database_url: str, var_dir) -> subprocess.CompletedPro
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
 
 

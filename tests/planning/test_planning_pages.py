@@ -255,10 +255,10 @@ def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
     ).values_list("tax_wan", flat=True)
     assert settlement.tax_yuan == sum(taxes, Decimal(0)) * 10000
     lines = list(settlement.lines.all())
-    assert sum(l.tax_yuan for l in lines) == settlement.tax_yuan
-    assert sum(l.output_yuan for l in lines) == settlement.output_yuan
-    assert sum(l.cost_yuan for l in lines) == Decimal("1000000.01")
-    for line, share in zip(lines, (50, 30, 20)):
+    assert sum(line.tax_yuan for line in lines) == settlement.tax_yuan
+    assert sum(line.output_yuan for line in lines) == settlement.output_yuan
+    assert sum(line.cost_yuan for line in lines) == Decimal("1000000.01")
+    for line, share in zip(lines, (50, 30, 20), strict=True):
         assert abs(line.tax_yuan - settlement.tax_yuan * share / 100) < Decimal("0.01")
     rows = sheet_rows(admin.get("/planning/agreements/LY-2024-01/settlements/2024.xlsx").content)
     assert rows[0][7] == "分得税收（元）" and rows[-1][3] == "合计"

@@ -17,18 +17,18 @@ RULES = R.load_rules()
 
 
 def subject(**kw) -> R.Subject:
-    base = dict(
-        code="TZ",
-        name="测试园区",
-        county="331102",
-        area_mu=Decimal(1000),
-        enterprises=10,
-        land_mu=Decimal(1000),
-        output_wan=Decimal(80000),
-        tax_wan=Decimal(2500),
-        fit={"LS01": Decimal("0.5")},
-        adjacent=["LS01"],
-    )
+    base = {
+        "code": "TZ",
+        "name": "测试园区",
+        "county": "331102",
+        "area_mu": Decimal(1000),
+        "enterprises": 10,
+        "land_mu": Decimal(1000),
+        "output_wan": Decimal(80000),
+        "tax_wan": Decimal(2500),
+        "fit": {"LS01": Decimal("0.5")},
+        "adjacent": ["LS01"],
+    }
     base.update(kw)
     return R.Subject(**base)
 
@@ -136,17 +136,17 @@ def test_split_exact_always_reconciles_to_the_cent(cents, weights):
     total = Decimal(cents) / 100
     parts = R.split_exact(total, shares)
     assert sum(parts) == total
-    for part, share in zip(parts, shares):
+    for part, share in zip(parts, shares, strict=True):
         assert abs(part - total * share / 100) < Decimal("0.01")
 
 
 def test_shares_must_sum_to_exactly_one_hundred():
     R.check_shares([Decimal("33.33"), Decimal("33.33"), Decimal("33.34")], "税收分成")
-    with pytest.raises(Refused, match="合计应为 100%，现为 99.99%"):
+    with pytest.raises(Refused, match=r"合计应为 100%，现为 99\.99%"):
         R.check_shares([Decimal("60"), Decimal("39.99")], "税收分成")
     with pytest.raises(Refused, match="两位小数"):
         R.check_shares([Decimal("60.001"), Decimal("39.999")], "统计归属")
-    with pytest.raises(Refused, match="0% 到 100%"):
+    with pytest.raises(Refused, match=r"0% 到 100%"):
         R.check_shares([Decimal("110"), Decimal("-10")], "成本分担")
 
 
@@ -164,7 +164,7 @@ def test_broken_rules_files_are_refused_in_chinese(tmp_path):
         ),
         encoding="utf-8",
     )
-    with pytest.raises(Refused, match="township.merge_min_fit"):
+    with pytest.raises(Refused, match=r"township\.merge_min_fit"):
         R.load_rules(bad)
     bad.write_text("id = ", encoding="utf-8")
     with pytest.raises(Refused, match="不是有效的 TOML"):

@@ -66,7 +66,7 @@ def test_department_round_trip_template_dry_run_and_import(tmp_path, capsys, dem
     stored = dict(
         Fact.objects.filter(version=submission.latest_version).values_list("key", "value")
     )
-    assert stored == {k: v for k, v in taxes.items()}
+    assert stored == dict(taxes.items())
 
 
 def test_import_of_a_broken_file_exits_non_zero_with_the_reason(tmp_path, capsys):

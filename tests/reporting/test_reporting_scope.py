@@ -45,7 +45,7 @@ def test_other_units_get_404_on_every_route(login, ls04_objects, intruder):
 
 
 def test_leader_reads_but_cannot_upload_or_review(login, ls04_objects):
-    requirement, attempt, version = ls04_objects
+    requirement, _attempt, _version = ls04_objects
     leader = login("leader")
     assert leader.get(f"/reporting/requirements/{requirement.pk}/").status_code == 200
     assert leader.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").status_code == 403

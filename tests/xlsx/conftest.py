@@ -114,11 +114,10 @@ def rezip(
     """Rebuild a zip with some parts replaced, removed (None) or added."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts_of(data).items():
-            if name in replace:
-                if replace[name] is None:
-                    continue
-                content = replace[name]
+        for name, original in parts_of(data).items():
+            content = replace.get(name, original)
+            if content is None:
+                continue
             archive.writestr(name, content)
         for name, content in add.items():
             archive.writestr(name, content)

@@ -215,8 +215,9 @@ def test_arbitrary_cell_values(values):
     ws = wb[DATA_SHEET]
     for column, value in enumerate(values, 1):
         if isinstance(value, str):
-            value = "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")
-        ws.cell(5, column, value)
+            ws.cell(5, column, "".join(ch for ch in value if ch >= " " or ch in "\t\n\r"))
+        else:
+            ws.cell(5, column, value)
     out = io.BytesIO()
     wb.save(out)
     _check(out.getvalue())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
@@ -64,7 +64,7 @@ def test_marker_records_form_period_scope_and_is_signed(kit, catalogue):
     out = io.BytesIO()
     from pingtai.xlsx.template import write_template
 
-    stamp = datetime(2025, 12, 1, 8, 0, tzinfo=timezone.utc)
+    stamp = datetime(2025, 12, 1, 8, 0, tzinfo=UTC)
     marker = write_template(
         "tax_enterprise",
         "2025",

@@ -9,9 +9,11 @@ from pingtai.audit.admin_mixins import AuditedAdmin
 class PingtaiUserAdmin(AuditedAdmin, UserAdmin):
     list_display = ["username", "role", "platform", "department", "is_active", "last_login"]
     list_filter = ["role", "platform", "department", "is_active"]
-    fieldsets = UserAdmin.fieldsets + (
+    fieldsets = (
+        *UserAdmin.fieldsets,
         ("角色与范围", {"fields": ("role", "platform", "department")}),
     )
-    add_fieldsets = UserAdmin.add_fieldsets + (
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
         ("角色与范围", {"fields": ("role", "platform", "department")}),
     )

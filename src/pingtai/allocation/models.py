@@ -11,9 +11,6 @@ from django.db import models
 from pingtai.allocation.rules import POOLS
 from pingtai.runs.models import FrozenRun
 
-AMOUNT = {"max_digits": 16, "decimal_places": 2}
-LINE = {"max_digits": 18, "decimal_places": 4}
-
 
 class PoolKind(models.TextChoices):
     LAND = "land", "新增建设用地指标（亩）"
@@ -25,7 +22,7 @@ class PoolKind(models.TextChoices):
 class QuotaPool(models.Model):
     kind = models.CharField("指标类型", max_length=12, choices=PoolKind.choices)
     year = models.PositiveSmallIntegerField("年度")
-    total = models.DecimalField("年度总量", **AMOUNT)
+    total = models.DecimalField("年度总量", max_digits=16, decimal_places=2)
     note = models.CharField("说明", max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="创建人"
@@ -60,8 +57,10 @@ class PoolDemand(models.Model):
     platform = models.ForeignKey(
         "registry.Platform", models.PROTECT, related_name="+", verbose_name="平台"
     )
-    demand = models.DecimalField("申报需求", **AMOUNT)
-    major_demand = models.DecimalField("其中重大产业项目需求", default=0, **AMOUNT)
+    demand = models.DecimalField("申报需求", max_digits=16, decimal_places=2)
+    major_demand = models.DecimalField(
+        "其中重大产业项目需求", default=0, max_digits=16, decimal_places=2
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申报人"
@@ -102,16 +101,16 @@ class AllocationRun(FrozenRun):
         related_name="+",
         verbose_name="平台（项目间配置）",
     )
-    amount = models.DecimalField("参与分配量", **AMOUNT)
+    amount = models.DecimalField("参与分配量", max_digits=16, decimal_places=2)
     rules_id = models.CharField("规则", max_length=64)
     rules_version = models.CharField("规则版本", max_length=20)
     rules_hash = models.CharField("规则文件哈希", max_length=64)
     rules_text = models.TextField("规则文件全文")
     score_basis = models.CharField("得分依据", max_length=300)
-    reserve = models.DecimalField("重大产业项目预留", **AMOUNT)
-    reserve_used = models.DecimalField("预留实际使用", **AMOUNT)
-    allocated = models.DecimalField("已分配", **AMOUNT)
-    surplus = models.DecimalField("结余", **AMOUNT)
+    reserve = models.DecimalField("重大产业项目预留", max_digits=16, decimal_places=2)
+    reserve_used = models.DecimalField("预留实际使用", max_digits=16, decimal_places=2)
+    allocated = models.DecimalField("已分配", max_digits=16, decimal_places=2)
+    surplus = models.DecimalField("结余", max_digits=16, decimal_places=2)
     solver = models.CharField("求解方式", max_length=80)
     notes = models.JSONField("说明", default=list)
     # Runs made before allocations were frozen have no snapshot and no result file; reproduce
@@ -180,13 +179,20 @@ class AllocationLine(models.Model):
     name = models.CharField("名称", max_length=120)
     score = models.DecimalField("得分", max_digits=14, decimal_places=4)
     multiplier = models.DecimalField("系数", max_digits=8, decimal_places=4)
-    floor = models.DecimalField("保底", **AMOUNT)
-    cap = models.DecimalField("上限（含需求）", null=True, blank=True, **AMOUNT)
-    demand = models.DecimalField("申报需求", null=True, blank=True, **AMOUNT)
-    ideal = models.DecimalField("规则理想份额", **LINE)
-    amount = models.DecimalField("配置量", **AMOUNT)
+    floor = models.DecimalField("保底", max_digits=16, decimal_places=2)
+    cap = models.DecimalField(
+        "上限（含需求）", null=True, blank=True, max_digits=16, decimal_places=2
+    )
+    demand = models.DecimalField("申报需求", null=True, blank=True, max_digits=16, decimal_places=2)
+    ideal = models.DecimalField("规则理想份额", max_digits=18, decimal_places=4)
+    amount = models.DecimalField("配置量", max_digits=16, decimal_places=2)
     binding = models.CharField("生效约束", max_length=40, blank=True)
     explanation = models.JSONField("逐项说明", default=list)
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """The explanation as (label, amount) pairs for the run page."""
+        return [(step["label"], step["amount"]) for step in self.explanation]
 
     class Meta:
         verbose_name = verbose_name_plural = "要素配置明细"
@@ -239,15 +245,19 @@ class ProjectProposal(models.Model):
     )
     land_source = models.CharField("用地来源", max_length=20, choices=LandSource.choices)
     land_use = models.CharField("用地性质", max_length=12, choices=LandUse.choices)
-    land_mu = models.DecimalField("用地面积（亩）", **AMOUNT)
+    land_mu = models.DecimalField("用地面积（亩）", max_digits=16, decimal_places=2)
     floor_area_ratio = models.DecimalField("容积率", max_digits=6, decimal_places=2)
-    investment_wan = models.DecimalField("固定资产投资（万元）", **AMOUNT)
-    expected_output_wan = models.DecimalField("达产年产值（万元）", **AMOUNT)
-    expected_value_added_wan = models.DecimalField("达产年增加值（万元）", **AMOUNT)
-    expected_tax_wan = models.DecimalField("达产年税收（万元）", **AMOUNT)
-    energy_tce = models.DecimalField("年综合能耗（吨标煤）", **AMOUNT)
-    emission_t = models.DecimalField("年主要污染物排放（吨）", **AMOUNT)
-    funds_wan = models.DecimalField("申请扶持资金（万元）", default=0, **AMOUNT)
+    investment_wan = models.DecimalField("固定资产投资（万元）", max_digits=16, decimal_places=2)
+    expected_output_wan = models.DecimalField("达产年产值（万元）", max_digits=16, decimal_places=2)
+    expected_value_added_wan = models.DecimalField(
+        "达产年增加值（万元）", max_digits=16, decimal_places=2
+    )
+    expected_tax_wan = models.DecimalField("达产年税收（万元）", max_digits=16, decimal_places=2)
+    energy_tce = models.DecimalField("年综合能耗（吨标煤）", max_digits=16, decimal_places=2)
+    emission_t = models.DecimalField("年主要污染物排放（吨）", max_digits=16, decimal_places=2)
+    funds_wan = models.DecimalField(
+        "申请扶持资金（万元）", default=0, max_digits=16, decimal_places=2
+    )
     industry_code = models.CharField("行业代码（GB/T 4754-2017）", max_length=5)
     major = models.BooleanField("重大产业项目", default=False)
     status = models.CharField(
@@ -323,7 +333,7 @@ class PostEvaluation(models.Model):
     )
     data_year = models.PositiveSmallIntegerField("实际数据年度")
     actual_investment_wan = models.DecimalField(
-        "核实固定资产投资（万元）", null=True, blank=True, **AMOUNT
+        "核实固定资产投资（万元）", null=True, blank=True, max_digits=16, decimal_places=2
     )
     actual_floor_area_ratio = models.DecimalField(
         "核实容积率", max_digits=6, decimal_places=2, null=True, blank=True

@@ -126,7 +126,7 @@ class AllocationRuns(kernel.RunKind[AllocationRun]):
     diff_fields = ("amount",)
 
     def key_label(self, run: AllocationRun) -> str:
-        scope = f"（{run.platform.name}内项目间）" if run.platform_id else "（平台间）"
+        scope = f"（{run.platform.name}内项目间）" if run.platform is not None else "（平台间）"
         return f"{run.pool.year}年度{run.pool.get_kind_display()}{scope}"
 
     def recorded_rows(self, run: AllocationRun, result: bytes) -> Rows:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import role_required
+from pingtai.accounts.scope import AuthenticatedRequest, role_required
 from pingtai.allocation import selectors, services
 from pingtai.allocation.forms import (
     CommitmentForm,
@@ -30,13 +30,14 @@ from pingtai.core.refusal import Refused
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import form_errors
 
 ADMIN = User.Role.CITY_ADMIN
 READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "allocation/index.html",
@@ -50,7 +51,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(ADMIN)
 @require_POST
-def pool_create(request: HttpRequest) -> HttpResponse:
+def pool_create(request: AuthenticatedRequest) -> HttpResponse:
     form = PoolForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请检查指标类型、年度和总量")
@@ -71,7 +72,7 @@ def pool_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pool_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     user = request.user
     return render(
@@ -90,7 +91,7 @@ def pool_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN, User.Role.PLATFORM)
 @require_POST
-def demand_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def demand_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = DemandForm(request.POST)
     if not form.is_valid():
@@ -122,7 +123,7 @@ def demand_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 @require_POST
-def run_create(request: HttpRequest, pk: int) -> HttpResponse:
+def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = RunForm(request.POST, kind=pool.kind)
     if not form.is_valid():
@@ -144,16 +145,14 @@ def run_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, selectors.scoped_run(request.user, pk))
 
 
 def _run_page(
-    request: HttpRequest, run: AllocationRun, publish_form: PublishForm | None = None
+    request: AuthenticatedRequest, run: AllocationRun, publish_form: PublishForm | None = None
 ) -> HttpResponse:
     lines = list(selectors.lines_for(request.user, run))
-    for line in lines:
-        line.steps = [(step["label"], step["amount"]) for step in line.explanation]
     return render(
         request,
         "allocation/run.html",
@@ -171,7 +170,7 @@ def _run_page(
 
 @role_required(ADMIN)
 @require_POST
-def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     published, form = publish_from_request(request, run)
     if published:
@@ -180,7 +179,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     content = services.run_xlsx(run, selectors.lines_for(request.user, run))
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出要素配置明细")
@@ -188,14 +187,13 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*READERS)
-def compare(request: HttpRequest, pk: int) -> HttpResponse:
+def compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = CompareForm(request.GET, kind=pool.kind)
     if not form.is_valid():
         messages.error(
             request,
-            "请选择两套规则并检查调整的权重："
-            + "；".join(e for errors in form.errors.values() for e in errors),
+            "请选择两套规则并检查调整的权重：" + "；".join(form_errors(form)),
         )
         return redirect("allocation:pool", pk=pk)
     data = form.cleaned_data
@@ -245,7 +243,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def proposals(request: HttpRequest) -> HttpResponse:
+def proposals(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.proposals_for(request.user)
     if request.GET.get("format") == "xlsx":
         audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出项目准入审查结果")
@@ -264,7 +262,7 @@ def proposals(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(ADMIN, User.Role.PLATFORM)
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -289,7 +287,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     commitment = getattr(proposal, "commitment", None)
     admin = request.user.is_city_admin
@@ -314,7 +312,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 @require_POST
-def proposal_check(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     try:
         proposal = services.admission_check(proposal, user=request.user, request=request)
@@ -326,7 +324,7 @@ def proposal_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 @require_POST
-def commitment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     form = CommitmentForm(request.POST)
     if not form.is_valid():
@@ -344,7 +342,7 @@ def commitment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 @require_POST
-def post_evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
+def post_evaluation_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     commitment = getattr(proposal, "commitment", None)
     form = PostEvaluationForm(request.POST)
@@ -362,7 +360,7 @@ def post_evaluation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     evaluation = selectors.scoped_evaluation(request.user, pk)
     return render(
         request,
@@ -377,7 +375,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def shortfalls_export(request: HttpRequest) -> HttpResponse:
+def shortfalls_export(request: AuthenticatedRequest) -> HttpResponse:
     content = services.shortfalls_xlsx(selectors.evaluations_for(request.user))
     audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出达产复核差额清单")
     return attachment(content, "达产复核差额清单.xlsx")

@@ -25,6 +25,7 @@ from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import RunForm
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.runs.selectors import current_published
+from pingtai.web.forms import form_errors
 
 router = Router()
 
@@ -100,7 +101,7 @@ def run_create(request, body: RunIn):
         }
     )
     if not form.is_valid():
-        raise HttpError(422, "；".join(str(m) for errors in form.errors.values() for m in errors))
+        raise HttpError(422, "；".join(form_errors(form)))
     run, _ = services.run_evaluation(
         form.cleaned_data["year"],
         form.cleaned_data["method"],

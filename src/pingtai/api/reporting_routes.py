@@ -32,6 +32,7 @@ from pingtai.reporting import services
 from pingtai.reporting.forms import UploadForm
 from pingtai.reporting.models import ReportingPeriod, Requirement, SubmissionVersion, UploadAttempt
 from pingtai.reporting.workflow import submission_transition
+from pingtai.web.forms import form_errors
 
 router = Router()
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -218,7 +219,7 @@ def requirement_upload(
         raise PermissionDenied("只有填报单位本身可以上传数据")
     form = UploadForm(data={"reason": reason}, files={"file": file})
     if not form.is_valid() or len(file.name or "") > 255 or "\x00" in (file.name or ""):
-        messages = [str(m) for errors in form.errors.values() for m in errors] or ["文件名不合法"]
+        messages = form_errors(form) or ["文件名不合法"]
         raise HttpError(422, "；".join(messages))
     attempt = services.submission_upload(
         requirement,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
@@ -39,10 +40,8 @@ def _filtered(request: HttpRequest):
         rows = rows.filter(actor_username=username)
     for bound, lookup in (("from", "at__date__gte"), ("to", "at__date__lte")):
         if raw := request.GET.get(bound):
-            try:
+            with contextlib.suppress(ValueError):
                 rows = rows.filter(**{lookup: dt.date.fromisoformat(raw)})
-            except ValueError:
-                pass
     return rows[:MAX_ROWS]
 
 

@@ -182,7 +182,9 @@ class Comparison:
             for o in (self.left, self.right)
         )
         test = _OPS[self.op]
-        return [None if a is None or b is None else test(a, b) for a, b in zip(left, right)]
+        return [
+            None if a is None or b is None else test(a, b) for a, b in zip(left, right, strict=True)
+        ]
 
     def text(self, names: Mapping[str, str]) -> str:
         return f"{self.left.text(names)} {_OP_TEXT[self.op]} {self.right.text(names)}"

@@ -115,13 +115,13 @@ def admission_check_command(args: argparse.Namespace) -> int:
     failed = 0
     for proposal in rows:
         try:
-            proposal = services.admission_check(proposal, user=user, rules_ref=args.rules)
+            checked = services.admission_check(proposal, user=user, rules_ref=args.rules)
         except Refused as refused:
             print(f"{proposal.code}：{refused}", file=sys.stderr)
             failed += 1
             continue
-        print(f"{proposal.code} {proposal.name}：{proposal.get_status_display()}")
-        for item in proposal.check_result:
+        print(f"{checked.code} {checked.name}：{checked.get_status_display()}")
+        for item in checked.check_result:
             print(f"  [{'符合' if item['ok'] else '不符合'}] {item['label']}：{item['reason']}")
     return 1 if failed else 0
 

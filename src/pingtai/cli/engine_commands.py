@@ -111,7 +111,7 @@ def _read_regrades(path: str) -> list[Regrade]:
     by = frame["by"] if "by" in frame.columns else pl.Series([""] * frame.height)
     return [
         Regrade(str(u).strip().upper(), str(c).strip(), str(r or ""), str(b or ""))
-        for u, c, r, b in zip(frame["uscc"], frame["class"], frame["reason"], by)
+        for u, c, r, b in zip(frame["uscc"], frame["class"], frame["reason"], by, strict=True)
     ]
 
 
@@ -162,7 +162,9 @@ def evaluate(args: argparse.Namespace) -> int:
     for seg in method.segments:
         part = counts.filter(pl.col("segment") == seg)
         if part.height:
-            text = "，".join(f"{c or '未评'} {n}" for c, n in zip(part["class"], part["len"]))
+            text = "，".join(
+                f"{c or '未评'} {n}" for c, n in zip(part["class"], part["len"], strict=True)
+            )
             print(f"  {seg}：{text}")
     for w in result.warnings:
         print(f"提示：{w}", file=sys.stderr)

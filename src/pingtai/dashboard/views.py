@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from pingtai.accounts.scope import AuthenticatedRequest
 from pingtai.dashboard import services
 from pingtai.registry import selectors
 from pingtai.web.params import year_param
@@ -21,7 +22,7 @@ def _full_target_board_url() -> str | None:
 
 
 @login_required
-def cockpit(request: HttpRequest) -> HttpResponse:
+def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     data = services.build_cockpit(year_param(request, years), request.GET.get("group", "tier"))
     return render(
@@ -38,7 +39,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def map_page(request: HttpRequest) -> HttpResponse:
+def map_page(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     return render(
         request,
@@ -52,7 +53,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def map_data(request: HttpRequest) -> JsonResponse:
+def map_data(request: AuthenticatedRequest) -> JsonResponse:
     years = selectors.available_years()
     year = year_param(request, years)
     indicator = request.GET.get("indicator", "tax_per_mu")
@@ -66,7 +67,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-def map_enterprises(request: HttpRequest) -> JsonResponse:
+def map_enterprises(request: AuthenticatedRequest) -> JsonResponse:
     year = year_param(request, selectors.available_years())
     if year is None:
         return JsonResponse({"error": "尚无年度数据"}, status=404)

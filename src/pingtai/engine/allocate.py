@@ -195,10 +195,8 @@ def waterfill(
         [Fraction(1)] * len(rest),
         remaining,
     )
-    out = list(fixed)
-    for i, value in zip(rest, inner, strict=True):
-        out[i] = value
-    return out
+    spread = dict(zip(rest, inner, strict=True))
+    return [spread[i] if value is None else value for i, value in enumerate(fixed)]
 
 
 def round_exact(
@@ -379,7 +377,7 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
                 Conflict(
                     "reserve_vs_floors",
                     f"扣除重大产业项目预留 {_fmt(reserve_used, u)} 后可分配 {_fmt(general, u)}，"
-                    f"不足以满足其余单位的保底 {_fmt(sum(lo), u)}",
+                    f"不足以满足其余单位的保底 {_fmt(sum(lo, Fraction(0)), u)}",
                     tuple(short),
                 )
             ]
@@ -397,7 +395,7 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
         if score_part:
             notes.append("所有单位加权得分均为零，得分份额按平均分配")
     ideal = [base[i] + score[i] for i in range(n)]
-    target = min(general, sum(hi))
+    target = min(general, sum(hi, Fraction(0)))
     surplus = general - target
     if surplus:
         notes.append(f"各单位上限与需求已全部满足，结余 {_fmt(surplus, u)} 未分配")

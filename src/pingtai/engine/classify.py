@@ -45,6 +45,8 @@ def classify(
     if spec.kind in ("thresholds", "mixed"):
         idx = threshold_index(score, np.array([b.min_score for b in head], dtype=float))
     if spec.kind in ("quota", "mixed"):
+        if pos is None or g is None or size is None:
+            raise ValueError("按比例分档需要每个主体在分档组内的位次")
         q = quota_index(pos, g, np.array([b.share for b in head], dtype=float), size)
         idx = np.maximum(idx, q)
     return idx

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -105,7 +106,7 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
         goal[above] = run.score[prev]
         label[above] = [f"第 {p} 名" for p in run.rank_pos[above]]
         return goal, label
-    spec = run.spec.classes
+    spec = run.spec.class_rules()
     idx = run.class_index
     for b in range(1, len(spec.bands)):
         here = (idx == b) & (run.forced < 0)
@@ -114,6 +115,7 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
         need = np.full(here.sum(), -np.inf)
         better = spec.bands[b - 1]
         if spec.kind in ("thresholds", "mixed"):
+            assert better.min_score is not None  # every band above the last has one (loader)
             need = np.maximum(need, better.min_score)
         if spec.kind in ("quota", "mixed"):
             # The lowest score now in the better class, in the same class group.
@@ -131,6 +133,15 @@ def _score_with(run: SegmentRun, sel: np.ndarray, j: int, xj: np.ndarray) -> np.
     f = run.fitted[j]
     n[:, j] = normalise.bound(f.transform(xj, f.g[sel]), run.caps[j], run.floors[j])
     return run.composite(n, sel=sel)
+
+
+def _score_along(
+    run: SegmentRun, sel: np.ndarray, j: int, x_start: np.ndarray, shrink: bool
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Score as indicator j moves from x_start: by +t, or (shrink) by the share t of itself."""
+    if shrink:
+        return lambda t: _score_with(run, sel, j, x_start * (1 - t))
+    return lambda t: _score_with(run, sel, j, x_start + t)
 
 
 def _score_scaled(run: SegmentRun, sel: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -206,7 +217,7 @@ def improvement_paths(
             if ind.direction == "higher":
                 span0 = np.maximum(np.abs(x_start), scale if scale > 0 else 1.0)
                 t = _solve(
-                    lambda t: _score_with(run, sel, j, x_start + t),
+                    _score_along(run, sel, j, x_start, shrink=False),
                     g,
                     np.zeros(sel.size),
                     span0,
@@ -215,7 +226,7 @@ def improvement_paths(
                 required = x_start + t
             else:
                 t = _solve(
-                    lambda t: _score_with(run, sel, j, x_start * (1 - t)),
+                    _score_along(run, sel, j, x_start, shrink=True),
                     g,
                     np.zeros(sel.size),
                     np.full(sel.size, 1 - 1e-12),
@@ -240,7 +251,7 @@ def improvement_paths(
                 )
             )
         p = _solve(
-            lambda p: _score_scaled(run, sel, p),
+            partial(_score_scaled, run, sel),
             g,
             np.zeros(sel.size),
             np.ones(sel.size),

@@ -58,7 +58,7 @@ def compute(
             factor = float(units.factor("1", ind.unit))
             value = num / den * factor
         else:
-            names = [f.field] if f.kind == "field" else f.fields
+            names = f.inputs()
             factor = float(units.factor(_base_unit(specs[names[0]]), ind.unit))
             value = _sum(names, data) * factor
     if den is not None:

@@ -13,7 +13,7 @@ import polars as pl
 
 from pingtai.core.refusal import Refused
 from pingtai.engine import units
-from pingtai.engine.methods import Method
+from pingtai.engine.methods import Condition, Method
 from pingtai.standards.uscc import ALPHABET, WEIGHTS
 
 MAX_LISTED = 30
@@ -145,7 +145,7 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     errs = _Collector()
     warnings: list[str] = []
     flag_columns = [v.column for v in method.vetoes] + [a.column for a in method.adjustments]
-    required = list(dict.fromkeys(ent.text_columns + [ent.id_column, ent.segment_column]))
+    required = list(dict.fromkeys([*ent.text_columns, ent.id_column, ent.segment_column]))
     required += [f for f, spec in fields.items() if spec.required]
     required += [v.column for v in method.vetoes if v.required]
     missing_cols = [c for c in required if c not in frame.columns]
@@ -153,7 +153,7 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         raise InputError([f"缺少列：{'、'.join(missing_cols)}"])
     rownums = np.arange(frame.height, dtype=np.int64) + 2
     text = {}
-    for c in dict.fromkeys(ent.text_columns + [ent.segment_column]):
+    for c in dict.fromkeys([*ent.text_columns, ent.segment_column]):
         text[c] = frame[c].cast(pl.String).str.strip_chars()
     ids = text[ent.id_column].str.to_uppercase()
     text[ent.id_column] = ids
@@ -196,10 +196,10 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
                 _rows(neg, rownums), name, "不能为负数：", col.filter(pl.Series(neg)).to_list()
             )
         numeric[name] = col.alias(name)
-    flags = {}
-    for col in dict.fromkeys(flag_columns):
-        if col in frame.columns:
-            flags[col] = frame[col]
+    flags: dict[str, pl.Series] = {}
+    for column in dict.fromkeys(flag_columns):
+        if column in frame.columns:
+            flags[column] = frame[column]
     for adj in method.adjustments:
         if adj.column in flags:
             flags[adj.column] = _numeric(flags[adj.column], adj.column, rownums, errs).fill_null(
@@ -233,6 +233,25 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     return Prepared(base, data, raw_fields, order, id_rank, warnings)
 
 
+def _condition(c: Condition) -> pl.Expr:
+    col = pl.col(c.field)
+    match c.op:
+        case "eq":
+            return col == c.value
+        case "ne":
+            return col != c.value
+        case "lt":
+            return col < c.value
+        case "le":
+            return col <= c.value
+        case "gt":
+            return col > c.value
+        case "ge":
+            return col >= c.value
+        case "missing":
+            return col.is_null()
+
+
 def _apply_segment_rules(
     method: Method, text: dict[str, pl.Series], numeric: dict[str, pl.Series]
 ) -> pl.Series:
@@ -245,15 +264,6 @@ def _apply_segment_rules(
     for rule in reversed(method.segment_rules):
         cond = pl.lit(True)
         for c in rule.where:
-            col = pl.col(c.field)
-            cond = cond & {
-                "eq": lambda: col == c.value,
-                "ne": lambda: col != c.value,
-                "lt": lambda: col < c.value,
-                "le": lambda: col <= c.value,
-                "gt": lambda: col > c.value,
-                "ge": lambda: col >= c.value,
-                "missing": lambda: col.is_null(),
-            }[c.op]().fill_null(False)
+            cond = cond & _condition(c).fill_null(False)
         expr = pl.when(cond).then(pl.lit(rule.segment)).otherwise(expr)
     return frame.select(expr.alias("segment")).to_series()

@@ -15,6 +15,7 @@ import json
 import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -100,10 +101,16 @@ class FieldFormula(_Strict):
     kind: Literal["field"]
     field: str
 
+    def inputs(self) -> list[str]:
+        return [self.field]
+
 
 class SumFormula(_Strict):
     kind: Literal["sum"]
     fields: list[str] = Field(min_length=1)
+
+    def inputs(self) -> list[str]:
+        return self.fields
 
 
 class RatioFormula(_Strict):
@@ -111,11 +118,17 @@ class RatioFormula(_Strict):
     numerator: list[str] = Field(min_length=1)
     denominator: list[str] = Field(min_length=1)
 
+    def inputs(self) -> list[str]:
+        return self.numerator + self.denominator
+
 
 class GrowthFormula(_Strict):
     kind: Literal["growth"]
     current: str
     previous: str
+
+    def inputs(self) -> list[str]:
+        return [self.current, self.previous]
 
 
 Formula = Annotated[
@@ -249,6 +262,23 @@ class Segment(_Strict):
     weighting: Weighting = Field(default_factory=Weighting)
     aggregation: Aggregation = Field(default_factory=Aggregation)
     classes: Classes | None = None
+
+    def class_rules(self) -> Classes:
+        """The class rules of a scored segment (the loader refuses a scored segment without)."""
+        if self.classes is None:
+            raise ValueError(f"分类“{self.name}”没有等级规则")
+        return self.classes
+
+    def pillar_positions(self) -> np.ndarray:
+        """Each indicator's pillar as a position in ``pillars`` (the loader checks that every
+        indicator names one of them when pillars are used)."""
+        position = {p.id: i for i, p in enumerate(self.pillars)}
+        out = []
+        for it in self.indicators:
+            if it.pillar is None:
+                raise ValueError(f"分类“{self.name}”的指标“{it.indicator}”没有指定维度")
+            out.append(position[it.pillar])
+        return np.array(out)
 
 
 class Condition(_Strict):
@@ -445,15 +475,7 @@ def _semantic_errors(m: Method) -> list[str]:
         if ind.id in seen:
             errs.append(f"{p}.id: 指标编号“{ind.id}”重复")
         seen.add(ind.id)
-        f = ind.formula
-        refs = {
-            "field": lambda: [f.field],
-            "sum": lambda: f.fields,
-            "ratio": lambda: f.numerator + f.denominator,
-            "share": lambda: f.numerator + f.denominator,
-            "growth": lambda: [f.current, f.previous],
-        }[f.kind]()
-        missing = [r for r in refs if r not in fields]
+        missing = [r for r in ind.formula.inputs() if r not in fields]
         if missing:
             errs.append(
                 f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）"
@@ -508,9 +530,12 @@ def _semantic_errors(m: Method) -> list[str]:
                     errs.append(f"{ip}.scoring.benchmark.value: 计算型基准不应给出固定值")
                 if b.kind == "percentile" and b.q is None:
                     errs.append(f"{ip}.scoring.benchmark.q: 百分位基准必须给出 q")
-                if b.kind == "ratio_of_sums" and item.indicator in indicator_ids:
-                    if m.indicator(item.indicator).formula.kind not in ("ratio", "share"):
-                        errs.append(f"{ip}.scoring.benchmark.kind: 比值之和基准只适用于比值型指标")
+                if (
+                    b.kind == "ratio_of_sums"
+                    and item.indicator in indicator_ids
+                    and m.indicator(item.indicator).formula.kind not in ("ratio", "share")
+                ):
+                    errs.append(f"{ip}.scoring.benchmark.kind: 比值之和基准只适用于比值型指标")
             if sc.kind == "minmax" and sc.high <= sc.low:
                 errs.append(f"{ip}.scoring.high: 必须大于 low")
             if sc.kind == "target" and sc.target == sc.baseline:
@@ -571,15 +596,15 @@ def _semantic_errors(m: Method) -> list[str]:
     for k, col in enumerate(m.ranking.by):
         if col not in group_ok:
             errs.append(f"ranking.by[{k}]: 分组列“{col}”不是输入列")
-    for k, t in enumerate(m.ranking.tie_break):
-        if t.column not in indicator_ids and t.column not in fields:
+    for k, tie in enumerate(m.ranking.tie_break):
+        if tie.column not in indicator_ids and tie.column not in fields:
             errs.append(f"ranking.tie_break[{k}].column: 必须是指标编号或输入字段")
     if m.effective.to is not None and m.effective.to < m.effective.from_:
         errs.append("effective.to: 失效日期早于生效日期")
     dumped = m.model_dump(mode="json", by_alias=True)
-    for k, a in enumerate(m.assumptions):
-        if not _resolve(dumped, a.key):
-            errs.append(f"assumptions[{k}].key: 键路径“{a.key}”在本方法中不存在")
+    for k, assumption in enumerate(m.assumptions):
+        if not _resolve(dumped, assumption.key):
+            errs.append(f"assumptions[{k}].key: 键路径“{assumption.key}”在本方法中不存在")
     return errs
 
 
@@ -590,17 +615,17 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
         errs.append(f"{p}.bands: 等级名称重复")
     head = c.bands[:-1]
     if c.kind in ("thresholds", "mixed"):
-        if any(b.min_score is None for b in head):
+        s = [b.min_score for b in head if b.min_score is not None]
+        if len(s) < len(head):
             errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 min_score")
-        else:
-            s = [b.min_score for b in head]
-            if any(a <= b for a, b in zip(s, s[1:])):
-                errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
+        elif any(a <= b for a, b in pairwise(s)):
+            errs.append(f"{p}.bands: min_score 必须从高到低严格递减")
     if c.kind in ("quota", "mixed"):
-        if any(b.share is None for b in head):
+        shares = [b.share for b in head if b.share is not None]
+        if len(shares) < len(head):
             errs.append(f"{p}.bands: 除最后一档外，每档都必须给出 share")
         else:
-            total = sum(b.share for b in head)
+            total = sum(shares)
             if total >= 1 + 1e-9:
                 errs.append(
                     f"{p}.bands: 前几档 share 之和为 {total:g}，必须小于 1（最后一档取余数）"
@@ -616,7 +641,7 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
 
 def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
     f = ind.formula
-    if f.kind in ("ratio", "share"):
+    if isinstance(f, RatioFormula):
         nu = {fields[x].unit for x in f.numerator}
         du = {fields[x].unit for x in f.denominator}
         for group in (f.numerator, f.denominator):
@@ -626,13 +651,12 @@ def _check_indicator_unit(ind: Indicator, fields: dict[str, FieldSpec]) -> None:
         units.ratio_factor(next(iter(sorted(nu))), next(iter(sorted(du))), ind.unit)
         if f.kind == "share" and units.parse(ind.unit).dimension != ("", ""):
             raise Refused("占比（share）指标的单位必须是 1 或 %")
-    elif f.kind == "growth":
+    elif isinstance(f, GrowthFormula):
         units.factor(fields[f.current].unit, fields[f.previous].unit)
         if units.parse(ind.unit).dimension != ("", ""):
             raise Refused("增长率指标的单位必须是 1 或 %")
     else:
-        names = [f.field] if f.kind == "field" else f.fields
-        for name in names:
+        for name in f.inputs():
             units.factor(fields[name].unit, ind.unit)
 
 

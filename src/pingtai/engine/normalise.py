@@ -88,14 +88,17 @@ def fit(
         if isinstance(spec, BenchmarkRatio):
             b = spec.benchmark
             if b.kind == "fixed":
+                assert b.value is not None  # the method loader requires it for a fixed benchmark
                 bench = np.full(n_groups, float(b.value))
             elif b.kind == "mean":
                 bench = group_mean(x, valid, g, n_groups)
             elif b.kind == "median":
                 bench = group_quantile(x, valid, g, n_groups, 50.0)
             elif b.kind == "percentile":
+                assert b.q is not None  # the method loader requires it for a percentile benchmark
                 bench = group_quantile(x, valid, g, n_groups, float(b.q))
             else:  # ratio of sums: the area-level figure Σ numerator ÷ Σ denominator (methods.md §4)
+                assert numerator is not None and denominator is not None
                 num = np.bincount(g[valid], weights=numerator[valid], minlength=n_groups)
                 den = np.bincount(g[valid], weights=denominator[valid], minlength=n_groups)
                 bench = num / den * unit_factor
@@ -142,6 +145,7 @@ def _minmax(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
     t = (x - lo) / span if f.direction == "higher" else (hi - x) / span
     t = np.where(span == 0, 1.0, t)  # all equal: everyone at the top (pymcdm convention)
     s = f.spec
+    assert isinstance(s, MinMax)
     return s.low + (s.high - s.low) * t
 
 
@@ -149,7 +153,9 @@ def _zscore(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
     sd = f.params["sd"][g]
     z = np.where(sd > 0, (x - f.params["mean"][g]) / sd, 0.0)
     z = z if f.direction == "higher" else -z
-    return f.spec.center + f.spec.scale * z
+    s = f.spec
+    assert isinstance(s, ZScore)
+    return s.center + s.scale * z
 
 
 def _percentile(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -168,19 +174,22 @@ def _percentile(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 def _target(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
     s = f.spec
+    assert isinstance(s, Target)
     return np.clip((x - s.baseline) / (s.target - s.baseline), 0.0, 1.0)
 
 
 def _banded(f: Fitted, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    bands = sorted(f.spec.bands, key=lambda b: b.threshold)
+    s = f.spec
+    assert isinstance(s, Banded)
+    bands = sorted(s.bands, key=lambda b: b.threshold)
     t = np.array([b.threshold for b in bands])
     v = np.array([b.value for b in bands])
     if f.direction == "higher":  # the highest threshold not above x
         i = np.searchsorted(t, x, side="right") - 1
-        out = np.where(i >= 0, v[np.clip(i, 0, None)], f.spec.otherwise)
+        out = np.where(i >= 0, v[np.clip(i, 0, None)], s.otherwise)
     else:  # the lowest threshold not below x
         i = np.searchsorted(t, x, side="left")
-        out = np.where(i < len(t), v[np.clip(i, None, len(t) - 1)], f.spec.otherwise)
+        out = np.where(i < len(t), v[np.clip(i, None, len(t) - 1)], s.otherwise)
     return np.where(np.isnan(x), np.nan, out)
 
 

@@ -28,6 +28,7 @@ from pingtai.engine.methods import (
     Method,
     MinMax,
     PercentileRank,
+    Scoring,
     Vector,
     ZScore,
 )
@@ -51,13 +52,14 @@ def draw_weights(
 
 def _alternative(kind: str, run: SegmentRun, j: int) -> np.ndarray:
     """Column j re-normalised with ``kind``, matched to the base column's mean and sd."""
-    spec = {
+    alternatives: dict[str, Scoring] = {
         "minmax": MinMax(kind="minmax"),
         "zscore": ZScore(kind="zscore"),
         "percentile": PercentileRank(kind="percentile"),
         "vector": Vector(kind="vector"),
         "benchmark_ratio": BenchmarkRatio(kind="benchmark_ratio", benchmark=Benchmark(kind="mean")),
-    }[kind]
+    }
+    spec = alternatives[kind]
     x = run.x[:, j]
     valid = ~np.isnan(x)
     g = np.zeros(len(x), dtype=np.int64)
@@ -86,7 +88,7 @@ def simulate(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, pl.Series]:
     """Robustness columns for the whole table (null for entities that were not scored)."""
-    classes = sorted({b.class_ for r in runs.values() for b in r.spec.classes.bands})
+    classes = sorted({b.class_ for r in runs.values() for b in r.spec.class_rules().bands})
     p05 = np.full(n_rows, np.nan)
     p50 = np.full(n_rows, np.nan)
     p95 = np.full(n_rows, np.nan)
@@ -100,7 +102,8 @@ def simulate(
         m = len(run.rows)
         if m == 0:
             continue
-        bands = run.spec.classes.bands
+        class_rules = run.spec.class_rules()
+        bands = class_rules.bands
         w = draw_weights(run.eff, draws, method, rng)
         alts = [run.n] + [
             np.column_stack([_alternative(kind, run, j) for j in range(run.n.shape[1])])
@@ -125,15 +128,15 @@ def simulate(
                 pos = _positions(order, run.rank_g, rank_start, len(run.group_labels))
                 ranks[:, d] = pos + 1
                 last_count += pos == last_pos
-                if run.spec.classes.kind == "thresholds":
-                    idx = classify.classify(run.spec.classes, s, None, None, None)
+                if class_rules.kind == "thresholds":
+                    idx = classify.classify(class_rules, s, None, None, None)
                 else:
                     cpos = (
                         pos
                         if same_groups
                         else _positions(order, run.class_g, class_start, len(run.class_size))
                     )
-                    idx = classify.classify(run.spec.classes, s, cpos, run.class_g, run.class_size)
+                    idx = classify.classify(class_rules, s, cpos, run.class_g, run.class_size)
                 idx = np.where(run.forced >= 0, run.forced, idx)
                 class_counts[np.arange(m), idx] += 1
             done += 1

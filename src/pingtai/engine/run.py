@@ -127,7 +127,7 @@ def _adjustments(
     pts_pos = np.zeros(len(rows))
     pts_neg = np.zeros(len(rows))
     for adj in method.adjustments:
-        if adj.segments and seg not in adj.segments or adj.column not in frame.columns:
+        if (adj.segments and seg not in adj.segments) or adj.column not in frame.columns:
             continue
         v = frame[adj.column].to_numpy()[rows] * adj.per_unit
         if adj.cap is not None:
@@ -159,8 +159,7 @@ def _segment_weights(spec: Segment, n: np.ndarray) -> tuple[np.ndarray, float]:
     if w.kind == "fixed":
         raw = np.array([it.weight for it in spec.indicators], dtype=float)
         if spec.pillars:
-            pid = {p.id: i for i, p in enumerate(spec.pillars)}
-            of = np.array([pid[it.pillar] for it in spec.indicators])
+            of = spec.pillar_positions()
             pw = np.array([p.weight for p in spec.pillars], dtype=float)
             inner = raw / np.bincount(of, weights=raw)[of]
             return inner * pw[of] / pw.sum(), float(pw.sum())
@@ -176,10 +175,9 @@ def _segment_weights(spec: Segment, n: np.ndarray) -> tuple[np.ndarray, float]:
 def _structure(spec: Segment) -> aggregate.Structure:
     if not spec.pillars:
         return aggregate.Structure(spec.aggregation.kind, None)
-    pid = {p.id: i for i, p in enumerate(spec.pillars)}
     return aggregate.Structure(
         spec.aggregation.kind,
-        np.array([pid[it.pillar] for it in spec.indicators]),
+        spec.pillar_positions(),
         tuple(p.aggregation for p in spec.pillars),
     )
 
@@ -372,7 +370,7 @@ def evaluate(
             values,
         )
         runs[seg_name] = run
-        bands = spec.classes.bands
+        bands = spec.class_rules().bands
         codes = np.array([class_code(b.class_) for b in bands])
         cls_initial[rows] = codes[run.class_index]
         final = np.where(run.forced >= 0, run.forced, run.class_index)
@@ -583,14 +581,15 @@ def _score_segment(
     rg, rlabels = groups.index(rows, method.ranking.by, seg_name)
     rorder = rank.order_within(rg, score, tie, id_rank)
     rpos = rank.positions(rg, rorder, len(rlabels))
-    if spec.classes.by == method.ranking.by:
+    classes = spec.class_rules()
+    if classes.by == method.ranking.by:
         cg, clabels, cpos = rg, rlabels, rpos
     else:
-        cg, clabels = groups.index(rows, spec.classes.by, seg_name)
+        cg, clabels = groups.index(rows, classes.by, seg_name)
         corder = rank.order_within(cg, score, tie, id_rank)
         cpos = rank.positions(cg, corder, len(clabels))
     csize = np.bincount(cg, minlength=len(clabels))
-    class_index = classify.classify(spec.classes, score, cpos, cg, csize)
+    class_index = classify.classify(classes, score, cpos, cg, csize)
     return SegmentRun(
         name=seg_name,
         spec=spec,

@@ -82,8 +82,8 @@ def parse(text: str) -> Unit:
     if len(parts) > 2:
         raise Refused(f"单位“{text}”最多只能含一个“/”")
     known = []
-    for part in parts:
-        part = part.strip()
+    for raw in parts:
+        part = raw.strip()
         if part not in _SIMPLE:
             raise Refused(f"未知单位“{part}”（可用：{'、'.join(_SIMPLE)}）")
         known.append(_SIMPLE[part])

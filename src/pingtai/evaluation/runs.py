@@ -44,7 +44,9 @@ def frozen_regrades(run: EvaluationRun) -> list[EngineRegrade]:
         .order_by("requested_at")
     )
     return [
-        EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username)
+        EngineRegrade(
+            r.enterprise.uscc, r.to_class, r.reason, getattr(r.approved_by, "username", "")
+        )
         for r in approved
         if r.enterprise.uscc in named
     ]

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import role_required
+from pingtai.accounts.scope import AuthenticatedRequest, role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -28,7 +28,7 @@ CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "evaluation/index.html",
@@ -50,7 +50,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_create(request: HttpRequest) -> HttpResponse:
+def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请检查年度和方法")
@@ -76,12 +76,12 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, get_object_or_404(EvaluationRun, pk=pk))
 
 
 def _run_page(
-    request: HttpRequest, run: EvaluationRun, publish_form: PublishForm | None = None
+    request: AuthenticatedRequest, run: EvaluationRun, publish_form: PublishForm | None = None
 ) -> HttpResponse:
     rows = selectors.results_for(request.user, run)
     query = request.GET.get("q", "").strip()
@@ -117,7 +117,7 @@ def _run_page(
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     published, form = publish_from_request(request, run)
     if published:
@@ -126,10 +126,10 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rows = selectors.results_for(request.user, run)
-    scope = []
+    scope: list[str] = []
     if county := request.GET.get("county"):
         rows, scope = rows.filter(county_code=county), [*scope, county]
     if platform := request.GET.get("platform"):
@@ -144,7 +144,7 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
+def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     result = selectors.results_for(request.user, run).filter(uscc=uscc).first()
     if result is None:
@@ -166,7 +166,7 @@ def portrait(request: HttpRequest, pk: int, uscc: str) -> HttpResponse:
 
 
 @login_required
-def policies(request: HttpRequest, pk: int) -> HttpResponse:
+def policies(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     table, rows, totals = selectors.policy_rows(run, selectors.results_for(request.user, run))
     return render(
@@ -183,7 +183,7 @@ def policies(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
+def low_efficiency(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rules, rows, per_platform = selectors.low_efficiency(
         selectors.results_for(request.user, run), run.year
@@ -201,7 +201,7 @@ def low_efficiency(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: AuthenticatedRequest) -> HttpResponse:
     form = CompareForm(request.GET)
     if not form.is_valid():
         messages.error(request, "请检查年度和方法")

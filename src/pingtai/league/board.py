@@ -110,12 +110,12 @@ def build_board(year: int | None = None) -> Board:
             metric in ("management_bodies", "management_staff")
             and year is not None
             and reported.get(year)
+            and len(reported[year]) == len(rows)
         ):
-            values = reported[year]
-            total = sum(v.get(metric, 0.0) for v in values.values())
-            if len(values) == len(rows):
-                a = assess(a.target, {year: total}, plan.status, as_of=year)
-        overall.append(a)
+            total = sum(v.get(metric, 0.0) for v in reported[year].values())
+            overall.append(assess(a.target, {year: total}, plan.status, as_of=year))
+        else:
+            overall.append(a)
     warnings = [
         (r.platform.short_name, a)
         for r in rows

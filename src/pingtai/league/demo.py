@@ -121,7 +121,7 @@ def quarterly_values(
     output_above = min(flow(totals["output_above"]), flow(output))
     va_above = min(flow(totals["va_above"]), output_above)
     n_prev = previous["n_above"] if previous else totals["n_above"]
-    n_above = int(round(n_prev + (totals["n_above"] - n_prev) * quarter / 4))
+    n_above = round(n_prev + (totals["n_above"] - n_prev) * quarter / 4)
     projects_year = max(0, round(float(output) / 400000 * rng.uniform(0.6, 1.4)))
     staff = platform.staff_count or 60
     return {
@@ -138,11 +138,11 @@ def quarterly_values(
             va_above * Decimal(str(round(hightech_share + 0.03 * (year - 2023), 4)))
         ).quantize(CENT),
         "rd_expenditure": flow(totals["rd"]),
-        "rd_institutions": int(round(float(totals["n_above"]) * inst_rate)) + (year - 2023),
+        "rd_institutions": round(float(totals["n_above"]) * inst_rate) + (year - 2023),
         "innovation_complexes": complexes
         + (1 if year == 2024 and complexes == 0 and rng.random() < 0.5 else 0),
         "management_bodies": 2 if year == 2023 and rng.random() < 0.3 else 1,
-        "management_staff": staff if year == 2024 else int(round(staff * rng.uniform(1.0, 1.12))),
+        "management_staff": staff if year == 2024 else round(staff * rng.uniform(1.0, 1.12)),
         "developable_area": platform.developable_area_mu or Decimal(0),
     }
 

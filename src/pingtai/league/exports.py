@@ -16,9 +16,11 @@ def _r(value: float | None, digits: int = 2) -> float | None:
 
 def _run_line(run: LeagueRun) -> list[str]:
     return [
-        f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）批次 #{run.pk} "
-        f"{run.get_status_display()}；方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}；"
-        f"输入 {run.input_hash[:16]}…；{PROVENANCE}"
+        (
+            f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）批次 #{run.pk} "
+            f"{run.get_status_display()}；方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}；"
+            f"输入 {run.input_hash[:16]}…；{PROVENANCE}"
+        )
     ]
 
 

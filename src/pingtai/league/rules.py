@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -52,7 +53,7 @@ class Grouping(_Strict):
             if not self.bands:
                 raise ValueError("按产值分档必须给出 bands")
             mins = [b.min_yi for b in self.bands]
-            if any(a <= b for a, b in zip(mins, mins[1:])):
+            if any(a <= b for a, b in pairwise(mins)):
                 raise ValueError("bands 的 min_yi 必须从高到低严格递减")
             if mins[-1] != 0:
                 raise ValueError("最后一档的 min_yi 必须为 0（覆盖全部平台）")

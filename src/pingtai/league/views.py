@@ -16,7 +16,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
+from pingtai.accounts.scope import (
+    AuthenticatedRequest,
+    platforms_for,
+    role_required,
+    scoped_platform,
+)
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -28,6 +33,7 @@ from pingtai.registry import selectors as registry_selectors
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import form_errors
 from pingtai.web.params import year_param
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
@@ -39,7 +45,7 @@ def _xlsx(request: HttpRequest, content: bytes, name: str, obj=None) -> HttpResp
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "league/index.html",
@@ -57,12 +63,12 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_create(request: HttpRequest) -> HttpResponse:
+def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
         messages.error(
             request,
-            "请检查填写内容：" + "；".join(e for errs in form.errors.values() for e in errs),
+            "请检查填写内容：" + "；".join(form_errors(form)),
         )
         return redirect("league:index")
     try:
@@ -82,12 +88,12 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, selectors.scoped_run(request.user, pk))
 
 
 def _run_page(
-    request: HttpRequest, run: LeagueRun, publish_form: PublishForm | None = None
+    request: AuthenticatedRequest, run: LeagueRun, publish_form: PublishForm | None = None
 ) -> HttpResponse:
     interview, interview_applies = selectors.interview_list(run)
     own = request.user.platform_id if request.user.role == User.Role.PLATFORM else None
@@ -113,7 +119,7 @@ def _run_page(
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(LeagueRun, pk=pk)
     published, form = publish_from_request(request, run)
     if published:
@@ -122,7 +128,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     return _xlsx(
         request,
@@ -133,12 +139,12 @@ def run_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def lists_export(request: HttpRequest, pk: int) -> HttpResponse:
+def lists_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     return _xlsx(request, exports.lists_xlsx(run), f"{run.period_code}约谈与前列名单.xlsx", run)
 
 
-def _scoped_result(request: HttpRequest, pk: int, code: str):
+def _scoped_result(request: AuthenticatedRequest, pk: int, code: str):
     run = selectors.scoped_run(request.user, pk)
     platform = scoped_platform(request.user, code)
     result = run.results.select_related("platform").filter(platform=platform).first()
@@ -148,7 +154,7 @@ def _scoped_result(request: HttpRequest, pk: int, code: str):
 
 
 @login_required
-def scorecard(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def scorecard(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
     return render(
         request, "league/scorecard.html", {"run": run, "card": selectors.scorecard(run, result)}
@@ -156,7 +162,7 @@ def scorecard(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @login_required
-def scorecard_export(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def scorecard_export(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
     return _xlsx(
         request, exports.scorecard_xlsx(run, result), f"{run.period_code}{code}评分卡.xlsx", run
@@ -164,7 +170,7 @@ def scorecard_export(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def proposals(request: HttpRequest, pk: int) -> HttpResponse:
+def proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     if request.method == "POST":
         if not request.user.is_city_admin:
@@ -196,14 +202,14 @@ def proposals(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def proposals_export(request: HttpRequest, pk: int) -> HttpResponse:
+def proposals_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     return _xlsx(request, exports.proposals_xlsx(run), f"{run.year}年度进退档建议.xlsx", run)
 
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(TierProposal, pk=pk)
     form = DecideForm(request.POST)
     if not form.is_valid():
@@ -226,7 +232,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
+def pay_pool_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(LeagueRun, pk=pk)
     form = PayPoolForm(request.POST)
     try:
@@ -246,7 +252,7 @@ def pay_pool_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def pay_pool(request: HttpRequest, pk: int) -> HttpResponse:
+def pay_pool(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(PayPool.objects.select_related("run", "created_by"), pk=pk)
     shares = list(pool.shares.select_related("platform").order_by("-amount_wan", "platform__code"))
     return render(
@@ -263,12 +269,12 @@ def pay_pool(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def pay_pool_export(request: HttpRequest, pk: int) -> HttpResponse:
+def pay_pool_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(PayPool, pk=pk)
     return _xlsx(request, exports.pay_pool_xlsx(pool), f"绩效薪酬池{pool.pk}.xlsx", pool)
 
 
-def _board(request: HttpRequest):
+def _board(request: AuthenticatedRequest):
     board = build_board(year_param(request, registry_selectors.available_years()))
     visible = set(platforms_for(request.user).values_list("pk", flat=True))
     board.rows = [r for r in board.rows if r.platform.pk in visible]
@@ -278,11 +284,11 @@ def _board(request: HttpRequest):
 
 
 @login_required
-def targets(request: HttpRequest) -> HttpResponse:
+def targets(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "league/targets.html", {"board": _board(request)})
 
 
 @login_required
-def targets_export(request: HttpRequest) -> HttpResponse:
+def targets_export(request: AuthenticatedRequest) -> HttpResponse:
     board = _board(request)
     return _xlsx(request, exports.board_xlsx(board), f"{board.year}年目标预警.xlsx")

@@ -155,17 +155,17 @@ def settlement_xlsx(settlement: Settlement) -> bytes:
             a.code,
             a.title,
             settlement.year,
-            l.party.get_kind_display(),
-            l.party.ref_code,
-            l.party.name,
-            l.tax_share,
-            l.tax_yuan,
-            l.stats_share,
-            l.output_yuan,
-            l.cost_share,
-            l.cost_yuan,
+            line.party.get_kind_display(),
+            line.party.ref_code,
+            line.party.name,
+            line.tax_share,
+            line.tax_yuan,
+            line.stats_share,
+            line.output_yuan,
+            line.cost_share,
+            line.cost_yuan,
         ]
-        for l in lines
+        for line in lines
     ]
     rows.append(
         [
@@ -175,11 +175,11 @@ def settlement_xlsx(settlement: Settlement) -> bytes:
             "合计",
             "",
             f"覆盖企业 {settlement.enterprise_count} 家",
-            sum((l.tax_share for l in lines), Decimal(0)),
+            sum((line.tax_share for line in lines), Decimal(0)),
             settlement.tax_yuan,
-            sum((l.stats_share for l in lines), Decimal(0)),
+            sum((line.stats_share for line in lines), Decimal(0)),
             settlement.output_yuan,
-            sum((l.cost_share for l in lines), Decimal(0)),
+            sum((line.cost_share for line in lines), Decimal(0)),
             settlement.cost_yuan,
         ]
     )

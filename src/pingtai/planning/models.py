@@ -9,10 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-PCT = {"max_digits": 5, "decimal_places": 2}
-YUAN = {"max_digits": 18, "decimal_places": 2}
-WAN = {"max_digits": 16, "decimal_places": 2}
-
 
 class ClassificationRun(models.Model):
     class Status(models.TextChoices):
@@ -98,8 +94,8 @@ class ClassificationItem(models.Model):
     )
     enterprises = models.PositiveIntegerField("入园企业数")
     land_mu = models.DecimalField("企业用地（亩）", max_digits=14, decimal_places=2)
-    output_wan = models.DecimalField("工业总产值（万元）", **WAN)
-    tax_wan = models.DecimalField("实缴税金（万元）", **WAN)
+    output_wan = models.DecimalField("工业总产值（万元）", max_digits=16, decimal_places=2)
+    tax_wan = models.DecimalField("实缴税金（万元）", max_digits=16, decimal_places=2)
     fit = models.DecimalField(
         "主导产业契合度", max_digits=6, decimal_places=4, null=True, blank=True
     )
@@ -206,9 +202,9 @@ class AgreementParty(models.Model):
         related_name="+",
         verbose_name="乡镇工业功能区",
     )
-    tax_share = models.DecimalField("税收分成（%）", **PCT)
-    stats_share = models.DecimalField("统计归属（%）", **PCT)
-    cost_share = models.DecimalField("成本分担（%）", **PCT)
+    tax_share = models.DecimalField("税收分成（%）", max_digits=5, decimal_places=2)
+    stats_share = models.DecimalField("统计归属（%）", max_digits=5, decimal_places=2)
+    cost_share = models.DecimalField("成本分担（%）", max_digits=5, decimal_places=2)
 
     class Meta:
         verbose_name = verbose_name_plural = "协议参与方"
@@ -240,9 +236,9 @@ class Settlement(models.Model):
     )
     year = models.PositiveSmallIntegerField("结算年度")
     enterprise_count = models.PositiveIntegerField("覆盖企业数")
-    tax_yuan = models.DecimalField("覆盖企业实缴税金（元）", **YUAN)
-    output_yuan = models.DecimalField("覆盖企业工业总产值（元）", **YUAN)
-    cost_yuan = models.DecimalField("开发投入（元）", **YUAN)
+    tax_yuan = models.DecimalField("覆盖企业实缴税金（元）", max_digits=18, decimal_places=2)
+    output_yuan = models.DecimalField("覆盖企业工业总产值（元）", max_digits=18, decimal_places=2)
+    cost_yuan = models.DecimalField("开发投入（元）", max_digits=18, decimal_places=2)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="结算人"
     )
@@ -266,13 +262,16 @@ class SettlementLine(models.Model):
     party = models.ForeignKey(
         AgreementParty, models.PROTECT, related_name="+", verbose_name="参与方"
     )
-    tax_share = models.DecimalField("税收分成（%）", **PCT)
-    tax_yuan = models.DecimalField("分得税收（元）", **YUAN)
-    stats_share = models.DecimalField("统计归属（%）", **PCT)
-    output_yuan = models.DecimalField("归属产值（元）", **YUAN)
-    cost_share = models.DecimalField("成本分担（%）", **PCT)
-    cost_yuan = models.DecimalField("分担投入（元）", **YUAN)
+    tax_share = models.DecimalField("税收分成（%）", max_digits=5, decimal_places=2)
+    tax_yuan = models.DecimalField("分得税收（元）", max_digits=18, decimal_places=2)
+    stats_share = models.DecimalField("统计归属（%）", max_digits=5, decimal_places=2)
+    output_yuan = models.DecimalField("归属产值（元）", max_digits=18, decimal_places=2)
+    cost_share = models.DecimalField("成本分担（%）", max_digits=5, decimal_places=2)
+    cost_yuan = models.DecimalField("分担投入（元）", max_digits=18, decimal_places=2)
 
     class Meta:
         verbose_name = verbose_name_plural = "结算明细"
         ordering = ["settlement", "party__order"]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} · {self.party}"

@@ -176,8 +176,10 @@ def classify_township(
             target,
             (
                 facts,
-                f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
-                f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛",
+                (
+                    f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
+                    f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛"
+                ),
                 f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
             ),
         )
@@ -196,8 +198,10 @@ def classify_township(
             None,
             (
                 facts,
-                f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，但产值不低于 {_yi(rules.exit_max_output_wan)}，"
-                "体量较大，建议转型提效",
+                (
+                    f"亩均税收低于退出门槛 {_mu(rules.exit_tax_per_mu)}，但产值不低于 {_yi(rules.exit_max_output_wan)}，"
+                    "体量较大，建议转型提效"
+                ),
             ),
         )
     if target is None:
@@ -208,8 +212,10 @@ def classify_township(
             target,
             (
                 facts,
-                f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
-                "建议整合并入",
+                (
+                    f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
+                    "建议整合并入"
+                ),
             ),
         )
     return Decision(
@@ -217,8 +223,10 @@ def classify_township(
         None,
         (
             facts,
-            f"与主体平台 {shown} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
-            "建议转型",
+            (
+                f"与主体平台 {shown} 相邻，但主导产业契合度仅 {_fit_text(fit)}（低于 {_fit_text(rules.merge_min_fit)}），"
+                "建议转型"
+            ),
         ),
     )
 
@@ -244,8 +252,10 @@ def classify_platform(
             (
                 facts,
                 weak,
-                f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
-                f"{_fit_text(rules.merge_min_fit)}，建议整合并入",
+                (
+                    f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
+                    f"{_fit_text(rules.merge_min_fit)}，建议整合并入"
+                ),
             ),
         )
     if subject.output_wan < rules.revoke_below_output_wan and (
@@ -257,8 +267,10 @@ def classify_platform(
             (
                 facts,
                 weak,
-                f"产值低于 {_yi(rules.revoke_below_output_wan)} 且亩均税收低于 {_mu(rules.revoke_below_tax_per_mu)}，"
-                "建议撤销",
+                (
+                    f"产值低于 {_yi(rules.revoke_below_output_wan)} 且亩均税收低于 {_mu(rules.revoke_below_tax_per_mu)}，"
+                    "建议撤销"
+                ),
             ),
         )
     if tpm is None or tpm < rules.convert_below_tax_per_mu:
@@ -378,8 +390,8 @@ def chain_gaps(
     missing upstream or downstream link extends the chain (延链); a link with too few
     enterprises is strengthened (强链)."""
     chain_present = {
-        c: any(present.get(l.code, (0,))[0] for l in links if l.chain == c)
-        for c in {l.chain for l in links}
+        c: any(present.get(link.code, (0,))[0] for link in links if link.chain == c)
+        for c in {link.chain for link in links}
     }
     rows = []
     for link in links:

@@ -356,8 +356,8 @@ def _target_lines(
 
 def all_links() -> list[R.Link]:
     return [
-        R.Link(l.code, l.name, l.chain_id, l.chain.name, l.stage)
-        for l in ChainLink.objects.select_related("chain").order_by("chain__order", "order")
+        R.Link(link.code, link.name, link.chain_id, link.chain.name, link.stage)
+        for link in ChainLink.objects.select_related("chain").order_by("chain__order", "order")
     ]
 
 

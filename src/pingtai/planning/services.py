@@ -161,8 +161,10 @@ def classification_item_adjust(
     with transaction.atomic():
         item.reasons = [
             *item.reasons,
-            f"市级管理员调整：{label[item.action]} → {label[action]}"
-            f"{'（' + platform.short_name + '）' if platform else ''}，理由：{reason.strip()}",
+            (
+                f"市级管理员调整：{label[item.action]} → {label[action]}"
+                f"{'（' + platform.short_name + '）' if platform else ''}，理由：{reason.strip()}"
+            ),
         ]
         item.action, item.target_platform = action, platform
         item.save(update_fields=["action", "target_platform", "reasons"])
@@ -433,7 +435,7 @@ def agreement_create(
             AgreementParty.Kind.COUNTY: "county",
             AgreementParty.Kind.TOWNSHIP: "zone",
         }
-        for order, (spec, (party_kind, ref)) in enumerate(zip(parties, refs), start=1):
+        for order, (spec, (party_kind, ref)) in enumerate(zip(parties, refs, strict=True), start=1):
             AgreementParty.objects.create(
                 agreement=agreement,
                 order=order,
@@ -511,7 +513,7 @@ def settlement_create(
                 cost_share=p.cost_share,
                 cost_yuan=c,
             )
-            for p, t, o, c in zip(parties, tax, output, cost)
+            for p, t, o, c in zip(parties, tax, output, cost, strict=True)
         )
         audit_record(
             AuditEvent.Action.CREATE,
@@ -523,7 +525,7 @@ def settlement_create(
                 "tax_yuan": str(tax_yuan),
                 "output_yuan": str(output_yuan),
                 "cost_yuan": str(cost_yuan),
-                "lines": {p.ref_code: str(t) for p, t in zip(parties, tax)},
+                "lines": {p.ref_code: str(t) for p, t in zip(parties, tax, strict=True)},
             },
         )
     return settlement

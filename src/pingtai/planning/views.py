@@ -10,7 +10,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import platforms_for, role_required, scoped_platform
+from pingtai.accounts.scope import (
+    AuthenticatedRequest,
+    platforms_for,
+    role_required,
+    scoped_platform,
+)
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -27,12 +32,13 @@ from pingtai.planning.rules import ACTIONS, load_rules
 from pingtai.registry.models import ChainLink, FormerZone, Platform
 from pingtai.registry.selectors import available_years
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import form_errors
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
 def _errors(form) -> str:
-    return "；".join(e for errs in form.errors.values() for e in errs)
+    return "；".join(form_errors(form))
 
 
 def _year(request: HttpRequest) -> int:
@@ -50,7 +56,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @role_required(*CITY_ROLES)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     years = available_years()
     return render(
         request,
@@ -69,7 +75,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_create(request: HttpRequest) -> HttpResponse:
+def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ClassifyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _errors(form))
@@ -86,7 +92,7 @@ def run_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     items = list(run.items.select_related("county", "current_platform", "target_platform"))
     counts = {label: sum(i.action == key for i in items) for key, label in ACTIONS.items()}
@@ -114,7 +120,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def run_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     form = ApproveForm(request.POST)
     if not form.is_valid():
@@ -135,7 +141,7 @@ def run_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+def item_adjust(request: AuthenticatedRequest, pk: int, item: int) -> HttpResponse:
     row = get_object_or_404(ClassificationItem, pk=item, run_id=pk)
     form = AdjustForm(request.POST)
     if not form.is_valid():
@@ -152,7 +158,7 @@ def item_adjust(request: HttpRequest, pk: int, item: int) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def run_export(request: HttpRequest, pk: int) -> HttpResponse:
+def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出并提撤转分类结果")
     return attachment(exports.classification_xlsx(run), f"并提撤转分类_{run.pk}.xlsx")
@@ -172,7 +178,7 @@ def _simulation(request: HttpRequest):
 
 
 @role_required(*CITY_ROLES)
-def simulate(request: HttpRequest) -> HttpResponse:
+def simulate(request: AuthenticatedRequest) -> HttpResponse:
     sim, error = _simulation(request)
     return render(
         request,
@@ -191,7 +197,7 @@ def simulate(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*CITY_ROLES)
-def simulate_export(request: HttpRequest) -> HttpResponse:
+def simulate_export(request: AuthenticatedRequest) -> HttpResponse:
     sim, error = _simulation(request)
     if sim is None:
         raise Http404(error or "请先选择合并成员")
@@ -205,7 +211,7 @@ def simulate_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def chains(request: HttpRequest) -> HttpResponse:
+def chains(request: AuthenticatedRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
     city = selectors.link_presence(year)
     summary = []
@@ -232,7 +238,7 @@ def chains(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def chain_platform(request: HttpRequest, code: str) -> HttpResponse:
+def chain_platform(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     year = _year(request)
     statuses = selectors.chain_map(platform, year)
@@ -254,7 +260,7 @@ def chain_platform(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def chain_link(request: HttpRequest, code: str, link: str) -> HttpResponse:
+def chain_link(request: AuthenticatedRequest, code: str, link: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     row = get_object_or_404(ChainLink.objects.select_related("chain"), code=link)
     year = _year(request)
@@ -271,7 +277,7 @@ def chain_link(request: HttpRequest, code: str, link: str) -> HttpResponse:
 
 
 @login_required
-def chain_platform_export(request: HttpRequest, code: str) -> HttpResponse:
+def chain_platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     year = _year(request)
     audit_record(
@@ -287,7 +293,7 @@ def chain_platform_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def chain_targets_export(request: HttpRequest) -> HttpResponse:
+def chain_targets_export(request: AuthenticatedRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
     rows = [
         (p, selectors.chain_map(p, year, rules))
@@ -305,7 +311,7 @@ def chain_targets_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agreements(request: HttpRequest) -> HttpResponse:
+def agreements(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "planning/agreements.html",
@@ -318,7 +324,7 @@ def agreements(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def agreement_create(request: HttpRequest) -> HttpResponse:
+def agreement_create(request: AuthenticatedRequest) -> HttpResponse:
     form = AgreementForm(request.POST)
     if not form.is_valid():
         messages.error(request, _errors(form))
@@ -347,7 +353,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
+def agreement_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
     return render(
         request,
@@ -366,7 +372,7 @@ def agreement_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def settlement_create(request: HttpRequest, code: str) -> HttpResponse:
+def settlement_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
     form = SettlementForm(request.POST)
     if not form.is_valid():
@@ -383,7 +389,7 @@ def settlement_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def settlement_export(request: HttpRequest, code: str, year: int) -> HttpResponse:
+def settlement_export(request: AuthenticatedRequest, code: str, year: int) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
     settlement = agreement.settlements.filter(year=year).first()
     if settlement is None:

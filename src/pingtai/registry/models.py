@@ -13,9 +13,6 @@ from django.db import models
 from pingtai.standards import gbt4754, uscc
 from pingtai.standards.units import mu_to_km2
 
-AREA = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True}
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 class Source(models.Model):
     """Where a published fact comes from; generated values cite the source "GEN"."""
@@ -102,9 +99,15 @@ class Platform(models.Model):
     counties = models.ManyToManyField(
         County, verbose_name="覆盖县（市、区）", related_name="platforms"
     )
-    approved_area_mu = models.DecimalField("核准面积（亩）", **AREA)
-    planned_area_mu = models.DecimalField("规划面积（亩）", **AREA)
-    developable_area_mu = models.DecimalField("可开发面积（亩）", **AREA)
+    approved_area_mu = models.DecimalField(
+        "核准面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    planned_area_mu = models.DecimalField(
+        "规划面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    developable_area_mu = models.DecimalField(
+        "可开发面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     management_body = models.CharField("管理机构", max_length=120)
     leadership_posts = models.PositiveSmallIntegerField("领导职数", null=True, blank=True)
     staff_count = models.PositiveIntegerField("管理人员数", null=True, blank=True)
@@ -187,7 +190,9 @@ class FormerZone(models.Model):
     name = models.CharField("名称", max_length=80)
     kind = models.CharField("类型", max_length=24, choices=Kind.choices)
     county = models.ForeignKey(County, models.PROTECT, verbose_name="所在县（市、区）")
-    area_mu = models.DecimalField("面积（亩）", **AREA)
+    area_mu = models.DecimalField(
+        "面积（亩）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     name_generated = models.BooleanField("名称为生成（真实名称未公开）", default=False)
     notes = models.TextField("说明", blank=True)
     sources = models.ManyToManyField(Source, verbose_name="资料来源", blank=True)
@@ -334,15 +339,15 @@ class EnterpriseYear(models.Model):
     year = models.PositiveSmallIntegerField("年度")
     size_class = models.CharField("规模", max_length=4, choices=SizeClass.choices)
     land_mu = models.DecimalField("用地面积（亩）", max_digits=12, decimal_places=2)
-    output_wan = models.DecimalField("工业总产值（万元）", **MONEY)
-    value_added_wan = models.DecimalField("工业增加值（万元）", **MONEY)
-    revenue_wan = models.DecimalField("营业收入（万元）", **MONEY)
-    tax_wan = models.DecimalField("实缴税金（万元）", **MONEY)
-    energy_tce = models.DecimalField("综合能耗（吨标煤）", **MONEY)
-    emission_t = models.DecimalField("主要污染物排放（当量吨）", **MONEY)
-    electricity_wan_kwh = models.DecimalField("用电量（万千瓦时）", **MONEY)
+    output_wan = models.DecimalField("工业总产值（万元）", max_digits=16, decimal_places=2)
+    value_added_wan = models.DecimalField("工业增加值（万元）", max_digits=16, decimal_places=2)
+    revenue_wan = models.DecimalField("营业收入（万元）", max_digits=16, decimal_places=2)
+    tax_wan = models.DecimalField("实缴税金（万元）", max_digits=16, decimal_places=2)
+    energy_tce = models.DecimalField("综合能耗（吨标煤）", max_digits=16, decimal_places=2)
+    emission_t = models.DecimalField("主要污染物排放（当量吨）", max_digits=16, decimal_places=2)
+    electricity_wan_kwh = models.DecimalField("用电量（万千瓦时）", max_digits=16, decimal_places=2)
     employees = models.PositiveIntegerField("从业人员（人）")
-    rd_wan = models.DecimalField("研发经费（万元）", **MONEY)
+    rd_wan = models.DecimalField("研发经费（万元）", max_digits=16, decimal_places=2)
     synthetic = models.BooleanField("演示数据（合成）", default=False)
 
     class Meta:

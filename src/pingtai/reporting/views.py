@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
+    AuthenticatedRequest,
     owns_requirement,
     requirements_for,
     role_required,
@@ -26,13 +27,14 @@ from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
 from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
 from pingtai.reporting.workflow import submission_transition
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import form_errors
 from pingtai.xlsx import Issue, mark_errors
 
 REVIEW_ACTIONS = {"return", "approve", "lock"}
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     periods = ReportingPeriod.objects.all()
     mine = requirements_for(request.user).filter(period__status=ReportingPeriod.Status.OPEN)
     return render(
@@ -49,12 +51,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def period_open(request: HttpRequest) -> HttpResponse:
+def period_open(request: AuthenticatedRequest) -> HttpResponse:
     form = PeriodOpenForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in form_errors(form):
+            messages.error(request, error)
         return redirect("reporting:index")
     try:
         period = services.period_open(
@@ -72,7 +73,7 @@ def period_open(request: HttpRequest) -> HttpResponse:
 
 @role_required(User.Role.CITY_ADMIN)
 @require_POST
-def period_close(request: HttpRequest, code: str) -> HttpResponse:
+def period_close(request: AuthenticatedRequest, code: str) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod, code=code)
     try:
         services.period_close(period, user=request.user, request=request)
@@ -83,7 +84,7 @@ def period_close(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def period_detail(request: HttpRequest, code: str) -> HttpResponse:
+def period_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod, code=code)
     requirements = requirements_for(request.user).filter(period=period)
     states = services.period_progress(period, requirements)
@@ -101,13 +102,13 @@ def period_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     submission = requirement.submission
     ordered = list(
         submission.versions.select_related("uploaded_by", "approved_by").order_by("number")
     )
-    versions = list(zip(ordered, [None, *ordered[:-1]]))[::-1]
+    versions = list(zip(ordered, [None, *ordered[:-1]], strict=False))[::-1]
     return render(
         request,
         "reporting/requirement.html",
@@ -125,7 +126,7 @@ def requirement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def requirement_template(request: HttpRequest, pk: int) -> HttpResponse:
+def requirement_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
         raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
@@ -140,15 +141,14 @@ def requirement_template(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def requirement_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def requirement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     if not owns_requirement(request.user, requirement):
         raise PermissionDenied("只有填报单位本身可以上传数据")
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in form_errors(form):
+            messages.error(request, error)
         return redirect("reporting:requirement", pk=pk)
     upload = form.cleaned_data["file"]
     try:
@@ -166,14 +166,14 @@ def requirement_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reporting:attempt", pk=attempt.pk)
 
 
-def _scoped_attempt(request: HttpRequest, pk: int) -> UploadAttempt:
+def _scoped_attempt(request: AuthenticatedRequest, pk: int) -> UploadAttempt:
     attempt = get_object_or_404(UploadAttempt.objects.select_related("requirement"), pk=pk)
     scoped_requirement(request.user, attempt.requirement_id)  # 404 outside the user's scope
     return attempt
 
 
 @login_required
-def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if request.method == "POST":
         if attempt.uploaded_by_id != request.user.pk:
@@ -192,7 +192,7 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attempt_marked(request: HttpRequest, pk: int) -> HttpResponse:
+def attempt_marked(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if attempt.file is None or not attempt.errors:
         raise PermissionDenied("该上传没有可标注的错误")
@@ -206,7 +206,7 @@ def attempt_marked(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def version_file(request: HttpRequest, pk: int) -> HttpResponse:
+def version_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(
         SubmissionVersion.objects.select_related("submission", "file"), pk=pk
     )
@@ -216,7 +216,7 @@ def version_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def version_diff(request: HttpRequest, old: int, new: int) -> HttpResponse:
+def version_diff(request: AuthenticatedRequest, old: int, new: int) -> HttpResponse:
     older = get_object_or_404(SubmissionVersion, pk=old)
     newer = get_object_or_404(SubmissionVersion, pk=new, submission_id=older.submission_id)
     requirement = scoped_requirement(request.user, older.submission.requirement_id)
@@ -244,7 +244,7 @@ def version_diff(request: HttpRequest, old: int, new: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def requirement_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def requirement_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():

@@ -13,8 +13,8 @@ from functools import lru_cache
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from matplotlib import font_manager  # noqa: E402
+import matplotlib.pyplot as plt  # after use(): the backend must be chosen first
+from matplotlib import font_manager
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",

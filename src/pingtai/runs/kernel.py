@@ -303,7 +303,7 @@ def diff_runs(old: FrozenRun, new: FrozenRun) -> list[dict[str, Any]]:
 
 def _lock_current(model: type[R], key: dict[str, object], exclude: int) -> R | None:
     return (
-        model.objects.select_for_update()
+        model._default_manager.select_for_update()
         .filter(status=RunStatus.PUBLISHED, **key)
         .exclude(pk=exclude)
         .first()
@@ -334,7 +334,7 @@ def publish(
     reason, override_reason = reason.strip(), override_reason.strip()
     supersede_pk = supersede.pk if isinstance(supersede, FrozenRun) else supersede
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=run.pk)
+        locked = model._default_manager.select_for_update().get(pk=run.pk)
         label = run_label(locked)
         if not locked.can_publish:
             raise Refused(

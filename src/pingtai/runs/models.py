@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.conf import settings
 from django.db import models
@@ -74,6 +74,7 @@ class FrozenRun(models.Model):
     supersede_reason = models.TextField("更正理由", blank=True)
     supersede_diff = models.JSONField("与被取代批次的差异", default=list, blank=True)
     superseded_at = models.DateTimeField("被取代时间", null=True, blank=True)
+    supersedes_id: int | None
 
     class Meta:
         abstract = True
@@ -92,10 +93,8 @@ class FrozenRun(models.Model):
 
     def current_key(self) -> dict[str, object]:
         """The key's field values, foreign keys as ids."""
-        return {
-            self._meta.get_field(name).attname: getattr(self, self._meta.get_field(name).attname)
-            for name in self.CURRENT_KEY
-        }
+        names = [cast(models.Field, self._meta.get_field(n)).attname for n in self.CURRENT_KEY]
+        return {name: getattr(self, name) for name in names}
 
 
 class EngineRun(FrozenRun):

@@ -17,12 +17,12 @@ def current_published(model: type[R], **key: object) -> R | None:
     of the key, or none, the newest key wins, e.g. ``current_published(EvaluationRun)`` is the
     current 亩均 result of the latest evaluated year.
     """
-    rows = model.objects.filter(status=RunStatus.PUBLISHED, **key)
+    rows = model._default_manager.filter(status=RunStatus.PUBLISHED, **key)
     return rows.order_by(*model.LATEST_ORDER, "-published_at", "-pk").first()
 
 
 def current_published_all(model: type[R], **filters: object):
     """Every current run matching ``filters`` (one per key), newest key first."""
-    return model.objects.filter(status=RunStatus.PUBLISHED, **filters).order_by(
+    return model._default_manager.filter(status=RunStatus.PUBLISHED, **filters).order_by(
         *model.LATEST_ORDER, "-pk"
     )

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from pingtai.core.refusal import Refused
 from pingtai.runs import kernel
 from pingtai.runs.models import FrozenRun, RunStatus
+from pingtai.web.forms import form_errors
 
 
 class PublishForm(forms.Form):
@@ -39,7 +40,7 @@ def publish_panel(run: FrozenRun, user: Any, form: PublishForm | None = None) ->
     if run.CURRENT_KEY:
         current = (
             type(run)
-            .objects.filter(status=RunStatus.PUBLISHED, **run.current_key())
+            ._default_manager.filter(status=RunStatus.PUBLISHED, **run.current_key())
             .exclude(pk=run.pk)
             .first()
         )
@@ -61,9 +62,7 @@ def publish_from_request(request: HttpRequest, run: FrozenRun) -> tuple[bool, Pu
     """Validate the panel's form and publish; messages say what happened next to the form."""
     form = PublishForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request, "未发布：" + "；".join(e for errs in form.errors.values() for e in errs)
-        )
+        messages.error(request, "未发布：" + "；".join(form_errors(form)))
         return False, form
     try:
         published = kernel.publish(

@@ -14,9 +14,23 @@ VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 # ISO 7064 MOD 31-3: W_i = 3^(i-1) mod 31.
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 # Positions 1-2: registration department + entity type (standards.md §1).
+# Each registration department with the entity-type characters it issues.
+_ENTITY_TYPES = {
+    "1": "1239",
+    "2": "19",
+    "3": "123459",
+    "4": "19",
+    "5": "1239",
+    "6": "129",
+    "7": "129",
+    "8": "19",
+    "9": "123",
+    "A": "19",
+    "N": "1239",
+    "Y": "1",
+}
 KNOWN_PREFIXES = frozenset(
-    "11 12 13 19 21 29 31 32 33 34 35 39 41 49 51 52 53 59 61 62 69 71 72 79 81 89 "
-    "91 92 93 A1 A9 N1 N2 N3 N9 Y1".split()
+    department + kind for department, kinds in _ENTITY_TYPES.items() for kind in kinds
 )
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 

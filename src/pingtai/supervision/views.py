@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import platforms_for, scoped_platform
+from pingtai.accounts.scope import AuthenticatedRequest, platforms_for, scoped_platform
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -20,6 +20,7 @@ from pingtai.supervision import exports, selectors, services
 from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
 from pingtai.supervision.rules import load_rules
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import form_errors
 
 
 def _on(request: HttpRequest) -> dt.date:
@@ -30,8 +31,8 @@ def _on(request: HttpRequest) -> dt.date:
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
-    if request.user.role == User.Role.PLATFORM:
+def index(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.role == User.Role.PLATFORM and request.user.platform is not None:
         return redirect("supervision:platform", code=request.user.platform.code)
     on, rules = _on(request), load_rules()
     return render(
@@ -46,7 +47,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def platform_map(request: HttpRequest, code: str) -> HttpResponse:
+def platform_map(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
     tasks = list(platform.battle_tasks.prefetch_related("milestones"))
@@ -67,11 +68,11 @@ def platform_map(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_create(request: HttpRequest, code: str) -> HttpResponse:
+def task_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     form = TaskForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(form_errors(form)))
         return redirect("supervision:platform", code=code)
     try:
         task = services.task_create(
@@ -85,7 +86,7 @@ def task_create(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     on, rules = _on(request), load_rules()
     flag = next(
@@ -119,11 +120,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def task_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     form = ProgressForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(form_errors(form)))
         return redirect("supervision:task", pk=pk)
     try:
         services.task_report_progress(task, user=request.user, request=request, **form.cleaned_data)
@@ -135,7 +136,7 @@ def task_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def task_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     try:
         services.task_confirm(task, user=request.user, request=request)
@@ -147,11 +148,11 @@ def task_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     form = MilestoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "；".join(form_errors(form)))
         return redirect("supervision:task", pk=pk)
     try:
         services.milestone_add(task, user=request.user, request=request, **form.cleaned_data)
@@ -163,7 +164,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
+def milestone_done(request: AuthenticatedRequest, pk: int, mid: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     milestone = task.milestones.filter(pk=mid).first()
     if milestone is None:
@@ -183,7 +184,7 @@ def milestone_done(request: HttpRequest, pk: int, mid: int) -> HttpResponse:
 
 
 @login_required
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     return render(
         request,
@@ -197,7 +198,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def alert_export(request: HttpRequest) -> HttpResponse:
+def alert_export(request: AuthenticatedRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     found = selectors.alerts(selectors.tasks_for(request.user), on, rules)
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出作战图预警清单（{on}）")
@@ -205,7 +206,7 @@ def alert_export(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def platform_export(request: HttpRequest, code: str) -> HttpResponse:
+def platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
     audit_record(
@@ -217,7 +218,7 @@ def platform_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def completion(request: HttpRequest) -> HttpResponse:
+def completion(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))

@@ -75,18 +75,18 @@ def assess(
     known = sorted(y for y, v in series.items() if v is not None and (as_of is None or y <= as_of))
 
     def result(status: str, reason: str, **values) -> Assessment:
-        fields = dict(
-            year=None,
-            value=None,
-            base_year=None,
-            base_value=None,
-            goal=None,
-            progress=None,
-            years_left=None,
-            required_growth=None,
-            achieved_growth=None,
-            met=False,
-        )
+        fields = {
+            "year": None,
+            "value": None,
+            "base_year": None,
+            "base_value": None,
+            "goal": None,
+            "progress": None,
+            "years_left": None,
+            "required_growth": None,
+            "achieved_growth": None,
+            "met": False,
+        }
         fields.update(values)
         return Assessment(
             target=target, status=status, label=rules.labels[status], reason=reason, **fields
@@ -108,16 +108,16 @@ def assess(
         if base_year is not None and base_year < year
         else None
     )
-    values = dict(
-        year=year,
-        value=value,
-        base_year=base_year,
-        base_value=base_value,
-        goal=goal,
-        progress=_progress(target, value, base_value, goal),
-        years_left=years_left,
-        achieved_growth=achieved,
-    )
+    values = {
+        "year": year,
+        "value": value,
+        "base_year": base_year,
+        "base_value": base_value,
+        "goal": goal,
+        "progress": _progress(target, value, base_value, goal),
+        "years_left": years_left,
+        "achieved_growth": achieved,
+    }
     if _is_met(target, value, goal):
         return result("green", "已达标", met=True, **values)
     if years_left <= 0:

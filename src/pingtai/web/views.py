@@ -8,10 +8,15 @@ from collections import Counter
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from pingtai.accounts.scope import platforms_for, scoped_enterprise, scoped_platform
+from pingtai.accounts.scope import (
+    AuthenticatedRequest,
+    platforms_for,
+    scoped_enterprise,
+    scoped_platform,
+)
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
@@ -22,7 +27,7 @@ ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.Sp
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     year = year_param(request, years)
     by_platform = selectors.figures_by_platform(year) if year else {}
@@ -43,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
+def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Public facts of a platform and its aggregate figures: every signed-in user may read them."""
     platform = get_object_or_404(
         Platform.objects.prefetch_related("counties", "sources", "leading_industries__chain"),
@@ -83,17 +88,18 @@ def platform_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
+def platform_enterprises(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Enterprise-level figures: restricted to the platform's own users and city-wide roles."""
     platform = scoped_platform(request.user, code)
     years = selectors.available_years()
     year = year_param(request, years)
     query = request.GET.get("q", "").strip()
     rows = (
-        EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
+        EnterpriseYear.objects.filter(enterprise__platform=platform)
         .select_related("enterprise", "enterprise__county")
         .order_by("-tax_wan", "enterprise__uscc")
     )
+    rows = rows.none() if year is None else rows.filter(year=year)
     if query:
         rows = rows.filter(
             Q(enterprise__name__icontains=query) | Q(enterprise__uscc__icontains=query.upper())
@@ -107,7 +113,7 @@ def platform_enterprises(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
+def enterprise_detail(request: AuthenticatedRequest, uscc: str) -> HttpResponse:
     enterprise = scoped_enterprise(request.user, uscc)
     return render(
         request,
@@ -121,7 +127,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
 
 
 @login_required
-def as_of(request: HttpRequest) -> HttpResponse:
+def as_of(request: AuthenticatedRequest) -> HttpResponse:
     raw = request.GET.get("date", "")
     error = ""
     try:

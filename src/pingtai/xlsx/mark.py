@@ -44,7 +44,7 @@ def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
     # The file already passed the guard and the reader; openpyxl is stricter about structure
     # (styles, attribute values) in ways that cannot be enumerated, and a failure here must not
     # hide the error list the uploader already has.
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise RefusedFile(
             "无法在该文件上标出错误单元格，请按错误列表逐项修改。", reason="unmarkable"
         ) from exc

@@ -520,7 +520,7 @@ def _validate(
     for index in range(width):
         if index in letters:
             continue
-        for row, number in zip(data, numbers):
+        for row, number in zip(data, numbers, strict=True):
             if index < len(row) and row[index] != "":
                 errors.append(
                     Issue(
@@ -538,7 +538,7 @@ def _validate(
     overridden: set[str] = set()
     codes = [code for code, _ in sorted(columns.items(), key=lambda item: item[1])]
     if all(len(row) == width for row in data):
-        transposed = list(zip(*data))
+        transposed = list(zip(*data, strict=True))
     else:
         transposed = [tuple(row[i] if i < len(row) else "" for row in data) for i in range(width)]
     parsed_columns, raw_columns = [], []
@@ -592,7 +592,7 @@ def _validate(
         return outcome(seen=len(numbers))
 
     position = {code: i for i, code in enumerate(codes)}
-    column_map = dict(zip(codes, parsed_columns))
+    column_map = dict(zip(codes, parsed_columns, strict=True))
     count = len(numbers)
     for rule in form.rules:
         comparison, condition = rule.comparison, rule.condition
@@ -654,8 +654,15 @@ def _validate(
         errors.sort(key=_reading_order)
         return outcome(seen=count)
     accepted = [
-        Row(number, values[key_column], dict(zip(codes, values)), dict(zip(codes, raw)))
-        for number, values, raw in zip(numbers, zip(*parsed_columns), zip(*raw_columns))
+        Row(
+            number,
+            values[key_column],
+            dict(zip(codes, values, strict=True)),
+            dict(zip(codes, raw, strict=True)),
+        )
+        for number, values, raw in zip(
+            numbers, zip(*parsed_columns, strict=True), zip(*raw_columns, strict=True), strict=True
+        )
     ]
 
     checker = SlipChecker(catalogue.indicators, previous, last_year, peers)

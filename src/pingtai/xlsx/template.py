@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -28,13 +28,17 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 GENERAL_NOTES = (
     "只在“数据”表第3行起填写，每行一条记录；不要修改第1–2行表头，不要增删或调换列，不要合并单元格。",
-    "金额单位一律为万元，面积为亩，其他单位见第2行；数值单元格只填数字，"
-    "不要带“万”“亿”“元”“亩”等单位文字，不要使用公式（如已使用，请“选择性粘贴 → 数值”）。",
+    (
+        "金额单位一律为万元，面积为亩，其他单位见第2行；数值单元格只填数字，"
+        "不要带“万”“亿”“元”“亩”等单位文字，不要使用公式（如已使用，请“选择性粘贴 → 数值”）。"
+    ),
     "代码（统一社会信用代码、行业代码、行政区划代码）按文本填写，保留前导零；系统会自动去除全角字符和空格。",
     "黄色底色的单元格为系统预填内容，请核对但不要修改代码。",
     "不要在其他工作表或隐藏工作表中填写数据；不要另存为 .xls 或 CSV，不要设置密码，不要启用宏。",
-    "上传后系统逐格检查，所有错误一次列出（工作表、单元格、填写值、规则和修改建议），"
-    "并可下载标出错误单元格的文件；有任何错误时整份文件都不会入库。",
+    (
+        "上传后系统逐格检查，所有错误一次列出（工作表、单元格、填写值、规则和修改建议），"
+        "并可下载标出错误单元格的文件；有任何错误时整份文件都不会入库。"
+    ),
     "与上期或同类单位相比疑似单位错误（约×10000、×15、×10）或变化过大的数值，需要上传人确认后才能提交。",
 )
 
@@ -65,8 +69,10 @@ def _write_instructions(
         ("数据来源", catalogue.sources[form.source]),
         (
             "报表",
-            f"{form.name}（{form.code}），{FREQUENCY_LABELS[form.frequency]}报表，"
-            f"{LEVEL_LABELS[form.level]}",
+            (
+                f"{form.name}（{form.code}），{FREQUENCY_LABELS[form.frequency]}报表，"
+                f"{LEVEL_LABELS[form.level]}"
+            ),
         ),
     ]
     if deadline is not None:
@@ -229,7 +235,7 @@ def write_template(
         )
     if not scope_code or not scope_name:
         raise ValueError("填报单位代码和名称不能为空")
-    stamp = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    stamp = (generated_at or datetime.now(UTC)).astimezone(UTC)
     marker = Marker(
         catalogue_version=catalogue.version,
         form=form.code,

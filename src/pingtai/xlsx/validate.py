@@ -323,7 +323,7 @@ def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None],
     if kinds == {float} and ind.dtype == "decimal":
         texts = list(map(format, cells, repeat(EXCEL_DIGITS)))
         # One scan for exponents, inf/nan and excess decimal places across the whole column.
-        if re.search(r"[en]|\.\d{%d,}" % ((ind.decimals or 0) + 1), "\n".join(texts)):
+        if re.search(rf"[en]|\.\d{{{(ind.decimals or 0) + 1},}}", "\n".join(texts)):
             return None
         numbers = list(map(Decimal, texts))
         if not _within(ind, numbers):
@@ -506,7 +506,7 @@ class SlipChecker:
             peer_safe = self._safe(code, peers=True)
             peer_low, peer_high = median / peer_safe, median * peer_safe
         found = []
-        for position, (key, raw_value) in enumerate(zip(keys, values)):
+        for position, (key, raw_value) in enumerate(zip(keys, values, strict=True)):
             if raw_value is None:
                 continue
             value = Decimal(raw_value)
