@@ -189,17 +189,17 @@ class AllocationLine(models.Model):
     binding = models.CharField("生效约束", max_length=40, blank=True)
     explanation = models.JSONField("逐项说明", default=list)
 
-    @property
-    def steps(self) -> list[tuple[str, str]]:
-        """The explanation as (label, amount) pairs for the run page."""
-        return [(step["label"], step["amount"]) for step in self.explanation]
-
     class Meta:
         verbose_name = verbose_name_plural = "要素配置明细"
         ordering = ["run", "code"]
 
     def __str__(self) -> str:
         return f"{self.name} {self.amount}"
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """The explanation as (label, amount) pairs for the run page."""
+        return [(step["label"], step["amount"]) for step in self.explanation]
 
 
 class ProjectProposal(models.Model):
