@@ -113,6 +113,18 @@ def run_create(request, body: RunIn):
     return Status(201, _run_detail(request.user, _get_run(run.pk)))
 
 
+@router.get(
+    "/runs/current",
+    response={200: RunDetailOut, **READ_ERRORS},
+    summary="某年度的现行（已发布、未被取代）亩均评价批次",
+)
+def run_current(request, year: int = Query(..., ge=2000, le=2100)):
+    run = current_published(EvaluationRun, year=year)
+    if run is None:
+        raise Http404(f"{year}年度尚无已发布的亩均评价结果")
+    return _run_detail(request.user, run)
+
+
 @router.get("/runs/{pk}", response={200: RunDetailOut, **READ_ERRORS}, summary="评价批次详情")
 def run_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     return _run_detail(request.user, _get_run(pk))
@@ -135,18 +147,6 @@ def run_publish(request, pk: int = Path(..., ge=1, le=MAX_ID), body: PublishIn |
         request=request,
     )
     return _run_detail(request.user, _get_run(run.pk))
-
-
-@router.get(
-    "/runs/current",
-    response={200: RunDetailOut, **READ_ERRORS},
-    summary="某年度的现行（已发布、未被取代）亩均评价批次",
-)
-def run_current(request, year: int = Query(..., ge=2000, le=2100)):
-    run = current_published(EvaluationRun, year=year)
-    if run is None:
-        raise Http404(f"{year}年度尚无已发布的亩均评价结果")
-    return _run_detail(request.user, run)
 
 
 @router.get(
