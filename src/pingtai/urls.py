@@ -5,9 +5,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
+from pingtai.accounts.views import admin_login
+
 admin.site.site_header = "开发区（园区）整合提升平台管理系统"
 admin.site.site_title = "平台管理后台"
 admin.site.index_title = "数据管理"
+# One login for the whole system: the admin's own form would skip the lockout and TOTP.
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 urlpatterns = [
     path("admin/", admin.site.urls),

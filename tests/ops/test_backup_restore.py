@@ -107,21 +107,26 @@ def test_restore_refuses_a_database_that_has_data(tmp_path):
 
 
 def test_automatic_timestamps_keep_their_backed_up_values(tmp_path):
-    """A login attempt's time (auto_now_add) must come back as it was, not as the restore time."""
+    """A task's creation time (auto_now_add) must come back as it was, not as the restore time."""
     import datetime as dt
 
-    from axes.models import AccessLog
+    from pingtai.registry.models import Platform
+    from pingtai.supervision.models import Task
 
     long_ago = dt.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
-    entry = AccessLog.objects.create(
-        username="leader", ip_address="10.0.0.1", user_agent="测试", path_info="/accounts/login/"
+    entry = Task.objects.create(
+        platform=Platform.objects.order_by("code").first(),
+        title="备份时间戳测试",
+        owner="测试",
+        start_date=dt.date(2025, 1, 1),
+        deadline=dt.date(2025, 12, 31),
     )
-    AccessLog.objects.filter(pk=entry.pk).update(attempt_time=long_ago)
+    Task.objects.filter(pk=entry.pk).update(created_at=long_ago)
     first = tmp_path / "first.zip"
     backup(first)
     target = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
     assert _cli(["restore", str(first)], target, tmp_path / "var").returncode == 0
     second = tmp_path / "second.zip"
     assert _cli(["backup", "-o", str(second)], target, tmp_path / "var").returncode == 0
-    restored = _rows(second)["axes.accesslog"][json.dumps(entry.pk)]
-    assert restored["attempt_time"] == "2025-01-02T03:04:05.678Z"
+    restored = _rows(second)["supervision.task"][json.dumps(entry.pk)]
+    assert restored["created_at"] == "2025-01-02T03:04:05.678Z"

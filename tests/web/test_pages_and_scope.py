@@ -35,11 +35,14 @@ def test_wrong_password_is_refused_in_chinese(client):
     assert "用户名或密码不正确" in response.content.decode()
 
 
-def test_admin_login_works_and_the_admin_speaks_chinese(client):
+def test_admin_signs_in_through_the_application_login_and_speaks_chinese(client):
+    assert client.get("/admin/").url == "/admin/login/?next=/admin/"
+    assert client.get("/admin/login/?next=/admin/").url == "/accounts/login/?next=/admin/"
     response = client.post(
-        "/admin/login/?next=/admin/", {"username": "admin", "password": DEMO_PASSWORD}
+        "/accounts/login/?next=/admin/",
+        {"username": "admin", "password": DEMO_PASSWORD, "next": "/admin/"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == "/admin/"
     page = client.get("/admin/registry/platform/")
     assert page.status_code == 200
     assert "主体平台" in page.content.decode()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 LOGIN_AT = "pingtai_login_at"
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/admin/login/", "/admin/logout/")
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/admin/logout/")
 
 
 def _exempt(path: str) -> bool:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -52,8 +53,14 @@ class User(AbstractUser):
             raise ValidationError({"department": "只有部门用户可以指定所属部门"})
 
     def set_password(self, raw_password: str | None) -> None:
+        """A new password starts a new validity period; setting the current one again does not
+        (the validators refuse it, and no other path may restart the period with it)."""
+        unchanged = bool(raw_password and self.password) and check_password(
+            raw_password, self.password
+        )
         super().set_password(raw_password)
-        self.password_changed_at = timezone.now()
+        if not unchanged:
+            self.password_changed_at = timezone.now()
 
     @property
     def is_city_admin(self) -> bool:
@@ -62,3 +69,31 @@ class User(AbstractUser):
     @property
     def sees_all_platforms(self) -> bool:
         return self.role in (self.Role.CITY_ADMIN, self.Role.LEADER, self.Role.DEPARTMENT)
+
+
+class LoginThrottle(models.Model):
+    """Failed logins within the cool-off time, counted per username and address (the account
+    lock) and per address alone (the address throttle). Counted before the password is checked,
+    so that simultaneous guesses cannot all slip past the limit (docs/deployment.md)."""
+
+    class Scope(models.TextChoices):
+        ACCOUNT = "account", "账号（按来源地址）"
+        ADDRESS = "address", "来源地址"
+
+    scope = models.CharField("范围", max_length=8, choices=Scope.choices)
+    username = models.CharField("用户名", max_length=150, blank=True)
+    ip = models.CharField("来源地址", max_length=45)
+    failures = models.PositiveIntegerField("失败次数", default=0)
+    last_failure_at = models.DateTimeField("最近失败时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录失败计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "username", "ip"], name="one_login_counter_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        who = f"{self.username}@{self.ip}" if self.scope == self.Scope.ACCOUNT else self.ip
+        return f"{who}：{self.failures} 次"

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pingtai.accounts.models import User
 from pingtai.registry.models import Platform
 
-DEMO_PASSWORD = "Lishui-Demo-2021"
+DEMO_PASSWORD = "Lishui-Yanshi-7Qk3"
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from pingtai.accounts import views
-from pingtai.accounts.forms import LoginForm
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("totp/", views.totp_setup, name="totp_setup"),

@@ -1,19 +1,48 @@
-"""Own-account pages: password change and the optional TOTP second factor."""
+"""Login (also for the admin site), own-account pages: password change and the optional TOTP
+second factor."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pingtai.accounts.forms import LoginForm
 from pingtai.accounts.services import accounts_confirm_totp, accounts_start_totp
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+
+
+class LoginView(auth_views.LoginView):
+    """The one login of the system: password, the second factor where bound, the lockout."""
+
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if isinstance(form, LoginForm) and form.locked_out:
+            return render(
+                self.request,
+                "accounts/locked.html",
+                {"message": form.non_field_errors()[0]},
+                status=429,
+            )
+        return super().form_invalid(form)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin site signs in through the application's login, so the lockout and the second
+    factor cannot be skipped by logging in at /admin/login/."""
+    return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
 
 
 @login_required

@@ -16,8 +16,9 @@ GENESIS = "0" * 64
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trusted only behind a configured proxy (issue 10).
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    from pingtai.accounts.net import client_ip as proxied_client_ip  # trusted-proxy rule
+
+    return proxied_client_ip(request)
 
 
 def _digest(prev_hash: str, event: AuditEvent) -> str:
