@@ -129,10 +129,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a long import writes.
+    # The embedded default serves several processes (pingtai serve): WAL lets them read while
+    # one writes; a writer waits up to the busy timeout for the write lock instead of failing
+    # with "database is locked"; IMMEDIATE takes that lock when a transaction starts, so two
+    # transactions never both read and then both try to upgrade to writing (a deadlock that
+    # SQLite resolves by failing one at once, whatever the timeout).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("PINGTAI_SQLITE_BUSY_TIMEOUT", "30")),
     }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -25,6 +25,13 @@ def city_admin(username: str):
     return user
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("须为正整数")
+    return value
+
+
 def _progress(label: str, done: int, total: int) -> None:
     if total:
         print(f"\r  {label}：{done}/{total}", end="" if done < total else "\n", flush=True)
@@ -127,11 +134,42 @@ def _override_note(run) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Serve the site with gunicorn: several worker processes, each with a few threads, so a
+    small office (50 people at once) gets answers while a long request runs (docs/deployment.md,
+    "The demo server"). On SQLite the database runs in WAL mode with a busy timeout (settings)."""
     setup_django()
-    from django.core.management import call_command
+    from django.db import connections
+    from gunicorn.app.base import BaseApplication
 
-    print(f"服务地址：http://{args.addr}/  （按 Ctrl+C 停止）", flush=True)
-    call_command("runserver", args.addr, use_reloader=False, use_threading=True)
+    from pingtai.wsgi import application
+
+    options = {
+        "bind": args.addr,
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        # Evaluation runs with robustness draws are computed within the request.
+        "timeout": 600,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+        "errorlog": "-",
+    }
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    connections.close_all()  # the workers are forked: none may inherit the master's connection
+    print(
+        f"服务地址：http://{args.addr}/  （{args.workers} 个进程 × {args.threads} 个线程；"
+        "按 Ctrl+C 停止）",
+        flush=True,
+    )
+    Server().run()
     return 0
 
 
@@ -164,10 +202,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=setup_demo)
 
-    p = sub.add_parser("serve", help="启动网页服务（演示用）")
+    p = sub.add_parser("serve", help="启动网页服务（演示用，多进程）")
     p.add_argument(
         "addr", nargs="?", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
     )
+    p.add_argument("--workers", type=_positive, default=4, help="进程数（默认 4）")
+    p.add_argument("--threads", type=_positive, default=4, help="每个进程的线程数（默认 4）")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("manage", help="运行 Django 管理命令，如 pingtai manage migrate")
