@@ -9,8 +9,10 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from pingtai.accounts.models import User
 from pingtai.cli import main
-from pingtai.evaluation.models import EnterpriseFlag, EnterpriseResult, EvaluationRun, Regrade
+from pingtai.evaluation.models import EnterpriseFlag, EnterpriseResult, EvaluationRun
+from pingtai.evaluation.regrades import regrade_approve, regrade_request
 from pingtai.evaluation.services import run_evaluation, run_publish, run_reproduces
 from pingtai.evaluation.sources import assemble
 from pingtai.registry.models import Enterprise
@@ -115,13 +117,9 @@ def test_veto_exemption_and_regrade_carry_their_reasons(admin_user):
     EnterpriseFlag.objects.create(
         enterprise=exempt, year=2024, flag="exempt", note="新设不满两年", recorded_by=admin_user
     )
-    Regrade.objects.create(
-        enterprise=regraded,
-        year=2024,
-        to_class="C",
-        reason="复核发现用地面积漏报",
-        requested_by=admin_user,
-        approved_by=admin_user,
+    second = User.objects.create(username="admin_second", role=User.Role.CITY_ADMIN)
+    regrade_approve(
+        regrade_request(regraded, 2024, "C", "复核发现用地面积漏报", user=admin_user), user=second
     )
     run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
     result = {

@@ -1,10 +1,11 @@
 from django.contrib import admin, messages
-from django.utils import timezone
+from django.core.exceptions import PermissionDenied
 
 from pingtai.audit.admin_mixins import AuditedAdmin
-from pingtai.audit.models import AuditEvent
-from pingtai.audit.services import audit_record
+from pingtai.core.refusal import Refused
+from pingtai.evaluation import regrades
 from pingtai.evaluation.models import EnterpriseFlag, EvaluationRun, Regrade
+from pingtai.evaluation.regrades import REGRADE_ROLES
 
 
 @admin.register(EnterpriseFlag)
@@ -21,8 +22,9 @@ class EnterpriseFlagAdmin(AuditedAdmin):
 
 
 @admin.register(Regrade)
-class RegradeAdmin(AuditedAdmin):
-    """Requested by one official, approved by another: a manual class change needs both."""
+class RegradeAdmin(admin.ModelAdmin):
+    """Requested by one city administrator, approved by another (pingtai.evaluation.regrades):
+    every write goes through those services, which audit it; an approved regrade is read-only."""
 
     list_display = [
         "enterprise",
@@ -36,29 +38,55 @@ class RegradeAdmin(AuditedAdmin):
     list_filter = ["year", "to_class"]
     search_fields = ["enterprise__uscc", "enterprise__name", "reason"]
     raw_id_fields = ["enterprise"]
-    exclude = ["requested_by", "approved_by", "approved_at"]
+    fields = ["enterprise", "year", "to_class", "reason"]
     actions = ["approve"]
 
+    def has_add_permission(self, request):
+        return request.user.role in REGRADE_ROLES and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and (obj.is_approved or obj.requested_by_id != request.user.pk):
+            return False
+        return request.user.role in REGRADE_ROLES and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a request that is not approved stays on record as not approved
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["enterprise", "year"] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.requested_by = request.user
-        super().save_model(request, obj, form, change)
+        try:
+            if change:
+                regrades.regrade_revise(
+                    obj,
+                    to_class=obj.to_class,
+                    reason=obj.reason,
+                    user=request.user,
+                    request=request,
+                )
+            else:
+                saved = regrades.regrade_request(
+                    obj.enterprise,
+                    obj.year,
+                    obj.to_class,
+                    obj.reason,
+                    user=request.user,
+                    request=request,
+                )
+                obj.pk = saved.pk
+        except Refused as refused:
+            raise PermissionDenied(refused.message) from None
 
     @admin.action(description="批准所选调整（不能批准本人提出的申请）")
     def approve(self, request, queryset):
         approved = 0
         for regrade in queryset.filter(approved_by__isnull=True):
-            if regrade.requested_by_id == request.user.pk:
-                messages.warning(request, f"{regrade}：不能批准本人提出的调整")
+            try:
+                regrades.regrade_approve(regrade, user=request.user, request=request)
+            except Refused as refused:
+                messages.warning(request, refused.message)
                 continue
-            regrade.approved_by, regrade.approved_at = request.user, timezone.now()
-            regrade.save(update_fields=["approved_by", "approved_at"])
-            audit_record(
-                AuditEvent.Action.APPROVE,
-                request=request,
-                obj=regrade,
-                after={"to_class": regrade.to_class, "reason": regrade.reason},
-            )
             approved += 1
         messages.success(request, f"已批准 {approved} 项调整，下一次评价运行时生效")
 

@@ -4,9 +4,13 @@ bytes with their hashes, so re-running the same method on the snapshot must give
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 
+from pingtai.core.refusal import Refused
 from pingtai.runs.models import EngineRun
 
 
@@ -41,14 +45,50 @@ class EnterpriseFlag(models.Model):
         return f"{self.enterprise} {self.year} {self.get_flag_display()}"
 
 
+def validate_regrade_class(value: str) -> None:
+    """A class that the enterprise methods grade into (A–D in the shipped methods)."""
+    from pingtai.evaluation.regrades import regrade_classes
+
+    if value not in regrade_classes():
+        raise ValidationError(
+            f"类别“{value}”无效，只能调整为：{'、'.join(regrade_classes())}",
+            code="invalid_class",
+        )
+
+
+class RegradeQuerySet(models.QuerySet):
+    """Bulk writes cannot reach approved regrades either."""
+
+    def update(self, **kwargs):
+        _refuse_if_approved(self.filter(approved_by__isnull=False).exists())
+        return super().update(**kwargs)
+
+    def delete(self):
+        _refuse_if_approved(self.filter(approved_by__isnull=False).exists())
+        return super().delete()
+
+
+def _refuse_if_approved(approved: bool) -> None:
+    if approved:
+        raise Refused(
+            "已批准的调整不能修改或删除；如需变更，请提出新的调整申请，由另一名市级管理员批准",
+            code="regrade_approved",
+        )
+
+
 class Regrade(models.Model):
-    """A manual change of class, applied by every later run of that year once approved."""
+    """A manual change of class, applied by every later run of that year once approved by a
+    second city administrator (four eyes). Approved regrades never change: a different class
+    is a new request, and the latest approved one of an enterprise and year is in force
+    (pingtai.evaluation.regrades)."""
 
     enterprise = models.ForeignKey(
         "registry.Enterprise", models.PROTECT, related_name="regrades", verbose_name="企业"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    to_class = models.CharField("调整为", max_length=2)
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    to_class = models.CharField("调整为", max_length=2, validators=[validate_regrade_class])
     reason = models.TextField("理由")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="申请人"
@@ -64,12 +104,38 @@ class Regrade(models.Model):
     )
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)
 
+    objects = RegradeQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "人工调整类别"
         ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("requested_by")),
+                name="regrade_approved_by_a_second_person",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.year} → {self.to_class}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            _refuse_if_approved(
+                type(self).objects.filter(pk=self.pk, approved_by__isnull=False).exists()
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        _refuse_if_approved(
+            self.is_approved
+            or type(self).objects.filter(pk=self.pk, approved_by__isnull=False).exists()
+        )
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_by_id is not None
 
 
 class EvaluationRun(EngineRun):

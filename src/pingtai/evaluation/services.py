@@ -15,7 +15,8 @@ from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
 from pingtai.engine.version import ENGINE_VERSION
-from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
+from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
+from pingtai.evaluation.regrades import regrades_in_force
 from pingtai.evaluation.runs import recompute_result, snapshot_frame
 from pingtai.evaluation.sources import SCHEMA_VERSION, Assembly, assemble
 from pingtai.registry.models import County, Enterprise, Platform
@@ -33,15 +34,10 @@ def snapshot_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def _regrades(year: int) -> list[EngineRegrade]:
-    """The approved regrades of ``year`` now; a run freezes them into its provenance."""
-    approved = (
-        Regrade.objects.filter(year=year, approved_by__isnull=False)
-        .select_related("enterprise", "approved_by")
-        .order_by("requested_at")
-    )
+    """The regrades of ``year`` in force now; a run freezes them into its provenance."""
     return [
         EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username)
-        for r in approved
+        for r in regrades_in_force(year)
     ]
 
 
