@@ -17,6 +17,12 @@ from django.http import Http404, HttpRequest
 from pingtai.accounts.models import User
 from pingtai.registry.models import Enterprise, Platform
 
+# Deny by default (decisions D7): every view, selector, export and API operation names the
+# roles it admits; a role it does not name — the enterprise role included — sees nothing.
+CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
+# The government side: the roles every page of the programme is written for.
+OFFICIALS = (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.PLATFORM, User.Role.DEPARTMENT)
+
 
 class AuthenticatedRequest(HttpRequest):
     """The request a view sees behind ``login_required`` or ``role_required``: its user is a
@@ -30,7 +36,9 @@ def platforms_for(user: User) -> QuerySet[Platform]:
         return Platform.objects.none()
     if user.sees_all_platforms:
         return Platform.objects.all()
-    return Platform.objects.filter(pk=user.platform_id)
+    if user.role == User.Role.PLATFORM:
+        return Platform.objects.filter(pk=user.platform_id)
+    return Platform.objects.none()
 
 
 def enterprises_for(user: User) -> QuerySet[Enterprise]:
@@ -44,11 +52,13 @@ def requirements_for(user: User):
     rows = Requirement.objects.select_related("period", "platform", "submission")
     if not user.is_authenticated:
         return rows.none()
-    if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER):
+    if user.role in CITY_ROLES:
         return rows
     if user.role == User.Role.PLATFORM:
         return rows.filter(platform_id=user.platform_id)
-    return rows.filter(department=user.department)
+    if user.role == User.Role.DEPARTMENT and user.department:
+        return rows.filter(department=user.department)
+    return rows.none()
 
 
 def owns_requirement(user: User, requirement) -> bool:
@@ -83,7 +93,8 @@ def scoped_enterprise(user: User, uscc: str) -> Enterprise:
 
 
 def role_required(*roles: str):
-    """Allow a view only to the given roles (after login)."""
+    """Allow a view only to the given roles (after login); every other role gets 403. The
+    roles are kept on the view as ``admitted_roles`` so a test can check every URL names them."""
 
     def decorator(view):
         @login_required
@@ -93,6 +104,7 @@ def role_required(*roles: str):
                 raise PermissionDenied("您的角色无权访问此页面")
             return view(request, *args, **kwargs)
 
+        wrapper.admitted_roles = frozenset(roles)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -20,6 +20,17 @@ from pingtai.allocation.models import (
 )
 
 DRAFT_READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
+# Roles that see every platform's allocation data; platform users see their own; no one else.
+WHOLE_CITY = (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.DEPARTMENT)
+
+
+def _scoped(user: User, rows: QuerySet, platform_field: str) -> QuerySet:
+    """Deny by default: the whole city for WHOLE_CITY, own platform for platform users."""
+    if user.role in WHOLE_CITY:
+        return rows
+    if user.role == User.Role.PLATFORM:
+        return rows.filter(**{platform_field: user.platform_id})
+    return rows.none()
 
 
 def runs_for(user: User, pool: QuotaPool | None = None) -> QuerySet[AllocationRun]:
@@ -29,8 +40,8 @@ def runs_for(user: User, pool: QuotaPool | None = None) -> QuerySet[AllocationRu
     if user.role not in DRAFT_READERS:
         rows = rows.filter(status=AllocationRun.Status.PUBLISHED)
     if user.role == User.Role.PLATFORM:
-        rows = rows.filter(lines__platform_id=user.platform_id).distinct()
-    return rows
+        return rows.filter(lines__platform_id=user.platform_id).distinct()
+    return _scoped(user, rows, "platform_id")
 
 
 def scoped_run(user: User, pk: int) -> AllocationRun:
@@ -41,24 +52,16 @@ def scoped_run(user: User, pk: int) -> AllocationRun:
 
 
 def lines_for(user: User, run: AllocationRun) -> QuerySet[AllocationLine]:
-    rows = run.lines.select_related("platform", "proposal")
-    if user.role == User.Role.PLATFORM:
-        rows = rows.filter(platform_id=user.platform_id)
-    return rows
+    return _scoped(user, run.lines.select_related("platform", "proposal"), "platform_id")
 
 
 def demands_for(user: User, pool: QuotaPool) -> QuerySet[PoolDemand]:
-    rows = pool.demands.select_related("platform", "submitted_by")
-    if user.role == User.Role.PLATFORM:
-        rows = rows.filter(platform_id=user.platform_id)
-    return rows
+    return _scoped(user, pool.demands.select_related("platform", "submitted_by"), "platform_id")
 
 
 def proposals_for(user: User) -> QuerySet[ProjectProposal]:
     rows = ProjectProposal.objects.select_related("platform", "enterprise", "location_zone")
-    if user.role == User.Role.PLATFORM:
-        rows = rows.filter(platform_id=user.platform_id)
-    return rows
+    return _scoped(user, rows, "platform_id")
 
 
 def scoped_proposal(user: User, pk: int) -> ProjectProposal:
@@ -72,9 +75,7 @@ def commitments_for(user: User) -> QuerySet[StandardLandCommitment]:
     rows = StandardLandCommitment.objects.select_related(
         "proposal__platform", "proposal__enterprise"
     )
-    if user.role == User.Role.PLATFORM:
-        rows = rows.filter(proposal__platform_id=user.platform_id)
-    return rows
+    return _scoped(user, rows, "proposal__platform_id")
 
 
 def commitments_due(user: User, on: dt.date) -> QuerySet[StandardLandCommitment]:
@@ -86,9 +87,7 @@ def evaluations_for(user: User) -> QuerySet[PostEvaluation]:
     rows = PostEvaluation.objects.select_related(
         "commitment__proposal__platform", "commitment__proposal__enterprise", "created_by"
     )
-    if user.role == User.Role.PLATFORM:
-        rows = rows.filter(commitment__proposal__platform_id=user.platform_id)
-    return rows
+    return _scoped(user, rows, "commitment__proposal__platform_id")
 
 
 def scoped_evaluation(user: User, pk: int) -> PostEvaluation:

@@ -4,7 +4,6 @@ project admission, 标准地 commitments and post-evaluation. Thin: the logic is
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import AuthenticatedRequest, role_required
+from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_required
 from pingtai.allocation import selectors, services
 from pingtai.allocation.forms import (
     CommitmentForm,
@@ -36,7 +35,7 @@ ADMIN = User.Role.CITY_ADMIN
 READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
@@ -71,7 +70,7 @@ def pool_create(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("allocation:pool", pk=pool.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def pool_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     user = request.user
@@ -144,7 +143,7 @@ def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("allocation:run", pk=run.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, selectors.scoped_run(request.user, pk))
 
@@ -178,7 +177,7 @@ def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, run, form)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     content = services.run_xlsx(run, selectors.lines_for(request.user, run))
@@ -242,7 +241,7 @@ def compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------------------- project admission
 
 
-@login_required
+@role_required(*OFFICIALS)
 def proposals(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.proposals_for(request.user)
     if request.GET.get("format") == "xlsx":
@@ -286,7 +285,7 @@ def proposal_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "allocation/proposal_form.html", {"form": form})
 
 
-@login_required
+@role_required(*OFFICIALS)
 def proposal_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     proposal = selectors.scoped_proposal(request.user, pk)
     commitment = getattr(proposal, "commitment", None)
@@ -359,7 +358,7 @@ def post_evaluation_create(request: AuthenticatedRequest, pk: int) -> HttpRespon
     return redirect("allocation:evaluation", pk=evaluation.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def evaluation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     evaluation = selectors.scoped_evaluation(request.user, pk)
     return render(
@@ -374,7 +373,7 @@ def evaluation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def shortfalls_export(request: AuthenticatedRequest) -> HttpResponse:
     content = services.shortfalls_xlsx(selectors.evaluations_for(request.user))
     audit_record(AuditEvent.Action.EXPORT, request=request, detail="导出达产复核差额清单")

@@ -11,6 +11,7 @@ from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
 from pingtai.accounts.models import User
+from pingtai.accounts.scope import OFFICIALS
 from pingtai.api.common import (
     COUNTY_CODE,
     MAX_ID,
@@ -82,6 +83,7 @@ def _get_run(pk: int) -> EvaluationRun:
 
 @router.get("/runs", response={200: list[RunOut], **READ_ERRORS}, summary="评价批次")
 def run_list(request):
+    require_role(request.user, *OFFICIALS)
     return [_run(r) for r in EvaluationRun.objects.select_related("created_by")]
 
 
@@ -127,6 +129,7 @@ def run_current(request, year: int = Query(..., ge=2000, le=2100)):
 
 @router.get("/runs/{pk}", response={200: RunDetailOut, **READ_ERRORS}, summary="评价批次详情")
 def run_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     return _run_detail(request.user, _get_run(pk))
 
 
@@ -163,6 +166,7 @@ def result_list(
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
+    require_role(request.user, *OFFICIALS)
     rows = selectors.results_for(request.user, _get_run(pk))
     if klass:
         rows = rows.filter(klass=klass)
@@ -182,6 +186,7 @@ def result_list(
 def result_detail(
     request, pk: int = Path(..., ge=1, le=MAX_ID), uscc: str = Path(..., pattern=USCC)
 ):
+    require_role(request.user, *OFFICIALS)
     result = selectors.results_for(request.user, _get_run(pk)).filter(uscc=uscc.upper()).first()
     if result is None:
         raise Http404("没有找到该企业的评价结果，或您无权查看")

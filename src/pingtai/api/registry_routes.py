@@ -8,12 +8,13 @@ from django.db.models import Q
 from ninja import Path, Query, Router
 
 from pingtai.accounts.scope import (
+    OFFICIALS,
     enterprises_for,
     platforms_for,
     scoped_enterprise,
     scoped_platform,
 )
-from pingtai.api.common import COUNTY_CODE, PLATFORM_CODE, READ_ERRORS, USCC
+from pingtai.api.common import COUNTY_CODE, PLATFORM_CODE, READ_ERRORS, USCC, require_role
 from pingtai.api.schemas import (
     CountyOut,
     EnterpriseDetailOut,
@@ -68,6 +69,7 @@ def _enterprise(e: Enterprise) -> dict:
 
 @router.get("/counties", response={200: list[CountyOut], **READ_ERRORS}, summary="县（市、区）")
 def county_list(request):
+    require_role(request.user, *OFFICIALS)
     return [
         {"code": c.code, "name": c.name, "kind": c.kind} for c in County.objects.order_by("code")
     ]
@@ -77,6 +79,7 @@ def county_list(request):
     "/platforms", response={200: list[PlatformOut], **READ_ERRORS}, summary="平台（按权限）"
 )
 def platform_list(request):
+    require_role(request.user, *OFFICIALS)
     return [
         _platform(p)
         for p in platforms_for(request.user).prefetch_related("counties").order_by("code")
@@ -93,6 +96,7 @@ def platform_detail(
     code: str = Path(..., pattern=PLATFORM_CODE),
     year: int | None = Query(None, ge=2000, le=2100, description="数据年度，默认最近一年"),
 ):
+    require_role(request.user, *OFFICIALS)
     platform = scoped_platform(request.user, code.upper())
     years = available_years()
     year = year if year is not None else (years[-1] if years else None)
@@ -127,6 +131,7 @@ def enterprise_list(
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
+    require_role(request.user, *OFFICIALS)
     rows = enterprises_for(request.user).select_related("platform")
     if platform:
         rows = rows.filter(platform__code=platform.upper())
@@ -144,6 +149,7 @@ def enterprise_list(
     summary="企业详情及各年度数据",
 )
 def enterprise_detail(request, uscc: str = Path(..., pattern=USCC)):
+    require_role(request.user, *OFFICIALS)
     enterprise = scoped_enterprise(request.user, uscc.upper())
     years = EnterpriseYear.objects.filter(enterprise=enterprise).order_by("year")
     return {

@@ -15,8 +15,8 @@ from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import owns_requirement, requirements_for, scoped_requirement
-from pingtai.api.common import MAX_ID, PERIOD_CODE, READ_ERRORS, WRITE_ERRORS
+from pingtai.accounts.scope import OFFICIALS, owns_requirement, requirements_for, scoped_requirement
+from pingtai.api.common import MAX_ID, PERIOD_CODE, READ_ERRORS, WRITE_ERRORS, require_role
 from pingtai.api.schemas import (
     AttemptOut,
     ConfirmIn,
@@ -129,11 +129,13 @@ def _scoped_attempt(user: User, pk: int) -> UploadAttempt:
 
 @router.get("/periods", response={200: list[PeriodOut], **READ_ERRORS}, summary="填报期")
 def period_list(request):
+    require_role(request.user, *OFFICIALS)
     return [_period(p) for p in ReportingPeriod.objects.all()]
 
 
 @router.get("/periods/{code}", response={200: PeriodOut, **READ_ERRORS}, summary="填报期详情")
 def period_detail(request, code: str = Path(..., pattern=PERIOD_CODE)):
+    require_role(request.user, *OFFICIALS)
     period = ReportingPeriod.objects.filter(code=code.upper()).first()
     if period is None:
         raise Http404("没有找到该填报期")
@@ -151,6 +153,7 @@ def requirement_list(
     form_code: str | None = Query(None, pattern=r"^[a-z0-9_]{1,32}$"),
     status: str | None = Query(None, pattern=r"^(draft|submitted|returned|approved|locked)$"),
 ):
+    require_role(request.user, *OFFICIALS)
     rows = _requirements(request.user)
     if period:
         rows = rows.filter(period__code=period.upper())
@@ -167,6 +170,7 @@ def requirement_list(
     summary="报送任务详情及全部版本",
 )
 def requirement_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     versions = requirement.submission.versions.select_related("file", "uploaded_by", "approved_by")
     return {
@@ -189,6 +193,7 @@ def requirement_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     },
 )
 def requirement_template(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
         raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
@@ -214,6 +219,7 @@ def requirement_upload(
     file: UploadedFile = File(...),
     reason: str = Form("", max_length=2000, pattern=r"^[^\x00]*$"),
 ):
+    require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     if not owns_requirement(request.user, requirement):
         raise PermissionDenied("只有填报单位本身可以上传数据")
@@ -234,6 +240,7 @@ def requirement_upload(
 
 @router.get("/attempts/{pk}", response={200: AttemptOut, **READ_ERRORS}, summary="上传记录")
 def attempt_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     return _attempt(_scoped_attempt(request.user, pk))
 
 
@@ -243,6 +250,7 @@ def attempt_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
     summary="确认疑似单位错误（仅上传人）",
 )
 def attempt_confirm(request, body: ConfirmIn, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     attempt = _scoped_attempt(request.user, pk)
     if attempt.uploaded_by_id != request.user.pk:
         raise PermissionDenied("只有上传人可以确认")
@@ -258,6 +266,7 @@ def attempt_confirm(request, body: ConfirmIn, pk: int = Path(..., ge=1, le=MAX_I
     summary="提交、退回、审核通过、锁定（须回传修订号）",
 )
 def requirement_transition(request, body: TransitionIn, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     allowed = (
         request.user.is_city_admin
@@ -283,6 +292,7 @@ def requirement_transition(request, body: TransitionIn, pk: int = Path(..., ge=1
     summary="审核通过版本的数据（未审核的数据不对外提供）",
 )
 def requirement_facts(request, pk: int = Path(..., ge=1, le=MAX_ID)):
+    require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     version = requirement.submission.approved_version
     if version is None:

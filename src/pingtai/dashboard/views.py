@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
-from pingtai.accounts.scope import AuthenticatedRequest
+from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_required
 from pingtai.dashboard import services
 from pingtai.registry import selectors
 from pingtai.web.params import year_param
@@ -21,7 +20,7 @@ def _full_target_board_url() -> str | None:
         return None
 
 
-@login_required
+@role_required(*OFFICIALS)
 def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     data = services.build_cockpit(year_param(request, years), request.GET.get("group", "tier"))
@@ -38,7 +37,7 @@ def cockpit(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def map_page(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     return render(
@@ -52,7 +51,7 @@ def map_page(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def map_data(request: AuthenticatedRequest) -> JsonResponse:
     years = selectors.available_years()
     year = year_param(request, years)
@@ -66,7 +65,7 @@ def map_data(request: AuthenticatedRequest) -> JsonResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def map_enterprises(request: AuthenticatedRequest) -> JsonResponse:
     year = year_param(request, selectors.available_years())
     if year is None:

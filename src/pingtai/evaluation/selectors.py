@@ -22,11 +22,14 @@ from pingtai.registry.models import EnterpriseYear
 
 
 def results_for(user: User, run: EvaluationRun) -> QuerySet[EnterpriseResult]:
-    """A platform user sees only its own enterprises' results, before and after publication."""
+    """A platform user sees only its own enterprises' results, before and after publication;
+    the city roles and departments see all; any other role none."""
     rows = run.results.all()
+    if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.DEPARTMENT):
+        return rows
     if user.role == User.Role.PLATFORM:
         return rows.filter(platform_code=user.platform.code)
-    return rows
+    return rows.none()
 
 
 def class_table(rows: QuerySet[EnterpriseResult], by: str) -> list[tuple[str, dict[str, int], int]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -12,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import AuthenticatedRequest, role_required
+from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -27,7 +26,7 @@ from pingtai.web.downloads import attachment
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
@@ -75,7 +74,7 @@ def run_create(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("evaluation:run", pk=run.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, get_object_or_404(EvaluationRun, pk=pk))
 
@@ -125,7 +124,7 @@ def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, run, form)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rows = selectors.results_for(request.user, run)
@@ -143,7 +142,7 @@ def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     result = selectors.results_for(request.user, run).filter(uscc=uscc).first()
@@ -165,7 +164,7 @@ def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def policies(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     table, rows, totals = selectors.policy_rows(run, selectors.results_for(request.user, run))
@@ -182,7 +181,7 @@ def policies(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def low_efficiency(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
     rules, rows, per_platform = selectors.low_efficiency(

@@ -23,13 +23,16 @@ VISIBLE_TO_ALL = (LeagueRun.Status.PUBLISHED, LeagueRun.Status.SUPERSEDED)
 
 
 def runs_for(user: User) -> QuerySet[LeagueRun]:
-    """The city administrator sees previews too; everyone else only published runs."""
+    """The city administrator sees previews too; the other officials only published runs; any
+    other role none."""
     runs = LeagueRun.objects.all()
     if not user.is_authenticated:
         return runs.none()
     if user.is_city_admin:
         return runs
-    return runs.filter(status__in=VISIBLE_TO_ALL)
+    if user.role in (User.Role.LEADER, User.Role.PLATFORM, User.Role.DEPARTMENT):
+        return runs.filter(status__in=VISIBLE_TO_ALL)
+    return runs.none()
 
 
 def scoped_run(user: User, pk: int) -> LeagueRun:

@@ -8,7 +8,6 @@ another platform's scorecard.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
+    OFFICIALS,
     AuthenticatedRequest,
     platforms_for,
     role_required,
@@ -44,7 +44,7 @@ def _xlsx(request: HttpRequest, content: bytes, name: str, obj=None) -> HttpResp
     return attachment(content, name)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
@@ -87,7 +87,7 @@ def run_create(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("league:run", pk=run.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, selectors.scoped_run(request.user, pk))
 
@@ -127,7 +127,7 @@ def run_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _run_page(request, run, form)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     return _xlsx(
@@ -138,7 +138,7 @@ def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def lists_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     return _xlsx(request, exports.lists_xlsx(run), f"{run.period_code}约谈与前列名单.xlsx", run)
@@ -153,7 +153,7 @@ def _scoped_result(request: AuthenticatedRequest, pk: int, code: str):
     return run, result
 
 
-@login_required
+@role_required(*OFFICIALS)
 def scorecard(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
     return render(
@@ -161,7 +161,7 @@ def scorecard(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def scorecard_export(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
     return _xlsx(
@@ -283,12 +283,12 @@ def _board(request: AuthenticatedRequest):
     return board
 
 
-@login_required
+@role_required(*OFFICIALS)
 def targets(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "league/targets.html", {"board": _board(request)})
 
 
-@login_required
+@role_required(*OFFICIALS)
 def targets_export(request: AuthenticatedRequest) -> HttpResponse:
     board = _board(request)
     return _xlsx(request, exports.board_xlsx(board), f"{board.year}年目标预警.xlsx")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
+    OFFICIALS,
     AuthenticatedRequest,
     platforms_for,
     role_required,
@@ -210,7 +210,7 @@ def simulate_export(request: AuthenticatedRequest) -> HttpResponse:
 # ---------------------------------------------------------------- industry chains
 
 
-@login_required
+@role_required(*OFFICIALS)
 def chains(request: AuthenticatedRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
     city = selectors.link_presence(year)
@@ -237,7 +237,7 @@ def chains(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def chain_platform(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     year = _year(request)
@@ -259,7 +259,7 @@ def chain_platform(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def chain_link(request: AuthenticatedRequest, code: str, link: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     row = get_object_or_404(ChainLink.objects.select_related("chain"), code=link)
@@ -276,7 +276,7 @@ def chain_link(request: AuthenticatedRequest, code: str, link: str) -> HttpRespo
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def chain_platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     year = _year(request)
@@ -292,7 +292,7 @@ def chain_platform_export(request: AuthenticatedRequest, code: str) -> HttpRespo
     return attachment(content, f"{platform.short_name}产业链图谱_{year}.xlsx")
 
 
-@login_required
+@role_required(*OFFICIALS)
 def chain_targets_export(request: AuthenticatedRequest) -> HttpResponse:
     year, rules = _year(request), load_rules()
     rows = [
@@ -310,7 +310,7 @@ def chain_targets_export(request: AuthenticatedRequest) -> HttpResponse:
 # ---------------------------------------------------------------- benefit sharing
 
 
-@login_required
+@role_required(*OFFICIALS)
 def agreements(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
@@ -352,7 +352,7 @@ def agreement_create(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("planning:agreement", code=agreement.code)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def agreement_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
     return render(
@@ -388,7 +388,7 @@ def settlement_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return redirect("planning:agreement", code=code)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def settlement_export(request: AuthenticatedRequest, code: str, year: int) -> HttpResponse:
     agreement = selectors.scoped_agreement(request.user, code)
     settlement = agreement.settlements.filter(year=year).first()

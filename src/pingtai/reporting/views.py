@@ -4,7 +4,6 @@ a service function."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
+    OFFICIALS,
     AuthenticatedRequest,
     owns_requirement,
     requirements_for,
@@ -33,7 +33,7 @@ from pingtai.xlsx import Issue, mark_errors
 REVIEW_ACTIONS = {"return", "approve", "lock"}
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: AuthenticatedRequest) -> HttpResponse:
     periods = ReportingPeriod.objects.all()
     mine = requirements_for(request.user).filter(period__status=ReportingPeriod.Status.OPEN)
@@ -83,7 +83,7 @@ def period_close(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return redirect("reporting:period", code=code)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def period_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     period = get_object_or_404(ReportingPeriod, code=code)
     requirements = requirements_for(request.user).filter(period=period)
@@ -101,7 +101,7 @@ def period_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     submission = requirement.submission
@@ -125,7 +125,7 @@ def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def requirement_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
     if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
@@ -139,7 +139,7 @@ def requirement_template(request: AuthenticatedRequest, pk: int) -> HttpResponse
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def requirement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
@@ -172,7 +172,7 @@ def _scoped_attempt(request: AuthenticatedRequest, pk: int) -> UploadAttempt:
     return attempt
 
 
-@login_required
+@role_required(*OFFICIALS)
 def attempt_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if request.method == "POST":
@@ -191,7 +191,7 @@ def attempt_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "reporting/attempt.html", {"attempt": attempt})
 
 
-@login_required
+@role_required(*OFFICIALS)
 def attempt_marked(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if attempt.file is None or not attempt.errors:
@@ -205,7 +205,7 @@ def attempt_marked(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def version_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(
         SubmissionVersion.objects.select_related("submission", "file"), pk=pk
@@ -215,7 +215,7 @@ def version_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return attachment(bytes(version.file.content), version.filename)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def version_diff(request: AuthenticatedRequest, old: int, new: int) -> HttpResponse:
     older = get_object_or_404(SubmissionVersion, pk=old)
     newer = get_object_or_404(SubmissionVersion, pk=new, submission_id=older.submission_id)
@@ -242,7 +242,7 @@ def version_diff(request: AuthenticatedRequest, old: int, new: int) -> HttpRespo
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def requirement_transition(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from pingtai.accounts.scope import OFFICIALS, role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -24,7 +24,7 @@ TYPES = {
 }
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: HttpRequest) -> HttpResponse:
     runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
     league_runs = LeagueRun.objects.filter(status=LeagueRun.Status.PUBLISHED)
@@ -60,13 +60,13 @@ def _download(request: HttpRequest, run, build, fmt: str) -> HttpResponse:
     return attachment(content, f"{notice.title}.{fmt}", TYPES[fmt])
 
 
-@login_required
+@role_required(*OFFICIALS)
 def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk, status=EvaluationRun.Status.PUBLISHED)
     return _download(request, run, mujun_notice, fmt)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def league(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     run = get_object_or_404(LeagueRun, pk=pk, status=LeagueRun.Status.PUBLISHED)
     return _download(request, run, league_notice, fmt)

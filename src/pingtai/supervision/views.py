@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import AuthenticatedRequest, platforms_for, scoped_platform
+from pingtai.accounts.scope import (
+    OFFICIALS,
+    AuthenticatedRequest,
+    platforms_for,
+    role_required,
+    scoped_platform,
+)
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
@@ -30,7 +35,7 @@ def _on(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
-@login_required
+@role_required(*OFFICIALS)
 def index(request: AuthenticatedRequest) -> HttpResponse:
     if request.user.role == User.Role.PLATFORM and request.user.platform is not None:
         return redirect("supervision:platform", code=request.user.platform.code)
@@ -46,7 +51,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def platform_map(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
@@ -66,7 +71,7 @@ def platform_map(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def task_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
@@ -85,7 +90,7 @@ def task_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return redirect("supervision:task", pk=task.pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     on, rules = _on(request), load_rules()
@@ -118,7 +123,7 @@ def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def task_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
@@ -134,7 +139,7 @@ def task_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("supervision:task", pk=pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def task_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
@@ -146,7 +151,7 @@ def task_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("supervision:task", pk=pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def milestone_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
@@ -162,7 +167,7 @@ def milestone_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("supervision:task", pk=pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 @require_POST
 def milestone_done(request: AuthenticatedRequest, pk: int, mid: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
@@ -183,7 +188,7 @@ def milestone_done(request: AuthenticatedRequest, pk: int, mid: int) -> HttpResp
     return redirect("supervision:task", pk=pk)
 
 
-@login_required
+@role_required(*OFFICIALS)
 def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     return render(
@@ -197,7 +202,7 @@ def alert_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def alert_export(request: AuthenticatedRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     found = selectors.alerts(selectors.tasks_for(request.user), on, rules)
@@ -205,7 +210,7 @@ def alert_export(request: AuthenticatedRequest) -> HttpResponse:
     return attachment(exports.alerts_xlsx(found, on), f"作战图预警清单_{on}.xlsx")
 
 
-@login_required
+@role_required(*OFFICIALS)
 def platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     on, rules = _on(request), load_rules()
@@ -217,7 +222,7 @@ def platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def completion(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     try:

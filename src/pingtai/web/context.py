@@ -4,6 +4,8 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
+from pingtai.accounts.scope import OFFICIALS
+
 
 def navigation(request: HttpRequest) -> dict:
     """Menu entries: only modules that exist (each app's ``nav`` on its AppConfig, in
@@ -11,10 +13,12 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    if user.role not in OFFICIALS:
+        return {"nav": []}
     nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of"))]
     for config in apps.get_app_configs():
         for label, url_name, *roles in getattr(config, "nav", ()):
-            if not roles or user.role in roles[0]:
+            if user.role in (roles[0] if roles else OFFICIALS):
                 nav.append((label, reverse(url_name)))
     if user.role == "platform" and user.platform_id:
         nav.append(("本平台企业", reverse("platform_enterprises", args=[user.platform.code])))

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from pingtai.accounts.scope import (
+    OFFICIALS,
     AuthenticatedRequest,
     platforms_for,
+    role_required,
     scoped_enterprise,
     scoped_platform,
 )
@@ -26,7 +27,7 @@ from pingtai.web.params import year_param
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
 
 
-@login_required
+@role_required(*OFFICIALS)
 def home(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     year = year_param(request, years)
@@ -47,7 +48,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Public facts of a platform and its aggregate figures: every signed-in user may read them."""
     platform = get_object_or_404(
@@ -87,7 +88,7 @@ def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def platform_enterprises(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Enterprise-level figures: restricted to the platform's own users and city-wide roles."""
     platform = scoped_platform(request.user, code)
@@ -112,7 +113,7 @@ def platform_enterprises(request: AuthenticatedRequest, code: str) -> HttpRespon
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def enterprise_detail(request: AuthenticatedRequest, uscc: str) -> HttpResponse:
     enterprise = scoped_enterprise(request.user, uscc)
     return render(
@@ -126,7 +127,7 @@ def enterprise_detail(request: AuthenticatedRequest, uscc: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(*OFFICIALS)
 def as_of(request: AuthenticatedRequest) -> HttpResponse:
     raw = request.GET.get("date", "")
     error = ""
