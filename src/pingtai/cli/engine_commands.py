@@ -175,7 +175,6 @@ def evaluate(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("检查通过（--dry-run，未写文件）")
         return 0
-    csv_bytes = result.to_csv_bytes() if args.output.lower().endswith(".csv") else None
-    write_table(table, args.output, csv_bytes)
+    write_table(table, args.output, float_precision=method.output.decimals)
     print(f"已写入 {args.output}（结果哈希 {result.result_hash}）")
     return 0

@@ -86,22 +86,43 @@ def _cell(v: object) -> str | None:
     return str(v)
 
 
-def write_table(frame: pl.DataFrame, path: str | Path, csv_bytes: bytes | None = None) -> None:
-    """Write a result; CSV uses the result's canonical bytes when given."""
+# Text that a spreadsheet would run as a formula or that an .xlsx cannot hold (pingtai.xlsx.export).
+_NEEDS_CARE = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+
+
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text columns made safe to open in a spreadsheet program (formulas neutralised, control
+    characters escaped); numeric columns are never touched. Only the cells that need it are
+    rewritten, so a clean table comes back unchanged."""
+    from pingtai.xlsx.export import safe_text
+
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        column = frame[name]
+        hits = column.str.contains(_NEEDS_CARE).fill_null(False)
+        if hits.any():
+            rows = hits.arg_true()
+            fixed = [safe_text(v) for v in column.gather(rows).to_list()]
+            frame = frame.with_columns(column.scatter(rows, fixed))
+    return frame
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, float_precision: int | None = None) -> None:
+    """Write a result. CSV is the result's canonical form (``EvaluationResult.to_csv_bytes``)
+    byte for byte, except text cells that had to be made safe for a spreadsheet program."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        path.write_bytes(csv_bytes if csv_bytes is not None else frame.write_csv().encode("utf-8"))
+        safe = spreadsheet_safe(frame)
+        path.write_bytes(
+            safe.write_csv(float_precision=float_precision, line_terminator="\n").encode("utf-8")
+        )
     elif suffix == ".parquet":
         frame.write_parquet(path)
     elif suffix == ".xlsx":
-        from openpyxl import Workbook
+        from pingtai.xlsx.export import write_table_xlsx
 
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("评价结果")
-        ws.append(frame.columns)
-        for row in frame.iter_rows():
-            ws.append(list(row))
-        wb.save(path)
+        path.write_bytes(write_table_xlsx(frame.columns, frame.iter_rows(), sheet_name="评价结果"))
     else:
         raise ValueError(f"不支持的输出类型“{suffix}”（可用：.csv、.parquet、.xlsx）")

@@ -26,7 +26,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pingtai.xlsx import write_table_xlsx
+from pingtai.xlsx import escape_unwritable, write_table_xlsx
 
 RED = RGBColor(0xC0, 0x00, 0x00)
 BODY_FONT, HEADING_FONT, TITLE_FONT = "仿宋", "黑体", "方正小标宋简体"
@@ -81,6 +81,11 @@ def _font(run, name: str, size: float, bold: bool = False, color: RGBColor | Non
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
+def _run(paragraph, text: str):
+    """Names in a notice are data users typed; Word's XML cannot hold control characters."""
+    return paragraph.add_run(escape_unwritable(text))
+
+
 def _paragraph(
     doc,
     text: str,
@@ -100,7 +105,7 @@ def _paragraph(
         para.paragraph_format.first_line_indent = Pt(size * 2)
     para.paragraph_format.space_after = Pt(space_after)
     para.paragraph_format.line_spacing = Pt(size * 1.75)
-    _font(para.add_run(text), font, size, bold, color)
+    _font(_run(para, text), font, size, bold, color)
     return para
 
 
@@ -125,7 +130,7 @@ def _table(doc, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(grid.rows[0].cells, table.headers, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(str(text)), HEADING_FONT, 10.5, bold=True)
+        _font(_run(cell.paragraphs[0], str(text)), HEADING_FONT, 10.5, bold=True)
         shading = OxmlElement("w:shd")
         shading.set(qn("w:fill"), "D9D9D9")
         cell._tc.get_or_add_tcPr().append(shading)
@@ -133,7 +138,7 @@ def _table(doc, table: Table) -> None:
         cells = grid.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, 10.5)
+            _font(_run(cell.paragraphs[0], "" if value is None else str(value)), BODY_FONT, 10.5)
     if table.note:
         _paragraph(doc, table.note, BODY_FONT, 10.5, space_after=6)
 

@@ -10,11 +10,25 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
+from pingtai.xlsx.export import safe_text
 from pingtai.xlsx.guard import RefusedFile
 from pingtai.xlsx.validate import Issue
 
 _RED = PatternFill("solid", fgColor="FF9999")
+
+
+def _neutralise_formulas(ws: Worksheet) -> None:
+    """The copy goes back to people who open it in a spreadsheet program: a formula the
+    uploader put in (=HYPERLINK, DDE …) is kept as visible text, numbers stay as they are."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell, MergedCell) or cell.data_type != "f":
+                continue
+            formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "")
+            cell.value = safe_text(str(formula or ""))
+            cell.data_type = "s"
 
 
 def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
@@ -38,6 +52,8 @@ def mark_errors(data: bytes, issues: Iterable[Issue]) -> bytes:
             cell.fill = _RED
             text = "\n".join(i.message + (f"（{i.hint}）" if i.hint else "") for i in found)
             cell.comment = Comment(text[:2000], "pingtai", width=320, height=120)
+        for ws in wb.worksheets:
+            _neutralise_formulas(ws)
         out = io.BytesIO()
         wb.save(out)
         wb.close()

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pingtai.catalogue import Catalogue, Form, Indicator, Period, default_catalogue, parse_period
 from pingtai.catalogue.catalogue import DTYPE_LABELS, FREQUENCY_LABELS, LEVEL_LABELS
+from pingtai.xlsx.export import escape_unwritable, safe_text
 from pingtai.xlsx.guard import Limits
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
 
@@ -81,7 +82,7 @@ def _write_instructions(
     row = 3
     for label, text in facts:
         ws.cell(row, 1, label).font = Font(bold=True)
-        ws.cell(row, 2, text)
+        ws.cell(row, 2, safe_text(text))  # names from the registry: text, never a formula
         row += 1
     row += 1
     _title(ws, row, "填写要求")
@@ -192,7 +193,7 @@ def _write_data(
                 cell.value = value if isinstance(value, int | Decimal) else Decimal(str(value))
             else:
                 # A prefilled name such as "=HYPERLINK(...)" must stay text, never a formula.
-                cell.value = str(value)
+                cell.value = escape_unwritable(str(value))
                 cell.data_type = "s"
                 cell.number_format = "@"
                 cell.fill = _PREFILLED_FILL

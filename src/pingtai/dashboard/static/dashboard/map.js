@@ -15,6 +15,16 @@
   function query(base, params) {
     return base + "?" + new URLSearchParams(params).toString();
   }
+  // Tooltip content as DOM text nodes: names (enterprises, platforms) are data that users
+  // typed, and ECharts would insert a returned string as HTML.
+  function lines(texts) {
+    var box = document.createElement("div");
+    texts.forEach(function (text, i) {
+      if (i) { box.appendChild(document.createElement("br")); }
+      box.appendChild(document.createTextNode(String(text)));
+    });
+    return box;
+  }
   function number(value, unit) {
     return value === null || value === undefined ? "—" : value.toLocaleString("zh-CN") + " " + unit;
   }
@@ -62,12 +72,17 @@
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          if (p.seriesIndex === 0) { return p.name + "<br>" + data.indicator.label + "：" + number(p.value, unit); }
+          if (p.seriesIndex === 0) { return lines([p.name, data.indicator.label + "：" + number(p.value, unit)]); }
           if (p.seriesIndex === 1) {
-            return p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）<br>" + data.indicator.label + "：" +
-              number(p.data.metric, unit) + "<br>点击进入平台页面";
+            return lines([
+              p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）",
+              data.indicator.label + "：" + number(p.data.metric, unit),
+              "点击进入平台页面"
+            ]);
           }
-          return p.data[3] + "<br>" + enterprises.colour_by + "：" + enterprises.categories[p.data[2]] + "<br>点击进入企业页面";
+          return lines([
+            p.data[3], enterprises.colour_by + "：" + enterprises.categories[p.data[2]], "点击进入企业页面"
+          ]);
         }
       },
       geo: {
