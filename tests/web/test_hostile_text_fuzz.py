@@ -159,3 +159,14 @@ def test_hypothesis_text_on_any_route_never_gives_a_server_error(
     path = _path(chosen, texts[0], real)
     response = getattr(officials[who], method)(path, _payload(texts))
     assert response.status_code < 500, (method, path)
+
+
+def test_nul_in_a_path_query_or_form_field_is_refused_with_400_not_looked_up(officials):
+    admin = officials[0]
+    for response in (
+        admin.get("/planning/chains/%00/"),
+        admin.get("/platforms/LS01/enterprises/", {"q": "a\x00b"}),
+        admin.post("/supervision/platforms/LS01/tasks/new/", {"title": "\x00"}),
+    ):
+        assert response.status_code == 400
+        assert "空字符" in response.content.decode()

@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +49,31 @@ def _password_expired(user) -> bool:
     days = settings.PINGTAI_PASSWORD_MAX_AGE_DAYS
     changed = user.password_changed_at
     return bool(days) and changed is not None and (timezone.now() - changed).days >= days
+
+
+class RefuseNulMiddleware:
+    """No text of this system contains NUL and PostgreSQL text cannot hold it, so a page request
+    with NUL in its path, query or form fields is answered 400 before any view looks the value
+    up (on PostgreSQL a lookup alone would fail with a server error). The API validates its own
+    parameters (patterns exclude NUL) and answers in its documented format."""
+
+    MESSAGE = "请求中含有空字符（NUL），已拒绝。"
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/") and (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
 
 
 class SecurityHeadersMiddleware:
