@@ -121,6 +121,7 @@ def run_create(request, body: RunIn):
     summary="某年度的现行（已发布、未被取代）亩均评价批次",
 )
 def run_current(request, year: int = Query(..., ge=2000, le=2100)):
+    require_role(request.user, *OFFICIALS)
     run = current_published(EvaluationRun, year=year)
     if run is None:
         raise Http404(f"{year}年度尚无已发布的亩均评价结果")
