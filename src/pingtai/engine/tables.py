@@ -108,7 +108,9 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def write_table(frame: pl.DataFrame, path: str | Path, *, float_precision: int | None = None) -> None:
+def write_table(
+    frame: pl.DataFrame, path: str | Path, *, float_precision: int | None = None
+) -> None:
     """Write a result. CSV is the result's canonical form (``EvaluationResult.to_csv_bytes``)
     byte for byte, except text cells that had to be made safe for a spreadsheet program."""
     path = Path(path)
