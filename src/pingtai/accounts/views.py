@@ -39,7 +39,7 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
-def admin_login(request: HttpRequest) -> HttpResponse:
+def admin_login(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
     """The admin site signs in through the application's login, so the lockout and the second
     factor cannot be skipped by logging in at /admin/login/."""
     return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
