@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from pingtai.engine import normalise
+from pingtai.engine import classify, normalise, rank
 
 if TYPE_CHECKING:
     from pingtai.engine.run import EvaluationResult, SegmentRun
@@ -98,16 +98,22 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
     goal = np.full(m, np.nan)
     label = np.full(m, "", dtype=object)
     if target == "rank":
-        start = np.concatenate(([0], np.cumsum(run.rank_size)[:-1]))
-        order = np.empty(m, dtype=np.int64)
-        order[start[run.rank_g] + run.rank_pos] = np.arange(m)
+        # The member one place above, in the group's order over all its members.
+        rg = run.rank_groups
+        start = rank.group_starts(rg.mg, rg.n)[0]
+        slot = np.empty(len(rg.mg), dtype=np.int64)
+        slot[start[rg.mg] + run.rank_member_pos] = np.arange(len(rg.mg))
         above = run.rank_pos > 0
-        prev = order[start[run.rank_g[above]] + run.rank_pos[above] - 1]
-        goal[above] = run.score[prev]
+        prev = slot[start[rg.g[above]] + run.rank_pos[above] - 1]
+        goal[above] = rg.members(run.score)[prev]
         label[above] = [f"第 {p} 名" for p in run.rank_pos[above]]
         return goal, label
     spec = run.spec.class_rules()
     idx = run.class_index
+    cg = run.class_groups
+    member_score = cg.members(run.score)
+    # Every member's class as its own group would give it (the rows themselves for a partition).
+    member_idx = classify.classify(spec, member_score, run.class_member_pos, cg.mg, cg.size)
     for b in range(1, len(spec.bands)):
         here = (idx == b) & (run.forced < 0)
         if not here.any():
@@ -119,10 +125,10 @@ def _targets(run: SegmentRun, target: str) -> tuple[np.ndarray, np.ndarray]:
             need = np.maximum(need, better.min_score)
         if spec.kind in ("quota", "mixed"):
             # The lowest score now in the better class, in the same class group.
-            in_better = idx == b - 1
-            low = np.full(len(run.class_size), np.inf)
-            np.minimum.at(low, run.class_g[in_better], run.score[in_better])
-            need = np.maximum(need, low[run.class_g[here]])
+            in_better = member_idx == b - 1
+            low = np.full(cg.n, np.inf)
+            np.minimum.at(low, cg.mg[in_better], member_score[in_better])
+            need = np.maximum(need, low[cg.g[here]])
         goal[here] = np.where(np.isfinite(need), need, np.nan)
         label[here] = f"升至 {better.class_} 类"
     return goal, label

@@ -35,10 +35,25 @@ def _sum(names: list[str], data: dict[str, np.ndarray]) -> np.ndarray:
     return total
 
 
+def deducted(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """The amount a deduction takes off ``target``: ``source``, at most the target itself (the
+    net never goes below 0); an empty source deducts nothing; a missing target stays missing.
+
+    The plan's 清洁能源抵扣能耗 (丽政办发〔2021〕46号 §四(七)): clean energy is taken off a firm's
+    energy consumption where the method says so (``deduct = { energy_tce = "renewable_tce" }``).
+    """
+    return np.minimum(np.nan_to_num(source, nan=0.0).clip(min=0.0), target)
+
+
 def compute(
     ind: Indicator, data: dict[str, np.ndarray], specs: dict[str, FieldSpec]
 ) -> IndicatorValues:
-    """Evaluate one indicator on whole columns; apply its zero-denominator and negative rules."""
+    """Evaluate one indicator on whole columns; apply its deductions, zero-denominator and
+    negative rules."""
+    if ind.deduct:
+        data = {**data}
+        for target, source in ind.deduct.items():
+            data[target] = data[target] - deducted(data[target], data[source])
     f = ind.formula
     num = den = None
     factor = 1.0

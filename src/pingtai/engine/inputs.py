@@ -12,8 +12,9 @@ import numpy as np
 import polars as pl
 
 from pingtai.core.refusal import Refused
-from pingtai.engine import units
-from pingtai.engine.methods import Condition, Method
+from pingtai.engine import industry, units
+from pingtai.engine.groups import level_name
+from pingtai.engine.methods import OPTIONAL_FIELDS, Condition, Method
 from pingtai.standards.uscc import ALPHABET, WEIGHTS
 
 MAX_LISTED = 30
@@ -66,6 +67,12 @@ class _Collector:
             self.items.append(
                 (int(r), len(self.items), f"第 {r} 行，列 {column}：{message}{shown}")
             )
+        self.total += len(rows)
+
+    def add_each(self, rows: np.ndarray, column: str, messages: list[str]) -> None:
+        """One message per row (row-specific reasons)."""
+        for r, message in list(zip(rows, messages, strict=True))[:MAX_LISTED]:
+            self.items.append((int(r), len(self.items), f"第 {r} 行，列 {column}：{message}"))
         self.total += len(rows)
 
     def raise_if_any(self) -> None:
@@ -184,10 +191,12 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     if dup.any():
         errs.add(_rows(dup, rownums), ent.id_column, "重复：", ids.filter(pl.Series(dup)).to_list())
     numeric = {}
+    read = method.read_fields
     for name, spec in fields.items():
         if name not in frame.columns:
             numeric[name] = pl.Series(name, [None] * frame.height, dtype=pl.Float64)
-            warnings.append(f"输入缺少可选列 {name}，按全部缺失处理")
+            if name in method.fields or name in read:
+                warnings.append(f"输入缺少可选列 {name}，按全部缺失处理")
             continue
         col = _numeric(frame[name], name, rownums, errs)
         neg = (col < 0).fill_null(False).to_numpy()
@@ -210,6 +219,17 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     for v in method.vetoes:
         if v.column not in flags:
             warnings.append(f"输入没有列 {v.column}：否决事项“{v.name}”未检查")
+    if industry.COLUMN in frame.columns:
+        levels, bad, messages = industry.split(frame[industry.COLUMN])
+        if bad.any():
+            errs.add_each(_rows(bad, rownums), industry.COLUMN, messages)
+    else:
+        levels = industry.empty(frame.height) if method.uses_industry else {}
+        if method.uses_industry:
+            warnings.append(
+                f"输入没有列 {industry.COLUMN}：按行业分组的比较一律退到"
+                f"{'、'.join(_fallback_names(method))}"
+            )
     segment = _apply_segment_rules(method, text, numeric)
     known = list(method.segments)
     unknown = (~segment.is_in(known) | segment.is_null()).to_numpy()
@@ -225,11 +245,19 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         [text[c].alias(c) for c in text if c != ent.segment_column]
         + [segment.alias(ent.segment_column), text[ent.segment_column].alias("segment_input")]
         + [s.alias(c) for c, s in flags.items()]
+        + [v for k, v in levels.items() if k not in text]
     ).rechunk()  # files read in parts give chunked columns, and gathers from those are slow
     id_rank = np.empty_like(order)
     id_rank[order] = np.arange(len(order))
-    raw_fields = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}
-    data = {n: raw_fields[n] * float(units.to_base(spec.unit)) for n, spec in fields.items()}
+    raw = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}
+    data = {n: raw[n] * float(units.to_base(spec.unit)) for n, spec in fields.items()}
+    # An optional canonical column that is absent or entirely empty is not part of what was
+    # read, so inputs from before it existed keep their hash (decisions D2).
+    raw_fields = {
+        n: a
+        for n, a in raw.items()
+        if not (n in OPTIONAL_FIELDS and n not in method.fields and np.isnan(a).all())
+    }
     return Prepared(base, data, raw_fields, order, id_rank, warnings)
 
 
@@ -250,6 +278,10 @@ def _condition(c: Condition) -> pl.Expr:
             return col >= c.value
         case "missing":
             return col.is_null()
+
+
+def _fallback_names(method: Method) -> list[str]:
+    return [level_name(by) for by in method.grouping.fallback]
 
 
 def _apply_segment_rules(

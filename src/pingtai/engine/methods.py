@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import tomllib
 from importlib import resources
@@ -20,7 +21,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from pingtai.core.refusal import Refused
 from pingtai.engine import units, weights
@@ -41,7 +50,20 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "employees": ("人", "年平均职工人数"),
     "rd_wan": ("万元", "R&D经费支出"),
 }
+# Canonical columns an input may leave out (read as empty): clean energy counted in energy_tce
+# and reported CO₂ (decisions D6). The carbon module fills a missing co2_t from energy use.
+OPTIONAL_FIELDS: dict[str, tuple[str, str]] = {
+    "renewable_tce": ("吨标煤", "清洁能源消费量（计入综合能耗的部分）"),
+    "co2_t": ("吨", "二氧化碳排放量"),
+}
 _SIGNED_FIELDS = frozenset({"tax_wan", "value_added_wan"})
+# GB/T 4754-2017 levels derived from the optional industry_code column, finest first.
+INDUSTRY_LEVELS: dict[str, str] = {
+    "industry_4": "行业小类",
+    "industry_3": "行业中类",
+    "industry_2": "行业大类",
+    "industry_section": "行业门类",
+}
 
 
 class MethodError(Refused):
@@ -57,6 +79,24 @@ class MethodError(Refused):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_serializer(mode="wrap")
+    def _omit_later_defaults(
+        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
+    ) -> Any:
+        """Leave out options added after schema version 1 while they hold their default, so a
+        method written before they existed keeps its canonical JSON and hash."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, spec in type(self).model_fields.items():
+                extra = spec.json_schema_extra
+                later = isinstance(extra, dict) and extra.get("x-added-after-v1")
+                if later and getattr(self, name) == spec.get_default(call_default_factory=True):
+                    data.pop(spec.alias if info.by_alias and spec.alias else name, None)
+        return data
+
+
+_LATER: dict[str, Any] = {"x-added-after-v1": True}
 
 
 PositiveFloat = Annotated[float, Field(gt=0)]
@@ -142,6 +182,11 @@ class Indicator(_Strict):
     unit: str
     direction: Literal["higher", "lower"] = "higher"
     formula: Formula
+    deduct: dict[str, str] = Field(
+        default_factory=dict,
+        description='公式字段 → 从中扣减的字段，如 { energy_tce = "renewable_tce" }（清洁能源抵扣能耗）',
+        json_schema_extra=_LATER,
+    )
     zero_denominator: Literal["missing", "zero"] = "missing"
     negative: Literal["keep", "zero", "missing"] = "keep"
     publish: bool = Field(True, description="false：只参与计分，不公开（methods.md §3.1）")
@@ -340,8 +385,38 @@ class Robustness(_Strict):
     stable_probability: float = Field(0.8, gt=0, le=1)
 
 
+class Reference(_Strict):
+    name: str = Field(pattern=NAME_PATTERN, description="输出列名的一部分：ref_<name>__<指标>")
+    label: str = Field(min_length=1, description="显示名称，如 本县、本行业")
+    by: list[str] = Field(description='参照分组列，如 ["county_code"] 或 ["industry_2"]')
+
+
 class Output(_Strict):
     decimals: int = Field(6, ge=0, le=12)
+    references: list[Reference] = Field(
+        default_factory=list,
+        description="参照基准：每个比值型指标再按这些分组算一次总量之比，只作对照，不计分",
+        json_schema_extra=_LATER,
+    )
+
+
+IndustryLevel = Literal["industry_4", "industry_3", "industry_2", "industry_section"]
+
+
+class Grouping(_Strict):
+    min_size: int = Field(
+        10, ge=1, description="按行业分组时每组最少企业数；不足时退到更粗一级，再退到县、全市"
+    )
+    industry_levels: list[IndustryLevel] = Field(
+        default_factory=lambda: ["industry_4", "industry_3", "industry_2"],
+        min_length=1,
+        description="行业分组由细到粗的退级顺序",
+    )
+    fallback: list[list[str]] = Field(
+        default_factory=lambda: [["county_code"], []],
+        min_length=1,
+        description="行业各级都不足时依次退到的分组；[] 表示全部（全市）；最后一级不论大小都采用",
+    )
 
 
 class Method(_Strict):
@@ -363,21 +438,48 @@ class Method(_Strict):
     adjustment_limits: AdjustmentLimits = Field(default_factory=AdjustmentLimits)
     vetoes: list[Veto] = Field(default_factory=list)
     ranking: Ranking = Field(default_factory=Ranking)
+    grouping: Grouping = Field(default_factory=Grouping, json_schema_extra=_LATER)
     robustness: Robustness = Field(default_factory=Robustness)
     output: Output = Field(default_factory=Output)
 
     @property
     def all_fields(self) -> dict[str, FieldSpec]:
         """Declared numeric fields, with the canonical ones filled in for enterprise methods."""
-        base = (
-            {
-                k: FieldSpec(unit=u, description=d, allow_negative=k in _SIGNED_FIELDS)
-                for k, (u, d) in CANONICAL_FIELDS.items()
-            }
-            if self.kind == "enterprise"
-            else {}
-        )
-        return {**base, **self.fields}
+        if self.kind != "enterprise":
+            return dict(self.fields)
+        base = {
+            k: FieldSpec(unit=u, description=d, allow_negative=k in _SIGNED_FIELDS)
+            for k, (u, d) in CANONICAL_FIELDS.items()
+        }
+        optional = {
+            k: FieldSpec(unit=u, description=d, required=False)
+            for k, (u, d) in OPTIONAL_FIELDS.items()
+        }
+        return {**base, **optional, **self.fields}
+
+    @property
+    def read_fields(self) -> set[str]:
+        """Numeric fields the scored indicators read, deductions included."""
+        used = {it.indicator for s in self.segments.values() for it in s.indicators}
+        out: set[str] = set()
+        for ind in self.indicators:
+            if ind.id in used:
+                out |= set(ind.formula.inputs()) | set(ind.deduct.values())
+        return out
+
+    @property
+    def group_columns(self) -> set[str]:
+        """Every column some ``by`` list of the method groups on."""
+        lists = [self.ranking.by, *(r.by for r in self.output.references)]
+        for seg in self.segments.values():
+            lists += [scoring_by(it.scoring) for it in seg.indicators]
+            if seg.classes is not None:
+                lists.append(seg.classes.by)
+        return {c for by in lists for c in by}
+
+    @property
+    def uses_industry(self) -> bool:
+        return bool(self.group_columns & set(INDUSTRY_LEVELS))
 
     def indicator(self, indicator_id: str) -> Indicator:
         return next(i for i in self.indicators if i.id == indicator_id)
@@ -390,6 +492,20 @@ class Method(_Strict):
     def hash(self) -> str:
         """SHA-256 of the canonical JSON of the validated method (formatting-insensitive)."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+
+def scoring_by(scoring: Scoring) -> list[str]:
+    """The grouping a scorer fits its parameters on."""
+    if isinstance(scoring, BenchmarkRatio):
+        return scoring.benchmark.by
+    return list(getattr(scoring, "by", []))
+
+
+def fits_population(scoring: Scoring) -> bool:
+    """Whether a scorer's parameters come from the population (and so from a group)."""
+    if isinstance(scoring, BenchmarkRatio):
+        return scoring.benchmark.kind != "fixed"
+    return scoring.kind in ("minmax", "zscore", "percentile", "vector")
 
 
 _MESSAGES = {
@@ -475,18 +591,20 @@ def _semantic_errors(m: Method) -> list[str]:
         if ind.id in seen:
             errs.append(f"{p}.id: 指标编号“{ind.id}”重复")
         seen.add(ind.id)
-        missing = [r for r in ind.formula.inputs() if r not in fields]
+        refs = ind.formula.inputs()
+        missing = [r for r in refs if r not in fields]
         if missing:
             errs.append(
                 f"{p}.formula: 未声明的输入字段 {'、'.join(missing)}（请在 fields 中声明单位）"
             )
             continue
+        errs += _deduct_errors(ind, refs, fields, f"{p}.deduct")
         try:
             _check_indicator_unit(ind, fields)
         except Refused as e:
             errs.append(f"{p}.unit: {e}")
     indicator_ids = {i.id for i in m.indicators}
-    group_ok = set(m.entity.text_columns) | set(fields)
+    group_ok = set(m.entity.text_columns) | set(fields) | set(INDUSTRY_LEVELS)
     for sname, seg in m.segments.items():
         sp = f"segments.{sname}"
         if seg.exempt:
@@ -517,11 +635,7 @@ def _semantic_errors(m: Method) -> list[str]:
             if not seg.pillars and item.pillar is not None:
                 errs.append(f"{ip}.pillar: 本分类未定义 pillars")
             sc = item.scoring
-            for col in getattr(sc, "by", []) + (
-                sc.benchmark.by if sc.kind == "benchmark_ratio" else []
-            ):
-                if col not in group_ok:
-                    errs.append(f"{ip}.scoring: 分组列“{col}”不是输入列")
+            errs += _by_errors(scoring_by(sc), f"{ip}.scoring", group_ok)
             if sc.kind == "benchmark_ratio":
                 b = sc.benchmark
                 if b.kind == "fixed" and b.value is None:
@@ -544,6 +658,14 @@ def _semantic_errors(m: Method) -> list[str]:
                 t = [b.threshold for b in sc.bands]
                 if len(set(t)) != len(t):
                     errs.append(f"{ip}.scoring.bands: 档位阈值重复")
+        fitted_by = {
+            tuple(scoring_by(it.scoring)) for it in seg.indicators if fits_population(it.scoring)
+        }
+        if len(fitted_by) > 1:
+            errs.append(
+                f"{sp}.indicators: 同一分类内按总体计算的基准须用同一分组（by），"
+                "输出的 bench_group 才能说明每个企业与谁比较"
+            )
         if seg.pillars:
             if seg.aggregation.kind == "topsis":
                 errs.append(f"{sp}.aggregation.kind: TOPSIS 不支持分层指标（pillars）")
@@ -593,9 +715,14 @@ def _semantic_errors(m: Method) -> list[str]:
             )
         if v.effect == "exclude" and v.class_ is not None:
             errs.append(f"vetoes[{k}].class: effect = exclude 时不应给出等级")
-    for k, col in enumerate(m.ranking.by):
-        if col not in group_ok:
-            errs.append(f"ranking.by[{k}]: 分组列“{col}”不是输入列")
+    errs += _by_errors(m.ranking.by, "ranking.by", group_ok)
+    if m.uses_industry:
+        errs += _grouping_errors(m.grouping, group_ok)
+    names = [r.name for r in m.output.references]
+    for k, ref in enumerate(m.output.references):
+        if names.count(ref.name) > 1:
+            errs.append(f"output.references[{k}].name: 参照名称“{ref.name}”重复")
+        errs += _by_errors(ref.by, f"output.references[{k}].by", group_ok)
     for k, tie in enumerate(m.ranking.tie_break):
         if tie.column not in indicator_ids and tie.column not in fields:
             errs.append(f"ranking.tie_break[{k}].column: 必须是指标编号或输入字段")
@@ -633,9 +760,45 @@ def _class_errors(c: Classes, p: str, group_ok: set[str]) -> list[str]:
             last = c.bands[-1].share
             if last is not None and abs(total + last - 1) > 1e-6:
                 errs.append(f"{p}.bands[{len(c.bands) - 1}].share: 各档 share 之和必须为 1")
-    for k, col in enumerate(c.by):
-        if col not in group_ok:
-            errs.append(f"{p}.by[{k}]: 分组列“{col}”不是输入列")
+    return errs + _by_errors(c.by, f"{p}.by", group_ok)
+
+
+def _by_errors(by: list[str], p: str, group_ok: set[str]) -> list[str]:
+    errs = [f"{p}[{k}]: 分组列“{col}”不是输入列" for k, col in enumerate(by) if col not in group_ok]
+    if len([c for c in by if c in INDUSTRY_LEVELS]) > 1:
+        errs.append(f"{p}: 一个分组最多含一级行业（{'、'.join(INDUSTRY_LEVELS)}）")
+    return errs
+
+
+def _grouping_errors(g: Grouping, group_ok: set[str]) -> list[str]:
+    errs = []
+    order = list(INDUSTRY_LEVELS)
+    ranks = [order.index(level) for level in g.industry_levels]
+    if any(a >= b for a, b in itertools.pairwise(ranks)):
+        errs.append("grouping.industry_levels: 必须由细到粗排列且不重复（小类、中类、大类、门类）")
+    for k, by in enumerate(g.fallback):
+        p = f"grouping.fallback[{k}]"
+        errs += [f"{p}: 分组列“{c}”不是输入列" for c in by if c not in group_ok]
+        if any(c in INDUSTRY_LEVELS for c in by):
+            errs.append(f"{p}: 退级分组不能再含行业（行业各级由 industry_levels 决定）")
+    return errs
+
+
+def _deduct_errors(
+    ind: Indicator, refs: list[str], fields: dict[str, FieldSpec], p: str
+) -> list[str]:
+    errs = []
+    for target, source in ind.deduct.items():
+        if target not in refs:
+            errs.append(f"{p}.{target}: 扣减对象必须是本指标公式中的字段")
+        elif source not in fields:
+            errs.append(f"{p}.{target}: 未声明的扣减字段“{source}”")
+        elif source == target:
+            errs.append(f"{p}.{target}: 字段不能扣减自身")
+        elif (
+            units.parse(fields[source].unit).dimension != units.parse(fields[target].unit).dimension
+        ):
+            errs.append(f"{p}.{target}: 扣减字段“{source}”与“{target}”量纲不同")
     return errs
 
 

@@ -80,9 +80,12 @@ def fit(
     numerator: np.ndarray | None = None,
     denominator: np.ndarray | None = None,
     unit_factor: float = 1.0,
+    assigned: np.ndarray | None = None,
 ) -> Fitted:
-    """Fit ``spec`` on the valid rows of ``x`` grouped by ``g``."""
-    fitted = Fitted(spec, direction, g)
+    """Fit ``spec`` on the valid rows of ``x`` grouped by ``g``. ``assigned``: the group each
+    scored entity is measured against, when the fitted population lists group members rather
+    than the entities themselves (overlapping fallback groups, groups.py); default ``g``."""
+    fitted = Fitted(spec, direction, g if assigned is None else assigned)
     p = fitted.params
     with np.errstate(divide="ignore", invalid="ignore"):
         if isinstance(spec, BenchmarkRatio):

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from pingtai.engine import classify, normalise, rank
+from pingtai.engine.groups import Groups
 from pingtai.engine.methods import (
     Benchmark,
     BenchmarkRatio,
@@ -110,33 +111,35 @@ def simulate(
             for kind in method.robustness.alternatives
         ]
         pick = rng.integers(0, len(alts), size=draws)
-        dtype = np.uint16 if run.rank_size.max() < 65_535 else np.int32
+        rg, cg = run.rank_groups, run.class_groups
+        dtype = np.uint16 if rg.size.max() < 65_535 else np.int32
         ranks = np.empty((m, draws), dtype=dtype)
         class_counts = np.zeros((m, len(bands)), dtype=np.int64)
         last_count = np.zeros(m, dtype=np.int64)
-        rank_start, _ = rank.group_starts(run.rank_g, len(run.group_labels))
-        class_start, _ = rank.group_starts(run.class_g, len(run.class_size))
-        last_pos = run.rank_size[run.rank_g] - 1
-        same_groups = np.array_equal(run.rank_g, run.class_g)
-        by_id = np.argsort(run.id_rank)
+        last_pos = rg.size[rg.g] - 1
+        rank_by_id = np.argsort(rg.members(run.id_rank))
+        class_by_id = np.argsort(cg.members(run.id_rank))
+        rank_start = rank.group_starts(rg.mg, rg.n)[0]
+        class_start = rank.group_starts(cg.mg, cg.n)[0]
+        # Without fallback groups both orders run over the same rows: sort once per draw.
+        shared = rg.member_row is None and cg.member_row is None
         for c0 in range(0, draws, CHUNK):
             c1 = min(draws, c0 + CHUNK)
             for d in range(c0, c1):
                 s = run.composite(alts[pick[d]], w[d])
-                # A stable sort of the rows taken in id order breaks exact ties by id.
-                order = by_id[np.argsort(rank.sort_key(s, True)[by_id], kind="stable")]
-                pos = _positions(order, run.rank_g, rank_start, len(run.group_labels))
+                order = _score_order(rg, rank_by_id, s)
+                pos = _positions(rg, order, rank_start)
                 ranks[:, d] = pos + 1
                 last_count += pos == last_pos
                 if class_rules.kind == "thresholds":
                     idx = classify.classify(class_rules, s, None, None, None)
                 else:
-                    cpos = (
-                        pos
-                        if same_groups
-                        else _positions(order, run.class_g, class_start, len(run.class_size))
-                    )
-                    idx = classify.classify(class_rules, s, cpos, run.class_g, run.class_size)
+                    if cg is rg:
+                        cpos = pos
+                    else:
+                        corder = order if shared else _score_order(cg, class_by_id, s)
+                        cpos = _positions(cg, corder, class_start)
+                    idx = classify.classify(class_rules, s, cpos, cg.g, cg.size)
                 idx = np.where(run.forced >= 0, run.forced, idx)
                 class_counts[np.arange(m), idx] += 1
             done += 1
@@ -171,15 +174,21 @@ def simulate(
     return cols
 
 
-def _positions(order: np.ndarray, g: np.ndarray, start: np.ndarray, n_groups: int) -> np.ndarray:
-    """0-based position inside each group, from a global score order."""
+def _score_order(grp: Groups, by_id: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The group members sorted by score, descending; ``by_id`` lists them in entity-id order
+    and the sort is stable, so exact ties are broken by id."""
+    return by_id[np.argsort(rank.sort_key(grp.members(score), True)[by_id], kind="stable")]
+
+
+def _positions(grp: Groups, order: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Each row's 0-based position in its own group, from the members' score order."""
     pos = np.empty(len(order), dtype=np.int64)
-    if n_groups == 1:
+    if grp.n == 1:
         pos[order] = np.arange(len(order))
-        return pos
-    grouped = order[np.argsort(rank.small_int(g)[order], kind="stable")]
-    pos[grouped] = np.arange(len(order)) - start[g[grouped]]
-    return pos
+        return grp.own_of(pos)
+    grouped = order[np.argsort(rank.small_int(grp.mg)[order], kind="stable")]
+    pos[grouped] = np.arange(len(order)) - start[grp.mg[grouped]]
+    return grp.own_of(pos)
 
 
 _FLAG_TEXT = [

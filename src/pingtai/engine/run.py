@@ -16,10 +16,11 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from pingtai.engine import aggregate, classify, normalise, rank, weights
-from pingtai.engine.indicators import IndicatorValues, compute
+from pingtai.engine import aggregate, classify, industry, normalise, rank, units, weights
+from pingtai.engine.groups import GroupIndex, Groups
+from pingtai.engine.indicators import IndicatorValues, compute, deducted
 from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
-from pingtai.engine.methods import Method, Scoring, Segment
+from pingtai.engine.methods import Method, Segment, fits_population, scoring_by
 from pingtai.engine.normalise import Fitted
 
 Progress = Callable[[int, int, str], None]
@@ -56,15 +57,15 @@ class SegmentRun:
     adj_points: np.ndarray
     score: np.ndarray
     class_index: np.ndarray  # band index before vetoes and re-grades
-    class_g: np.ndarray
-    class_size: np.ndarray
-    rank_g: np.ndarray
-    rank_size: np.ndarray
-    rank_pos: np.ndarray  # 0-based unique position in the rank group
+    class_groups: Groups
+    class_member_pos: np.ndarray  # 0-based position of each class-group membership
+    rank_groups: Groups
+    rank_member_pos: np.ndarray  # 0-based position of each rank-group membership
+    rank_pos: np.ndarray  # 0-based unique position in the row's own rank group
     forced: np.ndarray  # −1, or the band index a veto or re-grade imposes
-    group_labels: list[str]
     competition: np.ndarray  # 1-based rank, ties sharing the best rank
     id_rank: np.ndarray  # each row's place in entity-id order (the last tie-break)
+    bench_groups: Groups | None  # the group population-fitted scorers were fitted on
 
     def composite(
         self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None
@@ -76,44 +77,6 @@ class SegmentRun:
         ratio = self.adj_ratio if sel is None else self.adj_ratio[sel]
         points = self.adj_points if sel is None else self.adj_points[sel]
         return base * (1.0 + ratio) + points
-
-
-class _Groups:
-    """Dense group codes for the whole table, computed once per list of columns."""
-
-    def __init__(self, frame: pl.DataFrame):
-        self.frame = frame
-        self.cache: dict[tuple[str, ...], tuple[np.ndarray, list[str]]] = {}
-        self.local: dict[tuple, tuple[np.ndarray, list[str]]] = {}
-
-    def index(self, rows: np.ndarray, by: list[str], prefix: str) -> tuple[np.ndarray, list[str]]:
-        """Codes 0..k−1 (in label order) for ``rows``, and the labels ``prefix|value``.
-
-        ``prefix`` names the segment, whose ``rows`` are fixed within one run, so the
-        result is cached per segment and list of columns.
-        """
-        if not by:
-            return np.zeros(len(rows), dtype=np.int64), [prefix]
-        key = tuple(by)
-        if (prefix, key) in self.local:
-            return self.local[(prefix, key)]
-        if key not in self.cache:
-            k = self.frame.select(
-                pl.concat_str([pl.col(c).fill_null("") for c in by], separator="|")
-            ).to_series()
-            labels = k.unique().sort().to_list()
-            codes = k.replace_strict(
-                labels, list(range(len(labels))), return_dtype=pl.Int64
-            ).to_numpy()
-            self.cache[key] = (codes, labels)
-        codes, labels = self.cache[key]
-        sub = codes[rows]
-        present = np.flatnonzero(np.bincount(sub, minlength=len(labels)))
-        remap = np.zeros(len(labels), dtype=np.int64)
-        remap[present] = np.arange(len(present))
-        out = (remap[sub], [f"{prefix}|{labels[i]}" for i in present])
-        self.local[(prefix, key)] = out
-        return out
 
 
 def _adjustments(
@@ -232,8 +195,9 @@ class EvaluationResult:
 
     def published_table(self) -> pl.DataFrame:
         """The table without indicators flagged ``publish = false`` (methods.md §3.1)."""
-        hidden = [i.id for i in self.method.indicators if not i.publish]
-        return self.table.drop(hidden + [f"score__{h}" for h in hidden], strict=False)
+        hidden = {i.id for i in self.method.indicators if not i.publish}
+        drop = [c for c in self.table.columns if c in hidden or c.split("__")[-1] in hidden]
+        return self.table.drop(drop)
 
     def explain(self, entity_id: str) -> pl.DataFrame:
         from pingtai.engine.explain import contributions
@@ -310,7 +274,7 @@ def evaluate(
         .replace_strict({s: i for i, s in enumerate(seg_names)}, return_dtype=pl.Int64)
         .to_numpy()
     )
-    groups = _Groups(base)
+    groups = GroupIndex(base, method.grouping)
     veto_hit = {v.id: truthy(base[v.column]) for v in method.vetoes if v.column in base.columns}
 
     out_score = {k: np.full(n_rows, np.nan) for k in values}
@@ -321,11 +285,21 @@ def evaluate(
     class_names: list[str] = []
     cls_initial = np.full(n_rows, -1, dtype=np.int64)
     cls_final = np.full(n_rows, -1, dtype=np.int64)
-    group_code = np.full(n_rows, -1, dtype=np.int64)
-    group_labels: list[str] = []
+    rank_out = _GroupOut(n_rows)
+    bench_out = _GroupOut(n_rows)
+    ref_out = {r.name: _GroupOut(n_rows) for r in method.output.references}
+    ref_values: dict[str, np.ndarray] = {}
+    bench_values = {
+        k: np.full(n_rows, np.nan)
+        for k in values
+        if any(
+            it.indicator == k and it.scoring.kind == "benchmark_ratio"
+            for seg in method.segments.values()
+            for it in seg.indicators
+        )
+    }
     rank_comp = np.full(n_rows, -1, dtype=np.int64)
     rank_order = np.full(n_rows, -1, dtype=np.int64)
-    group_size = np.full(n_rows, -1, dtype=np.int64)
     reasons: dict[str, np.ndarray] = {}
     weight_rows, bench_rows = [], []
     runs: dict[str, SegmentRun] = {}
@@ -388,20 +362,32 @@ def evaluate(
             weight_rows.append((seg_name, ind_id, float(run.total * run.eff[j])))
             bench = run.fitted[j].benchmark()
             if bench is not None:
-                glabels = groups.index(rows, _scoring_by(spec.indicators[j].scoring), seg_name)[1]
-                for gi, lab in enumerate(glabels):
-                    bench_rows.append((seg_name, ind_id, lab, float(bench[gi])))
+                bench_values[ind_id][rows] = bench[run.fitted[j].g]
+                bg = groups.resolve(rows, scoring_by(spec.indicators[j].scoring), seg_name)
+                for gi, lab in enumerate(bg.labels):
+                    bench_rows.append(
+                        (seg_name, ind_id, lab, bg.levels[gi], int(bg.size[gi]), float(bench[gi]))
+                    )
         composite_base = run.total * run.structure.score(run.n, run.eff, run.ideals)
         score_base[rows] = composite_base
         adj_ratio[rows] = run.adj_ratio
         adj_points[rows] = run.adj_points
         score[rows] = run.score
-        offset = len(group_labels)
-        group_labels.extend(run.group_labels)
-        group_code[rows] = run.rank_g + offset
-        group_size[rows] = run.rank_size[run.rank_g]
+        top = int(codes[0])
+        rank_out.add(rows, run.rank_groups, top)
+        if run.bench_groups is not None:
+            bench_out.add(rows, run.bench_groups, top)
         rank_order[rows] = run.rank_pos + 1
         rank_comp[rows] = run.competition
+        for ref in method.output.references:
+            grp = groups.resolve(rows, ref.by, seg_name)
+            ref_out[ref.name].add(rows, grp, top)
+            for ind_id in run.indicator_ids:
+                iv = ind_values[ind_id]
+                if iv.numerator is None or method.indicator(ind_id).formula.kind == "growth":
+                    continue
+                column = ref_values.setdefault(f"ref_{ref.name}__{ind_id}", np.full(n_rows, np.nan))
+                column[rows] = _ratio_of_sums(grp, rows, iv)[grp.g]
 
     regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
     regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
@@ -415,6 +401,18 @@ def evaluate(
         regrade_by = regrade_by.scatter(idx, rg.by)
 
     report(3, steps, "排名与输出")
+    for out in (rank_out, *ref_out.values()):
+        out.count_top(cls_final)
+    more: dict[str, pl.Series] = {
+        **rank_out.columns("group", with_top=True, with_label_size=False),
+        **bench_out.columns("bench_group"),
+    }
+    for ref in method.output.references:
+        more.update(ref_out[ref.name].columns(f"ref_{ref.name}_group", with_top=True))
+        more.update(
+            {k: _num(k, v) for k, v in ref_values.items() if k.startswith(f"ref_{ref.name}__")}
+        )
+    more.update(_deduction_columns(method, prep.data))
     extra: dict[str, pl.Series] = {}
     if robustness_draws:
         from pingtai.engine.robustness import simulate
@@ -431,6 +429,7 @@ def evaluate(
         method,
         base,
         values,
+        bench_values,
         out_score,
         score_base,
         adj_ratio,
@@ -442,12 +441,10 @@ def evaluate(
         reasons,
         regrade_reason,
         regrade_by,
-        group_labels,
-        group_code,
+        rank_out,
         rank_comp,
         rank_order,
-        group_size,
-        extra,
+        more | extra,
         seg_code,
         prep.id_rank,
     )
@@ -458,7 +455,9 @@ def evaluate(
         input_hash=input_hash,
         weights=pl.DataFrame(weight_rows, schema=["segment", "indicator", "weight"], orient="row"),
         benchmarks=pl.DataFrame(
-            bench_rows, schema=["segment", "indicator", "group", "benchmark"], orient="row"
+            bench_rows,
+            schema=["segment", "indicator", "group", "level", "size", "benchmark"],
+            orient="row",
         ),
         warnings=prep.warnings,
         segments=runs,
@@ -468,8 +467,72 @@ def evaluate(
     )
 
 
-def _scoring_by(scoring: Scoring) -> list[str]:
-    return scoring.benchmark.by if scoring.kind == "benchmark_ratio" else getattr(scoring, "by", [])
+class _GroupOut:
+    """Per-row group columns gathered over the segments: the group's label, size, level and
+    how many of its members are in the segment's best class (after vetoes and re-grades)."""
+
+    def __init__(self, n_rows: int):
+        self.code = np.full(n_rows, -1, dtype=np.int64)
+        self.size = np.full(n_rows, -1, dtype=np.int64)
+        self.top = np.full(n_rows, -1, dtype=np.int64)
+        self.labels: list[str] = []
+        self.levels: list[str] = []
+        self.parts: list[tuple[np.ndarray, Groups, int]] = []
+
+    def add(self, rows: np.ndarray, grp: Groups, top_class: int) -> None:
+        self.code[rows] = grp.g + len(self.labels)
+        self.size[rows] = grp.size[grp.g]
+        self.labels += grp.labels
+        self.levels += grp.levels
+        self.parts.append((rows, grp, top_class))
+
+    def count_top(self, cls_final: np.ndarray) -> None:
+        for rows, grp, top_class in self.parts:
+            top = grp.members(cls_final[rows] == top_class)
+            counts = np.bincount(grp.mg, weights=top.astype(np.float64), minlength=grp.n)
+            self.top[rows] = counts[grp.g].astype(np.int64)
+
+    def columns(
+        self, name: str, with_top: bool = False, with_label_size: bool = True
+    ) -> dict[str, pl.Series]:
+        """``name``, ``name_size``, ``name_level`` (and ``<prefix>_top_count``); the rank
+        group's label and size keep their historical names ``group`` and ``group_size``."""
+        prefix = name.removesuffix("_group")
+        cols = {}
+        if with_label_size:
+            cols[name] = _strings(self.code, self.labels, name)
+            cols[f"{name}_size"] = _int(f"{name}_size", self.size)
+        cols[f"{name}_level"] = _strings(self.code, self.levels, f"{name}_level")
+        if with_top:
+            cols[f"{prefix}_top_count"] = _int(f"{prefix}_top_count", self.top)
+        return cols
+
+
+def _ratio_of_sums(grp: Groups, rows: np.ndarray, iv: IndicatorValues) -> np.ndarray:
+    """Σ numerator ÷ Σ denominator over each group's members with a value (methods.md §4)."""
+    valid = grp.members(~np.isnan(iv.value[rows]))
+    num = np.bincount(
+        grp.mg[valid], weights=grp.members(iv.numerator[rows])[valid], minlength=grp.n
+    )
+    den = np.bincount(
+        grp.mg[valid], weights=grp.members(iv.denominator[rows])[valid], minlength=grp.n
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / den * iv.factor, np.nan)
+
+
+def _deduction_columns(method: Method, data: dict[str, np.ndarray]) -> dict[str, pl.Series]:
+    """``deduct__<field>``: what each firm's deduction took off the field, in its declared unit."""
+    fields = method.all_fields
+    used = {it.indicator for s in method.segments.values() for it in s.indicators}
+    pairs = {
+        (t, src) for ind in method.indicators if ind.id in used for t, src in ind.deduct.items()
+    }
+    cols = {}
+    for target, source in sorted(pairs):
+        amount = deducted(data[target], data[source]) / float(units.to_base(fields[target].unit))
+        cols[f"deduct__{target}"] = _num(f"deduct__{target}", amount)
+    return cols
 
 
 def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_rows: int) -> None:
@@ -523,7 +586,7 @@ def _score_segment(
     seg_name: str,
     spec: Segment,
     base: pl.DataFrame,
-    groups: _Groups,
+    groups: GroupIndex,
     rows: np.ndarray,
     id_rank: np.ndarray,
     ind_values: dict[str, IndicatorValues],
@@ -535,31 +598,35 @@ def _score_segment(
     x = np.empty((m, k))
     nmat = np.empty((m, k))
     fitted = []
+    bench_groups = None
     for j, item in enumerate(spec.indicators):
         iv = ind_values[item.indicator]
         xj = iv.value[rows]
         valid = ~np.isnan(xj)
         sc = item.scoring
-        g, labels = groups.index(rows, _scoring_by(sc), seg_name)
+        grp = groups.resolve(rows, scoring_by(sc), seg_name)
+        if fits_population(sc):
+            bench_groups = grp
         x[:, j] = xj
         if item.missing in ("impute_mean", "impute_median") and (~valid).any():
-            q = 50.0 if item.missing == "impute_median" else None
+            pop_x, pop_valid = grp.members(xj), grp.members(valid)
             fill = (
-                normalise.group_quantile(xj, valid, g, len(labels), q)
-                if q
-                else normalise.group_mean(xj, valid, g, len(labels))
+                normalise.group_quantile(pop_x, pop_valid, grp.mg, grp.n, 50.0)
+                if item.missing == "impute_median"
+                else normalise.group_mean(pop_x, pop_valid, grp.mg, grp.n)
             )
-            xj = np.where(valid, xj, fill[g])
+            xj = np.where(valid, xj, fill[grp.g])
         f = normalise.fit(
             sc,
             method.indicator(item.indicator).direction,
-            xj,
-            valid,
-            g,
-            len(labels),
-            None if iv.numerator is None else iv.numerator[rows],
-            None if iv.denominator is None else iv.denominator[rows],
+            grp.members(xj),
+            grp.members(valid),
+            grp.mg,
+            grp.n,
+            None if iv.numerator is None else grp.members(iv.numerator[rows]),
+            None if iv.denominator is None else grp.members(iv.denominator[rows]),
             iv.factor,
+            assigned=grp.g,
         )
         nj = normalise.bound(f.transform(xj), item.cap, item.floor)
         still_missing = np.isnan(nj)
@@ -578,18 +645,15 @@ def _score_segment(
     base_score = total * structure.score(nmat, eff, ideals)
     score = base_score * (1.0 + ratio) + points
     tie = _tie_keys(method, values, data, rows)
-    rg, rlabels = groups.index(rows, method.ranking.by, seg_name)
-    rorder = rank.order_within(rg, score, tie, id_rank)
-    rpos = rank.positions(rg, rorder, len(rlabels))
+    rgp = groups.resolve(rows, method.ranking.by, seg_name)
+    rpos, rmpos, competition = _positions_in(rgp, score, tie, id_rank)
     classes = spec.class_rules()
     if classes.by == method.ranking.by:
-        cg, clabels, cpos = rg, rlabels, rpos
+        cgp, cpos, cmpos = rgp, rpos, rmpos
     else:
-        cg, clabels = groups.index(rows, classes.by, seg_name)
-        corder = rank.order_within(cg, score, tie, id_rank)
-        cpos = rank.positions(cg, corder, len(clabels))
-    csize = np.bincount(cg, minlength=len(clabels))
-    class_index = classify.classify(classes, score, cpos, cg, csize)
+        cgp = groups.resolve(rows, classes.by, seg_name)
+        cpos, cmpos, _ = _positions_in(cgp, score, tie, id_rank)
+    class_index = classify.classify(classes, score, cpos, cgp.g, cgp.size)
     return SegmentRun(
         name=seg_name,
         spec=spec,
@@ -608,16 +672,30 @@ def _score_segment(
         adj_points=points,
         score=score,
         class_index=class_index,
-        class_g=cg,
-        class_size=csize,
-        rank_g=rg,
-        rank_size=np.bincount(rg, minlength=len(rlabels)),
+        class_groups=cgp,
+        class_member_pos=cmpos,
+        rank_groups=rgp,
+        rank_member_pos=rmpos,
         rank_pos=rpos,
         forced=np.full(m, -1, dtype=np.int64),
-        group_labels=rlabels,
-        competition=rank.competition_rank(rg, score, rorder, len(rlabels)),
+        competition=competition,
         id_rank=id_rank,
+        bench_groups=bench_groups,
     )
+
+
+def _positions_in(
+    grp: Groups, score: np.ndarray, tie: list[np.ndarray], id_rank: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's 0-based position in its own group, every membership's position, and each
+    row's competition rank; a group's order covers all its members."""
+    member_score = grp.members(score)
+    order = rank.order_within(
+        grp.mg, member_score, [grp.members(t) for t in tie], grp.members(id_rank)
+    )
+    member_pos = rank.positions(grp.mg, order, grp.n)
+    competition = rank.competition_rank(grp.mg, member_score, order, grp.n)
+    return grp.own_of(member_pos), member_pos, grp.own_of(competition)
 
 
 def _strings(codes: np.ndarray, categories: list[str], name: str) -> pl.Series:
@@ -641,6 +719,7 @@ def _assemble(
     method: Method,
     base: pl.DataFrame,
     values: dict[str, np.ndarray],
+    bench_values: dict[str, np.ndarray],
     out_score: dict[str, np.ndarray],
     score_base: np.ndarray,
     adj_ratio: np.ndarray,
@@ -652,11 +731,9 @@ def _assemble(
     reasons: dict[str, np.ndarray],
     regrade_reason: pl.Series,
     regrade_by: pl.Series,
-    group_labels: list[str],
-    group_code: np.ndarray,
+    rank_out: _GroupOut,
     rank_comp: np.ndarray,
     rank_order: np.ndarray,
-    group_size: np.ndarray,
     extra: dict[str, pl.Series],
     seg_code: np.ndarray,
     id_rank: np.ndarray,
@@ -666,7 +743,8 @@ def _assemble(
     # One int64 sort key: segment, then group (unranked rows after every group), then rank
     # position, or the id order for unranked rows.
     n = len(id_rank)
-    n_groups = max(len(group_labels), 1)
+    group_code = rank_out.code
+    n_groups = max(len(rank_out.labels), 1)
     g = np.where(group_code < 0, n_groups, group_code)
     pos = np.where(rank_order < 0, id_rank, rank_order - 1)
     key = np.argsort((seg_code * (n_groups + 1) + g) * (n + 1) + pos)  # keys are unique
@@ -676,6 +754,8 @@ def _assemble(
         if seg.classes:
             labels.update({b.class_: b.label for b in seg.classes.bands})
     text_cols = list(dict.fromkeys([ent.id_column, *ent.text_columns, "segment_input"]))
+    if industry.COLUMN in base.columns:
+        text_cols.append(industry.COLUMN)
     cols: list[pl.Series] = list(base.select(text_cols)[key].get_columns())
     seg_key = seg_code[key]
     # An indicator's value is shown only for entities whose segment uses it.
@@ -687,6 +767,8 @@ def _assemble(
             if any(it.indicator == k for it in spec.indicators)
         ]
         cols.append(_num(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
+    for k in list(bench_values):
+        cols.append(_num(f"bench__{k}", bench_values.pop(k)[key]))
     for k in list(out_score):
         cols.append(_num(f"score__{k}", out_score.pop(k)[key]))
     cols += [
@@ -712,10 +794,10 @@ def _assemble(
         note,
         regrade_reason.gather(idx),
         regrade_by.gather(idx),
-        _strings(group_code[key], group_labels, "group"),
+        _strings(group_code[key], rank_out.labels, "group"),
         _int("rank", rank_comp[key]),
         _int("rank_order", rank_order[key]),
-        _int("group_size", group_size[key]),
+        _int("group_size", rank_out.size[key]),
     ]
     cols += [s.gather(idx) for s in extra.values()]
     return pl.DataFrame(cols)
