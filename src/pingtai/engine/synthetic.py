@@ -93,7 +93,7 @@ _DEFAULT_ROW = {
     "employees": 20.0,
     "rd_wan": 50.0,
 }
-_TEXT = ("uscc", "name", "county_code", "platform_code", "segment")
+_TEXT = ("uscc", "name", "county_code", "platform_code", "segment", "industry_code")
 
 
 def frame_from_rows(rows: list[dict], seed: int = 7) -> pl.DataFrame:
