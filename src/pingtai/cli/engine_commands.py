@@ -1,4 +1,4 @@
-"""Engine sub-commands (methods, evaluate): no Django needed."""
+"""Engine sub-commands (methods, evaluate, carbon): no Django needed."""
 
 from __future__ import annotations
 
@@ -45,7 +45,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--seed", type=int, default=0, help="稳健性模拟的随机种子（默认 0）")
     e.add_argument("--regrades", metavar="文件", help="手动调档表：uscc, class, reason, by")
     e.add_argument("--dry-run", action="store_true", help="只检查输入并计算，不写输出文件")
+    e.add_argument(
+        "--year",
+        type=int,
+        metavar="年度",
+        help="数据年度：方法读取 co2_t 时用该年度的碳排放因子折算缺失值（默认最新年度）",
+    )
     e.set_defaults(func=evaluate)
+
+    c = sub.add_parser(
+        "carbon",
+        help="计算企业碳效：单位增加值碳排放、低碳/中碳/高碳、碳效值和碳效等级",
+        description=(
+            "读取规范列（uscc、value_added_wan；可选 co2_t、energy_tce、electricity_wan_kwh、"
+            "renewable_tce、industry_code），每个企业输出 carbon_l、carbon_band、carbon_k、"
+            "carbon_grade 和比较的行业组"
+        ),
+    )
+    c.add_argument("input", metavar="输入文件", help=".csv、.xlsx 或 .parquet")
+    c.add_argument(
+        "-o", "--output", required=True, metavar="输出文件", help=".csv、.parquet 或 .xlsx"
+    )
+    c.add_argument(
+        "--year",
+        type=int,
+        metavar="年度",
+        help="数据年度：按该年度的分档阈值和电力排放因子（默认最新）",
+    )
+    c.add_argument("--sheet", help="Excel 工作表名（默认第一个）")
+    c.set_defaults(func=carbon)
 
 
 def methods(args: argparse.Namespace) -> int:
@@ -149,6 +177,7 @@ def evaluate(args: argparse.Namespace) -> int:
             seed=args.seed,
             progress=_progress if args.robustness else None,
             regrades=regrades,
+            year=args.year,
         )
     except InputError as err:
         print(f"{Path(args.input).name}：{err}", file=sys.stderr)
@@ -177,4 +206,37 @@ def evaluate(args: argparse.Namespace) -> int:
         return 0
     write_table(table, args.output, float_precision=method.output.decimals)
     print(f"已写入 {args.output}（结果哈希 {result.result_hash}）")
+    return 0
+
+
+def carbon(args: argparse.Namespace) -> int:
+    from pingtai.engine.carbon import BANDS, carbon_efficiency
+    from pingtai.engine.inputs import InputError
+    from pingtai.engine.tables import read_table, write_table
+
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (".csv", ".parquet", ".xlsx"):
+        print(f"不支持的输出类型“{suffix}”（可用：.csv、.parquet、.xlsx）", file=sys.stderr)
+        return 2
+    try:
+        result = carbon_efficiency(read_table(args.input, args.sheet), args.year)
+    except InputError as err:
+        print(f"{Path(args.input).name}：{err}", file=sys.stderr)
+        return 1
+    table, f = result.table, result.factors
+    print(
+        f"碳效：{table.height} 家企业；电力排放因子 {f.grid.kg_per_kwh} 千克CO₂/千瓦时（{f.grid.year}年），"
+        f"分档 低碳 ≤ {f.bands.low_max}、中碳 ≤ {f.bands.mid_max} 吨/万元（{f.bands.from_year}年起）"
+    )
+    for column, label, values in (
+        ("carbon_band", "分档", [*BANDS, None]),
+        ("carbon_grade", "碳效等级", [1, 2, 3, 4, 5, None]),
+    ):
+        counts = dict(table[column].value_counts().iter_rows())
+        text = "，".join(f"{v or '未评'} {counts[v]}" for v in values if counts.get(v))
+        print(f"  {label}：{text}")
+    for w in result.warnings:
+        print(f"提示：{w}", file=sys.stderr)
+    write_table(table, args.output, result.to_csv_bytes() if suffix == ".csv" else None)
+    print(f"已写入 {args.output}")
     return 0

@@ -54,7 +54,7 @@ def _rows(mask: pl.Series | np.ndarray, rownums: np.ndarray) -> np.ndarray:
     return rownums[np.asarray(mask, dtype=bool)]
 
 
-class _Collector:
+class Collector:
     """Collects problems; reports them in row order, at most ``MAX_LISTED`` of them."""
 
     def __init__(self) -> None:
@@ -124,7 +124,7 @@ def truthy(col: pl.Series) -> np.ndarray:
     return text.is_in(list(TRUE_TEXT)).fill_null(False).to_numpy()
 
 
-def _numeric(col: pl.Series, name: str, rownums: np.ndarray, errs: _Collector) -> pl.Series:
+def _numeric(col: pl.Series, name: str, rownums: np.ndarray, errs: Collector) -> pl.Series:
     if col.dtype.is_numeric():
         out = col.cast(pl.Float64)
     else:
@@ -149,7 +149,7 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     """Check ``frame`` against ``method``; return it sorted by id, or raise ``InputError``."""
     ent = method.entity
     fields = method.all_fields
-    errs = _Collector()
+    errs = Collector()
     warnings: list[str] = []
     flag_columns = [v.column for v in method.vetoes] + [a.column for a in method.adjustments]
     required = list(dict.fromkeys([*ent.text_columns, ent.id_column, ent.segment_column]))
@@ -164,47 +164,18 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         text[c] = frame[c].cast(pl.String).str.strip_chars()
     ids = text[ent.id_column].str.to_uppercase()
     text[ent.id_column] = ids
-    empty = (ids.is_null() | (ids == "")).to_numpy()
-    if empty.any():
-        errs.add(_rows(empty, rownums), ent.id_column, "不能为空")
-    keys = None
-    if ent.validate_uscc:
-        bad, keys = _uscc_check(ids)
-        bad &= ~empty
-        if bad.any():
-            errs.add(
-                _rows(bad, rownums),
-                ent.id_column,
-                "统一社会信用代码无效：",
-                ids.filter(pl.Series(bad)).to_list(),
-            )
-    if keys is not None:  # every id valid: sort and find duplicates on the numeric keys
-        order = np.lexsort((keys[:, 1], keys[:, 0]))
-        sk = keys[order]
-        same = (sk[1:] == sk[:-1]).all(axis=1)
-        dup = np.zeros(len(order), dtype=bool)
-        dup[order[1:][same]] = True
-        dup[order[:-1][same]] = True
-    else:
-        order = ids.arg_sort().to_numpy()
-        dup = (ids.is_duplicated() & ~pl.Series(empty)).to_numpy()
-    if dup.any():
-        errs.add(_rows(dup, rownums), ent.id_column, "重复：", ids.filter(pl.Series(dup)).to_list())
+    order = check_ids(ids, ent.id_column, ent.validate_uscc, rownums, errs)
     numeric = {}
     read = method.read_fields
     for name, spec in fields.items():
         if name not in frame.columns:
             numeric[name] = pl.Series(name, [None] * frame.height, dtype=pl.Float64)
-            if name in method.fields or name in read:
+            if name == "co2_t" and name in read:
+                warnings.append("输入缺少可选列 co2_t：碳排放按综合能耗和用电量折算")
+            elif name in method.fields or name in read:
                 warnings.append(f"输入缺少可选列 {name}，按全部缺失处理")
             continue
-        col = _numeric(frame[name], name, rownums, errs)
-        neg = (col < 0).fill_null(False).to_numpy()
-        if neg.any() and not spec.allow_negative:
-            errs.add(
-                _rows(neg, rownums), name, "不能为负数：", col.filter(pl.Series(neg)).to_list()
-            )
-        numeric[name] = col.alias(name)
+        numeric[name] = check_number(frame[name], name, spec.allow_negative, rownums, errs)
     flags: dict[str, pl.Series] = {}
     for column in dict.fromkeys(flag_columns):
         if column in frame.columns:
@@ -219,17 +190,10 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     for v in method.vetoes:
         if v.column not in flags:
             warnings.append(f"输入没有列 {v.column}：否决事项“{v.name}”未检查")
-    if industry.COLUMN in frame.columns:
-        levels, bad, messages = industry.split(frame[industry.COLUMN])
-        if bad.any():
-            errs.add_each(_rows(bad, rownums), industry.COLUMN, messages)
-    else:
-        levels = industry.empty(frame.height) if method.uses_industry else {}
-        if method.uses_industry:
-            warnings.append(
-                f"输入没有列 {industry.COLUMN}：按行业分组的比较一律退到"
-                f"{'、'.join(_fallback_names(method))}"
-            )
+    levels = industry_levels(frame, method.uses_industry, rownums, errs)
+    if method.uses_industry and industry.COLUMN not in frame.columns:
+        fallback = "、".join(level_name(by) for by in method.grouping.fallback)
+        warnings.append(f"输入没有列 {industry.COLUMN}：按行业分组的比较一律退到{fallback}")
     segment = _apply_segment_rules(method, text, numeric)
     known = list(method.segments)
     unknown = (~segment.is_in(known) | segment.is_null()).to_numpy()
@@ -280,8 +244,61 @@ def _condition(c: Condition) -> pl.Expr:
             return col.is_null()
 
 
-def _fallback_names(method: Method) -> list[str]:
-    return [level_name(by) for by in method.grouping.fallback]
+def check_ids(
+    ids: pl.Series, column: str, validate_uscc: bool, rownums: np.ndarray, errs: Collector
+) -> np.ndarray:
+    """Record empty, invalid (GB 32100-2015) and duplicate ids; return the id sort order."""
+    empty = (ids.is_null() | (ids == "")).to_numpy()
+    if empty.any():
+        errs.add(_rows(empty, rownums), column, "不能为空")
+    keys = None
+    if validate_uscc:
+        bad, keys = _uscc_check(ids)
+        bad &= ~empty
+        if bad.any():
+            errs.add(
+                _rows(bad, rownums),
+                column,
+                "统一社会信用代码无效：",
+                ids.filter(pl.Series(bad)).to_list(),
+            )
+    if keys is not None:  # every id valid: sort and find duplicates on the numeric keys
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        sk = keys[order]
+        same = (sk[1:] == sk[:-1]).all(axis=1)
+        dup = np.zeros(len(order), dtype=bool)
+        dup[order[1:][same]] = True
+        dup[order[:-1][same]] = True
+    else:
+        order = ids.arg_sort().to_numpy()
+        dup = (ids.is_duplicated() & ~pl.Series(empty)).to_numpy()
+    if dup.any():
+        errs.add(_rows(dup, rownums), column, "重复：", ids.filter(pl.Series(dup)).to_list())
+    return order
+
+
+def check_number(
+    col: pl.Series, name: str, allow_negative: bool, rownums: np.ndarray, errs: Collector
+) -> pl.Series:
+    """A numeric column as Float64; unparsable, infinite and forbidden negative cells recorded."""
+    out = _numeric(col, name, rownums, errs)
+    neg = (out < 0).fill_null(False).to_numpy()
+    if neg.any() and not allow_negative:
+        errs.add(_rows(neg, rownums), name, "不能为负数：", out.filter(pl.Series(neg)).to_list())
+    return out.alias(name)
+
+
+def industry_levels(
+    frame: pl.DataFrame, needed: bool, rownums: np.ndarray, errs: Collector
+) -> dict[str, pl.Series]:
+    """The GB/T 4754 level columns of ``frame`` (invalid codes recorded); all empty when the
+    column is absent but ``needed``; none otherwise."""
+    if industry.COLUMN not in frame.columns:
+        return industry.empty(frame.height) if needed else {}
+    levels, bad, messages = industry.split(frame[industry.COLUMN])
+    if bad.any():
+        errs.add_each(_rows(bad, rownums), industry.COLUMN, messages)
+    return levels
 
 
 def _apply_segment_rules(

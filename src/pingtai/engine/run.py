@@ -16,7 +16,16 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
-from pingtai.engine import aggregate, classify, industry, normalise, rank, units, weights
+from pingtai.engine import (
+    aggregate,
+    carbon,
+    classify,
+    industry,
+    normalise,
+    rank,
+    units,
+    weights,
+)
 from pingtai.engine.groups import GroupIndex, Groups
 from pingtai.engine.indicators import IndicatorValues, compute, deducted
 from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
@@ -212,7 +221,7 @@ class EvaluationResult:
         return improvement_paths(self, target, entity_ids)
 
 
-def _canonical_input_hash(method: Method, prep: Prepared) -> str:
+def _canonical_input_hash(method: Method, prep: Prepared, derived: str = "") -> str:
     """SHA-256 over the values the method reads, independent of file format and row order.
 
     Rows are in id order; columns in name order, each as its name, then either the values as
@@ -240,6 +249,8 @@ def _canonical_input_hash(method: Method, prep: Prepared) -> str:
             col = texts[name].gather(order).fill_null("\x00")
             h.update(col.str.join("\x1f").item().encode("utf-8"))
         h.update(b"\x1e")
+    if derived:  # parameters of values derived from the input (e.g. emission factors)
+        h.update(b"derived\x00" + derived.encode("utf-8") + b"\x1e")
     return h.hexdigest()
 
 
@@ -251,13 +262,31 @@ def evaluate(
     seed: int = 0,
     progress: Progress | None = None,
     regrades: list[Regrade] | None = None,
+    year: int | None = None,
 ) -> EvaluationResult:
-    """Evaluate ``frame`` under ``method``; raise ``InputError`` naming rows and columns."""
+    """Evaluate ``frame`` under ``method``; raise ``InputError`` naming rows and columns.
+
+    ``year`` is the data year; it matters only to a method that reads ``co2_t``, whose missing
+    values are computed from energy use with that year's emission factors (carbon.py; the
+    latest published factors when ``None``)."""
     report = progress or (lambda done, total, label: None)
     steps = 4 + (1 if robustness_draws else 0)
     report(0, steps, "检查输入")
     prep = prepare(method, frame)
-    input_hash = _canonical_input_hash(method, prep)
+    carbon_columns: dict[str, pl.Series] = {}
+    derived = ""
+    if "co2_t" in method.read_fields:
+        factors = carbon.factors(year)
+        emitted, source = carbon.co2(prep.data, factors)
+        prep.data["co2_t"] = emitted
+        prep.warnings.extend(factors.notes)
+        derived = factors.fingerprint
+        names = np.array([None, carbon.SOURCE_REPORTED, carbon.SOURCE_ENERGY], dtype=object)
+        carbon_columns = {
+            "co2_used_t": _num("co2_used_t", emitted),
+            "co2_source": pl.Series("co2_source", names[source].tolist(), dtype=pl.String),
+        }
+    input_hash = _canonical_input_hash(method, prep, derived)
     base = prep.frame
     n_rows = base.height
     ent = method.entity
@@ -413,6 +442,7 @@ def evaluate(
             {k: _num(k, v) for k, v in ref_values.items() if k.startswith(f"ref_{ref.name}__")}
         )
     more.update(_deduction_columns(method, prep.data))
+    more.update(carbon_columns)
     extra: dict[str, pl.Series] = {}
     if robustness_draws:
         from pingtai.engine.robustness import simulate
