@@ -55,10 +55,15 @@ def test_entity_at_every_benchmark_scores_the_weight_sum(bench, weights, land):
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(2, 60),
-    method_id=st.sampled_from(["zj-mujun-huangyan-2022", "lishui-mujun-default"]),
+    method_id=st.sampled_from(
+        ["zj-mujun-huangyan-2022", "lishui-mujun-default", "lishui-mujun-industry"]
+    ),
 )
 def test_permuting_rows_changes_nothing_but_order(seed, n, method_id):
-    frame = enterprises(n, seed=seed)
+    codes = ["C3311", "C3312", "C1713", None]
+    frame = enterprises(n, seed=seed).with_columns(
+        pl.Series("industry_code", [codes[i % 4] for i in range(n)], dtype=pl.String)
+    )
     method = load_method(method_id)
     a = evaluate(method, frame)
     b = evaluate(method, frame.sample(fraction=1.0, shuffle=True, seed=seed + 1))

@@ -121,8 +121,8 @@ class GroupIndex:
         key = (prefix, tuple(by))
         if key not in self.local:
             steps = chain(by, self.grouping)
-            if len(steps) == 1:
-                self.local[key] = self._partition(rows, steps[0], prefix)
+            if len(steps) == 1 or not len(rows):
+                self.local[key] = self._partition(rows, steps[0] if len(rows) else (), prefix)
             else:
                 self.local[key] = self._fallback(rows, steps, prefix)
         return self.local[key]

@@ -87,7 +87,8 @@ class _Strict(BaseModel):
         """Leave out options added after schema version 1 while they hold their default, so a
         method written before they existed keeps its canonical JSON and hash."""
         data = handler(self)
-        if isinstance(data, dict):
+        full = isinstance(info.context, dict) and info.context.get("full")
+        if isinstance(data, dict) and not full:
             for name, spec in type(self).model_fields.items():
                 extra = spec.json_schema_extra
                 later = isinstance(extra, dict) and extra.get("x-added-after-v1")
@@ -728,7 +729,7 @@ def _semantic_errors(m: Method) -> list[str]:
             errs.append(f"ranking.tie_break[{k}].column: 必须是指标编号或输入字段")
     if m.effective.to is not None and m.effective.to < m.effective.from_:
         errs.append("effective.to: 失效日期早于生效日期")
-    dumped = m.model_dump(mode="json", by_alias=True)
+    dumped = m.model_dump(mode="json", by_alias=True, context={"full": True})
     for k, assumption in enumerate(m.assumptions):
         if not _resolve(dumped, assumption.key):
             errs.append(f"assumptions[{k}].key: 键路径“{assumption.key}”在本方法中不存在")
