@@ -156,8 +156,8 @@ def carbon_efficiency(
     }
     levels = industry_levels(frame, True, rownums, errs)
     errs.raise_if_any()
-    if industry.COLUMN not in frame.columns:
-        warnings.append("输入没有列 industry_code：碳效值 K 一律与全部企业比较")
+    if levels[industry.COLUMN].null_count() == frame.height:
+        warnings.append("输入没有行业代码（industry_code）：碳效值 K 一律与全部企业比较")
 
     emitted, source = co2(data, f)
     va = data["value_added_wan"]

@@ -191,9 +191,11 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
         if v.column not in flags:
             warnings.append(f"输入没有列 {v.column}：否决事项“{v.name}”未检查")
     levels = industry_levels(frame, method.uses_industry, rownums, errs)
-    if method.uses_industry and industry.COLUMN not in frame.columns:
+    if method.uses_industry and levels[industry.COLUMN].null_count() == frame.height:
         fallback = "、".join(level_name(by) for by in method.grouping.fallback)
-        warnings.append(f"输入没有列 {industry.COLUMN}：按行业分组的比较一律退到{fallback}")
+        warnings.append(
+            f"输入没有行业代码（{industry.COLUMN}）：按行业分组的比较一律退到{fallback}"
+        )
     segment = _apply_segment_rules(method, text, numeric)
     known = list(method.segments)
     unknown = (~segment.is_in(known) | segment.is_null()).to_numpy()

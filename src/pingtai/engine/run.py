@@ -221,6 +221,12 @@ class EvaluationResult:
         return improvement_paths(self, target, entity_ids)
 
 
+def _has_industry(frame: pl.DataFrame) -> bool:
+    """Whether any row has an industry code (an all-empty column counts as absent, so
+    snapshots written before the column existed keep their input hash)."""
+    return industry.COLUMN in frame.columns and frame[industry.COLUMN].null_count() < frame.height
+
+
 def _canonical_input_hash(method: Method, prep: Prepared, derived: str = "") -> str:
     """SHA-256 over the values the method reads, independent of file format and row order.
 
@@ -233,6 +239,8 @@ def _canonical_input_hash(method: Method, prep: Prepared, derived: str = "") -> 
     order = prep.order
     texts = {c: prep.frame[c] for c in ent.text_columns if c != ent.segment_column}
     texts[ent.segment_column] = prep.frame["segment_input"]
+    if _has_industry(prep.frame):
+        texts[industry.COLUMN] = prep.frame[industry.COLUMN]
     numbers = dict(prep.raw_fields)
     for v in method.vetoes:
         if v.column in prep.frame.columns:
@@ -784,7 +792,7 @@ def _assemble(
         if seg.classes:
             labels.update({b.class_: b.label for b in seg.classes.bands})
     text_cols = list(dict.fromkeys([ent.id_column, *ent.text_columns, "segment_input"]))
-    if industry.COLUMN in base.columns:
+    if _has_industry(base):
         text_cols.append(industry.COLUMN)
     cols: list[pl.Series] = list(base.select(text_cols)[key].get_columns())
     seg_key = seg_code[key]

@@ -12,6 +12,7 @@ from pingtai.core.refusal import Refused
 from pingtai.engine import Regrade as EngineRegrade
 from pingtai.engine import evaluate, load_method
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun, Regrade
+from pingtai.evaluation.result_values import indicator_entries
 from pingtai.evaluation.sources import SCHEMA, required_forms
 from pingtai.registry.models import Platform
 from pingtai.reporting.selectors import unapproved_requirements
@@ -68,6 +69,7 @@ def recompute_result(run: EvaluationRun):
         robustness_draws=run.robustness_draws,
         seed=run.seed,
         regrades=regrades or None,
+        year=run.year,
     )
 
 
@@ -145,7 +147,7 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
                 "group_size": _integer(r.group_size),
             }
             if r.uscc not in tenants:
-                for i, v in r.values.items():
+                for i, v in indicator_entries(r.values).items():
                     row[f"value:{i}"] = _number(v.get("value"), d)
                     row[f"score:{i}"] = _number(v.get("score"), d)
             rows[r.uscc] = row

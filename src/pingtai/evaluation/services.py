@@ -14,9 +14,11 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
+from pingtai.engine.methods import Method
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.regrades import regrades_in_force
+from pingtai.evaluation.result_values import carbon_by_firm, firm_values
 from pingtai.evaluation.runs import recompute_result, snapshot_frame
 from pingtai.evaluation.sources import SCHEMA_VERSION, Assembly, assemble
 from pingtai.registry.models import County, Enterprise, Platform
@@ -67,6 +69,7 @@ def run_evaluation(
         seed=seed,
         progress=progress,
         regrades=regrades or None,
+        year=year,
     )
     with transaction.atomic():
         run = EvaluationRun.objects.create(
@@ -104,7 +107,9 @@ def run_evaluation(
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
             created_by=user,
         )
-        _store_results(run, result.table, assembly.tenants)
+        _store_results(
+            run, result.table, assembly.tenants, result.method, carbon_by_firm(frame, year)
+        )
         audit_record(
             AuditEvent.Action.CREATE,
             request=request,
@@ -115,12 +120,17 @@ def run_evaluation(
     return run, assembly
 
 
-def _store_results(run: EvaluationRun, table: pl.DataFrame, tenants: dict[str, str]) -> None:
+def _store_results(
+    run: EvaluationRun,
+    table: pl.DataFrame,
+    tenants: dict[str, str],
+    method: Method,
+    carbon: dict[str, dict],
+) -> None:
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
     places = {
         e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")
     }
-    indicators = [c.removeprefix("score__") for c in table.columns if c.startswith("score__")]
     robust = "robust_flag" in table.columns
     rows = []
     for r in table.iter_rows(named=True):
@@ -139,7 +149,7 @@ def _store_results(run: EvaluationRun, table: pl.DataFrame, tenants: dict[str, s
                 group=r["group"] or "",
                 group_size=r["group_size"],
                 note=(r["note"] or r.get("regrade_reason") or "")[:300],
-                values={i: {"value": r[i], "score": r[f"score__{i}"]} for i in indicators},
+                values=firm_values(r, method, carbon.get(r["uscc"])),
                 rank_p05=r.get("rank_p05"),
                 rank_median=r.get("rank_median"),
                 rank_p95=r.get("rank_p95"),
@@ -208,7 +218,7 @@ class ClassChange:
 
 
 def _evaluate(method_id: str, frame: pl.DataFrame, year: int) -> EvaluationResult:
-    return evaluate(load_method(method_id), frame, regrades=_regrades(year) or None)
+    return evaluate(load_method(method_id), frame, regrades=_regrades(year) or None, year=year)
 
 
 def method_change_preview(

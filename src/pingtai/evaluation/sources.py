@@ -30,12 +30,19 @@ DEPARTMENT_FIELDS: dict[str, tuple[str, str]] = {
     "employees": ("statistics_enterprise", "employees"),
     "rd_wan": ("statistics_enterprise", "rd_expenditure"),
 }
+# Optional columns (decisions D6): departments may report them; the register has no base value,
+# and a firm without a report has them empty (no clean energy counted; CO₂ from energy use).
+OPTIONAL_FIELDS: dict[str, tuple[str, str]] = {
+    "renewable_tce": ("energy_enterprise", "renewable_energy"),
+    "co2_t": ("emission_enterprise", "co2_emissions"),
+}
+REGISTER_INDUSTRY = "industry_code"
 LAND_FORM, LAND_USER, LAND_AREA = "land_parcel", "user_uscc", "parcel_area"
 REGISTER_FORM, REGISTER_LAND, REGISTER_SCALE = "platform_enterprises", "land_area", "scale"
 ABOVE_SCALE_REVENUE_WAN = Decimal(2000)
-NUMERIC = ["land_mu", *DEPARTMENT_FIELDS]
+NUMERIC = ["land_mu", *DEPARTMENT_FIELDS, *OPTIONAL_FIELDS]
 #: the snapshot's column set; bump when SCHEMA gains or loses a column (docs/runs.md)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: industry_code, renewable_tce and co2_t added
 
 
 def required_forms() -> set[str]:
@@ -50,6 +57,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "platform_code": pl.String,
     "segment": pl.String,
     "exempt_reason": pl.String,
+    "industry_code": pl.String,
     **dict.fromkeys(NUMERIC, pl.Float64),
     # Flag columns a method may read for vetoes and bonus items (EnterpriseFlag.Flag values).
     "veto_major_incident": pl.Boolean,
@@ -159,7 +167,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
             values[uscc][column] = value
             source_of[(uscc, column)] = label
 
-    for column, (form, indicator) in DEPARTMENT_FIELDS.items():
+    for column, (form, indicator) in {**DEPARTMENT_FIELDS, **OPTIONAL_FIELDS}.items():
         overlay(column, _facts(versions.get(form, []), indicator), form)
     land: dict[str, Decimal] = defaultdict(Decimal)
     for version in versions.get(LAND_FORM, []):
@@ -179,9 +187,15 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
                     REGISTER_FORM,
                 )
             )
+    industries = {uscc: e.industry_code for uscc, e in enterprises.items()}
     for version in versions.get(REGISTER_FORM, []):
         for key, text in version.facts.filter(indicator=REGISTER_SCALE).values_list("key", "text"):
             segments[key] = text
+        for key, text in version.facts.filter(indicator=REGISTER_INDUSTRY).values_list(
+            "key", "text"
+        ):
+            if key in industries and text:
+                industries[key] = text
 
     if tenant_rule not in TENANT_RULES:
         raise ValueError(f"未知的承租企业处理规则：{tenant_rule}")
@@ -209,6 +223,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
                 "platform_code": e.platform.code,
                 "segment": "T" if exempt else segment,
                 "exempt_reason": exempt or "",
+                "industry_code": industries.get(uscc) or None,
                 **{c: float(v[c]) if v.get(c) is not None else None for c in NUMERIC},
                 **{column: column in flags[uscc] for column in FLAG_COLUMNS},
             }

@@ -287,7 +287,10 @@ def _check_header(
             first_bad = first_bad or f"{get_column_letter(index + 1)}1"
         else:
             found[ind.code] = index
-    missing = [ind.name for ind in catalogue.columns(form) if ind.code not in found]
+    # An optional column may be absent (a template from before it existed): read as empty.
+    missing = [
+        ind.name for ind in catalogue.columns(form) if ind.code not in found and ind.required
+    ]
     if missing:
         problems.append("缺少列：" + "、".join(missing))
     if unknown:
@@ -595,6 +598,8 @@ def _validate(
     column_map = dict(zip(codes, parsed_columns, strict=True))
     count = len(numbers)
     for rule in form.rules:
+        if any(c not in position for c in rule.columns):
+            continue  # an optional column the file leaves out
         comparison, condition = rule.comparison, rule.condition
         skip = set().union(*(failed[position[c]] for c in rule.columns))
         when = condition.outcomes(column_map, count) if condition is not None else None

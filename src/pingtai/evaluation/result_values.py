@@ -1,0 +1,95 @@
+"""What one firm's stored result carries besides its score and class (EnterpriseResult.values).
+
+Per indicator: the value, the indicator score, the benchmark it was measured against and the
+method's reference benchmarks (e.g. 本县). Under reserved keys (indicator ids cannot start with
+"_"): ``_groups`` — the comparison groups with their level and size: the rank group (行业排名
+within it and how many of its members are in the best class, 本行业A类企业数 when ranks are
+per industry), the benchmark group and each reference group; ``_deductions`` — what the
+clean-energy deduction took off; ``_carbon`` — the firm's carbon efficiency (碳效). Everything
+is read from the engine's output columns, so a stored value can be checked against the result
+file line by line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from pingtai.engine.carbon import carbon_efficiency
+from pingtai.engine.methods import Method
+
+
+def _group(row: dict[str, Any], prefix: str, label_column: str) -> dict[str, Any] | None:
+    if row.get(label_column) is None:
+        return None
+    return {
+        "group": row[label_column],
+        "level": row.get(f"{prefix}_level"),
+        "size": row.get(f"{prefix}_size"),
+    }
+
+
+def firm_values(
+    row: dict[str, Any], method: Method, carbon: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The JSON stored for one row of an engine result table."""
+    indicators = [c.removeprefix("score__") for c in row if c.startswith("score__")]
+    refs = method.output.references
+    values: dict[str, Any] = {
+        i: {
+            "value": row[i],
+            "score": row[f"score__{i}"],
+            **({"bench": row[f"bench__{i}"]} if f"bench__{i}" in row else {}),
+            **(
+                {"ref": {r.name: row.get(f"ref_{r.name}__{i}") for r in refs}}
+                if refs and any(f"ref_{r.name}__{i}" in row for r in refs)
+                else {}
+            ),
+        }
+        for i in indicators
+    }
+    rank = _group(row, "group", "group")
+    if rank is not None:
+        rank.update(rank=row.get("rank"), top_count=row.get("group_top_count"))
+    groups: dict[str, Any] = {"rank": rank, "bench": _group(row, "bench_group", "bench_group")}
+    for r in refs:
+        ref = _group(row, f"ref_{r.name}_group", f"ref_{r.name}_group")
+        if ref is not None:
+            ref.update(label=r.label, top_count=row.get(f"ref_{r.name}_top_count"))
+        groups[f"ref_{r.name}"] = ref
+    values["_groups"] = {k: v for k, v in groups.items() if v is not None}
+    deductions = {
+        c.removeprefix("deduct__"): row[c]
+        for c in row
+        if c.startswith("deduct__") and row[c] is not None
+    }
+    if deductions:
+        values["_deductions"] = deductions
+    if row.get("industry_code"):
+        values["_industry_code"] = row["industry_code"]
+    if carbon:
+        values["_carbon"] = carbon
+    return values
+
+
+def indicator_entries(values: dict[str, Any]) -> dict[str, Any]:
+    """The per-indicator entries of a stored ``values`` (without the reserved ``_`` keys)."""
+    return {k: v for k, v in values.items() if not k.startswith("_")}
+
+
+def carbon_by_firm(frame: pl.DataFrame, year: int) -> dict[str, dict[str, Any]]:
+    """Carbon efficiency of every firm of an input table, keyed by USCC; firms without an
+    intensity are left out."""
+    result = carbon_efficiency(frame, year)
+    f = result.factors
+    keep = ["co2_t", "co2_source", "carbon_l", "carbon_band", "carbon_group", "carbon_group_level"]
+    keep += ["carbon_group_size", "carbon_group_l", "carbon_k", "carbon_grade"]
+    out = {}
+    for r in result.table.filter(pl.col("carbon_l").is_not_null()).iter_rows(named=True):
+        out[r["uscc"]] = {
+            **{k: r[k] for k in keep},
+            "grid_factor_year": f.grid.year,
+            "data_version": f.data.version,
+        }
+    return out
