@@ -13,10 +13,11 @@ from pingtai.engine import EvaluationResult
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.sources import NUMERIC
 from pingtai.policies import (
+    Firm,
     low_efficiency_reasons,
     low_efficiency_rules,
     policy_lines,
-    policy_table,
+    policy_set,
 )
 from pingtai.registry.models import EnterpriseYear
 
@@ -59,8 +60,9 @@ def class_history(uscc: str) -> list[EnterpriseResult]:
 
 
 def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
-    """Per enterprise, the instruments its class brings and their amounts (万元)."""
-    table = policy_table()
+    """Per enterprise, the instruments its class and carbon grade bring and their amounts
+    (万元), from the policy table of the run's year and the firm's county."""
+    policies = policy_set()
     from pingtai.evaluation.services import snapshot_frame
 
     frame = snapshot_frame(bytes(run.input_snapshot.content))
@@ -68,9 +70,15 @@ def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
     d_streak = _consecutive_d(rows)
     out = []
     for r in rows.order_by("county_code", "platform_code", "klass", "uscc"):
-        lines = policy_lines(
-            table, r.klass, basis.get(r.uscc, {}), years_in_class=d_streak.get(r.uscc, 1)
+        carbon = (r.values or {}).get("_carbon") or {}
+        firm = Firm(
+            r.klass,
+            basis.get(r.uscc, {}),
+            years_in_class=d_streak.get(r.uscc, 1),
+            carbon_grade=carbon.get("carbon_grade"),
+            carbon_band=carbon.get("carbon_band"),
         )
+        lines = policy_lines(policies.table_for(run.year, r.county_code), firm)
         if lines:
             out.append((r, lines))
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -79,7 +87,7 @@ def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
             if line.amount_wan is not None:
                 totals[("platform", r.platform_code, line.instrument.name)] += line.amount_wan
                 totals[("county", r.county_code, line.instrument.name)] += line.amount_wan
-    return table, out, dict(totals)
+    return policies.table_for(run.year), out, dict(totals)
 
 
 def _consecutive_d(rows: QuerySet[EnterpriseResult]) -> dict[str, int]:
