@@ -30,9 +30,9 @@ def admin_user():
     return User.objects.get(username="admin")
 
 
-def _approved_upload(login, form_code: str, officer: str, fill, drop_column: int | None = None):
-    """Open 2024, fill the department's template with ``fill(sheet, header)``, upload, submit
-    and approve it; return the submission."""
+def _upload(login, form_code: str, officer: str, fill, drop_column: int | None = None):
+    """Open 2024, fill the department's template with ``fill(sheet, header)`` and upload it;
+    return the submission (refreshed)."""
     login("admin").post("/reporting/periods/open/", {"code": "2024", "deadline": "2025-03-31"})
     submission = Submission.objects.get(
         requirement__form_code=form_code, requirement__period__code="2024"
@@ -42,8 +42,7 @@ def _approved_upload(login, form_code: str, officer: str, fill, drop_column: int
     template = client.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").content
     book = openpyxl.load_workbook(io.BytesIO(template))
     sheet = book["数据"]
-    header = [c.value for c in sheet[1]]
-    fill(sheet, header)
+    fill(sheet, [c.value for c in sheet[1]])
     if drop_column is not None:
         sheet.delete_cols(drop_column)
     out = io.BytesIO()
@@ -53,8 +52,15 @@ def _approved_upload(login, form_code: str, officer: str, fill, drop_column: int
         {"file": SimpleUploadedFile("dept.xlsx", out.getvalue())},
     )
     submission.refresh_from_db()
+    return submission
+
+
+def _approved_upload(login, form_code: str, officer: str, fill, drop_column: int | None = None):
+    """``_upload``, then submit and approve; return the submission."""
+    submission = _upload(login, form_code, officer, fill, drop_column)
+    requirement = submission.requirement
     assert submission.latest_version is not None, requirement.attempts.first().errors
-    client.post(
+    login(officer).post(
         f"/reporting/requirements/{requirement.pk}/transition/",
         {"action": "submit", "revision": submission.revision},
     )
@@ -113,29 +119,19 @@ def test_a_file_from_a_template_without_the_new_column_is_still_accepted(login):
 
 
 def test_clean_energy_above_total_energy_is_refused(login):
-    login("admin").post("/reporting/periods/open/", {"code": "2024", "deadline": "2025-03-31"})
-    submission = Submission.objects.get(
-        requirement__form_code="energy_enterprise", requirement__period__code="2024"
-    )
-    client = login("dept_economy")
-    requirement = submission.requirement
-    book = openpyxl.load_workbook(
-        io.BytesIO(client.get(f"/reporting/requirements/{requirement.pk}/template.xlsx").content)
-    )
-    sheet = book["数据"]
     energy = _energy_by_uscc()
-    for row in range(3, sheet.max_row + 1):
-        sheet.cell(row=row, column=3, value=energy.get(sheet.cell(row=row, column=1).value))
-    sheet.cell(row=3, column=4, value=energy[sheet.cell(row=3, column=1).value] + 1)
-    out = io.BytesIO()
-    book.save(out)
-    client.post(
-        f"/reporting/requirements/{requirement.pk}/upload/",
-        {"file": SimpleUploadedFile("dept.xlsx", out.getvalue())},
-    )
-    submission.refresh_from_db()
+
+    def fill(sheet, header):
+        col_energy = header.index("综合能耗") + 1
+        for row in range(3, sheet.max_row + 1):
+            uscc = sheet.cell(row=row, column=1).value
+            sheet.cell(row=row, column=col_energy, value=energy.get(uscc))
+        first = sheet.cell(row=3, column=1).value
+        sheet.cell(row=3, column=header.index("清洁能源消费量") + 1, value=energy[first] + 1)
+
+    submission = _upload(login, "energy_enterprise", "dept_economy", fill)
     assert submission.latest_version is None
-    errors = str(requirement.attempts.first().errors)
+    errors = str(submission.requirement.attempts.first().errors)
     assert "D3" in errors and "清洁能源消费量" in errors
 
 
