@@ -404,12 +404,16 @@ class Output(_Strict):
 IndustryLevel = Literal["industry_4", "industry_3", "industry_2", "industry_section"]
 
 
+def _finest_first() -> list[IndustryLevel]:
+    return ["industry_4", "industry_3", "industry_2"]
+
+
 class Grouping(_Strict):
     min_size: int = Field(
         10, ge=1, description="按行业分组时每组最少企业数；不足时退到更粗一级，再退到县、全市"
     )
     industry_levels: list[IndustryLevel] = Field(
-        default_factory=lambda: ["industry_4", "industry_3", "industry_2"],
+        default_factory=_finest_first,
         min_length=1,
         description="行业分组由细到粗的退级顺序",
     )

@@ -421,10 +421,15 @@ def evaluate(
             ref_out[ref.name].add(rows, grp, top)
             for ind_id in run.indicator_ids:
                 iv = ind_values[ind_id]
-                if iv.numerator is None or method.indicator(ind_id).formula.kind == "growth":
+                if (
+                    iv.numerator is None
+                    or iv.denominator is None
+                    or method.indicator(ind_id).formula.kind == "growth"
+                ):
                     continue
                 column = ref_values.setdefault(f"ref_{ref.name}__{ind_id}", np.full(n_rows, np.nan))
-                column[rows] = _ratio_of_sums(grp, rows, iv)[grp.g]
+                sums = _ratio_of_sums(grp, rows, iv.value, iv.numerator, iv.denominator, iv.factor)
+                column[rows] = sums[grp.g]
 
     regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
     regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
@@ -546,17 +551,20 @@ class _GroupOut:
         return cols
 
 
-def _ratio_of_sums(grp: Groups, rows: np.ndarray, iv: IndicatorValues) -> np.ndarray:
+def _ratio_of_sums(
+    grp: Groups,
+    rows: np.ndarray,
+    value: np.ndarray,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    factor: float,
+) -> np.ndarray:
     """Σ numerator ÷ Σ denominator over each group's members with a value (methods.md §4)."""
-    valid = grp.members(~np.isnan(iv.value[rows]))
-    num = np.bincount(
-        grp.mg[valid], weights=grp.members(iv.numerator[rows])[valid], minlength=grp.n
-    )
-    den = np.bincount(
-        grp.mg[valid], weights=grp.members(iv.denominator[rows])[valid], minlength=grp.n
-    )
+    valid = grp.members(~np.isnan(value[rows]))
+    num = np.bincount(grp.mg[valid], weights=grp.members(numerator[rows])[valid], minlength=grp.n)
+    den = np.bincount(grp.mg[valid], weights=grp.members(denominator[rows])[valid], minlength=grp.n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / den * iv.factor, np.nan)
+        return np.where(den != 0, num / den * factor, np.nan)
 
 
 def _deduction_columns(method: Method, data: dict[str, np.ndarray]) -> dict[str, pl.Series]:
