@@ -154,6 +154,7 @@ def test_cli_writes_the_contract_columns(tmp_path, capsys):
             for i in range(12)
         ]
     )
+    frame = frame.with_columns(pl.Series("name", ["=HYPERLINK(1)", *frame["name"][1:]]))
     source = tmp_path / "in.csv"
     frame.write_csv(source)
     out = tmp_path / "out.csv"
@@ -167,6 +168,7 @@ def test_cli_writes_the_contract_columns(tmp_path, capsys):
     assert {x["carbon_band"] for x in lines} <= {"低碳", "中碳", "高碳"}
     assert {int(x["carbon_grade"]) for x in lines} <= {1, 2, 3, 4, 5}
     assert first["carbon_group"] == "C1713" and first["industry_code"] == "C1713"
+    assert not any(x["name"].startswith("=") for x in lines)  # safe to open in a spreadsheet
     xlsx = tmp_path / "out.xlsx"
     assert main(["carbon", str(source), "-o", str(xlsx)]) == 0
     sheet = openpyxl.load_workbook(xlsx).active

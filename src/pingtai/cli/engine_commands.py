@@ -210,7 +210,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def carbon(args: argparse.Namespace) -> int:
-    from pingtai.engine.carbon import BANDS, carbon_efficiency
+    from pingtai.engine.carbon import BANDS, CSV_DECIMALS, carbon_efficiency
     from pingtai.engine.inputs import InputError
     from pingtai.engine.tables import read_table, write_table
 
@@ -237,6 +237,6 @@ def carbon(args: argparse.Namespace) -> int:
         print(f"  {label}：{text}")
     for w in result.warnings:
         print(f"提示：{w}", file=sys.stderr)
-    write_table(table, args.output, result.to_csv_bytes() if suffix == ".csv" else None)
+    write_table(table, args.output, float_precision=CSV_DECIMALS)
     print(f"已写入 {args.output}")
     return 0

@@ -36,6 +36,7 @@ NOTES = (
     "所在组碳排放为零，不计算碳效值",
 )
 MIN_GROUP_SIZE = 10
+CSV_DECIMALS = 6  # carbon_l and carbon_k are written with 6 decimals
 # The K group: the 4-digit 小类, then the 2-digit 大类, then every firm of the input.
 K_LEVELS: list = ["industry_4", "industry_2"]
 INPUT_FIELDS = {  # name → may be negative
@@ -123,10 +124,6 @@ class CarbonResult:
     table: pl.DataFrame
     factors: Factors
     warnings: list[str]
-
-    def to_csv_bytes(self) -> bytes:
-        """UTF-8 CSV, numbers with 6 decimals, rows in id order."""
-        return self.table.write_csv(float_precision=6, line_terminator="\n").encode("utf-8")
 
 
 def carbon_efficiency(
