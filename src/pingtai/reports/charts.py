@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after use(): the backend must be chosen first
 from matplotlib import font_manager
 
+from pingtai.reports.fonts import FontMissing
+
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -26,10 +28,6 @@ CJK_FAMILIES = (
     "Microsoft YaHei",
 )
 CLASS_COLOURS = {"A": "#2e7d32", "B": "#1565c0", "C": "#f9a825", "D": "#c62828", "T": "#9e9e9e"}
-
-
-class FontMissing(RuntimeError):
-    pass
 
 
 def _first_cjk() -> str | None:

@@ -1,20 +1,25 @@
-"""Notice downloads: only from published runs; every download is audited."""
+"""Notice pages: drafts for the city's own staff, issued notices (stored files) for every
+signed-in role, issuing for the city administrator; every download and issue is audited."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from pingtai.accounts.models import User
 from pingtai.accounts.scope import OFFICIALS, role_required
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.league.models import LeagueRun
-from pingtai.reports import documents
-from pingtai.reports.charts import FontMissing
-from pingtai.reports.notices import league_notice, mujun_notice
+from pingtai.reports import services
+from pingtai.reports.fonts import FontMissing
+from pingtai.reports.models import IssuedDocument
+from pingtai.reports.notices import method_title
 from pingtai.web.downloads import XLSX, attachment
 
 TYPES = {
@@ -22,9 +27,26 @@ TYPES = {
     "pdf": "application/pdf",
     "xlsx": XLSX,
 }
+# Issued notices are public documents for every role with an account; drafts are for the
+# city's own staff.
+READERS = OFFICIALS
+DRAFT_READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
+MODELS = {"mujun": EvaluationRun, "league": LeagueRun}
 
 
-@role_required(*OFFICIALS)
+def _rows(runs) -> list[tuple[object, IssuedDocument | None, str]]:
+    """Each run with its issued notice (if any) and its method's title."""
+    return [
+        (
+            run,
+            services.issued_for(run).filter(kind=IssuedDocument.Kind.NOTICE).first(),
+            method_title(run.method_id),
+        )
+        for run in runs
+    ]
+
+
+@role_required(*READERS)
 def index(request: HttpRequest) -> HttpResponse:
     runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
     league_runs = LeagueRun.objects.filter(status=LeagueRun.Status.PUBLISHED)
@@ -32,41 +54,46 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "reports/index.html",
         {
-            "runs": runs,
-            "league_runs": league_runs,
-            "pdf": documents.soffice() is not None,
+            "runs": _rows(runs),
+            "league_runs": _rows(league_runs),
+            "drafts": request.user.role in DRAFT_READERS,
+            "can_issue": request.user.role == User.Role.CITY_ADMIN,
         },
     )
 
 
-def render_notice(notice: documents.Notice, fmt: str) -> bytes:
-    docx = documents.render_docx(notice)
-    if fmt == "docx":
-        return docx
-    if fmt == "pdf":
-        return documents.render_pdf(docx)
-    return documents.render_xlsx(notice)
+def _run(kind: str, pk: int):
+    model = MODELS[kind]
+    return get_object_or_404(model, pk=pk, status=model.Status.PUBLISHED)
 
 
-def _download(request: HttpRequest, run, build, fmt: str) -> HttpResponse:
-    """Published notices are public documents: every signed-in role may download them."""
+@role_required(*READERS)
+def download(request: HttpRequest, kind: str, pk: int, fmt: str) -> HttpResponse:
+    run = _run(kind, pk)
+    issued = services.issued_for(run).filter(kind=IssuedDocument.Kind.NOTICE).exists()
+    if not issued and request.user.role not in DRAFT_READERS:
+        raise PermissionDenied("通报尚未印发，草稿仅供市级管理员和领导查看")
     try:
-        notice = build(run, number=request.GET.get("number", "").strip()[:40])
-        content = render_notice(notice, fmt)
-    except (Refused, FontMissing, documents.PdfUnavailable) as refused:
+        notice = services.notice_file(run, fmt)
+    except (Refused, FontMissing) as refused:
         messages.error(request, str(refused))
         return redirect("reports:index")
-    audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"下载通报（{fmt}）")
-    return attachment(content, f"{notice.title}.{fmt}", TYPES[fmt])
+    document = notice.document
+    what = f"下载通报 {document.number}（{fmt}）" if document else f"下载通报草稿（{fmt}）"
+    audit_record(AuditEvent.Action.EXPORT, request=request, obj=document or run, detail=what)
+    name = f"{document.number} {notice.title}" if document else f"（草稿）{notice.title}"
+    return attachment(notice.content, f"{name}.{fmt}", TYPES[fmt])
 
 
-@role_required(*OFFICIALS)
-def mujun(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    run = get_object_or_404(EvaluationRun, pk=pk, status=EvaluationRun.Status.PUBLISHED)
-    return _download(request, run, mujun_notice, fmt)
-
-
-@role_required(*OFFICIALS)
-def league(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    run = get_object_or_404(LeagueRun, pk=pk, status=LeagueRun.Status.PUBLISHED)
-    return _download(request, run, league_notice, fmt)
+@require_POST
+@role_required(User.Role.CITY_ADMIN)
+def issue(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    run = _run(kind, pk)
+    number = request.POST.get("number", "").strip()[:40] or None
+    try:
+        document = services.issue_notice(run, user=request.user, number=number)
+    except (Refused, FontMissing) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已印发《{document.title}》，文号 {document.number}")
+    return redirect("reports:index")
