@@ -32,6 +32,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/cockpit_bench.py
+	$(BIN)/python bench/notice_bench.py
 
 bench-quick: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py --quick

@@ -13,7 +13,7 @@ from pingtai.core.refusal import Refused
 from pingtai.engine.methods import MethodError, load_method
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors as registry
-from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
+from pingtai.registry.models import County, EnterpriseYear, Platform
 from pingtai.reports import charts
 from pingtai.reports.documents import Chart, Notice, Section, Table
 from pingtai.reports.offices import CITY_OFFICE
@@ -360,7 +360,7 @@ def league_notice(run) -> Notice:
             ],
         ),
     ]
-    demo = Enterprise.objects.filter(synthetic=True).exists()
+    demo = registry.holds_synthetic_data()
     return Notice(
         issuer=CITY_OFFICE.name,
         title=f"关于{run.period_label}全市重大产业平台{kind}情况的通报",

@@ -106,7 +106,7 @@ class Column:
             places = "." + "0" * self.decimals if self.decimals else ""
             body = f"0{places}%" if self.kind == "percent" else f"#,##0{places}"
             return f"+{body};-{body};{body}" if self.signed else body
-        if self.kind == "date":
+        if self.kind == "date" or isinstance(value, dt.date):
             return "yyyy-mm-dd"
         if self.kind == "auto" and isinstance(value, int | float | Decimal):
             if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
