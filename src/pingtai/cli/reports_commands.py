@@ -22,6 +22,7 @@ def notice(args: argparse.Namespace) -> int:
     from pingtai.league.models import LeagueRun
     from pingtai.reports import services
     from pingtai.reports.fonts import FontMissing
+    from pingtai.reports.models import IssuedDocument
 
     if args.number and not args.issue:
         print("错误：--number 只在印发时登记文号，请同时使用 --issue", file=sys.stderr)
@@ -31,6 +32,7 @@ def notice(args: argparse.Namespace) -> int:
     if run is None:
         print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
         return 2
+    document: IssuedDocument | None
     try:
         if args.issue:
             user = city_admin(args.user)
@@ -48,7 +50,7 @@ def notice(args: argparse.Namespace) -> int:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
     Path(args.output).write_bytes(content)
-    if args.issue:
+    if args.issue and document is not None:
         print(document.number)
     else:
         kind = "通报" if document is not None else "通报草稿（未编文号）"

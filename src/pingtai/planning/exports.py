@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from pingtai.planning.models import ClassificationRun, Settlement
 from pingtai.planning.rules import LinkStatus
@@ -22,7 +23,7 @@ def _ratio(value: Decimal | None) -> float | None:
 
 
 def classification_xlsx(run: ClassificationRun) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         "对象类型",
         Column("代码", kind="code"),
         Column("名称", kind="name"),
@@ -72,7 +73,7 @@ def classification_xlsx(run: ClassificationRun) -> bytes:
 
 def simulation_xlsx(sim: Simulation) -> bytes:
     t = sim.totals
-    rows = [
+    rows: list[list[Any]] = [
         [
             "合并成员",
             "、".join([p.short_name for p in sim.platforms] + [z.name for z in sim.zones]),
@@ -112,7 +113,7 @@ def simulation_xlsx(sim: Simulation) -> bytes:
 
 
 def chain_xlsx(rows: list[tuple[Platform, list[LinkStatus]]], *, targets_only: bool) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         Column("平台代码", kind="code"),
         "平台",
         "产业链",
@@ -148,7 +149,7 @@ def settlement_xlsx(settlement: Settlement) -> bytes:
     a = settlement.agreement
     share = Column("", unit="%", kind="decimal")
     yuan = Column("", unit="元", kind="decimal")
-    headers = [
+    headers: list[Column | str] = [
         Column("协议编号", kind="code"),
         "协议名称",
         Column("结算年度", kind="code"),

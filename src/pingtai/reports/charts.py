@@ -41,7 +41,7 @@ def cjk_family() -> str:
     if family is None:
         # matplotlib caches the font list; a font installed after the cache was built is
         # found only by rescanning.
-        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
         family = _first_cjk()
     if family is not None:
         return family

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -32,7 +34,6 @@ from docx.shared import Pt, RGBColor
 
 from pingtai.reports import fonts, layout
 from pingtai.xlsx.export import (
-    Cell,
     Column,
     Properties,
     Sheet,
@@ -50,8 +51,8 @@ DRAFT_LABEL = "草稿（未印发，无文号）"
 @dataclass(frozen=True)
 class Table:
     title: str
-    columns: list[Column]
-    rows: list[list[Cell]]
+    columns: Sequence[Column]
+    rows: Sequence[Sequence[Any]]  # Cell values, formatted by their column
     note: str = ""
 
     def cells(self) -> list[list[str]]:
@@ -406,6 +407,10 @@ class _Writer:
                 gap = "\t" if record_fits(notice) else "\n\t"
                 line = f"{notice.issuer}{gap}{record_date(notice)}"
             _font(para.add_run(line), self.names["body"], layout.NUMERAL_SIZE)
+        # A body must end with a paragraph; without one some readers drop a floating table.
+        end = self.doc.add_paragraph()
+        end.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        end.paragraph_format.line_spacing = Pt(1)
 
     def properties(self) -> None:
         notice = self.notice

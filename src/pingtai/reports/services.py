@@ -133,12 +133,14 @@ def issue_document(
 
     if getattr(user, "role", None) != User.Role.CITY_ADMIN:
         raise Refused("只有市级管理员可以印发文件", code="forbidden")
-    if isinstance(content, bytes) and fmt is None:
-        raise Refused("请指明文件格式", code="format_required")
+    if isinstance(content, bytes):
+        if fmt is None:
+            raise Refused("请指明文件格式", code="format_required")
+        single = {fmt: content}
     kind_label = IssuedDocument.Kind(kind).label
     with transaction.atomic():
         # One issue per run and kind at a time: the run row is the lock.
-        list(type(run).objects.select_for_update().filter(pk=run.pk).values_list("pk"))
+        list(type(run)._default_manager.select_for_update().filter(pk=run.pk).values_list("pk"))
         existing = issued_for(run).filter(kind=kind).first()
         if existing is not None:
             if number not in (None, NEXT_NUMBER) and number.strip() != existing.number:
@@ -184,7 +186,7 @@ def issue_document(
                 "审计链": audit_chain_head(),
             },
         )
-        files = {fmt: content} if isinstance(content, bytes) else dict(content(stamp))
+        files = single if isinstance(content, bytes) else dict(content(stamp))
         try:
             with transaction.atomic():
                 document = IssuedDocument.objects.create(
@@ -266,10 +268,15 @@ def mark_superseded(run: models.Model, by: models.Model, *, user, note: str = ""
 
 def notice_for(run: models.Model) -> documents.Notice:
     """The draft notice of a published 亩均 or league run."""
+    from pingtai.evaluation.models import EvaluationRun
     from pingtai.league.models import LeagueRun
     from pingtai.reports.notices import league_notice, mujun_notice
 
-    return league_notice(run) if isinstance(run, LeagueRun) else mujun_notice(run)
+    if isinstance(run, LeagueRun):
+        return league_notice(run)
+    if isinstance(run, EvaluationRun):
+        return mujun_notice(run)
+    raise Refused("只有亩均评价批次和平台考评批次有通报", code="no_notice")
 
 
 def render_notice(notice: documents.Notice, fmt: str) -> bytes:

@@ -3,6 +3,8 @@ signed-in role, issuing for the city administrator; every download and issue is 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -31,7 +33,14 @@ TYPES = {
 # city's own staff.
 READERS = OFFICIALS
 DRAFT_READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
-MODELS = {"mujun": EvaluationRun, "league": LeagueRun}
+MODELS: dict[str, type[EvaluationRun] | type[LeagueRun]] = {
+    "mujun": EvaluationRun,
+    "league": LeagueRun,
+}
+
+
+def _role(request: HttpRequest) -> str | None:
+    return getattr(request.user, "role", None)
 
 
 def _rows(runs) -> list[tuple[object, IssuedDocument | None, str]]:
@@ -56,22 +65,24 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "runs": _rows(runs),
             "league_runs": _rows(league_runs),
-            "drafts": request.user.role in DRAFT_READERS,
-            "can_issue": request.user.role == User.Role.CITY_ADMIN,
+            "drafts": _role(request) in DRAFT_READERS,
+            "can_issue": _role(request) == User.Role.CITY_ADMIN,
         },
     )
 
 
-def _run(kind: str, pk: int):
-    model = MODELS[kind]
-    return get_object_or_404(model, pk=pk, status=model.Status.PUBLISHED)
+def _run(kind: str, pk: int) -> EvaluationRun | LeagueRun:
+    # Both run tables store the status 'published' (decision D1).
+    return cast(
+        EvaluationRun | LeagueRun, get_object_or_404(MODELS[kind], pk=pk, status="published")
+    )
 
 
 @role_required(*READERS)
 def download(request: HttpRequest, kind: str, pk: int, fmt: str) -> HttpResponse:
     run = _run(kind, pk)
     issued = services.issued_for(run).filter(kind=IssuedDocument.Kind.NOTICE).exists()
-    if not issued and request.user.role not in DRAFT_READERS:
+    if not issued and _role(request) not in DRAFT_READERS:
         raise PermissionDenied("通报尚未印发，草稿仅供市级管理员和领导查看")
     try:
         notice = services.notice_file(run, fmt)

@@ -10,7 +10,7 @@ from pingtai.supervision import rules as schedule
 from pingtai.supervision.selectors import Alert, alerts
 from pingtai.xlsx import Column, write_table_xlsx
 
-TASK_HEADERS = [
+TASK_HEADERS: list[Column | str] = [
     Column("平台代码", kind="code"),
     "平台",
     "任务",
@@ -67,7 +67,7 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
 
 
 def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         "预警",
         Column("平台代码", kind="code"),
         "平台",

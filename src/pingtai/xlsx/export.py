@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -111,8 +111,7 @@ class Column:
         if self.kind == "auto" and isinstance(value, int | float | Decimal):
             if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
                 return "#,##0"
-            places = min(_places(value), 4)
-            return "#,##0." + "0" * places
+            return "#,##0." + "0" * min(_places(value), 4)
         return "@"
 
     def text(self, value: Cell) -> str:
@@ -155,7 +154,7 @@ class Sheet:
 
     name: str
     columns: Sequence[Column | str]
-    rows: Iterable[Sequence[Cell]]
+    rows: Iterable[Sequence[Any]]  # Cell values; model fields arrive untyped
     title: str = ""
     notes: Sequence[str] = ()
     demo: bool = False
@@ -298,7 +297,7 @@ def write_workbook_xlsx(sheets: Sequence[Sheet], properties: Properties | None =
 
 def write_table_xlsx(
     headers: Sequence[Column | str],
-    rows: Iterable[Sequence[Cell]],
+    rows: Iterable[Sequence[Any]],
     *,
     sheet_name: str = "导出",
     title: str = "",
