@@ -152,3 +152,29 @@ def test_superseding_a_run_marks_its_documents_corrected_and_keeps_them(
     assert services.document_file(document, "pdf") == b"%PDF original"  # stays as issued
     assert "已更正" in login("leader").get("/reports/").content.decode()
     assert services.mark_superseded(published_run, other_runs[0], user=admin) == 0
+
+
+def test_publishing_a_correction_marks_the_issued_notice_and_keeps_it(admin, published_run, login):
+    from pingtai.evaluation.services import run_evaluation, run_publish
+    from pingtai.runs import kernel
+
+    login("admin").post(f"/reports/mujun/{published_run.pk}/issue")
+    notice = services.issued_for(published_run).get()
+    issued_pdf = services.document_file(notice, "pdf")
+    assert not kernel.reproduce(published_run, recompute=False).integrity
+    correction, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    run_publish(correction, user=admin, supersede=published_run, reason="税务数据更正")
+    notice.refresh_from_db()
+    assert notice.is_corrected and notice.corrected_by_id == correction.pk
+    assert notice.correction_note == "税务数据更正"
+    # The issued notice stays downloadable as issued, marked 已更正 with a link to the result.
+    leader = login("leader")
+    assert leader.get(f"/reports/mujun/{published_run.pk}/notice.pdf").content == issued_pdf
+    page = leader.get("/reports/").content.decode()
+    assert "已更正" in page and f"/evaluation/runs/{correction.pk}/" in page
+    # A stored file that no longer matches its recorded hash fails the integrity check.
+    record = notice.files.get(format="pdf")
+    record.sha256 = "0" * 64
+    record.save()
+    findings = kernel.reproduce(published_run, recompute=False).integrity
+    assert any(notice.number in f.field for f in findings)

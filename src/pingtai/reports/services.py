@@ -24,6 +24,7 @@ from pingtai.reporting.models import StoredFile
 from pingtai.reports import documents
 from pingtai.reports.models import IssuedDocument, IssuedFile, NumberSequence
 from pingtai.reports.offices import CITY_OFFICE, OFFICES, Office
+from pingtai.runs.kernel import Finding
 
 # ``issue_document(..., number=NEXT_NUMBER)`` takes the next 文号 from the register.
 NEXT_NUMBER = "next"
@@ -232,6 +233,19 @@ def document_file(document: IssuedDocument, fmt: str) -> bytes:
     if record is None:
         raise Refused(f"《{document.title}》没有{fmt}格式的文件", code="no_such_format")
     return bytes(record.file.content)
+
+
+def document_findings(run: models.Model) -> list[Finding]:
+    """Integrity of the run's issued documents for ``reproduce``: every stored file still has
+    the SHA-256 recorded when it was issued."""
+    found = []
+    for document in issued_for(run):
+        for record in document.files.select_related("file"):
+            actual = hashlib.sha256(bytes(record.file.content)).hexdigest()
+            if actual != record.sha256:
+                label = f"《{document.title}》{document.number}（{record.format}）"
+                found.append(Finding("", "", label, actual, record.sha256))
+    return found
 
 
 def mark_superseded(run: models.Model, by: models.Model, *, user, note: str = "") -> int:

@@ -7,7 +7,8 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from pingtai.reports import services
 from pingtai.reports.fonts import FontMissing
 from pingtai.reports.models import IssuedDocument
 from pingtai.reports.notices import method_title
+from pingtai.runs.models import RunStatus
 from pingtai.web.downloads import XLSX, attachment
 
 TYPES = {
@@ -55,10 +57,21 @@ def _rows(runs) -> list[tuple[object, IssuedDocument | None, str]]:
     ]
 
 
+def _listed(model: type[EvaluationRun] | type[LeagueRun]):
+    """Published runs, and superseded ones whose notice was issued (it stays downloadable,
+    marked 已更正)."""
+    issued = IssuedDocument.objects.filter(
+        kind=IssuedDocument.Kind.NOTICE, run_type=model._meta.label_lower
+    ).values("run_id")
+    return model.objects.filter(
+        Q(status=RunStatus.PUBLISHED) | Q(status=RunStatus.SUPERSEDED, pk__in=issued)
+    )
+
+
 @role_required(*READERS)
 def index(request: HttpRequest) -> HttpResponse:
-    runs = EvaluationRun.objects.filter(status=EvaluationRun.Status.PUBLISHED)
-    league_runs = LeagueRun.objects.filter(status=LeagueRun.Status.PUBLISHED)
+    runs = _listed(EvaluationRun)
+    league_runs = _listed(LeagueRun)
     return render(
         request,
         "reports/index.html",
@@ -71,17 +84,19 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run(kind: str, pk: int) -> EvaluationRun | LeagueRun:
-    # Both run tables store the status 'published' (decision D1).
+def _run(kind: str, pk: int, *statuses: str) -> EvaluationRun | LeagueRun:
     return cast(
-        EvaluationRun | LeagueRun, get_object_or_404(MODELS[kind], pk=pk, status="published")
+        EvaluationRun | LeagueRun,
+        get_object_or_404(MODELS[kind], pk=pk, status__in=statuses or [RunStatus.PUBLISHED]),
     )
 
 
 @role_required(*READERS)
 def download(request: HttpRequest, kind: str, pk: int, fmt: str) -> HttpResponse:
-    run = _run(kind, pk)
+    run = _run(kind, pk, RunStatus.PUBLISHED, RunStatus.SUPERSEDED)
     issued = services.issued_for(run).filter(kind=IssuedDocument.Kind.NOTICE).exists()
+    if not issued and run.status != RunStatus.PUBLISHED:
+        raise Http404("该批次已被更正，没有已印发的通报")
     if not issued and _role(request) not in DRAFT_READERS:
         raise PermissionDenied("通报尚未印发，草稿仅供市级管理员和领导查看")
     try:
