@@ -59,6 +59,7 @@ case "$missing" in *fonts-noto-cjk*)
         }
     else
         extract fonts-noto-cjk 'NotoSerifCJK-Regular.ttc' 'NotoSerifCJK-Bold.ttc' 'NotoSansCJK-Regular.ttc' 'NotoSansCJK-Bold.ttc'
+        cp "$work/fonts-noto-cjk/usr/share/doc/fonts-noto-cjk/copyright" "$target/noto-cjk-copyright"
     fi
     ;;
 esac
