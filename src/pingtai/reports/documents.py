@@ -240,7 +240,6 @@ class _Writer:
         indent: bool = False,
         left: float = 0.0,
         before: float = 0.0,
-        exact: bool = True,
     ):
         para = self.doc.add_paragraph()
         fmt = para.paragraph_format
@@ -251,9 +250,9 @@ class _Writer:
         if left:
             fmt.left_indent = Pt(left)
         fmt.space_before, fmt.space_after = Pt(before), Pt(0)
-        if exact:
-            fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-            fmt.line_spacing = self.pitch if size <= layout.BODY_SIZE else Pt(size * 1.5)
+        # Body text sits on the 22-line grid; larger type (the mark, the title) takes 1.5 lines.
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = self.pitch if size <= layout.BODY_SIZE else Pt(size * 1.5)
         _font(para.add_run(escape_unwritable(text)), self.names[role], size, bold, color)
         return para
 

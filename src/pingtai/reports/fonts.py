@@ -21,6 +21,7 @@ import os
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 ROLES: dict[str, tuple[str, str]] = {
     # role: (what the role is called in GB/T 9704, default families)
@@ -102,15 +103,23 @@ def font_dirs() -> list[str]:
 
 
 @cache
-def installed() -> tuple[InstalledFont, ...]:
-    """Every font file the PDF writer can use, read once per process."""
+def font_book(dirs: tuple[str, ...] = ()) -> Any:
+    """The PDF writer's index of installed fonts (system folders and ``dirs``), built once
+    per process: Typst's own fonts are left out, so every glyph comes from a font named
+    here."""
     import typst
 
-    fonts = typst.Fonts(
-        include_system_fonts=True, include_embedded_fonts=False, font_paths=font_dirs()
+    return typst.Fonts(
+        include_system_fonts=True, include_embedded_fonts=False, font_paths=list(dirs)
     )
+
+
+def installed() -> tuple[InstalledFont, ...]:
+    """Every font file the PDF writer can use."""
     return tuple(
-        InstalledFont(f.family, f.path, f.index, f.weight) for f in fonts.fonts() if f.path
+        InstalledFont(f.family, f.path, f.index, f.weight)
+        for f in font_book(tuple(font_dirs())).fonts()
+        if f.path
     )
 
 

@@ -44,7 +44,6 @@ LINE_PITCH = 225 * MM / 22
 # Tables are set in 五号; a table too wide for a landscape page at that size tries 小五
 # before it is split into parts.
 TABLE_SIZES = (10.5, 9.0)
-TABLE_SIZE = TABLE_SIZES[0]
 CELL_PAD = 4.0  # left and right inset of a table cell
 # Widths are measured without kerning and shaping; the margin absorbs what a renderer adds.
 SAFETY = 2.0

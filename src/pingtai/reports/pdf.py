@@ -28,15 +28,6 @@ def _template() -> bytes:
     return files("pingtai.reports").joinpath("notice.typ").read_bytes()
 
 
-@cache
-def _font_book(dirs: tuple[str, ...]):
-    import typst
-
-    return typst.Fonts(
-        include_system_fonts=True, include_embedded_fonts=False, font_paths=list(dirs)
-    )
-
-
 def data(notice: Notice, charts: list[str]) -> dict[str, Any]:
     """The notice as the template reads it; ``charts`` are the chart files' names."""
     roles = fonts.resolve_all()
@@ -145,7 +136,7 @@ def render_pdf(notice: Notice) -> bytes:
             names.append(name)
         payload = json.dumps(data(notice, names), ensure_ascii=False)
         compiler = typst.Compiler(
-            _template(), root=work, font_paths=_font_book(tuple(fonts.font_dirs()))
+            _template(), root=work, font_paths=fonts.font_book(tuple(fonts.font_dirs()))
         )
         try:
             pdf = compiler.compile(
