@@ -17,17 +17,22 @@ test: $(VENV)/.test-deps setup browser
 test-pg: $(VENV)/.test-deps browser
 	DATABASE_URL=$(PG_URL) PINGTAI_EXPECT_POSTGRES=1 $(BIN)/pytest
 
-# Debian's Chromium and a CJK font for the browser tests; required in CI, optional elsewhere.
+# Debian's Chromium for the browser tests and poppler for the document checks; required in CI,
+# optional elsewhere.
 browser:
 	sh scripts/install-browser.sh || [ "$$CI" != "true" ]
 
+# The notice fonts (docs/notices.md) are part of set-up: required in CI, optional elsewhere
+# (without them a PDF notice is refused with a message naming this script).
 setup: $(VENV)/.run-deps
+	sh scripts/install-fonts.sh || [ "$$CI" != "true" ]
 	$(BIN)/pingtai setup-demo
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/cockpit_bench.py
+	$(BIN)/python bench/notice_bench.py
 
 bench-quick: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py --quick

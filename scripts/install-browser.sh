@@ -1,7 +1,7 @@
 #!/bin/sh
 # Headless Chromium for the browser tests (tests/browser): Debian's chromium and
 # chromium-driver, plus a CJK font so that screenshots and charts show Chinese text instead of
-# boxes, and LibreOffice + poppler for the PDF notices.
+# boxes, and poppler (pdftotext, pdffonts) for the checks of the PDF notices.
 # Idempotent: installs only what is missing, and only as root; otherwise says what to run.
 set -eu
 
@@ -10,8 +10,7 @@ packages=""
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     packages="$packages fonts-noto-cjk"
 fi
-# Notices: PDF is converted from the Word file by LibreOffice; tests read it with pdftotext.
-command -v soffice >/dev/null 2>&1 || packages="$packages libreoffice-writer-nogui"
+# Notices: the tests read the PDF with pdftotext and check its fonts with pdffonts.
 command -v pdftotext >/dev/null 2>&1 || packages="$packages poppler-utils"
 
 if [ -z "$packages" ]; then

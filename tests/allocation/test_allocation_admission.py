@@ -101,7 +101,9 @@ def test_control_indicators_pass_or_fail_with_reasons(login):
     assert "investment_intensity" not in _failed(loose)
     listing = login("admin").get("/allocation/proposals/", {"format": "xlsx"})
     rows = list(
-        openpyxl.load_workbook(io.BytesIO(listing.content)).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(io.BytesIO(listing.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
     )
     weak_row = next(r for r in rows if r[0] == weak.code)
     assert weak_row[9] == "准入未通过" and "固定资产投资强度" in weak_row[10]
@@ -197,7 +199,9 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     )
     export = login("pt_ls01").get("/allocation/post-evaluations/shortfalls.xlsx")
     rows = list(
-        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
     )
     assert ("LS-BZD-2022-001", "亩均税收（万元/亩）") in {(r[0], r[5]) for r in rows[1:]}
     assert login("pt_ls02").get(f"/allocation/post-evaluations/{evaluation.pk}/").status_code == 404
@@ -205,7 +209,7 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     other_rows = list(
         openpyxl.load_workbook(
             io.BytesIO(login("pt_ls02").get("/allocation/post-evaluations/shortfalls.xlsx").content)
-        ).active.iter_rows()
+        ).active.iter_rows(min_row=2)
     )
     assert len(other_rows) == 1  # header only
     # Before the agreed date the review is refused.

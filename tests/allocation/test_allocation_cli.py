@@ -47,7 +47,9 @@ def test_allocate_prints_explains_saves_and_compares(capsys, tmp_path):
     run = AllocationRun.objects.get()
     assert run.allocated + run.surplus == Decimal("1234.57")
     rows = list(
-        openpyxl.load_workbook(io.BytesIO(out_file.read_bytes())).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(io.BytesIO(out_file.read_bytes())).active.iter_rows(
+            min_row=2, values_only=True
+        )
     )
     assert len(rows) == 12 and sum(Decimal(str(r[8])) for r in rows[1:]) == Decimal("1234.57")
     # a second weight set as a file: tax only
@@ -84,7 +86,7 @@ def test_allocate_prints_explains_saves_and_compares(capsys, tmp_path):
     assert "A 已分配 1234.57，B 已分配 1234.57" in out
     rows = list(
         openpyxl.load_workbook(io.BytesIO(compare_file.read_bytes())).active.iter_rows(
-            values_only=True
+            min_row=2, values_only=True
         )
     )
     assert sum(Decimal(str(r[4])) for r in rows[1:]) == 0 and any(r[4] for r in rows[1:])

@@ -152,7 +152,9 @@ def test_pages_scope_exports_and_portrait(login, admin_user):
     assert mine.name in own
     export = officer.get(f"/evaluation/runs/{run.pk}/export.xlsx")
     rows = list(
-        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
     )
     assert (
         rows[0][0] == "序号"
@@ -162,7 +164,9 @@ def test_pages_scope_exports_and_portrait(login, admin_user):
     admin = login("admin")
     county = admin.get(f"/evaluation/runs/{run.pk}/export.xlsx?county=331181")
     county_rows = list(
-        openpyxl.load_workbook(io.BytesIO(county.content)).active.iter_rows(values_only=True)
+        openpyxl.load_workbook(io.BytesIO(county.content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
     )
     assert {r[1] for r in county_rows[1:]} == {"龙泉市"}
     assert admin.get(f"/evaluation/runs/{run.pk}/policies/").status_code == 200

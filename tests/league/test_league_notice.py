@@ -10,16 +10,18 @@ import subprocess
 import pytest
 from docx import Document
 
+from pingtai.reports import services
+
 pytestmark = pytest.mark.django_db
 
 
 def test_quarterly_notice_names_every_platform_and_the_last_places(login, league_demo):
     run = league_demo.q4
-    response = login("pt_ls02").get(f"/reports/league/{run.pk}/notice.docx")
+    response = login("leader").get(f"/reports/league/{run.pk}/notice.docx")
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert f"关于{run.period_label}全市重大产业平台季度比评情况的通报" in text
+    assert f"关于{run.period_label}全市重大产业平台季度比评情况的通报" in text.replace("\n", "")
     for heading in ("一、总体情况", "二、分组排名", "四、表扬与资源要素支持名单"):
         assert heading in text
     ranked = [
@@ -41,15 +43,22 @@ def test_no_league_notice_from_a_preview(login, league_demo):
     assert login("admin").get(f"/reports/league/{league_demo.h1.pk}/notice.docx").status_code == 404
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="LibreOffice and poppler-utils are installed by scripts/install-browser.sh",
-)
-def test_quarterly_notice_as_pdf(login, league_demo, tmp_path):
-    response = login("leader").get(f"/reports/league/{league_demo.q4.pk}/notice.pdf")
+def test_issued_quarterly_notice_as_pdf_for_a_platform(login, league_demo, tmp_path):
+    run = league_demo.q4
+    assert login("pt_ls02").get(f"/reports/league/{run.pk}/notice.pdf").status_code == 403
+    assert login("admin").post(f"/reports/league/{run.pk}/issue").status_code == 302
+    number = services.issued_for(run).get().number
+    response = login("pt_ls02").get(f"/reports/league/{run.pk}/notice.pdf")
     assert response.content[:4] == b"%PDF"
     (tmp_path / "n.pdf").write_bytes(response.content)
+    assert shutil.which("pdftotext"), "poppler-utils: run scripts/install-browser.sh"
     text = subprocess.run(
-        ["pdftotext", str(tmp_path / "n.pdf"), "-"], capture_output=True, text=True, check=False
+        ["pdftotext", "-layout", str(tmp_path / "n.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    assert "二、分组排名" in "".join(text.split())
+    assert "二、分组排名" in text and number in text
+    # Every score of the ranking tables prints whole, with its sign where it is a change.
+    for result in run.results.all():
+        assert f"{result.score:.2f}" in text

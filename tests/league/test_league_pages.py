@@ -23,7 +23,7 @@ def sheet(response) -> list[tuple]:
     book = openpyxl.load_workbook(
         io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
     )
-    return list(book.active.iter_rows(values_only=True))
+    return list(book.active.iter_rows(min_row=2, values_only=True))  # row 1 is the title
 
 
 def test_ranking_page_shows_groups_directions_and_changes(login, league_demo):

@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 
 def sheet_rows(content: bytes) -> list[tuple]:
-    return list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    """Header row and data rows of an export (row 1 is the title)."""
+    return list(
+        openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2, values_only=True)
+    )
 
 
 def live_state() -> tuple:

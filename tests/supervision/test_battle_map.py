@@ -77,7 +77,7 @@ def test_slow_alert_follows_the_linear_schedule_and_the_margin(login):
     assert "滞后任务" in page and "逾期任务" in page and "略慢但在阈值内" not in page
     response = login("admin").get("/supervision/alerts.xlsx?on=2026-02-20")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows[0][0] == "预警"
     by_title = {r[3]: r for r in rows[1:]}
     assert by_title[overdue.title][0] == "逾期未完成" and by_title[overdue.title][8] == 20
@@ -321,7 +321,7 @@ def test_demo_battle_map_loads_idempotently_through_the_cli(capsys, tmp_path):
         )
         == 0
     )
-    rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
+    rows = list(openpyxl.load_workbook(out_file).active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 7 and rows[1][0] == "LS01" and rows[1][13] == "是" and rows[1][14] == "是"
     assert main(["supervision", "export", "--platform", "LS99", "--out", str(out_file)]) == 2
 

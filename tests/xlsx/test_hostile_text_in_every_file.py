@@ -40,11 +40,11 @@ def _formula_cells(data: bytes) -> list[str]:
 
 def test_the_writers_escape_control_characters_and_keep_numbers():
     rows = [[HOSTILE, FORMULA, -12.5, Decimal("3.25"), "\ud800孤立代理", dt.date(2025, 1, 2)]]
-    values = _sheet_values(
-        write_table_xlsx(["名称\x01", "公式", "数", "金额", "代理", "日期"], rows)
+    title, header, data = _sheet_values(
+        write_table_xlsx(["名称\x01", "公式", "数", "金额", "代理", "日期"], rows, title="表\x02")
     )
-    assert values[0][0] == "名称\\x01"
-    name, formula, number, money, surrogate, _ = values[1]
+    assert title[0] == "表\\x02" and header[0] == "名称\\x01"  # row 1 title, row 2 headers
+    name, formula, number, money, surrogate, _ = data
     assert name == "任务\\x00\\x07\\x1b[31m\\x0b\\x0c\\ufffe标题"
     assert formula == "'" + FORMULA
     assert number == -12.5 and money == 3.25  # numbers stay numbers, even negative ones
@@ -97,7 +97,7 @@ def test_pingtai_evaluate_writes_hostile_names_as_text(tmp_path, suffix):
         written = set(pl.read_csv(out, infer_schema=False)["name"].to_list())
     else:
         assert _formula_cells(out.read_bytes()) == []
-        header, *rows = _sheet_values(out.read_bytes())
+        _title, header, *rows = _sheet_values(out.read_bytes())
         written = {row[header.index("name")] for row in rows}
         assert all(isinstance(row[header.index("score")], float | int | None) for row in rows)
     assert "'" + FORMULA in written and "控制\\x07字符" in written

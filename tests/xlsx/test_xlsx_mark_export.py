@@ -81,9 +81,10 @@ def test_xlsx_export_contains_no_formulas_and_numbers_stay_numbers(kit):
     ws = openpyxl.load_workbook(io.BytesIO(exported)).active
     cells = [c for row in ws.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
-    assert ws["A2"].value == "'" + HOSTILE[0]
-    assert ws["B2"].value == 12.5 and ws["B2"].data_type == "n"
-    assert ws["B3"].value == -3
+    # Row 1 is the title, row 2 the headers.
+    assert ws["A3"].value == "'" + HOSTILE[0]
+    assert ws["B3"].value == 12.5 and ws["B3"].data_type == "n"
+    assert ws["B4"].value == -3
 
 
 def test_csv_export_has_bom_and_neutralised_cells():

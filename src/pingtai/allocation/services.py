@@ -41,12 +41,16 @@ from pingtai.engine.allocate import (
 )
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.registry.models import Enterprise, EnterpriseYear, Platform
-from pingtai.registry.selectors import figures_by_platform, platform_system_as_of
+from pingtai.registry.selectors import (
+    figures_by_platform,
+    holds_synthetic_data,
+    platform_system_as_of,
+)
 from pingtai.reporting.services import store_file
 from pingtai.runs import kernel
 from pingtai.runs.selectors import current_published
 from pingtai.standards import gbt4754
-from pingtai.xlsx import write_table_xlsx
+from pingtai.xlsx import Column, write_table_xlsx
 
 FOUR = Decimal("0.0001")
 CENT = Decimal("0.01")
@@ -572,18 +576,18 @@ def allocation_compare(
 def run_xlsx(run: AllocationRun, lines) -> bytes:
     unit = run.pool.unit_name
     headers = [
-        "代码",
-        "名称",
-        "得分",
-        "系数",
+        Column("代码", kind="code"),
+        Column("名称", kind="name"),
+        Column("得分", unit="分", kind="decimal"),
+        Column("系数", kind="decimal", decimals=3),
         f"保底（{unit}）",
         f"上限（{unit}）",
         f"申报需求（{unit}）",
         f"规则理想份额（{unit}）",
         f"配置量（{unit}）",
         "生效约束",
-        "逐项说明",
-        "规则",
+        Column("逐项说明", kind="text"),
+        Column("规则", kind="code"),
         "状态",
     ]
     rows = [
@@ -604,13 +608,19 @@ def run_xlsx(run: AllocationRun, lines) -> bytes:
         ]
         for line in lines
     ]
-    return write_table_xlsx(headers, rows, sheet_name="要素配置")
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name="要素配置",
+        title=f"{run.pool}要素配置结果（{run.get_status_display()}）",
+        demo=holds_synthetic_data(),
+    )
 
 
 def compare_xlsx(rows: list[ComparisonLine], rules_a: str, rules_b: str, unit: str) -> bytes:
     headers = [
-        "代码",
-        "名称",
+        Column("代码", kind="code"),
+        Column("名称", kind="name"),
         f"{rules_a}（{unit}）",
         f"{rules_b}（{unit}）",
         f"差额（{unit}）",
@@ -634,6 +644,8 @@ def compare_xlsx(rows: list[ComparisonLine], rules_a: str, rules_b: str, unit: s
             for r in rows
         ],
         sheet_name="方案比较",
+        title=f"配置规则比较：{rules_a} 与 {rules_b}",
+        demo=holds_synthetic_data(),
     )
 
 
@@ -906,14 +918,14 @@ def admission_check(
 
 def proposals_xlsx(proposals) -> bytes:
     headers = [
-        "项目编号",
-        "项目名称",
+        Column("项目编号", kind="code"),
+        Column("项目名称", kind="name"),
         "平台",
-        "年度",
+        Column("年度", kind="code"),
         "用地来源",
-        "用地（亩）",
-        "投资（万元）",
-        "行业",
+        Column("用地", unit="亩", kind="decimal"),
+        Column("投资", unit="万元", kind="decimal"),
+        Column("行业代码", kind="code"),
         "重大产业项目",
         "状态",
         "未通过事项",
@@ -934,7 +946,7 @@ def proposals_xlsx(proposals) -> bytes:
         ]
         for p in proposals
     ]
-    return write_table_xlsx(headers, rows, sheet_name="项目准入")
+    return write_table_xlsx(headers, rows, sheet_name="项目准入", title="项目准入（标准地）清单")
 
 
 # ---------------------------------------------------------------------------- 标准地 and 后评估
@@ -1121,7 +1133,7 @@ STATUS_LABELS = {"met": "达标", "short": "未达标", "unverified": "待核实
 
 def shortfalls_xlsx(evaluations) -> bytes:
     headers = [
-        "协议编号",
+        Column("协议编号", kind="code"),
         "项目",
         "平台",
         "实施企业",
@@ -1154,7 +1166,9 @@ def shortfalls_xlsx(evaluations) -> bytes:
                     i["consequence"],
                 ]
             )
-    return write_table_xlsx(headers, rows, sheet_name="达产复核差额")
+    return write_table_xlsx(
+        headers, rows, sheet_name="达产复核差额", title="标准地项目达产复核未达标事项"
+    )
 
 
 def enterprise_for_link(platform: Platform, uscc: str) -> Enterprise | None:

@@ -123,8 +123,15 @@ def write_table(
     elif suffix == ".parquet":
         frame.write_parquet(path)
     elif suffix == ".xlsx":
-        from pingtai.xlsx.export import write_table_xlsx
+        from pingtai.xlsx.export import Column, write_table_xlsx
 
-        path.write_bytes(write_table_xlsx(frame.columns, frame.iter_rows(), sheet_name="评价结果"))
+        # Identifiers (统一社会信用代码 and other codes) stay text; numbers keep their type.
+        columns = [
+            Column(name, kind="code" if frame.schema[name] == pl.String else "auto")
+            for name in frame.columns
+        ]
+        path.write_bytes(
+            write_table_xlsx(columns, frame.iter_rows(), sheet_name="评价结果", title="评价结果")
+        )
     else:
         raise ValueError(f"不支持的输出类型“{suffix}”（可用：.csv、.parquet、.xlsx）")

@@ -25,7 +25,7 @@ from pingtai.registry.models import County, Enterprise, Platform
 from pingtai.reporting.services import store_file
 from pingtai.runs import kernel
 from pingtai.runs.snapshots import write_snapshot
-from pingtai.xlsx import write_table_xlsx
+from pingtai.xlsx import Column, write_table_xlsx
 
 Progress = Callable[[int, int, str], None]
 
@@ -244,16 +244,16 @@ def method_change_preview(
 # --- exports -------------------------------------------------------------------------------
 
 NOTICE_HEADERS = [
-    "序号",
+    Column("序号", kind="integer"),
     "县（市、区）",
     "所在平台",
-    "统一社会信用代码",
-    "企业名称",
+    Column("统一社会信用代码", kind="code"),
+    Column("企业名称", kind="name"),
     "类别组",
-    "综合得分",
+    Column("综合得分", unit="分", kind="decimal"),
     "类别",
-    "组内排名",
-    "说明",
+    Column("组内排名", kind="integer"),
+    Column("说明", kind="text"),
 ]
 
 
@@ -270,12 +270,18 @@ def class_list_xlsx(run: EvaluationRun, results) -> bytes:
             r.uscc,
             r.name,
             r.segment,
-            round(r.score, 2) if r.score is not None else "",
+            r.score,
             r.klass,
-            r.rank or "",
+            r.rank,
             r.note,
         ]
         for i, r in enumerate(ordered, start=1)
     ]
     title = f"{run.year}年度工业企业亩均效益综合评价结果（{run.get_status_display()}）"
-    return write_table_xlsx(NOTICE_HEADERS, rows, sheet_name=title[:31])
+    return write_table_xlsx(
+        NOTICE_HEADERS,
+        rows,
+        sheet_name=title[:31],
+        title=title,
+        demo=bool(run.provenance.get("register_synthetic")),
+    )

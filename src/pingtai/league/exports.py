@@ -1,27 +1,52 @@
-"""Every league table as an xlsx file (``pingtai.xlsx.write_table_xlsx``, formula-safe)."""
+"""Every league table as an xlsx file (``pingtai.xlsx.write_table_xlsx``: typed numbers,
+codes as text, formula-safe). The run's method, rules and hashes go into the workbook's
+properties, not into its cells."""
 
 from __future__ import annotations
 
 from pingtai.league import selectors
 from pingtai.league.board import Board
 from pingtai.league.models import LeagueRun, PayPool, PlatformResult
-from pingtai.xlsx import write_table_xlsx
+from pingtai.registry.selectors import holds_synthetic_data
+from pingtai.xlsx import Column, Properties, write_table_xlsx
 
-PROVENANCE = "数据为演示数据（合成）；参数为系统假设"
+CODE = Column("平台代码", kind="code")
 
 
 def _r(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _run_line(run: LeagueRun) -> list[str]:
-    return [
-        (
-            f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）批次 #{run.pk} "
-            f"{run.get_status_display()}；方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}；"
-            f"输入 {run.input_hash[:16]}…；{PROVENANCE}"
-        )
-    ]
+def _title(run: LeagueRun, what: str) -> str:
+    return f"{run.period_label}{run.get_cycle_display()}{what}（{run.get_status_display()}）"
+
+
+def _properties(run: LeagueRun, title: str) -> Properties:
+    """Where the run's identity lives: method, rules and hashes, for whoever checks."""
+    return Properties(
+        title=title,
+        subject=f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）",
+        description="；".join(
+            [
+                f"评价方法：{run.method_id} 第{run.method_version}版",
+                f"规则：{run.rules_version}",
+                f"输入数据哈希：{run.input_hash}",
+                f"结果哈希：{run.result_hash}",
+            ]
+        ),
+    )
+
+
+def _write(run: LeagueRun, what: str, headers, rows, sheet_name: str) -> bytes:
+    title = _title(run, what)
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name=sheet_name,
+        title=title,
+        demo=holds_synthetic_data(),
+        properties=_properties(run, title),
+    )
 
 
 def ranking_xlsx(run: LeagueRun) -> bytes:
@@ -29,7 +54,7 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
     headers = [
         "分组",
         "组内排名",
-        "平台代码",
+        CODE,
         "平台",
         "综合得分",
         "等级",
@@ -68,8 +93,7 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
                     r.robust_flag,
                 ]
             )
-    rows.append(_run_line(run))
-    return write_table_xlsx(headers, rows, sheet_name="排名")
+    return _write(run, "排名", headers, rows, "排名")
 
 
 def lists_xlsx(run: LeagueRun) -> bytes:
@@ -77,7 +101,7 @@ def lists_xlsx(run: LeagueRun) -> bytes:
     top = selectors.top_list(run)
     headers = [
         "名单",
-        "平台代码",
+        CODE,
         "平台",
         "分组",
         "组内排名",
@@ -117,8 +141,7 @@ def lists_xlsx(run: LeagueRun) -> bytes:
                 e.reason,
             ]
         )
-    rows.append(_run_line(run))
-    return write_table_xlsx(headers, rows, sheet_name="约谈与前列名单")
+    return _write(run, "约谈与前列名单", headers, rows, "约谈与前列名单")
 
 
 def scorecard_xlsx(run: LeagueRun, result: PlatformResult) -> bytes:
@@ -156,13 +179,12 @@ def scorecard_xlsx(run: LeagueRun, result: PlatformResult) -> bytes:
                 _r(p.change_pct, 2) if p.reachable else None,
             ]
         )
-    rows.append(_run_line(run))
-    return write_table_xlsx(headers, rows, sheet_name="平台评分卡")
+    return _write(run, f"{result.platform.short_name}评分卡", headers, rows, "平台评分卡")
 
 
 def proposals_xlsx(run: LeagueRun) -> bytes:
     headers = [
-        "平台代码",
+        CODE,
         "平台",
         "现梯队",
         "建议梯队",
@@ -190,12 +212,18 @@ def proposals_xlsx(run: LeagueRun) -> bytes:
         ]
         for p in run.tier_proposals.select_related("platform", "decided_by")
     ]
-    rows.append(_run_line(run))
-    return write_table_xlsx(headers, rows, sheet_name="进退档建议")
+    return _write(run, "进退档建议", headers, rows, "进退档建议")
 
 
 def pay_pool_xlsx(pool: PayPool) -> bytes:
-    headers = ["平台代码", "平台", "综合得分", "分配额（万元）", "触及托底", "触及限高"]
+    headers = [
+        CODE,
+        "平台",
+        Column("综合得分", unit="分", kind="decimal"),
+        Column("分配额", unit="万元", kind="decimal"),
+        "触及托底",
+        "触及限高",
+    ]
     rows = [
         [
             s.platform.code,
@@ -210,8 +238,7 @@ def pay_pool_xlsx(pool: PayPool) -> bytes:
     rows.append(
         ["合计", "", None, pool.total_wan, f"托底 {pool.floor_wan}", f"限高 {pool.cap_wan}"]
     )
-    rows.append(_run_line(pool.run))
-    return write_table_xlsx(headers, rows, sheet_name="绩效薪酬池")
+    return _write(pool.run, "绩效薪酬池分配", headers, rows, "绩效薪酬池")
 
 
 def board_xlsx(board: Board) -> bytes:
@@ -255,9 +282,13 @@ def board_xlsx(board: Board) -> bytes:
 
     rows = [line(r.platform.short_name, a) for r in board.rows for a in r.assessments]
     rows += [line("全市", a) for a in board.overall]
-    rows.append(
-        [
-            f"{board.plan.document} 目标文件 {board.plan.version}；评估年份 {board.year}；{board.plan.status.assumptions[0] if board.plan.status.assumptions else ''}"
-        ]
+    assumption = board.plan.status.assumptions[0] if board.plan.status.assumptions else ""
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name="目标预警",
+        title=f"方案目标完成情况与预警（评估年份 {board.year}）",
+        notes=[f"依据：{board.plan.document}。{assumption}"],
+        demo=holds_synthetic_data(),
+        properties=Properties(description=f"目标文件版本：{board.plan.version}"),
     )
-    return write_table_xlsx(headers, rows, sheet_name="目标预警")

@@ -1,14 +1,21 @@
-"""xlsx exports of planning results (through pingtai.xlsx, formula-safe)."""
+"""xlsx exports of planning results (through pingtai.xlsx: typed numbers, codes as text,
+formula-safe, labelled 演示数据（合成） while the register is synthetic)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from pingtai.planning.models import ClassificationRun, Settlement
 from pingtai.planning.rules import LinkStatus
 from pingtai.planning.selectors import Simulation
 from pingtai.registry.models import Platform
-from pingtai.xlsx import write_table_xlsx
+from pingtai.registry.selectors import holds_synthetic_data
+from pingtai.xlsx import Column, write_table_xlsx
+
+MU = Column("", unit="亩", kind="decimal")
+WAN = Column("", unit="万元", kind="decimal")
 
 
 def _ratio(value: Decimal | None) -> float | None:
@@ -16,23 +23,23 @@ def _ratio(value: Decimal | None) -> float | None:
 
 
 def classification_xlsx(run: ClassificationRun) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         "对象类型",
-        "代码",
-        "名称",
+        Column("代码", kind="code"),
+        Column("名称", kind="name"),
         "所在县",
         "现属平台",
-        "面积（亩）",
-        "入园企业数",
-        "企业用地（亩）",
-        "工业总产值（万元）",
-        "实缴税金（万元）",
-        "亩均税收（万元/亩）",
-        "主导产业契合度",
+        replace(MU, header="面积"),
+        Column("入园企业数", unit="家", kind="integer"),
+        replace(MU, header="企业用地"),
+        replace(WAN, header="工业总产值"),
+        replace(WAN, header="实缴税金"),
+        Column("亩均税收", unit="万元/亩", kind="decimal"),
+        Column("主导产业契合度", kind="decimal"),
         "建议方式",
         "去向平台",
-        "理由",
-        "生成的整合事件",
+        Column("理由", kind="text"),
+        Column("生成的整合事件", kind="code"),
     ]
     rows = [
         [
@@ -55,12 +62,18 @@ def classification_xlsx(run: ClassificationRun) -> bytes:
         ]
         for i in run.items.select_related("county", "current_platform", "target_platform")
     ]
-    return write_table_xlsx(headers, rows, sheet_name=f"并提撤转（{run.year}年数据）")
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name=f"并提撤转（{run.year}年数据）",
+        title=f"开发区（园区）并提撤转建议（{run.year}年数据）",
+        demo=holds_synthetic_data(),
+    )
 
 
 def simulation_xlsx(sim: Simulation) -> bytes:
     t = sim.totals
-    rows = [
+    rows: list[list[Any]] = [
         [
             "合并成员",
             "、".join([p.short_name for p in sim.platforms] + [z.name for z in sim.zones]),
@@ -91,20 +104,24 @@ def simulation_xlsx(sim: Simulation) -> bytes:
         *[["说明", note, ""] for note in sim.notes],
     ]
     return write_table_xlsx(
-        ["项目", "模拟值", "说明"], rows, sheet_name="合并模拟（不改变现有数据）"
+        ["项目", "模拟值", "说明"],
+        rows,
+        sheet_name="合并模拟（不改变现有数据）",
+        title=f"平台合并模拟（{sim.year}年数据，不改变现有数据）",
+        demo=holds_synthetic_data(),
     )
 
 
 def chain_xlsx(rows: list[tuple[Platform, list[LinkStatus]]], *, targets_only: bool) -> bytes:
-    headers = [
-        "平台代码",
+    headers: list[Column | str] = [
+        Column("平台代码", kind="code"),
         "平台",
         "产业链",
-        "环节代码",
+        Column("环节代码", kind="code"),
         "环节",
         "位置",
-        "企业数",
-        "工业总产值（万元）",
+        Column("企业数", unit="家", kind="integer"),
+        replace(WAN, header="工业总产值"),
         "招商方向",
     ]
     stage = {"upstream": "上游", "midstream": "中游", "downstream": "下游"}
@@ -124,26 +141,27 @@ def chain_xlsx(rows: list[tuple[Platform, list[LinkStatus]]], *, targets_only: b
         for s in statuses
         if s.action or not targets_only
     ]
-    return write_table_xlsx(
-        headers, out, sheet_name="建链补链延链强链招商清单" if targets_only else "产业链图谱"
-    )
+    name = "建链补链延链强链招商清单" if targets_only else "产业链图谱"
+    return write_table_xlsx(headers, out, sheet_name=name, demo=holds_synthetic_data())
 
 
 def settlement_xlsx(settlement: Settlement) -> bytes:
     a = settlement.agreement
-    headers = [
-        "协议编号",
+    share = Column("", unit="%", kind="decimal")
+    yuan = Column("", unit="元", kind="decimal")
+    headers: list[Column | str] = [
+        Column("协议编号", kind="code"),
         "协议名称",
-        "结算年度",
+        Column("结算年度", kind="code"),
         "参与方类型",
-        "参与方代码",
+        Column("参与方代码", kind="code"),
         "参与方",
-        "税收分成（%）",
-        "分得税收（元）",
-        "统计归属（%）",
-        "归属产值（元）",
-        "成本分担（%）",
-        "分担投入（元）",
+        replace(share, header="税收分成"),
+        replace(yuan, header="分得税收"),
+        replace(share, header="统计归属"),
+        replace(yuan, header="归属产值"),
+        replace(share, header="成本分担"),
+        replace(yuan, header="分担投入"),
     ]
     lines = list(
         settlement.lines.select_related(
@@ -183,4 +201,10 @@ def settlement_xlsx(settlement: Settlement) -> bytes:
             settlement.cost_yuan,
         ]
     )
-    return write_table_xlsx(headers, rows, sheet_name=f"{settlement.year}年度结算单")
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name=f"{settlement.year}年度结算单",
+        title=f"《{a.title}》{settlement.year}年度结算单",
+        demo=holds_synthetic_data(),
+    )

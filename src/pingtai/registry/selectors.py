@@ -129,3 +129,11 @@ def figures_by_platform(
 
 def available_years() -> list[int]:
     return list(EnterpriseYear.objects.order_by("year").values_list("year", flat=True).distinct())
+
+
+def holds_synthetic_data() -> bool:
+    """Whether the register holds synthetic (demo) enterprises: every export and document that
+    shows enterprise-derived figures then carries the label 演示数据（合成）."""
+    from pingtai.registry.models import Enterprise
+
+    return Enterprise.objects.filter(synthetic=True).exists()

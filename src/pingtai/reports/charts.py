@@ -16,6 +16,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after use(): the backend must be chosen first
 from matplotlib import font_manager
 
+from pingtai.reports.fonts import FontMissing
+
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -26,10 +28,6 @@ CJK_FAMILIES = (
     "Microsoft YaHei",
 )
 CLASS_COLOURS = {"A": "#2e7d32", "B": "#1565c0", "C": "#f9a825", "D": "#c62828", "T": "#9e9e9e"}
-
-
-class FontMissing(RuntimeError):
-    pass
 
 
 def _first_cjk() -> str | None:
@@ -43,7 +41,7 @@ def cjk_family() -> str:
     if family is None:
         # matplotlib caches the font list; a font installed after the cache was built is
         # found only by rescanning.
-        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+        font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
         family = _first_cjk()
     if family is not None:
         return family

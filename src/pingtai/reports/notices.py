@@ -1,31 +1,60 @@
-"""Notices built from published runs: every figure in them comes from the frozen run."""
+"""Notices built from published runs: every figure in them comes from the frozen run.
+
+A notice built here is a draft (no 文号, no date); ``services.issue_notice`` gives it its
+number from the register and stores its files. The body names methods by their Chinese
+title; identifiers, versions and hashes go into ``Notice.provenance`` (document properties).
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
 from pingtai.core.refusal import Refused
+from pingtai.engine.methods import MethodError, load_method
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors as registry
-from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
+from pingtai.registry.models import County, EnterpriseYear, Platform
 from pingtai.reports import charts
 from pingtai.reports.documents import Chart, Notice, Section, Table
+from pingtai.reports.offices import CITY_OFFICE
+from pingtai.xlsx.export import Column
 
-ISSUER = "丽水市开发区（园区）整合提升工作领导小组办公室"
 CLASSES = ["A", "B", "C", "D"]
-SYNTHETIC_NOTE = (
-    "注：本通报所用企业数据为按方案公布的汇总数生成的演示数据（合成），不代表任何真实企业。"
-)
+RECIPIENTS = "各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位"
+COPY_TO = "市开发区（园区）整合提升工作领导小组各成员单位。"
+SYNTHETIC_NOTE = "本通报所用企业数据为按方案公布的汇总数生成的演示数据（合成），不代表任何真实企业"
 
 
-def _share(part: int, whole: int) -> str:
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _percent_text(part: int, whole: int) -> str:
     return f"{part / whole * 100:.1f}%" if whole else "—"
 
 
-def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
-    """亩均效益综合评价结果通报 for a published enterprise evaluation run."""
+def method_title(method_id: str) -> str:
+    try:
+        return load_method(method_id).title
+    except MethodError:  # a method file no longer shipped: the notice still reads plainly
+        return "评价方法"
+
+
+def _run_provenance(run) -> dict[str, str]:
+    """Identifiers of the frozen run, for the document properties."""
+    return {
+        "评价方法": f"{run.method_id} 第{run.method_version}版",
+        "方法文件哈希": run.method_hash,
+        "输入数据哈希": run.input_hash,
+        "结果哈希": run.result_hash,
+        "批次": f"{run._meta.verbose_name} {run.pk}",
+    }
+
+
+def mujun_notice(run: EvaluationRun) -> Notice:
+    """亩均效益综合评价结果通报 for a published enterprise evaluation run (a draft)."""
     if not run.is_published:
-        raise Refused("只能根据已发布的评价批次生成通报")
+        raise Refused("只能根据已发布的评价批次生成通报", code="run_not_published")
     results = run.results.all()
     counties = dict(County.objects.values_list("code", "name"))
     platforms = {p.code: p for p in Platform.objects.all()}
@@ -38,25 +67,28 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
     graded = sum(total[k] for k in CLASSES)
     county_codes = sorted(by_county)
     overview = (
-        f"{run.year}年度全市共有 {graded} 家工业企业参加亩均效益综合评价，其中 A 类（优先发展类）"
-        f"{total['A']} 家、占 {_share(total['A'], graded)}，B 类（提升发展类）{total['B']} 家，"
-        f"C 类（调控帮扶类）{total['C']} 家，D 类（倒逼整治类）{total['D']} 家、占 "
-        f"{_share(total['D'], graded)}；另有 {total['T']} 家企业因用地不足、无用地或属豁免情形列为 T 类，不参加评价。"
+        f"{run.year}年度全市共有{graded:,}家工业企业参加亩均效益综合评价，其中A类（优先发展类）"
+        f"{total['A']:,}家、占{_percent_text(total['A'], graded)}，B类（提升发展类）{total['B']:,}家，"
+        f"C类（调控帮扶类）{total['C']:,}家，D类（倒逼整治类）{total['D']:,}家、占"
+        f"{_percent_text(total['D'], graded)}；另有{total['T']:,}家企业因用地不足、无用地或属豁免情形"
+        "列为T类（不参评），不参加评价。"
     )
     method = (
-        f"评价采用《{run.method_id}》第 {run.method_version} 版，输入数据快照校验值 {run.input_hash[:16]}…，"
-        f"结果校验值 {run.result_hash[:16]}…，按同一方法和数据重算结果一致。"
+        f"评价采用《{method_title(run.method_id)}》，数据为经审核的各部门报送数据；"
+        "按同一方法和数据重算，结果一致。"
     )
-    county_rows = [
-        [
-            counties.get(c, c),
-            *[by_county[c][k] for k in CLASSES],
-            by_county[c]["T"],
-            sum(by_county[c][k] for k in CLASSES),
-            _share(by_county[c]["A"], sum(by_county[c][k] for k in CLASSES)),
-        ]
-        for c in county_codes
-    ]
+    county_rows = []
+    for c in county_codes:
+        graded_here = sum(by_county[c][k] for k in CLASSES)
+        county_rows.append(
+            [
+                counties.get(c, c),
+                *[by_county[c][k] for k in CLASSES],
+                by_county[c]["T"],
+                graded_here,
+                _share(by_county[c]["A"], graded_here),
+            ]
+        )
     chart = charts.stacked_class_bars(
         [counties.get(c, c) for c in county_codes],
         {k: [by_county[c][k] for c in county_codes] for k in CLASSES},
@@ -66,14 +98,13 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
     platform_rows = []
     for code in sorted(by_platform):
         p, f = platforms[code], figures.get(platforms[code].id)
-        graded_here = sum(by_platform[code][k] for k in CLASSES)
         platform_rows.append(
             [
                 p.name,
-                graded_here,
+                sum(by_platform[code][k] for k in CLASSES),
                 *[by_platform[code][k] for k in CLASSES],
-                f"{f.tax_per_mu:.2f}" if f and f.tax_per_mu is not None else "—",
-                f"{f.value_added_per_mu:.2f}" if f and f.value_added_per_mu is not None else "—",
+                f.tax_per_mu if f else None,
+                f.value_added_per_mu if f else None,
             ]
         )
     tax_chart = charts.bars(
@@ -86,6 +117,9 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
         ),
         reference_label="全市平均（总量之比）",
     )
+    d_results = list(results.filter(klass="D").order_by("county_code", "score", "uscc"))
+    # The 说明 column is printed only when some D-class firm has a remark.
+    remarks = any(r.note for r in d_results)
     d_rows = [
         [
             i,
@@ -93,12 +127,10 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
             platforms[r.platform_code].short_name,
             r.uscc,
             r.name,
-            f"{r.score:.2f}" if r.score is not None else "—",
-            r.note,
+            r.score,
+            *([r.note] if remarks else []),
         ]
-        for i, r in enumerate(
-            results.filter(klass="D").order_by("county_code", "score", "uscc"), start=1
-        )
+        for i, r in enumerate(d_results, start=1)
     ]
     sections = [
         Section(
@@ -108,14 +140,11 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
                 Table(
                     "表1 各县（市、区）评价结果",
                     [
-                        "县（市、区）",
-                        "A类",
-                        "B类",
-                        "C类",
-                        "D类",
-                        "T类（不参评）",
-                        "参评合计",
-                        "A类占比",
+                        Column("县（市、区）", kind="name", key=True),
+                        *[Column(f"{k}类", unit="家", kind="integer") for k in CLASSES],
+                        Column("T类不参评", unit="家", kind="integer"),
+                        Column("参评合计", unit="家", kind="integer"),
+                        Column("A类占比", kind="percent", decimals=1),
                     ],
                     county_rows,
                 )
@@ -131,14 +160,11 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
                 Table(
                     "表2 各平台评价结果与亩均效益",
                     [
-                        "平台",
-                        "参评企业",
-                        "A类",
-                        "B类",
-                        "C类",
-                        "D类",
-                        "亩均税收（万元/亩）",
-                        "亩均增加值（万元/亩）",
+                        Column("平台", kind="name", key=True),
+                        Column("参评企业", unit="家", kind="integer"),
+                        *[Column(f"{k}类", unit="家", kind="integer") for k in CLASSES],
+                        Column("亩均税收", unit="万元/亩", kind="decimal"),
+                        Column("亩均增加值", unit="万元/亩", kind="decimal"),
                     ],
                     platform_rows,
                 )
@@ -149,21 +175,21 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
             "D类企业名单",
             [
                 (
-                    "以下企业评为 D 类（倒逼整治类），按规定实行差别化电价、用能和排污指标从严控制等政策，"
-                    "所在平台应逐一制定整治提升方案，对连续评为 D 类的企业研究低效用地退出措施。"
+                    "以下企业评为D类（倒逼整治类），按规定实行差别化电价、用能和排污指标从严控制等政策，"
+                    "所在平台应逐一制定整治提升方案，对连续评为D类的企业研究低效用地退出措施。"
                 )
             ],
             [
                 Table(
                     "表3 D类（倒逼整治类）企业名单",
                     [
-                        "序号",
-                        "县（市、区）",
-                        "平台",
-                        "统一社会信用代码",
-                        "企业名称",
-                        "综合得分",
-                        "说明",
+                        Column("序号", kind="integer", key=True),
+                        Column("县（市、区）", kind="name"),
+                        Column("平台", kind="name"),
+                        Column("统一社会信用代码", kind="code"),
+                        Column("企业名称", kind="name", key=True),
+                        Column("综合得分", unit="分", kind="decimal"),
+                        *([Column("说明", kind="text")] if remarks else []),
                     ],
                     d_rows,
                 )
@@ -172,59 +198,67 @@ def mujun_notice(run: EvaluationRun, number: str = "") -> Notice:
         Section(
             "工作要求",
             [
-                "各平台要对照评价结果，落实资源要素差别化配置政策，推动 A 类企业扩大投资、C 类和 D 类企业整治提升。",
-                "各县（市、区）和各平台对评价结果有异议的，应在通报印发之日起 10 个工作日内书面提出，并附相关依据。",
+                "各平台要对照评价结果，落实资源要素差别化配置政策，推动A类企业扩大投资、C类和D类企业整治提升。",
+                "各县（市、区）和各平台对评价结果有异议的，应在通报印发之日起10个工作日内书面提出，并附相关依据。",
             ],
         ),
     ]
+    demo = bool(run.provenance.get("register_synthetic"))
     return Notice(
-        issuer=ISSUER,
-        number=number or f"丽开整办〔{run.year + 1}〕{run.pk}号",
+        issuer=CITY_OFFICE.name,
         title=f"关于{run.year}年度全市工业企业亩均效益综合评价结果的通报",
-        date=(run.published_at or run.created_at).date(),
-        recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
+        recipients=RECIPIENTS,
         sections=sections,
-        footer_note=SYNTHETIC_NOTE if run.provenance.get("register_synthetic") else "",
+        as_of=run.published_at or run.created_at,
+        copy_to=COPY_TO,
+        annotation=SYNTHETIC_NOTE if demo else "",
+        demo=demo,
+        provenance=_run_provenance(run),
     )
 
 
-def league_notice(run, number: str = "") -> Notice:
+def league_notice(run) -> Notice:
     """季度比评 / 年中督查 / 年终考核通报 for a published platform league run (plan §五(三):
-    通报点评), with the 约谈 list and its robustness, the top list and overdue battle-map tasks."""
+    通报点评), with the 约谈 list and its robustness, the top list and overdue battle-map tasks;
+    a draft."""
     from pingtai.league import selectors as league
     from pingtai.supervision.selectors import overdue_tasks
 
     if not run.is_published:
-        raise Refused("只能根据已发布的考评批次生成通报")
+        raise Refused("只能根据已发布的考评批次生成通报", code="run_not_published")
     kind = run.get_cycle_display()
     ranking = league.ranking(run)
     columns = ranking.columns
     results = [row.result for group in ranking.groups for row in group.rows]
     overview = (
-        f"根据《丽水市开发区（园区）整合提升总体方案》“过程+结果”量化考核要求，对全市 {len(results)} 个"
+        f"根据《丽水市开发区（园区）整合提升总体方案》“过程+结果”量化考核要求，对全市{len(results)}个"
         f"重大产业平台开展{run.period_label}{kind}。按{run.get_grouping_display()}分组排名，"
-        f"评价方法为《{run.method_id}》第 {run.method_version} 版，输入数据快照校验值 {run.input_hash[:16]}…，"
-        f"结果校验值 {run.result_hash[:16]}…。"
+        f"评价方法为《{method_title(run.method_id)}》。"
     )
     change_kind = "环比" if run.cycle == run.Cycle.QUARTER else "同比"
     tables = []
     for group in ranking.groups:
         rows = []
         for row in group.rows:
-            change = row.score_change.get(change_kind)
             rows.append(
                 [
                     row.result.rank,
                     row.platform.short_name,
-                    f"{row.result.score:.2f}",
-                    *[f"{v:.2f}" for v in row.directions],
-                    "—" if change is None else f"{change:+.2f}",
+                    row.result.score,
+                    *row.directions,
+                    row.score_change.get(change_kind),
                 ]
             )
         tables.append(
             Table(
                 f"{group.label}组排名",
-                ["名次", "平台", "综合得分", *[c.name for c in columns], f"得分{change_kind}"],
+                [
+                    Column("名次", kind="integer", key=True),
+                    Column("平台", kind="name", key=True),
+                    Column("综合得分", unit="分", kind="decimal"),
+                    *[Column(c.name, unit="分", kind="decimal") for c in columns],
+                    Column(f"得分{change_kind}", unit="分", kind="decimal", signed=True),
+                ],
                 rows,
             )
         )
@@ -240,7 +274,7 @@ def league_notice(run, number: str = "") -> Notice:
         [
             e.result.platform.name,
             e.reason,
-            f"{e.result.score:.2f}",
+            e.result.score,
             league.rank_band(e.result),
             e.robustness,
         ]
@@ -256,8 +290,7 @@ def league_notice(run, number: str = "") -> Notice:
     on = run.published_at.date() if run.published_at else run.created_at.date()
     overdue = overdue_tasks(on)
     overdue_rows = [
-        [t.platform.name, t.title, t.owner, f"{t.deadline:%Y-%m-%d}", f"{t.progress}%"]
-        for t in overdue
+        [t.platform.name, t.title, t.owner, t.deadline, t.progress / 100] for t in overdue
     ]
     sections = [
         Section("总体情况", [overview], [], [Chart("图1 各平台综合得分", score_chart)]),
@@ -272,32 +305,48 @@ def league_notice(run, number: str = "") -> Notice:
             [
                 Table(
                     "末位平台",
-                    ["平台", "位次", "综合得分", "排名区间（5%—95%）", "稳健性"],
+                    [
+                        Column("平台", kind="name", key=True),
+                        Column("位次", kind="name"),
+                        Column("综合得分", unit="分", kind="decimal"),
+                        Column("排名区间（5%—95%）", kind="name"),
+                        Column("稳健性", kind="text"),
+                    ],
                     interview_rows,
                 )
             ],
         ),
         Section(
             "表扬与资源要素支持名单",
-            [
-                "对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区（方案 §四(十)）。"
-            ],
+            ["对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区。"],
             [
                 Table(
                     "名列前茅的平台",
-                    ["平台", "综合得分", "理由"],
-                    [[e.result.platform.name, f"{e.result.score:.2f}", e.reason] for e in top],
+                    [
+                        Column("平台", kind="name", key=True),
+                        Column("综合得分", unit="分", kind="decimal"),
+                        Column("理由", kind="text"),
+                    ],
+                    [[e.result.platform.name, e.result.score, e.reason] for e in top],
                 )
             ],
         ),
         Section(
             "作战图推进情况",
             [
-                f"截至 {on:%Y年%m月%d日}，各平台作战图中逾期未完成的任务共 {len(overdue)} 项，请责任单位抓紧推进。"
+                f"截至{on.year}年{on.month}月{on.day}日，各平台作战图中逾期未完成的任务共{len(overdue)}项，请责任单位抓紧推进。"
             ],
             [
                 Table(
-                    "逾期未完成任务", ["平台", "任务", "责任单位", "截止日期", "进度"], overdue_rows
+                    "逾期未完成任务",
+                    [
+                        Column("平台", kind="name", key=True),
+                        Column("任务", kind="text"),
+                        Column("责任单位", kind="name"),
+                        Column("截止日期", kind="date"),
+                        Column("进度", kind="percent", decimals=0),
+                    ],
+                    overdue_rows,
                 )
             ]
             if overdue_rows
@@ -306,17 +355,24 @@ def league_notice(run, number: str = "") -> Notice:
         Section(
             "工作要求",
             [
-                "各平台要对照通报查找差距，排名靠后的平台应于 15 日内向领导小组办公室报送整改措施。",
-                "对工作进展缓慢、推进不力的，按规定予以问责（方案 §五(三)）。",
+                "各平台要对照通报查找差距，排名靠后的平台应于15日内向领导小组办公室报送整改措施。",
+                "对工作进展缓慢、推进不力的，按规定予以问责。",
             ],
         ),
     ]
+    demo = registry.holds_synthetic_data()
     return Notice(
-        issuer=ISSUER,
-        number=number or f"丽开整办〔{run.year}〕{run.pk}号",
+        issuer=CITY_OFFICE.name,
         title=f"关于{run.period_label}全市重大产业平台{kind}情况的通报",
-        date=on,
-        recipients="各县（市、区）人民政府，丽水经济技术开发区管委会，各产业平台管委会，市直有关单位",
+        recipients=RECIPIENTS,
         sections=sections,
-        footer_note=SYNTHETIC_NOTE if Enterprise.objects.filter(synthetic=True).exists() else "",
+        as_of=run.published_at or run.created_at,
+        copy_to=COPY_TO,
+        annotation=SYNTHETIC_NOTE if demo else "",
+        demo=demo,
+        provenance={
+            **_run_provenance(run),
+            "规则版本": run.rules_version,
+            "规则文件哈希": run.rules_hash,
+        },
     )

@@ -13,11 +13,16 @@ class NoticeFormat:
         return value
 
 
+class RunKind(NoticeFormat):
+    regex = "mujun|league"
+
+
 register_converter(NoticeFormat, "any_fmt")
+register_converter(RunKind, "run_kind")
 
 app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
-    path("mujun/<int:pk>/notice.<any_fmt:fmt>", views.mujun, name="mujun"),
-    path("league/<int:pk>/notice.<any_fmt:fmt>", views.league, name="league"),
+    path("<run_kind:kind>/<int:pk>/notice.<any_fmt:fmt>", views.download, name="notice"),
+    path("<run_kind:kind>/<int:pk>/issue", views.issue, name="issue"),
 ]

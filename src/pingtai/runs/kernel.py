@@ -151,7 +151,9 @@ class RunKind(Generic[R]):
 
     def document_findings(self, run: R) -> list[Finding]:
         """Differences between issued documents of the run and their recorded hashes."""
-        return []
+        from pingtai.reports.services import document_findings
+
+        return document_findings(run)
 
     def on_superseded(self, old: R, new: R, *, user: Any, request: Any) -> None:
         """Flag what was derived from ``old`` (allocations, pay pools, lists …)."""
@@ -440,6 +442,10 @@ def publish(
         )
         if current is not None:
             kind.on_superseded(current, locked, user=user, request=request)
+            # Issued documents stay as issued and are marked 已更正 (docs/notices.md).
+            from pingtai.reports.services import mark_superseded
+
+            mark_superseded(current, locked, user=user, note=reason)
     return locked
 
 

@@ -1,4 +1,5 @@
-"""xlsx exports of the battle map and the alert list (through pingtai.xlsx, formula-safe)."""
+"""xlsx exports of the battle map and the alert list (through pingtai.xlsx: typed numbers,
+dates as dates, formula-safe, 演示数据（合成） while demo tasks are listed)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import datetime as dt
 from pingtai.registry.models import Platform
 from pingtai.supervision import rules as schedule
 from pingtai.supervision.selectors import Alert, alerts
-from pingtai.xlsx import write_table_xlsx
+from pingtai.xlsx import Column, write_table_xlsx
 
-TASK_HEADERS = [
-    "平台代码",
+TASK_HEADERS: list[Column | str] = [
+    Column("平台代码", kind="code"),
     "平台",
     "任务",
     "方向",
@@ -22,7 +23,7 @@ TASK_HEADERS = [
     "应达进度（%）",
     "完成日期",
     "预警",
-    "节点（完成情况）",
+    Column("节点（完成情况）", kind="text"),
     "计入考核",
     "演示数据",
 ]
@@ -56,13 +57,19 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
                 "是" if task.demo else "否",
             ]
         )
-    return write_table_xlsx(TASK_HEADERS, rows, sheet_name=f"作战图（截至{on}）")
+    return write_table_xlsx(
+        TASK_HEADERS,
+        rows,
+        sheet_name=f"作战图（截至{on}）",
+        title=f"{platform.name}作战图（截至{on.year}年{on.month}月{on.day}日）",
+        demo=any(row[-1] == "是" for row in rows),
+    )
 
 
 def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         "预警",
-        "平台代码",
+        Column("平台代码", kind="code"),
         "平台",
         "任务",
         "责任人（单位）",
@@ -87,4 +94,10 @@ def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
         ]
         for a in found
     ]
-    return write_table_xlsx(headers, rows, sheet_name=f"预警（截至{on}）")
+    return write_table_xlsx(
+        headers,
+        rows,
+        sheet_name=f"预警（截至{on}）",
+        title=f"作战图预警清单（截至{on.year}年{on.month}月{on.day}日）",
+        demo=any(row[-1] == "是" for row in rows),
+    )
