@@ -5,13 +5,26 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install --disable-pip-version-check --quiet --require-hashes
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-pg setup browser bench bench-quick load-test lock clean
+.PHONY: run test test-fast test-pg lint setup browser bench bench-quick load-test lock clean
 
 run: setup
 	$(BIN)/pingtai serve 127.0.0.1:8000
 
 test: $(VENV)/.test-deps setup browser
 	$(BIN)/pytest
+
+# The Django-free tests (engine, spreadsheets, standards) without the Django plugin: no
+# database, no set-up, well under a minute (docs/development.md).
+test-fast: $(VENV)/.test-deps
+	$(BIN)/pytest -q -p no:django -W "ignore:Unknown config option:pytest.PytestConfigWarning" \
+		tests/engine tests/xlsx tests/standards
+
+# Lint and format check over all Python in the repository, then the type check of src/
+# (mypy with django-stubs, configured in pyproject.toml).
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy src
 
 # The same suite against a real PostgreSQL server; fails (never skips) when it is missing.
 test-pg: $(VENV)/.test-deps browser

@@ -14,8 +14,11 @@ def demo_dataset():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def cheap_password_hashing():
-    """Production-strength Argon2 costs ~0.5 s a hash; the suite hashes hundreds of times."""
+def cheap_password_hashing(pytestconfig):
+    """Production-strength Argon2 costs ~0.5 s a hash; the suite hashes hundreds of times.
+    Nothing to do in the fast tier (`make test-fast`), which runs without Django."""
+    if not pytestconfig.pluginmanager.hasplugin("django"):
+        return
     from django.conf import settings
 
     settings.PINGTAI_ARGON2_MEMORY_KIB, settings.PINGTAI_ARGON2_TIME_COST = 1024, 1
