@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "pingtai.runs",
     "pingtai.evaluation",
     "pingtai.reports",
+    "pingtai.firm",
     "pingtai.planning",
     "pingtai.allocation",
     "pingtai.api",

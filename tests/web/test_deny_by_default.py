@@ -82,17 +82,23 @@ def outsider(request):
 
 
 def test_every_page_names_the_roles_it_admits_and_none_is_an_outsider():
-    unnamed, admitting = [], []
+    """The enterprise role is admitted to its own firm's pages (the ``firm`` namespace) and to
+    nothing else; those pages admit no other role."""
+    unnamed, admitting, firm_pages = [], [], []
     for route, name, view in _patterns():
         if name in OWN_ACCOUNT or name in API_DESCRIPTION or route.startswith("api/"):
             continue
         roles = getattr(view, "admitted_roles", None)
         if roles is None:
             unnamed.append(route)
+        elif name.startswith("firm:"):
+            firm_pages.append(route)
+            assert set(roles) == {"enterprise"}, (route, roles)
         elif set(roles) & set(OUTSIDERS):
             admitting.append(route)
     assert not unnamed, f"views without a named role list: {unnamed}"
     assert not admitting
+    assert firm_pages
 
 
 def test_every_api_operation_checks_the_role_first():

@@ -39,6 +39,9 @@ class SessionPolicyMiddleware:
             if not _exempt(request.path):
                 if settings.PINGTAI_REQUIRE_2FA and not user.is_verified():
                     return redirect("totp_setup")
+                if getattr(user, "must_change_password", False):
+                    messages.warning(request, "这是系统发放的一次性初始密码，请先设置自己的密码")
+                    return redirect("password_change")
                 if _password_expired(user):
                     messages.warning(request, "密码已超过有效期，请先修改密码")
                     return redirect("password_change")

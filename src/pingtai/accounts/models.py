@@ -8,13 +8,15 @@ from django.utils import timezone
 
 
 class User(AbstractUser):
-    """A person with exactly one role; platform and department users are scoped to one unit."""
+    """A person with exactly one role; platform and department users are scoped to one unit,
+    an enterprise user to one firm (one 统一社会信用代码, docs/enterprise.md)."""
 
     class Role(models.TextChoices):
         CITY_ADMIN = "city_admin", "市级管理员"
         PLATFORM = "platform", "平台用户"
         DEPARTMENT = "department", "部门用户"
         LEADER = "leader", "领导"
+        ENTERPRISE = "enterprise", "企业用户"
 
     class Department(models.TextChoices):
         """The data sources of the indicator catalogue (catalogue/forms.toml [sources])."""
@@ -36,7 +38,17 @@ class User(AbstractUser):
         verbose_name="所属平台",
     )
     department = models.CharField("所属部门", max_length=20, choices=Department.choices, blank=True)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
+        verbose_name="所属企业",
+    )
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # An account created with a one-time password must choose its own before anything else.
+    must_change_password = models.BooleanField("首次登录须修改密码", default=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "用户"
@@ -51,6 +63,10 @@ class User(AbstractUser):
             raise ValidationError({"department": "部门用户必须指定所属部门"})
         if self.role != self.Role.DEPARTMENT and self.department:
             raise ValidationError({"department": "只有部门用户可以指定所属部门"})
+        if self.role == self.Role.ENTERPRISE and self.enterprise_id is None:
+            raise ValidationError({"enterprise": "企业用户必须指定所属企业"})
+        if self.role != self.Role.ENTERPRISE and self.enterprise_id is not None:
+            raise ValidationError({"enterprise": "只有企业用户可以指定所属企业"})
 
     def set_password(self, raw_password: str | None) -> None:
         """A new password starts a new validity period; setting the current one again does not
@@ -61,10 +77,15 @@ class User(AbstractUser):
         super().set_password(raw_password)
         if not unchanged:
             self.password_changed_at = timezone.now()
+            self.must_change_password = False
 
     @property
     def is_city_admin(self) -> bool:
         return self.role == self.Role.CITY_ADMIN
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == self.Role.ENTERPRISE
 
     @property
     def sees_all_platforms(self) -> bool:

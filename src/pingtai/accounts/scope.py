@@ -92,6 +92,14 @@ def scoped_enterprise(user: User, uscc: str) -> Enterprise:
         raise Http404("没有找到该企业，或您无权查看") from missing
 
 
+def own_enterprise(user: User) -> Enterprise:
+    """The one firm an enterprise user may see (docs/enterprise.md); any other user, or an
+    enterprise account whose firm is missing, gets 404 — nothing of a firm is shown to it."""
+    if not user.is_authenticated or user.role != User.Role.ENTERPRISE or user.enterprise_id is None:
+        raise Http404("没有找到本企业的信息")
+    return Enterprise.objects.select_related("platform", "county").get(pk=user.enterprise_id)
+
+
 def role_required(*roles: str):
     """Allow a view only to the given roles (after login); every other role gets 403. The
     roles are kept on the view as ``admitted_roles`` so a test can check every URL names them."""

@@ -28,6 +28,12 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
 
+    def get_default_redirect_url(self) -> str:
+        """An enterprise user's start page is its own firm's (docs/enterprise.md)."""
+        if getattr(self.request.user, "is_enterprise", False):
+            return reverse("firm:home")
+        return super().get_default_redirect_url()
+
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if isinstance(form, LoginForm) and form.locked_out:
             return render(
@@ -54,7 +60,7 @@ def password_change(request):
             audit_record(AuditEvent.Action.UPDATE, request=request, obj=user, detail="修改密码")
         update_session_auth_hash(request, user)
         messages.success(request, "密码已修改")
-        return redirect("home")
+        return redirect("firm:home" if user.is_enterprise else "home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -67,7 +73,7 @@ def totp_setup(request):
         if device is not None:
             otp_login(request, device)
             messages.success(request, "动态口令已启用，今后登录需输入动态口令")
-            return redirect("home")
+            return redirect("firm:home" if request.user.is_enterprise else "home")
         messages.error(request, "动态口令不正确，请核对手机时间后重试")
     device, qr_svg = (None, "") if confirmed else accounts_start_totp(request.user)
     return render(

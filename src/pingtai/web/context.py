@@ -13,6 +13,9 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    if user.role == "enterprise" and user.enterprise_id:
+        # The enterprise role's own menu: its firm's pages only (docs/enterprise.md).
+        return {"nav": [("本企业", reverse("firm:home"))]}
     if user.role not in OFFICIALS:
         return {"nav": []}
     nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of"))]
