@@ -230,6 +230,12 @@ def test_refused_uploads_explain_themselves_and_write_no_version(api_as, quarter
         files={"file": SimpleUploadedFile("报表.csv", b"a,b")},
     )
     assert not_xlsx.status_code == 422 and ".xlsx" in not_xlsx.json()["detail"]
+    empty = officer.post(
+        f"/api/requirements/{requirement.pk}/upload",
+        {},
+        files={"file": SimpleUploadedFile("报表.xlsx", b"")},
+    )
+    assert empty.status_code == 422
     assert not SubmissionVersion.objects.filter(submission__requirement=requirement).exists()
     office_submits = api_as("admin").post(
         f"/api/requirements/{requirement.pk}/transition", {"action": "submit", "revision": 0}

@@ -130,7 +130,8 @@ def test_output_to_parquet_and_xlsx(tmp_path, frame):
         == 0
     )
     ws = load_workbook(tmp_path / "o.xlsx", read_only=True).worksheets[0]
-    assert next(ws.iter_rows(min_row=2, values_only=True))[0] == "uscc"
+    # A data file that programs read back: the header is row 1, no title above it.
+    assert next(ws.iter_rows(min_row=1, values_only=True))[0] == "uscc"
 
 
 def test_invalid_csv_cell_names_row_and_column(tmp_path, frame, capsys):

@@ -96,7 +96,7 @@ def test_pingtai_evaluate_writes_hostile_names_as_text(tmp_path, suffix):
         written = set(pl.read_csv(out, infer_schema=False)["name"].to_list())
     else:
         assert _formula_cells(out.read_bytes()) == []
-        _title, header, *rows = _sheet_values(out.read_bytes())
+        header, *rows = _sheet_values(out.read_bytes())  # a data file: headers in row 1
         written = {row[header.index("name")] for row in rows}
         assert all(isinstance(row[header.index("score")], float | int | None) for row in rows)
     assert "'" + FORMULA in written and "控制\\x07字符" in written

@@ -131,7 +131,7 @@ def write_table(
             for name in frame.columns
         ]
         path.write_bytes(
-            write_table_xlsx(columns, frame.iter_rows(), sheet_name="评价结果", title="评价结果")
+            write_table_xlsx(columns, frame.iter_rows(), sheet_name="评价结果", title_row=False)
         )
     else:
         raise ValueError(f"不支持的输出类型“{suffix}”（可用：.csv、.parquet、.xlsx）")

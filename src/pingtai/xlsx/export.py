@@ -3,7 +3,8 @@ neutralised (ASVS 5.0 1.2.10).
 
 Every .xlsx the system hands out is written here (docs/notices.md, "Spreadsheets"):
 
-- row 1 carries the table's title and, when the data are synthetic, the label 演示数据（合成）;
+- row 1 carries the table's title and, when the data are synthetic, the label 演示数据（合成）
+  (data files that programs read back, such as the engine's result, start with the headers);
   row 2 the headers with their units; data from row 3. The two top rows are frozen and printed
   on every page; the sheet prints on A4, fitted to the page width.
 - numbers are numbers with a number format (thousands separators, fixed decimals, percentages);
@@ -158,6 +159,9 @@ class Sheet:
     title: str = ""
     notes: Sequence[str] = ()
     demo: bool = False
+    # A data file that programs read back (the engine's result columns are a contract) has
+    # its header in row 1; a table for people has its title above the header.
+    title_row: bool = True
 
 
 @dataclass(frozen=True)
@@ -206,8 +210,9 @@ def _write_sheet(book: Workbook, name: str, sheet: Sheet) -> None:
     # written in write-only mode.
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = min(max(w + 2, 6), 60)
-    ws.freeze_panes = "A3"
-    ws.print_title_rows = "1:2"
+    header_row = 2 if sheet.title_row else 1
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.print_title_rows = f"1:{header_row}"
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.orientation = "landscape" if sum(widths) > 110 else "portrait"
     ws.page_setup.fitToWidth = 1
@@ -217,14 +222,15 @@ def _write_sheet(book: Workbook, name: str, sheet: Sheet) -> None:
     if sheet.demo:
         ws.oddHeader.right.text = DEMO_LABEL
 
-    title = WriteOnlyCell(ws, safe_text(sheet.title or sheet.name))
-    title.font = _TITLE_FONT
-    first: list[WriteOnlyCell | None] = [title]
-    if sheet.demo:
-        label = WriteOnlyCell(ws, DEMO_LABEL)
-        label.font = _LABEL_FONT
-        first += [None] * (max(width - 1, 1) - 1) + [label]
-    ws.append(first)
+    if sheet.title_row:
+        title = WriteOnlyCell(ws, safe_text(sheet.title or sheet.name))
+        title.font = _TITLE_FONT
+        first: list[WriteOnlyCell | None] = [title]
+        if sheet.demo:
+            label = WriteOnlyCell(ws, DEMO_LABEL)
+            label.font = _LABEL_FONT
+            first += [None] * (max(width - 1, 1) - 1) + [label]
+        ws.append(first)
 
     headers = []
     for column in columns:
@@ -303,13 +309,16 @@ def write_table_xlsx(
     title: str = "",
     notes: Sequence[str] = (),
     demo: bool = False,
+    title_row: bool = True,
     properties: Properties | None = None,
 ) -> bytes:
-    """One table on one sheet: title row (and 演示数据（合成） when ``demo``), header row with
-    units, typed and formatted cells, frozen headers, A4 print set-up."""
-    return write_workbook_xlsx(
-        [Sheet(sheet_name, headers, rows, title=title, notes=notes, demo=demo)], properties
+    """One table on one sheet: title row (and 演示数据（合成） when ``demo``) unless
+    ``title_row`` is off, header row with units, typed and formatted cells, frozen headers,
+    A4 print set-up."""
+    sheet = Sheet(
+        sheet_name, headers, rows, title=title, notes=notes, demo=demo, title_row=title_row
     )
+    return write_workbook_xlsx([sheet], properties)
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
