@@ -102,6 +102,41 @@ def reproduce(args: argparse.Namespace) -> int:
     return reproduce_run(EvaluationRun, args.run)
 
 
+def publicize(args: argparse.Namespace) -> int:
+    """Open a window on a run: the result 公示 by default (a preview becomes the 公示稿; on a
+    published run it is the 复核 window), or 一企一单 confirmation or the land-area 公示."""
+    import datetime as dt
+
+    setup_django()
+    from pingtai.core.refusal import Refused
+    from pingtai.evaluation.models import EvaluationRun
+    from pingtai.firm.windows import open_window, window_text
+
+    user = city_admin(args.user)
+    if user is None:
+        return 2
+    run_row = EvaluationRun.objects.filter(pk=args.run).first()
+    if run_row is None:
+        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
+        return 2
+    try:
+        opens_on = dt.date.fromisoformat(args.opens) if args.opens else None
+    except ValueError:
+        print(f"错误：起始日“{args.opens}”不是日期（应为 YYYY-MM-DD）", file=sys.stderr)
+        return 2
+    try:
+        window = open_window(run_row, args.kind, user=user, days=args.days, opens_on=opens_on)
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    run_row.refresh_from_db()
+    print(
+        f"批次 #{run_row.pk}（{run_row.get_status_display()}）{window.get_kind_display()}："
+        f"{window_text(window)}"
+    )
+    return 0
+
+
 def add_publish_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--supersede", type=int, metavar="RUN", help="以本批次取代该现行批次（须同时给出 --reason）"
@@ -125,6 +160,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_publish_options(p)
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=run)
+    p = mujun.add_parser(
+        "publicize", help="开启评价结果公示期（按工作日计算），也可开启一企一单确认期或用地公示期"
+    )
+    p.add_argument("run", type=int, metavar="RUN")
+    p.add_argument("--days", type=int, default=None, metavar="N", help="期限（工作日）")
+    p.add_argument(
+        "--kind",
+        choices=["result", "confirm", "land"],
+        default="result",
+        help="result 结果公示（默认）、confirm 一企一单确认、land 用地面积公示",
+    )
+    p.add_argument("--opens", default="", metavar="YYYY-MM-DD", help="起始日（默认今天）")
+    p.add_argument("--user", default="admin", help="市级管理员用户名")
+    p.set_defaults(func=publicize)
     p = mujun.add_parser(
         "reproduce", help="核对某批次：结果行与文件是否与发布时一致，并用冻结的输入重算"
     )

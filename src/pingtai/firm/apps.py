@@ -6,3 +6,4 @@ class FirmConfig(AppConfig):
     label = "firm"
     verbose_name = "企业端（一企一单、公示与异议）"
     url_prefix = "firm/"
+    nav = (("公示与异议", "publicity:index"),)
