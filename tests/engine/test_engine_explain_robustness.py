@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from pingtai.engine import evaluate, load_method
+from pingtai.engine.explain import contributions, improvement_paths
 from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import enterprises
 from pingtai.engine.synthetic import frame_from_rows as make_frame
@@ -24,7 +25,7 @@ def result():
 
 def test_contributions_add_up_to_the_score(result):
     row = result.table.row(10, named=True)
-    c = result.explain(row["uscc"])
+    c = contributions(result, row["uscc"])
     assert c["contribution"].sum() == pytest.approx(row["score"])
     tax = c.filter(pl.col("indicator") == "tax_per_mu").row(0, named=True)
     assert tax["benchmark"] == 24.097 and tax["weight"] == 30
@@ -33,7 +34,7 @@ def test_contributions_add_up_to_the_score(result):
 
 def test_explaining_an_unknown_or_unscored_entity_fails_clearly(result):
     with pytest.raises(KeyError, match="找不到主体"):
-        result.explain("NOPE")
+        contributions(result, "NOPE")
 
 
 def _rescore(result, uscc, column, value):
@@ -45,7 +46,7 @@ def _rescore(result, uscc, column, value):
 
 
 def test_single_indicator_path_reaches_the_next_class(result):
-    paths = result.improvement_paths("class")
+    paths = improvement_paths(result, "class")
     single = paths.filter(
         (pl.col("path") == "single") & (pl.col("indicator") == "tax_per_mu") & pl.col("reachable")
     )
@@ -58,7 +59,7 @@ def test_single_indicator_path_reaches_the_next_class(result):
 
 
 def test_weighted_sum_single_paths_are_linear_by_hand(result):
-    paths = result.improvement_paths("class")
+    paths = improvement_paths(result, "class")
     row = paths.filter(
         (pl.col("path") == "single") & (pl.col("indicator") == "labour_productivity")
     ).row(0, named=True)
@@ -67,7 +68,7 @@ def test_weighted_sum_single_paths_are_linear_by_hand(result):
 
 
 def test_combined_path_is_an_equal_percentage_for_linear_scores(result):
-    paths = result.improvement_paths("rank")
+    paths = improvement_paths(result, "rank")
     row = paths.filter(pl.col("path") == "combined").row(0, named=True)
     # With no caps and no missing values every indicator score scales with (1 + p).
     entity = result.table.filter(pl.col("uscc") == row["entity_id"]).row(0, named=True)
@@ -81,7 +82,7 @@ def test_capped_indicator_cannot_reach_a_far_target():
     data = raw("lishui-mujun-default")
     method = parse_method(data)
     r = evaluate(method, enterprises(300, seed=8))
-    p = r.improvement_paths("class")
+    p = improvement_paths(r, "class")
     assert {"reachable"} <= set(p.columns)
     assert not p.filter(pl.col("path") == "single")["reachable"].all()  # caps at 1.5 × weight bite
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pingtai.engine import InputError, MethodError, evaluate, load_method
+from pingtai.engine.explain import contributions, improvement_paths
 from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import enterprises
 from pingtai.engine.synthetic import frame_from_rows as make_frame
@@ -377,6 +378,6 @@ def test_robustness_and_explanations_run_over_fallback_groups():
     assert (t["rank_p05"] >= 1).all() and (t["rank_p95"] <= t["group_size"]).all()
     assert set(t["group_level"]) >= {"行业大类"}
     first = t["uscc"][0]
-    paths = result.improvement_paths("rank", t["uscc"].to_list())
+    paths = improvement_paths(result, "rank", t["uscc"].to_list())
     assert paths.height > 0
-    assert result.explain(first)["benchmark"].is_not_null().all()
+    assert contributions(result, first)["benchmark"].is_not_null().all()

@@ -9,7 +9,8 @@ Framework-free (numpy + polars; never Django). The web layer, the CLI and the be
 
 from pingtai.engine.inputs import InputError
 from pingtai.engine.methods import Method, MethodError, list_methods, load_method
-from pingtai.engine.run import EvaluationResult, Regrade, evaluate
+from pingtai.engine.result import EvaluationResult, Regrade
+from pingtai.engine.run import evaluate
 
 __all__ = [
     "EvaluationResult",

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from pingtai.engine import classify, normalise, rank
-
-if TYPE_CHECKING:
-    from pingtai.engine.run import EvaluationResult, SegmentRun
+from pingtai.engine.result import EvaluationResult, SegmentRun
 
 BISECT = 60
 DOUBLINGS = 40

@@ -33,7 +33,7 @@ from pingtai.engine.methods import (
     Vector,
     ZScore,
 )
-from pingtai.engine.run import SegmentRun, _strings
+from pingtai.engine.result import SegmentRun, text_column
 
 CHUNK = 64  # draws between two progress reports
 
@@ -170,7 +170,7 @@ def simulate(
     }
     for c in classes:
         cols[f"p_class_{c}"] = pl.Series(f"p_class_{c}", p_class[c]).fill_nan(None)
-    cols["robust_flag"] = _strings(flags, _FLAG_TEXT, "robust_flag")
+    cols["robust_flag"] = text_column(flags, _FLAG_TEXT, "robust_flag")
     return cols
 
 

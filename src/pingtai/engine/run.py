@@ -8,10 +8,7 @@ Every step is vectorised over entities.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -30,62 +27,16 @@ from pingtai.engine.groups import GroupIndex, Groups
 from pingtai.engine.indicators import IndicatorValues, compute, deducted
 from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
 from pingtai.engine.methods import Method, Segment, fits_population, scoring_by
-from pingtai.engine.normalise import Fitted
+from pingtai.engine.result import (
+    EvaluationResult,
+    Regrade,
+    SegmentRun,
+    int_column,
+    num_column,
+    text_column,
+)
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True)
-class Regrade:
-    """A manual re-grade (手动调档, methods.md §2.6): who changed which entity to what, and why."""
-
-    entity_id: str
-    new_class: str
-    reason: str
-    by: str = ""
-
-
-@dataclass
-class SegmentRun:
-    """Intermediate values of one scored segment; row i is table row ``rows[i]`` (id order)."""
-
-    name: str
-    spec: Segment
-    rows: np.ndarray  # indices into the result's id-sorted frame
-    indicator_ids: list[str]
-    x: np.ndarray  # raw indicator values (rows × k), NaN = missing
-    n: np.ndarray  # normalised values after caps, floors and missing rules
-    fitted: list[Fitted]
-    caps: np.ndarray
-    floors: np.ndarray
-    eff: np.ndarray  # effective indicator weights, sum 1
-    total: float  # weight total: score = total × composite
-    structure: aggregate.Structure
-    ideals: aggregate.Ideals | None
-    adj_ratio: np.ndarray
-    adj_points: np.ndarray
-    score: np.ndarray
-    class_index: np.ndarray  # band index before vetoes and re-grades
-    class_groups: Groups
-    class_member_pos: np.ndarray  # 0-based position of each class-group membership
-    rank_groups: Groups
-    rank_member_pos: np.ndarray  # 0-based position of each rank-group membership
-    rank_pos: np.ndarray  # 0-based unique position in the row's own rank group
-    forced: np.ndarray  # −1, or the band index a veto or re-grade imposes
-    competition: np.ndarray  # 1-based rank, ties sharing the best rank
-    id_rank: np.ndarray  # each row's place in entity-id order (the last tie-break)
-    bench_groups: Groups | None  # the group population-fitted scorers were fitted on
-
-    def composite(
-        self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Score for a normalised matrix of this segment's rows (``sel``: which rows), with
-        the TOPSIS ideals and the adjustments held fixed."""
-        eff = self.eff if eff is None else eff
-        base = self.total * self.structure.score(n, eff, self.ideals)
-        ratio = self.adj_ratio if sel is None else self.adj_ratio[sel]
-        points = self.adj_points if sel is None else self.adj_points[sel]
-        return base * (1.0 + ratio) + points
 
 
 def _adjustments(
@@ -164,63 +115,6 @@ def _tie_keys(
     return keys
 
 
-@dataclass
-class EvaluationResult:
-    """The result of one run: ``table`` (one row per entity) plus what produced it."""
-
-    method: Method
-    table: pl.DataFrame
-    input_hash: str
-    weights: pl.DataFrame
-    benchmarks: pl.DataFrame
-    warnings: list[str]
-    segments: dict[str, SegmentRun] = field(repr=False)
-    ids: np.ndarray = field(repr=False)  # entity ids in input order, as SegmentRun.rows index them
-    robustness_draws: int = 0
-    seed: int = 0
-
-    @property
-    def method_id(self) -> str:
-        return self.method.id
-
-    @property
-    def method_version(self) -> str:
-        return self.method.version
-
-    @property
-    def method_hash(self) -> str:
-        return self.method.hash
-
-    def to_csv_bytes(self) -> bytes:
-        """Canonical CSV: UTF-8, fixed decimals, rows in result order, '\\n' line ends."""
-        buf = io.BytesIO()
-        self.table.write_csv(buf, float_precision=self.method.output.decimals, line_terminator="\n")
-        return buf.getvalue()
-
-    @cached_property
-    def result_hash(self) -> str:
-        """SHA-256 of the canonical CSV (computed on first use)."""
-        return hashlib.sha256(self.to_csv_bytes()).hexdigest()
-
-    def published_table(self) -> pl.DataFrame:
-        """The table without indicators flagged ``publish = false`` (methods.md §3.1)."""
-        hidden = {i.id for i in self.method.indicators if not i.publish}
-        drop = [c for c in self.table.columns if c in hidden or c.split("__")[-1] in hidden]
-        return self.table.drop(drop)
-
-    def explain(self, entity_id: str) -> pl.DataFrame:
-        from pingtai.engine.explain import contributions
-
-        return contributions(self, entity_id)
-
-    def improvement_paths(
-        self, target: str = "class", entity_ids: list[str] | None = None
-    ) -> pl.DataFrame:
-        from pingtai.engine.explain import improvement_paths
-
-        return improvement_paths(self, target, entity_ids)
-
-
 def _has_industry(frame: pl.DataFrame) -> bool:
     """Whether any row has an industry code (an all-empty column counts as absent, so
     snapshots written before the column existed keep their input hash)."""
@@ -291,7 +185,7 @@ def evaluate(
         derived = factors.fingerprint
         names = np.array([None, carbon.SOURCE_REPORTED, carbon.SOURCE_ENERGY], dtype=object)
         carbon_columns = {
-            "co2_used_t": _num("co2_used_t", emitted),
+            "co2_used_t": num_column("co2_used_t", emitted),
             "co2_source": pl.Series("co2_source", names[source].tolist(), dtype=pl.String),
         }
     input_hash = _canonical_input_hash(method, prep, derived)
@@ -452,7 +346,11 @@ def evaluate(
     for ref in method.output.references:
         more.update(ref_out[ref.name].columns(f"ref_{ref.name}_group", with_top=True))
         more.update(
-            {k: _num(k, v) for k, v in ref_values.items() if k.startswith(f"ref_{ref.name}__")}
+            {
+                k: num_column(k, v)
+                for k, v in ref_values.items()
+                if k.startswith(f"ref_{ref.name}__")
+            }
         )
     more.update(_deduction_columns(method, prep.data))
     more.update(carbon_columns)
@@ -543,11 +441,11 @@ class _GroupOut:
         prefix = name.removesuffix("_group")
         cols = {}
         if with_label_size:
-            cols[name] = _strings(self.code, self.labels, name)
-            cols[f"{name}_size"] = _int(f"{name}_size", self.size)
-        cols[f"{name}_level"] = _strings(self.code, self.levels, f"{name}_level")
+            cols[name] = text_column(self.code, self.labels, name)
+            cols[f"{name}_size"] = int_column(f"{name}_size", self.size)
+        cols[f"{name}_level"] = text_column(self.code, self.levels, f"{name}_level")
         if with_top:
-            cols[f"{prefix}_top_count"] = _int(f"{prefix}_top_count", self.top)
+            cols[f"{prefix}_top_count"] = int_column(f"{prefix}_top_count", self.top)
         return cols
 
 
@@ -577,7 +475,7 @@ def _deduction_columns(method: Method, data: dict[str, np.ndarray]) -> dict[str,
     cols = {}
     for target, source in sorted(pairs):
         amount = deducted(data[target], data[source]) / float(units.to_base(fields[target].unit))
-        cols[f"deduct__{target}"] = _num(f"deduct__{target}", amount)
+        cols[f"deduct__{target}"] = num_column(f"deduct__{target}", amount)
     return cols
 
 
@@ -744,23 +642,6 @@ def _positions_in(
     return grp.own_of(member_pos), member_pos, grp.own_of(competition)
 
 
-def _strings(codes: np.ndarray, categories: list[str], name: str) -> pl.Series:
-    cats = pl.Series(name, categories or [""], dtype=pl.String)
-    idx = pl.Series(np.where(codes < 0, 0, codes).astype(np.uint32))
-    return pl.select(
-        pl.when(pl.Series(codes >= 0)).then(cats.gather(idx)).otherwise(None).alias(name)
-    ).to_series()
-
-
-def _num(name: str, a: np.ndarray) -> pl.Series:
-    # + 0.0 turns −0.0 into 0.0 so the CSV never shows "-0.000000"; NaN becomes null.
-    return pl.Series(name, a + 0.0, nan_to_null=True)
-
-
-def _int(name: str, a: np.ndarray) -> pl.Series:
-    return pl.Series(name, np.where(a < 0, np.nan, a), nan_to_null=True).cast(pl.Int64)
-
-
 def _assemble(
     method: Method,
     base: pl.DataFrame,
@@ -812,19 +693,19 @@ def _assemble(
             for i, spec in enumerate(method.segments.values())
             if any(it.indicator == k for it in spec.indicators)
         ]
-        cols.append(_num(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
+        cols.append(num_column(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
     for k in list(bench_values):
-        cols.append(_num(f"bench__{k}", bench_values.pop(k)[key]))
+        cols.append(num_column(f"bench__{k}", bench_values.pop(k)[key]))
     for k in list(out_score):
-        cols.append(_num(f"score__{k}", out_score.pop(k)[key]))
+        cols.append(num_column(f"score__{k}", out_score.pop(k)[key]))
     cols += [
-        _num("score_base", score_base[key]),
-        _num("adj_ratio", adj_ratio[key]),
-        _num("adj_points", adj_points[key]),
-        _num("score", score[key]),
-        _strings(cls_initial[key], class_names, "class_initial"),
-        _strings(cls_final[key], class_names, "class"),
-        _strings(cls_final[key], [labels.get(c, "") for c in class_names], "class_label"),
+        num_column("score_base", score_base[key]),
+        num_column("adj_ratio", adj_ratio[key]),
+        num_column("adj_points", adj_points[key]),
+        num_column("score", score[key]),
+        text_column(cls_initial[key], class_names, "class_initial"),
+        text_column(cls_final[key], class_names, "class"),
+        text_column(cls_final[key], [labels.get(c, "") for c in class_names], "class_label"),
     ]
     if reasons:
         frame = pl.DataFrame({f"r{i}": m[key] for i, m in enumerate(reasons.values())})
@@ -840,10 +721,10 @@ def _assemble(
         note,
         regrade_reason.gather(idx),
         regrade_by.gather(idx),
-        _strings(group_code[key], rank_out.labels, "group"),
-        _int("rank", rank_comp[key]),
-        _int("rank_order", rank_order[key]),
-        _int("group_size", rank_out.size[key]),
+        text_column(group_code[key], rank_out.labels, "group"),
+        int_column("rank", rank_comp[key]),
+        int_column("rank_order", rank_order[key]),
+        int_column("group_size", rank_out.size[key]),
     ]
     cols += [s.gather(idx) for s in extra.values()]
     return pl.DataFrame(cols)

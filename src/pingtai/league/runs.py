@@ -9,7 +9,7 @@ import polars as pl
 
 from pingtai.core.refusal import Refused
 from pingtai.engine import evaluate, load_method
-from pingtai.engine.run import EvaluationResult
+from pingtai.engine.result import EvaluationResult
 from pingtai.league import inputs
 from pingtai.league.models import LeagueRun, PlatformResult
 from pingtai.reporting.selectors import unapproved_requirements

@@ -13,7 +13,7 @@ from pingtai.accounts.models import User
 from pingtai.catalogue import parse_period
 from pingtai.engine import Method, evaluate, load_method
 from pingtai.engine.explain import improvement_paths
-from pingtai.engine.run import EvaluationResult
+from pingtai.engine.result import EvaluationResult
 from pingtai.league import inputs, rules
 from pingtai.league.models import LeagueRun, PlatformResult
 from pingtai.registry.models import Platform

@@ -16,7 +16,7 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
-from pingtai.engine.run import EvaluationResult
+from pingtai.engine.result import EvaluationResult
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.league import inputs, rules
 from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
