@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -208,55 +209,39 @@ def evaluate(
     groups = GroupIndex(base, method.grouping)
     veto_hit = {v.id: truthy(base[v.column]) for v in method.vetoes if v.column in base.columns}
 
-    out_score = {k: np.full(n_rows, np.nan) for k in values}
-    score_base = np.full(n_rows, np.nan)
-    adj_points = np.full(n_rows, np.nan)
-    adj_ratio = np.full(n_rows, np.nan)
-    score = np.full(n_rows, np.nan)
-    class_names: list[str] = []
-    cls_initial = np.full(n_rows, -1, dtype=np.int64)
-    cls_final = np.full(n_rows, -1, dtype=np.int64)
-    rank_out = _GroupOut(n_rows)
-    bench_out = _GroupOut(n_rows)
-    ref_out = {r.name: _GroupOut(n_rows) for r in method.output.references}
-    ref_values: dict[str, np.ndarray] = {}
-    bench_values = {
-        k: np.full(n_rows, np.nan)
+    benchmarked = [
+        k
         for k in values
         if any(
             it.indicator == k and it.scoring.kind == "benchmark_ratio"
             for seg in method.segments.values()
             for it in seg.indicators
         )
-    }
-    rank_comp = np.full(n_rows, -1, dtype=np.int64)
-    rank_order = np.full(n_rows, -1, dtype=np.int64)
-    reasons: dict[str, np.ndarray] = {}
+    ]
+    out = _Outputs.start(n_rows, values, benchmarked)
+    bench_out = _GroupOut(n_rows)
+    ref_out = {r.name: _GroupOut(n_rows) for r in method.output.references}
+    ref_values: dict[str, np.ndarray] = {}
     weight_rows, bench_rows = [], []
     runs: dict[str, SegmentRun] = {}
-
-    def class_code(name: str) -> int:
-        if name not in class_names:
-            class_names.append(name)
-        return class_names.index(name)
 
     report(2, steps, "评分与分等级")
     for seg_i, (seg_name, spec) in enumerate(method.segments.items()):
         rows = np.flatnonzero(seg_code == seg_i)
         if spec.exempt:
-            cls_initial[rows] = cls_final[rows] = class_code(spec.exempt_class)
+            out.cls_initial[rows] = out.cls_final[rows] = out.class_code(spec.exempt_class)
             continue
         excluded = np.zeros(len(rows), dtype=bool)
         for item in spec.indicators:
             if item.missing == "exclude":
                 miss = np.isnan(values[item.indicator][rows])
                 name = method.indicator(item.indicator).name
-                _add_reason(reasons, f"缺少或无法计算“{name}”，不参评", rows[miss], n_rows)
+                out.add_reason(f"缺少或无法计算“{name}”，不参评", rows[miss])
                 excluded |= miss
         for v in method.vetoes:
             if v.effect == "exclude" and v.id in veto_hit:
                 hit = veto_hit[v.id][rows]
-                _add_reason(reasons, f"一票否决：{v.name}，不参评", rows[hit], n_rows)
+                out.add_reason(f"一票否决：{v.name}，不参评", rows[hit])
                 excluded |= hit
         rows = rows[~excluded]
         # Population sums (benchmarks, averages) are taken in id order, so that floating-point
@@ -276,8 +261,8 @@ def evaluate(
         )
         runs[seg_name] = run
         bands = spec.class_rules().bands
-        codes = np.array([class_code(b.class_) for b in bands])
-        cls_initial[rows] = codes[run.class_index]
+        codes = np.array([out.class_code(b.class_) for b in bands])
+        out.cls_initial[rows] = codes[run.class_index]
         final = np.where(run.forced >= 0, run.forced, run.class_index)
         for v in method.vetoes:
             if v.effect == "force_class" and v.id in veto_hit:
@@ -286,30 +271,30 @@ def evaluate(
                 if forced_idx is not None:
                     final = np.where(hit, forced_idx, final)
                     run.forced = np.where(hit, forced_idx, run.forced)
-                _add_reason(reasons, f"一票否决：{v.name}，等级定为 {v.class_}", rows[hit], n_rows)
-        cls_final[rows] = codes[final]
+                out.add_reason(f"一票否决：{v.name}，等级定为 {v.class_}", rows[hit])
+        out.cls_final[rows] = codes[final]
         for j, ind_id in enumerate(run.indicator_ids):
-            out_score[ind_id][rows] = run.total * run.eff[j] * run.n[:, j]
+            out.indicator_score[ind_id][rows] = run.total * run.eff[j] * run.n[:, j]
             weight_rows.append((seg_name, ind_id, float(run.total * run.eff[j])))
             bench = run.fitted[j].benchmark()
             if bench is not None:
-                bench_values[ind_id][rows] = bench[run.fitted[j].g]
+                out.bench_values[ind_id][rows] = bench[run.fitted[j].g]
                 bg = groups.resolve(rows, scoring_by(spec.indicators[j].scoring), seg_name)
                 for gi, lab in enumerate(bg.labels):
                     bench_rows.append(
                         (seg_name, ind_id, lab, bg.levels[gi], int(bg.size[gi]), float(bench[gi]))
                     )
         composite_base = run.total * run.structure.score(run.n, run.eff, run.ideals)
-        score_base[rows] = composite_base
-        adj_ratio[rows] = run.adj_ratio
-        adj_points[rows] = run.adj_points
-        score[rows] = run.score
+        out.score_base[rows] = composite_base
+        out.adj_ratio[rows] = run.adj_ratio
+        out.adj_points[rows] = run.adj_points
+        out.score[rows] = run.score
         top = int(codes[0])
-        rank_out.add(rows, run.rank_groups, top)
+        out.rank_groups.add(rows, run.rank_groups, top)
         if run.bench_groups is not None:
             bench_out.add(rows, run.bench_groups, top)
-        rank_order[rows] = run.rank_pos + 1
-        rank_comp[rows] = run.competition
+        out.rank_order[rows] = run.rank_pos + 1
+        out.rank_comp[rows] = run.competition
         for ref in method.output.references:
             grp = groups.resolve(rows, ref.by, seg_name)
             ref_out[ref.name].add(rows, grp, top)
@@ -325,22 +310,20 @@ def evaluate(
                 sums = _ratio_of_sums(grp, rows, iv.value, iv.numerator, iv.denominator, iv.factor)
                 column[rows] = sums[grp.g]
 
-    regrade_reason = pl.Series("regrade_reason", [None] * n_rows, dtype=pl.String)
-    regrade_by = pl.Series("regrade_by", [None] * n_rows, dtype=pl.String)
     for idx, (rg, band_idx) in _check_regrades(
         method, regrades or [], base, seg_code, runs
     ).items():
         seg_run = runs[seg_names[seg_code[idx]]]
         seg_run.forced[np.flatnonzero(seg_run.rows == idx)] = band_idx
-        cls_final[idx] = class_code(rg.new_class)
-        regrade_reason = regrade_reason.scatter(idx, rg.reason)
-        regrade_by = regrade_by.scatter(idx, rg.by)
+        out.cls_final[idx] = out.class_code(rg.new_class)
+        out.regrade_reason[idx] = rg.reason
+        out.regrade_by[idx] = rg.by
 
     report(3, steps, "排名与输出")
-    for out in (rank_out, *ref_out.values()):
-        out.count_top(cls_final)
+    for grouped in (out.rank_groups, *ref_out.values()):
+        grouped.count_top(out.cls_final)
     more: dict[str, pl.Series] = {
-        **rank_out.columns("group", with_top=True, with_label_size=False),
+        **out.rank_groups.columns("group", with_top=True, with_label_size=False),
         **bench_out.columns("bench_group"),
     }
     for ref in method.output.references:
@@ -366,29 +349,8 @@ def evaluate(
     del ind_values
     prep.data.clear()
     prep.raw_fields.clear()
-    table = _assemble(
-        method,
-        base,
-        values,
-        bench_values,
-        out_score,
-        score_base,
-        adj_ratio,
-        adj_points,
-        score,
-        class_names,
-        cls_initial,
-        cls_final,
-        reasons,
-        regrade_reason,
-        regrade_by,
-        rank_out,
-        rank_comp,
-        rank_order,
-        more | extra,
-        seg_code,
-        prep.id_rank,
-    )
+    del values
+    table = _assemble(method, base, out, more | extra, seg_code, prep.id_rank)
     report(steps, steps, "完成")
     return EvaluationResult(
         method=method,
@@ -406,6 +368,67 @@ def evaluate(
         robustness_draws=robustness_draws,
         seed=seed,
     )
+
+
+@dataclass
+class _Outputs:
+    """Per-row output arrays (input order), filled segment by segment and turned into the
+    output table by ``_assemble``."""
+
+    values: dict[str, np.ndarray]  # indicator values
+    bench_values: dict[str, np.ndarray]  # the benchmark each row was measured against
+    indicator_score: dict[str, np.ndarray]  # each indicator's points
+    score_base: np.ndarray
+    adj_ratio: np.ndarray
+    adj_points: np.ndarray
+    score: np.ndarray
+    class_names: list[str]  # class codes index this list
+    cls_initial: np.ndarray  # class from the score bands
+    cls_final: np.ndarray  # after vetoes and re-grades
+    reasons: dict[str, np.ndarray]  # note text → rows it applies to
+    regrade_reason: np.ndarray  # object arrays of text or None
+    regrade_by: np.ndarray
+    rank_groups: _GroupOut
+    rank_comp: np.ndarray  # 1-based competition rank, −1 unranked
+    rank_order: np.ndarray  # 1-based unique position, −1 unranked
+
+    @classmethod
+    def start(cls, n_rows: int, values: dict[str, np.ndarray], benchmarked: list[str]) -> _Outputs:
+        def empty() -> np.ndarray:
+            return np.full(n_rows, np.nan)
+
+        def unset() -> np.ndarray:
+            return np.full(n_rows, -1, dtype=np.int64)
+
+        return cls(
+            values=values,
+            bench_values={k: empty() for k in benchmarked},
+            indicator_score={k: empty() for k in values},
+            score_base=empty(),
+            adj_ratio=empty(),
+            adj_points=empty(),
+            score=empty(),
+            class_names=[],
+            cls_initial=unset(),
+            cls_final=unset(),
+            reasons={},
+            regrade_reason=np.full(n_rows, None, dtype=object),
+            regrade_by=np.full(n_rows, None, dtype=object),
+            rank_groups=_GroupOut(n_rows),
+            rank_comp=unset(),
+            rank_order=unset(),
+        )
+
+    def class_code(self, name: str) -> int:
+        if name not in self.class_names:
+            self.class_names.append(name)
+        return self.class_names.index(name)
+
+    def add_reason(self, text: str, rows: np.ndarray) -> None:
+        if len(rows) == 0:
+            return
+        mask = self.reasons.setdefault(text, np.zeros(len(self.score), dtype=bool))
+        mask[rows] = True
 
 
 class _GroupOut:
@@ -477,13 +500,6 @@ def _deduction_columns(method: Method, data: dict[str, np.ndarray]) -> dict[str,
         amount = deducted(data[target], data[source]) / float(units.to_base(fields[target].unit))
         cols[f"deduct__{target}"] = num_column(f"deduct__{target}", amount)
     return cols
-
-
-def _add_reason(reasons: dict[str, np.ndarray], text: str, rows: np.ndarray, n_rows: int) -> None:
-    if len(rows) == 0:
-        return
-    mask = reasons.setdefault(text, np.zeros(n_rows, dtype=bool))
-    mask[rows] = True
 
 
 def _check_regrades(
@@ -645,22 +661,7 @@ def _positions_in(
 def _assemble(
     method: Method,
     base: pl.DataFrame,
-    values: dict[str, np.ndarray],
-    bench_values: dict[str, np.ndarray],
-    out_score: dict[str, np.ndarray],
-    score_base: np.ndarray,
-    adj_ratio: np.ndarray,
-    adj_points: np.ndarray,
-    score: np.ndarray,
-    class_names: list[str],
-    cls_initial: np.ndarray,
-    cls_final: np.ndarray,
-    reasons: dict[str, np.ndarray],
-    regrade_reason: pl.Series,
-    regrade_by: pl.Series,
-    rank_out: _GroupOut,
-    rank_comp: np.ndarray,
-    rank_order: np.ndarray,
+    out: _Outputs,
     extra: dict[str, pl.Series],
     seg_code: np.ndarray,
     id_rank: np.ndarray,
@@ -670,10 +671,10 @@ def _assemble(
     # One int64 sort key: segment, then group (unranked rows after every group), then rank
     # position, or the id order for unranked rows.
     n = len(id_rank)
-    group_code = rank_out.code
-    n_groups = max(len(rank_out.labels), 1)
+    group_code = out.rank_groups.code
+    n_groups = max(len(out.rank_groups.labels), 1)
     g = np.where(group_code < 0, n_groups, group_code)
-    pos = np.where(rank_order < 0, id_rank, rank_order - 1)
+    pos = np.where(out.rank_order < 0, id_rank, out.rank_order - 1)
     key = np.argsort((seg_code * (n_groups + 1) + g) * (n + 1) + pos)  # keys are unique
     ent = method.entity
     labels = {}
@@ -686,30 +687,32 @@ def _assemble(
     cols: list[pl.Series] = list(base.select(text_cols)[key].get_columns())
     seg_key = seg_code[key]
     # An indicator's value is shown only for entities whose segment uses it.
-    for k in list(values):
-        v = values.pop(k)
+    for k in list(out.values):
+        v = out.values.pop(k)
         users = [
             i
             for i, spec in enumerate(method.segments.values())
             if any(it.indicator == k for it in spec.indicators)
         ]
         cols.append(num_column(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
-    for k in list(bench_values):
-        cols.append(num_column(f"bench__{k}", bench_values.pop(k)[key]))
-    for k in list(out_score):
-        cols.append(num_column(f"score__{k}", out_score.pop(k)[key]))
+    for k in list(out.bench_values):
+        cols.append(num_column(f"bench__{k}", out.bench_values.pop(k)[key]))
+    for k in list(out.indicator_score):
+        cols.append(num_column(f"score__{k}", out.indicator_score.pop(k)[key]))
     cols += [
-        num_column("score_base", score_base[key]),
-        num_column("adj_ratio", adj_ratio[key]),
-        num_column("adj_points", adj_points[key]),
-        num_column("score", score[key]),
-        text_column(cls_initial[key], class_names, "class_initial"),
-        text_column(cls_final[key], class_names, "class"),
-        text_column(cls_final[key], [labels.get(c, "") for c in class_names], "class_label"),
+        num_column("score_base", out.score_base[key]),
+        num_column("adj_ratio", out.adj_ratio[key]),
+        num_column("adj_points", out.adj_points[key]),
+        num_column("score", out.score[key]),
+        text_column(out.cls_initial[key], out.class_names, "class_initial"),
+        text_column(out.cls_final[key], out.class_names, "class"),
+        text_column(
+            out.cls_final[key], [labels.get(c, "") for c in out.class_names], "class_label"
+        ),
     ]
-    if reasons:
-        frame = pl.DataFrame({f"r{i}": m[key] for i, m in enumerate(reasons.values())})
-        parts = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(reasons)]
+    if out.reasons:
+        frame = pl.DataFrame({f"r{i}": m[key] for i, m in enumerate(out.reasons.values())})
+        parts = [pl.when(pl.col(f"r{i}")).then(pl.lit(t)) for i, t in enumerate(out.reasons)]
         note = frame.select(
             pl.concat_str(parts, separator="；", ignore_nulls=True).alias("note")
         ).to_series()
@@ -719,12 +722,12 @@ def _assemble(
     idx = pl.Series(key)
     cols += [
         note,
-        regrade_reason.gather(idx),
-        regrade_by.gather(idx),
-        text_column(group_code[key], rank_out.labels, "group"),
-        int_column("rank", rank_comp[key]),
-        int_column("rank_order", rank_order[key]),
-        int_column("group_size", rank_out.size[key]),
+        pl.Series("regrade_reason", out.regrade_reason[key].tolist(), dtype=pl.String),
+        pl.Series("regrade_by", out.regrade_by[key].tolist(), dtype=pl.String),
+        text_column(group_code[key], out.rank_groups.labels, "group"),
+        int_column("rank", out.rank_comp[key]),
+        int_column("rank_order", out.rank_order[key]),
+        int_column("group_size", out.rank_groups.size[key]),
     ]
     cols += [s.gather(idx) for s in extra.values()]
     return pl.DataFrame(cols)
