@@ -82,7 +82,9 @@ def test_full_cycle_upload_submit_approve_lock_and_correct(login, quarter, requi
     )  # old stays in force
 
     diff = officer.get(f"/reporting/versions/{first.pk}/diff/{second.pk}/").content.decode()
-    assert "税收收入" in diff and "61000" in diff and "62500" in diff
+    # In the form's unit, never the database's "61000.000000".
+    assert "税收收入" in diff and "61,000 万元" in diff and "62,500 万元" in diff
+    assert "000000" not in diff
     assert (
         officer.get(f"/reporting/versions/{first.pk}/file").status_code == 200
     )  # old version readable

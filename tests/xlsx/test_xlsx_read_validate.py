@@ -285,7 +285,9 @@ def test_stale_template_is_refused(kit, catalogue, tmp_path):
     assert caught.value.reason == "marker_stale"
 
 
-def test_unit_slips_against_previous_period_need_confirmation(kit):
+def test_unit_slips_are_checked_like_with_like(kit):
+    """Year-to-date figures (产值, 税收, 外资 …) against the same period last year only; a
+    period-end stock (可开发面积) also against the previous period."""
     data = kit.platform_upload(
         industrial_output=10_000_000,
         above_scale_output=900,
@@ -294,27 +296,49 @@ def test_unit_slips_against_previous_period_need_confirmation(kit):
     )
     previous = {
         "LS01": {
+            # A previous quarter's year-to-date values: not comparable, never a reference.
             "industrial_output": Decimal(1000),
-            "developable_area": Decimal(1500),
             "foreign_capital": Decimal("12.5"),
             "tax_revenue": Decimal(81),
+            "developable_area": Decimal(1500),
         }
     }
-    last_year = {"LS01": {"tax_revenue": Decimal(20)}}
+    last_year = {
+        "LS01": {
+            "industrial_output": Decimal(1000),
+            "foreign_capital": Decimal("12.5"),
+            "tax_revenue": Decimal(20),
+        }
+    }
     outcome = read_upload(data, previous=previous, last_year=last_year)
     assert outcome.ok and outcome.rows
     by_cell = {(c.cell, c.basis): c for c in outcome.confirmations}
-    assert by_cell[("C3", "previous")].factor == Decimal(10_000)
-    assert "元" in by_cell[("C3", "previous")].message
+    assert by_cell[("C3", "last_year")].factor == Decimal(10_000)
+    assert "元" in by_cell[("C3", "last_year")].message
     assert by_cell[("R3", "previous")].factor == Decimal(15)
     assert "公顷" in by_cell[("R3", "previous")].message
-    assert by_cell[("I3", "previous")].factor == Decimal(10)
+    assert by_cell[("I3", "last_year")].factor == Decimal(10)
     jump = by_cell[("G3", "last_year")]
     assert jump.factor is None and "超过3倍" in jump.message
-    assert ("G3", "previous") not in by_cell
+    assert not {("C3", "previous"), ("I3", "previous"), ("G3", "previous")} & set(by_cell)
     ids = {c.id for c in outcome.confirmations}
     assert outcome.unconfirmed(ids) == ()
     assert len(outcome.unconfirmed(set())) == len(outcome.confirmations)
+
+
+def test_a_first_quarter_is_not_compared_with_the_previous_fourth_quarter(kit):
+    # Q1 year-to-date is about a quarter of the previous Q4's full-year value: no question.
+    data = kit.platform_upload(
+        tax_revenue=20,
+        industrial_output=250,
+        above_scale_output=225,
+        above_scale_value_added=50,
+        hightech_value_added=30,
+    )
+    previous = {"LS01": {"tax_revenue": Decimal(81), "industrial_output": Decimal(1000)}}
+    outcome = read_upload(data, previous=previous)
+    assert outcome.ok and outcome.rows
+    assert outcome.confirmations == ()
 
 
 def test_unit_slips_against_peers(kit):

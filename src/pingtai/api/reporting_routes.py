@@ -281,6 +281,7 @@ def requirement_transition(request, body: TransitionIn, pk: int = Path(..., ge=1
         user=request.user,
         seen_revision=body.revision,
         reason=body.reason,
+        slips_checked=body.slips_checked,
         request=request,
     )
     return _requirement(_requirements(request.user).get(pk=pk))

@@ -182,6 +182,10 @@ class TransitionIn(Schema):
     action: Literal["submit", "return", "approve", "lock"]
     revision: int = Field(ge=0, le=2_000_000_000, description="页面看到的修订号")
     reason: str = Field("", max_length=2000, pattern=NO_NUL, description="退回理由（退回时必填）")
+    slips_checked: bool = Field(
+        False,
+        description="审核通过时：已逐项核实审核页标出的疑似单位错误（有疑似时必填，并在理由中说明）",
+    )
 
 
 class FactOut(Schema):

@@ -57,6 +57,8 @@ class Indicator(_Model):
     format: Literal["uscc", "gbt4754"] | None = None
     choices: tuple[str, ...] = ()
     max_length: int | None = Field(default=None, gt=0)
+    # Year-to-date flow (累计值): comparable with the same period last year, not the last quarter.
+    cumulative: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:

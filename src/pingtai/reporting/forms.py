@@ -44,3 +44,4 @@ class TransitionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ("submit", "return", "approve", "lock")])
     revision = forms.IntegerField(min_value=0)
     reason = forms.CharField(required=False, max_length=2000)
+    slips_checked = forms.BooleanField(required=False)

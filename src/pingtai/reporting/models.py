@@ -193,6 +193,8 @@ class SubmissionVersion(models.Model):
         verbose_name="审核人",
     )
     approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    # The reviewer's word on values the review flagged as suspected unit slips (review.py).
+    review_note = models.TextField("审核人对疑似单位错误的核实说明", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "报送版本"

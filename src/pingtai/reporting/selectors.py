@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pingtai.catalogue import default_catalogue
-from pingtai.reporting.models import Requirement, Submission
+from pingtai.reporting.models import Fact, Requirement, Submission
 
 APPROVED = (Submission.Status.APPROVED, Submission.Status.LOCKED)
 
@@ -47,3 +48,70 @@ def unapproved_requirements(
         name = catalogue.forms[r.form_code].name if r.form_code in catalogue.forms else r.form_code
         out.append(OpenRequirement(r, name, state))
     return out
+
+
+PLATFORM_FORM = "platform_quarterly"
+
+
+@dataclass(frozen=True)
+class PlatformReport:
+    """One platform's approved report of one period (values in the catalogue's units)."""
+
+    platform_id: int
+    period_code: str
+    period_label: str
+    year: int
+    index: int
+    values: dict[str, Decimal]
+
+
+def platform_reports(platform_ids: Iterable[int] | None = None) -> dict[int, list[PlatformReport]]:
+    """platform id → its approved quarterly reports, newest first.
+
+    The one read of approved platform reports: the platform page, the cockpit, the map and the
+    API use it, so an approval shows everywhere as soon as its transaction commits."""
+    subs = Submission.objects.filter(
+        requirement__form_code=PLATFORM_FORM, approved_version__isnull=False
+    ).select_related("requirement__period")
+    if platform_ids is not None:
+        subs = subs.filter(requirement__platform_id__in=list(platform_ids))
+    subs = list(subs)
+    values: dict[int, dict[str, Decimal]] = {}
+    for version_id, indicator, value in Fact.objects.filter(
+        version_id__in=[s.approved_version_id for s in subs], value__isnull=False
+    ).values_list("version_id", "indicator", "value"):
+        values.setdefault(version_id, {})[indicator] = value
+    out: dict[int, list[PlatformReport]] = {}
+    for sub in subs:
+        period = sub.requirement.period
+        out.setdefault(sub.requirement.platform_id, []).append(
+            PlatformReport(
+                sub.requirement.platform_id,
+                period.code,
+                period.label,
+                period.year,
+                period.index,
+                values.get(sub.approved_version_id, {}),
+            )
+        )
+    for reports in out.values():
+        reports.sort(key=lambda r: (r.year, r.index), reverse=True)
+    return out
+
+
+def year_end_totals(indicator: str, platform_ids: Iterable[int]) -> dict[int, Decimal]:
+    """year → the sum over the platforms of their approved fourth-quarter value.
+
+    A year counts only when every platform's year-end report is approved: a partial sum would
+    read as a reduction that did not happen."""
+    ids = set(platform_ids)
+    by_year: dict[int, dict[int, Decimal]] = {}
+    for platform_id, reports in platform_reports(ids).items():
+        for r in reports:
+            if r.index == 4 and indicator in r.values:
+                by_year.setdefault(r.year, {})[platform_id] = r.values[indicator]
+    return {
+        year: sum(values.values(), Decimal(0))
+        for year, values in sorted(by_year.items())
+        if set(values) == ids
+    }

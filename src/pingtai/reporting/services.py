@@ -30,6 +30,7 @@ from pingtai.reporting.models import (
     UploadAttempt,
 )
 from pingtai.xlsx import ImportOutcome, RefusedFile, read_upload, write_template
+from pingtai.xlsx.validate import plain_number
 
 S = Submission.Status
 
@@ -309,11 +310,12 @@ def _confirmation_json(c) -> dict:
         "column": c.column,
         "key": c.key,
         "indicator": c.indicator,
-        "value": str(c.value),
-        "reference": str(c.reference),
+        "value": plain_number(c.value),
+        "reference": plain_number(c.reference),
         "basis": c.basis,
         "factor": str(c.factor) if c.factor is not None else None,
-        "text": str(c),
+        "message": c.message,
+        "text": f"{c.column}：{c.message}",
     }
 
 

@@ -5,6 +5,7 @@ from pingtai.reporting import views
 app_name = "reporting"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("inbox/", views.inbox, name="inbox"),
     path("periods/open/", views.period_open, name="period_open"),
     path("periods/<str:code>/", views.period_detail, name="period"),
     path("periods/<str:code>/close/", views.period_close, name="period_close"),

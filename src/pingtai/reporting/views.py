@@ -24,7 +24,9 @@ from pingtai.catalogue import default_catalogue
 from pingtai.core.refusal import Refused
 from pingtai.reporting import services
 from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
+from pingtai.reporting.inbox import inbox as reporting_inbox
 from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
+from pingtai.reporting.review import amount_text, review_of
 from pingtai.reporting.workflow import submission_transition
 from pingtai.web.downloads import attachment
 from pingtai.web.forms import form_errors
@@ -46,6 +48,15 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             "catalogue": default_catalogue(),
             "open_form": PeriodOpenForm() if request.user.is_city_admin else None,
         },
+    )
+
+
+@role_required(*OFFICIALS)
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "reporting/inbox.html",
+        {"boxes": reporting_inbox(request.user), "catalogue": default_catalogue()},
     )
 
 
@@ -121,6 +132,7 @@ def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "owner": owns_requirement(request.user, requirement),
             "reviewer": request.user.is_city_admin,
             "upload_form": UploadForm(),
+            "review": review_of(requirement),
         },
     )
 
@@ -220,13 +232,20 @@ def version_diff(request: AuthenticatedRequest, old: int, new: int) -> HttpRespo
     older = get_object_or_404(SubmissionVersion, pk=old)
     newer = get_object_or_404(SubmissionVersion, pk=new, submission_id=older.submission_id)
     requirement = scoped_requirement(request.user, older.submission.requirement_id)
-    names = default_catalogue().names()
+    indicators = default_catalogue().indicators
+
+    def shown(value, code: str) -> str | None:
+        ind = indicators.get(code)
+        if value is None or ind is None or not ind.numeric or isinstance(value, str):
+            return value
+        return amount_text(value, ind)
+
     rows = [
         {
             "key": r.key,
-            "name": names.get(r.indicator, r.indicator),
-            "before": r.before,
-            "after": r.after,
+            "name": indicators[r.indicator].name if r.indicator in indicators else r.indicator,
+            "before": shown(r.before, r.indicator),
+            "after": shown(r.after, r.indicator),
         }
         for r in services.version_diff(older, newer)
     ]
@@ -265,6 +284,7 @@ def requirement_transition(request: AuthenticatedRequest, pk: int) -> HttpRespon
             user=request.user,
             seen_revision=form.cleaned_data["revision"],
             reason=form.cleaned_data["reason"],
+            slips_checked=form.cleaned_data["slips_checked"],
             request=request,
         )
         messages.success(request, "操作成功")

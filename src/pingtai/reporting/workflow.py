@@ -13,7 +13,9 @@ from django.utils import timezone
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
+from pingtai.reporting.flow import apply_approved
 from pingtai.reporting.models import Submission
+from pingtai.reporting.review import review_of
 
 S = Submission.Status
 
@@ -27,8 +29,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
 
 
 def submission_transition(
-    submission_id: int, action: str, *, user, seen_revision: int, reason: str = "", request=None
+    submission_id: int,
+    action: str,
+    *,
+    user,
+    seen_revision: int,
+    reason: str = "",
+    slips_checked: bool = False,
+    request=None,
 ) -> Submission:
+    """``slips_checked``: on approval, the reviewer states that the values the review flags as
+    suspected unit slips were checked; ``reason`` then says how (both required when any is
+    flagged)."""
     allowed_from, target, audit_action = TRANSITIONS[action]
     with transaction.atomic():
         sub = (
@@ -52,10 +64,26 @@ def submission_transition(
             sub.return_reason = reason.strip()
         if action == "approve":
             version = sub.latest_version
+            suspected = review_of(sub.requirement, version).suspected
+            if suspected and not (slips_checked and reason.strip()):
+                listed = "；".join(
+                    f"{r.key_name or r.key} {r.name} {r.value_text}（{r.suspicions[0]}）"
+                    for r in suspected[:3]
+                )
+                more = f"等 {len(suspected)} 处" if len(suspected) > 3 else ""
+                raise Refused(
+                    f"第{version.number}版有疑似单位错误：{listed}{more}。"
+                    "审核通过前须逐项核实，勾选“已核实疑似单位错误”并填写核实说明",
+                    code="unconfirmed_slips",
+                )
             version.approved_by, version.approved_at = user, timezone.now()
-            version.save(update_fields=["approved_by", "approved_at"])
+            version.review_note = reason.strip() if suspected else ""
+            version.save(update_fields=["approved_by", "approved_at", "review_note"])
             sub.approved_version = version
         sub.save()
+        if action == "approve":
+            # Approved data reaches every reader in the same transaction (flow.py).
+            apply_approved(sub, user=user, request=request)
         audit_record(
             audit_action,
             request=request,

@@ -20,9 +20,16 @@ def navigation(request: HttpRequest) -> dict:
         return {"nav": []}
     nav = [("平台体系", reverse("home")), ("整合沿革", reverse("as_of"))]
     for config in apps.get_app_configs():
-        for label, url_name, *roles in getattr(config, "nav", ()):
-            if user.role in (roles[0] if roles else OFFICIALS):
-                nav.append((label, reverse(url_name)))
+        entries = [
+            (label, reverse(url_name))
+            for label, url_name, *roles in getattr(config, "nav", ())
+            if user.role in (roles[0] if roles else OFFICIALS)
+        ]
+        # An app may put a count beside its first entry (待办: what waits for this user).
+        counter = getattr(config, "nav_count", None)
+        if entries and counter is not None and (count := counter(user)):
+            entries[0] = (f"{entries[0][0]}（{count}）", entries[0][1])
+        nav += entries
     if user.role == "platform" and user.platform_id:
         nav.append(("本平台企业", reverse("platform_enterprises", args=[user.platform.code])))
     if user.is_staff:

@@ -400,7 +400,11 @@ def _checksum_only(code: str) -> bool:
 
 # Typical slips per declared unit (standards.md §4.3): factor and what the uploader probably did.
 SLIP_FACTORS: dict[str, tuple[tuple[Decimal, str], ...]] = {
-    "万元": ((Decimal(10_000), "把“元”当作“万元”"), (Decimal(10), "把“千元”当作“万元”")),
+    "万元": (
+        (Decimal(10_000), "把“元”当作“万元”"),
+        (Decimal(100), "小数点错位两位（把“百元”当作“万元”）"),
+        (Decimal(10), "把“千元”当作“万元”"),
+    ),
     "万美元": ((Decimal(10_000), "把“美元”当作“万美元”"), (Decimal(10), "把“千美元”当作“万美元”")),
     "亩": (
         (Decimal(15), "把“亩”和“公顷”混用"),
@@ -449,6 +453,12 @@ def slip(
     return None
 
 
+def plain_number(value: Decimal) -> str:
+    """A reference value as people write it: 61,000 or 12.5, never 61000.000000."""
+    text = f"{Decimal(value):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 @dataclass
 class SlipChecker:
     """Compare parsed values with previous periods and peers (R-08)."""
@@ -489,10 +499,12 @@ class SlipChecker:
     ) -> list[tuple[int, str, Decimal, Decimal | None, str]]:
         """Return (position, basis, reference, factor, message) for every suspicious value."""
         ind = self.indicators[code]
+        # Like with like: a year-to-date figure is compared with the same period last year;
+        # against the previous quarter a Q1 value is a quarter of Q4's by construction.
         sources = [
             (basis, label, source)
             for basis, label, source in (
-                ("previous", "上期", self.previous),
+                ("previous", "上期", None if ind.cumulative else self.previous),
                 ("last_year", "上年同期", self.last_year),
             )
             if source is not None
@@ -526,7 +538,7 @@ class SlipChecker:
                             basis,
                             reference,
                             hit[0],
-                            f"{label}为 {reference}{ind.unit}，本期{hit[1].replace('参照值', label)}",
+                            f"{label}为 {plain_number(reference)} {ind.unit}，本期{hit[1].replace('参照值', label)}",
                         )
                     )
             if median is not None and not (value > 0 and peer_low < value < peer_high):
@@ -538,7 +550,7 @@ class SlipChecker:
                             "peers",
                             median,
                             hit[0],
-                            f"同类中位数为 {median}{ind.unit}，本值{hit[1].replace('参照值', '中位数')}",
+                            f"同类中位数为 {plain_number(median)} {ind.unit}，本值{hit[1].replace('参照值', '中位数')}",
                         )
                     )
         return found
