@@ -49,6 +49,109 @@ def enterprise_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def objection_file(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.accounts.models import User
+    from pingtai.core.refusal import Refused
+    from pingtai.evaluation.models import EvaluationRun
+    from pingtai.firm.objections import objection_file as file_objection
+    from pingtai.registry.models import Enterprise
+
+    run = EvaluationRun.objects.filter(pk=args.run).first()
+    if run is None:
+        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
+        return 2
+    firm = Enterprise.objects.filter(uscc=args.uscc.strip().upper()).first()
+    if firm is None:
+        print(f"错误：统一社会信用代码 {args.uscc} 不在企业名录中", file=sys.stderr)
+        return 2
+    if args.user:
+        user = _user(args.user)
+    else:  # on the firm's behalf, by its platform (the contract for scripts)
+        user = (
+            User.objects.filter(role=User.Role.PLATFORM, platform=firm.platform, is_active=True)
+            .order_by("username")
+            .first()
+        )
+        if user is None:
+            print(f"错误：{firm.platform.name}没有平台用户，请用 --user 指明", file=sys.stderr)
+    if user is None:
+        return 2
+    evidence = []
+    for path in args.evidence or []:
+        file = Path(path)
+        if not file.is_file():
+            print(f"错误：证明材料 {path} 不存在", file=sys.stderr)
+            return 2
+        evidence.append((file.name, file.read_bytes()))
+    try:
+        obj = file_objection(
+            run,
+            firm,
+            kind=args.kind,
+            field=args.field or "",
+            claimed=args.claimed,
+            reason=args.reason,
+            evidence=evidence,
+            user=user,
+        )
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    print(f"已登记{firm.name}的异议（{obj.get_kind_display()}），本环节期限 {obj.due_on}：")
+    print(obj.number)
+    return 0
+
+
+def objection_decide(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.core.refusal import Refused
+    from pingtai.firm.models import Objection
+    from pingtai.firm.objections import objection_decide as decide
+
+    obj = Objection.objects.filter(number=args.number.strip()).first()
+    if obj is None:
+        print(f"错误：异议 {args.number} 不存在", file=sys.stderr)
+        return 2
+    user = _user(args.user)
+    if user is None:
+        return 2
+    try:
+        obj = decide(obj, accept=args.accept, reason=args.reason, user=user, value=args.value)
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    print(f"异议 {obj.number}：{obj.get_status_display()}（{obj.decision_reason}）")
+    return 0
+
+
+def objection_list(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.firm.models import Objection
+    from pingtai.firm.sheet import field_text, number_text
+
+    rows = (
+        Objection.objects.filter(run_id=args.run)
+        .select_related("enterprise", "decided_by")
+        .order_by("number")
+    )
+    print(f"批次 #{args.run} 的异议 {rows.count()} 件")
+    for o in rows:
+        what = field_text(o.field) if o.field else "—"
+        values = (
+            f"{number_text(o.current_value, o.field)}→{number_text(o.claimed_value, o.field)}"
+            if o.claimed_value is not None
+            else ""
+        )
+        due = f"，期限 {o.due_on}" if o.due_on else ""
+        decided = f"，答复人 {o.decided_by.username}" if o.decided_by else ""
+        print(
+            f"{o.number} {o.enterprise.uscc} {o.enterprise.name} {o.get_kind_display()} "
+            f"{what} {values} {o.get_status_display()}（{o.get_stage_display()}{due}{decided}）"
+        )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "enterprise-users",
@@ -60,3 +163,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--user", default="admin", help="开设人：市级管理员或该平台的平台用户（默认 admin）"
     )
     p.set_defaults(func=enterprise_users)
+
+    objection = sub.add_parser("objection", help="企业异议：提出、答复、列出").add_subparsers(
+        dest="objection_command", required=True, metavar="子命令"
+    )
+    p = objection.add_parser("file", help="提出异议（最后一行只打印异议编号）")
+    p.add_argument("--run", type=int, required=True, metavar="RUN")
+    p.add_argument("--uscc", required=True, metavar="CODE", help="企业统一社会信用代码")
+    p.add_argument("--kind", required=True, help="数值错误 或 特殊情况")
+    p.add_argument("--field", default="", help="数据项，如 land_mu、tax_wan")
+    p.add_argument("--claimed", default=None, metavar="VALUE", help="企业主张的正确数值")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--evidence", action="append", metavar="FILE", help="证明材料（可多次给出）")
+    p.add_argument("--user", default="", help="提出人（默认：企业所在平台的平台用户，代为提出）")
+    p.set_defaults(func=objection_file)
+
+    p = objection.add_parser("decide", help="答复异议（数据主管部门用户或市级管理员）")
+    p.add_argument("number", metavar="NUMBER")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--accept", action="store_true", help="采纳")
+    verdict.add_argument("--reject", action="store_true", help="不予采纳")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--value", default=None, help="采纳时的更正数值（默认为企业主张的数值）")
+    p.add_argument("--user", required=True, metavar="NAME")
+    p.set_defaults(func=objection_decide)
+
+    p = objection.add_parser("list", help="列出某批次的异议")
+    p.add_argument("--run", type=int, required=True, metavar="RUN")
+    p.set_defaults(func=objection_list)

@@ -55,3 +55,184 @@ class PublicityWindow(models.Model):
         if today < self.opens_on:
             return "未开始"
         return "进行中" if today <= self.closes_on else "已截止"
+
+
+class Confirmation(models.Model):
+    """A firm's answer to its 一企一单: confirmed, disputed (an objection was filed), or
+    confirmed by default when the window closed without an answer (applied by the daily job)."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "已确认"
+        DISPUTED = "disputed", "有异议"
+        DEEMED = "deemed", "逾期未答复，视为确认"
+
+    run = models.ForeignKey(
+        "evaluation.EvaluationRun",
+        models.PROTECT,
+        related_name="confirmations",
+        verbose_name="评价批次",
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.PROTECT, related_name="confirmations", verbose_name="企业"
+    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="确认人",
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一企一单确认"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "enterprise"], name="one_answer_per_firm_and_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.get_status_display()}"
+
+
+class Objection(models.Model):
+    """An objection (异议) of one firm to one run, routed platform → data-owning department →
+    city administrator, each step with a deadline in working days (docs/enterprise.md)."""
+
+    class Kind(models.TextChoices):
+        VALUE = "value", "评价数值错误"
+        SPECIAL = "special", "特殊情况"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        RECEIVED = "received", "已受理"
+        RETURNED = "returned", "已退回"
+        UPHELD = "upheld", "已采纳"
+        REJECTED = "rejected", "未采纳"
+
+    class Stage(models.TextChoices):
+        PLATFORM = "platform", "平台初核"
+        DEPARTMENT = "department", "数据主管部门核实"
+        CITY = "city", "市级管理员处理"
+        DONE = "done", "已办结"
+
+    number = models.CharField("异议编号", max_length=20, unique=True)
+    run = models.ForeignKey(
+        "evaluation.EvaluationRun",
+        models.PROTECT,
+        related_name="objections",
+        verbose_name="评价批次",
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.PROTECT, related_name="objections", verbose_name="企业"
+    )
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    field = models.CharField("异议数据项", max_length=40, blank=True)
+    parcel = models.CharField("地块编号", max_length=40, blank=True)
+    current_value = models.DecimalField(
+        "批次中的数值", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    claimed_value = models.DecimalField(
+        "企业主张的数值", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    reason = models.TextField("理由")
+    department = models.CharField("数据主管部门", max_length=20, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField("环节", max_length=10, choices=Stage.choices, default=Stage.PLATFORM)
+    due_on = models.DateField("本环节办理期限", null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提出人"
+    )
+    filed_at = models.DateTimeField("提出时间", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="答复人",
+    )
+    decided_at = models.DateTimeField("答复时间", null=True, blank=True)
+    decision_reason = models.TextField("答复理由", blank=True)
+    corrected_value = models.DecimalField(
+        "采纳的更正数值", max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    applied_in = models.ForeignKey(
+        "evaluation.EvaluationRun",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applied_objections",
+        verbose_name="采纳后重新评价的批次",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "异议"
+        ordering = ["-filed_at", "-pk"]
+        indexes = [models.Index(fields=["run", "enterprise"])]
+
+    def __str__(self) -> str:
+        return f"异议 {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != self.Stage.DONE
+
+    @property
+    def department_text(self) -> str:
+        from pingtai.firm.sheet import department_label
+
+        return department_label(self.department)
+
+
+class ObjectionStep(models.Model):
+    """One step of an objection's handling, as shown to the firm and the officials."""
+
+    objection = models.ForeignKey(
+        Objection, models.CASCADE, related_name="steps", verbose_name="异议"
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="办理人"
+    )
+    action = models.CharField("办理事项", max_length=40)
+    status = models.CharField("办理后状态", max_length=10, choices=Objection.Status.choices)
+    stage = models.CharField("办理后环节", max_length=10, choices=Objection.Stage.choices)
+    due_on = models.DateField("下一环节期限", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "异议办理记录"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.objection} {self.action}"
+
+
+class ObjectionEvidence(models.Model):
+    """An evidence file, checked by content and stored under its SHA-256."""
+
+    objection = models.ForeignKey(
+        Objection, models.PROTECT, related_name="evidence", verbose_name="异议"
+    )
+    file = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="文件"
+    )
+    filename = models.CharField("文件名", max_length=120)
+    content_type = models.CharField("文件类型", max_length=80)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField("字节数")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "异议证明材料"
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.objection} {self.filename}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,8 +20,8 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
-from pingtai.firm import windows
-from pingtai.firm.models import PublicityWindow
+from pingtai.firm import objections, sheet, windows
+from pingtai.firm.models import Objection, PublicityWindow
 from pingtai.web.downloads import attachment
 
 
@@ -100,3 +100,125 @@ def publicity_list_xlsx(request: AuthenticatedRequest, pk: int, code: str) -> Ht
         AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出公示名单 {platform.code}"
     )
     return attachment(content, f"{windows.publicity_title(run, platform)}.xlsx")
+
+
+# --- objections and confirmations (officials) -------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("receive", "受理"),
+            ("return", "退回"),
+            ("accept", "采纳"),
+            ("reject", "不予采纳"),
+        ]
+    )
+    reason = forms.CharField(required=False, max_length=2000)
+    value = forms.CharField(required=False, max_length=30)
+
+
+def _objection(request: AuthenticatedRequest, number: str):
+    obj = objections.objections_for(request.user).filter(number=number).first()
+    if obj is None:
+        raise Http404("没有找到该异议，或您无权查看")
+    return obj
+
+
+@role_required(*OFFICIALS)
+def objection_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows = objections.objections_for(request.user).filter(run=run).order_by("number")
+    return render(
+        request,
+        "firm/office_objections.html",
+        {
+            "run": run,
+            "rows": [(o, sheet.field_text(o.field) if o.field else "—") for o in rows],
+        },
+    )
+
+
+@role_required(*OFFICIALS)
+def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    obj = _objection(request, number)
+    user = request.user
+    platform_step = obj.stage == Objection.Stage.PLATFORM and (
+        user.is_city_admin
+        or (user.role == User.Role.PLATFORM and user.platform_id == obj.enterprise.platform_id)
+    )
+    return render(
+        request,
+        "firm/office_objection.html",
+        {
+            "o": obj,
+            "field_text": sheet.field_text(obj.field) if obj.field else "",
+            "current": sheet.number_text(obj.current_value, obj.field) if obj.field else "",
+            "claimed": sheet.number_text(obj.claimed_value, obj.field)
+            if obj.claimed_value is not None
+            else "",
+            "corrected": sheet.number_text(obj.corrected_value, obj.field)
+            if obj.corrected_value is not None
+            else "",
+            "department": sheet.department_label(obj.department),
+            "steps": obj.steps.select_related("by"),
+            "evidence": obj.evidence.all(),
+            "base": "office",
+            "can_route": platform_step,
+            "can_decide": obj.is_open and objections.can_decide(user, obj),
+        },
+    )
+
+
+@role_required(User.Role.CITY_ADMIN, User.Role.PLATFORM, User.Role.DEPARTMENT)
+@require_POST
+def objection_act(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    obj = _objection(request, number)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择办理事项")
+        return redirect("publicity:objection", number=number)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    try:
+        if action == "receive":
+            objections.objection_receive(obj, user=request.user, note=reason, request=request)
+        elif action == "return":
+            objections.objection_return(obj, user=request.user, reason=reason, request=request)
+        else:
+            objections.objection_decide(
+                obj,
+                accept=action == "accept",
+                reason=reason,
+                value=form.cleaned_data["value"],
+                user=request.user,
+                request=request,
+            )
+    except Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已办理")
+    return redirect("publicity:objection", number=number)
+
+
+@role_required(*OFFICIALS)
+def objection_evidence(request: AuthenticatedRequest, number: str, pk: int) -> HttpResponse:
+    obj = _objection(request, number)
+    item = obj.evidence.select_related("file").filter(pk=pk).first()
+    if item is None:
+        raise Http404("没有找到该文件")
+    audit_record(
+        AuditEvent.Action.DOWNLOAD, request=request, obj=obj, detail=f"下载证明材料 {item.filename}"
+    )
+    return attachment(bytes(item.file.content), item.filename, item.content_type)
+
+
+@role_required(*OFFICIALS)
+def confirmations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Confirmation status per platform (city roles, departments) or per firm of the own
+    platform (platform users)."""
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    return render(
+        request,
+        "firm/office_confirmations.html",
+        {"run": run, **objections.confirmation_overview(run, request.user)},
+    )

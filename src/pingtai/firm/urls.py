@@ -7,6 +7,11 @@ from pingtai.firm import office_views, views
 
 firm_patterns = [
     path("", views.home, name="home"),
+    path("runs/<int:pk>/", views.run_sheet, name="sheet"),
+    path("runs/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("runs/<int:pk>/object/", views.object_, name="object"),
+    path("objections/<str:number>/", views.objection, name="objection"),
+    path("objections/<str:number>/evidence/<int:pk>/", views.evidence, name="evidence"),
 ]
 
 office_patterns = [
@@ -14,6 +19,15 @@ office_patterns = [
     path("runs/<int:pk>/open/", office_views.window_open, name="open"),
     path("runs/<int:pk>/list/<str:code>/", office_views.publicity_list, name="list"),
     path("runs/<int:pk>/list/<str:code>.xlsx", office_views.publicity_list_xlsx, name="list_xlsx"),
+    path("runs/<int:pk>/objections/", office_views.objection_list, name="objections"),
+    path("runs/<int:pk>/confirmations/", office_views.confirmations, name="confirmations"),
+    path("objections/<str:number>/", office_views.objection_detail, name="objection"),
+    path("objections/<str:number>/act/", office_views.objection_act, name="objection_act"),
+    path(
+        "objections/<str:number>/evidence/<int:pk>/",
+        office_views.objection_evidence,
+        name="evidence",
+    ),
 ]
 
 urlpatterns = [

@@ -1,22 +1,187 @@
-"""The enterprise user's pages: its own firm only, laid out for a phone (docs/enterprise.md)."""
+"""The enterprise user's pages: its own firm only, laid out for a phone (docs/enterprise.md).
+Every object is fetched through the firm's own scope; anything else is 404."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import AuthenticatedRequest, own_enterprise, role_required
-from pingtai.firm import selectors
+from pingtai.core.refusal import Refused
+from pingtai.evaluation.models import EvaluationRun
+from pingtai.firm import objections, selectors, sheet
+from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
+from pingtai.firm.models import Confirmation, Objection, PublicityWindow
+from pingtai.firm.windows import window_text
+from pingtai.web.downloads import attachment
 
 ENTERPRISE = (User.Role.ENTERPRISE,)
+
+
+class ObjectionForm(forms.Form):
+    kind = forms.ChoiceField(label="异议类型", choices=Objection.Kind.choices)
+    field = forms.ChoiceField(
+        label="数据项",
+        required=False,
+        choices=[("", "（特殊情况可不选）")]
+        + [(c, f"{f.label}（{f.unit}）") for c, f in sheet.FIELDS.items()],
+    )
+    parcel = forms.CharField(label="涉及地块（用地面积异议可选）", required=False, max_length=40)
+    claimed = forms.CharField(label="企业主张的正确数值", required=False, max_length=30)
+    reason = forms.CharField(
+        label="理由", max_length=objections.MAX_REASON, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+def _run_for_firm(request: AuthenticatedRequest, pk: int) -> EvaluationRun:
+    """A run the firm may look at: one with a window, or shown to firms."""
+    firm = own_enterprise(request.user)
+    run = (
+        EvaluationRun.objects.filter(pk=pk, results__enterprise=firm)
+        .filter(Q(status__in=selectors.SHOWN_TO_FIRMS) | Q(windows__isnull=False))
+        .distinct()
+        .first()
+    )
+    if run is None:
+        raise Http404("没有找到该评价批次，或您无权查看")
+    return run
 
 
 @role_required(*ENTERPRISE)
 def home(request: AuthenticatedRequest) -> HttpResponse:
     firm = own_enterprise(request.user)
+    runs = (
+        EvaluationRun.objects.filter(results__enterprise=firm, windows__isnull=False)
+        .exclude(status="superseded")
+        .distinct()
+        .order_by("-year", "-pk")
+    )
     return render(
         request,
         "firm/home.html",
-        {"firm": firm, "results": list(selectors.own_results(request.user)[:10])},
+        {
+            "firm": firm,
+            "results": list(selectors.own_results(request.user)[:10]),
+            "runs": runs,
+            "objections": objections.objections_for(request.user)[:20],
+        },
     )
+
+
+@role_required(*ENTERPRISE)
+def run_sheet(request: AuthenticatedRequest, pk: int, form: ObjectionForm | None = None):
+    firm = own_enterprise(request.user)
+    run = _run_for_firm(request, pk)
+    today = timezone.localdate()
+    open_windows = [w for w in PublicityWindow.objects.filter(run=run) if w.is_open(today)]
+    return render(
+        request,
+        "firm/sheet.html",
+        {
+            "firm": firm,
+            "run": run,
+            "lines": sheet.firm_sheet(run, firm),
+            "parcels": sheet.firm_parcels(firm),
+            "result": run.results.filter(enterprise=firm).first()
+            if run.status in selectors.SHOWN_TO_FIRMS
+            else None,
+            "windows": [(w, window_text(w), w.is_open(today)) for w in run.windows.all()],
+            "open": bool(open_windows) and run.status != "superseded",
+            "answer": Confirmation.objects.filter(run=run, enterprise=firm).first(),
+            "objections": objections.objections_for_firm(run, firm),
+            "form": form or ObjectionForm(),
+            "max_mb": MAX_BYTES // 2**20,
+            "max_files": MAX_FILES,
+        },
+    )
+
+
+@role_required(*ENTERPRISE)
+@require_POST
+def confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    firm = own_enterprise(request.user)
+    run = _run_for_firm(request, pk)
+    try:
+        objections.confirm_sheet(run, firm, user=request.user, request=request)
+    except Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "已确认本企业的一企一单")
+    return redirect("firm:sheet", pk=run.pk)
+
+
+@role_required(*ENTERPRISE)
+@require_POST
+def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    firm = own_enterprise(request.user)
+    run = _run_for_firm(request, pk)
+    form = ObjectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查异议类型、数据项和理由")
+        return run_sheet(request, pk, form)
+    files = [(f.name, f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
+    data = form.cleaned_data
+    try:
+        obj = objections.objection_file(
+            run,
+            firm,
+            kind=data["kind"],
+            field=data["field"],
+            claimed=data["claimed"],
+            parcel=data["parcel"],
+            reason=data["reason"],
+            evidence=files,
+            user=request.user,
+            request=request,
+        )
+    except Refused as refused:
+        messages.error(request, str(refused))
+        return run_sheet(request, pk, form)
+    messages.success(request, f"异议已提交，编号 {obj.number}")
+    return redirect("firm:objection", number=obj.number)
+
+
+def _own_objection(request: AuthenticatedRequest, number: str) -> Objection:
+    obj = objections.objections_for(request.user).filter(number=number).first()
+    if obj is None:
+        raise Http404("没有找到该异议，或您无权查看")
+    return obj
+
+
+@role_required(*ENTERPRISE)
+def objection(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    obj = _own_objection(request, number)
+    return render(
+        request,
+        "firm/objection.html",
+        {
+            "o": obj,
+            "field_text": sheet.field_text(obj.field) if obj.field else "",
+            "current": sheet.number_text(obj.current_value, obj.field) if obj.field else "",
+            "claimed": sheet.number_text(obj.claimed_value, obj.field)
+            if obj.claimed_value is not None
+            else "",
+            "corrected": sheet.number_text(obj.corrected_value, obj.field)
+            if obj.corrected_value is not None
+            else "",
+            "department": sheet.department_label(obj.department),
+            "steps": obj.steps.select_related("by"),
+            "evidence": obj.evidence.all(),
+            "base": "firm",
+        },
+    )
+
+
+@role_required(*ENTERPRISE)
+def evidence(request: AuthenticatedRequest, number: str, pk: int) -> HttpResponse:
+    obj = _own_objection(request, number)
+    item = obj.evidence.select_related("file").filter(pk=pk).first()
+    if item is None:
+        raise Http404("没有找到该文件")
+    return attachment(bytes(item.file.content), item.filename, item.content_type)
