@@ -4,9 +4,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from pingtai.engine import evaluate, load_method
-from pingtai.engine.explain import contributions, improvement_paths
+from pingtai.engine.explain import contributions, contributions_all, improvement_paths
 from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import enterprises
 from pingtai.engine.synthetic import frame_from_rows as make_frame
@@ -30,6 +31,32 @@ def test_contributions_add_up_to_the_score(result):
     tax = c.filter(pl.col("indicator") == "tax_per_mu").row(0, named=True)
     assert tax["benchmark"] == 24.097 and tax["weight"] == 30
     assert tax["contribution"] == pytest.approx(30 * row["tax_per_mu"] / 24.097)
+
+
+@pytest.mark.parametrize("kind", ["weighted_sum", "topsis", "geometric"])
+def test_the_stored_breakdown_of_every_firm_is_each_firms_own_breakdown(kind):
+    """contributions_all (stored with a run, read by the portrait) gives, firm by firm, what
+    contributions gives for that firm alone — also for the non-additive aggregations, where a
+    part is the score lost when that indicator alone falls to the segment median."""
+    data = raw()
+    data["segments"]["规上"]["aggregation"] = {"kind": kind}
+    result = evaluate(parse_method(data), enterprises(120, seed=11))
+    every = contributions_all(result)
+    scored = result.table.filter(pl.col("score").is_not_null())
+    assert set(every["entity_id"]) == set(scored["uscc"])
+    for uscc in scored["uscc"].sample(8, seed=1):
+        alone = contributions(result, uscc)
+        # Equal up to the last bits of vectorised sums over different row counts.
+        assert_frame_equal(every.filter(pl.col("entity_id") == uscc).drop("entity_id"), alone)
+    if kind == "weighted_sum":
+        sums = every.group_by("entity_id").agg(
+            pl.col("contribution").sum(), pl.col("score").first()
+        )
+        assert np.allclose(sums["contribution"], sums["score"])
+    else:
+        changed = set(scored.filter(pl.col("segment") == "规上")["uscc"])
+        notes = every.filter(pl.col("entity_id").is_in(changed))["note"]
+        assert len(notes) and notes.str.contains("非加性").all()
 
 
 def test_explaining_an_unknown_or_unscored_entity_fails_clearly(result):

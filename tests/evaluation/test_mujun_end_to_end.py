@@ -134,7 +134,7 @@ def test_veto_exemption_and_regrade_carry_their_reasons(admin_user):
     assert run_reproduces(run)
 
 
-def test_pages_scope_exports_and_portrait(login, admin_user):
+def test_pages_scope_exports_and_portrait(login, admin_user, monkeypatch):
     run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user, robustness_draws=30)
     mine = EnterpriseResult.objects.filter(run=run, platform_code="LS03", klass="B").first()
     other = EnterpriseResult.objects.filter(run=run, platform_code="LS01").first()
@@ -146,6 +146,26 @@ def test_pages_scope_exports_and_portrait(login, admin_user):
     assert portrait.status_code == 200
     text = portrait.content.decode()
     assert "亩均税收" in text and "升档路径" in text and "排名区间" in text
+
+    # The portrait is a query: the breakdown stored with the run is the engine's own for this
+    # firm, and showing it evaluates nothing.
+    from pingtai.engine.explain import contributions
+    from pingtai.evaluation.runs import recompute_result
+
+    fresh = contributions(recompute_result(run), mine.uscc)
+    stored = {p["indicator"]: p for p in mine.explanation["parts"]}
+    assert set(stored) == set(fresh["indicator"])
+    for row in fresh.iter_rows(named=True):
+        assert stored[row["indicator"]]["contribution"] == pytest.approx(row["contribution"])
+    assert mine.explanation["paths"], "a B-class firm has a way up"
+
+    def no_evaluation(*args, **kwargs):
+        raise AssertionError("the portrait re-ran the evaluation")
+
+    monkeypatch.setattr("pingtai.engine.run.evaluate", no_evaluation)
+    monkeypatch.setattr("pingtai.evaluation.services.evaluate", no_evaluation)
+    again = officer.get(f"/evaluation/runs/{run.pk}/enterprises/{mine.uscc}/").content.decode()
+    assert f"{stored['tax_per_mu']['contribution']:.2f}" in again
     search = officer.get(f"/evaluation/runs/{run.pk}/?q={other.uscc}").content.decode()
     assert "没有找到" in search and other.name not in search
     own = officer.get(f"/evaluation/runs/{run.pk}/?q={mine.uscc}").content.decode()

@@ -38,51 +38,89 @@ def _locate(result: EvaluationResult, entity_id: str) -> tuple[SegmentRun, int]:
     raise KeyError(f"主体“{entity_id}”未参加评分（豁免或不参评）")
 
 
-def contributions(result: EvaluationResult, entity_id: str) -> pl.DataFrame:
-    """Per-indicator breakdown of one entity's score."""
-    run, i = _locate(result, entity_id)
-    method = result.method
-    additive = run.structure.kind == "weighted_sum" and (
+def _additive(run: SegmentRun) -> bool:
+    return run.structure.kind == "weighted_sum" and (
         run.structure.pillar_of is None
         or all(k == "weighted_sum" for k in run.structure.pillar_kinds)
     )
-    score = float(run.score[i])
-    rows = []
-    for j, ind_id in enumerate(run.indicator_ids):
-        ind = method.indicator(ind_id)
+
+
+ADDITIVE_NOTE = "各项之和 = 调整前得分"
+NON_ADDITIVE_NOTE = "非加性汇总：各项为“该项降至中位数时的失分”，之和不等于得分"
+
+
+def _parts(result: EvaluationResult, run: SegmentRun, sel: np.ndarray) -> pl.DataFrame:
+    """The breakdown for rows ``sel`` of one segment, one row per (entity, indicator),
+    vectorised over the entities."""
+    method = result.method
+    additive = _additive(run)
+    score = run.score[sel]
+    m = len(sel)
+    columns: dict[str, list] = {k: [] for k in ("j", "value", "benchmark", "normalised")}
+    contrib = []
+    for j in range(len(run.indicator_ids)):
         weight = run.total * run.eff[j]
         bench = run.fitted[j].benchmark()
         if additive:
-            contrib = weight * run.n[i, j]
+            c = weight * run.n[sel, j]
         else:
-            n = run.n[i : i + 1].copy()
-            n[0, j] = np.median(run.n[:, j])
-            contrib = score - float(run.composite(n, sel=np.array([i]))[0])
-        rows.append(
-            {
-                "indicator": ind_id,
-                "name": ind.name,
-                "unit": ind.unit,
-                "value": _float(run.x[i, j]),
-                "benchmark": _float(bench[run.fitted[j].g[i]]) if bench is not None else None,
-                "normalised": _float(run.n[i, j]),
-                "weight": float(weight),
-                "contribution": float(contrib),
-                "share_of_score": float(contrib / score) if score else None,
-            }
+            n = run.n[sel].copy()
+            n[:, j] = np.median(run.n[:, j])
+            c = score - run.composite(n, sel=sel)
+        contrib.append(c)
+        columns["j"].append(np.full(m, j))
+        columns["value"].append(run.x[sel, j])
+        columns["benchmark"].append(
+            bench[run.fitted[j].g[sel]] if bench is not None else np.full(m, np.nan)
         )
-    frame = pl.DataFrame(rows)
-    note = (
-        "各项之和 = 调整前得分"
-        if additive
-        else "非加性汇总：各项为“该项降至中位数时的失分”，之和不等于得分"
+        columns["normalised"].append(run.n[sel, j])
+
+    # Entity-major order: all indicators of the first entity, then the next.
+    def stack(arrays: list) -> np.ndarray:
+        return np.stack(arrays, axis=1).reshape(-1)
+
+    j = stack(columns["j"])
+    c = stack(contrib)
+    s = np.repeat(score, len(run.indicator_ids))
+    inds = [method.indicator(i) for i in run.indicator_ids]
+    weights = np.array([run.total * run.eff[k] for k in range(len(inds))])
+    return pl.DataFrame(
+        {
+            "entity_id": np.repeat(result.ids[run.rows[sel]], len(inds)).astype(str),
+            "indicator": [inds[k].id for k in j],
+            "name": [inds[k].name for k in j],
+            "unit": [inds[k].unit for k in j],
+            "value": pl.Series(stack(columns["value"]) + 0.0, nan_to_null=True),
+            "benchmark": pl.Series(stack(columns["benchmark"]) + 0.0, nan_to_null=True),
+            "normalised": pl.Series(stack(columns["normalised"]) + 0.0, nan_to_null=True),
+            "weight": weights[j].astype(float),
+            "contribution": c.astype(float),
+            "share_of_score": pl.Series(
+                np.divide(c, s, out=np.full(len(c), np.nan), where=s != 0), nan_to_null=True
+            ),
+            "score": s.astype(float),
+            "adj_ratio": np.repeat(run.adj_ratio[sel], len(inds)).astype(float),
+            "adj_points": np.repeat(run.adj_points[sel], len(inds)).astype(float),
+            "note": ADDITIVE_NOTE if additive else NON_ADDITIVE_NOTE,
+        }
     )
-    return frame.with_columns(
-        pl.lit(score).alias("score"),
-        pl.lit(float(run.adj_ratio[i])).alias("adj_ratio"),
-        pl.lit(float(run.adj_points[i])).alias("adj_points"),
-        pl.lit(note).alias("note"),
-    )
+
+
+def contributions(result: EvaluationResult, entity_id: str) -> pl.DataFrame:
+    """Per-indicator breakdown of one entity's score."""
+    run, i = _locate(result, entity_id)
+    return _parts(result, run, np.array([i])).drop("entity_id")
+
+
+def contributions_all(result: EvaluationResult) -> pl.DataFrame:
+    """The breakdown of every scored entity (``entity_id`` first), stored with a run so that
+    a firm's portrait reads it instead of re-running the evaluation."""
+    frames = [
+        _parts(result, run, np.arange(len(run.rows)))
+        for run in result.segments.values()
+        if len(run.rows)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame()
 
 
 def _float(v: float) -> float | None:

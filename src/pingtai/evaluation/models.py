@@ -185,6 +185,9 @@ class EnterpriseResult(models.Model):
     group_size = models.PositiveIntegerField("组内企业数", null=True, blank=True)
     note = models.CharField("说明（否决、豁免、调整理由）", max_length=300, blank=True)
     values = models.JSONField("指标值与单项得分", default=dict)
+    # Written once with the run, from the same engine result as the row, so that a portrait
+    # is a query and never re-runs the evaluation (docs/engine.md, "Explanations").
+    explanation = models.JSONField("得分构成与升档路径", default=dict, blank=True)
     rank_p05 = models.FloatField("排名5%分位", null=True, blank=True)
     rank_median = models.FloatField("排名中位数", null=True, blank=True)
     rank_p95 = models.FloatField("排名95%分位", null=True, blank=True)

@@ -12,12 +12,15 @@ file line by line.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import polars as pl
 
 from pingtai.engine.carbon import carbon_efficiency
+from pingtai.engine.explain import contributions_all, improvement_paths
 from pingtai.engine.methods import Method
+from pingtai.engine.result import EvaluationResult
 
 
 def _group(row: dict[str, Any], prefix: str, label_column: str) -> dict[str, Any] | None:
@@ -93,3 +96,49 @@ def carbon_by_firm(frame: pl.DataFrame, year: int) -> dict[str, dict[str, Any]]:
             "data_version": f.data.version,
         }
     return out
+
+
+PART_FIELDS = ("indicator", "name", "unit", "value", "benchmark", "weight", "contribution")
+PATH_FIELDS = (
+    "target",
+    "path",
+    "indicator",
+    "indicator_name",
+    "unit",
+    "current_value",
+    "required_value",
+    "change_pct",
+    "reachable",
+)
+
+
+def firm_explanations(result: EvaluationResult) -> dict[str, dict[str, Any]]:
+    """Per scored firm: each indicator's part of the score (``parts``, with the note on how
+    the parts add up) and the smallest changes that reach the next class (``paths``), as the
+    portrait shows them. Computed for all firms at once, vectorised."""
+    out: dict[str, dict[str, Any]] = {}
+    parts = contributions_all(result)
+    if parts.is_empty():
+        return out
+    for (uscc,), rows in parts.group_by(["entity_id"], maintain_order=True):
+        first = rows.row(0, named=True)
+        out[str(uscc)] = {
+            "parts": [
+                {k: _json(r[k]) for k in (*PART_FIELDS, "share_of_score")}
+                for r in rows.iter_rows(named=True)
+            ],
+            "note": first["note"],
+            "paths": [],
+        }
+    paths = improvement_paths(result, "class")
+    for r in paths.iter_rows(named=True):
+        if r["entity_id"] in out:
+            out[r["entity_id"]]["paths"].append({k: _json(r.get(k)) for k in PATH_FIELDS})
+    return out
+
+
+def _json(value: Any) -> Any:
+    """NaN and infinities are not JSON (PostgreSQL refuses them): stored as empty."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

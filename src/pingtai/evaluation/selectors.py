@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from decimal import Decimal
-from functools import lru_cache
 
 from django.db.models import QuerySet
 
 from pingtai.accounts.models import User
-from pingtai.engine import EvaluationResult
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.sources import NUMERIC
 from pingtai.policies import (
@@ -39,16 +37,6 @@ def class_table(rows: QuerySet[EnterpriseResult], by: str) -> list[tuple[str, di
     for group, klass in rows.values_list(by, "klass"):
         counts[group][klass] += 1
     return [(g, dict(c), sum(c.values())) for g, c in sorted(counts.items())]
-
-
-@lru_cache(maxsize=4)
-def rerun_cached(run_id: int) -> EvaluationResult:
-    """Portraits need the engine's intermediate values; re-evaluating the frozen snapshot is
-    cheap and exact, so a few recent runs are kept in memory rather than stored."""
-    from pingtai.evaluation.services import run_rerun
-
-    run = EvaluationRun.objects.select_related("input_snapshot").get(pk=run_id)
-    return run_rerun(run)
 
 
 def class_history(uscc: str) -> list[EnterpriseResult]:

@@ -14,12 +14,11 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
-from pingtai.engine.methods import Method
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.regrades import regrades_in_force
-from pingtai.evaluation.result_values import carbon_by_firm, firm_values
-from pingtai.evaluation.runs import recompute_result, snapshot_frame
+from pingtai.evaluation.result_values import carbon_by_firm, firm_explanations, firm_values
+from pingtai.evaluation.runs import snapshot_frame
 from pingtai.evaluation.sources import SCHEMA_VERSION, Assembly, assemble
 from pingtai.registry.models import County, Enterprise, Platform
 from pingtai.reporting.services import store_file
@@ -107,9 +106,7 @@ def run_evaluation(
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
             created_by=user,
         )
-        _store_results(
-            run, result.table, assembly.tenants, result.method, carbon_by_firm(frame, year)
-        )
+        _store_results(run, result, assembly.tenants, carbon_by_firm(frame, year))
         audit_record(
             AuditEvent.Action.CREATE,
             request=request,
@@ -122,11 +119,12 @@ def run_evaluation(
 
 def _store_results(
     run: EvaluationRun,
-    table: pl.DataFrame,
+    result: EvaluationResult,
     tenants: dict[str, str],
-    method: Method,
     carbon: dict[str, dict],
 ) -> None:
+    table, method = result.table, result.method
+    explanations = firm_explanations(result)
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
     places = {
         e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")
@@ -150,6 +148,7 @@ def _store_results(
                 group_size=r["group_size"],
                 note=(r["note"] or r.get("regrade_reason") or "")[:300],
                 values=firm_values(r, method, carbon.get(r["uscc"])),
+                explanation=explanations.get(r["uscc"], {}),
                 rank_p05=r.get("rank_p05"),
                 rank_median=r.get("rank_median"),
                 rank_p95=r.get("rank_p95"),
@@ -197,11 +196,6 @@ def run_publish(
         override_reason=override_reason,
         request=request,
     )
-
-
-def run_rerun(run: EvaluationRun) -> EvaluationResult:
-    """Evaluate the stored snapshot again with the run's method, draws, seed and regrades."""
-    return recompute_result(run)
 
 
 def run_reproduces(run: EvaluationRun) -> bool:

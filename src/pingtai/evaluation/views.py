@@ -15,7 +15,6 @@ from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_require
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
-from pingtai.engine.explain import contributions, improvement_paths
 from pingtai.evaluation import selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
 from pingtai.evaluation.models import EvaluationRun
@@ -148,17 +147,16 @@ def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     result = selectors.results_for(request.user, run).filter(uscc=uscc).first()
     if result is None:
         raise Http404("没有找到该企业的评价结果，或您无权查看")
-    engine_result = selectors.rerun_cached(run.pk)
-    parts = contributions(engine_result, uscc) if result.klass != "T" else None
-    paths = improvement_paths(engine_result, "class", [uscc]) if result.klass in "BCD" else None
+    explanation = result.explanation
     return render(
         request,
         "evaluation/portrait.html",
         {
             "run": run,
             "result": result,
-            "contributions": parts.to_dicts() if parts is not None else [],
-            "paths": paths.to_dicts() if paths is not None else [],
+            "contributions": explanation.get("parts", []),
+            "contribution_note": explanation.get("note", ""),
+            "paths": explanation.get("paths", []) if result.klass in "BCD" else [],
             "history": selectors.class_history(uscc),
         },
     )
