@@ -25,6 +25,7 @@ from pingtai.api.schemas import (
 )
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import available_years, figures
+from pingtai.reporting.selectors import platform_reports
 
 router = Router()
 RATIO = Decimal("0.0001")
@@ -101,8 +102,12 @@ def platform_detail(
     years = available_years()
     year = year if year is not None else (years[-1] if years else None)
     f = figures(EnterpriseYear.objects.filter(year=year, enterprise__platform=platform))
+    reports = platform_reports([platform.pk]).get(platform.pk, [])
     return {
         **_platform(platform),
+        "latest_report": (
+            {"period": reports[0].period_code, "values": reports[0].values} if reports else None
+        ),
         "available_years": years,
         "figures": FiguresOut(
             year=year,

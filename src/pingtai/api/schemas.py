@@ -60,9 +60,19 @@ class FiguresOut(Schema):
     value_added_per_mu: Decimal | None
 
 
+class PlatformReportOut(Schema):
+    period: str = Field(description="报告期代码，如 2024Q4")
+    values: dict[str, Decimal] = Field(
+        description="指标代码 → 数值（单位见指标目录；累计值为年初至期末）"
+    )
+
+
 class PlatformDetailOut(PlatformOut):
     figures: FiguresOut
     available_years: list[int]
+    latest_report: PlatformReportOut | None = Field(
+        None, description="最新一期审核通过的平台季度报表（未审核的数据不对外提供）"
+    )
 
 
 class EnterpriseOut(Schema):

@@ -20,6 +20,12 @@ from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import Figures
+from pingtai.reporting.selectors import (
+    PlatformReport,
+    platform_reports,
+    report_lines,
+    year_end_totals,
+)
 from pingtai.runs.selectors import current_published
 from pingtai.targets import Assessment, TargetPlan, assess, load_targets
 
@@ -290,11 +296,18 @@ def _overall_assessments(
         elif target.scope == "city_core":
             ids = [p.id for p in platforms if p.code in target.platforms]
             series = {y: float(panel.group(y, ids).output_wan) for y in panel.years}
-        elif target.scope == "city" and target.metric == "management_bodies":
-            series = {year: float(len(platforms))}
-        elif target.scope == "city" and target.metric == "management_staff":
-            staff = [p.staff_count for p in platforms]
-            series = {year: float(sum(staff))} if all(s is not None for s in staff) else {}
+        elif target.scope == "city" and target.metric in ("management_bodies", "management_staff"):
+            # From the platforms' approved year-end (Q4) reports, one value per year in which
+            # every platform's is approved; the register's single staff figure is the 2019
+            # base and would show no change at all.
+            ids = [p.id for p in platforms]
+            series = {
+                y: float(v) for y, v in year_end_totals(target.metric, ids).items() if y <= year
+            }
+            if not series and target.metric == "management_bodies":
+                # No approved year-end reports: the targets file's stated assumption, one
+                # body per platform (一个平台、一个主体).
+                series = {year: float(len(platforms))}
         else:
             continue
         result.append(assess(target, series, plan.status, as_of=year))
@@ -424,8 +437,21 @@ def county_figures(year: int) -> dict[str, Figures]:
     return {code: fig for code, fig in by_county.items() if fig.enterprises}
 
 
+def _report_summary(reports: list[PlatformReport] | None) -> dict | None:
+    """The platform's latest approved quarterly report, for the map's platform popup."""
+    if not reports:
+        return None
+    latest = reports[0]
+    return {
+        "period": latest.period_label,
+        "lines": [f"{name} {value}" for name, value in report_lines(latest)[:4]],
+        "values": {k: float(v) for k, v in latest.values.items()},
+    }
+
+
 def map_data(year: int, indicator: str) -> dict:
     label, unit = MAP_INDICATORS[indicator]
+    reports = platform_reports()
     by_county = county_figures(year)
     counties = [
         {"code": c.code, "name": c.name, "value": _indicator_value(indicator, by_county[c.code])}
@@ -452,6 +478,7 @@ def map_data(year: int, indicator: str) -> dict:
             if p.id in by_platform
             else None,
             "url": reverse("platform_detail", args=[p.code]),
+            "report": _report_summary(reports.get(p.id)),
         }
         for p in Platform.objects.order_by("code")
         if p.id in centres

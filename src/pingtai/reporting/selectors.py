@@ -65,6 +65,12 @@ class PlatformReport:
     values: dict[str, Decimal]
 
 
+def _plain(value: Decimal) -> Decimal:
+    """61000.000000 → 61000 (the stored scale is the column's, not the figure's)."""
+    text = f"{value:f}"
+    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+
+
 def platform_reports(platform_ids: Iterable[int] | None = None) -> dict[int, list[PlatformReport]]:
     """platform id → its approved quarterly reports, newest first.
 
@@ -80,7 +86,7 @@ def platform_reports(platform_ids: Iterable[int] | None = None) -> dict[int, lis
     for version_id, indicator, value in Fact.objects.filter(
         version_id__in=[s.approved_version_id for s in subs], value__isnull=False
     ).values_list("version_id", "indicator", "value"):
-        values.setdefault(version_id, {})[indicator] = value
+        values.setdefault(version_id, {})[indicator] = _plain(value)
     out: dict[int, list[PlatformReport]] = {}
     for sub in subs:
         period = sub.requirement.period
@@ -115,3 +121,16 @@ def year_end_totals(indicator: str, platform_ids: Iterable[int]) -> dict[int, De
         for year, values in sorted(by_year.items())
         if set(values) == ids
     }
+
+
+def report_lines(report: PlatformReport) -> list[tuple[str, str]]:
+    """(indicator name, value in its unit) of a report, in the form's column order."""
+    from pingtai.reporting.review import amount_text
+
+    catalogue = default_catalogue()
+    lines = []
+    for code in catalogue.form(PLATFORM_FORM).columns:
+        ind = catalogue.indicators[code]
+        if ind.numeric and code in report.values:
+            lines.append((ind.name, amount_text(report.values[code], ind)))
+    return lines

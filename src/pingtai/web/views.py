@@ -21,6 +21,7 @@ from pingtai.accounts.scope import (
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
+from pingtai.reporting.selectors import platform_reports, report_lines
 from pingtai.runs.selectors import current_published
 from pingtai.web.params import year_param
 
@@ -74,10 +75,13 @@ def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         if run
         else {}
     )
+    reports = platform_reports([platform.pk]).get(platform.pk, [])
     return render(
         request,
         "web/platform_detail.html",
         {
+            "report": reports[0] if reports else None,
+            "report_lines": report_lines(reports[0]) if reports else [],
             "platform": platform,
             "yearly": yearly,
             "events": events,

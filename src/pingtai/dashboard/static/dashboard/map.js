@@ -46,7 +46,7 @@
         },
         data: data.platforms.map(function (p) {
           // Only [lon, lat] in value, so that no visualMap dimension can recolour the markers.
-          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier, role: p.role };
+          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier, role: p.role, report: p.report };
         })
       }
     ];
@@ -76,9 +76,12 @@
           if (p.seriesIndex === 1) {
             return lines([
               p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）",
-              data.indicator.label + "：" + number(p.data.metric, unit),
-              "点击进入平台页面"
-            ]);
+              data.indicator.label + "：" + number(p.data.metric, unit)
+            ].concat(
+              // The latest approved quarterly report, as the platform page shows it.
+              p.data.report ? [p.data.report.period + "季报（审核通过）："].concat(p.data.report.lines) : [],
+              ["点击进入平台页面"]
+            ));
           }
           return lines([
             p.data[3], enterprises.colour_by + "：" + enterprises.categories[p.data[2]], "点击进入企业页面"

@@ -1,0 +1,184 @@
+"""Approved data flows everywhere at once: an approval (and a corrected approval) is found on
+the platform page, the map, the cockpit and the API; an approved enterprise list registers its
+new firms, which get a page and appear in the next department template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pingtai.accounts.models import User
+from pingtai.league.demo import fill_template
+from pingtai.registry.models import Enterprise, Platform
+from pingtai.reporting.models import Requirement, Submission
+from pingtai.reporting.services import period_open, requirement_template, submission_upload
+from pingtai.reporting.workflow import submission_transition
+from pingtai.standards import uscc
+
+from .conftest import QUARTERLY
+
+pytestmark = pytest.mark.django_db
+
+
+def _admin() -> User:
+    return User.objects.get(username="admin")
+
+
+def _step(requirement, action: str, user: User, **extra) -> Submission:
+    sub = Submission.objects.get(requirement=requirement)
+    return submission_transition(sub.pk, action, user=user, seen_revision=sub.revision, **extra)
+
+
+def _report(requirement, values: dict, reason: str = "") -> None:
+    officer = User.objects.get(platform=requirement.platform, role=User.Role.PLATFORM)
+    data = fill_template(requirement_template(requirement), values)
+    attempt = submission_upload(
+        requirement, user=officer, data=data, filename="季报.xlsx", reason=reason
+    )
+    assert attempt.outcome == "accepted", attempt.message
+    if Submission.objects.get(requirement=requirement).status != "submitted":
+        _step(requirement, "submit", officer)
+    _step(requirement, "approve", _admin())
+
+
+def _everywhere(login, api_token: str) -> dict[str, str]:
+    """What the platform page, the map data, the cockpit and the API say, as text."""
+    leader = login("leader")
+    headers = {"Authorization": f"Bearer {api_token}"}
+    return {
+        "page": leader.get("/platforms/LS01/").content.decode(),
+        "map": json.dumps(
+            leader.get("/dashboard/map/data.json", {"year": 2024}).json(), ensure_ascii=False
+        ),
+        "cockpit": leader.get("/dashboard/", {"year": 2024}).content.decode(),
+        "api": json.dumps(
+            leader.get("/api/platforms/LS01", headers=headers).json(), ensure_ascii=False
+        ),
+    }
+
+
+def _staff_card(cockpit: str) -> str:
+    start = cockpit.index("管理人员数量缩减30%")
+    return cockpit[start : start + 1500]
+
+
+def test_an_approved_and_then_corrected_value_is_found_on_every_output(login):
+    from pingtai.api.services import token_create
+
+    period = period_open("2024Q4", user=_admin(), deadline=dt.date(2025, 1, 20))
+    for platform in Platform.objects.order_by("code"):
+        requirement = Requirement.objects.get(
+            period=period, form_code="platform_quarterly", platform=platform
+        )
+        _report(requirement, {**QUARTERLY, "management_staff": 70})
+    _, token = token_create(User.objects.get(username="leader"), "测试")
+
+    seen = _everywhere(login, token)
+    assert "2024年第四季度" in seen["page"] and "61,000 万元" in seen["page"]
+    assert '"tax_revenue": "61000"' in seen["api"] and '"period": "2024Q4"' in seen["api"]
+    assert "税收收入 61,000 万元" in seen["map"] or '"tax_revenue": 61000.0' in seen["map"]
+    assert "770" in _staff_card(seen["cockpit"])  # 11 platforms × 70 people, year-end 2024
+
+    ls01 = Requirement.objects.get(period=period, platform__code="LS01")
+    _step(ls01, "lock", _admin())
+    _report(
+        ls01,
+        {**QUARTERLY, "tax_revenue": 62500, "management_staff": 80},
+        reason="税务部门更正了12月入库数",
+    )
+
+    seen = _everywhere(login, token)
+    assert "62,500 万元" in seen["page"] and "61,000 万元" not in seen["page"]
+    assert '"tax_revenue": "62500"' in seen["api"]
+    assert '"tax_revenue": 62500.0' in seen["map"]
+    assert "780" in _staff_card(seen["cockpit"])
+
+
+def _new_uscc() -> str:
+    return uscc.complete("91331100MA2X9Q8H7")
+
+
+def test_a_new_firm_in_an_approved_enterprise_list_gets_a_page_and_is_in_the_next_template(
+    login,
+):
+    period = period_open("2025", user=_admin(), deadline=dt.date(2026, 3, 31))
+    requirement = Requirement.objects.get(
+        period=period, form_code="platform_enterprises", platform__code="LS01"
+    )
+    officer = User.objects.get(username="pt_ls01")
+    book = openpyxl.load_workbook(io.BytesIO(requirement_template(requirement)))
+    sheet = book["数据"]
+    new = _new_uscc()
+    assert not Enterprise.objects.filter(uscc=new).exists()
+    sheet.append([new, "丽水新登记演示制造有限公司", "331102", "C3484", "规下", 12.5])
+    out = io.BytesIO()
+    book.save(out)
+
+    client = login("pt_ls01")
+    client.post(
+        f"/reporting/requirements/{requirement.pk}/upload/",
+        {"file": SimpleUploadedFile("名录.xlsx", out.getvalue())},
+    )
+    attempt = requirement.attempts.latest("id")
+    if attempt.outcome == "confirm":
+        client.post(
+            f"/reporting/attempts/{attempt.pk}/",
+            {"confirm": [c["id"] for c in attempt.confirmations]},
+        )
+        attempt = requirement.attempts.latest("id")
+    assert attempt.outcome == "accepted", attempt.errors or attempt.message
+    _step(requirement, "submit", officer)
+    assert login("pt_ls01").get(f"/enterprises/{new}/").status_code == 404  # not yet approved
+
+    admin = login("admin")
+    page = admin.get(f"/reporting/requirements/{requirement.pk}/").content.decode()
+    extra = {"slips_checked": "1", "reason": "已核实"} if 'name="slips_checked"' in page else {}
+    sub = Submission.objects.get(requirement=requirement)
+    admin.post(
+        f"/reporting/requirements/{requirement.pk}/transition/",
+        {"action": "approve", "revision": sub.revision, **extra},
+    )
+    assert Submission.objects.get(requirement=requirement).status == "approved"
+
+    firm = Enterprise.objects.get(uscc=new)
+    assert firm.platform.code == "LS01" and firm.county_id == "331102"
+    page = login("pt_ls01").get(f"/enterprises/{new}/")
+    assert page.status_code == 200 and "丽水新登记演示制造有限公司" in page.content.decode()
+
+    tax = Requirement.objects.get(period=period, form_code="tax_enterprise")
+    template = openpyxl.load_workbook(io.BytesIO(requirement_template(tax)))["数据"]
+    assert new in [row[0] for row in template.iter_rows(min_row=3, values_only=True)]
+
+
+def test_a_new_firm_outside_the_platforms_counties_refuses_the_approval(login):
+    period = period_open("2025", user=_admin(), deadline=dt.date(2026, 3, 31))
+    requirement = Requirement.objects.get(
+        period=period, form_code="platform_enterprises", platform__code="LS01"
+    )
+    officer = User.objects.get(username="pt_ls01")
+    book = openpyxl.load_workbook(io.BytesIO(requirement_template(requirement)))
+    new = _new_uscc()
+    # 331181 (龙泉) is not covered by 丽水经开区.
+    book["数据"].append([new, "越界演示企业有限公司", "331181", "C3484", "规下", 10])
+    out = io.BytesIO()
+    book.save(out)
+    attempt = submission_upload(requirement, user=officer, data=out.getvalue(), filename="x.xlsx")
+    if attempt.outcome == "confirm":
+        from pingtai.reporting.services import attempt_confirm
+
+        attempt = attempt_confirm(
+            attempt, user=officer, confirmed=[c["id"] for c in attempt.confirmations]
+        )
+    assert attempt.outcome == "accepted"
+    _step(requirement, "submit", officer)
+    from pingtai.core.refusal import Refused
+
+    with pytest.raises(Refused, match="不在丽水经济技术开发区覆盖范围内"):
+        _step(requirement, "approve", _admin(), slips_checked=True, reason="已核实")
+    assert Submission.objects.get(requirement=requirement).status == "submitted"
+    assert not Enterprise.objects.filter(uscc=new).exists()
