@@ -21,10 +21,12 @@ def run(args: argparse.Namespace) -> int:
     user = city_admin(args.user)
     if user is None:
         return 2
+    if args.supersede is not None:
+        return _regrade(args, user)
     try:
         run_row, assembly = run_evaluation(
             args.year,
-            args.method,
+            args.method or "lishui-mujun-default",
             user=user,
             robustness_draws=args.robustness,
             seed=args.seed,
@@ -66,6 +68,38 @@ def run(args: argparse.Namespace) -> int:
             f"  {names.get(county, county):<10}"
             + "".join(f"{counts[county][k]:>6}" for k in "ABCDT")
         )
+    return 0
+
+
+def _regrade(args: argparse.Namespace, user) -> int:
+    """``--supersede RUN``: evaluate the year again with RUN's method and every correction
+    accepted through objections; print each firm whose class changed; with ``--publish``
+    replace RUN through the run kernel (docs/enterprise.md, "Re-grade")."""
+    from pingtai.core.refusal import Refused
+    from pingtai.firm.regrade import regrade
+
+    try:
+        result = regrade(
+            args.year,
+            args.supersede,
+            reason=args.reason,
+            user=user,
+            publish=args.publish,
+            override_reason=args.override_reason,
+        )
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    new = result.new
+    corrections = new.provenance.get("corrections", [])
+    print(f"批次 #{new.pk}：{new}（用更正数据 {len(corrections)} 项重新评价）")
+    state = "已发布，取代" if result.published else "预览，与"
+    changes = result.class_changes()
+    print(f"  {state}批次 #{result.old.pk}；类别变化的企业 {len(changes)} 家：")
+    for uscc, name, before, after in changes:
+        print(f"{uscc} {name}: {before or '—'}→{after or '—'}")
+    if not result.published:
+        print("  （未发布；发布须加 --publish，由未受理更正数据的另一位市级管理员执行）")
     return 0
 
 
@@ -153,7 +187,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p = mujun.add_parser("run", help="汇总当年数据并评价（默认生成预览）")
     p.add_argument("--year", type=int, required=True)
-    p.add_argument("--method", default="lishui-mujun-default")
+    p.add_argument(
+        "--method",
+        default=None,
+        help="评价方法（默认 lishui-mujun-default；--supersede 时沿用被取代批次的方法）",
+    )
     p.add_argument("--robustness", type=int, default=0, help="权重扰动抽样次数")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--publish", action="store_true", help="计算后立即发布")

@@ -156,6 +156,14 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
     def recompute(self, run: EvaluationRun) -> bytes:
         return recompute_result(run).to_csv_bytes()
 
+    def correction_deciders(self, run: EvaluationRun) -> set[int]:
+        """Whoever accepted a correction frozen into the run may not publish it (four eyes)."""
+        return {
+            c["decided_by_id"]
+            for c in run.provenance.get("corrections", [])
+            if c.get("decided_by_id") is not None
+        }
+
     def missing_reports(self, run: EvaluationRun) -> list[str]:
         return [
             r.text()

@@ -42,6 +42,41 @@ def _regrades(year: int) -> list[EngineRegrade]:
     ]
 
 
+def _corrections(year: int) -> list[dict]:
+    """Corrections accepted through objections for ``year`` (the latest decision per firm and
+    field); like regrades, a run freezes them into its inputs and provenance (decisions D2,
+    docs/enterprise.md "Re-grade")."""
+    from pingtai.firm.objections import accepted_corrections
+
+    latest: dict[tuple[str, str], dict] = {}
+    for o in accepted_corrections(year):
+        latest[(o.enterprise.uscc, o.field)] = {
+            "objection": o.number,
+            "uscc": o.enterprise.uscc,
+            "field": o.field,
+            "new": str(o.corrected_value),
+            "decided_by": o.decided_by.username,
+            "decided_by_id": o.decided_by_id,
+        }
+    return [latest[k] for k in sorted(latest)]
+
+
+def apply_corrections(frame: pl.DataFrame, corrections: list[dict]) -> pl.DataFrame:
+    """The input table with each correction written into its firm's field; each correction
+    records the value it replaced (``old``)."""
+    for c in corrections:
+        mask = pl.col("uscc") == c["uscc"]
+        old = frame.filter(mask)[c["field"]].to_list() if c["field"] in frame.columns else []
+        c["old"] = None if not old or old[0] is None else str(old[0])
+        frame = frame.with_columns(
+            pl.when(mask)
+            .then(pl.lit(float(c["new"]), dtype=pl.Float64))
+            .otherwise(pl.col(c["field"]))
+            .alias(c["field"])
+        )
+    return frame
+
+
 def run_evaluation(
     year: int,
     method_id: str,
@@ -57,6 +92,9 @@ def run_evaluation(
     assembly = assemble(year, tenant_rule)
     if assembly.frame.is_empty():
         raise Refused(f"{year}年度没有可评价的企业数据")
+    corrections = _corrections(year)
+    if corrections:
+        assembly.frame = apply_corrections(assembly.frame, corrections)
     snapshot = snapshot_bytes(assembly.frame)
     frame = snapshot_frame(snapshot)  # evaluate exactly what is stored, so re-runs reproduce it
     regrades = _regrades(year)
@@ -101,6 +139,7 @@ def run_evaluation(
                     }
                     for r in regrades
                 ],
+                "corrections": corrections,
             },
             warnings=list(result.warnings),
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
