@@ -238,4 +238,32 @@ def kit() -> SimpleNamespace:
         with_rows_beyond=with_rows_beyond,
         set_dimension=set_dimension,
         with_shared_strings=with_shared_strings,
+        shared_string_bomb=shared_string_bomb,
     )
+
+
+def shared_string_bomb(length: int, rows: int = 200, quote: bytes = b'"') -> bytes:
+    """A valid-looking upload whose data cells (header included) all reference one shared
+    string of ``length`` characters: a few kilobytes on disk, ``length × cells`` once expanded."""
+    shared = with_shared_strings(enterprise_upload(3))
+    parts = parts_of(shared)
+    sheet = re.sub(rb'(t="s"><v>)\d+(</v>)', rb"\g<1>0\g<2>", parts[SHEET])
+    sheet = sheet.replace(b't="s"', b"t=" + quote + b"s" + quote)
+    extra = "".join(
+        f'<row r="{r}">'
+        + "".join(
+            f'<c r="{c}{r}" t={quote.decode()}s{quote.decode()}><v>0</v></c>' for c in "ABCDEF"
+        )
+        + "</row>"
+        for r in range(6, 6 + rows)
+    ).encode()
+    sheet = re.sub(
+        rb'<dimension ref="[^"]*" ?/>', b"", sheet.replace(b"</sheetData>", extra + b"</sheetData>")
+    )
+    sst = (
+        b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>'
+        + b"A" * length
+        + b"</t></si></sst>"
+    )
+    return rezip(shared, replace={SHEET: sheet, "xl/sharedStrings.xml": sst})

@@ -407,3 +407,88 @@ def test_guard_refuses_to_load_without_defusedxml(tmp_path):
         check=False,
     )
     assert result.returncode != 0 and "defusedxml" in result.stderr
+
+
+_PEAK_PROBE = """
+import json, resource, sys, time
+sys.path[:0] = {paths!r}
+from pingtai.xlsx import RefusedFile, read_upload
+data = open(sys.argv[1], "rb").read()
+start = time.process_time()
+try:
+    read_upload(data)
+    reason = "outcome"
+except RefusedFile as exc:
+    reason = exc.reason
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"reason": reason, "peak_mb": peak, "cpu_seconds": time.process_time() - start}}))
+"""
+
+
+def _probe(tmp_path, data: bytes) -> dict:
+    import json
+
+    path = tmp_path / "hostile.xlsx"
+    path.write_bytes(data)
+    code = _PEAK_PROBE.format(paths=[p for p in sys.path if p])
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_one_huge_shared_string_referenced_everywhere_is_refused_early(kit, tmp_path):
+    """13 KB on disk, 1.2 GB once every reference is expanded: refused while the string
+    table is read, before any parser expands it."""
+    data = kit.shared_string_bomb(1_040_000, rows=200)
+    assert len(data) < 20_000
+    probe = _probe(tmp_path, data)
+    assert probe["reason"] == "cell_text_too_long"
+    # CPU time, not wall time: the shared test machine's load must not decide the outcome.
+    assert probe["peak_mb"] < 300 and probe["cpu_seconds"] < 2
+    refused(data, "cell_text_too_long", "32,767 个字符")
+
+
+@pytest.mark.parametrize("quote", [b'"', b"'"])
+def test_shared_text_expanded_over_the_workbook_cap_is_refused(kit, tmp_path, quote):
+    """Each string under Excel's cell limit, but referenced from 1,200 cells (36 million
+    characters): refused by the workbook cap, however the type attribute is quoted."""
+    data = kit.shared_string_bomb(30_000, rows=200, quote=quote)
+    probe = _probe(tmp_path, data)
+    assert probe["reason"] == "too_much_text"
+    assert probe["peak_mb"] < 300
+    refused(data, "too_much_text", "文字总量")
+    # Under the cap the same file is read (and fails on its cells, not on memory).
+    assert read_upload(data, limits=Limits(max_text_chars=40_000_000)).errors
+
+
+def test_sheet_rectangle_over_the_cell_cap_is_refused(kit):
+    data = kit.with_rows_beyond(kit.enterprise_upload(), 10_000, "CV")
+    refused(data, "too_many_cells", "单元格的上限")
+    assert read_upload(kit.enterprise_upload(), limits=Limits(max_cells=200)).ok
+
+
+def test_inline_cell_over_excels_limit_is_refused(kit):
+    rows = kit.enterprise_rows(3)
+    rows[1]["enterprise_name"] = "甲" * 40_000
+    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows)
+    refused(data, "cell_text_too_long", "Excel 单元格的上限")
+
+
+def test_errors_keep_only_an_excerpt_of_long_cells(kit):
+    """A refused attempt stores its issues: each holds at most 50 characters of the cell."""
+    rows = kit.enterprise_rows(3)
+    for row in rows:
+        row["land_area"] = "9" * 20_000 + "万"
+        row["uscc"] = "X" * 20_000
+    outcome = read_upload(kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows))
+    assert outcome.errors
+    for issue in outcome.errors:
+        assert len(issue.value) <= 51 and len(issue.message) <= 301
+        assert len(str(issue)) < 600
+    long_ones = [i for i in outcome.errors if i.value.endswith("…")]
+    assert long_ones and long_ones[0].value[:50] in ("9" * 50, "X" * 50)

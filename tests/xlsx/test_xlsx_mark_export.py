@@ -96,3 +96,31 @@ def test_csv_export_has_bom_and_neutralised_cells():
     assert rows[0] == ["企业名称", "税金"]
     assert all(r[0].startswith("'") for r in rows[1:-1])
     assert rows[1][1] == "1.5" and rows[-1] == ["丽水", ""]
+
+
+def test_large_files_are_marked_row_by_row_and_stay_uploadable(kit, monkeypatch):
+    """Past the full-copy size the copy is streamed: bad cells red with their message,
+    formulas kept as text, the hidden template marker intact so the fixed copy imports."""
+    import pingtai.xlsx.mark as mark
+
+    monkeypatch.setattr(mark, "FULL_COPY_CELLS", 0)
+    rows = kit.enterprise_rows(3)
+    rows[0]["land_area"] = "12万"
+    rows[1]["enterprise_name"] = '=HYPERLINK("http://x","点我")'
+    data = kit.fill(kit.template_bytes("platform_enterprises", "2025"), rows)
+    outcome = read_upload(data)
+    issues = [*outcome.errors, Issue(DATA_SHEET, "H9", "", "", "x", "空行之后的单元格")]
+    marked = mark_errors(data, issues)
+    wb = openpyxl.load_workbook(io.BytesIO(marked))
+    ws = wb[DATA_SHEET]
+    assert ws["F3"].fill.fgColor.rgb.endswith("FF9999")
+    assert "单位或文字“万”" in ws["F3"].comment.text
+    assert ws["H9"].comment is not None and ws["A3"].comment is None
+    assert ws["B4"].data_type == "s" and ws["B4"].value.startswith("'=")
+    assert wb["_pingtai"].sheet_state == "veryHidden"
+    ws["F3"], ws["H9"] = 12, None
+    ws["H9"].comment = None
+    out = io.BytesIO()
+    wb.save(out)
+    again = read_upload(out.getvalue())
+    assert [e.rule for e in again.errors] == [], [str(e) for e in again.errors]

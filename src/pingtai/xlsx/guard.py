@@ -10,8 +10,11 @@ from __future__ import annotations
 import io
 import re
 import struct
+import tempfile
+import typing
 import zipfile
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -44,11 +47,21 @@ class Limits:
     """Caps applied before and during parsing; every one is checked on every upload."""
 
     max_file_bytes: int = 30 * 2**20
-    max_total_uncompressed: int = 400 * 2**20
-    max_entry_uncompressed: int = 300 * 2**20
+    # Every XML part is held in memory while it is scanned, so these caps are part of the
+    # 300 MB budget of one upload (docs/import.md, Limits). A 200,000 × 7 enterprise sheet
+    # written by Excel or openpyxl is about 70 MB.
+    max_total_uncompressed: int = 160 * 2**20
+    max_entry_uncompressed: int = 150 * 2**20
     max_entries: int = 300
     max_rows: int = 200_000
     max_columns: int = 100
+    # The parser allocates the sheet's whole rectangle (rows × columns), empty cells included.
+    max_cells: int = 800_000
+    # Excel's own limit on the text of one cell (Excel specifications and limits).
+    max_cell_chars: int = 32_767
+    # All text of the workbook after every shared-string reference is expanded: one shared
+    # string referenced from every cell would otherwise multiply inside the parser.
+    max_text_chars: int = 16_000_000
     # Past this many cell errors the rest of the file is not checked; the list is long enough.
     max_errors: int = 5000
     # Compression ratio is only checked on entries larger than this; tiny parts compress a lot.
@@ -74,14 +87,28 @@ class Package:
 
     parts: dict[str, bytes]
     binary_names: tuple[str, ...]
+    # Length in characters of each shared string, in table order (empty without a table).
+    shared_lengths: array = field(default_factory=lambda: array("q"))
 
     def rebuilt(self) -> bytes:
         """A stored (uncompressed) zip of the inspected XML parts, for the spreadsheet parser."""
         out = io.BytesIO()
+        self.write_rebuilt(out)
+        return out.getvalue()
+
+    def write_rebuilt(self, out: typing.BinaryIO) -> None:
+        """Write the rebuilt zip to ``out`` (a temporary file keeps it out of memory)."""
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
             for name, content in self.parts.items():
                 archive.writestr(name, content)
-        return out.getvalue()
+
+    def rebuilt_file(self) -> typing.IO[bytes]:
+        """The rebuilt zip in a temporary file (removed when closed), for a parser that reads
+        parts from disk as it needs them instead of holding a second copy in memory."""
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 - caller closes
+        self.write_rebuilt(handle)
+        handle.flush()
+        return handle
 
 
 def _refuse(message: str, reason: str) -> RefusedFile:
@@ -170,10 +197,73 @@ def _check_xml_prolog(name: str, first: bytes) -> None:
         )
 
 
-def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[bytes, int]:
+class _SharedStrings:
+    """Measure a shared-string table while expat checks it, refusing as soon as one string
+    or the table as a whole is too long — before any parser expands references to it.
+
+    Installed on every XML part; it switches itself off unless the root element is ``sst``,
+    whatever the part is called, since the workbook's relationships choose the part.
+    """
+
+    def __init__(self, parser: expat.XMLParserType, limits: Limits) -> None:
+        self.parser, self.limits = parser, limits
+        self.lengths: array = array("q")
+        self.total = 0
+        self.current = -1  # length of the <si> being read; -1 outside one
+        parser.buffer_text = True
+        parser.StartElementHandler = self._root
+
+    def _root(self, name: str, _attrs: object) -> None:
+        if name.rsplit(":", 1)[-1] != "sst":
+            self.parser.StartElementHandler = None
+            return
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+
+    def _start(self, name: str, _attrs: object) -> None:
+        if name.rsplit(":", 1)[-1] == "si":
+            self.current = 0
+
+    def _end(self, name: str) -> None:
+        if name.rsplit(":", 1)[-1] == "si" and self.current >= 0:
+            self.lengths.append(self.current)
+            self.current = -1
+
+    def _text(self, text: str) -> None:
+        if self.current < 0:
+            return
+        self.current += len(text)
+        self.total += len(text)
+        if self.current > self.limits.max_cell_chars:
+            raise cell_text_too_long(self.limits)
+        if self.total > self.limits.max_text_chars:
+            raise text_too_long(self.limits)
+
+
+def cell_text_too_long(limits: Limits) -> RefusedFile:
+    return _refuse(
+        f"文件中有单元格的文字超过 {limits.max_cell_chars:,} 个字符（Excel 单元格的上限），"
+        "不是正常填写的报表，系统拒绝处理。请检查后重新上传。",
+        "cell_text_too_long",
+    )
+
+
+def text_too_long(limits: Limits) -> RefusedFile:
+    return _refuse(
+        f"文件中的文字总量（含重复引用的共享文字）超过 {limits.max_text_chars:,} 个字符的上限，"
+        "系统拒绝处理。请只保留需要填报的数据后重新上传。",
+        "too_much_text",
+    )
+
+
+def _read_entry(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, limits: Limits
+) -> tuple[bytes, int, array]:
     """Decompress one entry in chunks, stopping at the budget whatever the header claims.
 
-    Return the content of XML parts (binary parts are only measured) and the decompressed size.
+    Return the content of XML parts (binary parts are only measured), the decompressed size
+    and, for a shared-string table, the length of each string.
     """
     chunks: list[bytes] = []
     size = 0
@@ -181,8 +271,10 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
     # Lenient parsers accept broken XML that Excel and openpyxl reject, so insist on well-formed
     # parts. Legacy VML drawings (cell comments) are often not well-formed even from Excel.
     parser = expat.ParserCreate() if is_xml and not info.filename.lower().endswith(".vml") else None
+    shared = None
     if parser is not None:
         parser.StartDoctypeDeclHandler = _no_doctype
+        shared = _SharedStrings(parser, limits)
     tail = b""
     with archive.open(info) as stream:
         while chunk := stream.read(_CHUNK):
@@ -212,7 +304,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
                     _feed(parser, info.filename, chunk, final=False)
     if parser is not None:
         _feed(parser, info.filename, b"", final=True)
-    return b"".join(chunks), size
+    return b"".join(chunks), size, shared.lengths if shared is not None else array("q")
 
 
 def _no_doctype(*_: object) -> None:
@@ -279,6 +371,7 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
                 )
         parts: dict[str, bytes] = {}
         binary: list[str] = []
+        shared_lengths = array("q")
         spent = 0
         for info in infos:
             if info.is_dir():
@@ -286,8 +379,14 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
             budget = min(
                 limits.max_entry_uncompressed, limits.max_total_uncompressed - spent, info.file_size
             )
-            content, size = _read_entry(archive, info, budget)
+            content, size, lengths = _read_entry(archive, info, budget, limits)
             spent += size
+            if lengths:
+                # Two tables (only a crafted file has them): the relationships choose one, so
+                # bound each reference by the longer of the two strings at its index.
+                for i in range(min(len(shared_lengths), len(lengths))):
+                    shared_lengths[i] = max(shared_lengths[i], lengths[i])
+                shared_lengths.extend(lengths[len(shared_lengths) :])
             if info.filename.lower().endswith(_XML_SUFFIXES):
                 parts[info.filename] = content
             else:
@@ -315,4 +414,4 @@ def inspect(data: bytes, limits: Limits | None = None) -> Package:
             "文件含有宏（VBA），系统不接受启用宏的工作簿。请另存为不含宏的 .xlsx 后再上传。",
             "macro",
         )
-    return Package(parts=parts, binary_names=tuple(binary))
+    return Package(parts=parts, binary_names=tuple(binary), shared_lengths=shared_lengths)

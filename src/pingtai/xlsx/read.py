@@ -8,7 +8,6 @@ be mistaken for success; saving the rows in one transaction is the caller's job 
 from __future__ import annotations
 
 import hashlib
-import io
 import posixpath
 import re
 import unicodedata
@@ -22,12 +21,19 @@ from xml.etree.ElementTree import ParseError
 import python_calamine
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from pingtai.catalogue import Catalogue, Form, Period, default_catalogue, parse_period
 from pingtai.catalogue.catalogue import FREQUENCY_LABELS, Value
 from pingtai.core.refusal import Refused
-from pingtai.xlsx.guard import Limits, Package, RefusedFile, inspect
+from pingtai.xlsx.guard import (
+    Limits,
+    Package,
+    RefusedFile,
+    cell_text_too_long,
+    inspect,
+    text_too_long,
+)
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
 from pingtai.xlsx.validate import (
     Confirmation,
@@ -79,6 +85,32 @@ class ImportOutcome:
         return tuple(c for c in self.confirmations if c.id not in confirmed)
 
 
+class _Record(Mapping[str, object]):
+    """A read-only mapping of column codes to one row's values, sharing the code index."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: Mapping[str, int], values: Sequence[object]) -> None:
+        self._index, self._values = index, values
+
+    def __getitem__(self, code: str) -> object:
+        return self._values[self._index[code]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __eq__(self, other: object) -> bool:
+        return dict(self) == other if isinstance(other, Mapping) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True)
 class _Sheet:
     name: str
@@ -123,15 +155,58 @@ def _structure(package: Package) -> tuple[bool, list[_Sheet]]:
     return date1904, sheets
 
 
-def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
-    """Bound the sheet's extent from its raw XML before the parser allocates it.
+_SHARED_CELL = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>")
+_SHARED_REF = re.compile(
+    rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s*"
+    rb"(?:<(?:[\w.-]+:)?f\b[^>]*/>|<(?:[\w.-]+:)?f\b[^>]*>[^<]*</(?:[\w.-]+:)?f>)?\s*"
+    rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*([0-9]+)\s*<"
+)
+_INLINE_TEXT = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>([^<]*)<")
 
-    Return the references of formula cells that have no cached value. The checks are byte
-    searches for rare patterns, so a normal 100,000-row sheet costs well under a second.
+
+def _sheet_text(xml: bytes, shared_lengths: Sequence[int], limits: Limits) -> int:
+    """Characters of text the parser will produce for this sheet, shared strings expanded.
+
+    Inline text is counted in UTF-8 bytes (never fewer than its characters). A shared-string
+    cell whose index cannot be read here counts as the longest string, so the bound holds
+    however the XML is written.
+    """
+    total = 0
+    for match in _INLINE_TEXT.finditer(xml):
+        start, end = match.span(1)
+        total += end - start
+        if (
+            end - start > limits.max_cell_chars
+            and len(match[1].decode("utf-8", "replace")) > limits.max_cell_chars
+        ):
+            raise cell_text_too_long(limits)
+    if shared_lengths:
+        count = len(shared_lengths)
+        found = 0
+        for match in _SHARED_REF.finditer(xml):
+            found += 1
+            index = int(match[1])
+            if index < count:
+                total += shared_lengths[index]
+            if total > limits.max_text_chars:
+                raise text_too_long(limits)
+        unread = sum(1 for _ in _SHARED_CELL.finditer(xml)) - found
+        total += max(unread, 0) * max(shared_lengths)
+    return total
+
+
+def _scan_sheet(
+    sheet: _Sheet, xml: bytes, limits: Limits, shared_lengths: Sequence[int] = ()
+) -> tuple[list[str], int]:
+    """Bound the sheet's extent and text from its raw XML before the parser allocates it.
+
+    Return the references of formula cells that have no cached value, and the characters of
+    text in the sheet. The checks are byte searches for rare patterns, so a normal
+    100,000-row sheet costs well under a second.
     """
     opening = re.search(rb"<(\w+:)?sheetData[\s>/]", xml)
     if opening is None:
-        return []
+        return [], 0
     p = opening.group(1) or b""
     start = opening.start()
     end = xml.rfind(b"</" + p + b"sheetData>")
@@ -168,9 +243,21 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
             "请分多个文件上传或删除多余的行。",
             "too_many_rows",
         )
+    # The parser allocates every cell of the rectangle from A1 to the last row and column.
+    last = max(
+        (int(m) for m in re.findall(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]+)\"", xml)), default=0
+    )
+    width = _last_column(xml)
+    if max(rows, last) * width > limits.max_cells:
+        raise _refuse(
+            f"工作表“{sheet.name}”的数据区（{max(rows, last)} 行 × {width} 列）超过 "
+            f"{limits.max_cells:,} 个单元格的上限。请删除多余的行和列，或分多个文件上传。",
+            "too_many_cells",
+        )
+    text = _sheet_text(xml, shared_lengths, limits)
     uncached: list[str] = []
     if xml.find(b"<" + p + b"f", start, end) < 0:
-        return uncached
+        return uncached, text
     cell_open, cell_close = b"<" + p + b"c ", b"</" + p + b"c>"
     formulas = re.compile(b"<" + re.escape(p) + rb"f[\s>/]")
     for formula in formulas.finditer(xml, start, end):
@@ -184,7 +271,16 @@ def _scan_sheet(sheet: _Sheet, xml: bytes, limits: Limits) -> list[str]:
             ref = re.search(rb'\sr="([A-Z]{1,3}[0-9]{1,7})"', cell)
             if ref:
                 uncached.append(ref[1].decode())
-    return uncached
+    return uncached, text
+
+
+def _last_column(xml: bytes) -> int:
+    """The number of the last column any cell reference names (0 for an empty sheet)."""
+    for letters in (3, 2, 1):
+        found = set(re.findall(rb' r="([A-Z]{%d})[0-9]' % letters, xml))
+        if found:
+            return max(column_index_from_string(c.decode()) for c in found)
+    return 0
 
 
 @contextmanager
@@ -358,51 +454,64 @@ def read_upload(
             "date1904",
         )
     scans: dict[str, list[str]] = {}
+    text = 0
     for entry in sheets:
         xml = package.parts.get(entry.part)
         if xml is not None:
-            scans[entry.name] = _scan_sheet(entry, xml, limits)
-    with _parser_errors():
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.rebuilt()))
-        metadata = {m.name: m for m in book.sheets_metadata}
-    del package  # the decompressed parts are no longer needed; large files hold ~100 MB here
-    marker, form, period = _read_marker(book, metadata, catalogue, signing_key)
-    if expected_form is not None and marker.form != expected_form:
-        raise _refuse(f"该文件是“{form.name}”的模板，不是本次要求上传的报表。", "wrong_form")
-    if expected_period is not None and marker.period != parse_period(expected_period).code:
-        raise _refuse(f"该文件是 {period.label} 的模板，不是本次要求的报告期。", "wrong_period")
-    if expected_scope is not None and marker.scope_code != expected_scope:
-        raise _refuse(
-            f"该文件是“{marker.scope_name}”（{marker.scope_code}）的模板，不属于您的填报范围。",
-            "wrong_scope",
-        )
-    if DATA_SHEET not in metadata:
-        raise _refuse(f"文件中没有“{DATA_SHEET}”工作表。请使用系统下载的模板。", "no_data_sheet")
-    for name, meta in metadata.items():
-        if name in (MARKER_SHEET, INSTRUCTIONS_SHEET):
-            continue
-        hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-        if name == DATA_SHEET:
-            if hidden:
-                raise _refuse(f"“{DATA_SHEET}”工作表被隐藏。请取消隐藏后再上传。", "hidden_sheet")
-            continue
-        if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or not _has_data(_load(book, name)):
-            continue
-        if hidden:
+            scans[entry.name], chars = _scan_sheet(entry, xml, limits, package.shared_lengths)
+            text += chars
+            if text > limits.max_text_chars:
+                raise text_too_long(limits)
+    # The parser reads the rebuilt zip from a temporary file, so the decompressed parts are
+    # not held twice; they are released before it allocates the sheet.
+    with package.rebuilt_file() as rebuilt:
+        del package
+        with _parser_errors():
+            book = python_calamine.CalamineWorkbook.from_path(rebuilt.name)
+            metadata = {m.name: m for m in book.sheets_metadata}
+        marker, form, period = _read_marker(book, metadata, catalogue, signing_key)
+        if expected_form is not None and marker.form != expected_form:
+            raise _refuse(f"该文件是“{form.name}”的模板，不是本次要求上传的报表。", "wrong_form")
+        if expected_period is not None and marker.period != parse_period(expected_period).code:
+            raise _refuse(f"该文件是 {period.label} 的模板，不是本次要求的报告期。", "wrong_period")
+        if expected_scope is not None and marker.scope_code != expected_scope:
             raise _refuse(
-                f"隐藏的工作表“{name}”中有数据。系统只读取“{DATA_SHEET}”表，隐藏数据不会被导入，"
-                "请删除该工作表或把数据移到“数据”表后再上传。",
-                "hidden_sheet",
+                f"该文件是“{marker.scope_name}”（{marker.scope_code}）的模板，不属于您的填报范围。",
+                "wrong_scope",
             )
-        raise _refuse(
-            f"工作表“{name}”中有数据，但系统只读取“{DATA_SHEET}”表。请删除该工作表或把数据移到“数据”表后再上传。",
-            "extra_sheet",
-        )
-    with _parser_errors():
-        sheet = book.get_sheet_by_name(DATA_SHEET)
-        rows = sheet.to_python(skip_empty_area=False)
-        merged = sheet.merged_cell_ranges or []
-    del sheet, book  # release the parser's copy of the workbook before building Python rows
+        if DATA_SHEET not in metadata:
+            raise _refuse(
+                f"文件中没有“{DATA_SHEET}”工作表。请使用系统下载的模板。", "no_data_sheet"
+            )
+        for name, meta in metadata.items():
+            if name in (MARKER_SHEET, INSTRUCTIONS_SHEET):
+                continue
+            hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+            if name == DATA_SHEET:
+                if hidden:
+                    raise _refuse(
+                        f"“{DATA_SHEET}”工作表被隐藏。请取消隐藏后再上传。", "hidden_sheet"
+                    )
+                continue
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet or not _has_data(
+                _load(book, name)
+            ):
+                continue
+            if hidden:
+                raise _refuse(
+                    f"隐藏的工作表“{name}”中有数据。系统只读取“{DATA_SHEET}”表，隐藏数据不会被导入，"
+                    "请删除该工作表或把数据移到“数据”表后再上传。",
+                    "hidden_sheet",
+                )
+            raise _refuse(
+                f"工作表“{name}”中有数据，但系统只读取“{DATA_SHEET}”表。请删除该工作表或把数据移到“数据”表后再上传。",
+                "extra_sheet",
+            )
+        with _parser_errors():
+            sheet = book.get_sheet_by_name(DATA_SHEET)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges or []
+        del sheet, book  # release the parser's copy of the workbook before building Python rows
     return _validate(
         rows,
         merged,
@@ -544,12 +653,15 @@ def _validate(
         transposed = list(zip(*data, strict=True))
     else:
         transposed = [tuple(row[i] if i < len(row) else "" for row in data) for i in range(width)]
+    # The parser's rows are no longer needed: the columns hold the cell values from here on.
+    del data
+    rows.clear()
     parsed_columns, raw_columns = [], []
     failed: list[set[int]] = []
     for code in codes:
         ind, index = catalogue.indicators[code], columns[code]
         letter = letters[index]
-        cells = transposed[index]
+        cells, transposed[index] = transposed[index], ()
         # Formula cells without a value were reported above; do not report them again as empty.
         blocked = (
             {pos for pos, n in enumerate(numbers) if f"{letter}{n}" in uncached_cells}
@@ -658,13 +770,11 @@ def _validate(
     if errors:
         errors.sort(key=_reading_order)
         return outcome(seen=count)
+    # One small mapping per row over a tuple, not two dicts: a dict per row per kind was the
+    # largest single allocation of a 100,000-row import.
+    index = {code: i for i, code in enumerate(codes)}
     accepted = [
-        Row(
-            number,
-            values[key_column],
-            dict(zip(codes, values, strict=True)),
-            dict(zip(codes, raw, strict=True)),
-        )
+        Row(number, values[key_column], _Record(index, values), _Record(index, raw))
         for number, values, raw in zip(
             numbers, zip(*parsed_columns, strict=True), zip(*raw_columns, strict=True), strict=True
         )

@@ -28,6 +28,15 @@ EXCEL_DIGITS = ".15g"
 _NUMBER_HINT = "只填阿拉伯数字（可带小数点和千分位逗号），单位见表头第2行"
 
 
+VALUE_EXCERPT = 50
+MESSAGE_EXCERPT = 300
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with “…” when something was cut."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem in an upload, located to the cell where possible."""
@@ -39,6 +48,12 @@ class Issue:
     rule: str
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        # Every refused attempt stores its issues; a cell's text is shown as an excerpt so a
+        # file of long cells cannot make each stored issue as large as the cell.
+        object.__setattr__(self, "value", excerpt(self.value, VALUE_EXCERPT))
+        object.__setattr__(self, "message", excerpt(self.message, MESSAGE_EXCERPT))
 
     def __str__(self) -> str:
         where = f"{self.sheet}!{self.cell}" if self.cell else (self.sheet or "文件")
