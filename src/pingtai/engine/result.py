@@ -7,10 +7,10 @@ robustness simulation (robustness.py) all depend on it and not on each other.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -19,6 +19,7 @@ from pingtai.engine import aggregate
 from pingtai.engine.groups import Groups
 from pingtai.engine.methods import Method, Segment
 from pingtai.engine.normalise import Fitted
+from pingtai.engine.tables import HashingWriter, write_canonical_csv, write_table
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,23 @@ class EvaluationResult:
     def to_csv_bytes(self) -> bytes:
         """Canonical CSV: UTF-8, fixed decimals, rows in result order, '\\n' line ends."""
         buf = io.BytesIO()
-        self.table.write_csv(buf, float_precision=self.method.output.decimals, line_terminator="\n")
+        write_canonical_csv(self.table, buf, self.method.output.decimals)
         return buf.getvalue()
 
     @cached_property
     def result_hash(self) -> str:
-        """SHA-256 of the canonical CSV (computed on first use)."""
-        return hashlib.sha256(self.to_csv_bytes()).hexdigest()
+        """SHA-256 of the canonical CSV (computed on first use, streamed: the CSV text of a
+        large result is never held in memory for it)."""
+        sink = HashingWriter()
+        write_canonical_csv(self.table, sink, self.method.output.decimals)
+        return sink.hexdigest()
+
+    def write_csv(self, path: str | Path) -> None:
+        """Write the result as CSV; when the file is the canonical CSV (no text cell needed
+        making safe for a spreadsheet program) its hash is taken from the same pass."""
+        digest = write_table(self.table, path, float_precision=self.method.output.decimals)
+        if digest is not None:
+            self.__dict__.setdefault("result_hash", digest)
 
     def published_table(self) -> pl.DataFrame:
         """The table without indicators flagged ``publish = false`` (methods.md §3.1)."""

@@ -176,6 +176,9 @@ def evaluate(
     steps = 4 + (1 if robustness_draws else 0)
     report(0, steps, "检查输入")
     prep = prepare(method, frame)
+    # prep.frame is the input sorted by id; the caller's table is not needed here any more,
+    # so a caller that keeps no reference of its own gets its memory back now.
+    del frame
     carbon_columns: dict[str, pl.Series] = {}
     derived = ""
     if "co2_t" in method.read_fields:
