@@ -410,7 +410,7 @@ def test_guard_refuses_to_load_without_defusedxml(tmp_path):
 
 
 _PEAK_PROBE = """
-import json, resource, sys, time
+import json, sys, time
 sys.path[:0] = {paths!r}
 from pingtai.xlsx import RefusedFile, read_upload
 data = open(sys.argv[1], "rb").read()
@@ -420,7 +420,10 @@ try:
     reason = "outcome"
 except RefusedFile as exc:
     reason = exc.reason
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM belongs to this program's own memory map; getrusage's maximum would also count the
+# parent pytest process, whose memory a forked child starts from.
+status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+peak = int(status["VmHWM"].split()[0]) / 1024
 print(json.dumps({{"reason": reason, "peak_mb": peak, "cpu_seconds": time.process_time() - start}}))
 """
 
