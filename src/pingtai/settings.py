@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "pingtai.evaluation",
     "pingtai.reports",
     "pingtai.firm",
+    "pingtai.entitlements",
     "pingtai.planning",
     "pingtai.allocation",
     "pingtai.api",

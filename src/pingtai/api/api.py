@@ -10,7 +10,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 
-from pingtai.api import evaluation_routes, registry_routes, reporting_routes
+from pingtai.api import (
+    entitlement_routes,
+    evaluation_routes,
+    registry_routes,
+    reporting_routes,
+)
 from pingtai.api.auth import TokenAuth
 from pingtai.core.refusal import Refused
 
@@ -121,3 +126,4 @@ def _refused(request, exc: Refused):
 api.add_router("/", registry_routes.router, tags=["登记信息"])
 api.add_router("/", reporting_routes.router, tags=["数据直报"])
 api.add_router("/", evaluation_routes.router, tags=["亩均评价"])
+api.add_router("/", entitlement_routes.router, tags=["免申即享"])

@@ -273,3 +273,63 @@ class ResultOut(Schema):
 class ResultPage(Schema):
     count: int
     items: list[ResultOut]
+
+
+# --- 免申即享 ---------------------------------------------------------------------------------
+
+
+class EntitlementLineOut(Schema):
+    uscc: str
+    name: str
+    county_code: str
+    platform_code: str
+    klass: str = Field(description="评价类别")
+    instrument: str = Field(description="政策工具代码（政策表）")
+    instrument_name: str
+    kind: Literal["surcharge", "relief", "award", "priority"] = Field(
+        description="surcharge 企业缴纳的加价；relief 减免；award 奖励；priority 要素配置档次"
+    )
+    rate: str = Field(description="标准（数值或档次）")
+    unit: str
+    amount_wan: Decimal | None = Field(description="金额（万元，4 位小数）；空：由执行单位核定")
+    basis: str = Field(description="依据（文字）")
+    assumed: bool = Field(description="标准为系统假设，待主管部门确认")
+
+
+class EntitlementListOut(Schema):
+    id: int
+    run: int = Field(description="依据的亩均评价批次")
+    year: int
+    agency: str = Field(description="执行单位代码（agencies.toml）")
+    agency_name: str
+    status: Literal["generated", "sent", "confirmed", "executed"]
+    superseded: bool = Field(description="依据的评价结果已被更正取代（名单保留原件）")
+    firms: int
+    line_count: int
+    obligations_wan: Decimal = Field(description="企业应缴合计（万元）")
+    entitlements_wan: Decimal = Field(description="企业应享合计（万元）")
+    uncomputed: int = Field(description="金额待执行单位核定的条目数")
+    sha256: str = Field(description="印发的 Excel 名单的 SHA-256")
+    generated_by: str
+    generated_at: dt.datetime
+    sent_by: str | None
+    sent_at: dt.datetime | None
+    confirmed_by: str | None
+    confirmed_at: dt.datetime | None
+    executed_by: str | None
+    executed_at: dt.datetime | None
+
+
+class EntitlementListDetailOut(EntitlementListOut):
+    lines: list[EntitlementLineOut]
+
+
+class EntitlementGenerateIn(Schema):
+    agency: str = Field(max_length=40, pattern=NO_NUL, description="执行单位名称或代码")
+
+
+class EntitlementStepIn(Schema):
+    step: Literal["send", "confirm", "execute"]
+    note: str = Field(
+        "", max_length=300, pattern=NO_NUL, description="说明（代执行单位登记时必填）"
+    )

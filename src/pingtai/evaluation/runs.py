@@ -174,7 +174,7 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
         self, old: EvaluationRun, new: EvaluationRun, *, user: Any, request: Any
     ) -> None:
         """Allocations scored by the old run's classes are flagged with the platforms whose
-        firms changed."""
+        firms changed; entitlement lists with the firms whose lines change."""
         from pingtai.allocation.models import AllocationRun
 
         changed = {d["entity"] for d in new.supersede_diff}
@@ -189,6 +189,11 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
         )
         for run in derived:
             kernel.flag_derived(old, new, run, platforms, user=user, request=request)
+        # 免申即享 lists issued from the old run: flagged with the firms whose entitlements
+        # change (their files are marked 已更正 with the run's other documents).
+        from pingtai.entitlements.services import flag_superseded
+
+        flag_superseded(old, new, user=user, request=request)
 
 
 MUJUN_RUNS = kernel.register(MujunRuns())

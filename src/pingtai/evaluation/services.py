@@ -318,3 +318,52 @@ def class_list_xlsx(run: EvaluationRun, results) -> bytes:
         title=title,
         demo=bool(run.provenance.get("register_synthetic")),
     )
+
+
+LEADER_HEADERS = [
+    Column("行业（国民经济行业大类）", kind="name"),
+    Column("类别组", kind="text"),
+    Column("行业内位次", "名", kind="integer"),
+    Column("行业参评企业数", "家", kind="integer"),
+    Column("统一社会信用代码", kind="code"),
+    Column("企业名称", kind="name"),
+    Column("县（市、区）", kind="name"),
+    Column("所在平台", kind="name"),
+    Column("综合得分", "分", kind="decimal", decimals=2),
+    Column("类别", kind="text"),
+]
+
+
+def leaders_xlsx(run: EvaluationRun, leaders: list[dict], platform, top: int) -> bytes:
+    """领跑者 lists per industry (evaluation.industry.leaders) as one sheet."""
+    counties = dict(County.objects.values_list("code", "name"))
+    platforms = dict(Platform.objects.values_list("code", "name"))
+    rows = [
+        [
+            x["industry"],
+            x["segment"],
+            x["place"],
+            x["size"],
+            x["result"].uscc,
+            x["result"].name,
+            counties.get(x["result"].county_code, x["result"].county_code),
+            platforms.get(x["result"].platform_code, x["result"].platform_code),
+            x["result"].score,
+            x["result"].klass,
+        ]
+        for x in leaders
+    ]
+    scope = platform.name if platform is not None else "全市"
+    title = f"{run.year}年度亩均效益领跑者名单（{scope}，各行业前 {top} 名）"
+    notes = [
+        f"依据：{run.year}年度亩均效益综合评价结果（{run.get_status_display()}，批次 {run.pk}）。",
+        "行业按国民经济行业分类（GB/T 4754-2017）大类划分，规上、规下企业分别排列；并列的一并列出。",
+    ]
+    return write_table_xlsx(
+        LEADER_HEADERS,
+        rows,
+        sheet_name="领跑者",
+        title=title,
+        notes=notes,
+        demo=bool(run.provenance.get("register_synthetic")),
+    )

@@ -12,5 +12,8 @@ urlpatterns = [
     path("runs/<int:pk>/policies/", views.policies, name="policies"),
     path("runs/<int:pk>/low-efficiency/", views.low_efficiency, name="low_efficiency"),
     path("runs/<int:pk>/enterprises/<str:uscc>/", views.portrait, name="portrait"),
+    path("runs/<int:pk>/leaders/", views.leaders, name="leaders"),
+    path("runs/<int:pk>/leaders.xlsx", views.leaders_export, name="leaders_export"),
+    path("runs/<int:pk>/industries/", views.industries, name="industries"),
     path("compare/", views.compare, name="compare"),
 ]

@@ -15,7 +15,8 @@ from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_require
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
-from pingtai.evaluation import selectors, services
+from pingtai.entitlements.services import firm_entitlements
+from pingtai.evaluation import industry, selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry.models import County, Platform
@@ -148,16 +149,33 @@ def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
     if result is None:
         raise Http404("没有找到该企业的评价结果，或您无权查看")
     explanation = result.explanation
+    bench = industry.benchmarks(run, result)
+    rows = [dict(part) for part in explanation.get("parts", [])]
+    for row in rows:
+        row["industry_bench"], row["county_bench"] = bench["indicators"].get(
+            row["indicator"], (None, None)
+        )
+    previous_year, previous = industry.previous_class(run, uscc)
     return render(
         request,
         "evaluation/portrait.html",
         {
             "run": run,
             "result": result,
-            "contributions": explanation.get("parts", []),
+            "position": industry.position(run, result),
+            "rank_group": industry.group_text(
+                (result.values or {}).get("_groups", {}).get("rank"), with_size=False
+            ),
+            "previous_year": previous_year,
+            "previous": previous,
+            "bench": bench,
+            "bench_group": industry.group_text(bench["group"]),
+            "county_group": industry.group_text(bench["county_group"]),
+            "contributions": rows,
             "contribution_note": explanation.get("note", ""),
             "paths": explanation.get("paths", []) if result.klass in "BCD" else [],
             "history": selectors.class_history(uscc),
+            "entitlements": firm_entitlements(run, uscc),
         },
     )
 
@@ -216,4 +234,62 @@ def compare(request: AuthenticatedRequest) -> HttpResponse:
             "count": len(changes),
             "pairs": sorted(pairs.items()),
         },
+    )
+
+
+def _leader_scope(request: AuthenticatedRequest, run: EvaluationRun):
+    """The run's rows the user may see, narrowed to one platform when asked (a platform user
+    always sees its own platform only)."""
+    rows = selectors.results_for(request.user, run)
+    code = request.GET.get("platform", "").strip().upper()
+    platform = Platform.objects.filter(code=code).first() if code else None
+    if platform is not None:
+        rows = rows.filter(platform_code=platform.code)
+    elif request.user.role == User.Role.PLATFORM:
+        platform = request.user.platform
+    return rows, platform
+
+
+@role_required(*OFFICIALS)
+def leaders(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows, platform = _leader_scope(request, run)
+    top = industry.LEADERS_PLATFORM if platform else industry.LEADERS_CITY
+    return render(
+        request,
+        "evaluation/leaders.html",
+        {
+            "run": run,
+            "platform": platform,
+            "top": top,
+            "leaders": industry.leaders(rows, top),
+            "platforms": Platform.objects.filter(code__in=rows.values("platform_code")).order_by(
+                "code"
+            ),
+            "counties": dict(County.objects.values_list("code", "name")),
+        },
+    )
+
+
+@role_required(*OFFICIALS)
+def leaders_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows, platform = _leader_scope(request, run)
+    top = industry.LEADERS_PLATFORM if platform else industry.LEADERS_CITY
+    content = services.leaders_xlsx(run, industry.leaders(rows, top), platform, top)
+    scope = platform.name if platform else "全市"
+    audit_record(
+        AuditEvent.Action.EXPORT, request=request, obj=run, detail=f"导出领跑者名单 {scope}"
+    )
+    return attachment(content, f"{run.year}年度亩均效益领跑者名单_{scope}.xlsx")
+
+
+@role_required(*OFFICIALS)
+def industries(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    rows = selectors.results_for(request.user, run)
+    return render(
+        request,
+        "evaluation/industries.html",
+        {"run": run, "table": industry.class_by_industry(rows), "classes": industry.CLASSES},
     )

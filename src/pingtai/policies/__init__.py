@@ -39,6 +39,7 @@ class Agency(_Strict):
     name: str = Field(min_length=1)
     department: str | None = None  # the accounts department whose users confirm receipt
     applies: str = ""
+    aliases: tuple[str, ...] = ()  # other names people use, e.g. 电力公司 for 供电公司
 
 
 class Agencies(_Strict):

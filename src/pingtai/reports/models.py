@@ -1,7 +1,7 @@
 """The store of issued documents and the 文号 register (docs/notices.md, "Issued documents").
 
-Every document the system issues — notices now; 公示 lists, entitlement lists and result
-letters later — is one ``IssuedDocument``: its files (in ``reporting.StoredFile``, by SHA-256),
+Every document the system issues — notices, entitlement lists (one per receiving agency);
+公示 lists and result letters later — is one ``IssuedDocument``: its files (in ``reporting.StoredFile``, by SHA-256),
 its 文号 where it has one, who issued it and when, the run it comes from, and the 已更正 marker
 when that run is superseded. A 文号 is unique per issuing office and year (database
 constraint); the register's counter only moves forward, so a number is never given twice.
@@ -57,6 +57,9 @@ class IssuedDocument(models.Model):
     # The run the document comes from: 亩均 runs and league runs are different tables.
     run_type = models.CharField("依据批次类型", max_length=60)
     run_id = models.PositiveBigIntegerField("依据批次编号")
+    # What the document is addressed to or about, where a run issues several of one kind:
+    # the receiving agency of an entitlement list (policies/agencies.toml). Empty otherwise.
+    subject = models.CharField("发送对象", max_length=40, blank=True, default="")
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="印发人"
     )

@@ -121,6 +121,7 @@ def issue_document(
     number: str | None = None,
     title: str = "",
     office: Office = CITY_OFFICE,
+    subject: str = "",
 ) -> IssuedDocument:
     """Issue one document from ``run`` and store its files.
 
@@ -128,8 +129,9 @@ def issue_document(
     文号, a function that renders every format from the ``IssueStamp``. ``number``: None for a
     document without 文号, ``NEXT_NUMBER`` for the next one from the register, or a number
     assigned outside the system, which is checked against the register and recorded. A run
-    has at most one document of each kind: issuing again returns the one already issued.
-    Only the city administrator issues."""
+    has at most one document of each kind and ``subject`` (e.g. the receiving agency of an
+    entitlement list): issuing again returns the one already issued. Only the city
+    administrator issues."""
     from pingtai.accounts.models import User
 
     if getattr(user, "role", None) != User.Role.CITY_ADMIN:
@@ -142,7 +144,7 @@ def issue_document(
     with transaction.atomic():
         # One issue per run and kind at a time: the run row is the lock.
         list(type(run)._default_manager.select_for_update().filter(pk=run.pk).values_list("pk"))
-        existing = issued_for(run).filter(kind=kind).first()
+        existing = issued_for(run).filter(kind=kind, subject=subject).first()
         if existing is not None:
             if number not in (None, NEXT_NUMBER) and number.strip() != existing.number:
                 raise Refused(
@@ -201,6 +203,7 @@ def issue_document(
                     number_source=source,
                     run_type=run_type(run),
                     run_id=run.pk,
+                    subject=subject,
                     issued_by=user,
                     issued_at=issued_at,
                     issued_on=issued_on,

@@ -2,11 +2,16 @@
 
 Only the structure is checked here (the letter must own the 大类); the full 1,382-row table
 is not vendored yet because no vetted machine-readable copy is reachable (standards.md §3).
+The names of the 20 门类 and 97 大类 are (``gbt4754-divisions.csv``), so that industry tables
+and lists can say 金属制品业 rather than a code.
 """
 
 from __future__ import annotations
 
+import csv
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 # 门类 → the range of its 大类 (two-digit divisions), GB/T 4754-2017.
 SECTIONS: dict[str, tuple[int, int]] = {
@@ -53,3 +58,31 @@ def normalise(raw: object) -> tuple[str, str]:
 
 def is_manufacturing(code: str) -> bool:
     return normalise(code)[0] == "C"
+
+
+@cache
+def _names() -> dict[str, str]:
+    path = Path(__file__).with_name("gbt4754-divisions.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: row["name"] for row in csv.DictReader(f)}
+
+
+def division_name(division: str | int) -> str:
+    """The 大类 name of a two-digit division ("33" → 金属制品业); empty when unknown."""
+    return _names().get(f"{int(division):02d}", "") if str(division).isdigit() else ""
+
+
+def section_name(letter: str) -> str:
+    """The 门类 name ("C" → 制造业); empty when unknown."""
+    return _names().get(letter.upper(), "") if letter.isalpha() else ""
+
+
+def division_of(code: str | None) -> str | None:
+    """The two-digit 大类 of an industry code with or without its letter (None when absent or
+    malformed)."""
+    if not code:
+        return None
+    try:
+        return normalise(code)[1][:2]
+    except ValueError:
+        return None
