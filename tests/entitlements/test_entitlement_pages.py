@@ -101,3 +101,22 @@ def test_superseding_the_run_marks_the_list_and_flags_the_firms_that_change(publ
         services.generate(published_run, "税务局", user=admin)
     fresh = services.generate(new, "power", user=admin)
     assert fresh.created and fresh.record.pk != record.pk
+
+
+def test_the_firm_sees_its_own_entitlements_on_its_page(published_run, client):
+    from pingtai.accounts.models import User
+
+    firm = published_run.results.filter(klass="A").select_related("enterprise").first()
+    assert firm is not None
+    admin = User.objects.get(username="admin")
+    services.generate(published_run, "财政局", user=admin)
+    account = User.objects.create(
+        username=f"qy{firm.uscc.lower()}", role=User.Role.ENTERPRISE, enterprise=firm.enterprise
+    )
+    client.force_login(account)
+    text = client.get("/firm/").content.decode()
+    assert "免申即享" in text and "A 类企业财政奖励" in text and "10.0000 万元" in text
+    assert "财政局" in text and "已生成" in text  # the finance list exists, not yet sent
+    assert "城镇土地使用税减免比例" in text and "待生成名单" in text
+    # Not another firm's lines, and no official page.
+    assert client.get("/entitlements/").status_code == 403

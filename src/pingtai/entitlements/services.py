@@ -68,9 +68,10 @@ def _agency_departments(user: User) -> list[str]:
 
 
 def lists_for(user: User) -> QuerySet[EntitlementList]:
+    # The lines are read only where they are shown (one list's page, its API detail).
     rows = EntitlementList.objects.select_related(
         "run", "document", "generated_by", "sent_by", "confirmed_by", "executed_by"
-    )
+    ).defer("lines")
     if not getattr(user, "is_authenticated", False):
         return rows.none()
     if user.role in CITY_READERS:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import AuthenticatedRequest, own_enterprise, role_required
 from pingtai.core.refusal import Refused
+from pingtai.entitlements.services import firm_entitlements
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import objections, selectors, sheet
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
@@ -62,12 +63,17 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         .distinct()
         .order_by("-year", "-pk")
     )
+    results = list(selectors.own_results(request.user)[:10])
+    # 免申即享: what the current published result brings the firm, without applying for it.
+    current = next((r.run for r in results if r.run.status == "published"), None)
     return render(
         request,
         "firm/home.html",
         {
             "firm": firm,
-            "results": list(selectors.own_results(request.user)[:10]),
+            "results": results,
+            "entitlement_run": current,
+            "entitlements": firm_entitlements(current, firm.uscc) if current else [],
             "runs": runs,
             "objections": objections.objections_for(request.user)[:20],
         },
