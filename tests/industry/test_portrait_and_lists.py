@@ -75,7 +75,13 @@ def test_portrait_of_a_default_method_run_places_the_firm_among_its_industry(run
     assert f"第 <b>{expected}</b> 名 / {len(scored)} 家" in text
     assert f"<b>{sum(r.klass == 'A' for r in same)}</b> 家" in text
     assert "2022年度）</span><b>—</b>（无已发布结果）" in text
-    assert "仅供对照" in text  # the industry benchmarks come from the reference method
+    # The industry and county benchmarks were stored with the run from the industry method on
+    # the same frozen inputs; the portrait shows them without evaluating anything.
+    assert "仅供对照" in text
+    industry_tax, county_tax = firm.values["_reference"]["indicators"]["tax_per_mu"]
+    assert industry_tax > 0 and county_tax > 0
+    assert _fixed(industry_tax) in text and _fixed(county_tax) in text
+    assert firm.values["_reference"]["bench_group"]["level"].startswith(("行业", "县", "全部"))
 
 
 def test_leader_lists_per_industry_for_the_city_and_a_platform_with_export(runs, login):

@@ -5,7 +5,9 @@ method's reference benchmarks (e.g. 本县). Under reserved keys (indicator ids 
 "_"): ``_groups`` — the comparison groups with their level and size: the rank group (行业排名
 within it and how many of its members are in the best class, 本行业A类企业数 when ranks are
 per industry), the benchmark group and each reference group; ``_deductions`` — what the
-clean-energy deduction took off; ``_carbon`` — the firm's carbon efficiency (碳效). Everything
+clean-energy deduction took off; ``_carbon`` — the firm's carbon efficiency (碳效);
+``_reference`` — the industry and county benchmarks of the industry method on the same inputs,
+for runs whose method has none (``industry_references``). Everything
 is read from the engine's output columns, so a stored value can be checked against the result
 file line by line.
 """
@@ -142,3 +144,44 @@ def _json(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# The shipped method that measures each firm against its industry and its county
+# (docs/engine.md, "Industry groups"): for runs of any other method it is evaluated on the same
+# frozen inputs when the run is made, so the portrait can show the industry and county
+# benchmarks next to the one the score used without evaluating anything (docs/industry-carbon.md,
+# "Portrait and lists").
+REFERENCE_METHOD = "lishui-mujun-industry"
+
+
+def industry_references(
+    frame: pl.DataFrame, year: int, method: Method
+) -> dict[str, dict[str, Any]]:
+    """Per firm: the reference method's industry benchmark group and county group and, per
+    indicator, [industry benchmark, county benchmark]. Empty for the reference method itself
+    (its own values hold them) and when the reference method cannot read the inputs."""
+    from pingtai.core.refusal import Refused
+    from pingtai.engine import evaluate, load_method
+
+    if method.id == REFERENCE_METHOD:
+        return {}
+    try:
+        table = evaluate(load_method(REFERENCE_METHOD), frame, year=year).table
+    except Refused:
+        return {}
+    bench = [c for c in table.columns if c.startswith("bench__")]
+    out = {}
+    for row in table.iter_rows(named=True):
+        out[row["uscc"]] = {
+            "method": REFERENCE_METHOD,
+            "bench_group": _group(row, "bench_group", "bench_group"),
+            "county_group": _group(row, "ref_county_group", "ref_county_group"),
+            "indicators": {
+                c.removeprefix("bench__"): [
+                    _json(row[c]),
+                    _json(row.get(f"ref_county__{c.removeprefix('bench__')}")),
+                ]
+                for c in bench
+            },
+        }
+    return out

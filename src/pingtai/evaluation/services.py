@@ -17,7 +17,12 @@ from pingtai.engine import Regrade as EngineRegrade
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.regrades import regrades_in_force
-from pingtai.evaluation.result_values import carbon_by_firm, firm_explanations, firm_values
+from pingtai.evaluation.result_values import (
+    carbon_by_firm,
+    firm_explanations,
+    firm_values,
+    industry_references,
+)
 from pingtai.evaluation.runs import snapshot_frame
 from pingtai.evaluation.sources import SCHEMA_VERSION, Assembly, assemble
 from pingtai.registry.models import County, Enterprise, Platform
@@ -145,7 +150,13 @@ def run_evaluation(
             class_counts=dict(sorted(Counter(result.table["class"].to_list()).items())),
             created_by=user,
         )
-        _store_results(run, result, assembly.tenants, carbon_by_firm(frame, year))
+        _store_results(
+            run,
+            result,
+            assembly.tenants,
+            carbon_by_firm(frame, year),
+            industry_references(frame, year, method),
+        )
         audit_record(
             AuditEvent.Action.CREATE,
             request=request,
@@ -156,11 +167,16 @@ def run_evaluation(
     return run, assembly
 
 
+def _with_reference(values: dict, reference: dict | None) -> dict:
+    return values if reference is None else {**values, "_reference": reference}
+
+
 def _store_results(
     run: EvaluationRun,
     result: EvaluationResult,
     tenants: dict[str, str],
     carbon: dict[str, dict],
+    references: dict[str, dict] | None = None,
 ) -> None:
     table, method = result.table, result.method
     explanations = firm_explanations(result)
@@ -186,7 +202,9 @@ def _store_results(
                 group=r["group"] or "",
                 group_size=r["group_size"],
                 note=(r["note"] or r.get("regrade_reason") or "")[:300],
-                values=firm_values(r, method, carbon.get(r["uscc"])),
+                values=_with_reference(
+                    firm_values(r, method, carbon.get(r["uscc"])), (references or {}).get(r["uscc"])
+                ),
                 explanation=explanations.get(r["uscc"], {}),
                 rank_p05=r.get("rank_p05"),
                 rank_median=r.get("rank_median"),
