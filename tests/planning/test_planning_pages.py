@@ -59,9 +59,19 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
     assert response.status_code == 302 and run.status == "draft"
     items = {i.code: i for i in run.items.all()}
     assert all(i.reasons for i in items.values())
-    # 丽缙高新区 (74 亿) is below 百亿 and shares 缙云 with 缙云经开区 whose chains it fits.
-    assert items["LS08"].action == "merge" and items["LS08"].target_platform.code == "LS07"
-    assert items["LS01"].action == "keep"
+    # 丽缙高新区 (74 亿) is below 百亿 and fits a platform nearby; it is one of the plan's 11
+    # platforms, so the proposal says that it contradicts the plan.
+    ls08 = items["LS08"]
+    assert ls08.action == "merge" and ls08.target_platform is not None
+    assert "公里" in "；".join(ls08.reasons)
+    assert any("11个平台" in c for c in ls08.conflicts)
+    assert items["LS01"].action == "keep" and not items["LS01"].conflicts
+    # Zones stay with their registered platform unless it is proposed to leave (then flagged).
+    for item in items.values():
+        if item.subject == "zone" and item.action in ("merge", "upgrade"):
+            stays = item.current_platform is None or item.target_platform == item.current_platform
+            assert stays or item.current_platform.code == "LS08", item.code
+            assert stays or any("与方案不一致" in c for c in item.conflicts), item.code
     zones = [i for i in items.values() if i.subject == "zone"]
     assert {i.action for i in zones} >= {"merge", "revoke", "convert"}
     for item in zones:
@@ -73,10 +83,23 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
     assert "丽缙智能装备高新技术产业园区" in page and "契合度" in page and "假设" in page
     assert not IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30)).exists()
 
+    assert "与方案不一致" in page and "11个平台" in page
     before = IntegrationEvent.objects.count()
-    admin.post(
+    refused = admin.post(
         f"/planning/runs/{run.pk}/approve/",
         {"effective_date": "2025-06-30", "document": "丽整合〔2025〕1号"},
+        follow=True,
+    ).content.decode()
+    assert "与《总体方案》不一致" in refused and IntegrationEvent.objects.count() == before
+    run.refresh_from_db()
+    assert run.status == "draft"
+    admin.post(
+        f"/planning/runs/{run.pk}/approve/",
+        {
+            "effective_date": "2025-06-30",
+            "document": "丽整合〔2025〕1号",
+            "conflict_reason": "领导小组2025年第2次会议同意丽缙高新区并入方案",
+        },
     )
     run.refresh_from_db()
     created = IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30))
@@ -90,7 +113,12 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
         if c.platform.code == "LS08"
         for z in c.zones
     }
-    moved = {z.code for c in after.platforms if c.platform.code == "LS07" for z in c.zones}
+    moved = {
+        z.code
+        for c in after.platforms
+        if c.platform.code == ls08.target_platform.code
+        for z in c.zones
+    }
     assert ls08_zones and {z for z in ls08_zones if not z.startswith("TZ")} <= moved
     revoked = [i.code for i in zones if i.action == "revoke"]
     assert {z.code for z in after.revoked} >= set(revoked)
@@ -352,21 +380,20 @@ def test_cli_runs_every_planning_job(tmp_path, capsys):
     run = ClassificationRun.objects.latest("id")
     assert len(sheet_rows(out.read_bytes())) == 1 + run.items.count()
     assert "[并] LS08" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "planning",
-                "approve",
-                "--run",
-                str(run.pk),
-                "--effective-date",
-                "2025-06-30",
-                "--document",
-                "丽整合〔2025〕2号",
-            ]
-        )
-        == 0
-    )
+    approve = [
+        "planning",
+        "approve",
+        "--run",
+        str(run.pk),
+        "--effective-date",
+        "2025-06-30",
+        "--document",
+        "丽整合〔2025〕2号",
+    ]
+    assert main(approve) == 1  # proposals that contradict the plan need the decision
+    assert "与《总体方案》不一致" in capsys.readouterr().err
+    assert not IntegrationEvent.objects.filter(document="丽整合〔2025〕2号").exists()
+    assert main([*approve, "--conflict-reason", "领导小组会议同意"]) == 0
     assert IntegrationEvent.objects.filter(document="丽整合〔2025〕2号").exists()
     assert (
         main(
@@ -509,7 +536,11 @@ def test_admin_adjusts_a_proposal_with_a_reason_before_approval(login):
     ).exists()
     admin.post(
         f"/planning/runs/{run.pk}/approve/",
-        {"effective_date": "2025-06-30", "document": "丽整合〔2025〕3号"},
+        {
+            "effective_date": "2025-06-30",
+            "document": "丽整合〔2025〕3号",
+            "conflict_reason": "领导小组审定同意",
+        },
     )
     event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
     assert event.kind == "converted" and event.platform is None
@@ -535,10 +566,36 @@ def test_a_zone_kept_by_the_administrator_follows_its_platforms_merger(login):
     assert "平台不能并入自身" in self_merge.content.decode()
     admin.post(
         f"/planning/runs/{run.pk}/approve/",
-        {"effective_date": "2025-06-30", "document": "丽整合〔2025〕4号"},
+        {
+            "effective_date": "2025-06-30",
+            "document": "丽整合〔2025〕4号",
+            "conflict_reason": "领导小组审定同意",
+        },
     )
     event = IntegrationEvent.objects.get(zone=item.zone, effective_date=dt.date(2025, 6, 30))
-    assert (event.kind, event.platform.code) == ("merged", "LS07")
+    assert (event.kind, event.platform.code) == ("merged", ls08.target_platform.code)
+
+
+def test_a_flag_goes_when_the_zone_is_set_back_to_its_registered_platform(login):
+    admin = login("admin")
+    admin.post("/planning/runs/new/", {"year": 2024, "as_of": "2025-01-01"})
+    run = ClassificationRun.objects.latest("id")
+    ls08 = run.items.get(code="LS08")
+    moved = run.items.get(subject="zone", code="TZ24")
+    assert moved.current_platform.code == "LS08" and moved.target_platform.code != "LS08"
+    assert "归属丽缙高新区" in moved.conflicts[0]
+    admin.post(
+        f"/planning/runs/{run.pk}/items/{moved.pk}/adjust/",
+        {"action": "merge", "target": "LS08", "reason": "保持方案确定的归属"},
+    )
+    moved.refresh_from_db()
+    assert moved.conflicts == []
+    admin.post(
+        f"/planning/runs/{run.pk}/items/{ls08.pk}/adjust/",
+        {"action": "upgrade", "target": "LS08", "reason": "按方案保留并提升"},
+    )
+    ls08.refresh_from_db()
+    assert ls08.conflicts == []
 
 
 def test_demo_agreements_load_idempotently_and_settle(capsys, login):

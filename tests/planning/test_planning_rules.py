@@ -55,11 +55,42 @@ def test_township_branches_and_their_reasons():
     assert lonely.action == "convert" and "无相邻主体平台" in lonely.reasons[1]
 
 
-def test_best_adjacent_prefers_fit_then_listed_order():
+def test_best_adjacent_prefers_fit_then_distance_and_reports_ties():
     s = subject(adjacent=["LS01", "LS02"], fit={"LS01": Decimal("0.2"), "LS02": Decimal("0.6")})
     assert R.best_adjacent(s) == ("LS02", Decimal("0.6"))
-    tie = subject(adjacent=["LS01", "LS02"], fit={"LS01": Decimal("0.4"), "LS02": Decimal("0.4")})
-    assert R.best_adjacent(tie)[0] == "LS01"
+    fits = {"LS01": Decimal("0.4"), "LS02": Decimal("0.4")}
+    # Equal fits without coordinates: a tie, whatever the order of the list.
+    for order in (["LS01", "LS02"], ["LS02", "LS01"]):
+        assert R.choose_adjacent(subject(adjacent=order, fit=fits)) == (
+            None,
+            Decimal("0.4"),
+            ("LS01", "LS02"),
+        )
+    # Equal fits, distances apart: the nearer platform.
+    near = subject(
+        adjacent=["LS01", "LS02"],
+        fit=fits,
+        distance_km={"LS01": Decimal("18.0"), "LS02": Decimal("6.5")},
+    )
+    assert R.choose_adjacent(near) == ("LS02", Decimal("0.4"), ())
+    # Equal fits and about equally near: still a tie, reported in the reasons.
+    close = subject(
+        adjacent=["LS01", "LS02"],
+        fit=fits,
+        distance_km={"LS01": Decimal("6.9"), "LS02": Decimal("6.5")},
+    )
+    assert R.choose_adjacent(close)[2] == ("LS02", "LS01")
+    t = R.load_rules().township
+    decision = R.classify_township(
+        subject(
+            adjacent=["LS01", "LS02"],
+            fit={"LS01": Decimal("0.5"), "LS02": Decimal("0.5")},
+        ),
+        t,
+        {"LS01": "丽水经开区", "LS02": "丽缙高新区"},
+    )
+    assert decision.target is None and decision.action in ("merge", "upgrade")
+    assert any("并列" in r and "丽水经开区" in r and "丽缙高新区" in r for r in decision.reasons)
 
 
 def test_platform_branches():

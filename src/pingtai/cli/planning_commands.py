@@ -67,7 +67,11 @@ def approve(args: argparse.Namespace) -> int:
         return 2
     try:
         result = classification_approve(
-            run, effective_date=args.effective_date, document=args.document, user=user
+            run,
+            effective_date=args.effective_date,
+            document=args.document,
+            user=user,
+            conflict_reason=args.conflict_reason or "",
         )
     except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
@@ -223,6 +227,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--run", type=int, required=True)
     p.add_argument("--effective-date", type=_date, required=True)
     p.add_argument("--document", required=True, help="依据文件（审定文号）")
+    p.add_argument(
+        "--conflict-reason",
+        help="与《总体方案》不一致事项的审定意见（有此类事项时必填）",
+    )
     p.add_argument("--user", default="admin")
     p.set_defaults(func=approve)
     p = planning.add_parser("simulate", help="合并模拟（只读）")

@@ -40,6 +40,7 @@ def classification_xlsx(run: ClassificationRun) -> bytes:
         "去向平台",
         Column("理由", kind="text"),
         Column("生成的整合事件", kind="code"),
+        Column("与方案不一致或待定事项", kind="text"),
     ]
     rows = [
         [
@@ -59,6 +60,7 @@ def classification_xlsx(run: ClassificationRun) -> bytes:
             i.target_platform.short_name if i.target_platform else "",
             "；".join(i.reasons),
             " ".join(map(str, i.event_ids)),
+            "；".join(i.conflicts),
         ]
         for i in run.items.select_related("county", "current_platform", "target_platform")
     ]

@@ -17,6 +17,12 @@ class ClassifyForm(forms.Form):
 class ApproveForm(forms.Form):
     effective_date = forms.DateField(label="生效日期", widget=DateInput)
     document = forms.CharField(label="依据文件（审定文号）", max_length=120)
+    conflict_reason = forms.CharField(
+        label="与方案不一致事项的审定意见（有此类事项时必填）",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class AdjustForm(forms.Form):

@@ -122,6 +122,35 @@ class ClassificationItem(models.Model):
     def tax_per_mu(self):
         return self.tax_wan / self.land_mu if self.land_mu else None
 
+    @property
+    def conflicts(self) -> list[str]:
+        """Where this proposal departs from the plan (丽政办发〔2021〕46号 and its annex of 11
+        platforms) or leaves a decision open. Derived from the item as it stands, so an
+        adjustment that removes the departure removes the flag (docs/planning.md)."""
+        out = []
+        A = self.Action
+        if self.subject == self.Subject.PLATFORM and self.action in (A.MERGE, A.REVOKE, A.CONVERT):
+            out.append(
+                f"{self.name}是《总体方案》附件确定的11个平台之一，建议“{self.get_action_display()}”"
+                "与方案不一致，须报领导小组审定"
+            )
+        registered = self.current_platform
+        # 撤 or 转 of a township zone is the plan's own tool (§四(二)); moving it to another
+        # platform than the one it is registered to is not.
+        if (
+            self.subject == self.Subject.ZONE
+            and registered is not None
+            and self.action in (A.MERGE, A.UPGRADE)
+            and self.target_platform_id not in (None, registered.pk)
+        ):
+            out.append(
+                f"方案确定该园区归属{registered.short_name}，建议改属"
+                f"{self.target_platform.short_name}，与方案不一致，须报领导小组审定"
+            )
+        if self.action in (A.MERGE, A.UPGRADE) and self.target_platform_id is None:
+            out.append("去向并列未定，须先调整指定去向平台")
+        return out
+
 
 class Agreement(models.Model):
     class Kind(models.TextChoices):

@@ -47,7 +47,14 @@ class PlatformRules(_Strict):
 
 
 class AdjacencyRules(_Strict):
-    rule: Literal["same_county"]
+    # same_county: a platform covering the subject's county is adjacent. distance: a platform
+    # whose centroid lies within max_km of the subject's (where both have coordinates; a
+    # subject without them falls back to same_county, and its reasons say so).
+    rule: Literal["same_county", "distance"]
+    max_km: Decimal = Field(default=Decimal(30), gt=0)
+    # Two candidates whose fits are equal and whose distances differ by less than this are a
+    # tie: it is reported for the administrator to decide, never broken by list order.
+    tie_km: Decimal = Field(default=Decimal(1), ge=0)
     explicit: dict[str, str] = Field(default_factory=dict)
 
 
@@ -111,8 +118,10 @@ class Subject:
     tax_wan: Decimal
     # platform code → share (0..1) of this subject's output in that platform's leading chains
     fit: Mapping[str, Decimal] = field(default_factory=dict)
-    # adjacent main platforms (codes), in order of preference when fits tie
+    # adjacent main platforms (codes); the order carries no preference
     adjacent: Sequence[str] = ()
+    # platform code → distance in km between centroids (only where coordinates exist)
+    distance_km: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
     def tax_per_mu(self) -> Decimal | None:
@@ -138,14 +147,52 @@ def _mu(value: Decimal | None) -> str:
     return "—" if value is None else f"{value.quantize(CENT)}万元/亩"
 
 
+TIE_KM = Decimal(1)
+
+
+def choose_adjacent(
+    subject: Subject, tie_km: Decimal = TIE_KM
+) -> tuple[str | None, Decimal, tuple[str, ...]]:
+    """(target, fit, tied): the adjacent platform the subject fits best; among equal fits the
+    nearest one. When equal fits are also equally near (within ``tie_km``, or without
+    coordinates) there is no target and ``tied`` names the candidates: a tie is reported for a
+    person to decide, never resolved by the order in which platforms happen to be listed."""
+    if not subject.adjacent:
+        return None, Decimal(0), ()
+    best_fit = max(subject.fit.get(c, Decimal(0)) for c in subject.adjacent)
+    top = sorted(c for c in subject.adjacent if subject.fit.get(c, Decimal(0)) == best_fit)
+    if len(top) == 1:
+        return top[0], max(best_fit, Decimal(0)), ()
+    if all(c in subject.distance_km for c in top):
+        near = sorted(top, key=lambda c: (subject.distance_km[c], c))
+        if subject.distance_km[near[1]] - subject.distance_km[near[0]] >= tie_km:
+            return near[0], max(best_fit, Decimal(0)), ()
+        tied = tuple(
+            c for c in near if subject.distance_km[c] - subject.distance_km[near[0]] < tie_km
+        )
+        return None, max(best_fit, Decimal(0)), tied
+    return None, max(best_fit, Decimal(0)), tuple(top)
+
+
 def best_adjacent(subject: Subject) -> tuple[str | None, Decimal]:
-    """The adjacent platform the subject fits best (first listed wins a tie)."""
-    best, best_fit = None, Decimal(-1)
-    for code in subject.adjacent:
-        fit = subject.fit.get(code, Decimal(0))
-        if fit > best_fit:
-            best, best_fit = code, fit
-    return best, max(best_fit, Decimal(0))
+    """The adjacent platform the subject fits best (None on an unresolved tie)."""
+    target, fit, _ = choose_adjacent(subject)
+    return target, fit
+
+
+def _tie_text(tied: Sequence[str], fit: Decimal, names: Mapping[str, str] | None) -> str:
+    shown = "、".join((names or {}).get(c, c) for c in tied)
+    return (
+        f"{shown} 主导产业契合度同为 {_fit_text(fit)}，距离亦相近（或无坐标），"
+        "并列，请审定时指定去向"
+    )
+
+
+def _where(subject: Subject, code: str | None) -> str:
+    """How far the subject is from a platform, when coordinates give it."""
+    if code is None or code not in subject.distance_km:
+        return ""
+    return f"，两地中心相距约 {subject.distance_km[code].quantize(Decimal('0.1'))} 公里"
 
 
 def _fit_text(fit: Decimal) -> str:
@@ -153,12 +200,20 @@ def _fit_text(fit: Decimal) -> str:
 
 
 def classify_township(
-    subject: Subject, rules: TownshipRules, names: Mapping[str, str] | None = None
+    subject: Subject,
+    rules: TownshipRules,
+    names: Mapping[str, str] | None = None,
+    tie_km: Decimal = TIE_KM,
 ) -> Decision:
     """``names`` maps platform codes to the names the reasons should use."""
     tpm = subject.tax_per_mu
-    target, fit = best_adjacent(subject)
-    shown = (names or {}).get(target, target)
+    target, fit, tied = choose_adjacent(subject, tie_km)
+    has_target = target is not None or bool(tied)
+    shown = (
+        (names or {}).get(target, target)
+        if target
+        else "、".join((names or {}).get(c, c) for c in tied)
+    )
     facts = (
         f"面积 {subject.area_mu or 0}亩，入园企业 {subject.enterprises} 家，产值 {_yi(subject.output_wan)}，"
         f"亩均税收 {_mu(tpm)}"
@@ -169,7 +224,7 @@ def classify_township(
         (subject.area_mu or 0) >= rules.upgrade_min_area_mu
         and subject.output_wan >= rules.upgrade_min_output_wan
         and tpm >= rules.upgrade_min_tax_per_mu
-        and target is not None
+        and has_target
     ):
         return Decision(
             "upgrade",
@@ -180,7 +235,10 @@ def classify_township(
                     f"面积≥{rules.upgrade_min_area_mu}亩、产值≥{_yi(rules.upgrade_min_output_wan)}、"
                     f"亩均税收≥{_mu(rules.upgrade_min_tax_per_mu)}，达到提升门槛"
                 ),
-                f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}）",
+                _tie_text(tied, fit, names)
+                if tied
+                else f"提升为相邻主体平台 {shown} 的功能区块（主导产业契合度 {_fit_text(fit)}"
+                f"{_where(subject, target)}）",
             ),
         )
     if tpm < rules.exit_tax_per_mu and subject.output_wan < rules.exit_max_output_wan:
@@ -204,7 +262,7 @@ def classify_township(
                 ),
             ),
         )
-    if target is None:
+    if not has_target:
         return Decision("convert", None, (facts, "无相邻主体平台，建议转型"))
     if fit >= rules.merge_min_fit:
         return Decision(
@@ -212,9 +270,11 @@ def classify_township(
             target,
             (
                 facts,
-                (
-                    f"与主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，"
-                    "建议整合并入"
+                _tie_text(tied, fit, names)
+                if tied
+                else (
+                    f"与主体平台 {shown} 相邻{_where(subject, target)}，主导产业契合度 "
+                    f"{_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，建议整合并入"
                 ),
             ),
         )
@@ -232,7 +292,10 @@ def classify_township(
 
 
 def classify_platform(
-    subject: Subject, rules: PlatformRules, names: Mapping[str, str] | None = None
+    subject: Subject,
+    rules: PlatformRules,
+    names: Mapping[str, str] | None = None,
+    tie_km: Decimal = TIE_KM,
 ) -> Decision:
     tpm = subject.tax_per_mu
     facts = (
@@ -243,18 +306,24 @@ def classify_platform(
             "keep", None, (facts, f"产值达到百亿门槛 {_yi(rules.weak_below_output_wan)}，保留")
         )
     weak = f"产值低于百亿门槛 {_yi(rules.weak_below_output_wan)}，属弱平台"
-    target, fit = best_adjacent(subject)
-    shown = (names or {}).get(target, target)
-    if target is not None and fit >= rules.merge_min_fit:
+    target, fit, tied = choose_adjacent(subject, tie_km)
+    shown = (
+        (names or {}).get(target, target)
+        if target
+        else "、".join((names or {}).get(c, c) for c in tied)
+    )
+    if (target is not None or tied) and fit >= rules.merge_min_fit:
         return Decision(
             "merge",
             target,
             (
                 facts,
                 weak,
-                (
-                    f"与同县主体平台 {shown} 相邻，主导产业契合度 {_fit_text(fit)} ≥ "
-                    f"{_fit_text(rules.merge_min_fit)}，建议整合并入"
+                _tie_text(tied, fit, names)
+                if tied
+                else (
+                    f"与主体平台 {shown} 相邻{_where(subject, target)}，主导产业契合度 "
+                    f"{_fit_text(fit)} ≥ {_fit_text(rules.merge_min_fit)}，建议整合并入"
                 ),
             ),
         )
@@ -280,8 +349,8 @@ def classify_platform(
             (facts, weak, f"亩均税收低于 {_mu(rules.convert_below_tax_per_mu)}，建议转型"),
         )
     no_merge = (
-        "无可并入的同县主体平台"
-        if target is None
+        "无可并入的相邻主体平台"
+        if target is None and not tied
         else f"与 {shown} 的主导产业契合度仅 {_fit_text(fit)}，不宜并入"
     )
     return Decision(

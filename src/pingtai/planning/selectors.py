@@ -4,12 +4,13 @@ and the agreements a user may see. Nothing here writes to the database."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from pingtai.accounts.models import User
@@ -73,10 +74,50 @@ def _adjacent(
     by_county: dict[str, list[str]],
     rules: R.AdjacencyRules,
     exclude: set[str],
+    centre: tuple[float, float] | None = None,
+    centres: dict[str, tuple[float, float]] | None = None,
 ) -> list[str]:
+    """Adjacent main platforms: an explicit entry of the rules file; else, under the distance
+    rule and where coordinates exist, the platforms whose centroid lies within ``max_km``;
+    else the platforms covering the county."""
     if code in rules.explicit:
         return [rules.explicit[code]]
+    if rules.rule == "distance" and centre is not None and centres:
+        return sorted(
+            p
+            for p, where in centres.items()
+            if p not in exclude and Decimal(str(km(centre, where))) <= rules.max_km
+        )
     return [p for p in by_county.get(county, []) if p not in exclude]
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km between two (lon, lat) points (haversine, R = 6371 km)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def centroids(field: str) -> dict:
+    """``field`` value → mean (lon, lat) of the enterprises with coordinates (e.g. per
+    platform code or per former zone id). In the demo the coordinates are synthetic."""
+    rows = (
+        Enterprise.objects.filter(lon__isnull=False, lat__isnull=False)
+        .values(field)
+        .annotate(lon=Avg("lon"), lat=Avg("lat"))
+    )
+    return {row[field]: (row["lon"], row["lat"]) for row in rows}
+
+
+def _distances(
+    centre: tuple[float, float] | None, codes: list[str], centres: dict[str, tuple[float, float]]
+) -> dict[str, Decimal]:
+    if centre is None:
+        return {}
+    return {p: Decimal(str(round(km(centre, centres[p]), 1))) for p in codes if p in centres}
 
 
 @dataclass(frozen=True)
@@ -105,6 +146,8 @@ def zone_cases(
     }
     by_chain = _output_by_chain("enterprise__former_zone_id", year)
     chains, by_county = leading_chains(), _platforms_by_county()
+    platform_centres = centroids("platform__code")
+    zone_centres = centroids("former_zone_id")
     cases = []
     for zone in (
         FormerZone.objects.filter(kind=FormerZone.Kind.TOWNSHIP)
@@ -115,7 +158,22 @@ def zone_cases(
             continue
         row = sums.get(zone.pk, {})
         output = _exact(row.get("out"))
-        adjacent = _adjacent(zone.code, zone.county_id, by_county, rules.adjacency, set(exclude))
+        registered = current.get(zone.pk)
+        centre = zone_centres.get(zone.pk)
+        if registered is not None and registered.code not in exclude:
+            # A zone stays with the platform it is registered to (decisions D6): that platform
+            # is its only candidate; a rule that moves it elsewhere is flagged for decision.
+            adjacent = [registered.code]
+        else:
+            adjacent = _adjacent(
+                zone.code,
+                zone.county_id,
+                by_county,
+                rules.adjacency,
+                set(exclude),
+                centre,
+                platform_centres,
+            )
         subject = R.Subject(
             code=zone.code,
             name=zone.name,
@@ -129,8 +187,9 @@ def zone_cases(
                 p: _fit(output, by_chain.get(zone.pk, {}), chains.get(p, set())) for p in adjacent
             },
             adjacent=adjacent,
+            distance_km=_distances(centre, adjacent, platform_centres),
         )
-        cases.append(ZoneCase(zone, current.get(zone.pk), subject))
+        cases.append(ZoneCase(zone, registered, subject))
     return cases
 
 
@@ -146,6 +205,7 @@ def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.
         if (figures[p.pk].output_wan if p.pk in figures else 0)
         < rules.platform.weak_below_output_wan
     }
+    centres = centroids("platform__code")
     cases = []
     for platform in platforms:
         f = figures.get(platform.pk)
@@ -153,7 +213,13 @@ def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.
         adjacent: list[str] = []
         for county in platform.counties.all():
             for code in _adjacent(
-                platform.code, county.code, by_county, rules.adjacency, weak | {platform.code}
+                platform.code,
+                county.code,
+                by_county,
+                rules.adjacency,
+                weak | {platform.code},
+                centres.get(platform.code),
+                centres,
             ):
                 if code not in adjacent:
                     adjacent.append(code)
@@ -175,6 +241,7 @@ def platform_cases(year: int, rules: R.PlanningRules) -> list[tuple[Platform, R.
                         for p in adjacent
                     },
                     adjacent=adjacent,
+                    distance_km=_distances(centres.get(platform.code), adjacent, centres),
                 ),
             )
         )

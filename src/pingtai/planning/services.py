@@ -66,7 +66,7 @@ def classification_create(
         )
         items, leaving = [], set()
         for platform, subject in selectors.platform_cases(year, rules):
-            decision = R.classify_platform(subject, rules.platform, names)
+            decision = R.classify_platform(subject, rules.platform, names, rules.adjacency.tie_km)
             if decision.action in ("merge", "revoke", "convert"):
                 leaving.add(platform.code)
             items.append(
@@ -83,7 +83,9 @@ def classification_create(
             )
         # Townships are matched only to platforms that remain main platforms under this run.
         for case in selectors.zone_cases(year, as_of, rules, exclude=leaving):
-            decision = R.classify_township(case.subject, rules.township, names)
+            decision = R.classify_township(
+                case.subject, rules.township, names, rules.adjacency.tie_km
+            )
             items.append(
                 _item(
                     run,
@@ -196,14 +198,40 @@ class Approval:
 
 
 def classification_approve(
-    run: ClassificationRun, *, effective_date: dt.date, document: str, user: User, request=None
+    run: ClassificationRun,
+    *,
+    effective_date: dt.date,
+    document: str,
+    user: User,
+    conflict_reason: str = "",
+    request=None,
 ) -> Approval:
     """Turn the run's proposals into dated integration events. A platform's proposal applies to
     every former zone composing it on the effective date; a zone whose latest event already says
-    the same thing gets no duplicate event."""
+    the same thing gets no duplicate event.
+
+    Proposals that depart from the plan (``ClassificationItem.conflicts``) are approved only
+    with ``conflict_reason`` (the 领导小组's decision it rests on); a tie still open refuses."""
     _require_admin(user)
     if not document.strip():
         raise Refused("请填写依据文件（审定文号）")
+    if run.status != ClassificationRun.Status.DRAFT:  # checked again under the row lock
+        raise Refused("该批次已审定，不能重复审定")
+    items = list(run.items.select_related("current_platform", "target_platform"))
+    open_ties = [
+        i.name for i in items if i.action in ("merge", "upgrade") and i.target_platform_id is None
+    ]
+    if open_ties:
+        raise Refused(
+            f"{'、'.join(open_ties[:5])}{'等' if len(open_ties) > 5 else ''} {len(open_ties)} 项"
+            "去向并列未定，请先逐项调整指定去向平台"
+        )
+    departing = [i for i in items if i.conflicts]
+    if departing and not conflict_reason.strip():
+        raise Refused(
+            f"有 {len(departing)} 项建议与《总体方案》不一致（如：{departing[0].conflicts[0]}），"
+            "审定须填写领导小组的审定意见（依据与理由）"
+        )
     with transaction.atomic():
         run = ClassificationRun.objects.select_for_update().get(pk=run.pk)
         if run.status != ClassificationRun.Status.DRAFT:
@@ -295,7 +323,9 @@ def classification_approve(
                 "document": document.strip(),
                 "events": made,
                 "unchanged": unchanged,
+                "departing": [i.code for i in departing],
             },
+            detail=conflict_reason.strip(),
         )
     return Approval(run, made, unchanged)
 

@@ -102,6 +102,7 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "run": run,
             "counts": counts,
+            "conflicts": [i for i in items if i.conflicts],
             "rules": load_rules(),
             "platform_items": [
                 i for i in items if i.subject == ClassificationItem.Subject.PLATFORM
