@@ -146,7 +146,7 @@ def test_wide_perturbation_flags_boundary_entities():
     }
     r = evaluate(parse_method(data), enterprises(300, seed=6), robustness_draws=60)
     flags = r.table["robust_flag"].drop_nulls()
-    assert flags.str.contains("等级不稳健").any()
+    assert flags.str.contains("class_unstable").any()
 
 
 def test_robustness_with_entropy_weights_and_a_tiny_segment():

@@ -51,11 +51,35 @@ def test_run_refuses_bad_input_with_a_nonzero_exit(capsys, league_demo):
     assert "不能发布" in capsys.readouterr().err
 
 
+def lists_sections(out: str) -> dict[str, list[str]]:
+    """The ``league lists`` contract: a header line per list, one platform per indented line
+    (its name is the line's first word)."""
+    sections: dict[str, list[str]] = {}
+    current = None
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" "):
+            current = line.strip()
+            sections[current] = []
+        else:
+            sections[current].append(line.split()[0])
+    return sections
+
+
 def test_lists_proposals_decide_and_pay_pool(capsys, league_demo):
     run = league_demo.y24
     assert main(["league", "lists", str(run.pk)]) == 0
-    out = capsys.readouterr().out
-    assert "约谈名单：" in out and "前列名单：" in out and "权重扰动下末位概率" in out
+    captured = capsys.readouterr()
+    sections = lists_sections(captured.out)
+    assert list(sections) == ["约谈名单", "前列名单"]
+    names = set(Platform.objects.values_list("short_name", flat=True))
+    for platforms in sections.values():
+        assert platforms and set(platforms) <= names and len(platforms) == len(set(platforms))
+    assert not set(sections["约谈名单"]) & set(sections["前列名单"])
+    assert "权重扰动下末位概率" in captured.out
+    # The rule that applied to the two-member group is stated (not inside a list).
+    assert "一心组只有 2 个平台" in captured.err
     assert main(["league", "proposals", str(run.pk)]) == 0
     assert "进退档建议" in capsys.readouterr().out
     proposal = TierProposal.objects.filter(run=run).first()

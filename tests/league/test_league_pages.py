@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from pingtai.audit.models import AuditEvent
+from pingtai.league import selectors
 from pingtai.league.board import build_board
 from pingtai.league.models import LeagueRun, PayPool, TierProposal
 from pingtai.registry.models import Platform
@@ -70,7 +71,9 @@ def test_lists_export_and_interview_page(login, league_demo):
     assert "约谈名单（年度考核位次末位）" in page and "权重扰动下末位概率" in page
     rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/lists.xlsx"))
     kinds = [r[0] for r in rows[1:]]
-    assert kinds.count("约谈名单") == 3 and "前列名单" in kinds
+    interview, _ = selectors.interview_list(league_demo.y24)
+    assert kinds.count("约谈名单") == len(interview) and "前列名单" in kinds
+    assert "名单依据" in page and "一心组只有 2 个平台" in page
 
 
 def test_scorecard_and_its_export(login, league_demo):
@@ -96,20 +99,33 @@ def test_scorecard_and_its_export(login, league_demo):
 
 def test_scorecard_shows_what_it_takes_to_pass_the_platform_above(login, league_demo):
     run = league_demo.y24
-    second = run.results.filter(rank_order=2).select_related("platform").first()
-    page = (
-        login("admin")
-        .get(f"/league/runs/{run.pk}/platforms/{second.platform_code}/")
-        .content.decode()
-    )
-    assert "赶超路径：追上组内第 1 名" in page and "全部指标同比例提高" in page
-    first = run.results.filter(rank_order=1).first()
-    assert (
-        "赶超路径"
-        not in login("admin")
-        .get(f"/league/runs/{run.pk}/platforms/{first.platform_code}/")
-        .content.decode()
-    )
+    client = login("admin")
+    reachable = 0
+    for result in run.results.select_related("platform"):
+        page = client.get(f"/league/runs/{run.pk}/platforms/{result.platform_code}/")
+        text = page.content.decode()
+        assert "单项无法达到" not in text
+        plans, headroom = selectors.catch_up_plans(run, result)
+        gains = sorted((g for _, g in headroom), reverse=True)
+        titles = [p.title for p in plans]
+        if result.rank == 1:
+            assert not any(t.startswith("追上组内") for t in titles)
+        else:
+            assert any(t.startswith("追上组内") for t in titles)
+        for plan in plans:
+            assert plan.title in text and plan.explanation.split("；")[0] in text
+            gap = plan.goal - result.score
+            if plan.reachable:
+                reachable += 1
+                k = len(plan.changes)
+                # The fewest indicators: k−1 of the largest possible gains fall short.
+                assert sum(gains[: k - 1]) < gap - 1e-9 and sum(gains[:k]) >= gap - 1e-6
+                assert abs(sum(c.gain for c in plan.changes) - gap) < 1e-3
+                for c in plan.changes:
+                    assert c.name in text
+            else:
+                assert "没有可行的路径" in plan.explanation and sum(gains) < gap
+    assert reachable > 0
 
 
 def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublished(

@@ -94,17 +94,33 @@ def test_groups_by_attribute_and_by_output_band():
     }
 
 
+def grade(score: float) -> str:
+    return "优秀" if score >= 90 else "良好" if score >= 80 else "一般" if score >= 70 else "较差"
+
+
 def year(y: int, scores: dict[str, tuple[str, float]]) -> list[YearResult]:
-    return [YearResult(y, code, tier, score) for code, (tier, score) in scores.items()]
+    return [
+        YearResult(y, code, tier, score, grade(score)) for code, (tier, score) in scores.items()
+    ]
 
 
 def test_first_twice_moves_up_and_last_moves_down():
     history = year(
-        2023, {"A": ("T1", 90), "B": ("T1", 80), "C": ("T2", 85), "D": ("T2", 70), "E": ("T3", 60)}
+        2023,
+        {
+            "A": ("T1", 95), "A2": ("T1", 92), "B": ("T1", 85),
+            "C": ("T2", 89), "D": ("T2", 70), "D2": ("T2", 80),
+            "E": ("T3", 60),
+        },
     ) + year(
-        2024, {"A": ("T1", 91), "B": ("T1", 79), "C": ("T2", 88), "D": ("T2", 75), "E": ("T3", 65)}
-    )
-    current = {"A": "T1", "B": "T1", "C": "T2", "D": "T2", "E": "T3"}
+        2024,
+        {
+            "A": ("T1", 96), "A2": ("T1", 93), "B": ("T1", 75),
+            "C": ("T2", 88), "D": ("T2", 72), "D2": ("T2", 81),
+            "E": ("T3", 65),
+        },
+    )  # fmt: skip
+    current = {"A": "T1", "A2": "T1", "B": "T1", "C": "T2", "D": "T2", "D2": "T2", "E": "T3"}
     got = {
         (p.code, p.from_tier, p.to_tier, p.rule_id, p.years)
         for p in tier_proposals(RULES.tiers, history, current, 2024)
@@ -116,21 +132,51 @@ def test_first_twice_moves_up_and_last_moves_down():
     }  # A is first but already at the top; E is alone in T3 (group too small to rank)
 
 
-def test_first_once_is_not_enough_and_a_tier_change_resets_the_count():
-    history = year(2023, {"C": ("T3", 70), "X": ("T3", 80), "Y": ("T3", 60)}) + year(
-        2024, {"C": ("T2", 88), "D": ("T2", 75), "X": ("T3", 82), "Y": ("T3", 61)}
+def test_tiers_of_two_never_move_and_grades_decide_the_direction():
+    # In a tier of two the second is "last" by construction: no proposal.
+    pair = year(2024, {"A": ("T1", 95), "B": ("T1", 60)})
+    assert tier_proposals(RULES.tiers, pair, {"A": "T1", "B": "T1"}, 2024) == []
+    # Last of its tier but graded 良好 (everyone did well): no demotion.
+    good = year(2024, {"A": ("T2", 95), "B": ("T2", 90), "C": ("T2", 82)})
+    assert tier_proposals(RULES.tiers, good, {"A": "T2", "B": "T2", "C": "T2"}, 2024) == []
+    # First twice but graded 一般: no promotion.
+    weak = year(2023, {"A": ("T3", 75), "B": ("T3", 60), "C": ("T3", 50)}) + year(
+        2024, {"A": ("T3", 78), "B": ("T3", 72), "C": ("T3", 71)}
     )
-    current = {"C": "T2", "D": "T2", "X": "T3", "Y": "T3"}
+    moves = {p.code for p in tier_proposals(RULES.tiers, weak, dict.fromkeys("ABC", "T3"), 2024)}
+    assert "A" not in moves
+
+
+def test_a_tie_for_last_proposes_both_and_says_so():
+    tied = year(2024, {"A": ("T2", 90), "B": ("T2", 72), "C": ("T2", 72)})
+    got = tier_proposals(RULES.tiers, tied, dict.fromkeys("ABC", "T2"), 2024)
+    assert {(p.code, p.to_tier, p.tied) for p in got} == {("B", "T3", True), ("C", "T3", True)}
+    assert all("并列" in p.reason for p in got)
+
+
+def test_first_once_is_not_enough_and_a_tier_change_resets_the_count():
+    history = year(2023, {"C": ("T3", 70), "X": ("T3", 85), "Y": ("T3", 60)}) + year(
+        2024,
+        {"C": ("T2", 88), "D": ("T2", 75), "D2": ("T2", 80), "X": ("T3", 86), "Y": ("T3", 61),
+         "Z": ("T3", 70)},
+    )  # fmt: skip
+    current = {"C": "T2", "D": "T2", "D2": "T2", "X": "T3", "Y": "T3", "Z": "T3"}
     moves = {
         p.code: (p.to_tier, p.rule_id) for p in tier_proposals(RULES.tiers, history, current, 2024)
     }
-    # C was first in T2 only once (in 2023 it was in T3), X first in T3 twice → up; Y and D last → down.
+    # C was first in T2 only once (in 2023 it was in T3), X first in T3 twice → up; D last → down;
+    # Y last of the bottom tier cannot fall.
     assert moves == {"X": ("T2", "promote_first_twice"), "D": ("T3", "demote_last")}
 
 
 def test_proposals_order_demotions_first_then_by_mean_score():
-    history = year(2024, {"A": ("T1", 70), "B": ("T1", 60), "C": ("T2", 90), "D": ("T2", 50)})
-    got = tier_proposals(RULES.tiers, history, {"A": "T1", "B": "T1", "C": "T2", "D": "T2"}, 2024)
+    history = year(
+        2024,
+        {"A": ("T1", 95), "A2": ("T1", 92), "B": ("T1", 60),
+         "C": ("T2", 90), "C2": ("T2", 80), "D": ("T2", 50)},
+    )  # fmt: skip
+    current = {"A": "T1", "A2": "T1", "B": "T1", "C": "T2", "C2": "T2", "D": "T2"}
+    got = tier_proposals(RULES.tiers, history, current, 2024)
     assert [(p.code, p.to_tier) for p in got] == [("D", "T3"), ("B", "T2")]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from itertools import pairwise
 
 import polars as pl
 import pytest
@@ -176,23 +177,51 @@ def test_changes_against_the_previous_quarter_and_the_previous_year(league_demo)
 def test_interview_list_is_the_last_of_each_group_with_its_robustness(league_demo):
     entries, applies = selectors.interview_list(league_demo.y24)
     assert applies
-    assert len(entries) == 3
+    results = list(league_demo.y24.results.all())
+    sizes = {r.group: r.group_size for r in results}
+    # 一心 has two platforms: its second is not 约谈 by being second of two (league-v1.toml).
+    assert sizes["一心"] == 2
+    large = {g for g, n in sizes.items() if n >= 3}
+    lowest = {g: min(r.score for r in results if r.group == g) for g in large}
+    listed = {e.result.platform_code for e in entries}
+    expected = {r.platform_code for r in results if r.group in large and r.score == lowest[r.group]}
+    city_last = min(r.score for r in results)
+    expected |= {r.platform_code for r in results if sizes[r.group] < 3 and r.score == city_last}
+    assert listed == expected
     for e in entries:
-        assert e.result.rank_order == e.result.group_size
+        assert e.result.is_last
         assert e.result.p_last is not None and 0 <= e.result.p_last <= 1
         assert e.robustness.startswith("末位稳健" if e.result.p_last >= 0.8 else "末位不稳健")
     quarterly, applies_quarterly = selectors.interview_list(league_demo.q4)
-    assert not applies_quarterly and len(quarterly) == 3
+    assert not applies_quarterly and "一心" not in {e.result.group for e in quarterly}
+    assert any("一心组只有 2 个平台" in b for b in selectors.run_decisions(league_demo.q4).basis)
+
+
+def test_no_run_puts_a_platform_on_both_lists_or_a_weak_grade_in_front(league_demo):
+    for run in (league_demo.q3, league_demo.q4, league_demo.y23, league_demo.y24, league_demo.h1):
+        bottom = {e.result.platform_code for e in selectors.interview_list(run)[0]}
+        top = selectors.top_list(run)
+        assert not bottom & {e.result.platform_code for e in top}, run
+        assert all(e.result.klass in ("优秀", "良好") for e in top), run
+        ranks = sorted(run.results.values_list("score", "overall_rank"), reverse=True)
+        for (s1, r1), (s2, r2) in pairwise(ranks):
+            assert (r1 == r2) if s1 == s2 else (r2 > r1)
 
 
 def test_top_list_has_group_winners_overall_top_and_a_national_candidate(league_demo):
-    entries = selectors.top_list(league_demo.y24)
-    winners = {r.platform_code for r in league_demo.y24.results.filter(rank_order=1)}
+    run = league_demo.y24
+    entries = selectors.top_list(run)
     listed = {e.result.platform_code for e in entries}
+    bottom = {e.result.platform_code for e in selectors.interview_list(run)[0]}
+    eligible = run.results.filter(klass__in=["优秀", "良好"]).exclude(platform_code__in=bottom)
+    winners = {r.platform_code for r in eligible.filter(rank=1, group_size__gte=2)}
     assert winners <= listed
-    assert {r.platform_code for r in league_demo.y24.results.filter(overall_rank__lte=3)} <= listed
+    assert {r.platform_code for r in eligible.filter(overall_rank__lte=3)} <= listed
     national = [e for e in entries if "国家级" in e.reason]
     assert len(national) == 1 and national[0].result.platform.level != Platform.Level.NATIONAL
+    # Group winners graded below 良好 are named in the run's warnings, not silently dropped.
+    for r in run.results.filter(rank=1).exclude(klass__in=["优秀", "良好"]):
+        assert any(r.platform.short_name in w for w in selectors.run_decisions(run).warnings)
 
 
 def test_correction_after_publication_makes_a_new_run_and_leaves_the_published_one(league_demo):
@@ -346,3 +375,19 @@ def test_pay_pool_from_a_published_run_adds_up_exactly(league_demo):
     worst = min(shares, key=lambda s: s.score)
     assert best.amount_wan > worst.amount_wan
     assert PayPool.objects.filter(run=league_demo.y24).count() == 1
+
+
+def test_year_without_prior_year_reports_scores_growth_as_the_method_says(league_demo):
+    # 2023 is the first year of reports: nobody has a 2022 figure, so no growth can be
+    # measured. The method file says "average score, not penalised" — never 0.
+    run = league_demo.y23
+    growth = ("investment_growth", "output_growth", "trade_growth", "enterprise_growth")
+    for r in run.results.all():
+        for ind in growth:
+            assert r.values[ind]["value"] is None
+            assert r.values[ind]["score"] > 0, (r.platform_code, ind)
+    text = "\n".join(run.warnings)
+    assert "“工业投资增速”缺少数据" in text and "不扣分" in text
+    assert "LS0" not in text  # platforms are named, not coded
+    page_warnings = run.warnings
+    assert any("全部参评主体均无此数据" in w for w in page_warnings)

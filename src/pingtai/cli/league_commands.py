@@ -25,6 +25,8 @@ def _print_ranking(run) -> None:
     print(f"  输入 {run.input_hash}\n  结果 {run.result_hash}")
     for w in run.warnings:
         print(f"  提示：{w}")
+    for w in selectors.run_decisions(run).warnings:
+        print(f"  待决定：{w}")
     for g in data.groups:
         print(f"  【{g.label}】")
         for row in g.rows:
@@ -132,17 +134,27 @@ def lists(args: argparse.Namespace) -> int:
     league_run = LeagueRun.objects.filter(pk=args.run).first()
     if league_run is None:
         return _refuse(f"批次 #{args.run} 不存在", 2)
-    interview, applies = selectors.interview_list(league_run)
-    print("约谈名单：" if applies else "末位预警（本周期不约谈）：")
+    interview, _ = selectors.interview_list(league_run)
+    bottom_name, top_name = selectors.list_names(league_run)
+    found = selectors.run_decisions(league_run)
+    # One section per list on standard output, headed by its name, one platform per indented
+    # line (the contract scripts read); the basis and open questions go to standard error.
+    print(bottom_name)
     for e in interview:
         r = e.result
         print(
-            f"  {r.platform.short_name} {e.reason} 得分 {r.score:.2f} 末位概率 {r.p_last or 0:.2f} "
-            f"排名区间 {selectors.rank_band(r)} {e.robustness}"
+            f"  {r.platform.short_name}  {e.reason}  得分 {r.score:.2f}  排名区间 {selectors.rank_band(r)}  {e.robustness}"
         )
-    print("前列名单：")
+    print(top_name)
     for e in selectors.top_list(league_run):
-        print(f"  {e.result.platform.short_name} 得分 {e.result.score:.2f}：{e.reason}")
+        print(f"  {e.result.platform.short_name}  {e.reason}  得分 {e.result.score:.2f}")
+    print("名单依据：", file=sys.stderr)
+    for line in found.basis:
+        print(f"  {line}", file=sys.stderr)
+    if found.warnings:
+        print("需要决定或注意的事项：", file=sys.stderr)
+        for line in found.warnings:
+            print(f"  {line}", file=sys.stderr)
     return 0
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -324,3 +325,158 @@ def improvement_paths(
     return out.sort(
         ["segment", "entity_id", "path", "indicator"], descending=[False, False, True, False]
     )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One indicator in a set of changes: from ``current`` to ``required`` (in the indicator's
+    unit); ``full_marks`` when the change takes it to the top of its scoring range."""
+
+    indicator: str
+    name: str
+    unit: str
+    direction: str
+    current: float | None
+    required: float
+    change_pct: float | None
+    gain: float  # points it adds, the others in the set already changed
+    full_marks: bool
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """The smallest set of indicator changes that lifts one entity's score to ``goal``.
+
+    ``reachable`` is False when even every indicator at the top of its scoring range would not
+    get there; ``best_score`` is that ceiling, and ``headroom`` lists each indicator's most
+    possible gain (indicator id → points), largest first, so the reason can be stated."""
+
+    score: float
+    goal: float
+    reachable: bool
+    changes: list[Change]
+    best_score: float
+    headroom: list[tuple[str, float]]
+
+
+def _best_n(run: SegmentRun, j: int) -> float:
+    """The highest normalised value indicator j can reach (its cap), or +inf when uncapped."""
+    return float(run.caps[j])
+
+
+def _row_score(run: SegmentRun, i: int, n_row: np.ndarray) -> float:
+    return float(run.composite(n_row[None, :], sel=np.array([i]))[0])
+
+
+def _required_value(
+    run: SegmentRun, i: int, j: int, n_row: np.ndarray, goal: float
+) -> float | None:
+    """The value of indicator j that lifts the row (other columns as in ``n_row``) to ``goal``;
+    None if no value does."""
+    f = run.fitted[j]
+    x0 = run.x[i, j]
+    x_start = 0.0 if np.isnan(x0) else float(x0)
+    gi = f.g[[i]]
+
+    def fn(t: np.ndarray) -> np.ndarray:
+        x = x_start + t if f.direction == "higher" else x_start * (1 - t)
+        n = np.repeat(n_row[None, :], len(t), axis=0)
+        n[:, j] = normalise.bound(f.transform(x, np.repeat(gi, len(t))), run.caps[j], run.floors[j])
+        return run.composite(n, sel=np.full(len(t), i))
+
+    if f.direction == "higher":
+        finite = run.x[:, j][np.isfinite(run.x[:, j])]
+        scale = float(np.median(np.abs(finite))) if finite.size else 1.0
+        span = np.array([max(abs(x_start), scale if scale > 0 else 1.0)])
+        t = _solve(fn, np.array([goal]), np.zeros(1), span, grow=True)[0]
+        return None if np.isnan(t) else x_start + float(t)
+    t = _solve(fn, np.array([goal]), np.zeros(1), np.array([1 - 1e-12]), grow=False)[0]
+    return None if np.isnan(t) else x_start * (1 - float(t))
+
+
+def smallest_change_set(result: EvaluationResult, entity_id: str, goal: float) -> ChangeSet:
+    """The fewest indicators whose improvement lifts ``entity_id``'s score to ``goal``, with
+    the other entities, benchmarks and min/max held fixed and every indicator bounded by its
+    cap and floor (the rules the score is computed under).
+
+    Each indicator's most possible gain is its score at the top of its range minus its score
+    now. Taking indicators in order of that gain, largest first, gives the smallest number of
+    indicators for an additive (weighted-sum) score; the last one is raised only as far as
+    needed. For other aggregations the same order is used and the result is checked by
+    recomputing the score."""
+    run, i = _locate(result, entity_id)
+    method = result.method
+    n0 = run.n[i].copy()
+    score = float(run.score[i])
+    k = len(run.indicator_ids)
+    best = np.array([_best_n(run, j) for j in range(k)])
+    gains = np.empty(k)
+    for j in range(k):
+        if not np.isfinite(best[j]):
+            gains[j] = np.inf
+            continue
+        n = n0.copy()
+        n[j] = max(best[j], n0[j])
+        gains[j] = _row_score(run, i, n) - score
+    order = [int(j) for j in np.argsort(-gains, kind="stable") if gains[j] > 1e-12]
+    headroom = [(run.indicator_ids[j], float(gains[j])) for j in np.argsort(-gains, kind="stable")]
+    all_best = n0.copy()
+    for j in order:
+        all_best[j] = max(best[j], n0[j]) if np.isfinite(best[j]) else all_best[j]
+    best_score = _row_score(run, i, all_best) if not np.isinf(gains).any() else np.inf
+    if goal <= score:
+        return ChangeSet(score, goal, True, [], best_score, headroom)
+    chosen: list[int] = []
+    n = n0.copy()
+    reached = False
+    for j in order:
+        chosen.append(j)
+        if not np.isfinite(best[j]):  # uncapped: this indicator alone can go as far as needed
+            reached = True
+            break
+        n = _with(n, j, max(best[j], n0[j]))
+        if _row_score(run, i, n) >= goal:
+            reached = True
+            break
+    if not reached:
+        return ChangeSet(score, goal, False, [], best_score, headroom)
+    changes = []
+    state = n0.copy()
+    for pos, j in enumerate(chosen):
+        ind = method.indicator(run.indicator_ids[j])
+        before = _row_score(run, i, state)
+        last = pos == len(chosen) - 1
+        # Earlier indicators go to the top of their range; the last only as far as needed.
+        aim = goal if last else _row_score(run, i, _with(state, j, max(best[j], n0[j])))
+        required = _required_value(run, i, j, state, aim)
+        if required is None:  # a chosen indicator always has a value; say so rather than guess
+            return ChangeSet(score, goal, False, [], best_score, headroom)
+        state = _with(state, j, _n_at(run, i, j, required))
+        x0 = run.x[i, j]
+        pct = None if np.isnan(x0) or x0 == 0 else (required - x0) / abs(x0) * 100
+        changes.append(
+            Change(
+                run.indicator_ids[j],
+                ind.name,
+                ind.unit,
+                ind.direction,
+                _float(x0),
+                float(required),
+                None if pct is None else float(pct),
+                _row_score(run, i, state) - before,
+                bool(state[j] >= best[j] - 1e-12),
+            )
+        )
+    return ChangeSet(score, goal, True, changes, best_score, headroom)
+
+
+def _with(n_row: np.ndarray, j: int, value: float) -> np.ndarray:
+    out = n_row.copy()
+    out[j] = value
+    return out
+
+
+def _n_at(run: SegmentRun, i: int, j: int, x: float) -> float:
+    f = run.fitted[j]
+    n = normalise.bound(f.transform(np.array([x]), f.g[[i]]), run.caps[j], run.floors[j])
+    return float(n[0])

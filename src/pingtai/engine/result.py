@@ -32,6 +32,17 @@ class Regrade:
     by: str = ""
 
 
+@dataclass(frozen=True)
+class MissingNote:
+    """Rows of a segment (local indices) without a value for one indicator, and the method's
+    treatment: ``average`` (the others' average score), ``all_equal`` (nobody has it) or
+    ``zero``."""
+
+    indicator: str
+    treatment: str
+    rows: np.ndarray
+
+
 @dataclass
 class SegmentRun:
     """Intermediate values of one scored segment; row i is table row ``rows[i]`` (id order)."""
@@ -62,6 +73,7 @@ class SegmentRun:
     competition: np.ndarray  # 1-based rank, ties sharing the best rank
     id_rank: np.ndarray  # each row's place in entity-id order (the last tie-break)
     bench_groups: Groups | None  # the group population-fitted scorers were fitted on
+    missing: list[MissingNote] = field(default_factory=list)  # how missing values were scored
 
     def composite(
         self, n: np.ndarray, eff: np.ndarray | None = None, sel: np.ndarray | None = None

@@ -8,9 +8,10 @@ and standard deviation, so score thresholds keep their meaning. Benchmarks, veto
 and adjustments stay fixed. Exact ties within a draw are broken by entity id.
 
 Reported per entity: ``rank_p05``, ``rank_median``, ``rank_p95`` (observed ranks, the
-inverted-CDF percentiles), ``p_class_<X>``, ``p_last`` and a ``robust_flag``: 等级不稳健 when
-the base class is kept in fewer than ``stable_probability`` of draws; 末位不稳健 when the last
-place in the group is not kept that often; 可能末位 when a non-last entity is last in more than
+inverted-CDF percentiles), ``p_class_<X>``, ``p_last`` and a ``robust_flag`` of comma-separated
+codes: ``class_unstable`` (等级不稳健) when the base class is kept in fewer than
+``stable_probability`` of draws; ``last_unstable`` (末位不稳健) when the last place in the group
+is not kept that often; ``maybe_last`` (可能末位) when a non-last entity is last in more than
 1 − ``stable_probability`` of draws.
 """
 
@@ -191,7 +192,18 @@ def _positions(grp: Groups, order: np.ndarray, start: np.ndarray) -> np.ndarray:
     return grp.own_of(pos)
 
 
-_FLAG_TEXT = [
-    "；".join(t for bit, t in ((1, "等级不稳健"), (2, "末位不稳健"), (4, "可能末位")) if code & bit)
-    for code in range(8)
-]
+# The flags are codes (stored with results, compared by programs); pages and documents turn
+# them into words with ``flag_labels`` — the display text is never read back.
+FLAGS = {"class_unstable": "等级不稳健", "last_unstable": "末位不稳健", "maybe_last": "可能末位"}
+_BITS = (1, "class_unstable"), (2, "last_unstable"), (4, "maybe_last")
+_FLAG_TEXT = [",".join(name for bit, name in _BITS if code & bit) for code in range(8)]
+
+
+def flag_codes(value: str | None) -> list[str]:
+    """The codes of a stored ``robust_flag`` ("" or None: no flag)."""
+    return [c for c in (value or "").split(",") if c]
+
+
+def flag_labels(value: str | None) -> str:
+    """Chinese words for a stored ``robust_flag``, e.g. "等级不稳健；末位不稳健"; "" when none."""
+    return "；".join(FLAGS.get(c, c) for c in flag_codes(value))

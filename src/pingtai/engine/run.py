@@ -30,6 +30,7 @@ from pingtai.engine.inputs import InputError, Prepared, prepare, truthy
 from pingtai.engine.methods import Method, Segment, fits_population, scoring_by
 from pingtai.engine.result import (
     EvaluationResult,
+    MissingNote,
     Regrade,
     SegmentRun,
     int_column,
@@ -263,6 +264,8 @@ def evaluate(
             values,
         )
         runs[seg_name] = run
+        label_column = ent.name_column if ent.name_column in base.columns else ent.id_column
+        prep.warnings.extend(_missing_warnings(method, run, base[label_column].to_numpy()))
         bands = spec.class_rules().bands
         codes = np.array([out.class_code(b.class_) for b in bands])
         out.cls_initial[rows] = codes[run.class_index]
@@ -561,6 +564,7 @@ def _score_segment(
     x = np.empty((m, k))
     nmat = np.empty((m, k))
     fitted = []
+    missing: list[MissingNote] = []
     bench_groups = None
     for j, item in enumerate(spec.indicators):
         iv = ind_values[item.indicator]
@@ -595,10 +599,19 @@ def _score_segment(
         still_missing = np.isnan(nj)
         if item.missing == "group_average_score":
             # Huangyan 2022: a firm without the data gets the segment's average score on it.
-            avg = nj[~still_missing].mean() if (~still_missing).any() else 0.0
-            nj = np.where(still_missing, avg, nj)
+            if (~still_missing).any():
+                fill, treatment = nj[~still_missing].mean(), "average"
+            else:
+                # Nobody has the value (e.g. growth before the first year of reports): no one
+                # differs, so everyone scores what an all-equal population scores — the rule is
+                # "average, not penalised", never 0 (docs/league.md, missing inputs).
+                fill, treatment = _all_equal_score(sc, method, item), "all_equal"
+            nj = np.where(still_missing, fill, nj)
         else:
+            treatment = "zero"
             nj = np.where(still_missing, 0.0, nj)
+        if still_missing.any():
+            missing.append(MissingNote(item.indicator, treatment, np.flatnonzero(still_missing)))
         nmat[:, j] = nj
         fitted.append(f)
     eff, total = _segment_weights(spec, nmat)
@@ -644,7 +657,44 @@ def _score_segment(
         competition=competition,
         id_rank=id_rank,
         bench_groups=bench_groups,
+        missing=missing,
     )
+
+
+def _all_equal_score(sc, method: Method, item) -> float:
+    """The normalised score every entity gets when all values are equal (for min–max the
+    top of the range, pymcdm's convention), within the item's cap and floor."""
+    ones = np.ones(1)
+    f = normalise.fit(
+        sc,
+        method.indicator(item.indicator).direction,
+        ones,
+        np.ones(1, dtype=bool),
+        np.zeros(1, dtype=np.int64),
+        1,
+        ones,
+        ones,
+    )
+    value = normalise.bound(f.transform(ones), item.cap, item.floor)[0]
+    return float(value) if np.isfinite(value) else 0.0
+
+
+def _missing_warnings(method: Method, run: SegmentRun, ids: np.ndarray) -> list[str]:
+    """One warning per indicator with missing values, naming the entities and the treatment
+    the method file prescribes (at most five names, then a count)."""
+    out = []
+    for note in run.missing:
+        rows = run.rows[note.rows]
+        shown = "、".join(str(v) for v in ids[rows[:5]])
+        shown += f" 等 {len(rows)} 个" if len(rows) > 5 else ""
+        name = method.indicator(note.indicator).name
+        what = {
+            "average": "按方法规定取参评主体该项平均得分（不扣分）",
+            "all_equal": "全部参评主体均无此数据，按方法规定视同各主体相同，各得该项满分（不扣分）",
+            "zero": "按方法规定该项记 0 分",
+        }[note.treatment]
+        out.append(f"“{name}”缺少数据：{shown}；{what}")
+    return out
 
 
 def _positions_in(

@@ -5,4 +5,4 @@ explanation) for the same method and input: a run reproduced under another engin
 then reported as information, not as an integrity failure (docs/runs.md).
 """
 
-ENGINE_VERSION = "2026.12.1"  # industry groups, benchmark and group columns, co2_t
+ENGINE_VERSION = "2026.12.2"  # robustness flags as codes; nobody-has-it growth not scored 0

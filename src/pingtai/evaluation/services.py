@@ -14,6 +14,7 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
+from pingtai.engine.robustness import flag_codes
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.regrades import regrades_in_force
@@ -209,7 +210,9 @@ def _store_results(
                 rank_p05=r.get("rank_p05"),
                 rank_median=r.get("rank_median"),
                 rank_p95=r.get("rank_p95"),
-                robust=(r["robust_flag"] in (None, "", "稳健")) if robust else None,
+                # "类别稳健": the class flag alone (a firm flagged only for last place keeps
+                # its class in the draws); flags are codes, engine/robustness.py.
+                robust=("class_unstable" not in flag_codes(r["robust_flag"])) if robust else None,
             )
         )
     by_uscc = {r.uscc: r for r in rows}

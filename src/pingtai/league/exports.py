@@ -90,7 +90,7 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
                     r.rank_median,
                     r.rank_p95,
                     _r(r.p_last, 4),
-                    r.robust_flag,
+                    r.robust_labels,
                 ]
             )
     return _write(run, "排名", headers, rows, "排名")
@@ -119,7 +119,7 @@ def lists_xlsx(run: LeagueRun) -> bytes:
                 r.platform_code,
                 r.platform.short_name,
                 r.group,
-                f"{r.rank_order}/{r.group_size}",
+                f"{r.rank}/{r.group_size}",
                 _r(r.score),
                 _r(r.p_last, 4),
                 selectors.rank_band(r),
@@ -134,7 +134,7 @@ def lists_xlsx(run: LeagueRun) -> bytes:
                 r.platform_code,
                 r.platform.short_name,
                 r.group,
-                f"{r.rank_order}/{r.group_size}",
+                f"{r.rank}/{r.group_size}",
                 _r(r.score),
                 _r(r.p_last, 4),
                 selectors.rank_band(r),
@@ -166,19 +166,21 @@ def scorecard_xlsx(run: LeagueRun, result: PlatformResult) -> bytes:
             f"{result.platform.short_name}：{result.group}组第 {result.rank} / {result.group_size} 名，等级 {result.klass}"
         ]
     )
-    for p in card.paths:
-        rows.append(
-            [
-                f"赶超路径（{card.target}）",
-                p.name,
-                "需达到（变化%）",
-                p.unit,
-                None,
-                _r(p.current, 4),
-                _r(p.required, 4) if p.reachable else "单项无法达到",
-                _r(p.change_pct, 2) if p.reachable else None,
-            ]
-        )
+    for plan in card.plans:
+        rows.append([f"路径：{plan.title}", plan.explanation])
+        for c in plan.changes:
+            rows.append(
+                [
+                    f"路径：{plan.title}",
+                    c.name,
+                    f"{c.direction}至（增加得分）",
+                    c.unit,
+                    _r(c.gain, 3),
+                    _r(c.current, 4),
+                    _r(c.required, 4),
+                    _r(c.change_pct, 2),
+                ]
+            )
     return _write(run, f"{result.platform.short_name}评分卡", headers, rows, "平台评分卡")
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from pingtai.engine.robustness import flag_labels
 from pingtai.runs.models import EngineRun
 
 
@@ -72,14 +73,19 @@ class PlatformResult(models.Model):
     klass = models.CharField("等级", max_length=8)
     rank = models.PositiveSmallIntegerField("组内排名")
     rank_order = models.PositiveSmallIntegerField("组内位次（同分按代码）")
-    overall_rank = models.PositiveSmallIntegerField("全市位次")
+    overall_rank = models.PositiveSmallIntegerField("全市位次（同分并列）")
     directions = models.JSONField("各方向得分", default=dict)
     values = models.JSONField("指标值与单项得分", default=dict)
     rank_p05 = models.FloatField("排名5%分位", null=True, blank=True)
     rank_median = models.FloatField("排名中位数", null=True, blank=True)
     rank_p95 = models.FloatField("排名95%分位", null=True, blank=True)
     p_last = models.FloatField("末位概率", null=True, blank=True)
-    robust_flag = models.CharField("稳健性提示", max_length=40, blank=True)
+    robust_flag = models.CharField(
+        "稳健性提示（代码）",
+        max_length=40,
+        blank=True,
+        help_text="class_unstable 等，显示时译为中文",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "平台评价结果"
@@ -93,7 +99,13 @@ class PlatformResult(models.Model):
 
     @property
     def is_last(self) -> bool:
-        return self.rank_order == self.group_size
+        """Last in its group, sharing the place with equal scores (never by code order)."""
+        return not self.run.results.filter(group=self.group, score__lt=self.score).exists()
+
+    @property
+    def robust_labels(self) -> str:
+        """The engine's robustness codes in words (engine/robustness.py)."""
+        return flag_labels(self.robust_flag)
 
 
 class TierProposal(models.Model):
@@ -186,3 +198,154 @@ class PayShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.amount_wan}"
+
+
+# --- Follow-through of sanctions: 约谈, 整改, 异议 (docs/league.md, "Follow-through") ------------
+
+
+class InterviewMeeting(models.Model):
+    """A 约谈 held with a platform on a run's 约谈名单: date, attendees, the minutes as a file,
+    and the deadline for its 整改措施 (the notice's "15日内")."""
+
+    run = models.ForeignKey(
+        LeagueRun, models.PROTECT, related_name="meetings", verbose_name="依据批次"
+    )
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="league_meetings", verbose_name="平台"
+    )
+    held_on = models.DateField("约谈日期")
+    attendees = models.TextField("参加人员")
+    minutes = models.ForeignKey(
+        "reporting.StoredFile", models.PROTECT, related_name="+", verbose_name="约谈纪要"
+    )
+    minutes_name = models.CharField("纪要文件名", max_length=200)
+    minutes_type = models.CharField("纪要文件类型", max_length=60)
+    rectify_by = models.DateField("整改措施报送期限")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="记录人"
+    )
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "约谈记录"
+        ordering = ["-held_on", "platform__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "platform"], name="league_one_meeting_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.held_on} 约谈"
+
+
+class Rectification(models.Model):
+    """The platform's 整改措施 after a 约谈: submitted by the platform, reviewed by the city,
+    tracked to closure. One per meeting; a returned one is revised in place (history in the
+    audit log)."""
+
+    class Status(models.TextChoices):
+        AWAITING = "awaiting", "待报送"
+        SUBMITTED = "submitted", "待审核"
+        RETURNED = "returned", "已退回"
+        ACCEPTED = "accepted", "整改中"
+        CLOSED = "closed", "已销号"
+
+    meeting = models.OneToOneField(
+        InterviewMeeting, models.PROTECT, related_name="rectification", verbose_name="约谈"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.AWAITING
+    )
+    measures = models.TextField("整改措施", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="报送人",
+    )
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    late = models.BooleanField("逾期报送", default=False)
+    review_note = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    closing_note = models.TextField("销号说明", blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="销号人",
+    )
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "整改措施"
+        ordering = ["meeting__rectify_by"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting.platform} 整改（{self.get_status_display()}）"
+
+    @property
+    def overdue(self) -> bool:
+        """Not yet submitted (or returned and not resubmitted) after the deadline."""
+        return (
+            self.status in (self.Status.AWAITING, self.Status.RETURNED)
+            and timezone.localdate() > self.meeting.rectify_by
+        )
+
+
+class Objection(models.Model):
+    """A platform's objection to a published league result, filed within the window the
+    notice promises (10 working days) and decided by the city administrator with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待处理"
+        UPHELD = "upheld", "已采纳"
+        REJECTED = "rejected", "未采纳"
+
+    run = models.ForeignKey(
+        LeagueRun, models.PROTECT, related_name="objections", verbose_name="批次"
+    )
+    platform = models.ForeignKey(
+        "registry.Platform", models.PROTECT, related_name="league_objections", verbose_name="平台"
+    )
+    text = models.TextField("异议内容及依据")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提出人"
+    )
+    filed_at = models.DateTimeField("提出时间", default=timezone.now)
+    window_ends = models.DateField("异议期截止日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    decision_reason = models.TextField("处理理由", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="处理人",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评价结果异议"
+        ordering = ["-filed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "platform"],
+                condition=models.Q(status="pending"),
+                name="league_one_pending_objection",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} 对{self.run} 的异议（{self.get_status_display()}）"

@@ -82,6 +82,7 @@ class TierRule(_Strict):
     times: int = Field(ge=1)
     years: int = Field(ge=1)
     min_group_size: int = Field(2, ge=1)
+    classes: list[str] = Field(min_length=1, description="该规则可以适用的等级")
     reason: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -108,13 +109,31 @@ class Tiers(_Strict):
 class Interview(_Strict):
     places: int = Field(1, ge=1)
     cycles: list[Literal["quarter", "half", "year"]] = Field(min_length=1)
+    # "Last" means something only in a group of at least this many platforms; smaller groups
+    # use ``small_groups``: the city-wide ranking, or a score line (decisions.py).
+    min_group_for_last: int = Field(3, ge=2)
+    small_groups: Literal["city_last", "below_score"] = "city_last"
+    small_group_score: float = Field(70.0, ge=0, le=100)
     assumptions: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _places(self) -> Interview:
+        if self.places >= self.min_group_for_last:
+            raise ValueError("places 必须小于 min_group_for_last（否则整组都成为末位）")
+        return self
 
 
 class Top(_Strict):
     places_per_group: int = Field(1, ge=0)
     overall: int = Field(3, ge=0)
     national_recommendation: int = Field(1, ge=0)
+    classes: list[str] = Field(min_length=1, description="可列入前列名单和国家级推荐的等级")
+    assumptions: list[str] = Field(default_factory=list)
+
+
+class FollowUp(_Strict):
+    rectification_days: int = Field(15, ge=1, description="整改措施报送期限（自然日）")
+    objection_working_days: int = Field(10, ge=1, description="异议期（工作日）")
     assumptions: list[str] = Field(default_factory=list)
 
 
@@ -133,6 +152,7 @@ class LeagueRules(_Strict):
     tiers: Tiers
     interview: Interview
     top: Top
+    follow_up: FollowUp
     pay_pool: PayPoolRule
 
     @model_validator(mode="after")
@@ -151,6 +171,7 @@ class LeagueRules(_Strict):
             *self.tiers.assumptions,
             *self.interview.assumptions,
             *self.top.assumptions,
+            *self.follow_up.assumptions,
             *self.pay_pool.assumptions,
         ]
 
@@ -229,6 +250,7 @@ class YearResult:
     code: str
     tier: str  # the platform's tier when the assessment ran
     score: float
+    klass: str  # its class (优秀/良好/一般/较差) in that assessment
 
 
 @dataclass(frozen=True)
@@ -240,18 +262,23 @@ class TierProposal:
     reason: str
     years: tuple[int, ...]  # the years in which the rule's condition held
     mean_score: float
+    tied: bool = False  # a tie with another platform decided a qualifying place
 
 
-def _positions(results: Sequence[YearResult]) -> dict[tuple[int, str], tuple[int, int]]:
-    """(year, code) → (0-based position within its tier that year, tier size); score desc, code asc."""
+def _positions(results: Sequence[YearResult]) -> dict[tuple[int, str], tuple[int, int, int, bool]]:
+    """(year, code) → (platforms of its tier that year with a better score, with a worse
+    score, the tier's size, whether another member has exactly its score). Equal scores share
+    a place; nothing is decided by code or list order."""
     by_group: dict[tuple[int, str], list[YearResult]] = {}
     for r in results:
         by_group.setdefault((r.year, r.tier), []).append(r)
     out = {}
     for members in by_group.values():
-        members.sort(key=lambda r: (-r.score, r.code))
-        for i, r in enumerate(members):
-            out[(r.year, r.code)] = (i, len(members))
+        for r in members:
+            better = sum(o.score > r.score for o in members)
+            worse = sum(o.score < r.score for o in members)
+            tied = sum(o.score == r.score for o in members) > 1
+            out[(r.year, r.code)] = (better, worse, len(members), tied)
     return out
 
 
@@ -261,14 +288,18 @@ def tier_proposals(
     """Proposals after the year-end assessment of ``as_of``.
 
     A rule holds for a platform when, in at least ``times`` of the ``years`` years up to
-    ``as_of``, it was among the first (or last) ``places`` of its tier of that time, that tier
-    being its current one and having at least ``min_group_size`` members. The first rule that
-    holds decides; the top tier cannot move up and the bottom tier cannot move down. Proposals
-    are ordered by move (down first), then by the mean score over the qualifying years.
+    ``as_of``, it was among the first (or last) ``places`` of its tier of that time (places are
+    shared by equal scores), that tier being its current one with at least ``min_group_size``
+    members, and its class that year was one of the rule's ``classes`` — so a platform graded
+    良好 is never proposed for demotion, nor one graded 一般 for promotion, whatever its place.
+    The first rule that holds decides; the top tier cannot move up and the bottom tier cannot
+    move down. Proposals are ordered by move (down first), then by the mean score over the
+    qualifying years.
     """
     pos = _positions(results)
     scores = {(r.year, r.code): r.score for r in results}
     tier_at = {(r.year, r.code): r.tier for r in results}
+    class_at = {(r.year, r.code): r.klass for r in results}
     proposals = []
     for code, tier in sorted(current.items()):
         if tier not in tiers.order or (as_of, code) not in pos:
@@ -278,21 +309,29 @@ def tier_proposals(
             target = level - 1 if rule.move == "up" else level + 1
             if not 0 <= target < len(tiers.order):
                 continue
-            hits = []
+            hits, tied = [], False
             for year in range(as_of - rule.years + 1, as_of + 1):
                 if tier_at.get((year, code)) != tier:
                     continue
-                i, size = pos[(year, code)]
-                if size < rule.min_group_size:
+                better, worse, size, tie = pos[(year, code)]
+                if size < rule.min_group_size or class_at[(year, code)] not in rule.classes:
                     continue
-                place = i if rule.position == "first" else size - 1 - i
+                place = better if rule.position == "first" else worse
                 if place < rule.places:
                     hits.append(year)
+                    tied |= tie
             if len(hits) >= rule.times:
                 mean = sum(scores[(y, code)] for y in hits) / len(hits)
                 proposals.append(
                     TierProposal(
-                        code, tier, tiers.order[target], rule.id, rule.reason, tuple(hits), mean
+                        code,
+                        tier,
+                        tiers.order[target],
+                        rule.id,
+                        rule.reason + ("（含并列）" if tied else ""),
+                        tuple(hits),
+                        mean,
+                        tied,
                     )
                 )
                 break

@@ -12,9 +12,9 @@ from django.http import Http404
 from pingtai.accounts.models import User
 from pingtai.catalogue import parse_period
 from pingtai.engine import Method, evaluate, load_method
-from pingtai.engine.explain import improvement_paths
+from pingtai.engine.explain import smallest_change_set
 from pingtai.engine.result import EvaluationResult
-from pingtai.league import inputs, rules
+from pingtai.league import decisions, inputs, rules
 from pingtai.league.models import LeagueRun, PlatformResult
 from pingtai.registry.models import Platform
 from pingtai.runs.selectors import current_published
@@ -130,24 +130,58 @@ class ListEntry:
     result: PlatformResult
     reason: str
     robustness: str = ""
+    pending: bool = False  # a tie decides this place; the run asks for a decision
+
+
+def standings(run: LeagueRun) -> tuple[list[decisions.Standing], dict[str, PlatformResult]]:
+    results = list(run.results.select_related("platform"))
+    reported = set((run.provenance or {}).get("reported", {}))
+    # Runs made before provenance listed the approved reports count every platform as reported.
+    check_reported = "reported" in (run.provenance or {})
+    rows = [
+        decisions.Standing(
+            r.platform_code,
+            r.platform.short_name,
+            r.group,
+            r.score,
+            r.klass,
+            national=r.platform.level == Platform.Level.NATIONAL,
+            reported=(r.platform_code in reported) if check_reported else True,
+        )
+        for r in results
+    ]
+    return rows, {r.platform_code: r for r in results}
+
+
+def run_decisions(run: LeagueRun) -> decisions.Decisions:
+    """The run's 约谈/末位 and 前列 lists by the rules file, with their basis and warnings."""
+    loaded = rules.load_rules().rules
+    rows, _ = standings(run)
+    seg = method_of(run.method_id).segments[inputs.SEGMENT]
+    class_order = [b.class_ for b in seg.class_rules().bands]
+    return decisions.decide(rows, loaded.interview, loaded.top, run.cycle, class_order)
+
+
+def interview_applies(run: LeagueRun) -> bool:
+    return run.cycle in rules.load_rules().rules.interview.cycles
 
 
 def interview_list(run: LeagueRun) -> tuple[list[ListEntry], bool]:
-    """Last place(s) of each group, with their robustness; and whether 约谈 applies to this
-    cycle (otherwise the list is a warning for 通报点评)."""
-    rule = rules.load_rules().rules.interview
+    """The 约谈 list (year-end) or 末位预警 (other cycles), with each entry's robustness; and
+    whether 约谈 applies to this cycle."""
     stable = method_of(run.method_id).robustness.stable_probability
-    out = []
-    for r in run.results.select_related("platform").order_by("group", "rank_order"):
-        if r.group_size >= 2 and r.group_size - r.rank_order < rule.places:
-            out.append(
-                ListEntry(
-                    r,
-                    f"{r.group}组第 {r.rank_order} / {r.group_size} 名",
-                    last_robustness(r, stable),
-                )
-            )
-    return out, run.cycle in rule.cycles
+    _, by_code = standings(run)
+    found = run_decisions(run)
+    out = [
+        ListEntry(by_code[e.code], e.reason, last_robustness(by_code[e.code], stable), e.pending)
+        for e in found.interview
+    ]
+    return out, interview_applies(run)
+
+
+def list_names(run: LeagueRun) -> tuple[str, str]:
+    """The names of the two lists as every page, document and the CLI print them."""
+    return ("约谈名单" if interview_applies(run) else "末位预警"), "前列名单"
 
 
 def rank_band(r: PlatformResult) -> str:
@@ -157,9 +191,11 @@ def rank_band(r: PlatformResult) -> str:
 
 
 def last_robustness(r: PlatformResult, stable: float) -> str:
-    """Is last place robust under the method's weight perturbation?"""
+    """Is last place in the group robust under the method's weight perturbation?"""
     if r.p_last is None:
         return "未做稳健性分析"
+    if r.group_size < rules.load_rules().rules.interview.min_group_for_last:
+        return f"小组不按组内末位认定（组内末位概率 {r.p_last:.0%} 仅供参考）"
     if r.is_last:
         verdict = "末位稳健" if r.p_last >= stable else "末位不稳健"
     else:
@@ -168,24 +204,8 @@ def last_robustness(r: PlatformResult, stable: float) -> str:
 
 
 def top_list(run: LeagueRun) -> list[ListEntry]:
-    rule = rules.load_rules().rules.top
-    results = list(run.results.select_related("platform").order_by("overall_rank"))
-    reasons: dict[str, list[str]] = {}
-    for r in results:
-        if r.rank_order <= rule.places_per_group:
-            reasons.setdefault(r.platform_code, []).append(f"{r.group}组第 {r.rank_order} 名")
-        if r.overall_rank <= rule.overall:
-            reasons.setdefault(r.platform_code, []).append(f"全市第 {r.overall_rank} 名")
-    candidates = [r for r in results if r.platform.level != Platform.Level.NATIONAL][
-        : rule.national_recommendation
-    ]
-    for r in candidates:
-        reasons.setdefault(r.platform_code, []).append("优先推荐申报国家级开发区")
-    return [
-        ListEntry(r, "；".join(reasons[r.platform_code]))
-        for r in results
-        if r.platform_code in reasons
-    ]
+    _, by_code = standings(run)
+    return [ListEntry(by_code[e.code], e.reason, pending=e.pending) for e in run_decisions(run).top]
 
 
 # The engine has no unit for counts or US dollars, so the method declares them as "1"; the
@@ -213,13 +233,26 @@ class IndicatorLine:
 
 
 @dataclass(frozen=True)
-class PathLine:
+class ChangeLine:
     name: str
     unit: str
+    direction: str  # 提高 / 降低
     current: float | None
-    required: float | None
+    required: float
     change_pct: float | None
+    gain: float  # points
+    full_marks: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What it takes to reach one goal (the next grade, or the next place in the group)."""
+
+    title: str  # e.g. "升至良好（80 分）"
+    goal: float
     reachable: bool
+    changes: list[ChangeLine]
+    explanation: str  # in plain words: what is needed, or why nothing will do
 
 
 @dataclass
@@ -229,8 +262,8 @@ class Scorecard:
     directions: list[tuple[Column, float]]
     indicators: list[IndicatorLine]
     history: list[PlatformResult]
-    target: str = ""  # the place to catch up with, e.g. "第 1 名"
-    paths: list[PathLine] = field(default_factory=list)
+    plans: list[Plan] = field(default_factory=list)
+    headroom: list[tuple[str, float]] = field(default_factory=list)  # name, most points
 
 
 @lru_cache(maxsize=8)
@@ -241,33 +274,68 @@ def _scores_only(run_pk: int, snapshot_sha: str, method_id: str) -> EvaluationRe
     return evaluate(method_of(method_id), inputs.snapshot_frame(bytes(run.input_snapshot.content)))
 
 
-def catch_up_paths(run: LeagueRun, code: str) -> tuple[str, list[PathLine]]:
-    """What it would take to pass the platform one place above in the group: the smallest
-    change of one indicator at a time (others and the other platforms unchanged), and the
-    equal percentage rise of all indicators together."""
-    table = improvement_paths(
-        _scores_only(run.pk, run.input_snapshot_id, run.method_id), "rank", [code]
+def _goals(run: LeagueRun, result: PlatformResult) -> list[tuple[str, float]]:
+    """The next grade's floor and the next better score in the group (places are shared by
+    equal scores, so the goal is a score, never a position in a list)."""
+    goals = []
+    bands = method_of(run.method_id).segments[inputs.SEGMENT].class_rules().bands
+    names = [b.class_ for b in bands]
+    if result.klass in names and names.index(result.klass) > 0:
+        better = bands[names.index(result.klass) - 1]
+        goals.append((f"升至{better.class_}（{better.min_score:g} 分）", float(better.min_score)))
+    above = sorted(
+        {
+            r.score
+            for r in run.results.filter(group=result.group, score__gt=result.score).only("score")
+        }
     )
-    if table.is_empty():
-        return "", []
-    lines = []
-    # The engine lists the single-indicator rows first and the combined row last.
-    for row in table.to_dicts():
-        combined = row["path"] == "combined"
-        lines.append(
-            PathLine(
-                row["indicator_name"],
-                "%" if combined else DISPLAY_UNITS.get(row["indicator"], row["unit"]),
-                row["current_value"],
-                row["required_value"],
-                row["change_pct"],
-                bool(row["reachable"]),
+    if above:
+        place = run.results.filter(group=result.group, score__gt=above[0]).count() + 1
+        goals.append((f"追上组内第 {place} 名（{above[0]:.2f} 分）", above[0]))
+    return goals
+
+
+def catch_up_plans(run: LeagueRun, result: PlatformResult) -> tuple[list[Plan], list]:
+    """For the next grade and the next place: the smallest set of indicator changes that gets
+    there under the method in force (weights, each indicator's 60 %–100 % range, the other
+    platforms unchanged), or a plain statement that none does and why."""
+    evaluated = _scores_only(run.pk, run.input_snapshot_id, run.method_id)
+    code = result.platform_code
+    method = method_of(run.method_id)
+    plans = []
+    headroom: list[tuple[str, float]] = []
+    for title, goal in _goals(run, result):
+        found = smallest_change_set(evaluated, code, goal)
+        headroom = [(method.indicator(i).name, g) for i, g in found.headroom]
+        gap = goal - found.score
+        if not found.reachable:
+            explanation = (
+                f"差距 {gap:.2f} 分；即使全部 {len(found.headroom)} 项指标都达到全市最好水平"
+                f"（单项最多得满分），综合得分最多 {found.best_score:.2f} 分，仍达不到 {goal:.2f} 分。"
+                "在其他平台不变时本期没有可行的路径。"
             )
+            plans.append(Plan(title, goal, False, [], explanation))
+            continue
+        lines = [
+            ChangeLine(
+                c.name,
+                DISPLAY_UNITS.get(c.indicator, c.unit),
+                "降低" if c.direction == "lower" else "提高",
+                c.current,
+                c.required,
+                c.change_pct,
+                c.gain,
+                c.full_marks,
+            )
+            for c in found.changes
+        ]
+        explanation = (
+            f"差距 {gap:.2f} 分；至少需要改进 {len(lines)} 项指标"
+            + ("（单项最多得满分，一项不够）" if len(lines) > 1 else "")
+            + "：按下表同时达到即可，其他指标和其他平台不变。"
         )
-    singles = sorted(
-        (p for p in lines[:-1]), key=lambda p: (not p.reachable, abs(p.change_pct or 0), p.name)
-    )
-    return f"追上组内{table['target'][0]}", [*singles, lines[-1]]
+        plans.append(Plan(title, goal, True, lines, explanation))
+    return plans, headroom
 
 
 def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
@@ -303,13 +371,13 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
         .order_by("run__year", "run__quarter")
     )
     columns = direction_columns(run)
-    target, paths = catch_up_paths(run, result.platform_code)
+    plans, headroom = catch_up_plans(run, result)
     return Scorecard(
         run,
         result,
         [(c, result.directions.get(c.id, 0.0)) for c in columns],
         lines,
         history,
-        target,
-        paths,
+        plans,
+        headroom,
     )

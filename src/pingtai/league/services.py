@@ -18,7 +18,7 @@ from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
 from pingtai.engine.result import EvaluationResult
 from pingtai.engine.version import ENGINE_VERSION
-from pingtai.league import inputs, rules
+from pingtai.league import decisions, inputs, rules
 from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
 from pingtai.league.runs import recompute_result
 from pingtai.registry.models import Platform
@@ -124,8 +124,10 @@ def _store_results(run: LeagueRun, result: EvaluationResult) -> None:
     platforms = {p.code: p for p in Platform.objects.all()}
     groups = run.provenance["groups"]
     rows = result.table.to_dicts()
-    overall = sorted(rows, key=lambda r: (-(r["score"] or 0.0), r["platform_code"]))
-    overall_rank = {r["platform_code"]: i for i, r in enumerate(overall, start=1)}
+    # Competition ranking across the city (1, 1, 3): equal scores share a place.
+    overall_rank = decisions.competition_ranks(
+        {r["platform_code"]: r["score"] or 0.0 for r in rows}
+    )
     indicator_ids = [it.indicator for it in method.segments[inputs.SEGMENT].indicators]
     objs = []
     for r in rows:
@@ -193,13 +195,16 @@ def run_publish(
 def _year_end_history(as_of: int, run: LeagueRun) -> list[rules.YearResult]:
     """Year-end results up to ``as_of``: ``run`` for its year, the current year-end run (same
     grouping) of every earlier year."""
-    history = [rules.YearResult(as_of, r.platform_code, r.tier, r.score) for r in run.results.all()]
+    history = [
+        rules.YearResult(as_of, r.platform_code, r.tier, r.score, r.klass)
+        for r in run.results.all()
+    ]
     earlier = current_published_all(
         LeagueRun, cycle=LeagueRun.Cycle.YEAR, grouping=run.grouping, year__lt=as_of
     )
     for other in earlier:
         history += [
-            rules.YearResult(other.year, r.platform_code, r.tier, r.score)
+            rules.YearResult(other.year, r.platform_code, r.tier, r.score, r.klass)
             for r in other.results.all()
         ]
     return history

@@ -22,6 +22,12 @@ urlpatterns = [
     path("runs/<int:pk>/pay-pools/new/", views.pay_pool_create, name="pay_pool_create"),
     path("pay-pools/<int:pk>/", views.pay_pool, name="pay_pool"),
     path("pay-pools/<int:pk>/export.xlsx", views.pay_pool_export, name="pay_pool_export"),
+    path("follow-up/", views.follow_up, name="follow_up"),
+    path("runs/<int:pk>/meetings/<str:code>/new/", views.meeting_new, name="meeting_new"),
+    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting_minutes"),
+    path("rectifications/<int:pk>/", views.rectification, name="rectification"),
+    path("runs/<int:pk>/objections/new/", views.objection_new, name="objection_new"),
+    path("objections/<int:pk>/decide/", views.objection_decide, name="objection_decide"),
     path("targets/", views.targets, name="targets"),
     path("targets/export.xlsx", views.targets_export, name="targets_export"),
 ]

@@ -7,6 +7,7 @@ another platform's scorecard.
 
 from __future__ import annotations
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,11 +26,22 @@ from pingtai.accounts.scope import (
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
-from pingtai.league import exports, rules, selectors, services
+from pingtai.league import exports, followup, rules, selectors, services
 from pingtai.league.board import build_board
-from pingtai.league.forms import DecideForm, PayPoolForm, RunForm
-from pingtai.league.models import LeagueRun, PayPool, TierProposal
+from pingtai.league.forms import (
+    CloseForm,
+    DecideForm,
+    MeasuresForm,
+    MeetingForm,
+    ObjectionDecideForm,
+    ObjectionForm,
+    PayPoolForm,
+    ReviewForm,
+    RunForm,
+)
+from pingtai.league.models import LeagueRun, Objection, PayPool, TierProposal
 from pingtai.registry import selectors as registry_selectors
+from pingtai.registry.models import Platform
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
@@ -106,6 +118,10 @@ def _run_page(
             "interview": interview,
             "interview_applies": interview_applies,
             "top": selectors.top_list(run),
+            "decisions": selectors.run_decisions(run),
+            "meetings": {m.platform_id: m for m in run.meetings.select_related("rectification")}
+            if request.user.role in CITY_ROLES
+            else {},
             "publication": publish_panel(run, request.user, publish_form),
             "publish_url": reverse("league:publish", args=[run.pk]),
             "sees_all": request.user.sees_all_platforms,
@@ -292,3 +308,178 @@ def targets(request: AuthenticatedRequest) -> HttpResponse:
 def targets_export(request: AuthenticatedRequest) -> HttpResponse:
     board = _board(request)
     return _xlsx(request, exports.board_xlsx(board), f"{board.year}年目标预警.xlsx")
+
+
+# --- 约谈、整改、异议 -----------------------------------------------------------------------
+
+FOLLOW_UP_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.PLATFORM)
+
+
+@role_required(*FOLLOW_UP_ROLES)
+def follow_up(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "league/follow_up.html",
+        {
+            "rectifications": followup.rectifications_for(user).order_by(
+                "meeting__rectify_by", "meeting__platform__code"
+            ),
+            "objections": followup.objections_for(user),
+            "open_runs": followup.open_objection_runs(user),
+            "objection_form": ObjectionForm() if user.role == User.Role.PLATFORM else None,
+            "decide_form": ObjectionDecideForm() if user.is_city_admin else None,
+            "is_admin": user.is_city_admin,
+        },
+    )
+
+
+@role_required(User.Role.CITY_ADMIN)
+def meeting_new(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
+    run = get_object_or_404(LeagueRun, pk=pk)
+    platform = get_object_or_404(Platform, code=code)
+    form = MeetingForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["minutes"]
+        if upload.size > django_settings.PINGTAI_MAX_UPLOAD_BYTES:
+            form.add_error("minutes", "纪要文件超过上传大小上限")
+        else:
+            try:
+                meeting = followup.meeting_record(
+                    run,
+                    platform,
+                    user=request.user,
+                    held_on=form.cleaned_data["held_on"],
+                    attendees=form.cleaned_data["attendees"],
+                    minutes=upload.read(),
+                    minutes_name=upload.name,
+                    rectify_by=form.cleaned_data["rectify_by"],
+                    request=request,
+                )
+            except Refused as refused:
+                if refused.field in form.fields:
+                    form.add_error(refused.field, refused.message)
+                else:
+                    messages.error(request, refused.message)
+            else:
+                messages.success(
+                    request,
+                    f"已记录与{platform.short_name}的约谈；整改措施报送期限 {meeting.rectify_by}",
+                )
+                return redirect("league:rectification", pk=meeting.rectification.pk)
+    default_deadline = followup.default_rectify_by(run) if run.is_published else None
+    return render(
+        request,
+        "league/meeting_new.html",
+        {"run": run, "platform": platform, "form": form, "default_deadline": default_deadline},
+    )
+
+
+@role_required(*FOLLOW_UP_ROLES)
+def meeting_minutes(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(
+        followup.meetings_for(request.user).select_related("minutes"), pk=pk
+    )
+    audit_record(
+        AuditEvent.Action.DOWNLOAD, request=request, obj=meeting, detail=meeting.minutes_name
+    )
+    return attachment(bytes(meeting.minutes.content), meeting.minutes_name, meeting.minutes_type)
+
+
+@role_required(*FOLLOW_UP_ROLES)
+def rectification(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    rect = get_object_or_404(followup.rectifications_for(request.user), pk=pk)
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "submit":
+                form = MeasuresForm(request.POST)
+                if not form.is_valid():
+                    raise Refused("请填写整改措施")
+                followup.rectification_submit(
+                    rect, user=user, measures=form.cleaned_data["measures"], request=request
+                )
+                messages.success(request, "整改措施已报送，等待市级审核")
+            elif action == "review":
+                form = ReviewForm(request.POST)
+                if not form.is_valid():
+                    raise Refused("请选择同意或退回")
+                followup.rectification_review(
+                    rect,
+                    user=user,
+                    accept=form.cleaned_data["decision"] == "accept",
+                    note=form.cleaned_data["note"],
+                    request=request,
+                )
+                messages.success(request, "已审核")
+            elif action == "close":
+                form = CloseForm(request.POST)
+                if not form.is_valid():
+                    raise Refused("销号必须写明整改完成情况")
+                followup.rectification_close(
+                    rect, user=user, note=form.cleaned_data["note"], request=request
+                )
+                messages.success(request, "已销号")
+            else:
+                raise Refused("未知的操作")
+        except Refused as refused:
+            messages.error(request, refused.message)
+        return redirect("league:rectification", pk=pk)
+    rect.refresh_from_db()
+    own = user.role == User.Role.PLATFORM and user.platform_id == rect.meeting.platform_id
+    return render(
+        request,
+        "league/rectification.html",
+        {
+            "rect": rect,
+            "meeting": rect.meeting,
+            "measures_form": MeasuresForm(initial={"measures": rect.measures})
+            if own and rect.status in ("awaiting", "returned")
+            else None,
+            "review_form": ReviewForm()
+            if user.is_city_admin and rect.status == "submitted"
+            else None,
+            "close_form": CloseForm() if user.is_city_admin and rect.status == "accepted" else None,
+        },
+    )
+
+
+@role_required(User.Role.PLATFORM)
+@require_POST
+def objection_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    run = selectors.scoped_run(request.user, pk)
+    form = ObjectionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Refused("请写明异议内容及依据")
+        followup.objection_file(
+            run, user=request.user, text=form.cleaned_data["text"], request=request
+        )
+    except Refused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "异议已提交，等待市级管理员处理")
+    return redirect("league:follow_up")
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def objection_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(Objection, pk=pk)
+    form = ObjectionDecideForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise Refused("请选择处理结果并写明理由")
+        followup.objection_decide(
+            objection,
+            user=request.user,
+            uphold=form.cleaned_data["decision"] == "uphold",
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except Refused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "异议已处理")
+    return redirect("league:follow_up")
