@@ -1,12 +1,13 @@
 """Follow-through of a published league run (docs/league.md, "Follow-through"):
 
 - 约谈: the city administrator records the meeting with a platform on the run's 约谈 list —
-  date, attendees, the minutes as a file (PDF or scanned image, checked by content, kept with
-  its SHA-256) — and the deadline for the platform's 整改措施 (the notice's "15日内");
+  date, attendees, the minutes as a file (PDF or scanned image, checked by content with the
+  evidence rules of firm/evidence.py, kept with its SHA-256) — and the deadline for the platform's 整改措施 (the notice's "15日内");
 - 整改: the platform submits its measures (late submissions are accepted and marked 逾期), the
   city reviews them (accept, or return with a reason), and closes them (销号) when done;
 - 异议: a platform objects to a published result within the window the notice promises
-  (10 working days from the notice); the city administrator decides with a reason.
+  (10 working days from the notice, by the working-day calendar of firm/calendar.py); the city
+  administrator decides with a reason.
 
 Every rule lives here; the pages and tests call these functions. Each change is audited in
 the same transaction. A platform user acts only on its own platform.
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,13 +30,8 @@ from pingtai.league.models import InterviewMeeting, LeagueRun, Objection, Rectif
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import store_file
 
-# Minutes are signed paper scanned, or a PDF: accepted by their first bytes, not their name.
-MINUTES_TYPES = {
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-}
-MAX_NAME = 120
+# Minutes are a signed paper scanned, or a PDF.
+MINUTES_KINDS = ("pdf", "png", "jpeg")
 
 
 def _follow_up() -> rules.FollowUp:
@@ -57,15 +52,12 @@ def notice_date(run: LeagueRun) -> dt.date:
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The last day of a window of ``days`` working days opening on ``start`` (the opening day
-    counts when it is a working day). Monday to Friday (league-v1.toml, follow_up)."""
-    day, counted = start, 0
-    while True:
-        if day.weekday() < 5:
-            counted += 1
-            if counted == days:
-                return day
-        day += dt.timedelta(days=1)
+    """The last day of a window of ``days`` working days opening on ``start``, by the
+    working-day calendar the firms' windows use (State Council holidays as data; a year not
+    entered is refused, not guessed — firm/calendar.py)."""
+    from pingtai.firm.calendar import calendar
+
+    return calendar().closing_day(start, days)
 
 
 def objection_window(run: LeagueRun) -> tuple[dt.date, dt.date]:
@@ -95,26 +87,25 @@ def interview_candidates(run: LeagueRun) -> list[Platform]:
     return [e.result.platform for e in entries]
 
 
-def check_minutes(data: bytes, name: str) -> str:
-    """The content type of an acceptable minutes file; refuses anything else."""
-    limit = settings.PINGTAI_MAX_UPLOAD_BYTES
+def check_minutes(data: bytes, name: str):
+    """The minutes as they will be stored, checked by content with the project's evidence
+    rules (firm/evidence.py: PDF without active content or encryption, verified PNG/JPEG,
+    size-limited); a spreadsheet is not minutes."""
+    from pingtai.firm.evidence import check_evidence
+
     if not data:
         raise Refused("请上传约谈纪要文件", code="minutes_missing", field="minutes")
-    if len(data) > limit:
+    try:
+        checked = check_evidence(name or "约谈纪要", data)
+    except Refused as bad:
+        raise Refused(bad.message, code=bad.code, field="minutes") from None
+    if checked.kind not in MINUTES_KINDS:
         raise Refused(
-            f"纪要文件 {len(data) / 1048576:.1f} MB 超过上限 {limit / 1048576:.0f} MB",
-            code="minutes_too_large",
+            f"纪要文件“{checked.filename}”不是 PDF、PNG 或 JPEG 文件；请上传签字纪要的 PDF 或扫描图片",
+            code="minutes_type",
             field="minutes",
         )
-    for magic, (content_type, _) in MINUTES_TYPES.items():
-        if data.startswith(magic):
-            return content_type
-    raise Refused(
-        f"纪要文件“{name[:MAX_NAME]}”不是 PDF、PNG 或 JPEG 文件（按文件内容判断）；"
-        "请上传签字纪要的 PDF 或扫描图片",
-        code="minutes_type",
-        field="minutes",
-    )
+    return checked
 
 
 def meeting_record(
@@ -146,7 +137,7 @@ def meeting_record(
     published_on = timezone.localdate(run.published_at)
     if held_on < published_on:
         raise Refused(f"约谈日期不能早于批次发布日 {published_on}", field="held_on")
-    content_type = check_minutes(minutes, minutes_name)
+    checked = check_minutes(minutes, minutes_name)
     deadline = rectify_by or default_rectify_by(run)
     if deadline < held_on:
         raise Refused("整改措施报送期限不能早于约谈日期", field="rectify_by")
@@ -156,9 +147,9 @@ def meeting_record(
             platform=platform,
             held_on=held_on,
             attendees=attendees[:2000],
-            minutes=store_file(minutes),
-            minutes_name=(minutes_name or "约谈纪要")[:MAX_NAME],
-            minutes_type=content_type,
+            minutes=store_file(checked.content),
+            minutes_name=checked.filename,
+            minutes_type=checked.content_type,
             rectify_by=deadline,
             recorded_by=user,
         )
