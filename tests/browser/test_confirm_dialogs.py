@@ -52,6 +52,8 @@ def test_every_irreversible_action_carries_a_confirmation():
         "supervision:task_confirm": 1,
         "supervision:milestone_done": 1,
         "allocation:check": 1,
+        "league:objection_new": 1,
+        "league:objection_decide": 1,
     }
     forms = [
         form

@@ -216,3 +216,19 @@ def test_pages_scope_confirmations_and_minutes_download(login, league_demo):
     )
     objection.refresh_from_db()
     assert objection.status == "upheld" and objection.decision_reason == "数据有误"
+
+
+def test_every_follow_up_form_asks_for_confirmation():
+    import re
+    from pathlib import Path
+
+    import pingtai.league
+
+    folder = Path(pingtai.league.__file__).parent / "templates" / "league"
+    forms = [
+        form
+        for name in ("follow_up.html", "meeting_new.html", "rectification.html")
+        for form in re.findall(r"<form[^>]*>", (folder / name).read_text(encoding="utf-8"))
+    ]
+    assert len(forms) == 6
+    assert all('method="post"' in f and "data-confirm=" in f for f in forms)
