@@ -600,13 +600,13 @@ def _score_segment(
         if item.missing == "group_average_score":
             # Huangyan 2022: a firm without the data gets the segment's average score on it.
             if (~still_missing).any():
-                fill, treatment = nj[~still_missing].mean(), "average"
+                fill_n, treatment = float(nj[~still_missing].mean()), "average"
             else:
                 # Nobody has the value (e.g. growth before the first year of reports): no one
                 # differs, so everyone scores what an all-equal population scores — the rule is
                 # "average, not penalised", never 0 (docs/league.md, missing inputs).
-                fill, treatment = _all_equal_score(sc, method, item), "all_equal"
-            nj = np.where(still_missing, fill, nj)
+                fill_n, treatment = _all_equal_score(sc, method, item), "all_equal"
+            nj = np.where(still_missing, fill_n, nj)
         else:
             treatment = "zero"
             nj = np.where(still_missing, 0.0, nj)

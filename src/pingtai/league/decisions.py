@@ -133,24 +133,24 @@ def decide(
                 if ranks[c] > interview.places:
                     continue
                 tied = [o for o in by_code if city_bottom[o] == ranks[c]]
-                pending = len(tied) + ranks[c] - 1 > interview.places
+                undecided = len(tied) + ranks[c] - 1 > interview.places
                 reason = (
                     f"{label}组仅 {size} 个平台，按全市排名：全市第 {city_top[c]} / {n_city} 名"
                 )
                 interview_entries[c] = Entry(
-                    c, [reason + (f"，{PENDING}" if pending else "")], pending
+                    c, [reason + (f"，{PENDING}" if undecided else "")], undecided
                 )
-                if pending:
+                if undecided:
                     out.warnings.append(
                         f"{_names(tied, by_code)} 得分相同，并列全市末位，{list_name}需由领导小组办公室决定"
                     )
         else:
-            for c, s in scores.items():
-                if s < interview.small_group_score:
+            for c, value in scores.items():
+                if value < interview.small_group_score:
                     interview_entries[c] = Entry(
                         c,
                         [
-                            f"{label}组仅 {size} 个平台，按得分线：{s:.2f} 分，低于 {interview.small_group_score:g} 分"
+                            f"{label}组仅 {size} 个平台，按得分线：{value:.2f} 分，低于 {interview.small_group_score:g} 分"
                         ],
                     )
     out.interview = sorted(

@@ -394,31 +394,31 @@ def rectification(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         try:
             if action == "submit":
-                form = MeasuresForm(request.POST)
-                if not form.is_valid():
+                measures = MeasuresForm(request.POST)
+                if not measures.is_valid():
                     raise Refused("请填写整改措施")
                 followup.rectification_submit(
-                    rect, user=user, measures=form.cleaned_data["measures"], request=request
+                    rect, user=user, measures=measures.cleaned_data["measures"], request=request
                 )
                 messages.success(request, "整改措施已报送，等待市级审核")
             elif action == "review":
-                form = ReviewForm(request.POST)
-                if not form.is_valid():
+                review = ReviewForm(request.POST)
+                if not review.is_valid():
                     raise Refused("请选择同意或退回")
                 followup.rectification_review(
                     rect,
                     user=user,
-                    accept=form.cleaned_data["decision"] == "accept",
-                    note=form.cleaned_data["note"],
+                    accept=review.cleaned_data["decision"] == "accept",
+                    note=review.cleaned_data["note"],
                     request=request,
                 )
                 messages.success(request, "已审核")
             elif action == "close":
-                form = CloseForm(request.POST)
-                if not form.is_valid():
+                closing = CloseForm(request.POST)
+                if not closing.is_valid():
                     raise Refused("销号必须写明整改完成情况")
                 followup.rectification_close(
-                    rect, user=user, note=form.cleaned_data["note"], request=request
+                    rect, user=user, note=closing.cleaned_data["note"], request=request
                 )
                 messages.success(request, "已销号")
             else:
