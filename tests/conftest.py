@@ -24,8 +24,20 @@ def cheap_password_hashing(pytestconfig):
     settings.PINGTAI_ARGON2_MEMORY_KIB, settings.PINGTAI_ARGON2_TIME_COST = 1024, 1
 
 
+@pytest.fixture(scope="session", autouse=True)
+def audit_checkpoint_file(tmp_path_factory):
+    """The audit chain head checkpoint of this session's test database, not of var/'s database
+    (docs/audit.md): a checkpoint left by an earlier run would report a truncated chain."""
+    from django.conf import settings
+
+    settings.PINGTAI_AUDIT_HEAD_FILE = tmp_path_factory.mktemp("audit") / "audit_head.json"
+    return settings.PINGTAI_AUDIT_HEAD_FILE
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, demo_dataset, cheap_password_hashing):
+def django_db_setup(
+    django_db_setup, django_db_blocker, demo_dataset, cheap_password_hashing, audit_checkpoint_file
+):
     from pingtai.accounts.services import accounts_ensure_demo_users
     from pingtai.registry.services import registry_load_dataset
 

@@ -138,7 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # transactions never both read and then both try to upgrade to writing (a deadlock that
     # SQLite resolves by failing one at once, whatever the timeout).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        # REPLACE deletes the conflicting row before inserting: with recursive triggers on,
+        # that delete fires the audit log's delete trigger (docs/audit.md).
+        "PRAGMA recursive_triggers=ON;",
         "transaction_mode": "IMMEDIATE",
         "timeout": int(os.environ.get("PINGTAI_SQLITE_BUSY_TIMEOUT", "30")),
     }
@@ -179,6 +182,15 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Assets are served by the application itself: government intranets have no CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The audit chain's HMAC keys live outside the database (pingtai.audit.keys, docs/audit.md):
+# PINGTAI_AUDIT_KEY, else a key file created on first use; the chain head is checkpointed to
+# a file after every write so that a truncated log is detected.
+PINGTAI_AUDIT_KEY = os.environ.get("PINGTAI_AUDIT_KEY", "")
+PINGTAI_AUDIT_KEY_FILE = Path(os.environ.get("PINGTAI_AUDIT_KEY_FILE", VAR_DIR / "audit_key"))
+PINGTAI_AUDIT_HEAD_FILE = Path(
+    os.environ.get("PINGTAI_AUDIT_HEAD_FILE", VAR_DIR / "audit_head.json")
+)
 
 PINGTAI_MAX_UPLOAD_BYTES = int(os.environ.get("PINGTAI_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 # Uploads stream to a temporary file above this size instead of being held in memory.

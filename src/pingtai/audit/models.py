@@ -1,5 +1,11 @@
 """The audit log cannot be changed through the application: saves of existing rows, deletes and
-bulk updates raise, and database triggers (migration 0002) refuse UPDATE and DELETE as well."""
+bulk updates raise, and database triggers (migrations 0002 and 0005) refuse UPDATE, DELETE,
+TRUNCATE and an INSERT that would replace an existing row.
+
+Each event is one link of a chain: ``hash`` is an HMAC (key outside the database, epoch
+``key_epoch``) over the event and the previous link's hash. The one-row ``AuditChainHead`` is
+the chain's head; writers lock it, so that exactly one writer extends the chain at a time
+(docs/audit.md)."""
 
 from __future__ import annotations
 
@@ -61,6 +67,8 @@ class AuditEvent(models.Model):
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     detail = models.TextField("说明", blank=True)
+    seq = models.BigIntegerField("链上序号", unique=True)
+    key_epoch = models.PositiveIntegerField("密钥代号", default=1)
     prev_hash = models.CharField("前一条哈希", max_length=64)
     hash = models.CharField("本条哈希", max_length=64, unique=True)
 
@@ -81,3 +89,27 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("审计日志只能追加，不能删除")
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain, one row (id 1), locked by every writer of the chain.
+
+    Locking the newest *event* does not serialise writers under READ COMMITTED: two writers
+    can lock two different "newest" rows. This row is the same row for everybody, and a writer
+    re-reads it after the lock is granted (PostgreSQL returns the newest committed version to
+    SELECT … FOR UPDATE), so the previous hash it links to is the true head."""
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    chain = models.CharField("审计链标识", max_length=32)
+    seq = models.BigIntegerField("最新序号", default=0)
+    hash = models.CharField("最新哈希", max_length=64)
+    key_epoch = models.PositiveIntegerField("最新密钥代号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计链头"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"第{self.seq}条 {self.hash}"

@@ -45,11 +45,11 @@ class IssueStamp:
 
 
 def audit_chain_head() -> str:
-    """The newest audit event, as written into an issued document's properties.
+    """The audit chain head (sequence number and HMAC), as written into an issued document's
+    properties (decisions D4; docs/audit.md)."""
+    from pingtai.audit.services import audit_chain_head as head
 
-    Swap for ``pingtai.audit.services.audit_chain_head`` once it exists."""
-    head = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
-    return "（审计日志为空）" if head is None else f"第{head[0]}条 {head[1]}"
+    return head()
 
 
 def run_type(run: models.Model) -> str:
