@@ -12,14 +12,31 @@ import zipfile
 import pytest
 
 from pingtai.core.refusal import Refused
-from pingtai.ops.backup import backup, read_backup, restore
+from pingtai.ops.backup import backup, backup_rows, read_backup, restore
 
 pytestmark = pytest.mark.django_db
 
 
-def _cli(args: list[str], database_url: str, var_dir) -> subprocess.CompletedProcess:
+def _cli(
+    args: list[str], database_url: str, var_dir, *, carry_key: bool = True
+) -> subprocess.CompletedProcess:
+    """Run ``pingtai`` on another machine's set-up: its own var/ directory, into which the
+    audit key file is carried, as docs/audit.md tells the operator to do."""
+    from django.conf import settings
+
+    from pingtai.audit import keys
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if carry_key and not (var_dir / "audit_key").exists():
+        ring = keys.keyring()
+        (var_dir / "audit_key").write_text(
+            "".join(f"{epoch} {key.decode()}\n" for epoch, key in ring.keys.items())
+        )
     env = {**os.environ, "DATABASE_URL": database_url, "PINGTAI_VAR_DIR": str(var_dir)}
-    env.pop("PINGTAI_EXPECT_POSTGRES", None)
+    for name in ("PINGTAI_EXPECT_POSTGRES", "PINGTAI_AUDIT_KEY", "PINGTAI_AUDIT_KEY_FILE"):
+        env.pop(name, None)
+    env["PINGTAI_AUDIT_HEAD_FILE"] = str(var_dir / "audit_head.json")
+    assert settings.PINGTAI_AUDIT_HEAD_FILE != var_dir / "audit_head.json"
     return subprocess.run(
         [sys.executable, "-m", "pingtai.cli", *args],
         env=env,
@@ -31,11 +48,10 @@ def _cli(args: list[str], database_url: str, var_dir) -> subprocess.CompletedPro
 
 
 def _rows(path) -> dict:
-    """model → {pk: fields}, so the comparison ignores only serialisation order."""
-    with zipfile.ZipFile(path) as archive:
-        objects = json.loads(archive.read("data.json"))
+    """model → {pk: fields}, so the comparison ignores only serialisation order (secrets
+    decrypted: each backup encrypts them afresh)."""
     table: dict = {}
-    for obj in objects:
+    for obj in backup_rows(path):
         table.setdefault(obj["model"], {})[json.dumps(obj.get("pk"))] = obj["fields"]
     return table
 
