@@ -38,11 +38,6 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return proxied_client_ip(request)
 
 
-def _clean(text: str) -> str:
-    """Kept for callers that escaped text themselves before the chain did it for them."""
-    return clean_text(text)
-
-
 def _seed_head() -> None:
     """Create the head row when it is missing: by the migration normally; otherwise (a table
     emptied by hand) from the newest event, so that the chain goes on from there and verify

@@ -230,7 +230,9 @@ def backup(out: Path, progress: Progress = lambda _: None) -> dict:
     encrypted = _encrypt_secrets(rows, ring, epoch)
     data = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode()
     del rows
-    head["key_fingerprint"] = fingerprint(ring, head["key_epoch"]) if head["key_epoch"] else ""
+    head["key_fingerprint"] = (
+        fingerprint(ring, head["key_epoch"]) if ring.key(head["key_epoch"]) else ""
+    )
     manifest = {
         "format": FORMAT,
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
@@ -293,6 +295,13 @@ def backup_rows(path: Path) -> list[dict]:
 def _check_backup(manifest: dict, data: bytes) -> list[dict]:
     """Everything that can be checked without writing: counts per table, known migrations,
     the keys, the secrets and the audit chain. Returns the rows, secrets decrypted."""
+    try:
+        return _check_backup_contents(manifest, data)
+    except (KeyError, TypeError, AttributeError) as missing:
+        raise Refused(f"备份清单或数据不完整，缺少 {missing}：备份被改动过或已损坏") from None
+
+
+def _check_backup_contents(manifest: dict, data: bytes) -> list[dict]:
     from django.core import serializers
     from django.db.migrations.loader import MigrationLoader
 
@@ -323,9 +332,9 @@ def _check_backup(manifest: dict, data: bytes) -> list[dict]:
         raise Refused(f"备份来自更新的版本，本系统缺少迁移：{missing}")
     try:
         ring = keys.keyring()
-    except keys.AuditKeyError as absent:
+    except keys.AuditKeyError as no_key:
         raise Refused(
-            f"{absent}。恢复需要备份时使用的审计密钥（密钥文件 audit_key 或环境变量 "
+            f"{no_key}。恢复需要备份时使用的审计密钥（密钥文件 audit_key 或环境变量 "
             "PINGTAI_AUDIT_KEY），见 docs/audit.md"
         ) from None
     head = manifest.get("audit_head", {})
