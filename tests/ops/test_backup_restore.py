@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -47,12 +48,25 @@ def _cli(
     )
 
 
+_WHOLE_SECOND = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.000(Z|[+-]\d\d:\d\d)$")
+
+
+def _same_instant(value):
+    """Django's JSON encoder keeps milliseconds: a time of 12:00:00.000400 is written
+    "12:00:00.000Z", restored as 12:00:00 and written again as "12:00:00Z" - the same instant."""
+    if isinstance(value, str):
+        return _WHOLE_SECOND.sub(r"\1\2", value)
+    return value
+
+
 def _rows(path) -> dict:
     """model → {pk: fields}, so the comparison ignores only serialisation order (secrets
     decrypted: each backup encrypts them afresh)."""
     table: dict = {}
     for obj in backup_rows(path):
-        table.setdefault(obj["model"], {})[json.dumps(obj.get("pk"))] = obj["fields"]
+        table.setdefault(obj["model"], {})[json.dumps(obj.get("pk"))] = {
+            name: _same_instant(value) for name, value in obj["fields"].items()
+        }
     return table
 
 
