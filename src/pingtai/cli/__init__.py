@@ -1,7 +1,8 @@
 """The one command line, ``pingtai``: every job of the system is a sub-command here.
 
 Each ``pingtai.cli.<area>_commands`` module adds its sub-commands through ``register``;
-engine commands run without Django, the others set Django up first. The web views and these
+engine commands run without Django, the others set Django up first. What they share — set-up,
+the acting user, refusals and exit codes, progress — is in ``runner``. The web views and these
 commands call the same service functions.
 """
 
@@ -11,6 +12,9 @@ import argparse
 import importlib
 import pkgutil
 import sys
+
+from pingtai.cli.runner import report
+from pingtai.core.refusal import Refused
 
 COMMAND_MODULES = sorted(
     info.name for info in pkgutil.iter_modules(__path__) if info.name.endswith("_commands")
@@ -31,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
+    except Refused as refused:
+        return report(refused)
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130

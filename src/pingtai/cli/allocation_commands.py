@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, lookup, setup_django
 from pingtai.core.refusal import Refused
 
 
@@ -36,8 +36,6 @@ def allocate_command(args: argparse.Namespace) -> int:
     from pingtai.registry.models import Platform
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     pool = QuotaPool.objects.filter(kind=args.pool, year=args.year).first()
     try:
         if pool is None:
@@ -53,10 +51,7 @@ def allocate_command(args: argparse.Namespace) -> int:
             return 2
         platform = None
         if args.platform:
-            platform = Platform.objects.filter(code=args.platform).first()
-            if platform is None:
-                print(f"错误：平台 {args.platform} 不存在", file=sys.stderr)
-                return 2
+            platform = lookup(Platform.objects, f"平台 {args.platform}", code=args.platform)
         print(f"{pool}")
         if args.compare:
             rows, results = services.allocation_compare(pool, args.rules, args.compare, platform)
@@ -103,8 +98,6 @@ def admission_check_command(args: argparse.Namespace) -> int:
     from pingtai.allocation.models import ProjectProposal
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     rows = ProjectProposal.objects.select_related("platform").order_by("code")
     rows = rows.filter(code=args.proposal) if args.proposal else rows.filter(year=args.year)
     if args.platform:
@@ -133,8 +126,6 @@ def post_eval_command(args: argparse.Namespace) -> int:
     from pingtai.allocation.selectors import commitments_due
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     try:
         on = dt.date.fromisoformat(args.on) if args.on else None
     except ValueError:

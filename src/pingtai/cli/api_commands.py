@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.runner import lookup, setup_django
 
 
 def create(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.models import User
     from pingtai.api.services import token_create
-    from pingtai.core.refusal import Refused
 
-    user = User.objects.filter(username=args.user).first()
-    if user is None:
-        print(f"错误：用户 {args.user} 不存在", file=sys.stderr)
-        return 2
-    try:
-        token, raw = token_create(user, args.name, days=args.days)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    user = lookup(User.objects, f"用户 {args.user}", username=args.user)
+    token, raw = token_create(user, args.name, days=args.days)
     print(
         f"已为 {user.username}（{user.get_role_display()}）创建令牌 #{token.pk}「{token.name}」，"
         f"有效期至 {token.expires_at:%Y-%m-%d %H:%M} UTC。"
@@ -36,17 +27,9 @@ def revoke(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.api.models import ApiToken
     from pingtai.api.services import token_revoke
-    from pingtai.core.refusal import Refused
 
-    token = ApiToken.objects.select_related("user").filter(pk=args.id).first()
-    if token is None:
-        print(f"错误：令牌 #{args.id} 不存在", file=sys.stderr)
-        return 2
-    try:
-        token_revoke(token)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    token = lookup(ApiToken.objects.select_related("user"), f"令牌 #{args.id}", pk=args.id)
+    token_revoke(token)
     print(f"已吊销令牌 #{token.pk}（{token.user.username}「{token.name}」）")
     return 0
 

@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal
 
 from pingtai.cli.evaluation_commands import add_publish_options
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, setup_django
 
 
 def _refuse(message: str, code: int = 1) -> int:

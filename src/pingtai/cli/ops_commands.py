@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.runner import setup_django
 
 
 def _say(text: str) -> None:

@@ -10,7 +10,7 @@ import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, lookup, setup_django
 
 
 def _write(path: str, content: bytes, what: str) -> None:
@@ -24,20 +24,13 @@ def _write(path: str, content: bytes, what: str) -> None:
 
 def classify(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.planning.exports import classification_xlsx
     from pingtai.planning.rules import load_rules
     from pingtai.planning.services import classification_create
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
-    try:
-        rules = load_rules(args.rules) if args.rules else load_rules()
-        run = classification_create(year=args.year, as_of=args.as_of, user=user, rules=rules)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    rules = load_rules(args.rules) if args.rules else load_rules()
+    run = classification_create(year=args.year, as_of=args.as_of, user=user, rules=rules)
     print(
         f"已生成分类建议 #{run.pk}（{run.year}年数据，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）"
     )
@@ -54,28 +47,18 @@ def classify(args: argparse.Namespace) -> int:
 
 def approve(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.planning.models import ClassificationRun
     from pingtai.planning.services import classification_approve
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
-    run = ClassificationRun.objects.filter(pk=args.run).first()
-    if run is None:
-        print(f"错误：分类批次 #{args.run} 不存在", file=sys.stderr)
-        return 2
-    try:
-        result = classification_approve(
-            run,
-            effective_date=args.effective_date,
-            document=args.document,
-            user=user,
-            conflict_reason=args.conflict_reason or "",
-        )
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    run = lookup(ClassificationRun.objects, f"分类批次 #{args.run}", pk=args.run)
+    result = classification_approve(
+        run,
+        effective_date=args.effective_date,
+        document=args.document,
+        user=user,
+        conflict_reason=args.conflict_reason or "",
+    )
     print(f"已审定 #{run.pk}：登记整合事件 {result.events} 条，{result.unchanged} 个园区现状已一致")
     return 0
 
@@ -139,8 +122,6 @@ def agreement(args: argparse.Namespace) -> int:
     from pingtai.planning.services import agreement_from_file
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     try:
         row = agreement_from_file(
             tomllib.loads(Path(args.file).read_text(encoding="utf-8")), user=user
@@ -157,17 +138,10 @@ def agreement(args: argparse.Namespace) -> int:
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.planning.services import agreements_load_demo
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
-    try:
-        created, existing = agreements_load_demo(user=user)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    created, existing = agreements_load_demo(user=user)
     print(f"演示利益共享协议（标注“演示”）：新登记 {created} 份，已存在 {existing} 份。")
     return 0
 
@@ -180,12 +154,7 @@ def settle(args: argparse.Namespace) -> int:
     from pingtai.planning.services import settlement_create
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
-    row = Agreement.objects.filter(code=args.agreement).first()
-    if row is None:
-        print(f"错误：协议 {args.agreement} 不存在", file=sys.stderr)
-        return 2
+    row = lookup(Agreement.objects, f"协议 {args.agreement}", code=args.agreement)
     try:
         settlement = settlement_create(row, year=args.year, cost_yuan=Decimal(args.cost), user=user)
     except (Refused, InvalidOperation) as refused:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, setup_django
 
 
 def forms(args: argparse.Namespace) -> int:
@@ -143,8 +143,6 @@ def open_period(args: argparse.Namespace) -> int:
     from pingtai.reporting.services import period_open
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     try:
         period = period_open(
             args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline)

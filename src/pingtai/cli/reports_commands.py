@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, lookup, setup_django
 
 
 def notice(args: argparse.Namespace) -> int:
@@ -28,16 +28,11 @@ def notice(args: argparse.Namespace) -> int:
         print("错误：--number 只在印发时登记文号，请同时使用 --issue", file=sys.stderr)
         return 2
     model = LeagueRun if args.league else EvaluationRun
-    run = model.objects.filter(pk=args.run).first()
-    if run is None:
-        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
-        return 2
+    run = lookup(model.objects, f"批次 #{args.run}", pk=args.run)
     document: IssuedDocument | None
     try:
         if args.issue:
             user = city_admin(args.user)
-            if user is None:
-                return 2
             document = services.issue_notice(run, user=user, number=args.number or None)
             content = services.document_file(document, args.format)
         else:

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
+# city_admin and setup_django are imported from here by older command modules.
+from pingtai.cli.runner import city_admin, setup_django, terminal_progress
 
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingtai.settings")
-    import django
-
-    django.setup()
-
-
-def city_admin(username: str):
-    """The city administrator of that name, or None after saying so (jobs that change data run
-    as a named administrator, so that the audit log names a person)."""
-    from pingtai.accounts.models import User
-
-    user = User.objects.filter(username=username, role=User.Role.CITY_ADMIN).first()
-    if user is None:
-        print(f"错误：{username} 不是市级管理员", file=sys.stderr)
-    return user
+__all__ = ["city_admin", "setup_django"]
 
 
 def _positive(text: str) -> int:
@@ -30,11 +15,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("须为正整数")
     return value
-
-
-def _progress(label: str, done: int, total: int) -> None:
-    if total:
-        print(f"\r  {label}：{done}/{total}", end="" if done < total else "\n", flush=True)
 
 
 def load_demo(args: argparse.Namespace) -> int:
@@ -47,7 +27,7 @@ def load_demo(args: argparse.Namespace) -> int:
         return 0
     seed = DEFAULT_SEED if args.seed is None else args.seed
     print(f"正在生成丽水默认数据集（随机种子 {seed}）…")
-    report = registry_load_dataset(build_dataset(seed), progress=_progress)
+    report = registry_load_dataset(build_dataset(seed), progress=terminal_progress)
     print(
         f"已加载：平台 {report.platforms} 个，整合前园区 {report.former_zones} 个，整合事件 "
         f"{report.events} 条，企业 {report.enterprises} 家（演示数据），地块 {report.parcels} 宗，"

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.runner import lookup, setup_django
 
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.supervision.services import demo_load
 
-    try:
-        report = demo_load(args.file) if args.file else demo_load()
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    report = demo_load(args.file) if args.file else demo_load()
     print(
         f"演示作战图（标注“演示”）：{report.platforms} 个平台，新建任务 {report.created} 项，"
         f"更新 {report.updated} 项。"
@@ -75,10 +69,7 @@ def export(args: argparse.Namespace) -> int:
     from pingtai.supervision.exports import battle_map_xlsx
     from pingtai.supervision.rules import load_rules
 
-    platform = Platform.objects.filter(code=args.platform).first()
-    if platform is None:
-        print(f"错误：平台 {args.platform} 不存在", file=sys.stderr)
-        return 2
+    platform = lookup(Platform.objects, f"平台 {args.platform}", code=args.platform)
     Path(args.out).write_bytes(battle_map_xlsx(platform, args.on, load_rules()))
     audit_record(
         AuditEvent.Action.EXPORT,

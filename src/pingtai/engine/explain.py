@@ -80,7 +80,7 @@ def _parts(result: EvaluationResult, run: SegmentRun, sel: np.ndarray) -> pl.Dat
     def stack(arrays: list) -> np.ndarray:
         return np.stack(arrays, axis=1).reshape(-1)
 
-    j = stack(columns["j"])
+    which = stack(columns["j"])
     c = stack(contrib)
     s = np.repeat(score, len(run.indicator_ids))
     inds = [method.indicator(i) for i in run.indicator_ids]
@@ -88,13 +88,13 @@ def _parts(result: EvaluationResult, run: SegmentRun, sel: np.ndarray) -> pl.Dat
     return pl.DataFrame(
         {
             "entity_id": np.repeat(result.ids[run.rows[sel]], len(inds)).astype(str),
-            "indicator": [inds[k].id for k in j],
-            "name": [inds[k].name for k in j],
-            "unit": [inds[k].unit for k in j],
+            "indicator": [inds[k].id for k in which],
+            "name": [inds[k].name for k in which],
+            "unit": [inds[k].unit for k in which],
             "value": pl.Series(stack(columns["value"]) + 0.0, nan_to_null=True),
             "benchmark": pl.Series(stack(columns["benchmark"]) + 0.0, nan_to_null=True),
             "normalised": pl.Series(stack(columns["normalised"]) + 0.0, nan_to_null=True),
-            "weight": weights[j].astype(float),
+            "weight": weights[which].astype(float),
             "contribution": c.astype(float),
             "share_of_score": pl.Series(
                 np.divide(c, s, out=np.full(len(c), np.nan), where=s != 0), nan_to_null=True

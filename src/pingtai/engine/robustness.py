@@ -17,11 +17,10 @@ is not kept that often; ``maybe_last`` (可能末位) when a non-last entity is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import polars as pl
 
+from pingtai.core.progress import Progress
 from pingtai.engine import classify, normalise, rank
 from pingtai.engine.groups import Groups
 from pingtai.engine.methods import (
@@ -87,7 +86,7 @@ def simulate(
     n_rows: int,
     draws: int,
     seed: int,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, pl.Series]:
     """Robustness columns for the whole table (null for entities that were not scored)."""
     classes = sorted({b.class_ for r in runs.values() for b in r.spec.class_rules().bands})

@@ -8,12 +8,12 @@ Every step is vectorised over entities.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from pingtai.core.progress import Progress
 from pingtai.engine import (
     aggregate,
     carbon,
@@ -37,8 +37,6 @@ from pingtai.engine.result import (
     num_column,
     text_column,
 )
-
-Progress = Callable[[int, int, str], None]
 
 
 def _adjustments(

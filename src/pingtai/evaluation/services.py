@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -11,6 +10,7 @@ from django.db import transaction
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.progress import Progress
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
 from pingtai.engine import Regrade as EngineRegrade
@@ -31,8 +31,6 @@ from pingtai.reporting.services import store_file
 from pingtai.runs import kernel
 from pingtai.runs.snapshots import write_snapshot
 from pingtai.xlsx import Column, write_table_xlsx
-
-Progress = Callable[[int, int, str], None]
 
 
 def snapshot_bytes(frame: pl.DataFrame) -> bytes:

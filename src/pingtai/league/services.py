@@ -5,7 +5,6 @@ Views and the CLI call these; every change is audited in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import polars as pl
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.progress import Progress
 from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
 from pingtai.engine.result import EvaluationResult
@@ -59,7 +59,7 @@ def run_create(
     robustness_draws: int = DEFAULT_DRAWS,
     seed: int = 0,
     request=None,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> LeagueRun:
     """Assemble the approved inputs, evaluate, and store a preview run with its snapshot."""
     loaded = rules.load_rules()

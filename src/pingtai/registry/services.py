@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 
+from pingtai.core.progress import Progress, silent
+from pingtai.core.refusal import Refused
 from pingtai.data.lishui.schema import DemoDataset
 from pingtai.registry import models as m
 
-Progress = Callable[[str, int, int], None]
 BATCH = 2000
 
 
@@ -29,11 +29,11 @@ def registry_is_empty() -> bool:
 
 
 @transaction.atomic
-def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> LoadReport:
+def registry_load_dataset(ds: DemoDataset, progress: Progress = silent) -> LoadReport:
     """Load a whole dataset in one transaction: it is there completely or not at all."""
     if not registry_is_empty():
-        raise ValueError("数据库中已有平台数据，不能重复加载默认数据集")
-    step = progress or (lambda label, done, total: None)
+        raise Refused("数据库中已有平台数据，不能重复加载默认数据集")
+    step = progress
 
     m.Source.objects.bulk_create(
         m.Source(id=s.id, title=s.title, url=s.url, status=s.status) for s in ds.sources
@@ -47,7 +47,7 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
             m.ChainLink(code=link.code, chain=chain_row, name=link.name, stage=link.stage, order=i)
             for i, link in enumerate(chain.links)
         )
-    step("平台", 0, len(ds.platforms))
+    step(0, len(ds.platforms), "平台")
     platforms: dict[str, m.Platform] = {}
     for p in ds.platforms:
         row = m.Platform.objects.create(
@@ -103,7 +103,7 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
         )
         for e in ds.events
     )
-    step("企业", 0, len(ds.enterprises))
+    step(0, len(ds.enterprises), "企业")
     m.Enterprise.objects.bulk_create(
         (
             m.Enterprise(
@@ -158,7 +158,7 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress | None = None) -> 
             )
             for y in ds.enterprise_years[start : start + BATCH]
         )
-        step("企业年度数据", min(start + BATCH, total), total)
+        step(min(start + BATCH, total), total, "企业年度数据")
     return LoadReport(
         platforms=len(ds.platforms),
         former_zones=len(ds.former_zones),
