@@ -37,6 +37,14 @@ def test_quarterly_notice_names_every_platform_and_the_last_places(login, league
         if t.rows[0].cells[0].text == "平台" and t.rows[0].cells[4].text == "稳健性"
     )
     assert len(reminder.rows) > 1 and "末位概率" in reminder.rows[1].cells[4].text
+    # The lists agree with the run page and the CLI, and the notice states their basis.
+    from pingtai.league import selectors
+
+    listed = {row.cells[0].text for row in reminder.rows[1:]}
+    assert listed == {e.result.platform.name for e in selectors.interview_list(run)[0]}
+    flat = text.replace("\n", "")
+    assert "名单依据" in flat and "一心组只有 2 个平台" in flat
+    assert "15日内向领导小组办公室报送整改措施" in flat and "10个工作日内通过系统书面提出" in flat
 
 
 def test_no_league_notice_from_a_preview(login, league_demo):

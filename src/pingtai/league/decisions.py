@@ -99,6 +99,10 @@ def decide(
     n_city = len(standings)
 
     # --- 约谈 / 末位 ---------------------------------------------------------------------
+    out.basis.append(
+        f"{list_name}：各组综合得分末位 {interview.places} 名，适用于不少于 "
+        f"{interview.min_group_for_last} 个平台的组"
+    )
     interview_entries: dict[str, Entry] = {}
     small_rule = (
         f"改按全市排名末位 {interview.places} 名"

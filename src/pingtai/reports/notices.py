@@ -221,6 +221,7 @@ def league_notice(run) -> Notice:
     """季度比评 / 年中督查 / 年终考核通报 for a published platform league run (plan §五(三):
     通报点评), with the 约谈 list and its robustness, the top list and overdue battle-map tasks;
     a draft."""
+    from pingtai.league import rules as league_rules
     from pingtai.league import selectors as league
     from pingtai.supervision.selectors import overdue_tasks
 
@@ -287,6 +288,16 @@ def league_notice(run) -> Notice:
         else "下列平台本期位次靠后，予以通报提醒；年终考核仍为末位的，按规定实行约谈。末位稳健性一并列出。"
     )
     top = league.top_list(run)
+    # The rules that made the lists, and what a tie left open, go into the notice with them
+    # (docs/league.md, "Lists").
+    found = league.run_decisions(run)
+    basis_text = "名单依据：" + "；".join(found.basis) + "。同分的平台并列同一名次。"
+    open_text = (
+        ["以下事项由领导小组办公室决定：" + "；".join(found.warnings) + "。"]
+        if found.warnings
+        else []
+    )
+    follow_up = league_rules.load_rules().rules.follow_up
     on = run.published_at.date() if run.published_at else run.created_at.date()
     overdue = overdue_tasks(on)
     overdue_rows = [
@@ -301,7 +312,7 @@ def league_notice(run) -> Notice:
         ),
         Section(
             "约谈与提醒名单" if applies else "末位提醒",
-            [interview_text],
+            [interview_text, basis_text, *open_text],
             [
                 Table(
                     "末位平台",
@@ -355,7 +366,8 @@ def league_notice(run) -> Notice:
         Section(
             "工作要求",
             [
-                "各平台要对照通报查找差距，排名靠后的平台应于15日内向领导小组办公室报送整改措施。",
+                f"各平台要对照通报查找差距，排名靠后的平台应于{follow_up.rectification_days}日内向领导小组办公室报送整改措施。",
+                f"各平台对评价结果有异议的，应在通报印发之日起{follow_up.objection_working_days}个工作日内通过系统书面提出，并附相关依据。",
                 "对工作进展缓慢、推进不力的，按规定予以问责。",
             ],
         ),
