@@ -121,6 +121,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pingtai.web.context.navigation",
             ],
+            # Number and name filters on every page without a {% load %} (docs/glossary.md).
+            "builtins": [
+                "pingtai.web.templatetags.pingtai_format",
+                "pingtai.web.templatetags.pingtai_terms",
+            ],
         },
     },
 ]
@@ -219,6 +224,8 @@ PINGTAI_LOGIN_COOL_OFF_SECONDS = 3600
 PINGTAI_TRUSTED_PROXIES = env_networks("PINGTAI_TRUSTED_PROXIES")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
+# A Chinese page in the site layout instead of Django's English one.
+CSRF_FAILURE_VIEW = "pingtai.web.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

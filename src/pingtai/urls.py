@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pingtai.accounts.models import User
 from pingtai.accounts.views import admin_login
@@ -24,6 +25,11 @@ def _admin_site_permission(request: HttpRequest) -> bool:
 
 ADMIN_SITE_ROLES = (User.Role.CITY_ADMIN,)
 admin.site.has_permission = _admin_site_permission  # type: ignore[method-assign]
+
+# django-otp registers its device model with English labels; each user sets up 两步验证 from
+# the user menu, so the admin does not list device secrets at all (runs after autodiscovery).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

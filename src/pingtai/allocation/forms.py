@@ -7,6 +7,7 @@ from django import forms
 from pingtai.allocation import rules as rulefiles
 from pingtai.allocation.models import PoolKind, ProjectProposal
 from pingtai.registry.models import Platform
+from pingtai.web.forms import IsoDateInput
 
 
 class PoolForm(forms.Form):
@@ -134,7 +135,7 @@ class ProposalForm(forms.ModelForm):
             "industry_code",
             "major",
         ]
-        widgets = {"proposal_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"proposal_date": IsoDateInput()}
 
     def clean(self):
         data = super().clean()
@@ -158,10 +159,8 @@ class ProposalForm(forms.ModelForm):
 
 class CommitmentForm(forms.Form):
     agreement_no = forms.CharField(label="协议编号", max_length=60)
-    signed_on = forms.DateField(label="签订日期", widget=forms.DateInput(attrs={"type": "date"}))
-    due_on = forms.DateField(
-        label="约定达产复核日期", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    signed_on = forms.DateField(label="签订日期", widget=IsoDateInput())
+    due_on = forms.DateField(label="约定达产复核日期", widget=IsoDateInput())
 
 
 class PostEvaluationForm(forms.Form):

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pingtai.cli.runner import city_admin, lookup, setup_django
+from pingtai.core import numbers
 
 
 def _write(path: str, content: bytes, what: str) -> None:
@@ -75,7 +76,7 @@ def simulate(args: argparse.Namespace) -> int:
         return 1
     t = sim.totals
     print(
-        f"合并模拟（{sim.year}年，不改变现有数据）：企业 {t.enterprises} 家，产值 {t.output_wan / 10000:.2f} 亿元，"
+        f"合并模拟（{sim.year}年，不改变现有数据）：企业 {t.enterprises} 家，产值 {numbers.money(t.output_wan, unit='亿元')}，"
         f"亩均税收 {t.tax_per_mu or 0:.2f} 万元/亩，可开发面积 {sim.developable_mu} 亩"
     )
     print(

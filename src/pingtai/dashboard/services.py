@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import enterprises_for
+from pingtai.core import numbers
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
@@ -315,8 +316,8 @@ def _overall_assessments(
 
 
 def _trend(panel: Panel) -> dict:
-    def yi(value: Decimal) -> float:
-        return round(float(value) / 10000, 2)
+    def yi(value: Decimal) -> float | None:
+        return numbers.yi_for_chart(value)
 
     def per_mu(value: Decimal | None) -> float | None:
         return None if value is None else round(float(value), 2)
@@ -418,9 +419,9 @@ MAP_ENTERPRISE_LIMIT = 5000
 
 def _indicator_value(indicator: str, fig: Figures) -> float | None:
     if indicator == "output":
-        return round(float(fig.output_wan) / 10000, 2)
+        return numbers.yi_for_chart(fig.output_wan)
     if indicator == "tax":
-        return round(float(fig.tax_wan) / 10000, 2)
+        return numbers.yi_for_chart(fig.tax_wan)
     if indicator == "enterprises":
         return fig.enterprises
     value = fig.tax_per_mu if indicator == "tax_per_mu" else fig.value_added_per_mu

@@ -240,10 +240,10 @@ def round_exact(
         options={"mip_rel_gap": 0, "presolve": True},
     )
     if not solved.success:
-        raise RuntimeError(f"HiGHS 取整求解失败：{solved.message}")
+        raise RuntimeError(f"取整求解失败：{solved.message}")
     picks = np.rint(solved.x).astype(int)
     if int(picks.sum()) != extra:
-        raise RuntimeError("HiGHS 取整结果与总量不符")
+        raise RuntimeError("取整结果与总量不符")
     for i in np.flatnonzero(picks):
         result[i] += unit
     if any(r < lo[i] or r > hi[i] for i, r in enumerate(result)):
@@ -461,7 +461,9 @@ def allocate(pool: Decimal, recipients: Sequence[Recipient], rules: Rules) -> Al
         reserve_used=_dec(reserve_used, rules.unit),
         surplus=_dec(surplus, rules.unit),
         solver=(
-            "精确比例再分配（约束生效）+ HiGHS 0-1 取整" if bound else "无约束生效 + HiGHS 0-1 取整"
+            "按比例分配（上下限约束生效），再以整数规划取整"
+            if bound
+            else "按比例分配（无约束生效），再以整数规划取整"
         ),
         notes=notes,
     )

@@ -8,9 +8,7 @@ from pingtai.evaluation.sources import TENANT_RULES
 
 def method_choices() -> list[tuple[str, str]]:
     return [
-        (m.id, f"{m.title}（{m.id} v{m.version}）")
-        for m in list_methods()
-        if m.kind == "enterprise"
+        (m.id, f"{m.title}（第 {m.version} 版）") for m in list_methods() if m.kind == "enterprise"
     ]
 
 

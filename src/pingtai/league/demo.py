@@ -186,9 +186,8 @@ def _advance(requirement: Requirement, *, platform_user: User, admin: User) -> N
 
 def _upload(requirement: Requirement, values: dict[str, object], user: User) -> None:
     data = fill_template(requirement_template(requirement), values)
-    name = (
-        f"{requirement.period.code}-{requirement.platform.code}-platform_quarterly（演示数据）.xlsx"
-    )
+    # A file name as an official would save it (the name is shown on the review pages).
+    name = f"{requirement.period.label}{requirement.platform.short_name}季报（演示数据）.xlsx"
     attempt = submission_upload(requirement, user=user, data=data, filename=name)
     if attempt.outcome == UploadAttempt.Outcome.NEEDS_CONFIRMATION:
         # Cumulative values jump at the turn of the year; the demo uploader confirms them.

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 
 from pingtai.league.models import LeagueRun
+from pingtai.web.forms import PeriodField
 
 
 class RunForm(forms.Form):
     cycle = forms.ChoiceField(label="周期", choices=LeagueRun.Cycle.choices)
-    period = forms.CharField(label="期别（如 2024Q4、2024H1、2024）", max_length=8)
+    period = PeriodField(label="考评期")
     grouping = forms.ChoiceField(label="分组方式", choices=LeagueRun.Grouping.choices)
     robustness = forms.IntegerField(
         label="稳健性抽样次数", min_value=0, max_value=10000, initial=2000

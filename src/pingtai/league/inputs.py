@@ -21,6 +21,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from pingtai.catalogue import parse_period
+from pingtai.core import numbers
 from pingtai.core.refusal import Refused
 from pingtai.league.rules import Grouping, PlatformFacts, assign_groups
 from pingtai.registry import selectors as registry_selectors
@@ -119,7 +120,7 @@ def last_complete_output_yi(year: int) -> dict[str, float]:
     """Platform code → 工业总产值 (亿元) of ``year`` from enterprise figures (for size bands)."""
     codes = dict(Platform.objects.values_list("id", "code"))
     return {
-        codes[pid]: float(fig.output_wan) / 10000
+        codes[pid]: float(numbers.wan_to_yi(fig.output_wan) or 0)
         for pid, fig in registry_selectors.figures_by_platform(year).items()
         if pid in codes
     }
@@ -260,7 +261,7 @@ def assemble(period: CyclePeriod, grouping_key: str, grouping: Grouping) -> Asse
         "grouping": grouping_key,
         "groups": groups,
         "group_output_year": period.year - 1,
-        "supervision": "督查任务完成率（supervision.selectors.task_completion_rates）",
+        "supervision": "督查任务完成率（督查作战图中截至期末的任务完成情况）",
     }
     return Assembled(frame, provenance, warnings)
 

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pingtai.core import numbers
 from pingtai.core.refusal import Refused
 
 DEFAULT_RULES = Path(__file__).with_name("lishui-planning-default.toml")
@@ -140,7 +141,7 @@ class Decision:
 
 
 def _yi(wan: Decimal) -> str:
-    return f"{(wan / 10000).quantize(CENT)}亿元"
+    return numbers.money(wan, unit="亿元")
 
 
 def _mu(value: Decimal | None) -> str:

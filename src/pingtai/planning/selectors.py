@@ -272,6 +272,7 @@ class TargetLine:
     name: str
     goal_text: str
     value: Decimal | float | None
+    value_text: str
     unit: str
     progress: float | None
     status: str
@@ -407,6 +408,7 @@ def _target_lines(
                 target.name,
                 target.goal_text,
                 a.value,
+                target.value_text(a.value),
                 target.unit,
                 a.progress,
                 a.status,

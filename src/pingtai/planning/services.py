@@ -366,21 +366,32 @@ def parse_parties(text: str) -> list[PartySpec]:
         parts = line.replace("，", " ").replace(",", " ").replace("%", " ").split()
         if len(parts) != 5:
             raise Refused(
-                f"参与方第{number}行应为“类型 代码 税收% 统计% 成本%”五项，实为 {len(parts)} 项"
+                f"参与方第{number}行应为“类型 代码 税收% 统计% 成本%”五项，实为 {len(parts)} 项",
+                field="parties",
             )
         kind = PARTY_WORDS.get(parts[0])
         if kind is None:
             raise Refused(
-                f"参与方第{number}行的类型“{parts[0]}”无效，应为 平台、片区、县、乡镇 之一"
+                f"参与方第{number}行的类型“{parts[0]}”无效，应为 平台、片区、县、乡镇 之一",
+                field="parties",
             )
         try:
             shares = [Decimal(p) for p in parts[2:]]
         except ArithmeticError:
-            raise Refused(f"参与方第{number}行的比例不是数字") from None
+            raise Refused(f"参与方第{number}行的比例不是数字", field="parties") from None
         if any(not s.is_finite() for s in shares):
-            raise Refused(f"参与方第{number}行的比例不是数字")
+            raise Refused(f"参与方第{number}行的比例不是数字", field="parties")
         specs.append(PartySpec(kind, parts[1], *shares))
     return specs
+
+
+def _party_by_name(model, name: str):
+    """A party named as people name it (丽水经开区, 莲都区) rather than by its code."""
+    names = Q(name=name)
+    if any(f.name == "short_name" for f in model._meta.fields):
+        names |= Q(short_name=name)
+    found = list(model.objects.filter(names)[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def agreement_create(
@@ -419,15 +430,18 @@ def agreement_create(
     refs = []
     for spec in parties:
         party_kind, model, key = PARTY_KINDS[spec.kind]
-        ref = model.objects.filter(**{key: spec.code}).first()
+        ref = model.objects.filter(**{key: spec.code}).first() or _party_by_name(model, spec.code)
         if ref is None or (spec.kind == "township" and ref.kind != FormerZone.Kind.TOWNSHIP):
-            raise Refused(f"参与方 {spec.code} 不存在（类型：{party_kind.label}）")
+            raise Refused(
+                f"参与方“{spec.code}”不存在（类型：{party_kind.label}），请从列表中选择",
+                field="parties",
+            )
         refs.append((party_kind, ref))
     if len({(k, r.pk) for k, r in refs}) != len(refs):
-        raise Refused("同一参与方不能重复列出")
+        raise Refused("同一参与方不能重复列出", field="parties")
     zones = list(FormerZone.objects.filter(code__in=zone_codes))
     if missing := set(zone_codes) - {z.code for z in zones}:
-        raise Refused(f"覆盖园区不存在：{'、'.join(sorted(missing))}")
+        raise Refused(f"覆盖园区不存在：{'、'.join(sorted(missing))}", field="zones")
     enterprises = list(Enterprise.objects.filter(uscc__in=enterprise_usccs))
     if missing := set(enterprise_usccs) - {e.uscc for e in enterprises}:
         raise Refused(f"覆盖企业不在企业名录中：{'、'.join(sorted(missing))}")

@@ -26,13 +26,14 @@ from pingtai.planning.forms import (
     ApproveForm,
     ClassifyForm,
     SettlementForm,
+    party_choices,
 )
 from pingtai.planning.models import ClassificationItem, ClassificationRun
 from pingtai.planning.rules import ACTIONS, load_rules
 from pingtai.registry.models import ChainLink, FormerZone, Platform
 from pingtai.registry.selectors import available_years
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import form_errors
+from pingtai.web.forms import form_errors, refuse_form, restore_form
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
@@ -64,8 +65,11 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         {
             "runs": ClassificationRun.objects.select_related("created_by", "approved_by"),
             "rules": load_rules(),
-            "form": ClassifyForm(
-                initial={"year": years[-1] if years else None, "as_of": timezone.localdate()}
+            "form": restore_form(
+                request,
+                "classify",
+                ClassifyForm,
+                initial={"year": years[-1] if years else None, "as_of": timezone.localdate()},
             )
             if request.user.is_city_admin
             else None,
@@ -78,14 +82,14 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = ClassifyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        refuse_form(request, "classify")
         return redirect("planning:index")
     try:
         run = services.classification_create(
             user=request.user, request=request, **form.cleaned_data
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, "classify", refused)
         return redirect("planning:index")
     messages.success(request, f"已生成分类建议 #{run.pk}，请逐项核对后审定")
     return redirect("planning:run", pk=run.pk)
@@ -108,7 +112,12 @@ def run_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 i for i in items if i.subject == ClassificationItem.Subject.PLATFORM
             ],
             "zone_items": [i for i in items if i.subject == ClassificationItem.Subject.ZONE],
-            "approve_form": ApproveForm(initial={"effective_date": timezone.localdate()})
+            "approve_form": restore_form(
+                request,
+                f"approve-{run.pk}",
+                ApproveForm,
+                initial={"effective_date": timezone.localdate()},
+            )
             if request.user.is_city_admin and run.status == ClassificationRun.Status.DRAFT
             else None,
             "adjustable": request.user.is_city_admin
@@ -125,7 +134,7 @@ def run_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        refuse_form(request, f"approve-{pk}")
         return redirect("planning:run", pk=pk)
     try:
         result = services.classification_approve(
@@ -136,7 +145,7 @@ def run_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             f"已审定：生成整合事件 {result.events} 条（{result.unchanged} 个园区现状已一致，未重复登记）",
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"approve-{pk}", refused)
     return redirect("planning:run", pk=pk)
 
 
@@ -318,7 +327,10 @@ def agreements(request: AuthenticatedRequest) -> HttpResponse:
         "planning/agreements.html",
         {
             "agreements": selectors.agreements_for(request.user),
-            "form": AgreementForm() if request.user.is_city_admin else None,
+            "form": restore_form(request, "agreement", AgreementForm)
+            if request.user.is_city_admin
+            else None,
+            "party_choices": party_choices() if request.user.is_city_admin else (),
         },
     )
 
@@ -328,7 +340,7 @@ def agreements(request: AuthenticatedRequest) -> HttpResponse:
 def agreement_create(request: AuthenticatedRequest) -> HttpResponse:
     form = AgreementForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _errors(form))
+        refuse_form(request, "agreement")
         return redirect("planning:agreements")
     data = form.cleaned_data
     try:
@@ -341,13 +353,13 @@ def agreement_create(request: AuthenticatedRequest) -> HttpResponse:
             document=data["document"],
             investment=data["investment"],
             parties=services.parse_parties(data["parties"]),
-            zone_codes=data["zones"].split(),
+            zone_codes=list(data["zones"]),
             enterprise_usccs=[u.upper() for u in data["enterprises"].split()],
             user=request.user,
             request=request,
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, "agreement", refused)
         return redirect("planning:agreements")
     messages.success(request, f"已登记协议 {agreement.code}")
     return redirect("planning:agreement", code=agreement.code)

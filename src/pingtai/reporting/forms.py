@@ -5,13 +5,12 @@ from django.conf import settings
 
 from pingtai.catalogue import parse_period
 from pingtai.core.refusal import Refused
+from pingtai.web.forms import IsoDateInput, PeriodField
 
 
 class PeriodOpenForm(forms.Form):
-    code = forms.CharField(
-        label="期别", max_length=8, help_text="如 2025Q4（季度）、2025H1（半年）、2025（年度）"
-    )
-    deadline = forms.DateField(label="报送截止日期", widget=forms.DateInput(attrs={"type": "date"}))
+    code = PeriodField(label="填报期")
+    deadline = forms.DateField(label="报送截止日期", widget=IsoDateInput())
 
     def clean_code(self) -> str:
         try:

@@ -88,7 +88,9 @@ class Requirement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.period.code} {self.form_code} {self.scope_name}"
+        from pingtai.core.terms import form_name
+
+        return f"{self.period.label} {form_name(self.form_code)} {self.scope_name}"
 
     @property
     def scope_code(self) -> str:

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from pingtai.web.forms import IsoDateInput, today
 
 
 class TaskForm(forms.Form):
@@ -14,8 +12,8 @@ class TaskForm(forms.Form):
     description = forms.CharField(
         label="目标与举措", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    start_date = forms.DateField(label="开始日期", widget=DateInput)
-    deadline = forms.DateField(label="截止日期", widget=DateInput)
+    start_date = forms.DateField(label="开始日期", widget=IsoDateInput, initial=today)
+    deadline = forms.DateField(label="截止日期", widget=IsoDateInput)
 
     def clean(self):
         data = super().clean()
@@ -30,7 +28,7 @@ class TaskForm(forms.Form):
 
 class ProgressForm(forms.Form):
     progress = forms.IntegerField(label="当前进度（%）", min_value=0, max_value=100)
-    as_of = forms.DateField(label="进度日期", widget=DateInput)
+    as_of = forms.DateField(label="进度日期", widget=IsoDateInput, initial=today)
     note = forms.CharField(
         label="进展说明", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
@@ -38,8 +36,8 @@ class ProgressForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label="节点", max_length=200)
-    due_date = forms.DateField(label="节点日期", widget=DateInput)
+    due_date = forms.DateField(label="节点日期", widget=IsoDateInput)
 
 
 class MilestoneDoneForm(forms.Form):
-    done_on = forms.DateField(label="完成日期", widget=DateInput)
+    done_on = forms.DateField(label="完成日期", widget=IsoDateInput, initial=today)

@@ -25,7 +25,7 @@ from pingtai.supervision import exports, selectors, services
 from pingtai.supervision.forms import MilestoneDoneForm, MilestoneForm, ProgressForm, TaskForm
 from pingtai.supervision.rules import load_rules
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import form_errors
+from pingtai.web.forms import refuse_form, restore_form
 
 
 def _on(request: HttpRequest) -> dt.date:
@@ -66,7 +66,9 @@ def platform_map(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "on": on,
             "rules": rules,
             "rows": rows,
-            "form": TaskForm() if services.can_edit_tasks(request.user, platform) else None,
+            "form": restore_form(request, f"task-{platform.code}", TaskForm)
+            if services.can_edit_tasks(request.user, platform)
+            else None,
         },
     )
 
@@ -77,14 +79,14 @@ def task_create(request: AuthenticatedRequest, code: str) -> HttpResponse:
     platform = scoped_platform(request.user, code)
     form = TaskForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(form_errors(form)))
+        refuse_form(request, f"task-{platform.code}")
         return redirect("supervision:platform", code=code)
     try:
         task = services.task_create(
             platform=platform, user=request.user, request=request, **form.cleaned_data
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"task-{platform.code}", refused)
         return redirect("supervision:platform", code=code)
     messages.success(request, f"已新增任务：{task.title}")
     return redirect("supervision:task", pk=task.pk)
@@ -108,15 +110,23 @@ def task_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_confirm": request.user.is_city_admin and not task.confirmed,
             "milestones": task.milestones.all(),
             "updates": task.updates.select_related("reported_by"),
-            "progress_form": ProgressForm(
-                initial={"progress": task.progress, "as_of": timezone.localdate()}
+            "progress_form": restore_form(
+                request,
+                f"progress-{task.pk}",
+                ProgressForm,
+                initial={"progress": task.progress, "as_of": timezone.localdate()},
             )
             if reporter
             else None,
-            "milestone_form": MilestoneForm()
+            "milestone_form": restore_form(request, f"milestone-{task.pk}", MilestoneForm)
             if services.can_edit_tasks(request.user, task.platform)
             else None,
-            "done_form": MilestoneDoneForm(initial={"done_on": timezone.localdate()})
+            "done_form": restore_form(
+                request,
+                f"done-{task.pk}",
+                MilestoneDoneForm,
+                initial={"done_on": timezone.localdate()},
+            )
             if reporter
             else None,
         },
@@ -129,13 +139,13 @@ def task_progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     form = ProgressForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(form_errors(form)))
+        refuse_form(request, f"progress-{pk}")
         return redirect("supervision:task", pk=pk)
     try:
         services.task_report_progress(task, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, "进度已更新")
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"progress-{pk}", refused)
     return redirect("supervision:task", pk=pk)
 
 
@@ -157,13 +167,13 @@ def milestone_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = selectors.scoped_task(request.user, pk)
     form = MilestoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "；".join(form_errors(form)))
+        refuse_form(request, f"milestone-{pk}")
         return redirect("supervision:task", pk=pk)
     try:
         services.milestone_add(task, user=request.user, request=request, **form.cleaned_data)
         messages.success(request, "已新增节点")
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"milestone-{pk}", refused)
     return redirect("supervision:task", pk=pk)
 
 
@@ -176,7 +186,7 @@ def milestone_done(request: AuthenticatedRequest, pk: int, mid: int) -> HttpResp
         raise Http404("没有找到该节点")
     form = MilestoneDoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写完成日期")
+        refuse_form(request, f"done-{pk}")
         return redirect("supervision:task", pk=pk)
     try:
         services.milestone_complete(
@@ -184,7 +194,7 @@ def milestone_done(request: AuthenticatedRequest, pk: int, mid: int) -> HttpResp
         )
         messages.success(request, "节点已确认完成")
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"done-{pk}", refused)
     return redirect("supervision:task", pk=pk)
 
 

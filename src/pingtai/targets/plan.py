@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pingtai.core import numbers
 from pingtai.core.refusal import Refused
 
 DEFAULT_FILE = Path(__file__).with_name("lishui-2021-46.toml")
@@ -52,12 +54,19 @@ class Target:
             return None if base_value is None else base_value * (1 - self.reduction)
         return self.goal
 
+    def value_text(self, value: float | Decimal | None) -> str:
+        """A measured value beside this target, in the unit its goal is written in (a 100 亿元
+        goal is compared with a value in 亿元, not in 万元)."""
+        if self.unit == "万元" and self.goal is not None:
+            return numbers.money(value, unit=numbers.money_unit_for([self.goal]))
+        return numbers.quantity(value, self.unit)
+
     @property
     def goal_text(self) -> str:
         if self.kind in ("at_least", "at_most"):
             sign = "≥" if self.kind == "at_least" else "≤"
-            if self.unit == "万元" and self.goal >= 10000:
-                return f"{sign} {self.goal / 10000:,g} 亿元"
+            if self.unit == "万元":
+                return f"{sign} {numbers.money(self.goal, places=0)}"
             return f"{sign} {self.goal:,g} {self.unit}"
         if self.kind == "multiple_of_base":
             return f"达到{self.base_year}年的{self.multiple:g}倍"

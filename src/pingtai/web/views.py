@@ -141,3 +141,14 @@ def as_of(request: AuthenticatedRequest) -> HttpResponse:
         on, error = dt.date.today(), f"日期“{raw}”格式不正确，应为 YYYY-MM-DD，已显示今天的情况"
     snapshot = selectors.platform_system_as_of(on)
     return render(request, "web/as_of.html", {"snapshot": snapshot, "error": error})
+
+
+def csrf_failure(request, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal, in Chinese and in the site's layout (the reason stays in the log)."""
+    return render(request, "csrf_failure.html", status=403)
+
+
+@role_required(*OFFICIALS)
+def help_page(request: AuthenticatedRequest) -> HttpResponse:
+    """Step-by-step help for the signed-in user's role (templates web/help/ROLE.html)."""
+    return render(request, "web/help.html", {"role": request.user.role})

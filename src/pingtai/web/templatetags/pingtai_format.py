@@ -1,37 +1,57 @@
-"""Number formatting the users expect: 万/亿 with units, areas in 亩 and km²."""
+"""Template filters over ``pingtai.core.numbers`` (the one number formatter): amounts with
+their unit (万元 / 亿元), areas in 亩 and km², percentages and percentage points."""
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
 
-from pingtai.standards.units import mu_to_km2
+from pingtai.core import numbers
 
 register = template.Library()
 
 
-def _fixed(value: Decimal, places: int) -> str:
-    quantum = Decimal(1).scaleb(-places)
-    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,}"
-
-
 @register.filter
 def fixed(value, places: int = 2) -> str:
-    return "—" if value is None else _fixed(Decimal(value), int(places))
+    return numbers.fixed(value, int(places))
 
 
 @register.filter
 def wan_to_yi(value, places: int = 2) -> str:
-    """万元 → 亿元 text, e.g. 14051600 → 1,405.16."""
-    return "—" if value is None else _fixed(Decimal(value) / 10000, int(places))
+    """万元 → 亿元 number without unit, for a column headed （亿元）: 14051600 → 1,405.16."""
+    return numbers.fixed(numbers.wan_to_yi(value), int(places))
+
+
+@register.filter
+def money(value, base_unit: str = "万元") -> str:
+    """An amount with its unit, 亿 from 1 亿 upwards: 14051600 → 1,405.16 亿元."""
+    return numbers.money(value, base_unit)
+
+
+@register.filter
+def in_yi(value) -> str:
+    """A 万元 amount written in 亿元 whatever its size (both sides of a comparison)."""
+    return numbers.money(value, "万元", unit="亿元")
 
 
 @register.filter
 def mu_and_km2(value) -> str:
-    if value is None:
-        return "—"
-    return f"{_fixed(Decimal(value), 0)} 亩（{_fixed(mu_to_km2(Decimal(value)), 2)} km²）"
+    return numbers.area_mu(value)
+
+
+@register.filter
+def count(value, unit: str = "家") -> str:
+    return numbers.count(value, unit)
+
+
+@register.filter
+def percent(value, places: int = 1) -> str:
+    return numbers.percent(value, int(places))
+
+
+@register.filter
+def points(value, places: int = 1) -> str:
+    """A gap between two percentages (a share, 0.03) as “3.0 个百分点”."""
+    return numbers.percentage_points(value, int(places))
 
 
 @register.filter

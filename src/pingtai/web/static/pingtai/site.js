@@ -1,4 +1,76 @@
 // Behaviour that would otherwise be inline handlers, which the Content-Security-Policy forbids.
+// Everything here is local: no library, no request to another host.
+
+// A search box over a long list (parties, zones, enterprises): typing narrows the list by
+// name; chosen entries stay visible and are listed under it, so no Ctrl-click is needed.
+function enhanceChooser(select) {
+  const search = document.createElement("input");
+  search.type = "search";
+  search.className = "chooser-search";
+  search.placeholder = "输入名称查找";
+  search.setAttribute("aria-label", "查找：" + (select.labels[0]?.textContent || "选项"));
+  select.before(search);
+  const chosen = document.createElement("p");
+  chosen.className = "chooser-chosen meta";
+  chosen.setAttribute("aria-live", "polite");
+  select.after(chosen);
+
+  const showChosen = () => {
+    if (!select.multiple) return;
+    const names = [...select.selectedOptions].map((o) => o.textContent);
+    chosen.textContent = names.length ? `已选 ${names.length} 项：${names.join("、")}` : "尚未选择";
+  };
+  search.addEventListener("input", () => {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    for (const option of select.options) {
+      const text = option.textContent.toLowerCase();
+      option.hidden = !option.selected && !words.every((w) => text.includes(w));
+    }
+  });
+  if (select.multiple) {
+    // A click toggles one entry instead of replacing the whole choice.
+    select.addEventListener("mousedown", (event) => {
+      const option = event.target.closest("option");
+      if (!option) return;
+      event.preventDefault();
+      option.selected = !option.selected;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      select.focus();
+    });
+  }
+  select.addEventListener("change", () => {
+    const target = select.dataset.appendLine && document.getElementById(select.dataset.appendLine);
+    if (target && select.value) {
+      const text = target.value.replace(/\s+$/, "");
+      target.value = (text ? text + "\n" : "") + select.value + " ";
+      target.focus();
+      target.setSelectionRange(target.value.length, target.value.length);
+      select.selectedIndex = -1;
+    }
+    showChosen();
+  });
+  showChosen();
+}
+
+// The user menu and the grouped top menu open on click as well as on hover (touch screens).
+function enhanceMenus() {
+  for (const button of document.querySelectorAll("[data-menu-toggle]")) {
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      for (const other of document.querySelectorAll("[data-menu-toggle][aria-expanded='true']")) {
+        if (other !== button) other.setAttribute("aria-expanded", "false");
+      }
+      button.setAttribute("aria-expanded", String(open));
+    });
+  }
+  document.addEventListener("click", (event) => {
+    if (event.target.closest(".menu")) return;
+    for (const button of document.querySelectorAll("[data-menu-toggle][aria-expanded='true']")) {
+      button.setAttribute("aria-expanded", "false");
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form.submit());
@@ -6,6 +78,10 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button.print-button")) {
     button.addEventListener("click", () => window.print());
   }
+  for (const select of document.querySelectorAll("select[data-chooser]")) {
+    enhanceChooser(select);
+  }
+  enhanceMenus();
 });
 
 // Irreversible actions ask first: a form (or its submit button) with data-confirm="question"
