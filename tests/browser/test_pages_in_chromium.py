@@ -22,6 +22,12 @@ def log_in(page, live_url: str, username: str) -> None:
     page.wait_for_url(f"{live_url}/")
 
 
+def menu_item(page, group: str, label: str) -> None:
+    """Open a group of the top menu and choose one of its entries, as a person would."""
+    page.click(f".topbar nav .menu-toggle:text-is('{group}')")
+    page.click(f".topbar nav .menu-items a:text-is('{label}')")
+
+
 def test_leader_walks_through_home_platform_cockpit_and_map(watched_page, live_url, screenshot):
     page, watch = watched_page
     log_in(page, live_url, "leader")
@@ -32,7 +38,7 @@ def test_leader_walks_through_home_platform_cockpit_and_map(watched_page, live_u
     assert page.locator("h1").inner_text() == "丽水经济技术开发区"
     screenshot(page, "platform-LS01")
 
-    page.click("text=驾驶舱")
+    menu_item(page, "驾驶舱", "驾驶舱")
     page.wait_for_load_state("networkidle")
     assert page.url == f"{live_url}/dashboard/"
     for chart in ("#chart-trend", "#chart-per-mu", "#chart-platforms"):
@@ -48,7 +54,7 @@ def test_leader_walks_through_home_platform_cockpit_and_map(watched_page, live_u
     page.wait_for_load_state("networkidle")
     assert page.locator("h3.group-title", has_text="三片区").count() == 1
 
-    page.click("text=地图")
+    menu_item(page, "驾驶舱", "地图")
     page.wait_for_selector("#map[data-ready='1']")
     assert page.locator("#map canvas").count() >= 1
     assert page.locator("#county-list li").count() == 9

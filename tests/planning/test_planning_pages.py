@@ -314,7 +314,7 @@ def test_agreement_settlement_reconciles_to_the_cent_and_exports(login):
         ("平台 LS01 50 60 40\n县 331121 49.99 40 60", "税收分成比例合计应为 100%，现为 99.99%"),
         ("平台 LS01 50 60 40\n县 331121 50 40", "五项"),
         ("平台 LS01 100 100 100", "至少需要两个参与方"),
-        ("平台 LS99 50 50 50\n县 331121 50 50 50", "LS99 不存在"),
+        ("平台 LS99 50 50 50\n县 331121 50 50 50", "“LS99”不存在"),
         ("村 LS01 50 50 50\n县 331121 50 50 50", "类型“村”无效"),
     ],
 )
@@ -322,6 +322,23 @@ def test_bad_agreements_are_refused(login, parties, message):
     page = create_agreement(login("admin"), parties).content.decode()
     assert message in page
     assert not Agreement.objects.exists()
+
+
+def test_parties_by_name_and_a_refused_agreement_keeps_every_entry(login):
+    admin = login("admin")
+    refused = create_agreement(admin, "平台 丽水经开区 50 50 50\n县 莲都区 40 50 50")
+    page = refused.content.decode()
+    assert "税收分成比例合计应为 100%" in page and not Agreement.objects.exists()
+    # The form comes back filled in, the message beside the field it concerns.
+    assert 'value="LY-2024-01"' in page and "腊口区块共建协议" in page
+    assert "平台 丽水经开区 50 50 50" in page and "三方共同投入" in page
+    assert 'value="TZ09" selected' in page
+    message = page.rindex("税收分成比例合计应为 100%")
+    assert page.index('name="investment"') < message < page.index('name="parties"')
+    accepted = create_agreement(admin, "平台 丽水经开区 60 70 50\n县 莲都区 40 30 50")
+    assert accepted.status_code == 200 and Agreement.objects.filter(code="LY-2024-01").exists()
+    parties = Agreement.objects.get(code="LY-2024-01").parties.all()
+    assert {p.platform.code if p.platform else p.county.code for p in parties} == {"LS01", "331102"}
 
 
 def test_agreements_are_visible_to_their_parties_only(login):

@@ -16,10 +16,10 @@ def test_anonymous_visitors_are_sent_to_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_login_with_demo_password_then_home_names_all_eleven_platforms(client):
+def test_login_with_demo_password_then_the_platform_list_names_all_eleven(client):
     response = client.post("/accounts/login/", {"username": "leader", "password": DEMO_PASSWORD})
     assert response.status_code == 302
-    page = client.get("/").content.decode()
+    page = client.get("/platforms/").content.decode()
     platforms = list(Platform.objects.values_list("name", flat=True))
     assert len(platforms) == 11
     for name in platforms:

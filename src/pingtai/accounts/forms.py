@@ -53,3 +53,32 @@ class LoginForm(AuthenticationForm):
         return any(
             error.code in LOCKOUT_CODES for error in self.errors.as_data().get("__all__", [])
         )
+
+
+class UserCreateForm(forms.Form):
+    """A new official account; a platform manager's form offers its own platform only."""
+
+    username = forms.CharField(
+        label="登录名", max_length=150, help_text="字母、数字或下划线（如姓名拼音），登录时使用"
+    )
+    full_name = forms.CharField(label="姓名", max_length=150)
+    role = forms.ChoiceField(label="角色")
+    platform = forms.ModelChoiceField(
+        label="所属平台（平台用户）", queryset=None, required=False, empty_label="（不属于平台）"
+    )
+    department = forms.ChoiceField(label="所属部门（部门用户）", required=False)
+
+    def __init__(self, *args, manager=None, **kwargs):
+        from pingtai.accounts.models import User
+        from pingtai.registry.models import Platform
+
+        super().__init__(*args, **kwargs)
+        roles = [(v, label) for v, label in User.Role.choices if v != User.Role.ENTERPRISE]
+        platforms = Platform.objects.order_by("code")
+        if manager is not None and manager.role == User.Role.PLATFORM:
+            roles = [(User.Role.PLATFORM, User.Role.PLATFORM.label)]
+            platforms = platforms.filter(pk=manager.platform_id)
+        self.fields["role"].choices = roles
+        self.fields["platform"].queryset = platforms
+        self.fields["platform"].label_from_instance = lambda p: p.short_name
+        self.fields["department"].choices = [("", "（不属于部门）"), *User.Department.choices]

@@ -13,13 +13,17 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pingtai.accounts.forms import LoginForm
+from pingtai.accounts.models import User
+from pingtai.accounts.scope import role_required
 from pingtai.accounts.services import accounts_confirm_totp, accounts_start_totp
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core import terms
 
 
 class LoginView(auth_views.LoginView):
@@ -79,3 +83,98 @@ def totp_setup(request):
     return render(
         request, "accounts/totp.html", {"confirmed": confirmed, "device": device, "qr_svg": qr_svg}
     )
+
+
+def _manager(request) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from pingtai.accounts.users import can_manage_users
+
+    if not can_manage_users(request.user):
+        raise PermissionDenied("只有市级管理员和平台用户可以管理用户")
+
+
+@role_required(User.Role.CITY_ADMIN, User.Role.PLATFORM)
+def users(request):
+    """Accounts this manager administers, with their state (停用, 锁定, 须改密码)."""
+    from pingtai.accounts.forms import UserCreateForm
+    from pingtai.accounts.users import locked_usernames, managed_users
+    from pingtai.web.forms import restore_form
+
+    _manager(request)
+    accounts = list(managed_users(request.user))
+    locked = locked_usernames([u.username for u in accounts])
+    form = restore_form(request, "user-create", UserCreateForm, manager=request.user)
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "rows": [(u, u.username in locked) for u in accounts],
+            "form": form,
+            "created": request.session.pop("user-created", None),
+        },
+    )
+
+
+@role_required(User.Role.CITY_ADMIN, User.Role.PLATFORM)
+@require_POST
+def user_create(request):
+    from pingtai.accounts.forms import UserCreateForm
+    from pingtai.accounts.users import user_create as create
+    from pingtai.core.refusal import Refused
+    from pingtai.web.forms import refuse_form
+
+    _manager(request)
+    form = UserCreateForm(request.POST, manager=request.user)
+    if not form.is_valid():
+        refuse_form(request, "user-create")
+        return redirect("users")
+    data = form.cleaned_data
+    try:
+        account = create(
+            request.user,
+            username=data["username"],
+            full_name=data["full_name"],
+            role=data["role"],
+            platform=data["platform"],
+            department=data["department"],
+            request=request,
+        )
+    except Refused as refused:
+        refuse_form(request, "user-create", refused)
+        return redirect("users")
+    # Shown once on the next page, never stored in a message that could be logged.
+    request.session["user-created"] = [account.user.username, account.one_time_password]
+    messages.success(request, f"已新建用户：{terms.person_name(account.user)}")
+    return redirect("users")
+
+
+@role_required(User.Role.CITY_ADMIN, User.Role.PLATFORM)
+@require_POST
+def user_action(request, pk: int):
+    from pingtai.accounts import users as service
+    from pingtai.core.refusal import Refused
+
+    _manager(request)
+    action = request.POST.get("action", "")
+    try:
+        user = service.managed_user(request.user, pk)
+        name = terms.person_name(user)
+        if action == "disable":
+            service.user_set_active(request.user, user, False, request=request)
+            messages.success(request, f"已停用：{name}（{user.username}）")
+        elif action == "enable":
+            service.user_set_active(request.user, user, True, request=request)
+            messages.success(request, f"已启用：{name}（{user.username}）")
+        elif action == "reset":
+            password = service.user_reset_password(request.user, user, request=request)
+            request.session["user-created"] = [user.username, password]
+            messages.success(request, f"已重置 {name} 的密码，请把一次性密码告知本人")
+        elif action == "unlock":
+            cleared = service.user_unlock(request.user, user, request=request)
+            messages.success(request, f"已解除 {name} 的登录锁定（{cleared} 条记录）")
+        else:
+            messages.error(request, "操作无效，请刷新页面后重试")
+    except Refused as refused:
+        messages.error(request, refused.message)
+    return redirect("users")

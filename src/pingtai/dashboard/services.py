@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import enterprises_for
-from pingtai.core import numbers
+from pingtai.core import numbers, terms
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
@@ -120,6 +120,12 @@ class PlatformRow:
     previous: Figures | None
     assessments: dict[str, Assessment]
     rank: int = 0
+    previous_rank: int | None = None
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since the previous year within the same group (negative: lost)."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
 
     @property
     def tax_per_mu_yoy(self) -> float | None:
@@ -383,7 +389,9 @@ def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:
         keys = [(str(role), str(role)) for role in ROLE_ORDER]
         attribute = "spatial_role"
     else:
-        keys = [(tier, f"梯队 {tier}") for tier in sorted({row.platform.tier for row in rows})]
+        keys = [
+            (tier, terms.tier_name(tier)) for tier in sorted({row.platform.tier for row in rows})
+        ]
         attribute = "tier"
     groups = []
     for key, label in keys:
@@ -393,6 +401,12 @@ def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:
         )
         for rank, row in enumerate(members, start=1):
             row.rank = rank
+        before = sorted(
+            (r for r in members if r.previous and r.previous.tax_per_mu is not None),
+            key=lambda r: (-(r.previous.tax_per_mu or 0), r.platform.code),
+        )
+        for rank, row in enumerate(before, start=1):
+            row.previous_rank = rank
         groups.append(RankingGroup(key, label, members))
     return groups
 

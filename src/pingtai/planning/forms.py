@@ -52,6 +52,14 @@ def party_choices() -> list[tuple[str, str]]:
     return [(row, row) for row in rows]
 
 
+class CodesOrChoicesField(forms.MultipleChoiceField):
+    """The searchable multi-select sends one value per chosen zone; a script may still send
+    the codes in one space-separated value."""
+
+    def to_python(self, value) -> list[str]:
+        return [code for item in super().to_python(value) for code in item.split()]
+
+
 class AgreementForm(forms.Form):
     code = forms.CharField(label="协议编号", max_length=30)
     title = forms.CharField(label="协议名称", max_length=200)
@@ -69,7 +77,7 @@ class AgreementForm(forms.Form):
             attrs={"rows": 4, "placeholder": "平台 丽水经开区 60 70 50\n县 莲都区 40 30 50"}
         ),
     )
-    zones = forms.MultipleChoiceField(
+    zones = CodesOrChoicesField(
         label="覆盖园区（含其全部入园企业）",
         required=False,
         choices=zone_choices,

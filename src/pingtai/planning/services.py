@@ -415,7 +415,7 @@ def agreement_create(
     if start_year > end_year:
         raise Refused("起始年度不能晚于终止年度")
     if len(parties) < 2:
-        raise Refused("利益共享协议至少需要两个参与方")
+        raise Refused("利益共享协议至少需要两个参与方", field="parties")
     if Agreement.objects.filter(code=code).exists():
         raise Refused(f"协议编号 {code} 已存在")
     try:
@@ -426,7 +426,7 @@ def agreement_create(
         ):
             R.check_shares([getattr(p, attr) for p in parties], what)
     except Refused as bad:
-        raise Refused(str(bad)) from bad
+        raise Refused(str(bad), field="parties") from bad
     refs = []
     for spec in parties:
         party_kind, model, key = PARTY_KINDS[spec.kind]

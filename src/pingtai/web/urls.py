@@ -5,6 +5,7 @@ from pingtai.web import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.help_page, name="help"),
+    path("platforms/", views.platforms, name="platforms"),
     path("registry/as-of/", views.as_of, name="as_of"),
     path("platforms/<str:code>/", views.platform_detail, name="platform_detail"),
     path(

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
     OFFICIALS,
     AuthenticatedRequest,
@@ -30,6 +31,46 @@ ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.Sp
 
 @role_required(*OFFICIALS)
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    """Each role's own start page (docs/navigation.md): the leader sees the cockpit, everyone
+    else the work waiting for them — reports to file or review and their deadlines, and for a
+    platform its 作战图 tasks falling due."""
+    if request.user.role == User.Role.LEADER:
+        from pingtai.dashboard.views import cockpit
+
+        return cockpit(request)
+    return _workbench(request)
+
+
+def _workbench(request: AuthenticatedRequest) -> HttpResponse:
+    from pingtai.catalogue import default_catalogue
+    from pingtai.reporting.inbox import inbox
+    from pingtai.supervision.models import Task
+    from pingtai.supervision.selectors import tasks_for
+
+    today = dt.date.today()
+    boxes = inbox(request.user)
+    tasks = []
+    if request.user.role == User.Role.PLATFORM:
+        tasks = list(
+            tasks_for(request.user)
+            .exclude(status=Task.Status.COMPLETED)
+            .filter(deadline__lte=today + dt.timedelta(days=60))
+            .order_by("deadline")[:20]
+        )
+    return render(
+        request,
+        "web/workbench.html",
+        {
+            "boxes": [b for b in boxes if b.actionable] + [b for b in boxes if not b.actionable],
+            "catalogue": default_catalogue(),
+            "tasks": tasks,
+            "today": today,
+        },
+    )
+
+
+@role_required(*OFFICIALS)
+def platforms(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     year = year_param(request, years)
     by_platform = selectors.figures_by_platform(year) if year else {}

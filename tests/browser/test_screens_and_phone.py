@@ -1,0 +1,107 @@
+"""The header at 1366 px, the cockpit's first screen at 1366×768 and the main pages at phone
+width (390 px, Chromium's mobile emulation), with screenshots kept (test-artifacts/)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pingtai.registry.models import Enterprise
+
+from .conftest import SCREENSHOTS
+from .test_pages_in_chromium import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+STATUS_WORDS = {"绿灯", "黄灯", "红灯", "无数据", "暂无数据", "不适用"}
+
+
+@pytest.fixture
+def sized_page(browser, live_url):
+    contexts = []
+
+    def make(width: int, height: int, mobile: bool = False):
+        options = {"viewport": {"width": width, "height": height}, "locale": "zh-CN"}
+        if mobile:
+            options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("username", ["admin", "pt_ls01"])
+def test_the_grouped_menu_holds_one_line_at_1366(sized_page, live_url, screenshot, username):
+    page = sized_page(1366, 768)
+    log_in(page, live_url, username)
+    header = page.locator(".topbar").bounding_box()
+    assert header is not None and header["height"] <= 64, header
+    # Every group opens and shows its entries.
+    toggles = page.locator(".topbar nav .menu-toggle")
+    for index in range(toggles.count()):
+        toggles.nth(index).click()
+        items = page.locator(".topbar nav .menu-toggle[aria-expanded='true'] + .menu-items a")
+        assert items.count() >= 1 and items.first.is_visible()
+    page.locator(".who .menu-toggle").click()
+    assert page.locator(".who .menu-items a", has_text="修改密码").is_visible()
+    assert page.locator(".who .menu-items a", has_text="两步验证设置").is_visible()
+    screenshot(page, f"menu-1366-{username}")
+
+
+def test_the_cockpit_first_screen_answers_which_platform_is_behind(
+    sized_page, live_url, screenshot
+):
+    page = sized_page(1366, 768)
+    log_in(page, live_url, "leader")
+    board = page.locator("table.compact-board")
+    box = board.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 768, box
+    rows = board.locator("tbody tr")
+    assert rows.count() == 11
+    badges = board.locator("tbody .status")
+    assert badges.count() >= 11
+    assert {t.strip() for t in badges.all_inner_texts()} <= STATUS_WORDS
+    changes = page.locator(".rank-changes")
+    assert changes.is_visible()
+    assert changes.locator("li").count() == 11 or "不可计算" in changes.inner_text()
+    details = page.locator("h2", has_text="历年走势").bounding_box()
+    assert details is not None and details["y"] > 768  # details below the fold
+    screenshot(page, "cockpit-1366-full")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "cockpit-1366x768-first-screen.png"))
+
+
+def _phone_pages(username: str) -> list[str]:
+    uscc = (
+        Enterprise.objects.filter(platform__code="LS01")
+        .order_by("uscc")
+        .values_list("uscc", flat=True)[0]
+    )
+    pages = ["/", "/dashboard/", "/dashboard/map/", "/platforms/", "/platforms/LS01/"]
+    pages += ["/platforms/LS01/enterprises/", f"/enterprises/{uscc}/", "/reporting/inbox/"]
+    pages += ["/reporting/"]
+    return pages
+
+
+@pytest.mark.parametrize("username", ["leader", "pt_ls01"])
+def test_main_pages_are_usable_at_phone_width(sized_page, live_url, screenshot, username):
+    page = sized_page(390, 844, mobile=True)
+    log_in(page, live_url, username)
+    for path in _phone_pages(username):
+        response = page.goto(live_url + path, wait_until="networkidle")
+        assert response is not None and response.status == 200, path
+        # No sideways scrolling of the page itself; wide tables scroll inside their own box.
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, (path, overflow)
+        assert page.locator("h1").first.is_visible(), path
+        screenshot(page, f"phone-{username}{path.replace('/', '_')}")
+    # The menu is one button that opens the groups.
+    page.goto(live_url + "/", wait_until="networkidle")
+    assert page.locator(".menu-button").is_visible()
+    assert not page.locator(".topbar nav").is_visible()
+    page.locator(".menu-button").click()
+    assert page.locator(".topbar nav").is_visible()
