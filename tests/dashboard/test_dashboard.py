@@ -96,7 +96,24 @@ def test_cockpit_ranks_within_each_tier_by_tax_per_mu(login):
         assert [row.rank for row in group.rows] == list(range(1, len(group.rows) + 1))
     body = login("leader").get("/dashboard/?group=tier").content.decode()
     for tier in tiers:
-        assert f"梯队 {tier}" in body
+        # The tier by its name (第一梯队), never its register code (docs/glossary.md).
+        assert terms.tier_name(tier) in body and f"梯队 {tier}" not in body
+
+
+def test_the_rank_change_panel_counts_places_against_the_previous_year(login):
+    data = services.build_cockpit(None, "tier")
+    assert data.previous_year is not None
+    for group in data.groups:
+        before = sorted(
+            (r for r in group.rows if r.previous and r.previous.tax_per_mu is not None),
+            key=lambda r: (-r.previous.tax_per_mu, r.platform.code),
+        )
+        for place, row in enumerate(before, start=1):
+            assert row.rank_change == place - row.rank
+    body = login("leader").get("/").content.decode()
+    panel = body.split('class="rank-changes"')[1].split("</section>")[0]
+    assert panel.count("<li>") == 11
+    assert "上升" in panel or "下降" in panel or "持平" in panel
 
 
 def test_platform_user_finds_its_own_row_marked_in_the_ranking(login):

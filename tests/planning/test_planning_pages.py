@@ -465,7 +465,7 @@ def test_cli_runs_every_planning_job(tmp_path, capsys):
         )
         == 0
     )
-    assert "梯队 T3" in capsys.readouterr().out
+    assert "第三梯队：产值第" in capsys.readouterr().out
     assert live_state() == state
     assert main(["planning", "simulate", "--platform", "LS06", "--year", "2024"]) == 1
 

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from pingtai.cli.runner import city_admin, lookup, setup_django
-from pingtai.core import numbers
+from pingtai.core import numbers, terms
 
 
 def _write(path: str, content: bytes, what: str) -> None:
@@ -80,7 +80,7 @@ def simulate(args: argparse.Namespace) -> int:
         f"亩均税收 {t.tax_per_mu or 0:.2f} 万元/亩，可开发面积 {sim.developable_mu} 亩"
     )
     print(
-        f"  梯队 {sim.tier}：产值第 {sim.rank_output[0]}/{sim.rank_output[1]}，"
+        f"  {terms.tier_name(sim.tier)}：产值第 {sim.rank_output[0]}/{sim.rank_output[1]}，"
         f"亩均税收第 {sim.rank_tax_per_mu[0]}/{sim.rank_tax_per_mu[1]}"
     )
     for line in sim.targets:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core import terms
 from pingtai.core.progress import Progress
 from pingtai.core.refusal import Refused
 from pingtai.engine import InputError, MethodError, evaluate, load_method
@@ -285,7 +286,9 @@ def proposal_decide(
             raise Refused(f"该建议已{proposal.get_status_display()}")
         platform = Platform.objects.select_for_update().get(pk=proposal.platform_id)
         if approve and platform.tier != proposal.from_tier:
-            raise Refused(f"{platform.short_name}当前梯队为 {platform.tier}，与建议的原梯队不符")
+            raise Refused(
+                f"{platform.short_name}当前为{terms.tier_name(platform.tier)}，与建议的原梯队不符"
+            )
         if not approve and not note.strip():
             raise Refused("不批准必须填写意见")
         proposal.status = TierProposal.Status.APPROVED if approve else TierProposal.Status.REJECTED

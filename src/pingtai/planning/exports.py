@@ -7,6 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from pingtai.core import terms
 from pingtai.planning.models import ClassificationRun, Settlement
 from pingtai.planning.rules import LinkStatus
 from pingtai.planning.selectors import Simulation
@@ -90,7 +91,7 @@ def simulation_xlsx(sim: Simulation) -> bytes:
         ["实缴税金（万元）", t.tax_wan, ""],
         ["亩均税收（万元/亩）", _ratio(t.tax_per_mu), "合计税金÷合计用地"],
         ["亩均增加值（万元/亩）", _ratio(t.value_added_per_mu), "合计增加值÷合计用地"],
-        ["竞争梯队", sim.tier or "", "取成员中最高梯队"],
+        ["竞争梯队", terms.tier_name(sim.tier) if sim.tier else "", "取成员中最高梯队"],
         ["梯队内产值排名", f"{sim.rank_output[0]}/{sim.rank_output[1]}", ""],
         ["梯队内亩均税收排名", f"{sim.rank_tax_per_mu[0] or '—'}/{sim.rank_tax_per_mu[1]}", ""],
         *[
