@@ -391,3 +391,31 @@ def test_year_without_prior_year_reports_scores_growth_as_the_method_says(league
     assert "LS0" not in text  # platforms are named, not coded
     page_warnings = run.warnings
     assert any("全部参评主体均无此数据" in w for w in page_warnings)
+
+
+def test_a_preview_with_missing_reports_warns_and_lets_no_list_order_decide(league_demo):
+    # Ten of eleven platforms have no approved 2024Q3 report (rolled back after the test).
+    keep = "LS01"
+    Submission.objects.filter(
+        requirement__form_code="platform_quarterly", requirement__period__code="2024Q3"
+    ).exclude(requirement__platform__code=keep).update(
+        approved_version=None, status=Submission.Status.SUBMITTED
+    )
+    run = services.run_create("quarter", "2024Q3", user=admin(), robustness_draws=0)
+    missing = Platform.objects.exclude(code=keep)
+    warning = next(w for w in run.warnings if "未审核通过季报的平台" in w)
+    assert all(p.short_name in warning for p in missing)
+    found = selectors.run_decisions(run)
+    scores = dict(run.results.values_list("platform_code", "score"))
+    for entry in [*found.interview, *found.top]:
+        tied = [c for c, s in scores.items() if s == scores[entry.code] and c != entry.code]
+        # A place shared with another platform is never settled by list order.
+        if tied and entry.pending is False:
+            same_group = run.results.get(platform_code=entry.code).group
+            assert not run.results.filter(platform_code__in=tied, group=same_group).exists()
+        if entry.code != keep:
+            name = Platform.objects.get(code=entry.code).short_name
+            assert any(name in w and "没有审核通过的季报" in w for w in found.warnings)
+    # Publishing it is refused without an override reason (the publish gate).
+    with pytest.raises(Refused, match="10 项报送尚未审核通过"):
+        services.run_publish(run, user=admin(), supersede=league_demo.q3, reason="更正")
