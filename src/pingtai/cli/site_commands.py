@@ -98,6 +98,10 @@ def demo_activity() -> None:
             run = run_create(cycle, period, user=admin, robustness_draws=300)
             run = league_publish(run, user=admin, override_reason=_demo_override(run))
             print(f"已发布 {run}。{_override_note(run)}")
+    from pingtai.ops.demo_tasks import load_demo_tasks
+
+    for line in load_demo_tasks(admin).lines:
+        print(line)
 
 
 def _demo_override(run) -> str:

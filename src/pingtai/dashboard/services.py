@@ -238,6 +238,7 @@ class Cockpit:
     rows: list[PlatformRow]
     trend: dict
     classes: ClassDistribution | None
+    organisation: list[OrganisationWarning] = field(default_factory=list)
 
     @property
     def kpi_targets(self) -> dict[str, TargetSummary]:
@@ -366,6 +367,7 @@ def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = Non
             )
         )
     grouping = grouping if grouping in GROUPINGS else "tier"
+    overall = _overall_assessments(panel, plan, platforms, year) if year else []
     return Cockpit(
         year=year,
         years=years,
@@ -374,13 +376,68 @@ def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = Non
         city=panel.city(year) if year else None,
         city_previous=panel.city(previous_year) if previous_year else None,
         platform_targets=platform_targets,
-        overall_targets=_overall_assessments(panel, plan, platforms, year) if year else [],
+        overall_targets=overall,
         groups=_rank(rows, grouping),
         grouping=grouping,
         rows=rows,
         trend=_trend(panel),
         classes=class_distribution(published_run(year), platforms),
+        organisation=organisation_warnings(plan, platforms, year, overall) if year else [],
     )
+
+
+@dataclass(frozen=True)
+class OrganisationWarning:
+    platform: Platform | None  # None: a city-wide finding
+    text: str
+
+
+def organisation_warnings(
+    plan: TargetPlan, platforms: list[Platform], year: int, overall: list[Assessment] = ()
+) -> list[OrganisationWarning]:
+    """The plan's organisational rules checked (targets file, [organisation]): each platform's
+    leadership posts against the cap, each platform's year-end staff against its 2019 figure
+    less the reduction, and the city-wide body and staff targets not met."""
+    rules = plan.organisation
+    if rules is None:
+        return []
+    out = [
+        OrganisationWarning(
+            p,
+            f"{p.short_name}领导职数 {p.leadership_posts} 名，超过方案{rules.section}"
+            f"规定的每个平台上限 {rules.max_leadership_posts} 名",
+        )
+        for p in platforms
+        if p.leadership_posts is not None and p.leadership_posts > rules.max_leadership_posts
+    ]
+    reports = platform_reports([p.id for p in platforms])
+    for p in platforms:
+        year_end = next(
+            (
+                r
+                for r in reports.get(p.id, [])
+                if r.index == 4 and r.year <= year and "management_staff" in r.values
+            ),
+            None,
+        )
+        if year_end is None or not p.staff_count:
+            continue
+        staff = year_end.values["management_staff"]
+        limit = p.staff_count * (1 - rules.staff_reduction)
+        if staff > limit:
+            cut = (1 - float(staff) / p.staff_count) * 100
+            out.append(
+                OrganisationWarning(
+                    p,
+                    f"{p.short_name}{year_end.year}年末管理人员 {staff} 人，较2019年 "
+                    f"{p.staff_count} 人缩减 {cut:.1f}%，未达缩减 {rules.staff_reduction:.0%} "
+                    f"的要求（不超过 {limit:.0f} 人）",
+                )
+            )
+    for a in overall:
+        if a.target.metric in ("management_bodies", "management_staff") and not a.met:
+            out.append(OrganisationWarning(None, f"{a.target.name}：{a.reason}"))
+    return out
 
 
 def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:

@@ -124,7 +124,13 @@ def quarterly_values(
     n_prev = previous["n_above"] if previous else totals["n_above"]
     n_above = round(n_prev + (totals["n_above"] - n_prev) * quarter / 4)
     projects_year = max(0, round(float(output) / 400000 * rng.uniform(0.6, 1.4)))
-    staff = platform.staff_count or 60
+    # The register's staff figure is the platform's end-2019 count (docs/data.md); the plan
+    # asks for −30 % by 2021 (§二(二)). The demo shrinks it by a seeded 20–34 % by 2023 and
+    # a little more in 2024, so the target is measured and some platforms fall short.
+    staff_2019 = platform.staff_count or 60
+    shrink = random.Random(f"league-demo-staff-{platform.code}")
+    staff_by_year = {2023: staff_2019 * shrink.uniform(0.66, 0.80)}
+    staff_by_year[2024] = staff_by_year[2023] * shrink.uniform(0.93, 1.0)
     return {
         "industrial_output": flow(output),
         "above_scale_output": output_above,
@@ -143,7 +149,7 @@ def quarterly_values(
         "innovation_complexes": complexes
         + (1 if year == 2024 and complexes == 0 and rng.random() < 0.5 else 0),
         "management_bodies": 2 if year == 2023 and rng.random() < 0.3 else 1,
-        "management_staff": staff if year == 2024 else round(staff * rng.uniform(1.0, 1.12)),
+        "management_staff": round(staff_by_year.get(year, staff_2019)),
         "developable_area": platform.developable_area_mu or Decimal(0),
     }
 

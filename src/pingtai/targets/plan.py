@@ -81,12 +81,25 @@ class StatusRules:
 
 
 @dataclass(frozen=True)
+class OrganisationRules:
+    """The plan's rules on each platform's organisation, checked with warnings."""
+
+    max_leadership_posts: int
+    section: str
+    # Share by which each platform's staff is to shrink from its 2019 figure: the plan sets
+    # −30 % for the city as a whole; applying it per platform is an assumption, stated.
+    staff_reduction: float
+    assumptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TargetPlan:
     version: str
     document: str
     title: str
     status: StatusRules
     targets: tuple[Target, ...]
+    organisation: OrganisationRules | None = None
 
     def get(self, target_id: str) -> Target:
         for target in self.targets:
@@ -169,6 +182,24 @@ def parse_targets(raw: dict[str, Any]) -> TargetPlan:
         title=raw.get("title", ""),
         status=StatusRules(yellow_gap, labels, tuple(status.get("assumptions", ()))),
         targets=targets,
+        organisation=_organisation(raw.get("organisation")),
+    )
+
+
+def _organisation(raw: dict[str, Any] | None) -> OrganisationRules | None:
+    if raw is None:
+        return None
+    cap = _need(raw, "max_leadership_posts", "[organisation]")
+    if not isinstance(cap, int) or cap < 1:
+        raise Refused("[organisation] max_leadership_posts 应为正整数")
+    reduction = float(_need(raw, "staff_reduction", "[organisation]"))
+    if not 0 < reduction < 1:
+        raise Refused("[organisation] staff_reduction 应在0与1之间")
+    return OrganisationRules(
+        max_leadership_posts=cap,
+        section=_need(raw, "section", "[organisation]"),
+        staff_reduction=reduction,
+        assumptions=tuple(raw.get("assumptions", ())),
     )
 
 

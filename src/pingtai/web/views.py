@@ -19,11 +19,13 @@ from pingtai.accounts.scope import (
     scoped_enterprise,
     scoped_platform,
 )
+from pingtai.dashboard.services import organisation_warnings
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.selectors import platform_reports, report_lines
 from pingtai.runs.selectors import current_published
+from pingtai.targets import load_targets
 from pingtai.web.params import year_param
 
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
@@ -117,11 +119,14 @@ def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         else {}
     )
     reports = platform_reports([platform.pk]).get(platform.pk, [])
+    years = selectors.available_years()
+    warnings = organisation_warnings(load_targets(), [platform], years[-1]) if years else []
     return render(
         request,
         "web/platform_detail.html",
         {
             "report": reports[0] if reports else None,
+            "organisation_warnings": warnings,
             "report_lines": report_lines(reports[0]) if reports else [],
             "platform": platform,
             "yearly": yearly,
