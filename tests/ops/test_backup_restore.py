@@ -148,6 +148,13 @@ def _round_trip(tmp_path, target_url: str) -> None:
         detail="任务标题\x00含控制字符\x07",
         after={"标题": "计划\x00"},
     )
+    from pingtai.accounts.models import User
+    from pingtai.accounts.services import accounts_start_totp
+    from pingtai.api.services import token_create
+
+    admin = User.objects.get(username="admin")
+    device, _ = accounts_start_totp(admin)
+    token, _ = token_create(admin, "备份测试", actor=admin)
     audit_record(AuditEvent.Action.EXPORT, detail="备份前的最后一条")
     first = tmp_path / "first.zip"
     manifest = backup(first)
@@ -158,6 +165,7 @@ def _round_trip(tmp_path, target_url: str) -> None:
     raw = zipfile.ZipFile(first).read("data.json").decode()
     assert "\\u0000" not in raw and "pingtai-enc:" in raw
     assert not any(pw in raw for pw in _password_hashes())
+    assert device.key not in raw and token.token_hash not in raw  # TOTP key, token hash
 
     # Without the audit key: refused before anything is written.
     nokey = _cli(["restore", str(first)], target_url, tmp_path / "var-nokey", carry_key=False)

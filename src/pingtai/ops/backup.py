@@ -137,7 +137,7 @@ def _sqlite_snapshot() -> Iterator[str]:
     directory = Path(tempfile.mkdtemp(prefix="pingtai-backup-"))  # mode 0700
     copy = directory / "snapshot.sqlite3"
     try:
-        source = sqlite3.connect(f"file:{source_name}?mode=ro", uri=True, timeout=30)
+        source = sqlite3.connect(source_name, timeout=30)  # only read from
         target = sqlite3.connect(copy)
         try:
             source.backup(target, pages=-1)
