@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 import sys
 
-from pingtai.cli.runner import report
+from pingtai.cli.runner import permission_denied, report
 from pingtai.core.refusal import Refused
 
 COMMAND_MODULES = sorted(
@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except Refused as refused:
         return report(refused)
+    except Exception as exc:
+        if denied := permission_denied(exc):
+            return report(denied)
+        raise
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
         return 130

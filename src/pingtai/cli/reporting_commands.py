@@ -92,13 +92,6 @@ def import_file(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from pingtai.accounts.scope import owns_requirement
-
-    if not owns_requirement(user, requirement):
-        print(
-            f"拒绝：用户 {user.username} 不是“{requirement.scope_name}”的填报人员", file=sys.stderr
-        )
-        return 1
     try:
         with transaction.atomic():
             attempt = submission_upload(

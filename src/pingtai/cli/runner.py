@@ -46,6 +46,15 @@ def report(refused: Refused) -> int:
     return exit_code(refused)
 
 
+def permission_denied(exc: BaseException) -> Refused | None:
+    """A service's "not yours to do" (Django's PermissionDenied, which the web turns into 403)
+    as a refusal, or None. Engine commands never load Django, so it is looked up lazily."""
+    exceptions = sys.modules.get("django.core.exceptions")
+    if exceptions is not None and isinstance(exc, exceptions.PermissionDenied):
+        return Refused(str(exc) or "您的角色无权执行此操作", "forbidden")
+    return None
+
+
 def acting_user(username: str, *roles: str) -> User:
     """The active user of that name (with one of ``roles`` when given). Jobs that change data
     run as a named person, so that the audit log names who did it."""

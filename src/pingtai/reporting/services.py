@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from pingtai.accounts.models import User
+from pingtai.accounts.scope import owns_requirement
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue, parse_period
@@ -173,6 +175,20 @@ def _prefill(requirement: Requirement) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def authorise_upload(user: User, requirement: Requirement) -> None:
+    if not owns_requirement(user, requirement):
+        raise PermissionDenied(
+            f"用户 {user.username} 不是“{requirement.scope_name}”的填报人员，只有填报单位本身可以上传数据"
+        )
+
+
+def requirement_template_for(user: User, requirement: Requirement) -> bytes:
+    """The template, for the unit that fills it in or the city administrator."""
+    if not (owns_requirement(user, requirement) or user.is_city_admin):
+        raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
+    return requirement_template(requirement)
 
 
 def requirement_template(requirement: Requirement) -> bytes:
@@ -344,7 +360,9 @@ def submission_upload(
     request=None,
 ) -> UploadAttempt:
     """Validate an upload completely; store a new version only if it is entirely valid and every
-    probable unit slip has been confirmed. The outcome is recorded either way."""
+    probable unit slip has been confirmed. The outcome is recorded either way. Only the unit
+    that owns the requirement uploads."""
+    authorise_upload(user, requirement)
     correction = _check_can_upload(requirement, reason)
     try:
         outcome = _read(requirement, data)
@@ -381,7 +399,10 @@ def submission_upload(
 def attempt_confirm(
     attempt: UploadAttempt, *, user: User, confirmed: Collection[str], request=None
 ) -> UploadAttempt:
-    """Answer a pending upload's unit-slip questions; the stored file is validated again."""
+    """Answer a pending upload's unit-slip questions (only the person who uploaded it); the
+    stored file is validated again."""
+    if attempt.uploaded_by_id != user.pk:
+        raise PermissionDenied("只有上传人可以确认")
     if attempt.outcome != UploadAttempt.Outcome.NEEDS_CONFIRMATION:
         raise Refused("该上传记录不需要确认")
     requirement = attempt.requirement

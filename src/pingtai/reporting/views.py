@@ -27,12 +27,10 @@ from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
 from pingtai.reporting.inbox import inbox as reporting_inbox
 from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadAttempt
 from pingtai.reporting.review import amount_text, review_of
-from pingtai.reporting.workflow import submission_transition
+from pingtai.reporting.workflow import authorise_transition, submission_transition
 from pingtai.web.downloads import attachment
 from pingtai.web.forms import form_errors
 from pingtai.xlsx import Issue, mark_errors
-
-REVIEW_ACTIONS = {"return", "approve", "lock"}
 
 
 @role_required(*OFFICIALS)
@@ -140,9 +138,7 @@ def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(*OFFICIALS)
 def requirement_template(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
-    if not (owns_requirement(request.user, requirement) or request.user.is_city_admin):
-        raise PermissionDenied("只有填报单位和市级管理员可以下载模板")
-    content = services.requirement_template(requirement)
+    content = services.requirement_template_for(request.user, requirement)
     audit_record(
         AuditEvent.Action.DOWNLOAD, request=request, obj=requirement, detail="下载填报模板"
     )
@@ -155,8 +151,7 @@ def requirement_template(request: AuthenticatedRequest, pk: int) -> HttpResponse
 @require_POST
 def requirement_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     requirement = scoped_requirement(request.user, pk)
-    if not owns_requirement(request.user, requirement):
-        raise PermissionDenied("只有填报单位本身可以上传数据")
+    services.authorise_upload(request.user, requirement)  # before reading the file
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form_errors(form):
@@ -188,8 +183,6 @@ def _scoped_attempt(request: AuthenticatedRequest, pk: int) -> UploadAttempt:
 def attempt_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     attempt = _scoped_attempt(request, pk)
     if request.method == "POST":
-        if attempt.uploaded_by_id != request.user.pk:
-            raise PermissionDenied("只有上传人可以确认")
         try:
             attempt = services.attempt_confirm(
                 attempt,
@@ -270,13 +263,7 @@ def requirement_transition(request: AuthenticatedRequest, pk: int) -> HttpRespon
         messages.error(request, "操作参数不正确，请刷新页面后重试")
         return redirect("reporting:requirement", pk=pk)
     action = form.cleaned_data["action"]
-    allowed = (
-        request.user.is_city_admin
-        if action in REVIEW_ACTIONS
-        else owns_requirement(request.user, requirement)
-    )
-    if not allowed:
-        raise PermissionDenied("您的角色不能执行此操作")
+    authorise_transition(request.user, requirement, action)  # 403 before any other check
     try:
         submission_transition(
             requirement.submission.pk,

@@ -7,14 +7,16 @@ ASVS 2.3.4), and the row is locked for the duration of the change.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from pingtai.accounts.scope import owns_requirement
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.reporting.flow import apply_approved
-from pingtai.reporting.models import Submission
+from pingtai.reporting.models import Requirement, Submission
 from pingtai.reporting.review import review_of
 
 S = Submission.Status
@@ -26,6 +28,18 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "approve": (frozenset({S.SUBMITTED}), S.APPROVED, AuditEvent.Action.APPROVE),
     "lock": (frozenset({S.APPROVED}), S.LOCKED, AuditEvent.Action.LOCK),
 }
+# Reviewing is the city office's job; submitting is the reporting unit's own.
+REVIEW_ACTIONS = frozenset({"return", "approve", "lock"})
+
+
+def authorise_transition(user, requirement: Requirement, action: str) -> None:
+    """Who may move a submission: the city administrator reviews, the unit that owns the
+    requirement submits. The one place this rule lives for the web, the API and the CLI."""
+    allowed = (
+        user.is_city_admin if action in REVIEW_ACTIONS else owns_requirement(user, requirement)
+    )
+    if not allowed:
+        raise PermissionDenied("您的角色不能执行此操作")
 
 
 def submission_transition(
@@ -48,6 +62,7 @@ def submission_transition(
             .select_related("requirement__period")
             .get(pk=submission_id)
         )
+        authorise_transition(user, sub.requirement, action)
         if sub.revision != seen_revision:
             raise Refused("该报送已被他人更新，请刷新页面后重试")
         if sub.status not in allowed_from:
