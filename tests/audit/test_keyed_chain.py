@@ -258,3 +258,84 @@ def test_sixteen_concurrent_writers_leave_a_chain_that_verifies():
     result = audit_verify()
     assert result.ok, result.problems
     assert result.head_seq == before + 400
+
+
+UPGRADE = """
+import hashlib, json, sys
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+call_command("migrate", "audit", "0002", verbosity=0)
+prev = "0" * 64
+for detail in ["升级前一", "升级前二\\x00含NUL", "升级前三"]:
+    at = timezone.now().replace(microsecond=123000)
+    after = {"k": "v\\x01"}
+    digest = hashlib.sha256(json.dumps(
+        [prev, at.isoformat(), "admin", None, "export", "", "", "", None, after, detail],
+        ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"),
+    ).encode()).hexdigest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditevent (at, actor_username, ip, action, object_type, object_id,"
+            " object_repr, before, after, detail, prev_hash, hash)"
+            " VALUES (%s, 'admin', NULL, 'export', '', '', '', NULL, %s, %s, %s, %s)",
+            [at, json.dumps(after), detail, prev, digest],
+        )
+    prev = digest
+if sys.argv[1] == "tamper":
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER audit_no_update")
+        cursor.execute("UPDATE audit_auditevent SET detail = '改过' WHERE detail = '升级前三'")
+call_command("migrate", "audit", verbosity=0)
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_verify
+result = audit_verify(use_checkpoint=False)
+print(json.dumps({
+    "ok": result.ok,
+    "problems": result.problems,
+    "rows": list(AuditEvent.objects.order_by("seq").values_list("seq", "detail")),
+}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.parametrize("history", ["intact", "tamper"])
+def test_the_upgrade_reseals_the_old_log_and_records_the_old_chains_state(tmp_path, history):
+    """Migration audit/0004 on a log written by the unkeyed version: every row re-sealed in id
+    order under the key, control characters escaped, and one event saying whether the old
+    chain verified before the conversion."""
+    import json
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+        "PINGTAI_VAR_DIR": str(tmp_path / "var"),
+        "PINGTAI_AUDIT_HEAD_FILE": str(tmp_path / "var" / "audit_head.json"),
+        "DJANGO_SETTINGS_MODULE": "pingtai.settings",
+    }
+    for name in ("PINGTAI_AUDIT_KEY", "PINGTAI_AUDIT_KEY_FILE", "PINGTAI_EXPECT_POSTGRES"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-c", UPGRADE, history],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["ok"], report["problems"]
+    assert (tmp_path / "var" / "audit_key").stat().st_mode & 0o777 == 0o600
+    details = [detail for _, detail in report["rows"]]
+    assert [seq for seq, _ in report["rows"]] == [1, 2, 3, 4]
+    assert details[1] == "升级前二\\x00含NUL"
+    assert "3 条按编号顺序重新封链" in details[3]
+    if history == "intact":
+        assert "旧链逐条校验完好" in details[3]
+    else:
+        assert "旧链有 1 条校验不通过" in details[3]
