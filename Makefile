@@ -43,12 +43,14 @@ setup: $(VENV)/.run-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py
+	$(BIN)/python bench/evaluate_cli_bench.py
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/cockpit_bench.py
 	$(BIN)/python bench/notice_bench.py
 
 bench-quick: $(VENV)/.test-deps
 	$(BIN)/python bench/engine_bench.py --quick
+	$(BIN)/python bench/evaluate_cli_bench.py --quick
 	$(BIN)/python bench/import_bench.py --quick
 
 # 50 users against gunicorn + PostgreSQL on loopback for a bounded time (docs/load-test.md).

@@ -24,3 +24,13 @@ def test_unknown_command_exits_non_zero(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["no-such-command"])
     assert exit_info.value.code != 0
+
+
+def test_setup_demo_with_firms_refuses_a_database_that_has_data(capsys):
+    from pingtai.registry.models import Enterprise
+
+    before = Enterprise.objects.count()
+    assert before > 0
+    assert main(["setup-demo", "--firms", "1000"]) == 1
+    assert "已有数据" in capsys.readouterr().err
+    assert Enterprise.objects.count() == before

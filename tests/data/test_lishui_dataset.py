@@ -409,3 +409,32 @@ def test_build_is_fast():
     start = time.perf_counter()
     build_dataset()
     assert time.perf_counter() - start < 3
+
+
+def test_a_dataset_of_any_size_keeps_the_calibrated_spread(dataset):
+    """``build_dataset(firms=N)``: N firms over the same zones and platforms, each firm drawn
+    like the Lishui demo's (land and output per firm stay close), all labelled synthetic."""
+    from pingtai.data.lishui.generator import minimum_firms
+
+    scaled = build_dataset(firms=8_000)
+    assert len(scaled.enterprises) == 8_000 >= minimum_firms()
+    assert len({e.uscc for e in scaled.enterprises}) == 8_000
+    assert all(is_valid(e.uscc) and e.synthetic for e in scaled.enterprises)
+    assert all(y.synthetic for y in scaled.enterprise_years)
+    assert {e.platform_code for e in scaled.enterprises} == {p.code for p in dataset.platforms}
+    assert "合成" in scaled.notes[0] and "8,000" in scaled.notes[1]
+
+    def per_firm(ds: DemoDataset) -> tuple[Decimal, Decimal]:
+        rows = [y for y in ds.enterprise_years if y.year == 2019]
+        return (
+            sum(y.land_mu for y in rows) / len(rows),
+            sum(y.output_wan for y in rows) / len(rows),
+        )
+
+    for ours, lishui in zip(per_firm(scaled), per_firm(dataset), strict=True):
+        assert abs(ours / lishui - 1) < Decimal("0.05")
+    shares = Counter(e.platform_code for e in scaled.enterprises)
+    lishui_shares = Counter(e.platform_code for e in dataset.enterprises)
+    for code, n in lishui_shares.items():
+        assert abs(shares[code] / 8_000 - n / len(dataset.enterprises)) < 0.01
+    assert build_dataset(firms=8_000).enterprises == scaled.enterprises  # reproducible

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 # city_admin and setup_django are imported from here by older command modules.
-from pingtai.cli.runner import city_admin, setup_django, terminal_progress
+from pingtai.cli.runner import city_admin, setup_django, terminal_progress, usage
+from pingtai.core.refusal import Refused
 
 __all__ = ["city_admin", "setup_django"]
 
@@ -26,11 +27,18 @@ def load_demo(args: argparse.Namespace) -> int:
         print("数据库中已有平台数据，跳过加载默认数据集。")
         return 0
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    print(f"正在生成丽水默认数据集（随机种子 {seed}）…")
-    report = registry_load_dataset(build_dataset(seed), progress=terminal_progress)
+    firms = getattr(args, "firms", None)
+    if firms is None:
+        print(f"正在生成丽水默认数据集（随机种子 {seed}）…")
+    else:
+        print(
+            f"正在生成 {firms:,} 家企业的合成数据集（按丽水演示数据的结构放大，随机种子 {seed}）…"
+        )
+    report = registry_load_dataset(build_dataset(seed, firms=firms), progress=terminal_progress)
+    kind = "演示数据" if firms is None else "合成数据"
     print(
         f"已加载：平台 {report.platforms} 个，整合前园区 {report.former_zones} 个，整合事件 "
-        f"{report.events} 条，企业 {report.enterprises} 家（演示数据），地块 {report.parcels} 宗，"
+        f"{report.events} 条，企业 {report.enterprises} 家（{kind}），地块 {report.parcels} 宗，"
         f"企业年度数据 {report.enterprise_years} 条。"
     )
     return 0
@@ -56,16 +64,31 @@ def setup_demo(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     print("数据库结构已是最新。")
+    if args.firms is not None:
+        from pingtai.data.lishui.generator import minimum_firms
+        from pingtai.registry.services import registry_is_empty
+
+        # A dataset of a chosen size is for measuring: mixing it into existing data would
+        # measure neither, so it needs a database of its own.
+        if not registry_is_empty():
+            raise Refused(
+                "数据库中已有数据。--firms 只能在空数据库中生成合成数据集，"
+                "请换一个新数据库（DATABASE_URL）后再运行。",
+                code="database_not_empty",
+            )
+        if args.firms < minimum_firms():
+            raise usage(f"--firms 至少为 {minimum_firms()}（每个园区至少 3 家企业）")
     load_demo(args)
     if not args.registry_only:
         from pingtai.accounts.services import accounts_ensure_demo_users
 
         accounts_ensure_demo_users()
-        demo_activity()
+        # Robustness draws are for the Lishui demo's pages; a sized dataset is for measuring.
+        demo_activity(robustness=args.firms is None)
     return demo_users(args)
 
 
-def demo_activity() -> None:
+def demo_activity(robustness: bool = True) -> None:
     """The demo's battle maps, platform quarterly reports (through the real reporting path) and
     published 亩均 and league runs, so that every page has something to show."""
     from pingtai.accounts.models import User
@@ -83,7 +106,9 @@ def demo_activity() -> None:
     print(f"演示作战图：{report.platforms} 个平台，新建任务 {report.created} 项。")
     for year in (2023, 2024):
         if current_published(EvaluationRun, year=year) is None:
-            run, _ = run_evaluation(year, "lishui-mujun-default", user=admin, robustness_draws=200)
+            run, _ = run_evaluation(
+                year, "lishui-mujun-default", user=admin, robustness_draws=200 if robustness else 0
+            )
             run = run_publish(run, user=admin, override_reason=_demo_override(run))
             print(f"已发布 {year} 年度亩均效益评价（批次 #{run.pk}）。{_override_note(run)}")
     print("正在通过填报流程录入平台季报演示数据…", flush=True)
@@ -95,7 +120,7 @@ def demo_activity() -> None:
         ("year", "2024"),
     ):
         if current_published(LeagueRun, cycle=cycle, period_code=period, grouping="role") is None:
-            run = run_create(cycle, period, user=admin, robustness_draws=300)
+            run = run_create(cycle, period, user=admin, robustness_draws=300 if robustness else 0)
             run = league_publish(run, user=admin, override_reason=_demo_override(run))
             print(f"已发布 {run}。{_override_note(run)}")
     from pingtai.ops.demo_tasks import load_demo_tasks
@@ -183,6 +208,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--registry-only",
         action="store_true",
         help="只加载平台体系和企业数据，不生成作战图、季报和评价批次等演示活动",
+    )
+    p.add_argument(
+        "--firms",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="生成 N 家企业的合成数据集（按丽水演示数据的结构放大，标为合成数据）；只能用于空数据库",
     )
     p.set_defaults(func=setup_demo)
 

@@ -311,8 +311,49 @@ class _Firms:
     land_c: np.ndarray  # centi-亩, constant over the years
 
 
-def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
-    """Build the whole default dataset; the same seed always gives identical records."""
+def scaled_notes(firms: int) -> tuple[str, ...]:
+    """The notes of a dataset scaled to ``firms`` enterprises (``build_dataset(firms=…)``)."""
+    return (
+        NOTES[0],
+        (
+            f"按丽水演示数据的结构放大（或缩小）到 {firms:,} 家企业，用于检验系统在省级规模下的表现："
+            "各原开发区（园区）的企业数按丽水比例分配，每家企业的用地、产值、税收与丽水演示数据同分布，"
+            "合计不再等于丽政办发〔2021〕46号公布数。"
+        ),
+        NOTES[3],
+    )
+
+
+def _scale(zones: Sequence[_Zone], firms: int) -> None:
+    """Spread ``firms`` over the zones in the calibrated proportions, each zone's totals
+    scaled with its firm count, so that every firm's figures keep the calibrated spread."""
+    counts = _allocate(
+        firms, np.array([z.firms for z in zones], float), np.full(len(zones), 3, np.int64)
+    )
+    for z, n in zip(zones, counts, strict=True):
+        ratio = int(n) / z.firms
+        z.land_c = round(z.land_c * ratio)
+        z.output_c = round(z.output_c * ratio)
+        z.below_output_c = round(z.below_output_c * ratio)
+        z.tax_c = round(z.tax_c * ratio)
+        above = int(np.clip(round(z.above * ratio), 1, int(n) - 2))
+        # Every 规上 firm needs its 2,000 万元 of revenue out of the zone's 规上 output.
+        room = (z.output_c - z.below_output_c) // (ABOVE_SCALE_REVENUE_WAN * 100)
+        z.above = max(1, min(above, room))
+        z.firms = int(n)
+
+
+def minimum_firms() -> int:
+    """The fewest firms a scaled dataset can have: three in every zone that has firms."""
+    reg = load_registry()
+    return 3 * sum(1 for e in reg.events if e.kind in ("merged", "upgraded"))
+
+
+def build_dataset(seed: int = DEFAULT_SEED, firms: int | None = None) -> DemoDataset:
+    """Build the whole default dataset; the same seed always gives identical records.
+
+    ``firms`` builds the same structure with that many enterprises instead of Lishui's 3,897
+    (labelled synthetic; the 2019 totals then no longer equal the published ones)."""
     reg = load_registry()
     cal = _load_calibration()
     # Independent streams per stage, so that e.g. names do not shift when figures change.
@@ -320,8 +361,10 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)
     )
     zones = _zones(reg, cal, zone_rng)
-    firms = _firms_2019(reg, cal["enterprises"], zones, firm_rng)
-    enterprises = _enterprises(reg, cal, zones, firms, id_rng)
+    if firms is not None:
+        _scale(zones, firms)
+    drawn = _firms_2019(reg, cal["enterprises"], zones, firm_rng)
+    enterprises = _enterprises(reg, cal, zones, drawn, id_rng)
     return DemoDataset(
         seed=seed,
         sources=reg.sources,
@@ -332,9 +375,9 @@ def build_dataset(seed: int = DEFAULT_SEED) -> DemoDataset:
         former_zones=reg.former_zones,
         events=reg.events,
         enterprises=enterprises,
-        parcels=_parcels(parcel_rng, zones, firms, enterprises, cal["enterprises"]),
-        enterprise_years=_years(cal, zones, firms, enterprises, year_rng),
-        notes=NOTES,
+        parcels=_parcels(parcel_rng, zones, drawn, enterprises, cal["enterprises"]),
+        enterprise_years=_years(cal, zones, drawn, enterprises, year_rng),
+        notes=NOTES if firms is None else scaled_notes(len(enterprises)),
     )
 
 
