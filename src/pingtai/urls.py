@@ -35,9 +35,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("pingtai.accounts.urls")),
     *[
-        path(config.url_prefix, include(f"{config.name}.urls"))
+        path(prefix, include(f"{config.name}.urls"))
         for config in apps.get_app_configs()
-        if getattr(config, "url_prefix", None)
+        if (prefix := getattr(config, "url_prefix", None))
     ],
     path("", include("pingtai.web.urls")),
 ]

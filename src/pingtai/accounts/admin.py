@@ -10,7 +10,7 @@ class PingtaiUserAdmin(AuditedAdmin, UserAdmin):
     list_display = ["username", "role", "platform", "department", "is_active", "last_login"]
     list_filter = ["role", "platform", "department", "is_active"]
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("角色与范围", {"fields": ("role", "platform", "department")}),
     )
     add_fieldsets = (

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django_otp import devices_for_user, match_token
@@ -44,7 +46,7 @@ class LoginForm(AuthenticationForm):
             if device is None:
                 raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
             # django-otp's login signal handler marks the session verified with this device.
-            user.otp_device = device
+            user.otp_device = device  # type: ignore[attr-defined]  # set by django-otp, not a field
         login_attempt_succeeded(attempt)
         return cleaned
 
@@ -55,6 +57,13 @@ class LoginForm(AuthenticationForm):
         )
 
 
+class _PlatformChoiceField(forms.ModelChoiceField):
+    """Platforms listed by their short names."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.short_name
+
+
 class UserCreateForm(forms.Form):
     """A new official account; a platform manager's form offers its own platform only."""
 
@@ -63,7 +72,7 @@ class UserCreateForm(forms.Form):
     )
     full_name = forms.CharField(label="姓名", max_length=150)
     role = forms.ChoiceField(label="角色")
-    platform = forms.ModelChoiceField(
+    platform = _PlatformChoiceField(
         label="所属平台（平台用户）", queryset=None, required=False, empty_label="（不属于平台）"
     )
     department = forms.ChoiceField(label="所属部门（部门用户）", required=False)
@@ -78,7 +87,10 @@ class UserCreateForm(forms.Form):
         if manager is not None and manager.role == User.Role.PLATFORM:
             roles = [(User.Role.PLATFORM, User.Role.PLATFORM.label)]
             platforms = platforms.filter(pk=manager.platform_id)
-        self.fields["role"].choices = roles
-        self.fields["platform"].queryset = platforms
-        self.fields["platform"].label_from_instance = lambda p: p.short_name
-        self.fields["department"].choices = [("", "（不属于部门）"), *User.Department.choices]
+        cast(forms.ChoiceField, self.fields["role"]).choices = roles
+        platform_field = cast(forms.ModelChoiceField, self.fields["platform"])
+        platform_field.queryset = platforms
+        cast(forms.ChoiceField, self.fields["department"]).choices = [
+            ("", "（不属于部门）"),
+            *User.Department.choices,
+        ]

@@ -36,7 +36,7 @@ def platforms_for(user: User) -> QuerySet[Platform]:
         return Platform.objects.none()
     if user.sees_all_platforms:
         return Platform.objects.all()
-    if user.role == User.Role.PLATFORM:
+    if user.role == User.Role.PLATFORM and user.platform_id is not None:
         return Platform.objects.filter(pk=user.platform_id)
     return Platform.objects.none()
 
@@ -54,7 +54,9 @@ def requirements_for(user: User):
         return rows.none()
     if user.role in CITY_ROLES:
         return rows
-    if user.role == User.Role.PLATFORM:
+    # A platform user without a platform (User.clean refuses one) sees nothing, not the
+    # department requirements whose platform is empty.
+    if user.role == User.Role.PLATFORM and user.platform_id is not None:
         return rows.filter(platform_id=user.platform_id)
     if user.role == User.Role.DEPARTMENT and user.department:
         return rows.filter(department=user.department)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django import forms
 
@@ -47,9 +48,9 @@ class RunForm(forms.Form):
 
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rules"].choices = rule_choices(kind, "platform") + rule_choices(
-            kind, "project"
-        )
+        cast(forms.ChoiceField, self.fields["rules"]).choices = rule_choices(
+            kind, "platform"
+        ) + rule_choices(kind, "project")
 
 
 class CompareForm(forms.Form):
@@ -78,7 +79,8 @@ class CompareForm(forms.Form):
     def __init__(self, *args, kind: str, **kwargs):
         super().__init__(*args, **kwargs)
         choices = rule_choices(kind, "platform") + rule_choices(kind, "project")
-        self.fields["rules_a"].choices = self.fields["rules_b"].choices = choices
+        for name in ("rules_a", "rules_b"):
+            cast(forms.ChoiceField, self.fields[name]).choices = choices
 
     def clean_weights_b(self) -> dict[str, Decimal]:
         weights = {}
@@ -138,7 +140,8 @@ class ProposalForm(forms.ModelForm):
         widgets = {"proposal_date": IsoDateInput()}
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in (
             "land_mu",
             "floor_area_ratio",

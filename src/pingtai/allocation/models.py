@@ -117,7 +117,8 @@ class AllocationRun(FrozenRun):
     # reports them as unverifiable rather than pretending to check them.
     input_hash = models.CharField("输入哈希", max_length=64, blank=True, default="")
     result_hash = models.CharField("结果哈希", max_length=64, blank=True, default="")
-    input_snapshot = models.ForeignKey(
+    # Nullable here only; the kernel's reproduce() reports a run without them (runs/kernel.py).
+    input_snapshot = models.ForeignKey(  # type: ignore[assignment]
         "reporting.StoredFile",
         models.PROTECT,
         null=True,
@@ -125,7 +126,7 @@ class AllocationRun(FrozenRun):
         related_name="+",
         verbose_name="输入快照",
     )
-    result = models.ForeignKey(
+    result = models.ForeignKey(  # type: ignore[assignment]  # nullable, as input_snapshot
         "reporting.StoredFile",
         models.PROTECT,
         null=True,
@@ -151,7 +152,7 @@ class AllocationRun(FrozenRun):
         ]
 
     def __str__(self) -> str:
-        scope = f"·{self.platform.short_name}" if self.platform_id else ""
+        scope = f"·{self.platform.short_name}" if self.platform is not None else ""
         return (
             f"{self.pool.year}年度{POOLS[self.pool.kind][0]}{scope}（{self.get_level_display()}，"
             f"{self.rules_id} v{self.rules_version}，{self.get_status_display()}）"

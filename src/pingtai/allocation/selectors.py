@@ -40,6 +40,8 @@ def runs_for(user: User, pool: QuotaPool | None = None) -> QuerySet[AllocationRu
     if user.role not in DRAFT_READERS:
         rows = rows.filter(status=AllocationRun.Status.PUBLISHED)
     if user.role == User.Role.PLATFORM:
+        if user.platform_id is None:  # User.clean refuses a platform user without a platform
+            return rows.none()
         return rows.filter(lines__platform_id=user.platform_id).distinct()
     return _scoped(user, rows, "platform_id")
 

@@ -144,7 +144,7 @@ def _ratio_scores(
     """Σ weight × value ÷ mean of that indicator over the recipients that have it."""
     scores = {code: Decimal(0) for code in raw}
     for key, weight in weights.items():
-        present = [v[key] for v in raw.values() if v[key] is not None and v[key] > 0]
+        present = [x for v in raw.values() if (x := v[key]) is not None and x > 0]
         if not present:
             continue
         mean = sum(present, Decimal(0)) / len(present)
@@ -339,7 +339,7 @@ def _proposal_figures(p: ProjectProposal) -> dict[str, Decimal | None]:
 def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
     parent = published_platform_run(pool)
     line = parent.lines.filter(platform=platform).first() if parent else None
-    if line is None:
+    if parent is None or line is None:
         raise Refused(f"{pool}尚无已发布的平台间配置方案，无法在「{platform.name}」内部分配")
     proposals = [
         p
@@ -575,7 +575,7 @@ def allocation_compare(
 
 def run_xlsx(run: AllocationRun, lines) -> bytes:
     unit = run.pool.unit_name
-    headers = [
+    headers: list[Column | str] = [
         Column("代码", kind="code"),
         Column("名称", kind="name"),
         Column("得分", unit="分", kind="decimal"),
@@ -618,7 +618,7 @@ def run_xlsx(run: AllocationRun, lines) -> bytes:
 
 
 def compare_xlsx(rows: list[ComparisonLine], rules_a: str, rules_b: str, unit: str) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         Column("代码", kind="code"),
         Column("名称", kind="name"),
         f"{rules_a}（{unit}）",
@@ -735,7 +735,8 @@ def _land_items(p: ProjectProposal) -> list[dict]:
     items = []
     section = gbt4754.normalise(p.industry_code)[0]
     if p.land_source == p.LandSource.NEW and p.land_use == p.LandUse.INDUSTRIAL:
-        if p.location_zone_id is None:
+        zone = p.location_zone
+        if zone is None:
             items.append(
                 _item(
                     "inside_platform",
@@ -745,12 +746,12 @@ def _land_items(p: ProjectProposal) -> list[dict]:
                 )
             )
         else:
-            owner = platform_system_as_of(p.proposal_date).platform_of(p.location_zone.code)
+            owner = platform_system_as_of(p.proposal_date).platform_of(zone.code)
             ok = owner is not None and owner.pk == p.platform_id
             reason = (
-                f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 已并入「{owner.name}」"
+                f"地块所在「{zone.name}」于 {p.proposal_date} 已并入「{owner.name}」"
                 if owner is not None
-                else f"地块所在「{p.location_zone.name}」于 {p.proposal_date} 未并入任何整合后的平台"
+                else f"地块所在「{zone.name}」于 {p.proposal_date} 未并入任何整合后的平台"
             )
             if owner is not None and not ok:
                 reason += f"，不属于申报平台「{p.platform.name}」"
@@ -917,7 +918,7 @@ def admission_check(
 
 
 def proposals_xlsx(proposals) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         Column("项目编号", kind="code"),
         Column("项目名称", kind="name"),
         "平台",
@@ -1030,7 +1031,8 @@ def post_evaluation_run(
         data_year = years.filter(year__lte=c.due_on.year).aggregate(y=Max("year"))["y"]
     row = years.filter(year=data_year).first() if data_year else None
     if row is None:
-        raise Refused(f"企业「{p.enterprise.name}」没有 {data_year or '复核期'} 年度的报送数据")
+        name = p.enterprise.name if p.enterprise is not None else ""
+        raise Refused(f"企业「{name}」没有 {data_year or '复核期'} 年度的报送数据")
 
     def per(num: Decimal, den: Decimal, q: Decimal) -> Decimal | None:
         return (num / den).quantize(q, ROUND_HALF_EVEN) if den > 0 else None
@@ -1132,7 +1134,7 @@ STATUS_LABELS = {"met": "达标", "short": "未达标", "unverified": "待核实
 
 
 def shortfalls_xlsx(evaluations) -> bytes:
-    headers = [
+    headers: list[Column | str] = [
         Column("协议编号", kind="code"),
         "项目",
         "平台",

@@ -141,7 +141,7 @@ def run_detail(request, pk: int = Path(..., ge=1, le=MAX_ID)):
 )
 def run_publish(request, pk: int = Path(..., ge=1, le=MAX_ID), body: PublishIn | None = None):
     require_role(request.user, User.Role.CITY_ADMIN)
-    body = body or PublishIn()
+    body = body or PublishIn.model_validate({})  # every field has a default
     run = services.run_publish(
         _get_run(pk),
         user=request.user,

@@ -101,7 +101,12 @@ def platform_detail(
     platform = scoped_platform(request.user, code.upper())
     years = available_years()
     year = year if year is not None else (years[-1] if years else None)
-    f = figures(EnterpriseYear.objects.filter(year=year, enterprise__platform=platform))
+    rows = (
+        EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
+        if year is not None
+        else EnterpriseYear.objects.none()
+    )
+    f = figures(rows)
     reports = platform_reports([platform.pk]).get(platform.pk, [])
     return {
         **_platform(platform),

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.datastructures import MultiValueDict
 from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 from ninja.errors import HttpError
 
@@ -66,7 +67,7 @@ def _version(v: SubmissionVersion | None) -> dict | None:
         "row_count": v.row_count,
         "is_correction": v.is_correction,
         "reason": v.reason,
-        "approved_by": v.approved_by.username if v.approved_by_id else None,
+        "approved_by": v.approved_by.username if v.approved_by is not None else None,
         "approved_at": v.approved_at,
     }
 
@@ -86,8 +87,10 @@ def _requirement(r: Requirement) -> dict:
             "status": s.status,
             "status_label": s.get_status_display(),
             "revision": s.revision,
-            "latest_version": s.latest_version.number if s.latest_version_id else None,
-            "approved_version": s.approved_version.number if s.approved_version_id else None,
+            "latest_version": s.latest_version.number if s.latest_version is not None else None,
+            "approved_version": (
+                s.approved_version.number if s.approved_version is not None else None
+            ),
             "return_reason": s.return_reason,
             "updated_at": s.updated_at,
         },
@@ -218,7 +221,7 @@ def requirement_upload(
     require_role(request.user, *OFFICIALS)
     requirement = _scoped(request.user, pk)
     services.authorise_upload(request.user, requirement)  # before reading the file
-    form = UploadForm(data={"reason": reason}, files={"file": file})
+    form = UploadForm(data={"reason": reason}, files=MultiValueDict({"file": [file]}))
     if not form.is_valid() or len(file.name or "") > 255 or "\x00" in (file.name or ""):
         messages = form_errors(form) or ["文件名不合法"]
         raise HttpError(422, "；".join(messages))
@@ -226,7 +229,7 @@ def requirement_upload(
         requirement,
         user=request.user,
         data=file.read(),
-        filename=file.name,
+        filename=file.name or "",
         reason=form.cleaned_data["reason"],
         request=request,
     )

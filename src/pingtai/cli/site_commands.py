@@ -120,9 +120,13 @@ def demo_activity(robustness: bool = True) -> None:
         ("year", "2024"),
     ):
         if current_published(LeagueRun, cycle=cycle, period_code=period, grouping="role") is None:
-            run = run_create(cycle, period, user=admin, robustness_draws=300 if robustness else 0)
-            run = league_publish(run, user=admin, override_reason=_demo_override(run))
-            print(f"已发布 {run}。{_override_note(run)}")
+            league_run = run_create(
+                cycle, period, user=admin, robustness_draws=300 if robustness else 0
+            )
+            league_run = league_publish(
+                league_run, user=admin, override_reason=_demo_override(league_run)
+            )
+            print(f"已发布 {league_run}。{_override_note(league_run)}")
     from pingtai.ops.demo_tasks import load_demo_tasks
 
     for line in load_demo_tasks(admin).lines:

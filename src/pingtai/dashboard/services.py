@@ -8,6 +8,7 @@ every signed-in role (as on the home page); enterprise-level points go through
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -91,7 +92,7 @@ def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -
         rd, revenue = panel.rd.get(year, {}).get(platform.id, (None, None))
         if metric == "rd_wan":
             return rd
-        return None if not revenue else rd / revenue * 100
+        return None if not revenue or rd is None else rd / revenue * 100
     if fig is None:
         return None
     value = {
@@ -129,22 +130,20 @@ class PlatformRow:
 
     @property
     def tax_per_mu_yoy(self) -> float | None:
-        return change(
-            self.figures and self.figures.tax_per_mu, self.previous and self.previous.tax_per_mu
-        )
+        return self._change(lambda f: f.tax_per_mu)
 
     @property
     def value_added_per_mu_yoy(self) -> float | None:
-        return change(
-            self.figures and self.figures.value_added_per_mu,
-            self.previous and self.previous.value_added_per_mu,
-        )
+        return self._change(lambda f: f.value_added_per_mu)
 
     @property
     def output_yoy(self) -> float | None:
-        return change(
-            self.figures and self.figures.output_wan, self.previous and self.previous.output_wan
-        )
+        return self._change(lambda f: f.output_wan)
+
+    def _change(self, value: Callable[[Figures], Decimal | None]) -> float | None:
+        if self.figures is None or self.previous is None:
+            return None
+        return change(value(self.figures), value(self.previous))
 
 
 @dataclass
@@ -393,7 +392,7 @@ class OrganisationWarning:
 
 
 def organisation_warnings(
-    plan: TargetPlan, platforms: list[Platform], year: int, overall: list[Assessment] = ()
+    plan: TargetPlan, platforms: list[Platform], year: int, overall: Sequence[Assessment] = ()
 ) -> list[OrganisationWarning]:
     """The plan's organisational rules checked (targets file, [organisation]): each platform's
     leadership posts against the cap, each platform's year-end staff against its 2019 figure
@@ -460,7 +459,7 @@ def _rank(rows: list[PlatformRow], grouping: str) -> list[RankingGroup]:
             row.rank = rank
         before = sorted(
             (r for r in members if r.previous and r.previous.tax_per_mu is not None),
-            key=lambda r: (-(r.previous.tax_per_mu or 0), r.platform.code),
+            key=lambda r: (-(r.previous.tax_per_mu or 0) if r.previous else 0, r.platform.code),
         )
         for rank, row in enumerate(before, start=1):
             row.previous_rank = rank
@@ -610,11 +609,12 @@ def enterprise_points(user: User, year: int) -> dict:
         title = f"{run.year}年度亩均效益评价类别（{run.method_id} v{run.method_version}，已发布）"
         categories = [f"{k}类" for k in present] + ["未参评"]
         colours = [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in present] + [NEUTRAL_COLOUR]
-        position = {k: i for i, k in enumerate(present)}
+        position: dict[str | None, int] = {k: i for i, k in enumerate(present)}
         index = {r[5]: position.get(klass.get(r[5]), len(present)) for r in rows}
     points = [
         [round(lon, 5), round(lat, 5), index[uscc], name, uscc]
         for lon, lat, _, _, name, uscc in rows
+        if lon is not None and lat is not None  # ``located`` above
     ]
     return {
         "year": year,

@@ -192,3 +192,4 @@ def write_table(
         )
     else:
         raise ValueError(f"不支持的输出类型“{suffix}”（可用：.csv、.parquet、.xlsx）")
+    return None

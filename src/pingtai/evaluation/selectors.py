@@ -26,7 +26,7 @@ def results_for(user: User, run: EvaluationRun) -> QuerySet[EnterpriseResult]:
     rows = run.results.all()
     if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.DEPARTMENT):
         return rows
-    if user.role == User.Role.PLATFORM:
+    if user.role == User.Role.PLATFORM and user.platform is not None:
         return rows.filter(platform_code=user.platform.code)
     return rows.none()
 
@@ -69,7 +69,7 @@ def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
         lines = policy_lines(policies.table_for(run.year, r.county_code), firm)
         if lines:
             out.append((r, lines))
-    totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
     for r, lines in out:
         for line in lines:
             if line.amount_wan is not None:
@@ -81,7 +81,7 @@ def policy_rows(run: EvaluationRun, rows: QuerySet[EnterpriseResult]):
 def _consecutive_d(rows: QuerySet[EnterpriseResult]) -> dict[str, int]:
     """Years in a row an enterprise was published in class D, ending with this run's class."""
     streak: dict[str, int] = {}
-    history = defaultdict(dict)
+    history: defaultdict[str, dict[int, str]] = defaultdict(dict)
     for uscc, year, klass in EnterpriseResult.objects.filter(
         run__status=EvaluationRun.Status.PUBLISHED, klass="D"
     ).values_list("uscc", "run__year", "klass"):
@@ -98,12 +98,12 @@ def low_efficiency(rows: QuerySet[EnterpriseResult], year: int):
     """Candidates for the exit or renovation mechanism, with their land and reasons."""
     rules = low_efficiency_rules()
     years = list(range(year - rules.consecutive_years + 1, year + 1))
-    figures = defaultdict(dict)
+    figures: defaultdict[str, dict[int, float | None]] = defaultdict(dict)
     for uscc, y, tax, land in EnterpriseYear.objects.filter(
         year__in=years, enterprise__uscc__in=rows.values("uscc")
     ).values_list("enterprise__uscc", "year", "tax_wan", "land_mu"):
         figures[uscc][y] = float(tax / land) if land else None
-    classes = defaultdict(list)
+    classes: defaultdict[str, list[str]] = defaultdict(list)
     for uscc, klass in (
         EnterpriseResult.objects.filter(
             run__status=EvaluationRun.Status.PUBLISHED, uscc__in=rows.values("uscc")
@@ -112,14 +112,16 @@ def low_efficiency(rows: QuerySet[EnterpriseResult], year: int):
         .values_list("uscc", "klass")
     ):
         classes[uscc].append(klass)
-    land = dict(EnterpriseYear.objects.filter(year=year).values_list("enterprise__uscc", "land_mu"))
+    land_of = dict(
+        EnterpriseYear.objects.filter(year=year).values_list("enterprise__uscc", "land_mu")
+    )
     out = []
     for r in rows.exclude(klass="T").order_by("platform_code", "uscc"):
         reasons = low_efficiency_reasons(
             rules, [figures[r.uscc].get(y) for y in years], classes[r.uscc]
         )
         if reasons:
-            out.append((r, land.get(r.uscc), reasons))
+            out.append((r, land_of.get(r.uscc), reasons))
     per_platform: dict[str, Decimal] = defaultdict(Decimal)
     for r, area, _ in out:
         per_platform[r.platform_code] += area or Decimal(0)

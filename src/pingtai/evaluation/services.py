@@ -43,6 +43,7 @@ def _regrades(year: int) -> list[EngineRegrade]:
     return [
         EngineRegrade(r.enterprise.uscc, r.to_class, r.reason, r.approved_by.username)
         for r in regrades_in_force(year)
+        if r.approved_by is not None  # regrades_in_force() returns approved ones only
     ]
 
 
@@ -59,7 +60,7 @@ def _corrections(year: int) -> list[dict]:
             "uscc": o.enterprise.uscc,
             "field": o.field,
             "new": str(o.corrected_value),
-            "decided_by": o.decided_by.username,
+            "decided_by": o.decided_by.username if o.decided_by is not None else "",
             "decided_by_id": o.decided_by_id,
         }
     return [latest[k] for k in sorted(latest)]
@@ -295,7 +296,7 @@ def method_change_preview(
 
 # --- exports -------------------------------------------------------------------------------
 
-NOTICE_HEADERS = [
+NOTICE_HEADERS: list[Column | str] = [
     Column("序号", kind="integer"),
     "县（市、区）",
     "所在平台",

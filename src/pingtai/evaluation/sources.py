@@ -50,7 +50,7 @@ def required_forms() -> set[str]:
     return {form for form, _ in DEPARTMENT_FIELDS.values()} | {LAND_FORM, REGISTER_FORM}
 
 
-SCHEMA: dict[str, pl.DataType] = {
+SCHEMA: dict[str, type[pl.DataType]] = {
     "uscc": pl.String,
     "name": pl.String,
     "county_code": pl.String,
@@ -121,7 +121,7 @@ def _facts(versions, indicator: str) -> dict[str, Decimal]:
 def _merge_tenants(values: dict[str, dict[str, Decimal]]) -> dict[str, str]:
     """Fold each tenant's figures into its landlord's (遂昌: the parcel is evaluated as one);
     returns tenant → holder for the tenants that were folded."""
-    holder_of = {}
+    holder_of: dict[str, str] = {}
     for parcel in LandParcel.objects.filter(tenure=LandParcel.Tenure.LEASED).select_related(
         "holder", "user"
     ):
@@ -201,7 +201,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
         raise ValueError(f"未知的承租企业处理规则：{tenant_rule}")
     result.tenants = _merge_tenants(values) if tenant_rule == "merge" else {}
 
-    flags = defaultdict(dict)
+    flags: defaultdict[str, dict[str, str]] = defaultdict(dict)
     for flag in EnterpriseFlag.objects.filter(year=year).select_related("enterprise"):
         flags[flag.enterprise.uscc][flag.flag] = flag.note
     rows = []

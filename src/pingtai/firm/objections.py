@@ -75,7 +75,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 
 def _step_due(run: EvaluationRun, step: str, today: dt.date) -> dt.date:
-    return calendar().closing_day(today, int(setting(step, run.method_id)))  # type: ignore[arg-type]
+    return calendar().closing_day(today, int(setting(step, run.method_id)))
 
 
 def _record(obj: Objection, user: User, action: str, note: str = "", request=None) -> None:
@@ -213,9 +213,10 @@ def objection_file(
             .filter(field=field)
             .exclude(stage=Objection.Stage.DONE)
         )
-        if kind_value == Objection.Kind.VALUE and open_same.exists():
+        pending = open_same.first() if kind_value == Objection.Kind.VALUE else None
+        if pending is not None:
             raise Refused(
-                f"{enterprise.name}对{field_text(field)}的异议 {open_same.first().number} "
+                f"{enterprise.name}对{field_text(field)}的异议 {pending.number} "
                 "尚在办理中，请等待答复",
                 code="duplicate",
             )

@@ -131,7 +131,7 @@ def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "请检查异议类型、数据项和理由")
         return run_sheet(request, pk, form)
-    files = [(f.name, f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
+    files = [(f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
     data = form.cleaned_data
     try:
         obj = objections.objection_file(

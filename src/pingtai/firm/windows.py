@@ -31,8 +31,9 @@ def window_settings() -> dict:
     return tomllib.loads(WINDOWS_FILE.read_text(encoding="utf-8"))
 
 
-def setting(name: str, method_id: str = "") -> object:
-    """A window length (or rule) for a method: the method's own, else the city's."""
+def setting(name: str, method_id: str = "") -> int:
+    """A window length in working days (or a rule's flag, a bool) for a method: the method's
+    own, else the city's."""
     data = window_settings()
     own = data.get("method", {}).get(method_id, {})
     return own.get(name, data["city"][name])
@@ -60,7 +61,7 @@ def open_window(
     if not user.is_city_admin:
         raise Refused("只有市级管理员可以开启公示或确认期", code="forbidden")
     kind_label = PublicityWindow.Kind(kind).label
-    days = int(days if days is not None else setting(kind, run.method_id))  # type: ignore[arg-type]
+    days = int(days if days is not None else setting(kind, run.method_id))
     opens_on = opens_on or timezone.localdate()
     closes_on = calendar().closing_day(opens_on, days)
     with transaction.atomic():
@@ -140,7 +141,7 @@ def rank_band(result: EnterpriseResult) -> str:
     return "后10%"
 
 
-PUBLICITY_HEADERS = [
+PUBLICITY_HEADERS: list[Column | str] = [
     Column("序号", kind="integer"),
     Column("企业名称", kind="name"),
     "类别",

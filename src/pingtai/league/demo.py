@@ -23,6 +23,7 @@ import io
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import openpyxl
 from django.db.models import Count, Q, Sum
@@ -77,10 +78,11 @@ def _totals(year: int) -> dict[int, dict[str, Decimal]]:
     )
     out = {}
     for r in rows:
-        pid = r.pop("enterprise__platform_id")
+        row: dict[str, Any] = dict(r)
+        pid = row.pop("enterprise__platform_id")
         out[pid] = {
             k: Decimal(v or 0).quantize(CENT) if k != "n_above" else Decimal(v)
-            for k, v in r.items()
+            for k, v in row.items()
         }
     return out
 
@@ -193,7 +195,8 @@ def _advance(requirement: Requirement, *, platform_user: User, admin: User) -> N
 def _upload(requirement: Requirement, values: dict[str, object], user: User) -> None:
     data = fill_template(requirement_template(requirement), values)
     # A file name as an official would save it (the name is shown on the review pages).
-    name = f"{requirement.period.label}{requirement.platform.short_name}季报（演示数据）.xlsx"
+    unit = requirement.platform.short_name if requirement.platform else requirement.scope_name
+    name = f"{requirement.period.label}{unit}季报（演示数据）.xlsx"
     attempt = submission_upload(requirement, user=user, data=data, filename=name)
     if attempt.outcome == UploadAttempt.Outcome.NEEDS_CONFIRMATION:
         # Cumulative values jump at the turn of the year; the demo uploader confirms them.

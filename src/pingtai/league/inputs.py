@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 from django.db.models import Min, Sum
@@ -147,7 +149,7 @@ def _enterprise(year: int) -> dict[str, dict[str, float]]:
     for pid, fig in figures.items():
         if pid not in codes:
             continue
-        row = rd.get(pid, {})
+        row: Mapping[str, Any] = rd.get(pid, {})
         out[codes[pid]] = {
             "land_mu": float(fig.land_mu),
             "ent_tax_wan": float(fig.tax_wan),
@@ -186,7 +188,7 @@ def ontime_rates(period: CyclePeriod) -> dict[str, float | None]:
     )
     counts: dict[str, list[int]] = {}
     for req in reqs:
-        tally = counts.setdefault(req.platform.code, [0, 0])
+        tally = counts.setdefault(req.scope_code, [0, 0])  # platform requirements only
         tally[1] += 1
         first = req.first_upload
         on_time = (

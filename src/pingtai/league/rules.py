@@ -225,7 +225,7 @@ def assign_groups(grouping: Grouping, platforms: Sequence[PlatformFacts]) -> dic
     a platform without output data falls into the last band."""
     out = {}
     for p in platforms:
-        if grouping.kind == "attribute":
+        if grouping.kind == "attribute" and grouping.attribute is not None:  # the model requires it
             out[p.code] = str(getattr(p, grouping.attribute))
         else:
             out[p.code] = next(

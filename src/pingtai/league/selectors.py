@@ -282,7 +282,8 @@ def _goals(run: LeagueRun, result: PlatformResult) -> list[tuple[str, float]]:
     names = [b.class_ for b in bands]
     if result.klass in names and names.index(result.klass) > 0:
         better = bands[names.index(result.klass) - 1]
-        goals.append((f"升至{better.class_}（{better.min_score:g} 分）", float(better.min_score)))
+        if better.min_score is not None:  # every band but the last has one (method check)
+            goals.append((f"升至{better.class_}（{better.min_score:g} 分）", better.min_score))
     above = sorted(
         {
             r.score
@@ -342,12 +343,19 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
     method = method_of(run.method_id)
     seg = method.segments["平台"]
     pillars = {p.id: p for p in seg.pillars}
-    lines = []
-    weight_total = {p: sum(i.weight for i in seg.indicators if i.pillar == p) for p in pillars}
+    # A league method weighs every platform indicator with a fixed weight inside a pillar
+    # (docs/league.md); the method loader checks both, so a gap here is a broken method file.
+    weighted = []
     for item in seg.indicators:
+        if item.pillar is None or item.weight is None:
+            raise ValueError(f"{method.id}：平台指标 {item.indicator} 缺少所属维度或固定权重")
+        weighted.append((item, item.pillar, item.weight))
+    lines = []
+    weight_total = {p: sum(w for _, q, w in weighted if q == p) for p in pillars}
+    for item, pillar_id, weight in weighted:
         ind = method.indicator(item.indicator)
         v = result.values.get(item.indicator, {})
-        pillar = pillars[item.pillar]
+        pillar = pillars[pillar_id]
         lines.append(
             IndicatorLine(
                 item.indicator,
@@ -355,7 +363,7 @@ def scorecard(run: LeagueRun, result: PlatformResult) -> Scorecard:
                 DISPLAY_UNITS.get(item.indicator, ind.unit),
                 "逆向" if ind.direction == "lower" else "正向",
                 pillar.name,
-                pillar.weight * item.weight / weight_total[item.pillar],
+                pillar.weight * weight / weight_total[pillar_id],
                 v.get("value"),
                 v.get("score"),
             )

@@ -42,6 +42,7 @@ from types import SimpleNamespace
 from django.apps import apps
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Model
 
 import pingtai
 from pingtai.core.refusal import Refused
@@ -167,7 +168,7 @@ def _snapshot() -> Iterator[tuple[str, str]]:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield DEFAULT_DB_ALIAS, "PostgreSQL 可重复读只读事务"
-    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():
+    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():  # type: ignore[attr-defined]  # SQLite's wrapper only
         with _sqlite_snapshot() as alias, transaction.atomic(using=alias):
             yield alias, "SQLite 在线备份副本"
     else:
@@ -357,7 +358,7 @@ def _check_backup_contents(manifest: dict, data: bytes) -> list[dict]:
     try:
         objects = sorted(
             (item.object for item in serializers.deserialize("python", events)),
-            key=lambda e: e.seq,
+            key=lambda e: e.seq,  # type: ignore[attr-defined]  # the objects are AuditEvent rows
         )
     except Exception as bad:
         raise Refused(f"备份中的审计日志无法读取：{bad}") from None
@@ -401,7 +402,7 @@ def _load(rows: list[dict]) -> None:
     from django.core.management.color import no_style
 
     natural = {m._meta.label_lower for m in apps.get_models() if hasattr(m, "natural_key")}
-    loaded: list[type] = []
+    loaded: list[type[Model]] = []
     m2m: list[tuple[object, dict]] = []
     with connection.constraint_checks_disabled():
         for phase in (

@@ -114,9 +114,12 @@ def _quarterly_examples(code: str, admin: User, report: DemoTasks) -> None:
         ).first()
         if requirement is None or requirement.submission.latest_version_id is not None:
             continue
-        base = _last_year_values(requirement.platform, code)
+        platform = requirement.platform
+        if platform is None:  # a platform form always names its platform
+            continue
+        base = _last_year_values(platform, code)
         if not base:
-            report.say(f"{requirement.platform.short_name}无上年同期数据，未生成示例报表。")
+            report.say(f"{platform.short_name}无上年同期数据，未生成示例报表。")
             continue
         values: dict[str, object] = {
             k: (v * Decimal("1.06")).quantize(Decimal("0.01")) for k, v in base.items()
@@ -131,9 +134,9 @@ def _quarterly_examples(code: str, admin: User, report: DemoTasks) -> None:
             values["developable_area"] = base["developable_area"]
         if slip:  # 千元 typed into a 万元 column
             values["tax_revenue"] = (base["tax_revenue"] * 10).quantize(Decimal(1))
-        officer = User.objects.filter(
-            platform=requirement.platform, role=User.Role.PLATFORM
-        ).first()
+        officer = User.objects.filter(platform=platform, role=User.Role.PLATFORM).first()
+        if officer is None:
+            raise Refused(f"{platform.short_name}没有平台用户，无法生成演示报表")
         data = fill_template(requirement_template(requirement), values)
         name = f"{code}-{platform_code}-平台季报（演示数据）.xlsx"
         attempt = submission_upload(requirement, user=officer, data=data, filename=name)
@@ -150,10 +153,10 @@ def _quarterly_examples(code: str, admin: User, report: DemoTasks) -> None:
             submission_transition(
                 sub.pk, "return", user=admin, seen_revision=sub.revision, reason=RETURN_REASON
             )
-            report.say(f"{requirement.platform.short_name}的季报已提交并被退回（演示）。")
+            report.say(f"{platform.short_name}的季报已提交并被退回（演示）。")
         else:
             report.say(
-                f"{requirement.platform.short_name}的季报已提交待审核，其中税收收入疑似按“千元”填报（演示）。"
+                f"{platform.short_name}的季报已提交待审核，其中税收收入疑似按“千元”填报（演示）。"
             )
 
 
@@ -193,14 +196,18 @@ def _allocation(admin: User, report: DemoTasks) -> None:
             ("LS07", "汽摩配件扩产项目（演示）", Decimal(350), False),
         ):
             platform = Platform.objects.get(code=code)
-            firm = Enterprise.objects.filter(platform=platform, years__year=2024).order_by("uscc")
+            firm = (
+                Enterprise.objects.filter(platform=platform, years__year=2024)
+                .order_by("uscc")
+                .first()
+            )
             officer = User.objects.filter(platform=platform, role=User.Role.PLATFORM).first()
             land = Decimal(50)
             proposal = services.proposal_create(
                 {
                     "name": name,
-                    "applicant": firm.first().name if firm.exists() else "演示投资主体",
-                    "enterprise": firm.first(),
+                    "applicant": firm.name if firm is not None else "演示投资主体",
+                    "enterprise": firm,
                     "year": year,
                     "proposal_date": dt.date(year, 2, 1),
                     "location_zone": None,

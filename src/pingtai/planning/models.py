@@ -141,7 +141,8 @@ class ClassificationItem(models.Model):
             self.subject == self.Subject.ZONE
             and registered is not None
             and self.action in (A.MERGE, A.UPGRADE)
-            and self.target_platform_id not in (None, registered.pk)
+            and self.target_platform is not None
+            and self.target_platform.pk != registered.pk
         ):
             out.append(
                 f"方案确定该园区归属{registered.short_name}，建议改属"

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Avg, Count, Q, QuerySet, Sum
@@ -128,7 +130,7 @@ class ZoneCase:
 
 
 def zone_cases(
-    year: int, as_of: dt.date, rules: R.PlanningRules, exclude: set[str] = frozenset()
+    year: int, as_of: dt.date, rules: R.PlanningRules, exclude: Collection[str] = frozenset()
 ) -> list[ZoneCase]:
     """Township zones that are still in use on ``as_of`` (independent or integrated, not already
     revoked or converted), each with its enterprises' figures of ``year``; platforms in
@@ -156,7 +158,7 @@ def zone_cases(
     ):
         if zone.pk in gone:
             continue
-        row = sums.get(zone.pk, {})
+        row: Mapping[str, Any] = sums.get(zone.pk, {})
         output = _exact(row.get("out"))
         registered = current.get(zone.pk)
         centre = zone_centres.get(zone.pk)
@@ -330,7 +332,7 @@ def simulate(
         notes.append("所选园区已属所选平台的部分不重复计算")
     tier = R.merged_tier(
         [p.tier for p in platforms]
-        + [system.platform_of(z.code).tier for z in zones if system.platform_of(z.code) is not None]
+        + [owner.tier for z in zones if (owner := system.platform_of(z.code)) is not None]
     )
     member_ids = {p.pk for p in platforms}
     figures = figures_by_platform(year)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -258,7 +259,7 @@ def classification_approve(
                 continue
             zones = (
                 [item.zone]
-                if item.zone_id
+                if item.zone is not None
                 else [
                     z
                     for comp in system.platforms
@@ -403,8 +404,8 @@ def agreement_create(
     end_year: int,
     parties: list[PartySpec],
     user: User,
-    zone_codes: list[str] = (),
-    enterprise_usccs: list[str] = (),
+    zone_codes: Sequence[str] = (),
+    enterprise_usccs: Sequence[str] = (),
     document: str = "",
     investment: str = "",
     request=None,
@@ -430,8 +431,10 @@ def agreement_create(
     refs = []
     for spec in parties:
         party_kind, model, key = PARTY_KINDS[spec.kind]
-        ref = model.objects.filter(**{key: spec.code}).first() or _party_by_name(model, spec.code)
-        if ref is None or (spec.kind == "township" and ref.kind != FormerZone.Kind.TOWNSHIP):
+        ref = model._default_manager.filter(**{key: spec.code}).first() or _party_by_name(
+            model, spec.code
+        )
+        if ref is None or (isinstance(ref, FormerZone) and ref.kind != FormerZone.Kind.TOWNSHIP):
             raise Refused(
                 f"参与方“{spec.code}”不存在（类型：{party_kind.label}），请从列表中选择",
                 field="parties",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -44,15 +46,18 @@ def platform_system_as_of(on: dt.date) -> PlatformSystemSnapshot:
     events = IntegrationEvent.objects.filter(effective_date__lte=on).order_by(
         "effective_date", "id"
     )
-    for event in events:
-        latest[event.zone_id] = event
+    for happened in events:
+        latest[happened.zone_id] = happened
     by_platform = {p.id: PlatformComposition(p) for p in Platform.objects.all()}
-    independent, revoked, converted = [], [], []
+    independent: list[FormerZone] = []
+    revoked: list[FormerZone] = []
+    converted: list[FormerZone] = []
     for zone in FormerZone.objects.select_related("county").order_by("kind", "code"):
         event = latest.get(zone.id)
         if event is None:
             independent.append(zone)
         elif event.kind in (IntegrationEvent.Kind.MERGED, IntegrationEvent.Kind.UPGRADED):
+            assert event.platform_id is not None  # a merged or upgraded zone names its platform
             by_platform[event.platform_id].zones.append(zone)
         elif event.kind == IntegrationEvent.Kind.REVOKED:
             revoked.append(zone)
@@ -106,7 +111,7 @@ def _exact(total) -> Decimal:
     return Decimal(total or 0).quantize(CENT)
 
 
-def _figures(row: dict) -> Figures:
+def _figures(row: Mapping[str, Any]) -> Figures:
     return Figures(
         enterprises=row["n_enterprises"],
         above_scale=row["n_above_scale"],

@@ -67,8 +67,8 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress = silent) -> LoadR
             notes=p.notes,
             assumed_fields=list(p.assumed_fields),
         )
-        row.counties.set(p.county_codes)
-        row.sources.set(p.source_ids)
+        row.counties.set(p.county_codes)  # type: ignore[arg-type]  # stubs take int keys; these are codes
+        row.sources.set(p.source_ids)  # type: ignore[arg-type]  # stubs take int keys; these are codes
         m.LeadingIndustry.objects.bulk_create(
             m.LeadingIndustry(platform=row, name=li.name, chain_id=li.chain_code, order=i)
             for i, li in enumerate(p.leading_industries)
@@ -80,7 +80,7 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress = silent) -> LoadR
     )
     zones: dict[str, m.FormerZone] = {}
     for z in ds.former_zones:
-        row = m.FormerZone.objects.create(
+        zone = m.FormerZone.objects.create(
             code=z.code,
             name=z.name,
             kind=z.kind,
@@ -89,8 +89,8 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress = silent) -> LoadR
             name_generated=z.name_generated,
             notes=z.notes,
         )
-        row.sources.set(z.source_ids)
-        zones[z.code] = row
+        zone.sources.set(z.source_ids)  # type: ignore[arg-type]  # stubs take int keys; these are codes
+        zones[z.code] = zone
     m.IntegrationEvent.objects.bulk_create(
         m.IntegrationEvent(
             zone=zones[e.zone_code],

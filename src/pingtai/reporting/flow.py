@@ -38,8 +38,11 @@ def apply_approved(submission: Submission, *, user, request=None) -> list[Enterp
 def _register_new_firms(submission: Submission, *, user, request) -> list[Enterprise]:
     requirement = submission.requirement
     platform = requirement.platform
+    version = submission.approved_version
+    if platform is None or version is None:  # the enterprise list is a platform form; approved
+        return []
     rows: dict[str, dict[str, str]] = defaultdict(dict)
-    for key, indicator, text in submission.approved_version.facts.exclude(text="").values_list(
+    for key, indicator, text in version.facts.exclude(text="").values_list(
         "key", "indicator", "text"
     ):
         rows[key][indicator] = text

@@ -94,13 +94,13 @@ class Requirement(models.Model):
 
     @property
     def scope_code(self) -> str:
-        return self.platform.code if self.platform_id else self.department
+        return self.platform.code if self.platform is not None else self.department
 
     @property
     def scope_name(self) -> str:
         from pingtai.accounts.models import User
 
-        if self.platform_id:
+        if self.platform is not None:
             return self.platform.name
         return f"{User.Department(self.department).label}部门"
 

@@ -93,6 +93,7 @@ def _values(version: SubmissionVersion | None) -> dict[tuple[str, str], Decimal]
         for key, ind, value in version.facts.exclude(value=None).values_list(
             "key", "indicator", "value"
         )
+        if value is not None  # excluded above; this tells the type checker
     }
 
 

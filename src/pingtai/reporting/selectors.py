@@ -76,23 +76,27 @@ def platform_reports(platform_ids: Iterable[int] | None = None) -> dict[int, lis
 
     The one read of approved platform reports: the platform page, the cockpit, the map and the
     API use it, so an approval shows everywhere as soon as its transaction commits."""
-    subs = Submission.objects.filter(
+    query = Submission.objects.filter(
         requirement__form_code=PLATFORM_FORM, approved_version__isnull=False
     ).select_related("requirement__period")
     if platform_ids is not None:
-        subs = subs.filter(requirement__platform_id__in=list(platform_ids))
-    subs = list(subs)
+        query = query.filter(requirement__platform_id__in=list(platform_ids))
+    subs = list(query)
     values: dict[int, dict[str, Decimal]] = {}
     for version_id, indicator, value in Fact.objects.filter(
         version_id__in=[s.approved_version_id for s in subs], value__isnull=False
     ).values_list("version_id", "indicator", "value"):
-        values.setdefault(version_id, {})[indicator] = _plain(value)
+        if value is not None:  # excluded above; this tells the type checker
+            values.setdefault(version_id, {})[indicator] = _plain(value)
     out: dict[int, list[PlatformReport]] = {}
     for sub in subs:
         period = sub.requirement.period
-        out.setdefault(sub.requirement.platform_id, []).append(
+        platform_id = sub.requirement.platform_id
+        if platform_id is None or sub.approved_version_id is None:  # a platform form, approved
+            continue
+        out.setdefault(platform_id, []).append(
             PlatformReport(
-                sub.requirement.platform_id,
+                platform_id,
                 period.code,
                 period.label,
                 period.year,

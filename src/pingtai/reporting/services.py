@@ -154,14 +154,14 @@ def _prefill(requirement: Requirement) -> list[dict[str, object]]:
             }
             for p in parcels
         ]
-    enterprises = Enterprise.objects.order_by("uscc")
+    query = Enterprise.objects.order_by("uscc")
     if requirement.platform_id:
-        enterprises = enterprises.filter(platform_id=requirement.platform_id)
-    enterprises = list(enterprises)
+        query = query.filter(platform_id=requirement.platform_id)
+    enterprises = list(query)
     if "scale" not in form.columns:
         return [{"uscc": e.uscc, "enterprise_name": e.name} for e in enterprises]
     latest = _latest_years(enterprises)
-    rows = []
+    rows: list[dict[str, object]] = []
     for e in enterprises:
         year = latest.get(e.id)
         rows.append(
@@ -220,7 +220,8 @@ def version_values(version: SubmissionVersion | None) -> Values:
     for key, indicator, value in version.facts.exclude(value=None).values_list(
         "key", "indicator", "value"
     ):
-        values.setdefault(key, {})[indicator] = value
+        if value is not None:  # excluded above; this tells the type checker
+            values.setdefault(key, {})[indicator] = value
     return values
 
 
@@ -407,6 +408,8 @@ def attempt_confirm(
         raise Refused("该上传记录不需要确认")
     requirement = attempt.requirement
     correction = _check_can_upload(requirement, attempt.reason)
+    if attempt.file is None:  # a pending upload always keeps its file
+        raise Refused("该上传记录没有保存文件，请重新上传")
     data = bytes(attempt.file.content)
     return _settle(
         requirement,

@@ -79,6 +79,8 @@ def submission_transition(
             sub.return_reason = reason.strip()
         if action == "approve":
             version = sub.latest_version
+            if version is None:  # submitting needs a version, so an approvable one has it
+                raise Refused("尚未上传数据文件，不能批准")
             suspected = review_of(sub.requirement, version).suspected
             if suspected and not (slips_checked and reason.strip()):
                 listed = "；".join(

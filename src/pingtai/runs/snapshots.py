@@ -7,6 +7,7 @@ since read as empty (missing), columns it no longer knows are kept as text (docs
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -18,7 +19,7 @@ def write_snapshot(frame: pl.DataFrame, key: str) -> bytes:
     return buffer.getvalue()
 
 
-def read_snapshot(data: bytes, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def read_snapshot(data: bytes, schema: Mapping[str, type[pl.DataType]]) -> pl.DataFrame:
     """The snapshot with ``schema``'s types; columns missing from an older snapshot are null."""
     header = pl.read_csv(io.BytesIO(data), n_rows=0).columns
     frame = pl.read_csv(

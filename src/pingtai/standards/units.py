@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import overload
 
 MU_PER_KM2 = Decimal(1500)
 MU_PER_HECTARE = Decimal(15)
 WAN_PER_YI = Decimal(10000)
 
 
+@overload
+def mu_to_km2(mu: Decimal) -> Decimal: ...
+@overload
+def mu_to_km2(mu: None) -> None: ...
 def mu_to_km2(mu: Decimal | None) -> Decimal | None:
     return None if mu is None else mu / MU_PER_KM2
 

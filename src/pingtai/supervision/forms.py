@@ -16,7 +16,8 @@ class TaskForm(forms.Form):
     deadline = forms.DateField(label="截止日期", widget=IsoDateInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("start_date")
             and data.get("deadline")

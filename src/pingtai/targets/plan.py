@@ -49,9 +49,9 @@ class Target:
     def goal_for(self, base_value: float | None) -> float | None:
         """The level to reach; relative targets need the base-year value."""
         if self.kind == "multiple_of_base":
-            return None if base_value is None else base_value * self.multiple
+            return None if base_value is None else base_value * self._number(self.multiple)
         if self.kind == "reduction_of_base":
-            return None if base_value is None else base_value * (1 - self.reduction)
+            return None if base_value is None else base_value * (1 - self._number(self.reduction))
         return self.goal
 
     def value_text(self, value: float | Decimal | None) -> str:
@@ -65,12 +65,19 @@ class Target:
     def goal_text(self) -> str:
         if self.kind in ("at_least", "at_most"):
             sign = "≥" if self.kind == "at_least" else "≤"
+            goal = self._number(self.goal)
             if self.unit == "万元":
-                return f"{sign} {numbers.money(self.goal, places=0)}"
-            return f"{sign} {self.goal:,g} {self.unit}"
+                return f"{sign} {numbers.money(goal, places=0)}"
+            return f"{sign} {goal:,g} {self.unit}"
         if self.kind == "multiple_of_base":
-            return f"达到{self.base_year}年的{self.multiple:g}倍"
-        return f"较{self.base_year}年缩减{self.reduction * 100:g}%"
+            return f"达到{self.base_year}年的{self._number(self.multiple):g}倍"
+        return f"较{self.base_year}年缩减{self._number(self.reduction) * 100:g}%"
+
+    def _number(self, value: float | None) -> float:
+        """The number the target's kind needs; the loader refuses a target without it."""
+        if value is None:
+            raise ValueError(f"target {self.id} ({self.kind}) lacks the number of its kind")
+        return value
 
 
 @dataclass(frozen=True)

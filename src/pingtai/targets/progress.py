@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pingtai.targets.plan import StatusRules, Target
 
@@ -72,10 +73,13 @@ def assess(
     as_of: int | None = None,
 ) -> Assessment:
     """Assess ``target`` on a yearly ``series`` of the target's metric, as of year ``as_of``."""
-    known = sorted(y for y, v in series.items() if v is not None and (as_of is None or y <= as_of))
+    known_values = {
+        y: v for y, v in series.items() if v is not None and (as_of is None or y <= as_of)
+    }
+    known = sorted(known_values)
 
     def result(status: str, reason: str, **values) -> Assessment:
-        fields = {
+        fields: dict[str, Any] = {
             "year": None,
             "value": None,
             "base_year": None,
@@ -95,7 +99,7 @@ def assess(
     if not known:
         return result("none", "暂无数据")
     year = known[-1]
-    value = float(series[year])
+    value = float(known_values[year])
     base_year, base_value = _base(target, series, year)
     goal = target.goal_for(base_value)
     if goal is None:

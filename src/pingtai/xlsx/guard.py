@@ -96,7 +96,7 @@ class Package:
         self.write_rebuilt(out)
         return out.getvalue()
 
-    def write_rebuilt(self, out: typing.BinaryIO) -> None:
+    def write_rebuilt(self, out: typing.IO[bytes]) -> None:
         """Write the rebuilt zip to ``out`` (a temporary file keeps it out of memory)."""
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
             for name, content in self.parts.items():

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from xml.etree.ElementTree import ParseError
 
 import python_calamine
@@ -85,15 +85,18 @@ class ImportOutcome:
         return tuple(c for c in self.confirmations if c.id not in confirmed)
 
 
-class _Record(Mapping[str, object]):
+V = TypeVar("V")
+
+
+class _Record(Mapping[str, V]):
     """A read-only mapping of column codes to one row's values, sharing the code index."""
 
     __slots__ = ("_index", "_values")
 
-    def __init__(self, index: Mapping[str, int], values: Sequence[object]) -> None:
+    def __init__(self, index: Mapping[str, int], values: Sequence[V]) -> None:
         self._index, self._values = index, values
 
-    def __getitem__(self, code: str) -> object:
+    def __getitem__(self, code: str) -> V:
         return self._values[self._index[code]]
 
     def __iter__(self) -> Iterator[str]:
@@ -297,7 +300,7 @@ def _parser_errors() -> Iterator[None]:
         raise
 
 
-def _load(book: python_calamine.CalamineWorkbook, name: str) -> list[list[object]]:
+def _load(book: python_calamine.CalamineWorkbook, name: str) -> list[list[Any]]:
     with _parser_errors():
         return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
@@ -360,7 +363,10 @@ def _unit_text(value: object) -> str:
 
 
 def _check_header(
-    rows: list[list[object]], catalogue: Catalogue, form: Form, blocked: Collection[tuple[int, int]]
+    rows: Sequence[Sequence[object]],
+    catalogue: Catalogue,
+    form: Form,
+    blocked: Collection[tuple[int, int]],
 ) -> tuple[dict[str, int], Issue | None]:
     """Map column codes to sheet column indexes; one issue lists every header problem."""
     names = rows[0] if rows else []
@@ -538,7 +544,7 @@ def _reading_order(issue: Issue) -> tuple[int, int, str]:
 
 
 def _validate(
-    rows: list[list[object]],
+    rows: list[list[Any]],  # the parser's cell values; cleared once the columns hold them
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
     uncached: Sequence[str],
     digest: str,
@@ -772,9 +778,9 @@ def _validate(
         return outcome(seen=count)
     # One small mapping per row over a tuple, not two dicts: a dict per row per kind was the
     # largest single allocation of a 100,000-row import.
-    index = {code: i for i, code in enumerate(codes)}
+    code_index = {code: i for i, code in enumerate(codes)}
     accepted = [
-        Row(number, values[key_column], _Record(index, values), _Record(index, raw))
+        Row(number, values[key_column], _Record(code_index, values), _Record(code_index, raw))
         for number, values, raw in zip(
             numbers, zip(*parsed_columns, strict=True), zip(*raw_columns, strict=True), strict=True
         )
@@ -784,7 +790,10 @@ def _validate(
     numeric = [code for code in codes if catalogue.indicators[code].numeric]
     if form.level != "platform" or peers is not None:
         checker.prepare(
-            {code: [v for v in parsed_columns[position[code]] if v is not None] for code in numeric}
+            {
+                code: [v for v in parsed_columns[position[code]] if isinstance(v, Decimal | int)]
+                for code in numeric
+            }
         )
     confirmations: list[Confirmation] = []
     keys = [row.key for row in accepted]
@@ -792,16 +801,18 @@ def _validate(
         ind, letter = catalogue.indicators[code], letters[columns[code]]
         found = checker.check_column(code, keys, parsed_columns[position[code]])
         for pos, basis, reference, factor, message in found:
-            row = accepted[pos]
-            cell = f"{letter}{row.number}"
-            value = Decimal(row.values[code])
+            flagged = accepted[pos]
+            cell = f"{letter}{flagged.number}"
+            flagged_value = flagged.values[code]
+            assert flagged_value is not None  # check_column passes over empty cells
+            value = Decimal(flagged_value)
             confirmations.append(
                 Confirmation(
                     f"{cell}:{basis}",
                     DATA_SHEET,
                     cell,
                     ind.name,
-                    row.key,
+                    flagged.key,
                     code,
                     value,
                     reference,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -164,7 +164,11 @@ def _validation(ind: Indicator, ref: str) -> DataValidation | None:
 
 
 def _write_data(
-    ws: Worksheet, catalogue: Catalogue, form: Form, rows: list[Mapping[str, object]], last_row: int
+    ws: Worksheet,
+    catalogue: Catalogue,
+    form: Form,
+    rows: Sequence[Mapping[str, object]],
+    last_row: int,
 ) -> None:
     columns = catalogue.columns(form)
     for index, ind in enumerate(columns, 1):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
+from typing import cast
 
 from pingtai.catalogue import Indicator
 from pingtai.catalogue.catalogue import Value
@@ -222,7 +223,7 @@ def make_parser(
 
         return parse
 
-    def parse(value: object) -> Value | None:
+    def parse_code(value: object) -> Value | None:
         code = parse_code_text(value)
         if code is None:
             return None
@@ -252,76 +253,77 @@ def make_parser(
             raise CellError("length", f"长度超过{ind.max_length}个字符", "请核对代码")
         return code
 
-    return parse
+    return parse_code
 
 
-_SLOW = object()
+# A clean cell converted by the fast path: (value, raw text); None sends the cell to the parser.
+_Hit = tuple[Value | None, str]
 
 
-def _fast_path(ind: Indicator) -> Callable[[object], object]:
-    """A converter for the common, clean cell that returns ``_SLOW`` for anything else.
+def _fast_path(ind: Indicator) -> Callable[[object], _Hit | None]:
+    """A converter for the common, clean cell that returns None for anything else.
 
     It only short-cuts values the full parser would accept unchanged, so the full parser stays
     the single source of every error message; it exists because a 100,000-row file has two
-    million cells (issue 4, item 10).
+    million cells (docs/import.md, Benchmark).
     """
     low, high = ind.min, ind.max
     if ind.dtype == "decimal":
         places = ind.decimals or 0
 
-        def fast(value: object) -> object:
+        def fast(value: object) -> _Hit | None:
             if type(value) is not float:
-                return _SLOW
+                return None
             text = format(value, EXCEL_DIGITS)
             if "e" in text or "n" in text:
-                return _SLOW
+                return None
             if "." in text and len(text) - text.find(".") - 1 > places:
-                return _SLOW
+                return None
             number = Decimal(text)
             if (low is not None and number < low) or (high is not None and number > high):
-                return _SLOW
+                return None
             return number, text
 
         return fast
     if ind.dtype == "int":
 
-        def fast(value: object) -> object:
+        def fast(value: object) -> _Hit | None:
             if type(value) is not float or not value.is_integer() or abs(value) >= 2**53:
-                return _SLOW
+                return None
             number = int(value)
             if (low is not None and number < low) or (high is not None and number > high):
-                return _SLOW
+                return None
             return number, str(number)
 
         return fast
     if ind.dtype == "text":
 
-        def fast(value: object) -> object:
+        def fast(value: object) -> _Hit | None:
             if type(value) is not str:
-                return _SLOW
+                return None
             text = value.strip()
             if not text or (ind.max_length is not None and len(text) > ind.max_length):
-                return _SLOW
+                return None
             return text, value
 
         return fast
     choices = frozenset(ind.choices)
     if choices:
 
-        def fast(value: object) -> object:
-            return (value, value) if type(value) is str and value in choices else _SLOW
+        def fast(value: object) -> _Hit | None:
+            return (value, value) if type(value) is str and value in choices else None
 
         return fast
     if ind.format == "uscc":
 
-        def fast(value: object) -> object:
+        def fast(value: object) -> _Hit | None:
             if type(value) is not str or not value.isascii() or not value.isalnum():
-                return _SLOW
+                return None
             result = uscc.check(value)
-            return (result.code, value) if result.valid else _SLOW
+            return (result.code, value) if result.valid else None
 
         return fast
-    return lambda value: _SLOW
+    return lambda value: None
 
 
 def _within(ind: Indicator, numbers: Sequence[Decimal | int]) -> bool:
@@ -330,7 +332,9 @@ def _within(ind: Indicator, numbers: Sequence[Decimal | int]) -> bool:
     )
 
 
-def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None], list[str]] | None:
+def _batch(
+    ind: Indicator, cells: Sequence[object]
+) -> tuple[Sequence[Value | None], Sequence[str]] | None:
     """Convert a whole column of clean cells with C-level loops, or return None to go cell by cell."""
     if not cells:
         return None
@@ -345,25 +349,30 @@ def _batch(ind: Indicator, cells: Sequence[object]) -> tuple[list[Value | None],
             return None
         return numbers, texts
     if kinds == {float} and ind.dtype == "int":
-        if not all(map(float.is_integer, cells)) or max(map(abs, cells)) >= 2**53:
+        floats = cast("Sequence[float]", cells)  # every cell is a float (kinds above)
+        if not all(map(float.is_integer, floats)) or max(map(abs, floats)) >= 2**53:
             return None
-        integers = list(map(int, cells))
+        integers = list(map(int, floats))
         if not _within(ind, integers):
             return None
         return integers, list(map(str, integers))
-    if kinds == {str} and ind.dtype == "text":
-        texts = list(map(str.strip, cells))
-        if not all(texts) or (ind.max_length is not None and max(map(len, texts)) > ind.max_length):
-            return None
-        return texts, list(cells)
-    if kinds == {str} and ind.choices and set(cells) <= set(ind.choices):
-        return list(cells), list(cells)
+    if kinds == {str}:
+        strings = cast("Sequence[str]", cells)  # every cell is a str (kinds above)
+        if ind.dtype == "text":
+            texts = list(map(str.strip, strings))
+            if not all(texts) or (
+                ind.max_length is not None and max(map(len, texts)) > ind.max_length
+            ):
+                return None
+            return texts, list(strings)
+        if ind.choices and set(strings) <= set(ind.choices):
+            return list(strings), list(strings)
     return None
 
 
 def parse_column(
     ind: Indicator, cells: Sequence[object], overrides: frozenset[str], overridden: set[str]
-) -> tuple[list[Value | None], list[str], list[tuple[int, CellError]]]:
+) -> tuple[Sequence[Value | None], Sequence[str], list[tuple[int, CellError]]]:
     """Parse one column: (values, raw texts, [(position, error)]), required cells included."""
     batch = _batch(ind, cells)
     if batch is not None:
@@ -377,7 +386,7 @@ def parse_column(
     problems: list[tuple[int, CellError]] = []
     for position, cell in enumerate(cells):
         hit = fast(cell)
-        if hit is not _SLOW:
+        if hit is not None:
             values.append(hit[0])
             raw.append(hit[1])
             continue
@@ -484,10 +493,12 @@ class SlipChecker:
     peers: Mapping[str, Sequence[Decimal]] | None = None
     medians: dict[str, Decimal] = field(default_factory=dict)
 
-    def prepare(self, column_values: Mapping[str, list[Decimal]]) -> None:
+    def prepare(self, column_values: Mapping[str, Sequence[Decimal | int]]) -> None:
         """Compute peer medians: from the caller's peers, else from the file's own column."""
         for code, values in column_values.items():
-            pool = list(self.peers.get(code, ())) if self.peers is not None else values
+            pool: Sequence[Decimal | int] = (
+                list(self.peers.get(code, ())) if self.peers is not None else values
+            )
             positive = [
                 Decimal(v) for v in pool if v > 0
             ]  # int columns must not give a float median

@@ -193,7 +193,9 @@ def _zones(reg: Registry, cal: Mapping[str, Any], rng: np.random.Generator) -> l
     """Zone-level 2019 targets in integer cents, summing exactly to the plan's totals."""
     base = reg.baseline
     platform_of = {
-        e.zone_code: e.platform_code for e in reg.events if e.kind in ("merged", "upgraded")
+        e.zone_code: e.platform_code
+        for e in reg.events
+        if e.kind in ("merged", "upgraded") and e.platform_code is not None
     }
     zones = [
         _Zone(z.code, z.kind, z.county_code, platform_of[z.code])
@@ -202,7 +204,7 @@ def _zones(reg: Registry, cal: Mapping[str, Any], rng: np.random.Generator) -> l
     ]
     core = [z for z in zones if z.kind == "provincial_or_higher"]
     town = [z for z in zones if z.kind == "township"]
-    area = {z.code: z.area_mu for z in reg.former_zones}
+    area = {z.code: z.area_mu for z in reg.former_zones if z.area_mu is not None}
 
     for z in core:
         target = cal["core_zones"][z.code]
@@ -280,7 +282,7 @@ def _name(
 ) -> str:
     while True:
         brand = "".join(BRAND_CHARS[i] for i in rng.integers(0, len(BRAND_CHARS), 2))
-        word = words[rng.integers(0, len(words))]
+        word = words[int(rng.integers(0, len(words)))]
         extra = ("", "", "科技", "制造")[rng.integers(0, 4)]
         form = "股份有限公司" if listed else "有限公司"
         name = f"{prefix}{brand}{word}{extra}{form}"
@@ -392,9 +394,9 @@ def _firms_2019(
     # Mostly the platform's leading industries, weighted 5:3:2 by their order.
     industry: list[str] = []
     for i in zone_ix:
-        leading = reg.leading_codes[zones[i].platform_code]
+        leading = reg.leading_codes[zones[int(i)].platform_code]
         if rng.random() < OTHER_INDUSTRY_SHARE:
-            industry.append(OTHER_INDUSTRIES[rng.integers(0, len(OTHER_INDUSTRIES))])
+            industry.append(OTHER_INDUSTRIES[int(rng.integers(0, len(OTHER_INDUSTRIES)))])
             continue
         p = np.array([5, 3, 2][: len(leading)], float)
         codes = leading[rng.choice(len(leading), p=p / p.sum())]
@@ -572,7 +574,7 @@ def _parcels(
         holders = ix[firms.above[ix]]
         serial = 0
         for i in ix:
-            user = enterprises[i].uscc
+            user = enterprises[int(i)].uscc
             pieces: list[tuple[str, str, int]] = []
             others = holders[holders != i]
             land = int(firms.land_c[i])
