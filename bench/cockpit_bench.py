@@ -1,5 +1,5 @@
 """Benchmark: server time of the cockpit (驾驶舱) with the full Lishui demo dataset, against a
-trivial view measured in the same run through the same middleware (issue 7, item 7).
+trivial view measured in the same run through the same middleware (docs/dashboard.md, Benchmark).
 
     .venv/bin/python bench/cockpit_bench.py              # 200 requests per view
     .venv/bin/python bench/cockpit_bench.py --requests 50

@@ -1,4 +1,4 @@
-"""Evaluation-engine benchmark (issue 3 item 13): `make bench`, or `make bench-quick`.
+"""Evaluation-engine benchmark (docs/benchmarks.md): `make bench`, or `make bench-quick`.
 
 Synthetic enterprises (labelled synthetic; pingtai.engine.synthetic) are written as five
 department source tables (统计/registry, 自然资源 land, 税务 tax, 电力 power, 生态环境 emissions),
@@ -45,7 +45,7 @@ SOURCES = ("registry", "land", "tax", "power", "environment")
 
 
 def bench_method() -> Method:
-    """The Lishui default with every benchmark computed per county (issue 3 item 13)."""
+    """The Lishui default with every benchmark computed per county."""
     from importlib import resources
 
     from pingtai.engine.methods import parse_method

@@ -1,5 +1,5 @@
 """Benchmark: full validated import of a 100,000-row × 20-column enterprise file vs plain
-openpyxl read-only reading of the same file, in the same run (issue 4, item 10).
+openpyxl read-only reading of the same file, in the same run (docs/import.md, Benchmark).
 
     .venv/bin/python bench/import_bench.py            # 100,000 rows
     .venv/bin/python bench/import_bench.py --quick    # 5,000 rows, a smoke run

@@ -108,7 +108,7 @@ def pingtai(env: dict[str, str], *argv: str) -> str:
 
 def baseline(code: str) -> dict[str, float]:
     """Values close to the platform's approved reports of the previous quarter or the same
-    quarter last year (the demo approves 2023Q1–2024Q4), so that the unit-slip check (R-08)
+    quarter last year (the demo approves 2023Q1–2024Q4), so that the unit-slip check (docs/standards.md §4.3)
     accepts the uploads without confirmation; invented values where there are none."""
     from pingtai.catalogue import parse_period
     from pingtai.reporting.services import approved_version, version_values

@@ -1,4 +1,4 @@
-"""Login security at 等保 level 3 (application level) and ASVS V2/V3 (R-15, R-16)."""
+"""Login security at 等保 level 3 (application level) and ASVS V2/V3 (docs/deployment.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Two people acting on the same submission at the same moment cannot both win silently
-(ASVS 5.0 2.3.4; issue 10 item 7), proven on PostgreSQL with real concurrent transactions.
+(ASVS 5.0 2.3.4; docs/load-test.md, concurrency), proven on PostgreSQL with real concurrent transactions.
 
 Design: each racing call runs in its own thread, so it has its own database connection and
 its own transaction, and a barrier releases the threads together. The rows they write must

@@ -10,7 +10,7 @@ from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import at_benchmarks
 from pingtai.engine.synthetic import frame_from_rows as make_frame
 
-# Huangyan 2022 规上 benchmarks (methods.md §2.4 / huangyan_benchmarks.csv).
+# Huangyan 2022 规上 benchmarks (docs/methods.md §2.4 / huangyan_benchmarks.csv).
 HY22 = {
     "tax_per_mu": 24.097,
     "va_per_mu": 136.16,

@@ -54,7 +54,7 @@ def test_group_benchmarks_use_each_group_separately():
 
 
 def test_ratio_of_sums_benchmark_is_the_area_figure():
-    # methods.md §4: Σ tax ÷ Σ land, not the mean of the ratios.
+    # docs/methods.md §4: Σ tax ÷ Σ land, not the mean of the ratios.
     tax = np.array([10.0, 90.0])
     land = np.array([10.0, 30.0])
     x = tax / land  # 1 and 3; mean of ratios = 2, ratio of sums = 2.5

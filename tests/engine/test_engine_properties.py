@@ -1,4 +1,4 @@
-"""Property tests (issue 3 item 12), with modest example counts to keep the run short."""
+"""Property tests of the engine (docs/engine.md), with modest example counts to keep the run short."""
 
 import tomllib
 from pathlib import Path
@@ -14,7 +14,7 @@ from pingtai.engine.methods import parse_method
 from pingtai.engine.synthetic import at_benchmarks, enterprises
 from pingtai.engine.synthetic import frame_from_rows as make_frame
 
-# Huangyan 2022 规上 benchmarks (methods.md §2.4 / huangyan_benchmarks.csv).
+# Huangyan 2022 规上 benchmarks (docs/methods.md §2.4 / huangyan_benchmarks.csv).
 HY22 = {
     "tax_per_mu": 24.097,
     "va_per_mu": 136.16,

@@ -1,4 +1,4 @@
-"""Four eyes on manual regrades that hold on every path (decisions D1, D5): an approved regrade
+"""Four eyes on manual regrades that hold on every path: an approved regrade
 never changes — not through the model, a bulk update, the service or the admin — a change is
 a new request that a second city administrator approves, and an invalid class is refused when
 it is entered, so no run ever fails on it."""

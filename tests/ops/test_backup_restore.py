@@ -1,4 +1,4 @@
-"""A backup restored into an empty database holds exactly the same data (R-19/R-20)."""
+"""A backup restored into an empty database holds exactly the same data (docs/deployment.md, backup and restore)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every reporting route refuses another platform's or department's objects (R-14)."""
+"""Every reporting route refuses another platform's or department's objects (docs/api.md, deny by default)."""
 
 from __future__ import annotations
 

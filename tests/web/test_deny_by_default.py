@@ -1,4 +1,4 @@
-"""Deny by default (decisions D7): every page, export, file download and API operation names the
+"""Deny by default (docs/api.md): every page, export, file download and API operation names the
 roles it admits, and a role it does not name — the coming enterprise role, or any value the
 code does not know — sees nothing: 403 or 404 on every URL pattern and API operation, no menu,
 empty selectors. The walk is over the URL resolver itself, so a view added later without a

@@ -1,5 +1,5 @@
 """Fixtures for the xlsx tests: filled templates and a corpus of hostile and broken files,
-all built at test time (standards.md §5 fixture list)."""
+all built at test time (docs/standards.md §5 fixture list)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bounded fuzzing (R-13): mutated uploads give a clean outcome or a clean refusal, nothing else."""
+"""Bounded fuzzing (docs/import.md, Tests): mutated uploads give a clean outcome or a clean refusal, nothing else."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The corpus of hostile and broken files (standards.md §5, R-09..R-13): each is refused or read
+"""The corpus of hostile and broken files (docs/standards.md §5): each is refused or read
 cleanly, with a specific Chinese message, in bounded time and memory."""
 
 from __future__ import annotations
@@ -393,7 +393,7 @@ def test_ratio_limits_are_per_entry_type(kit):
 
 
 def test_guard_refuses_to_load_without_defusedxml(tmp_path):
-    """R-10: openpyxl must parse through defusedxml; the guard will not even import otherwise."""
+    """openpyxl must parse through defusedxml; the guard will not even import otherwise."""
     import os
 
     env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}

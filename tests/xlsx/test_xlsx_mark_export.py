@@ -1,4 +1,4 @@
-"""Marked error copies and formula-safe exports (R-22)."""
+"""Marked error copies and formula-safe exports (docs/standards.md §5)."""
 
 from __future__ import annotations
 

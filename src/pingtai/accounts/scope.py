@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from pingtai.accounts.models import User
 from pingtai.registry.models import Enterprise, Platform
 
-# Deny by default (decisions D7): every view, selector, export and API operation names the
+# Deny by default (docs/api.md): every view, selector, export and API operation names the
 # roles it admits; a role it does not name — the enterprise role included — sees nothing.
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 # The government side: the roles every page of the programme is written for.

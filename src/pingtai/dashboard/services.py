@@ -1,6 +1,6 @@
 """What the cockpit and the map show, assembled from the registry and the targets file.
 
-Every area figure is a ratio of sums (methods.md §4). Platform aggregates are readable by
+Every area figure is a ratio of sums (docs/methods.md §4). Platform aggregates are readable by
 every signed-in role (as on the home page); enterprise-level points go through
 ``enterprises_for(user)`` only.
 """

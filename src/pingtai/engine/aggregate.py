@@ -1,8 +1,8 @@
-"""Aggregation of normalised values into a composite (issue 3 item 5).
+"""Aggregation of normalised values into a composite (docs/engine.md, "Pipeline and formulas").
 
 Each aggregator maps an (entities × indicators) matrix ``n`` and weights ``w`` (summing to 1)
 to a value per entity on the "n scale"; the segment score is that value × the weight total,
-so for the weighted sum ``score = Σ weight_i × n_i`` (methods.md §2.3).
+so for the weighted sum ``score = Σ weight_i × n_i`` (docs/methods.md §2.3).
 """
 
 from __future__ import annotations

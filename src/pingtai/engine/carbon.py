@@ -1,4 +1,4 @@
-"""Carbon efficiency per firm (碳效, docs/engine.md "Carbon efficiency"; decisions D6).
+"""Carbon efficiency per firm (碳效, docs/industry-carbon.md "Carbon efficiency").
 
 - CO₂ (t): the reported ``co2_t`` where given; otherwise from energy use with the factors of
   ``standards/carbon.toml``: the part of ``energy_tce`` that is not electricity (electricity

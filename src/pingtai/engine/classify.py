@@ -1,4 +1,4 @@
-"""Classes A/B/C/D by score thresholds, quotas or both (methods.md §2.6; issue 3 item 7).
+"""Classes A/B/C/D by score thresholds, quotas or both (docs/methods.md §2.6).
 
 - thresholds: the first band whose ``min_score`` the score reaches (the last band takes the rest);
 - quota: bands take consecutive shares of the group in the deterministic rank order; the

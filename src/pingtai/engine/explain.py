@@ -1,4 +1,4 @@
-"""Explanations (issue 3 item 8; expectations.md §5 item 8).
+"""Explanations (docs/engine.md, "Explanations").
 
 - ``contributions``: each indicator's value, benchmark, normalised value, weight and its
   contribution to the score. For the weighted sum the contribution is ``weight × n``; for the

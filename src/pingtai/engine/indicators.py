@@ -1,4 +1,4 @@
-"""Indicators as formulas over source fields (methods.md §2.2; issue 3 item 2).
+"""Indicators as formulas over source fields (docs/methods.md §2.2).
 
 Source fields arrive already converted to their dimension's base unit (``units.BASE_UNITS``);
 an indicator's value is then converted exactly to the unit the method declares for it.

@@ -1,4 +1,4 @@
-"""Input checking: the table's shape first, then every cell (style.md §4 lessons 2–3).
+"""Input checking: the table's shape first, then every cell (docs/engine.md, "Pipeline and formulas").
 
 Problems name the row and the column. Row numbers count the header as row 1, as a
 spreadsheet does, so "第 2 行" is the first data row.
@@ -218,7 +218,7 @@ def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     raw = {n: numeric[n].to_numpy().astype(np.float64, copy=False) for n in fields}
     data = {n: raw[n] * float(units.to_base(spec.unit)) for n, spec in fields.items()}
     # An optional canonical column that is absent or entirely empty is not part of what was
-    # read, so inputs from before it existed keep their hash (decisions D2).
+    # read, so inputs from before it existed keep their hash (docs/runs.md).
     raw_fields = {
         n: a
         for n, a in raw.items()

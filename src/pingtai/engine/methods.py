@@ -1,8 +1,8 @@
 """Method files: the pydantic schema, the TOML loader and the shipped-method registry.
 
-A method file is the recorded recipe of an evaluation (style.md §3 lesson 3): every
+A method file is the recorded recipe of an evaluation (docs/engine.md, "Method files"): every
 parameter of every stage, with the parameters that are our assumptions listed by key path
-(methods.md §6). Structural rules live in the pydantic models (exported as
+(docs/methods.md §6). Structural rules live in the pydantic models (exported as
 ``pingtai/methods/method.schema.json``); cross-references are checked in ``_semantic_errors``.
 Every error names the key path and the problem, e.g. ``segments.规上.indicators[2].weight: 必须大于 0``.
 """
@@ -37,7 +37,7 @@ from pingtai.engine import units, weights
 ID_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-# The canonical enterprise source columns (issue 3 item 2) and their units.
+# The canonical enterprise source columns (docs/methods.md §2.2) and their units.
 CANONICAL_TEXT = ("uscc", "name", "county_code", "platform_code", "segment")
 CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "land_mu": ("亩", "用地面积（自有+租赁）"),
@@ -51,7 +51,7 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "rd_wan": ("万元", "R&D经费支出"),
 }
 # Canonical columns an input may leave out (read as empty): clean energy counted in energy_tce
-# and reported CO₂ (decisions D6). The carbon module fills a missing co2_t from energy use.
+# and reported CO₂ (docs/industry-carbon.md). The carbon module fills a missing co2_t from energy use.
 OPTIONAL_FIELDS: dict[str, tuple[str, str]] = {
     "renewable_tce": ("吨标煤", "清洁能源消费量（计入综合能耗的部分）"),
     "co2_t": ("吨", "二氧化碳排放量"),
@@ -114,13 +114,13 @@ class SourceDoc(_Strict):
     status: str = Field(
         "", description="official / official (repost) / secondary / derived / assumption"
     )
-    sections: str = Field("", description="methods.md 中的对应章节")
+    sections: str = Field("", description="docs/methods.md 中的对应章节")
 
 
 class Assumption(_Strict):
     key: str = Field(min_length=1, description="参数的键路径，如 segments.规上.indicators[0].cap")
     note: str = Field(min_length=1, description="为何是假设、依据为何")
-    ref: str = Field("", description="methods.md §6 的编号，如 U-03")
+    ref: str = Field("", description="docs/methods.md §6 的编号，如 U-03")
 
 
 class FieldSpec(_Strict):
@@ -190,7 +190,7 @@ class Indicator(_Strict):
     )
     zero_denominator: Literal["missing", "zero"] = "missing"
     negative: Literal["keep", "zero", "missing"] = "keep"
-    publish: bool = Field(True, description="false：只参与计分，不公开（methods.md §3.1）")
+    publish: bool = Field(True, description="false：只参与计分，不公开（docs/methods.md §3.1）")
     description: str = ""
 
 

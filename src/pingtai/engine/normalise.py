@@ -1,4 +1,4 @@
-"""Scoring functions: raw indicator value → normalised value n (methods.md §2.3; issue 3 item 3).
+"""Scoring functions: raw indicator value → normalised value n (docs/methods.md §2.3).
 
 The indicator score is ``weight × n``: for benchmark-ratio scoring ``n = value ÷ benchmark``, so a
 firm exactly at the benchmark scores its full weight, and a cap of ``k × weight`` is ``n ≤ k``.
@@ -100,7 +100,7 @@ def fit(
             elif b.kind == "percentile":
                 assert b.q is not None  # the method loader requires it for a percentile benchmark
                 bench = group_quantile(x, valid, g, n_groups, float(b.q))
-            else:  # ratio of sums: the area-level figure Σ numerator ÷ Σ denominator (methods.md §4)
+            else:  # ratio of sums: the area-level figure Σ numerator ÷ Σ denominator (docs/methods.md §4)
                 assert numerator is not None and denominator is not None
                 num = np.bincount(g[valid], weights=numerator[valid], minlength=n_groups)
                 den = np.bincount(g[valid], weights=denominator[valid], minlength=n_groups)
@@ -213,7 +213,7 @@ _TRANSFORM = {
 
 
 def bound(n: np.ndarray, cap: float | None, floor: float | None) -> np.ndarray:
-    """Apply the per-indicator cap and floor (multiples of the weight; methods.md §2.3 Caps)."""
+    """Apply the per-indicator cap and floor (multiples of the weight; docs/methods.md §2.3 Caps)."""
     if cap is not None:
         n = np.minimum(n, cap)
     if floor is not None:

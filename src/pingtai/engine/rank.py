@@ -1,4 +1,4 @@
-"""Deterministic orderings and ranks within groups (issue 3 item 7).
+"""Deterministic orderings and ranks within groups (docs/engine.md, "Pipeline and formulas").
 
 Order inside a group: score descending, then the method's ``ranking.tie_break`` keys in turn
 (missing tie-break values last), then the entity id ascending, so every entity gets a unique

@@ -24,7 +24,7 @@ from pingtai.engine.tables import HashingWriter, write_canonical_csv, write_tabl
 
 @dataclass(frozen=True)
 class Regrade:
-    """A manual re-grade (手动调档, methods.md §2.6): who changed which entity to what, and why."""
+    """A manual re-grade (手动调档, docs/methods.md §2.6): who changed which entity to what, and why."""
 
     entity_id: str
     new_class: str
@@ -136,7 +136,7 @@ class EvaluationResult:
             self.__dict__.setdefault("result_hash", digest)
 
     def published_table(self) -> pl.DataFrame:
-        """The table without indicators flagged ``publish = false`` (methods.md §3.1)."""
+        """The table without indicators flagged ``publish = false`` (docs/methods.md §3.1)."""
         hidden = {i.id for i in self.method.indicators if not i.publish}
         drop = [c for c in self.table.columns if c in hidden or c.split("__")[-1] in hidden]
         return self.table.drop(drop)

@@ -1,4 +1,4 @@
-"""Rank and class robustness by Monte Carlo (issue 3 item 9; expectations.md §5 item 2).
+"""Rank and class robustness by Monte Carlo (docs/engine.md, "Robustness").
 
 Each draw perturbs the indicator weights — Dirichlet around the base weights with
 concentration α₀ (``E[w] = base``), or each weight × U(1 − s, 1 + s) then renormalised — and,

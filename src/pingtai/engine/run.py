@@ -1,6 +1,6 @@
 """One evaluation run: check input → indicators → scores → classes → ranks (→ robustness).
 
-The pipeline follows the method file stage by stage (style.md §3); intermediate values are
+The pipeline follows the method file stage by stage (docs/engine.md, "Pipeline and formulas"); intermediate values are
 kept on the result (``SegmentRun``) so that explanations and robustness need no recomputation.
 Every step is vectorised over entities.
 """
@@ -42,7 +42,7 @@ from pingtai.engine.result import (
 def _adjustments(
     method: Method, seg: str, frame: pl.DataFrame, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bonus/deduction items as a ratio and as points (methods.md §2.6), capped item by item
+    """Bonus/deduction items as a ratio and as points (docs/methods.md §2.6), capped item by item
     and then in total. The ratio applies to the indicator total; points are added after."""
     lim = method.adjustment_limits
     ratio_pos = np.zeros(len(rows))
@@ -484,7 +484,7 @@ def _ratio_of_sums(
     denominator: np.ndarray,
     factor: float,
 ) -> np.ndarray:
-    """Σ numerator ÷ Σ denominator over each group's members with a value (methods.md §4)."""
+    """Σ numerator ÷ Σ denominator over each group's members with a value (docs/methods.md §4)."""
     valid = grp.members(~np.isnan(value[rows]))
     num = np.bincount(grp.mg[valid], weights=grp.members(numerator[rows])[valid], minlength=grp.n)
     den = np.bincount(grp.mg[valid], weights=grp.members(denominator[rows])[valid], minlength=grp.n)

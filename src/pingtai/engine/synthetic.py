@@ -1,7 +1,7 @@
 """Reproducible synthetic enterprises in the canonical columns, for tests, demos and benchmarks.
 
 Labelled synthetic: the values are log-normal draws around the Lishui 2019 city averages
-(methods.md §4), not real firms. USCCs are checksum-valid (GB 32100-2015).
+(docs/methods.md §4), not real firms. USCCs are checksum-valid (GB 32100-2015).
 """
 
 from __future__ import annotations

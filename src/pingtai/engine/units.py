@@ -1,4 +1,4 @@
-"""Units and exact conversion factors (architecture.md "Conventions": one module converts units).
+"""Units and exact conversion factors (one module converts units; docs/standards.md §4).
 
 Each unit maps to a dimension and an exact factor to the dimension's base unit, which is the
 unit the canonical input columns use: money 万元, land 亩, energy 吨标煤, electricity 万kWh,

@@ -1,7 +1,7 @@
-"""Weighting methods (issue 3 item 4). Every function returns weights that sum to 1.
+"""Weighting methods (docs/engine.md, "Method files"). Every function returns weights that sum to 1.
 
 Objective weights (entropy, CRITIC, PCA) are computed on the segment's matrix of normalised,
-direction-oriented values, one row per scored entity (style.md §3: pure array functions).
+direction-oriented values, one row per scored entity (pure array functions).
 With too few entities (entropy: < 2; CRITIC, PCA: < 3) or no variation at all, they fall back
 to equal weights rather than producing undefined ones.
 """

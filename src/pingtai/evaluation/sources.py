@@ -30,7 +30,7 @@ DEPARTMENT_FIELDS: dict[str, tuple[str, str]] = {
     "employees": ("statistics_enterprise", "employees"),
     "rd_wan": ("statistics_enterprise", "rd_expenditure"),
 }
-# Optional columns (decisions D6): departments may report them; the register has no base value,
+# Optional columns (docs/industry-carbon.md): departments may report them; the register has no base value,
 # and a firm without a report has them empty (no clean energy counted; CO₂ from energy use).
 OPTIONAL_FIELDS: dict[str, tuple[str, str]] = {
     "renewable_tce": ("energy_enterprise", "renewable_energy"),

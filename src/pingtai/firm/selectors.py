@@ -1,6 +1,6 @@
 """What an enterprise user may read: its own firm's results, and nothing of any other firm.
-Every firm page, export, file and API operation reads through these (decisions D7: a role not
-named sees nothing)."""
+Every firm page, export, file and API operation reads through these (deny by default, docs/api.md:
+a role not named sees nothing)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The input table of a platform evaluation run, assembled only from approved data.
 
-- Enterprise yearly figures aggregated per platform (ratios of sums, methods.md §4): land,
+- Enterprise yearly figures aggregated per platform (ratios of sums, docs/methods.md §4): land,
   tax, value added, R&D and revenue of the last year that has ended by the period's end (the
   period's own year for a year-end run, the year before for quarterly and mid-year runs).
 - ``platform_quarterly`` reports, read only through their approved versions; values are

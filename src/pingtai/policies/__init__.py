@@ -5,7 +5,7 @@ Pure Python (no Django): the evaluation app passes in tables and gets amounts an
 A policy file holds one or more tables, each for a span of data years and either the whole
 city or a list of counties; for a (year, county) the county's own table wins over the city's,
 and within either the latest ``from_year`` wins. Each instrument names the agency that applies
-it (``agencies.toml``, decisions D6) and what selects its rate: the evaluation class, or the
+it (``agencies.toml``, docs/industry-carbon.md) and what selects its rate: the evaluation class, or the
 carbon-efficiency grade or band (碳效 as a policy lever). Amounts are exact ``Decimal`` in 万元,
 rounded once per line to 0.0001 万元 (1 元); totals are sums of those lines, so every way of
 adding them up gives the same figure (entitlements.py checks it).

@@ -1,5 +1,5 @@
 """免申即享: each firm's entitlements and obligations from a result table and the policy table,
-one list per receiving agency (decisions D6), with amounts where computable and the basis of
+one list per receiving agency (docs/industry-carbon.md), with amounts where computable and the basis of
 each line in words. Pure computation, no Django: delivery, documents and the API build on it.
 
 The result table has one row per firm with ``uscc``, ``name``, ``county_code``,

@@ -68,7 +68,7 @@ def platform_system_as_of(on: dt.date) -> PlatformSystemSnapshot:
 
 @dataclass(frozen=True)
 class Figures:
-    """Sums over enterprises (ratios are ratios of sums, methods.md §4)."""
+    """Sums over enterprises (ratios are ratios of sums, docs/methods.md §4)."""
 
     enterprises: int
     above_scale: int

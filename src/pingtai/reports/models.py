@@ -66,8 +66,8 @@ class IssuedDocument(models.Model):
     issued_at = models.DateTimeField("印发时间", default=timezone.now)
     issued_on = models.DateField("成文日期")
     provenance = models.JSONField("来源信息（方法、哈希、审计链）", default=dict)
-    # D1: a document issued from a run that is later superseded stays as issued and is marked
-    # 已更正, with the run that replaced it.
+    # A document issued from a run that is later superseded stays as issued and is marked
+    # 已更正, with the run that replaced it (docs/notices.md).
     corrected_at = models.DateTimeField("更正标记时间", null=True, blank=True)
     corrected_by_type = models.CharField("更正后批次类型", max_length=60, blank=True)
     corrected_by_id = models.PositiveBigIntegerField("更正后批次编号", null=True, blank=True)

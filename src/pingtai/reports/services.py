@@ -252,8 +252,8 @@ def document_findings(run: models.Model) -> list[Finding]:
 
 
 def mark_superseded(run: models.Model, by: models.Model, *, user, note: str = "") -> int:
-    """D1: documents issued from a superseded run stay as issued and are marked 已更正 with
-    the run that replaced it; returns how many were marked. Called when a run is superseded."""
+    """Documents issued from a superseded run stay as issued and are marked 已更正 with
+    the run that replaced it (docs/notices.md); returns how many were marked. Called when a run is superseded."""
     with transaction.atomic():
         documents_ = list(issued_for(run).select_for_update().filter(corrected_at__isnull=True))
         now = timezone.now()

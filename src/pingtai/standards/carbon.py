@@ -1,4 +1,4 @@
-"""Carbon-efficiency parameters as data with their sources (``carbon.toml``; decisions D6):
+"""Carbon-efficiency parameters as data with their sources (``carbon.toml``; docs/industry-carbon.md):
 intensity bands per year, the 1–5 grade thresholds, grid emission factors per year, and the
 factors that turn energy use into CO₂ when a firm reports no ``co2_t``."""
 

@@ -1,7 +1,7 @@
 """GB/T 4754-2017 国民经济行业分类 codes: (门类 letter, 4-digit 小类) kept as text.
 
 Only the structure is checked here (the letter must own the 大类); the full 1,382-row table
-is not vendored yet because no vetted machine-readable copy is reachable (standards.md §3).
+is not vendored yet because no vetted machine-readable copy is reachable (docs/standards.md §3).
 The names of the 20 门类 and 97 大类 are (``gbt4754-divisions.csv``), so that industry tables
 and lists can say 金属制品业 rather than a code.
 """

@@ -1,4 +1,4 @@
-"""Unit conversion at the edges (standards.md §4): 1 亩 = 10000/15 m² exactly, 1 km² = 1500 亩."""
+"""Unit conversion at the edges (docs/standards.md §4): 1 亩 = 10000/15 m² exactly, 1 km² = 1500 亩."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """统一社会信用代码 (GB 32100-2015) normalisation and check-character validation.
 
 python-stdnum is not used: it requires the first eight characters to be digits and so
-rejects the standard-conforming N-, A- and Y-prefixed codes (standards.md §1).
+rejects the standard-conforming N-, A- and Y-prefixed codes (docs/standards.md §1).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 # ISO 7064 MOD 31-3: W_i = 3^(i-1) mod 31.
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
-# Positions 1-2: registration department + entity type (standards.md §1).
+# Positions 1-2: registration department + entity type (docs/standards.md §1).
 # Each registration department with the entity-type characters it issues.
 _ENTITY_TYPES = {
     "1": "1239",

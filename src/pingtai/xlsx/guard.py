@@ -1,4 +1,4 @@
-"""Refuse hostile or broken files before any spreadsheet library parses them (standards.md §5, R-09).
+"""Refuse hostile or broken files before any spreadsheet library parses them (docs/standards.md §5).
 
 The guard decompresses every entry itself, bounded by the limits, and the reader hands the
 spreadsheet parser a zip rebuilt from exactly the parts inspected here, so no difference between
@@ -28,7 +28,7 @@ _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", CFB_MAGIC, b"\x1f\x8b", b"7z\xbc
 _CHUNK = 1 << 20
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
-if openpyxl.xml.DEFUSEDXML is not True:  # R-10: openpyxl must parse through defusedxml.
+if openpyxl.xml.DEFUSEDXML is not True:  # docs/standards.md §5: parse through defusedxml.
     raise ImportError(
         "openpyxl 未启用 defusedxml：请安装 defusedxml，且不要设置 OPENPYXL_DEFUSEDXML"
     )

@@ -2,7 +2,7 @@
 
 File-level problems raise ``RefusedFile``; everything located in a cell becomes an ``Issue`` in
 ``ImportOutcome.errors``. An outcome with errors never carries rows, so a partial result cannot
-be mistaken for success; saving the rows in one transaction is the caller's job (R-12).
+be mistaken for success; saving the rows in one transaction is the caller's job (docs/import.md, "Import pipeline").
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Cell parsers, row rules and unit-slip checks; every problem becomes an ``Issue`` in Chinese.
 
-Parsers follow standards.md §5: one explicit parser per type, NFKC and space removal only for
+Parsers follow docs/standards.md §5: one explicit parser per type, NFKC and space removal only for
 numbers and codes (never names), unit words rejected rather than guessed, Decimal never float.
 """
 
@@ -414,7 +414,7 @@ def parse_column(
 
 
 def _checksum_only(code: str) -> bool:
-    """True when only the check character is wrong (the legacy-code case of standards.md §1)."""
+    """True when only the check character is wrong (the legacy-code case of docs/standards.md §1)."""
     return (
         len(code) == 18
         and all(ch in uscc.VALUE for ch in code)
@@ -422,7 +422,7 @@ def _checksum_only(code: str) -> bool:
     )
 
 
-# Typical slips per declared unit (standards.md §4.3): factor and what the uploader probably did.
+# Typical slips per declared unit (docs/standards.md §4.3): factor and what the uploader probably did.
 SLIP_FACTORS: dict[str, tuple[tuple[Decimal, str], ...]] = {
     "万元": (
         (Decimal(10_000), "把“元”当作“万元”"),
@@ -485,7 +485,7 @@ def plain_number(value: Decimal) -> str:
 
 @dataclass
 class SlipChecker:
-    """Compare parsed values with previous periods and peers (R-08)."""
+    """Compare parsed values with previous periods and peers (docs/standards.md §4.3)."""
 
     indicators: Mapping[str, Indicator]
     previous: Mapping[str, Mapping[str, Decimal]] | None = None

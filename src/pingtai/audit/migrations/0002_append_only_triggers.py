@@ -1,5 +1,5 @@
 """Refuse UPDATE and DELETE on the audit table inside the database itself, so that not even a
-raw SQL statement from the application can rewrite history (standards.md R-17/R-18, ASVS 16.4.2)."""
+raw SQL statement from the application can rewrite history (docs/standards.md §6, ASVS 16.4.2)."""
 
 from django.db import migrations
 

@@ -30,7 +30,7 @@ from pingtai.standards.uscc import ALPHABET, complete
 
 DEFAULT_SEED = 20210824  # the plan's date
 YEARS = tuple(range(2019, 2025))
-ABOVE_SCALE_REVENUE_WAN = 2000  # 规上: 营业收入 ≥ 2000万元 (methods.md §2.1)
+ABOVE_SCALE_REVENUE_WAN = 2000  # 规上: 营业收入 ≥ 2000万元 (docs/methods.md §2.1)
 ABOVE_SCALE = "规上"
 BELOW_SCALE = "规下"
 # 1 万kWh of electricity = 1.229 吨标煤 (当量值 0.1229 kgce/kWh).

@@ -30,7 +30,7 @@ from pingtai.data.lishui.schema import (
     SubZone,
 )
 
-MU_PER_KM2 = Decimal(1500)  # exact: 1 km² = 100 ha = 1500 亩 (standards.md §4.1)
+MU_PER_KM2 = Decimal(1500)  # exact: 1 km² = 100 ha = 1500 亩 (docs/standards.md §4.1)
 EVENT_KINDS = ("merged", "upgraded", "revoked", "converted")
 ZONE_KINDS = ("provincial_or_higher", "township")
 
