@@ -13,11 +13,11 @@ run: setup
 test: $(VENV)/.test-deps setup browser
 	$(BIN)/pytest
 
-# The Django-free tests (engine, spreadsheets, standards) without the Django plugin: no
+# The Django-free tests (data files, engine, spreadsheets, standards) without the Django plugin: no
 # database, no set-up, well under a minute (docs/development.md).
 test-fast: $(VENV)/.test-deps
 	$(BIN)/pytest -q -p no:django -W "ignore:Unknown config option:pytest.PytestConfigWarning" \
-		tests/engine tests/xlsx tests/standards
+		tests/core tests/engine tests/xlsx tests/standards
 
 # Lint and format check over all Python in the repository, then the type check of src/
 # (mypy with django-stubs, configured in pyproject.toml).

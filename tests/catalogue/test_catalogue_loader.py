@@ -208,7 +208,7 @@ def test_broken_forms_are_reported(tmp_path, extra, message):
                 '\n[[indicator]]\ncode = "x"\nname = "某值"\ndefinition = "d"\ndtype = "text"\n'
                 'frequency = "monthly"\nsource = "tax"\n'
             ),
-            "indicators.toml indicator.",
+            "indicators.toml indicator[",
         ),
     ],
 )
@@ -221,9 +221,9 @@ def test_broken_indicators_are_reported(tmp_path, extra, message):
 
 
 def test_missing_and_malformed_files(tmp_path):
-    with pytest.raises(Refused, match="缺少目录文件"):
+    with pytest.raises(Refused, match=r"指标目录文件“indicators\.toml”无效：文件不存在"):
         load_catalogue(tmp_path)
     directory = _copy(tmp_path)
     (directory / "forms.toml").write_text("version = [", encoding="utf-8")
-    with pytest.raises(Refused, match="不是有效的 UTF-8 TOML"):
+    with pytest.raises(Refused, match=r"“forms\.toml”无效：文件末尾有 TOML 语法错误"):
         load_catalogue(directory)

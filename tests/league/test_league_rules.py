@@ -51,7 +51,7 @@ def test_invalid_rules_name_the_key_and_the_problem():
     text = str(err.value)
     assert "bad.toml" in text
     assert "pay_pool.floor_ratio" in text
-    assert "tiers.rules.0" in text and "times 不能大于 years" in text
+    assert "tiers.rules[0]" in text and "times 不能大于 years" in text
     assert "interview.cycles: 缺少必填项" in text
     assert "top.overal: 不允许的键" in text
 

@@ -11,16 +11,17 @@ import hashlib
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pingtai.core.datafiles import toml_table, validate
 from pingtai.core.refusal import Refused
 
 RULES_DIR = Path(__file__).with_name("rules")
 
 PoolKind = Literal["land", "energy", "emission", "funds"]
-# Name, unit and the smallest allocatable amount of each pool (issue 8: 0.01 亩, 1 吨标煤, 0.01 万元).
+# Name, unit and the smallest allocatable amount of each pool (docs/allocation.md §1: 0.01 亩, 1 吨标煤, 0.01 万元).
 POOLS: dict[str, tuple[str, str, Decimal]] = {
     "land": ("新增建设用地指标", "亩", Decimal("0.01")),
     "energy": ("用能指标", "吨标煤", Decimal("1")),
@@ -42,6 +43,9 @@ PROPOSAL_INDICATORS = {
 
 Share = Annotated[Decimal, Field(ge=0, le=1)]
 NonNegative = Annotated[Decimal, Field(ge=0)]
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -211,12 +215,6 @@ def _path(name_or_path: str | Path) -> Path:
     raise Refused(f"找不到规则文件“{name_or_path}”（可用：{', '.join(available())}）")
 
 
-def errors_text(bad: ValidationError) -> str:
-    return "；".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '（整体）'}: {e['msg']}" for e in bad.errors()
-    )
-
-
 def read_text(name_or_path: str | Path) -> tuple[str, str]:
     """(file text, sha256) of a rules file."""
     path = _path(name_or_path)
@@ -224,13 +222,9 @@ def read_text(name_or_path: str | Path) -> tuple[str, str]:
     return text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def parse(model: type[BaseModel], text: str, label: str):
-    try:
-        return model.model_validate(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as bad:
-        raise Refused(f"规则文件“{label}”不是有效的 TOML：{bad}") from bad
-    except ValidationError as bad:
-        raise Refused(f"规则文件“{label}”无效：{errors_text(bad)}") from bad
+def parse(model: type[M], text: str, label: str) -> M:
+    raw = toml_table(text, what="规则文件", source=label)
+    return validate(raw, model, what="规则文件", source=label)
 
 
 def load_rule_set(name_or_path: str | Path) -> RuleSet:

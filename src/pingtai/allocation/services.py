@@ -30,6 +30,7 @@ from pingtai.allocation.models import (
 )
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.datafiles import validation_problems
 from pingtai.core.refusal import Refused
 from pingtai.engine.allocate import (
     AllocationResult,
@@ -239,7 +240,8 @@ def _adjusted(rule_set: rulefiles.RuleSet, adjust: dict) -> rulefiles.RuleSet:
     try:
         return rulefiles.RuleSet.model_validate(data)
     except ValidationError as bad:
-        raise Refused(f"调整后的规则无效：{rulefiles.errors_text(bad)}") from bad
+        problems = "；".join(validation_problems(bad, data))
+        raise Refused(f"调整后的规则无效：{problems}") from bad
 
 
 def allocation_prepare(

@@ -6,7 +6,6 @@ import hashlib
 import json
 import operator
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pingtai.core.datafiles import read_bytes, toml_table, validation_problems
 from pingtai.core.refusal import Refused
 
 Dtype = Literal["decimal", "int", "text", "code"]
@@ -273,12 +273,8 @@ class Catalogue:
         return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-def _pydantic_problems(file: str, error: ValidationError) -> list[str]:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"])
-        problems.append(f"{file} {where}：{item['msg'].removeprefix('Value error, ')}")
-    return problems
+def _pydantic_problems(file: str, error: ValidationError, raw: dict) -> list[str]:
+    return [f"{file} {problem}" for problem in validation_problems(error, raw)]
 
 
 def _cross_check(forms: _FormsFile, indicators: dict[str, Indicator]) -> list[str]:
@@ -341,22 +337,17 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     parsed: dict[str, dict] = {}
     for name in ("indicators.toml", "forms.toml"):
         path = directory / name
-        try:
-            raw[name] = path.read_bytes()
-            parsed[name] = tomllib.loads(raw[name].decode("utf-8"))
-        except FileNotFoundError:
-            raise _refused([f"缺少目录文件 {path}"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise _refused([f"{name} 不是有效的 UTF-8 TOML：{exc}"]) from None
+        raw[name] = read_bytes(path, what="指标目录文件", code="catalogue")
+        parsed[name] = toml_table(raw[name], what="指标目录文件", source=name, code="catalogue")
     problems: list[str] = []
     try:
         indicator_file = _IndicatorsFile.model_validate(parsed["indicators.toml"])
     except ValidationError as exc:
-        problems += _pydantic_problems("indicators.toml", exc)
+        problems += _pydantic_problems("indicators.toml", exc, parsed["indicators.toml"])
     try:
         forms_file = _FormsFile.model_validate(parsed["forms.toml"])
     except ValidationError as exc:
-        problems += _pydantic_problems("forms.toml", exc)
+        problems += _pydantic_problems("forms.toml", exc, parsed["forms.toml"])
     if problems:
         raise _refused(problems)
     indicators: dict[str, Indicator] = {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tomllib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -119,17 +118,15 @@ def chains(args: argparse.Namespace) -> int:
 def agreement(args: argparse.Namespace) -> int:
     """Register an agreement from a TOML file (see docs/planning.md for the layout)."""
     setup_django()
+    from pingtai.core.datafiles import read_bytes, toml_table
     from pingtai.core.refusal import Refused
     from pingtai.planning.services import agreement_from_file
 
     user = city_admin(args.user)
+    path = Path(args.file)
     try:
-        row = agreement_from_file(
-            tomllib.loads(Path(args.file).read_text(encoding="utf-8")), user=user
-        )
-    except (OSError, tomllib.TOMLDecodeError) as bad:
-        print(f"错误：无法读取协议文件：{bad}", file=sys.stderr)
-        return 1
+        raw = toml_table(read_bytes(path, what="协议文件"), what="协议文件", source=path.name)
+        row = agreement_from_file(raw, user=user)
     except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1

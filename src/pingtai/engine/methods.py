@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-import tomllib
 from importlib import resources
 from importlib.resources.abc import Traversable
 from itertools import pairwise
@@ -31,6 +30,7 @@ from pydantic import (
     model_serializer,
 )
 
+from pingtai.core.datafiles import DataFileError, toml_table, validation_problems
 from pingtai.core.refusal import Refused
 from pingtai.engine import units, weights
 
@@ -66,15 +66,11 @@ INDUSTRY_LEVELS: dict[str, str] = {
 }
 
 
-class MethodError(Refused):
+class MethodError(DataFileError):
     """A method file that cannot be used; ``problems`` lists every ``path: message``."""
 
     def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(
-            f"评价方法“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems), code="method"
-        )
+        super().__init__("评价方法", source, problems, code="method")
 
 
 class _Strict(BaseModel):
@@ -513,63 +509,6 @@ def fits_population(scoring: Scoring) -> bool:
     return scoring.kind in ("minmax", "zscore", "percentile", "vector")
 
 
-_MESSAGES = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "不允许的键（拼写错误？）",
-    "greater_than": "必须大于 {gt}",
-    "greater_than_equal": "必须大于或等于 {ge}",
-    "less_than": "必须小于 {lt}",
-    "less_than_equal": "必须小于或等于 {le}",
-    "literal_error": "取值必须为 {expected}",
-    "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
-    "too_short": "至少需要 {min_length} 项",
-    "string_too_short": "不能为空",
-    "union_tag_invalid": "kind 取值必须为 {expected_tags}",
-    "union_tag_not_found": "缺少 kind",
-    "float_parsing": "必须为数值",
-    "float_type": "必须为数值",
-    "int_type": "必须为整数",
-    "bool_type": "必须为 true 或 false",
-    "string_type": "必须为字符串",
-    "date_type": "必须为日期（YYYY-MM-DD）",
-    "date_from_datetime_parsing": "必须为日期（YYYY-MM-DD）",
-    "list_type": "必须为列表",
-    "dict_type": "必须为表（table）",
-    "model_type": "必须为表（table）",
-}
-
-
-def _path(loc: tuple[Any, ...], raw: Any) -> str:
-    """Render a pydantic location as ``a.b[2].c``, dropping discriminator tags."""
-    out = ""
-    node = raw
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            continue
-        if isinstance(node, dict) and part not in node and node.get("kind") == part:
-            continue  # a discriminated-union tag, not a key the user wrote
-        out += ("." if out else "") + str(part)
-        node = node.get(part) if isinstance(node, dict) else None
-    return out or "(根)"
-
-
-def _format_errors(err: ValidationError, raw: dict) -> list[str]:
-    problems = []
-    for e in err.errors():
-        template = _MESSAGES.get(e["type"])
-        ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (e.get("ctx") or {}).items()}
-        if e["type"] == "greater_than" and ctx.get("gt") in (0, "0"):
-            template = "必须为正数"
-        try:
-            msg = template.format(**ctx) if template else e["msg"]
-        except (KeyError, IndexError):
-            msg = e["msg"]
-        problems.append(f"{_path(e['loc'], raw)}: {msg}")
-    return problems
-
-
 def _resolve(data: Any, key: str) -> bool:
     node = data
     for token in key.replace("]", "").replace("[", ".").split("."):
@@ -833,7 +772,7 @@ def parse_method(raw: dict, source: str = "<内存>") -> Method:
     try:
         method = Method.model_validate(raw)
     except ValidationError as e:
-        raise MethodError(source, _format_errors(e, raw)) from None
+        raise MethodError(source, validation_problems(e, raw)) from None
     problems = _semantic_errors(method)
     if problems:
         raise MethodError(source, problems)
@@ -860,9 +799,9 @@ def load_method(id_or_path: str | Path) -> Method:
         text = res.read_text(encoding="utf-8")
         source = str(id_or_path)
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise MethodError(source, [f"TOML 语法错误：{e}"]) from None
+        raw = toml_table(text, what="评价方法", source=source)
+    except DataFileError as bad:
+        raise MethodError(source, bad.problems) from None
     return parse_method(raw, source)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -21,8 +20,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pingtai.core.datafiles import read_bytes, toml_table, validate
 from pingtai.core.refusal import Refused
 
 DEFAULT_FILE = Path(__file__).with_name("rules") / "league-v1.toml"
@@ -183,28 +183,14 @@ class LoadedRules:
 
 
 def parse_rules(raw: dict, source: str = "<内存>") -> LeagueRules:
-    try:
-        return LeagueRules.model_validate(raw)
-    except ValidationError as err:
-        problems = []
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"]) or "(根)"
-            msg = {"missing": "缺少必填项", "extra_forbidden": "不允许的键（拼写错误？）"}.get(
-                e["type"], e["msg"]
-            )
-            problems.append(f"{where}: {msg.removeprefix('Value error, ')}")
-        raise Refused(
-            f"规则文件“{source}”无效：\n" + "\n".join(f"  - {p}" for p in problems)
-        ) from None
+    return validate(raw, LeagueRules, what="规则文件", source=source)
 
 
 def load_rules(path: Path | str = DEFAULT_FILE) -> LoadedRules:
-    data = Path(path).read_bytes()
-    try:
-        raw = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as bad:
-        raise Refused(f"规则文件“{path}”不是有效的 TOML：{bad}") from None
-    return LoadedRules(parse_rules(raw, str(path)), hashlib.sha256(data).hexdigest())
+    path = Path(path)
+    data = read_bytes(path, what="规则文件")
+    raw = toml_table(data, what="规则文件", source=path.name)
+    return LoadedRules(parse_rules(raw, path.name), hashlib.sha256(data).hexdigest())
 
 
 # --- groups --------------------------------------------------------------------------------

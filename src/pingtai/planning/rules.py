@@ -7,16 +7,16 @@ simulation (ratios of sums), finds industry-chain gaps and splits settlement amo
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from pingtai.core import numbers
+from pingtai.core.datafiles import load_toml
 from pingtai.core.refusal import Refused
 
 DEFAULT_RULES = Path(__file__).with_name("lishui-planning-default.toml")
@@ -88,16 +88,7 @@ class PlanningRules(_Strict):
 
 
 def load_rules(path: Path | str = DEFAULT_RULES) -> PlanningRules:
-    path = Path(path)
-    try:
-        return PlanningRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as missing:
-        raise Refused(f"无法读取整合规划规则文件 {path}：{missing}") from missing
-    except tomllib.TOMLDecodeError as bad:
-        raise Refused(f"整合规划规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
-    except ValidationError as bad:
-        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise Refused(f"整合规划规则文件 {path.name} 有误：{problems}") from bad
+    return load_toml(Path(path), PlanningRules, what="整合规划规则文件")
 
 
 # ---------------------------------------------------------------- 并提撤转

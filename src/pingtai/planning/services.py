@@ -5,7 +5,6 @@ transaction."""
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.utils import timezone
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.datafiles import read_bytes, toml_table
 from pingtai.core.refusal import Refused
 from pingtai.planning import rules as R
 from pingtai.planning import selectors
@@ -627,10 +627,9 @@ def agreement_from_file(raw: dict, *, user: User, request=None) -> Agreement:
 
 def agreements_load_demo(*, user: User, path: Path = DEMO_AGREEMENTS) -> tuple[int, int]:
     """Register the demo agreements that do not exist yet; returns (created, already there)."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as bad:
-        raise Refused(f"演示协议文件无法读取：{bad}") from bad
+    path = Path(path)
+    data = read_bytes(path, what="演示协议文件")
+    raw = toml_table(data, what="演示协议文件", source=path.name)
     created = existing = 0
     with transaction.atomic():
         for table in raw.get("agreements", []):

@@ -14,15 +14,15 @@ adding them up gives the same figure (entitlements.py checks it).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pingtai.core.datafiles import load_toml
 from pingtai.core.refusal import Refused
 
 HERE = Path(__file__).parent
@@ -197,10 +197,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _load(model: type[M], path: Path) -> M:
-    try:
-        return model.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as bad:
-        raise Refused(f"{path.name}: {bad}") from bad
+    return load_toml(path, model, what="政策数据文件")
 
 
 def agencies(path: Path | None = None) -> Agencies:

@@ -5,15 +5,14 @@ factors that turn energy use into CO₂ when a firm reports no ``co2_t``."""
 from __future__ import annotations
 
 import itertools
-import tomllib
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pingtai.core.refusal import Refused
+from pingtai.core.datafiles import load_toml
 
 PATH = Path(__file__).with_name("carbon.toml")
 
@@ -118,7 +117,4 @@ class CarbonData(BaseModel):
 
 @lru_cache(maxsize=1)
 def carbon_data() -> CarbonData:
-    try:
-        return CarbonData.model_validate(tomllib.loads(PATH.read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as bad:
-        raise Refused(f"{PATH.name}：{bad}", code="carbon_data") from bad
+    return load_toml(PATH, CarbonData, what="碳效参数文件", code="carbon_data")

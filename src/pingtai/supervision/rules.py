@@ -7,15 +7,14 @@ assumption because the plan does not define "进展缓慢".
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from pingtai.core.refusal import Refused
+from pingtai.core.datafiles import load_toml
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
@@ -34,16 +33,7 @@ class SupervisionRules(BaseModel):
 
 
 def load_rules(path: Path | str = DEFAULT_RULES) -> SupervisionRules:
-    path = Path(path)
-    try:
-        return SupervisionRules.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except OSError as missing:
-        raise Refused(f"无法读取督办规则文件 {path}：{missing}") from missing
-    except tomllib.TOMLDecodeError as bad:
-        raise Refused(f"督办规则文件 {path.name} 不是有效的 TOML：{bad}") from bad
-    except ValidationError as bad:
-        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise Refused(f"督办规则文件 {path.name} 有误：{problems}") from bad
+    return load_toml(Path(path), SupervisionRules, what="督办规则文件")
 
 
 def expected_progress(start: dt.date, deadline: dt.date, on: dt.date) -> Decimal:

@@ -8,17 +8,17 @@ leaders and departments read.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.datafiles import load_toml
 from pingtai.core.refusal import Refused
 from pingtai.registry.models import Platform
 from pingtai.supervision.models import Milestone, ProgressUpdate, Task
@@ -243,13 +243,7 @@ class DemoReport:
 
 
 def _read_demo(path: Path) -> _DemoFile:
-    try:
-        return _DemoFile.model_validate(tomllib.loads(Path(path).read_text(encoding="utf-8")))
-    except (OSError, tomllib.TOMLDecodeError) as bad:
-        raise Refused(f"演示作战图文件 {path} 无法读取：{bad}") from bad
-    except ValidationError as bad:
-        problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{e['msg']}" for e in bad.errors())
-        raise Refused(f"演示作战图文件有误：{problems}") from bad
+    return load_toml(Path(path), _DemoFile, what="演示作战图文件")
 
 
 def demo_load(path: Path | str = DEMO_FILE) -> DemoReport:

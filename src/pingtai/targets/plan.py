@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pingtai.core import numbers
+from pingtai.core.datafiles import read_bytes, toml_table
 from pingtai.core.refusal import Refused
 
 DEFAULT_FILE = Path(__file__).with_name("lishui-2021-46.toml")
@@ -211,9 +211,6 @@ def _organisation(raw: dict[str, Any] | None) -> OrganisationRules | None:
 
 
 def load_targets(path: Path | str = DEFAULT_FILE) -> TargetPlan:
-    with open(path, "rb") as handle:
-        try:
-            raw = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as bad:
-            raise Refused(f"目标文件 {path} 不是有效的 TOML：{bad}") from bad
-    return parse_targets(raw)
+    path = Path(path)
+    data = read_bytes(path, what="目标文件")
+    return parse_targets(toml_table(data, what="目标文件", source=path.name))
