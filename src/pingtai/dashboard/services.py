@@ -208,8 +208,11 @@ def class_distribution(
     if run is None:
         return None
     per_platform: dict[str, Counter] = defaultdict(Counter)
-    for code, klass in run.results.values_list("platform_code", "klass"):
-        per_platform[code][klass] += 1
+    # Counted by the database (one row per platform and class), not one row per firm: a
+    # province's run has 10⁵ result rows (docs/benchmarks.md, Province scale).
+    counted = run.results.order_by().values_list("platform_code", "klass").annotate(n=Count("id"))
+    for code, klass, n in counted:
+        per_platform[code][klass] += n
     totals = sum(per_platform.values(), Counter())
     classes = sorted(totals, key=lambda k: (k not in CLASS_COLOURS, k))
     return ClassDistribution(
