@@ -199,3 +199,16 @@ def test_api_gives_the_same_lines_to_admitted_roles_only(published_run, api_as):
     ).json()
     assert done["status"] == "executed" and done["executed_at"]
     assert tax.post(steps, {"step": "execute"}, content_type="application/json").status_code == 409
+
+
+def test_a_year_without_a_policy_table_gives_the_firm_no_lines_and_refuses_a_list(published_run):
+    from pingtai.core.refusal import Refused
+    from pingtai.evaluation.models import EvaluationRun
+
+    firm = published_run.results.filter(klass="D").first()
+    assert services.firm_entitlements(published_run, firm.uscc)  # 2024: the city's table
+    run = EvaluationRun.objects.get(pk=published_run.pk)  # a copy: the fixture stays 2024
+    run.year = 2019  # the tables start in 2021
+    assert services.firm_entitlements(run, firm.uscc) == []
+    with pytest.raises(Refused, match=r"2019年度.*没有适用的差别化政策表"):
+        services.run_lines(run)

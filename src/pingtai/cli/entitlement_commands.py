@@ -40,7 +40,7 @@ def entitlements(args: argparse.Namespace) -> int:
         print(f"该名单已于 {record.generated_at:%Y-%m-%d %H:%M} 生成，以下为存档原件。")
     print(
         f"{record.document.title}：{record.firms} 家企业，{record.line_count} 条；"
-        f"企业应缴合计 {record.obligations_wan} 万元，企业应享合计 {record.entitlements_wan} 万元，"
+        f"企业应缴合计 {record.obligations_wan:,.4f} 万元，企业应享合计 {record.entitlements_wan:,.4f} 万元，"
         f"金额待执行单位核定 {record.uncomputed} 条；状态：{record.get_status_display()}"
     )
     print(

@@ -429,9 +429,13 @@ def advance(
 def firm_entitlements(run: EvaluationRun, uscc: str) -> list[dict[str, Any]]:
     """One firm's lines under a run, each with its agency and, where that agency's list has
     been generated, how far its delivery has got (for the firm's portrait)."""
-    lists = {r.agency: r for r in EntitlementList.objects.filter(run=run)}
+    lists = {r.agency: r for r in EntitlementList.objects.filter(run=run).defer("lines")}
+    try:
+        lines = run_lines(run, uscc)
+    except Refused:  # no policy table covers the run's year (e.g. before 2021): nothing applies
+        return []
     out = []
-    for e in run_lines(run, uscc):
+    for e in lines:
         record = lists.get(e.agency)
         out.append({**line_record(e), "agency_name": e.agency_name, "list": record})
     return out

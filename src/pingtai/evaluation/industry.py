@@ -183,8 +183,8 @@ def class_by_industry(rows: QuerySet[EnterpriseResult]) -> list[dict[str, Any]]:
 
 
 def group_text(group: dict[str, Any] | None, with_size: bool = True) -> str:
-    """A comparison group in words: its level, what it is and how many firms it has, e.g.
-    行业小类（金属制品业）137 家, 县（市、区）莲都区 412 家."""
+    """A comparison group in words: what it is and how many firms it has, e.g.
+    同一行业小类（金属制品业） 137 家, 莲都区 412 家."""
     if not group or not group.get("group"):
         return "—"
     from pingtai.registry.models import County
@@ -192,10 +192,9 @@ def group_text(group: dict[str, Any] | None, with_size: bool = True) -> str:
     label = str(group["group"]).split("|")[-1]
     level = group.get("level") or ""
     if label.isdigit() and len(label) == 6:
-        name = County.objects.filter(code=label).values_list("name", flat=True).first() or label
-        what = f"{level or '县（市、区）'} {name}"
+        what = County.objects.filter(code=label).values_list("name", flat=True).first() or label
     elif _division_in(label):
-        what = f"{level}（{industry_label(_division_in(label))}）"
+        what = f"同一{level}（{industry_label(_division_in(label))}）"
     else:
         what = level or "全市"
     size = group.get("size") if with_size else None
