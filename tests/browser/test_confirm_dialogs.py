@@ -41,7 +41,8 @@ VALUES = {
 
 
 def test_every_irreversible_action_carries_a_confirmation():
-    """Approve, return, lock, close, publish, decide, settle, issue: each form asks first."""
+    """Approve, return, lock, close, publish, decide, settle, issue, generate an entitlement list,
+    take a delivery step: each form asks first."""
     actions = {
         "reporting:transition": 3,  # submit, approve, return and lock share the URL
         "reporting:period_close": 1,
@@ -54,6 +55,8 @@ def test_every_irreversible_action_carries_a_confirmation():
         "allocation:check": 1,
         "league:objection_new": 1,
         "league:objection_decide": 1,
+        "entitlements:generate": 1,
+        "entitlements:advance": 1,
     }
     forms = [
         form
