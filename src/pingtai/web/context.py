@@ -19,6 +19,7 @@ GROUP_OF = {
     "evaluation:index": "评价",
     "publicity:index": "评价",
     "reports:index": "评价",
+    "entitlements:index": "评价",
     "league:index": "考评",
     "league:targets": "考评",
     "allocation:index": "配置",
