@@ -22,6 +22,7 @@ from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry.models import County, Platform
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import refuse_form, restore_form
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
@@ -33,7 +34,12 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         "evaluation/index.html",
         {
             "runs": EvaluationRun.objects.select_related("created_by", "published_by"),
-            "run_form": RunForm(initial={"year": 2024, "method": "lishui-mujun-default"})
+            "run_form": restore_form(
+                request,
+                "evaluation-run",
+                RunForm,
+                initial={"year": 2024, "method": "lishui-mujun-default"},
+            )
             if request.user.is_city_admin
             else None,
             "compare_form": CompareForm(
@@ -52,7 +58,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请检查年度和方法")
+        refuse_form(request, "evaluation-run")
         return redirect("evaluation:index")
     try:
         run, assembly = services.run_evaluation(

@@ -45,7 +45,7 @@ from pingtai.registry.models import Platform
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import form_errors
+from pingtai.web.forms import refuse_form, restore_form
 from pingtai.web.params import year_param
 
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
@@ -63,8 +63,11 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
         "league/index.html",
         {
             "runs": selectors.runs_for(request.user).select_related("created_by", "published_by"),
-            "run_form": RunForm(
-                initial={"cycle": "quarter", "period": "2024Q4", "grouping": "role"}
+            "run_form": restore_form(
+                request,
+                "league-run",
+                RunForm,
+                initial={"cycle": "quarter", "period": "2024Q4", "grouping": "role"},
             )
             if request.user.is_city_admin
             else None,
@@ -78,10 +81,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 def run_create(request: AuthenticatedRequest) -> HttpResponse:
     form = RunForm(request.POST)
     if not form.is_valid():
-        messages.error(
-            request,
-            "请检查填写内容：" + "；".join(form_errors(form)),
-        )
+        refuse_form(request, "league-run")
         return redirect("league:index")
     try:
         run = services.run_create(
@@ -93,7 +93,7 @@ def run_create(request: AuthenticatedRequest) -> HttpResponse:
             request=request,
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, "league-run", refused)
         return redirect("league:index")
     messages.success(request, f"已生成批次 #{run.pk}（预览，发布后冻结）")
     return redirect("league:run", pk=run.pk)

@@ -29,7 +29,7 @@ from pingtai.reporting.models import ReportingPeriod, SubmissionVersion, UploadA
 from pingtai.reporting.review import amount_text, review_of
 from pingtai.reporting.workflow import authorise_transition, submission_transition
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import form_errors
+from pingtai.web.forms import form_errors, refuse_form, restore_form
 from pingtai.xlsx import Issue, mark_errors
 
 
@@ -44,7 +44,9 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             "periods": periods,
             "mine": mine,
             "catalogue": default_catalogue(),
-            "open_form": PeriodOpenForm() if request.user.is_city_admin else None,
+            "open_form": restore_form(request, "period-open", PeriodOpenForm)
+            if request.user.is_city_admin
+            else None,
         },
     )
 
@@ -63,8 +65,7 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 def period_open(request: AuthenticatedRequest) -> HttpResponse:
     form = PeriodOpenForm(request.POST)
     if not form.is_valid():
-        for error in form_errors(form):
-            messages.error(request, error)
+        refuse_form(request, "period-open")
         return redirect("reporting:index")
     try:
         period = services.period_open(

@@ -1,0 +1,49 @@
+"""Forms that behave: date boxes filled with a date the browser accepts, entries kept after a
+refusal with the message beside the field, periods chosen by name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from pingtai.supervision.forms import MilestoneDoneForm, ProgressForm
+
+pytestmark = pytest.mark.django_db
+
+
+def test_date_boxes_carry_iso_dates_whatever_the_locale():
+    today = dt.date.today().isoformat()
+    for form in (ProgressForm(), MilestoneDoneForm()):
+        html = str(form)
+        boxes = re.findall(r'<input type="date"[^>]*>', html)
+        assert boxes and all(f'value="{today}"' in box for box in boxes), html
+
+
+def test_task_page_offers_todays_date_for_progress(login):
+    from pingtai.registry.models import Platform
+    from pingtai.supervision.models import Task
+
+    task = Task.objects.create(
+        platform=Platform.objects.get(code="LS01"),
+        title="标准厂房建设",
+        owner="管委会",
+        start_date=dt.date(2026, 1, 1),
+        deadline=dt.date(2026, 12, 31),
+    )
+    body = login("pt_ls01").get(f"/supervision/tasks/{task.pk}/").content.decode()
+    assert f'type="date" name="as_of" value="{dt.date.today().isoformat()}"' in body
+
+
+def test_a_refused_period_keeps_its_deadline_and_names_the_field(login):
+    admin = login("admin")
+    page = admin.post(
+        "/reporting/periods/open/", {"code": "2025Q9", "deadline": "2026-01-20"}, follow=True
+    ).content.decode()
+    assert 'value="2026-01-20"' in page
+    assert "未保存" in page
+    error = page.index('class="errorlist')
+    assert error < page.index('name="code"')
+    # Periods are offered by name; the code is only the value sent.
+    assert ">2024年第四季度</option>" in page
