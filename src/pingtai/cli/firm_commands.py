@@ -152,6 +152,61 @@ def objection_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def reminders(args: argparse.Namespace) -> int:
+    """The daily job: deadline reminders, outcomes, and 逾期视为确认 after a window closes."""
+    import datetime as dt
+
+    setup_django()
+    from pingtai.cli.site_commands import city_admin
+    from pingtai.core.refusal import Refused
+    from pingtai.firm.reminders import run_reminders
+
+    user = city_admin(args.user)
+    if user is None:
+        return 2
+    try:
+        today = dt.date.fromisoformat(args.today) if args.today else None
+        report = run_reminders(user=user, today=today)
+    except ValueError:
+        print(f"错误：日期“{args.today}”不正确（应为 YYYY-MM-DD）", file=sys.stderr)
+        return 2
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def letters(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.cli.site_commands import city_admin
+    from pingtai.core.refusal import Refused
+    from pingtai.evaluation.models import EvaluationRun
+    from pingtai.firm.letters import issue_letters
+    from pingtai.registry.models import Enterprise
+
+    user = city_admin(args.user)
+    if user is None:
+        return 2
+    run = EvaluationRun.objects.filter(pk=args.run).first()
+    if run is None:
+        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
+        return 2
+    firms = Enterprise.objects.all()
+    if args.platform:
+        firms = firms.filter(platform__code=args.platform.upper())
+    if args.uscc:
+        firms = firms.filter(uscc__in=[u.upper() for u in args.uscc])
+    try:
+        issued = issue_letters(run, user=user, firms=firms)
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    print(f"批次 #{run.pk}：结果告知书 {len(issued)} 份已印发（已印发的按原件返回）")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "enterprise-users",
@@ -187,6 +242,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--value", default=None, help="采纳时的更正数值（默认为企业主张的数值）")
     p.add_argument("--user", required=True, metavar="NAME")
     p.set_defaults(func=objection_decide)
+
+    p = sub.add_parser(
+        "reminders",
+        help="每日任务：期限提醒、异议结果告知，公示或确认期截止后逾期未答复视为确认",
+    )
+    p.add_argument("--today", default="", metavar="YYYY-MM-DD", help="按该日执行（默认今天）")
+    p.add_argument("--user", default="admin", help="记入审计日志的市级管理员（默认 admin）")
+    p.set_defaults(func=reminders)
+
+    p = sub.add_parser("letters", help="印发评价结果告知书（每企业一份，PDF 和 Word）")
+    p.add_argument("--run", type=int, required=True, metavar="RUN")
+    p.add_argument("--platform", default="", metavar="CODE", help="只印发该平台的企业")
+    p.add_argument("--uscc", action="append", metavar="CODE", help="只印发这些企业（可多次给出）")
+    p.add_argument("--user", default="admin", help="市级管理员用户名")
+    p.set_defaults(func=letters)
 
     p = objection.add_parser("list", help="列出某批次的异议")
     p.add_argument("--run", type=int, required=True, metavar="RUN")

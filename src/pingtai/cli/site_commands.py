@@ -48,7 +48,9 @@ def demo_users(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.services import accounts_ensure_demo_users
 
-    logins = accounts_ensure_demo_users()
+    from pingtai.firm.demo import demo_logins
+
+    logins = accounts_ensure_demo_users() + demo_logins()
     width = max(len(login.username) for login in logins) + 2
     print("演示账号（仅供演示，正式部署请勿创建）：")
     for login in logins:
@@ -130,6 +132,10 @@ def demo_activity(robustness: bool = True) -> None:
     from pingtai.ops.demo_tasks import load_demo_tasks
 
     for line in load_demo_tasks(admin).lines:
+        print(line)
+    from pingtai.firm.demo import load_demo as load_enterprise_demo
+
+    for line in load_enterprise_demo(admin=admin):
         print(line)
 
 

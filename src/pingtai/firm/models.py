@@ -236,3 +236,28 @@ class ObjectionEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.objection} {self.filename}"
+
+
+class Reminder(models.Model):
+    """An in-application reminder of a deadline or an outcome, made by the daily job
+    (``pingtai reminders``); ``key`` makes the job safe to run more than once a day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="reminders", verbose_name="提醒对象"
+    )
+    key = models.CharField("去重键", max_length=120)
+    text = models.CharField("内容", max_length=500)
+    url = models.CharField("链接", max_length=200, blank=True)
+    due_on = models.DateField("期限", null=True, blank=True)
+    created_at = models.DateTimeField("提醒时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "提醒"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_reminder_per_user_and_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -20,8 +20,9 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
-from pingtai.firm import objections, sheet, windows
+from pingtai.firm import letters, objections, sheet, windows
 from pingtai.firm.models import Objection, PublicityWindow
+from pingtai.firm.views import reminder_page
 from pingtai.web.downloads import attachment
 
 
@@ -222,3 +223,21 @@ def confirmations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "firm/office_confirmations.html",
         {"run": run, **objections.confirmation_overview(run, request.user)},
     )
+
+
+office_reminders = role_required(*OFFICIALS)(reminder_page)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def letters_issue(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
+    """Issue the result letters of one platform's firms (each stored as issued)."""
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    platform = scoped_platform(request.user, code)
+    try:
+        issued = letters.issue_letters(run, user=request.user, firms=platform.enterprises.all())
+    except Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"已印发{platform.name}企业的结果告知书 {len(issued)} 份")
+    return redirect("publicity:list", pk=pk, code=code)

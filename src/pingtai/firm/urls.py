@@ -12,6 +12,8 @@ firm_patterns = [
     path("runs/<int:pk>/object/", views.object_, name="object"),
     path("objections/<str:number>/", views.objection, name="objection"),
     path("objections/<str:number>/evidence/<int:pk>/", views.evidence, name="evidence"),
+    path("runs/<int:pk>/letter.<str:fmt>", views.letter, name="letter"),
+    path("reminders/", views.firm_reminders, name="reminders"),
 ]
 
 office_patterns = [
@@ -28,6 +30,8 @@ office_patterns = [
         office_views.objection_evidence,
         name="evidence",
     ),
+    path("runs/<int:pk>/letters/<str:code>/", office_views.letters_issue, name="letters"),
+    path("reminders/", office_views.office_reminders, name="reminders"),
 ]
 
 urlpatterns = [

@@ -16,7 +16,7 @@ from pingtai.accounts.scope import AuthenticatedRequest, own_enterprise, role_re
 from pingtai.core.refusal import Refused
 from pingtai.entitlements.services import firm_entitlements
 from pingtai.evaluation.models import EvaluationRun
-from pingtai.firm import objections, selectors, sheet
+from pingtai.firm import letters, objections, reminders, selectors, sheet
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Confirmation, Objection, PublicityWindow
 from pingtai.firm.windows import window_text
@@ -76,6 +76,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "entitlements": firm_entitlements(current, firm.uscc) if current else [],
             "runs": runs,
             "objections": objections.objections_for(request.user)[:20],
+            "letters": [
+                (r.run, letters.issued_letter(r.run, firm))
+                for r in selectors.own_results(request.user)
+                if letters.issued_letter(r.run, firm) is not None
+            ],
         },
     )
 
@@ -191,3 +196,30 @@ def evidence(request: AuthenticatedRequest, number: str, pk: int) -> HttpRespons
     if item is None:
         raise Http404("没有找到该文件")
     return attachment(bytes(item.file.content), item.filename, item.content_type)
+
+
+@role_required(*ENTERPRISE)
+def letter(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpResponse:
+    """The firm's own issued result letter, exactly as issued."""
+    firm = own_enterprise(request.user)
+    run = _run_for_firm(request, pk)
+    document = letters.issued_letter(run, firm)
+    if document is None or fmt not in letters.FORMATS:
+        raise Http404("该批次的结果告知书尚未印发")
+    content = letters.letter_bytes(document, fmt)
+    types = {"pdf": "application/pdf", "docx": DOCX}
+    return attachment(content, f"{letters.letter_title(run)}.{fmt}", types[fmt])
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def reminder_page(request: AuthenticatedRequest) -> HttpResponse:
+    """The user's own reminders; opening the page marks them read."""
+    rows = list(reminders.reminders_for(request.user)[:100])
+    unread = [r.pk for r in rows if r.read_at is None]
+    reminders.reminders_for(request.user).filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "firm/reminders.html", {"rows": rows, "unread": set(unread)})
+
+
+firm_reminders = role_required(*ENTERPRISE)(reminder_page)

@@ -101,7 +101,7 @@ def navigation(request: HttpRequest) -> dict:
         return empty
     if user.role == "enterprise" and user.enterprise_id:
         # The enterprise role's own menu: its firm's pages only (docs/enterprise.md).
-        firm = [("本企业", reverse("firm:home"))]
+        firm = [("本企业", reverse("firm:home")), (_reminders(user), reverse("firm:reminders"))]
         return {**empty, "nav": firm, "nav_top": firm, "user_menu": _firm_user_menu()}
     if user.role not in OFFICIALS:
         return empty
@@ -113,8 +113,11 @@ def navigation(request: HttpRequest) -> dict:
             top.append((label, href))
         else:
             groups[GROUP_OF.get(name, "数据")].entries.append((label, href))
+    # Deadline reminders of the enterprise side (docs/enterprise.md, "Reminders").
+    reminder = (_reminders(user), reverse("publicity:reminders"))
+    top.append(reminder)
     return {
-        "nav": [(label, href) for label, href, _ in entries],
+        "nav": [(label, href) for label, href, _ in entries] + [reminder],
         "nav_groups": [g for g in groups.values() if g.entries],
         "nav_top": top,
         "user_menu": user_menu(user),
@@ -123,3 +126,10 @@ def navigation(request: HttpRequest) -> dict:
 
 def _firm_user_menu() -> list[tuple[str, str]]:
     return [("修改密码", reverse("password_change")), ("两步验证设置", reverse("totp_setup"))]
+
+
+def _reminders(user) -> str:
+    from pingtai.firm.models import Reminder
+
+    unread = Reminder.objects.filter(user=user, read_at=None).count()
+    return f"提醒（{unread}）" if unread else "提醒"
