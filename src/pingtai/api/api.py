@@ -13,6 +13,7 @@ from ninja.openapi.docs import DocsBase
 from pingtai.api import (
     entitlement_routes,
     evaluation_routes,
+    firm_routes,
     registry_routes,
     reporting_routes,
 )
@@ -127,3 +128,4 @@ api.add_router("/", registry_routes.router, tags=["登记信息"])
 api.add_router("/", reporting_routes.router, tags=["数据直报"])
 api.add_router("/", evaluation_routes.router, tags=["亩均评价"])
 api.add_router("/", entitlement_routes.router, tags=["免申即享"])
+api.add_router("/", firm_routes.router, tags=["企业端（一企一单、异议）"])

@@ -222,4 +222,7 @@ def reminder_page(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "firm/reminders.html", {"rows": rows, "unread": set(unread)})
 
 
-firm_reminders = role_required(*ENTERPRISE)(reminder_page)
+@role_required(*ENTERPRISE)
+def firm_reminders(request: AuthenticatedRequest) -> HttpResponse:
+    own_enterprise(request.user)  # an enterprise account without its firm has no pages
+    return reminder_page(request)

@@ -1,0 +1,86 @@
+"""The enterprise side over the API: an enterprise token reads only its own firm's results,
+一企一单 and objections, files objections only for itself; officials decide in their scope."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from pingtai.accounts.models import User
+from pingtai.api.services import token_create
+from pingtai.evaluation.services import run_evaluation
+from pingtai.firm.models import Objection
+from pingtai.firm.windows import open_window
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(user: User) -> dict:
+    _, raw = token_create(user, "测试")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+@pytest.fixture
+def publicized():
+    admin = User.objects.get(username="admin")
+    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    open_window(run, "result", user=admin, days=5)
+    return run
+
+
+def _firm_user(run, platform: str) -> User:
+    firm = run.results.filter(platform_code=platform).exclude(klass="T").first().enterprise
+    return User.objects.create(username=f"qy_{platform}", role="enterprise", enterprise=firm)
+
+
+def test_an_enterprise_token_is_scoped_to_its_own_firm(publicized):
+    mine, theirs = _firm_user(publicized, "LS01"), _firm_user(publicized, "LS02")
+    client = Client()
+    me, them = _token(mine), _token(theirs)
+    results = client.get("/api/firm/results", headers=me).json()
+    assert [r["run"] for r in results] == [publicized.pk]
+    sheet = client.get(f"/api/firm/runs/{publicized.pk}/sheet", headers=me).json()
+    assert {line["field"] for line in sheet} >= {"tax_wan", "land_mu"}
+    body = {
+        "run": publicized.pk,
+        "uscc": mine.enterprise.uscc,
+        "kind": "数值错误",
+        "field": "employees",
+        "claimed": "321",
+        "reason": "统计口径含劳务派遣",
+    }
+    created = client.post("/api/objections", body, content_type="application/json", headers=me)
+    assert created.status_code == 201
+    number = created.json()["number"]
+    assert created.json()["department"] == "statistics"
+    # Filing for another firm: 404, nothing stored.
+    other = {**body, "uscc": theirs.enterprise.uscc}
+    assert (
+        client.post(
+            "/api/objections", other, content_type="application/json", headers=me
+        ).status_code
+        == 404
+    )
+    assert Objection.objects.count() == 1
+    # The other firm sees nothing of it.
+    assert client.get("/api/objections", headers=them).json() == []
+    assert client.get(f"/api/objections/{number}", headers=them).status_code == 404
+    assert client.get(f"/api/objections/{number}", headers=me).status_code == 200
+    # Official endpoints stay closed to the enterprise token.
+    assert client.get("/api/runs", headers=me).status_code == 403
+    assert client.get(f"/api/runs/{publicized.pk}/results", headers=me).status_code == 403
+    # A late window, a wrong department: refused in Chinese; the owner decides.
+    stats = _token(User.objects.get(username="dept_statistics"))
+    tax = _token(User.objects.get(username="dept_tax"))
+    decision = {"accept": True, "reason": "核实属实"}
+    path = f"/api/objections/{number}/decide"
+    assert (
+        client.post(path, decision, content_type="application/json", headers=tax).status_code == 404
+    )
+    assert (
+        client.post(path, decision, content_type="application/json", headers=me).status_code == 403
+    )
+    decided = client.post(path, decision, content_type="application/json", headers=stats)
+    assert decided.status_code == 200 and decided.json()["status"] == "upheld"
+    again = client.post(path, decision, content_type="application/json", headers=stats)
+    assert again.status_code == 409 and "已办结" in again.json()["detail"]
