@@ -47,7 +47,6 @@ def load_demo(args: argparse.Namespace) -> int:
 def demo_users(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.services import accounts_ensure_demo_users
-
     from pingtai.firm.demo import demo_logins
 
     logins = accounts_ensure_demo_users() + demo_logins()

@@ -34,6 +34,7 @@ def demo_logins() -> list[DemoLogin]:
     return [
         DemoLogin(u.username, DEMO_PASSWORD, "企业用户", u.enterprise.name)
         for u in User.objects.filter(username__in=DEMO_USERS).select_related("enterprise")
+        if u.enterprise is not None
     ]
 
 
@@ -63,7 +64,7 @@ def load_demo(*, admin: User) -> list[str]:
         return [*done, f"演示公示期已截止（{window_text(window)}）"]
     d_firm = firms[2]
     if d_firm is not None and not Objection.objects.filter(run=run).exists():
-        current = snapshot_row(run, d_firm.uscc)["tax_wan"] or 0
+        current = (snapshot_row(run, d_firm.uscc) or {}).get("tax_wan") or 0
         obj = objection_file(
             run,
             d_firm.enterprise,

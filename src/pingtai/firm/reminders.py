@@ -79,13 +79,16 @@ def run_reminders(*, user: User, today: dt.date | None = None) -> Report:
     #    department also goes to the city administrator, who may decide instead.
     for obj in Objection.objects.exclude(stage=Objection.Stage.DONE).exclude(due_on=None):
         url = reverse("publicity:objection", args=[obj.number])
-        late = obj.due_on < today
-        if not late and not _soon(today, obj.due_on):
+        due = obj.due_on
+        if due is None:
+            continue
+        late = due < today
+        if not late and not _soon(today, due):
             continue
         state = "已逾期" if late else "即将到期"
         text = (
             f"异议 {obj.number}（{obj.enterprise.name}）{obj.get_stage_display()}{state}，"
-            f"期限 {date_text(obj.due_on)}"
+            f"期限 {date_text(due)}"
         )
         targets = list(_handlers(obj))
         if late and obj.stage == Objection.Stage.DEPARTMENT:
