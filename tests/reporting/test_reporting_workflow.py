@@ -198,3 +198,18 @@ def test_an_upload_that_finishes_after_a_submit_does_not_reopen_the_submission(
         )
     submission = Submission.objects.get(requirement=requirement)
     assert submission.status == "submitted" and submission.versions.count() == 1
+
+
+def test_control_characters_in_an_uploaded_file_name_are_stored_visible(quarter, requirement_of):
+    """A NUL in a file name from the uploader's machine is kept as the text \\x00: stored as
+    is it would break the SQLite → PostgreSQL restore (PostgreSQL cannot hold a NUL)."""
+    from pingtai.accounts.models import User
+    from pingtai.reporting.services import submission_upload
+
+    requirement = requirement_of(quarter, "LS03")
+    officer = User.objects.get(username="pt_ls03")
+    attempt = submission_upload(
+        requirement, user=officer, data=b"not a workbook", filename="季报\x00\x07.xlsx"
+    )
+    attempt.refresh_from_db()
+    assert attempt.filename == "季报\\x00\\x07.xlsx"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import owns_requirement
+from pingtai.audit.chain import clean_text
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue, parse_period
@@ -364,6 +365,9 @@ def submission_upload(
     probable unit slip has been confirmed. The outcome is recorded either way. Only the unit
     that owns the requirement uploads."""
     authorise_upload(user, requirement)
+    # The name comes from the uploader's machine: control characters (a NUL cannot be stored
+    # in PostgreSQL and would block moving the database there) are kept visible as escapes.
+    filename = clean_text(filename)
     correction = _check_can_upload(requirement, reason)
     try:
         outcome = _read(requirement, data)
