@@ -500,6 +500,9 @@ def _settle(
     return attempt
 
 
+FACT_BATCH = 5000
+
+
 def _new_version(
     requirement, outcome: ImportOutcome, *, user, stored, filename, reason, correction
 ):
@@ -520,6 +523,8 @@ def _new_version(
         is_correction=correction,
         reason=reason.strip(),
     )
+    # Written in batches as they are built: a 100,000-row enterprise file is 600,000 facts,
+    # and holding them all as model instances cost more memory than the upload's own limit.
     facts = []
     for row in outcome.rows:
         for indicator, value in row.values.items():
@@ -536,7 +541,10 @@ def _new_version(
                     text="" if numeric else str(value),
                 )
             )
-    Fact.objects.bulk_create(facts, batch_size=5000)
+        if len(facts) >= FACT_BATCH:
+            Fact.objects.bulk_create(facts)
+            facts = []
+    Fact.objects.bulk_create(facts)
     sub.latest_version = version
     sub.status = S.SUBMITTED if correction else S.DRAFT
     sub.revision += 1
