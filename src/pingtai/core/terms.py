@@ -1,7 +1,7 @@
 """One word per concept for everything a person reads (docs/glossary.md).
 
 Identifiers stay in the data and the URLs (platform codes ``LS01``, form codes
-``platform_quarterly``, method ids, rule ids — decisions D7); pages, documents and exports show
+``platform_quarterly``, method ids, rule ids: scripts depend on them); pages, documents and exports show
 the names returned here. A code that has no name is shown as "未登记" with the code left out, so a
 missing name is visible as a gap, never as an identifier on screen.
 """

@@ -1,7 +1,7 @@
 """免申即享 lists: generated from the current published 亩均 result and the policy table, one
 per receiving agency, issued through the reports store (file and SHA-256 kept, the same file
 handed out every time after), and tracked 已生成 → 已发送 → 已确认接收 → 已执行 with who and
-when (docs/industry-carbon.md, "Entitlement lists"; decisions D1, D4, D6).
+when (docs/industry-carbon.md, "Entitlement lists"; docs/notices.md for issued documents).
 
 The rules live here; the pages, the API and ``pingtai entitlements`` only call them.
 """
@@ -44,7 +44,7 @@ STEPS: dict[str, tuple[str, str]] = {
 }
 STEP_TEXT = {"send": "发送", "confirm": "确认接收", "execute": "登记执行"}
 # Who reads lists: the city's staff see every list, a department user the lists of the
-# agencies it confirms for (agencies.toml), every other role nothing (decisions D7).
+# agencies it confirms for (agencies.toml), every other role nothing (deny by default, docs/api.md).
 CITY_READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
 
 

@@ -49,7 +49,7 @@ def _regrades(year: int) -> list[EngineRegrade]:
 
 def _corrections(year: int) -> list[dict]:
     """Corrections accepted through objections for ``year`` (the latest decision per firm and
-    field); like regrades, a run freezes them into its inputs and provenance (decisions D2,
+    field); like regrades, a run freezes them into its inputs and provenance (docs/runs.md,
     docs/enterprise.md "Re-grade")."""
     from pingtai.firm.objections import accepted_corrections
 

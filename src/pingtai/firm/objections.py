@@ -53,7 +53,7 @@ MAX_REASON = 2000
 
 
 def objections_for(user: User) -> QuerySet[Objection]:
-    """Deny by default (decisions D7): the city roles see every objection, a platform user its
+    """Deny by default (docs/api.md): the city roles see every objection, a platform user its
     own firms', a department user those whose data it owns, an enterprise user its own firm's;
     any other role none."""
     rows = Objection.objects.select_related("run", "enterprise", "filed_by", "decided_by")

@@ -1,7 +1,7 @@
 """Re-grade as a new version: a new run of the same method from inputs with the accepted
 corrections frozen in, compared with the run it replaces, published only through the run
 kernel and by someone other than whoever accepted a correction (docs/enterprise.md,
-"Re-grade"; decisions D1, D2)."""
+"Re-grade"; docs/runs.md)."""
 
 from __future__ import annotations
 

@@ -163,7 +163,7 @@ def zone_cases(
         registered = current.get(zone.pk)
         centre = zone_centres.get(zone.pk)
         if registered is not None and registered.code not in exclude:
-            # A zone stays with the platform it is registered to (decisions D6): that platform
+            # A zone stays with the platform it is registered to (docs/planning.md): that platform
             # is its only candidate; a rule that moves it elsewhere is flagged for decision.
             adjacent = [registered.code]
         else:

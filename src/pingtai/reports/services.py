@@ -46,7 +46,7 @@ class IssueStamp:
 
 def audit_chain_head() -> str:
     """The audit chain head (sequence number and HMAC), as written into an issued document's
-    properties (decisions D4; docs/audit.md)."""
+    properties (docs/notices.md, "Provenance"; docs/audit.md)."""
     from pingtai.audit.services import audit_chain_head as head
 
     return head()
