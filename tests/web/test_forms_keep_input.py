@@ -47,3 +47,19 @@ def test_a_refused_period_keeps_its_deadline_and_names_the_field(login):
     assert error < page.index('name="code"')
     # Periods are offered by name; the code is only the value sent.
     assert ">2024年第四季度</option>" in page
+
+
+def test_enterprises_are_found_by_name_within_the_users_scope(login):
+    from pingtai.registry.models import Enterprise
+
+    firm = Enterprise.objects.filter(platform__code="LS01").order_by("uscc").first()
+    other = Enterprise.objects.exclude(platform__code="LS01").order_by("uscc").first()
+    word = firm.name[:4]
+    found = login("pt_ls01").get("/enterprises/search/", {"q": word}).json()["results"]
+    assert any(r["value"] == firm.uscc and firm.name in r["label"] for r in found)
+    assert all(Enterprise.objects.get(uscc=r["value"]).platform.code == "LS01" for r in found)
+    hidden = login("pt_ls01").get("/enterprises/search/", {"q": other.name}).json()["results"]
+    assert other.uscc not in {r["value"] for r in hidden}
+    assert login("admin").get("/enterprises/search/", {"q": "x"}).json() == {"results": []}
+    page = login("admin").get("/planning/agreements/").content.decode()
+    assert 'data-remote="/enterprises/search/"' in page

@@ -84,7 +84,7 @@ class AgreementForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"data-chooser": "", "size": 8}),
     )
     enterprises = forms.CharField(
-        label="覆盖企业统一社会信用代码（空格或换行分隔）",
+        label="覆盖企业（每行一个统一社会信用代码，可在下方按企业名称查找后点选）",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )

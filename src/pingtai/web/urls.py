@@ -11,5 +11,6 @@ urlpatterns = [
     path(
         "platforms/<str:code>/enterprises/", views.platform_enterprises, name="platform_enterprises"
     ),
+    path("enterprises/search/", views.enterprise_search, name="enterprise_search"),
     path("enterprises/<str:uscc>/", views.enterprise_detail, name="enterprise_detail"),
 ]

@@ -7,7 +7,7 @@ from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from pingtai.accounts.models import User
@@ -198,3 +198,27 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
 def help_page(request: AuthenticatedRequest) -> HttpResponse:
     """Step-by-step help for the signed-in user's role (templates web/help/ROLE.html)."""
     return render(request, "web/help.html", {"role": request.user.role})
+
+
+@role_required(*OFFICIALS)
+def enterprise_search(request: AuthenticatedRequest) -> JsonResponse:
+    """Up to 20 enterprises the user may see whose name or credit code contains the query, for
+    the search boxes that choose firms by name (the code is only the value sent)."""
+    from pingtai.accounts.scope import enterprises_for
+
+    query = (request.GET.get("q") or "").strip()[:60]
+    if len(query) < 2:
+        return JsonResponse({"results": []})
+    rows = (
+        enterprises_for(request.user)
+        .filter(Q(name__icontains=query) | Q(uscc__icontains=query.upper()))
+        .select_related("platform")
+        .order_by("name")[:20]
+    )
+    return JsonResponse(
+        {
+            "results": [
+                {"value": e.uscc, "label": f"{e.name}（{e.platform.short_name}）"} for e in rows
+            ]
+        }
+    )

@@ -20,7 +20,26 @@ function enhanceChooser(select) {
     const names = [...select.selectedOptions].map((o) => o.textContent);
     chosen.textContent = names.length ? `已选 ${names.length} 项：${names.join("、")}` : "尚未选择";
   };
-  search.addEventListener("input", () => {
+  if (select.dataset.remote) {
+    // Too many to list (enterprises): ask the server for the names that match, 20 at most.
+    let timer = null;
+    search.placeholder = "输入企业名称（至少两个字）查找";
+    search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const query = search.value.trim();
+        select.replaceChildren();
+        if (query.length < 2) return;
+        const response = await fetch(`${select.dataset.remote}?q=${encodeURIComponent(query)}`, {
+          credentials: "same-origin",
+        });
+        if (!response.ok) return;
+        const { results } = await response.json();
+        for (const { value, label } of results) select.add(new Option(label, value));
+        if (!results.length) select.add(new Option("没有找到匹配的企业", ""));
+      }, 250);
+    });
+  } else search.addEventListener("input", () => {
     const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
     for (const option of select.options) {
       const text = option.textContent.toLowerCase();
