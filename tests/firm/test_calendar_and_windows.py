@@ -146,6 +146,8 @@ def test_open_window_from_the_page(admin, login):
     window = PublicityWindow.objects.get(run=run)
     assert window.kind == "confirm" and window.working_days == 3
     assert EvaluationRun.objects.get(pk=run.pk).status == "preview"
+    index = login("leader").get("/firm/office/").content.decode()
+    assert "一企一单确认" in index and f"/firm/office/runs/{run.pk}/confirmations/" in index
     assert (
         login("leader").post(f"/firm/office/runs/{run.pk}/open/", {"kind": "result"}).status_code
         == 403
