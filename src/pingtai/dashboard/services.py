@@ -18,6 +18,7 @@ from django.urls import reverse
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import enterprises_for
 from pingtai.core import numbers, terms
+from pingtai.core.palette import CLASS_COLOURS, NEUTRAL_COLOUR, class_colour
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
@@ -167,8 +168,6 @@ class TargetSummary:
 
 
 # Class colours: A best … D worst, T (exempt: listed, not graded) apart; anything else neutral.
-CLASS_COLOURS = {"A": "#1b7f3b", "B": "#4a90c2", "C": "#e07b39", "D": "#b3261e", "T": "#8e7cc3"}
-NEUTRAL_COLOUR = "#9aa5b1"
 
 
 def published_run(year: int | None) -> EvaluationRun | None:
@@ -194,7 +193,7 @@ class ClassDistribution:
     def chart(self) -> dict:
         return {
             "classes": self.classes,
-            "colours": [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in self.classes],
+            "colours": [class_colour(k) for k in self.classes],
             "platforms": [p.short_name for p, _, _ in self.by_platform],
             "counts": [
                 [counts.get(k, 0) for _, counts, _ in self.by_platform] for k in self.classes
@@ -611,7 +610,7 @@ def enterprise_points(user: User, year: int) -> dict:
         present = sorted(set(klass.values()), key=lambda k: (k not in CLASS_COLOURS, k))
         title = f"{run.year}年度亩均效益评价类别（{run.method_id} v{run.method_version}，已发布）"
         categories = [f"{k}类" for k in present] + ["未参评"]
-        colours = [CLASS_COLOURS.get(k, NEUTRAL_COLOUR) for k in present] + [NEUTRAL_COLOUR]
+        colours = [class_colour(k) for k in present] + [NEUTRAL_COLOUR]
         position: dict[str | None, int] = {k: i for i, k in enumerate(present)}
         index = {r[5]: position.get(klass.get(r[5]), len(present)) for r in rows}
     points = [

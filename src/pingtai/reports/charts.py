@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after use(): the backend must be chosen first
 from matplotlib import font_manager
 
+from pingtai.core.palette import class_colour
 from pingtai.reports.fonts import FontMissing
 
 CJK_FAMILIES = (
@@ -27,7 +28,6 @@ CJK_FAMILIES = (
     "SimHei",
     "Microsoft YaHei",
 )
-CLASS_COLOURS = {"A": "#2e7d32", "B": "#1565c0", "C": "#f9a825", "D": "#c62828", "T": "#9e9e9e"}
 
 
 def _first_cjk() -> str | None:
@@ -69,7 +69,7 @@ def stacked_class_bars(
             groups,
             values,
             left=left,
-            color=CLASS_COLOURS.get(klass, "#607d8b"),
+            color=class_colour(klass),
             label=f"{klass} 类",
         )
         left = [a + b for a, b in zip(left, values, strict=True)]
