@@ -66,6 +66,13 @@ def test_an_enterprise_token_is_scoped_to_its_own_firm(publicized):
     assert client.get("/api/objections", headers=them).json() == []
     assert client.get(f"/api/objections/{number}", headers=them).status_code == 404
     assert client.get(f"/api/objections/{number}", headers=me).status_code == 200
+    # Another platform and a department that does not own the field see nothing either.
+    for username in ("pt_ls02", "dept_tax"):
+        token = _token(User.objects.get(username=username))
+        assert client.get(f"/api/objections/{number}", headers=token).status_code == 404
+        assert client.get("/api/objections", headers=token).json() == []
+    ls01 = client.get("/api/objections", headers=_token(User.objects.get(username="pt_ls01")))
+    assert [o["number"] for o in ls01.json()] == [number]
     # Official endpoints stay closed to the enterprise token.
     assert client.get("/api/runs", headers=me).status_code == 403
     assert client.get(f"/api/runs/{publicized.pk}/results", headers=me).status_code == 403
