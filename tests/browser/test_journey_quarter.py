@@ -146,7 +146,7 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     # tax in 元 first, then the area in 公顷.
     _login(page, live_url, "pt_ls01")
     page.goto(f"{live_url}/reporting/requirements/{requirement.pk}/")
-    assert "草稿" in page.inner_text("main") or "未" in page.inner_text("main")
+    assert "状态：草稿" in page.inner_text("main")
     template = page.request.get(f"{live_url}/reporting/requirements/{requirement.pk}/template.xlsx")
     assert template.ok, template.status
     # A tax figure in 元 (×10,000) is beyond the indicator's bound for this platform: refused
@@ -165,7 +165,7 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     _upload(page, fill_template(template.body(), slipped), "2024年第四季度季报（二）.xlsx")
     assert re.search(r"/reporting/attempts/\d+/$", page.url), page.url
     attempt_text = page.inner_text("main")
-    assert "需确认" in attempt_text or "确认" in attempt_text, attempt_text
+    assert page.inner_text("h1") == "上传结果：待确认", attempt_text
     assert "疑似单位" in attempt_text, attempt_text
     boxes = page.locator("input[type=checkbox][name=confirm]")
     assert boxes.count() >= 1
@@ -237,8 +237,9 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
         approve.locator("button[type=submit]").click()
     sub.refresh_from_db()
     assert sub.status == "submitted" and sub.approved_version_id is None
-    refused = page.inner_text("main")
-    assert "疑似单位错误" in refused or "核实" in refused, refused
+    refused = page.locator("ul.messages li.error").inner_text()
+    assert "第1版有疑似单位错误：丽水经济技术开发区 可开发面积" in refused, refused
+    assert "勾选“已核实疑似单位错误”并填写核实说明" in refused
 
     # Return with a reason (the browser asks first).
     reason = "可开发面积疑似按公顷填报（约为上期的十五分之一），请按亩更正后重新上传"
@@ -264,7 +265,7 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     screenshot(page, "journey-quarter-3-returned")
     right = fill_template(template.body(), correct)
     _upload(page, right, "2024年第四季度季报（更正）.xlsx")
-    assert "已导入" in page.inner_text("main") or "通过" in page.inner_text("main")
+    assert page.inner_text("h1") == "上传结果：已接收"
     sub.refresh_from_db()
     assert sub.latest_version_id != first_version.pk and sub.status == "draft"
     page.goto(f"{live_url}/reporting/requirements/{requirement.pk}/")
@@ -328,10 +329,10 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
 
     docx = page.request.get(f"{live_url}/reports/league/{run.pk}/notice.docx")
     assert docx.ok, docx.status
-    rows = [r for r in _docx_rows(docx.body()) if platform.short_name in r]
-    assert rows, "通报中没有该平台"
-    assert any(score in r for r in rows), rows
-    assert any(str(result.rank) in r for r in rows), rows
+    # The group table's row: 名次, 平台, 综合得分, …
+    rows = [r for r in _docx_rows(docx.body()) if r[1:2] == [platform.short_name]]
+    assert len(rows) == 1, rows
+    assert rows[0][0] == str(result.rank) and rows[0][2] == score, (rows, rank, score)
 
     # No platform both on the 末位/约谈 list and the 前列 list — in the data and on the page.
     bottom = {e.result.platform_code for e in league_selectors.interview_list(run)[0]}
@@ -357,4 +358,12 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     latest = api.json()["latest_report"]
     assert latest["period"] == QUARTER
     assert Decimal(str(latest["values"][SLIPPED])) == area
+
+    # The cockpit reads each platform's staff from its approved fourth-quarter report: the
+    # staff-reduction warning for this platform follows the corrected report's figure.
+    page.goto(f"{live_url}/dashboard/?year={year}")
+    staff = int(correct["management_staff"])
+    limit = platform.staff_count * 0.7  # the plan's −30 % (targets file, [organisation])
+    warned = f"{platform.short_name}{year}年末管理人员 {staff} 人" in page.inner_text("main")
+    assert warned == (staff > limit), (staff, limit)
     watch.assert_clean()
