@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from pingtai.audit.models import AuditEvent
 from pingtai.reporting.models import ReportingPeriod, Requirement, Submission, UploadAttempt
 
 from .conftest import QUARTERLY, fill
@@ -73,6 +74,13 @@ def test_review_page_shows_values_beside_references_and_flags_slips(login, last_
     slipped = {**QUARTERLY, "tax_revenue": 610000, "developable_area": 225000}
     attempt = _submitted(login, requirement, slipped)
     assert len(attempt.confirmations) >= 2  # the uploader was asked and confirmed
+    # The upload that waited for those answers is in the audit log, not only the accepted one.
+    waited = AuditEvent.objects.filter(
+        action="upload",
+        object_type="reporting.UploadAttempt",
+        detail__startswith="待确认疑似单位错误",
+    )
+    assert waited.exists()
 
     page = login("admin").get(f"/reporting/requirements/{requirement.pk}/").content.decode()
     # Every value in the form's unit beside the same period last year, formatted.

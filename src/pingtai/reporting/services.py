@@ -470,6 +470,19 @@ def _settle(
             )
             attempt.confirmations = [_confirmation_json(c) for c in outcome.confirmations]
             attempt.save()
+            # The file is stored and waits for the uploader's answers: that is recorded too.
+            audit_record(
+                AuditEvent.Action.UPLOAD,
+                request=request,
+                actor=user,
+                obj=attempt,
+                after={
+                    "sha256": outcome.sha256,
+                    "outcome": attempt.outcome,
+                    "pending": len(pending),
+                },
+                detail=f"待确认疑似单位错误 {len(pending)} 处",
+            )
             return attempt
         version = _new_version(
             requirement,
