@@ -97,6 +97,12 @@ def test_cli_files_lists_and_decides_an_objection(publicized, capsys, tmp_path):
     listed = capsys.readouterr().out
     assert number in listed and firm.uscc in listed and "123.45 万元" in listed
 
+    # Another platform cannot examine it; its own platform passes it to the department.
+    assert main(["objection", "receive", number, "--user", "pt_ls02"]) == 1
+    assert "只有企业所在平台或市级管理员" in capsys.readouterr().err
+    assert main(["objection", "receive", number, "--user", "pt_ls01", "--note", "材料齐全"]) == 0
+    assert "已受理（数据主管部门核实，本环节期限" in capsys.readouterr().out
+    assert main(["objection", "return", number, "--reason", "x", "--user", "pt_ls01"]) == 1
     # The wrong department cannot decide; the data-owning one can, with a reason.
     args = ["objection", "decide", number, "--accept", "--reason", "核实无误"]
     assert main([*args, "--user", "dept_statistics"]) == 1

@@ -125,6 +125,33 @@ def objection_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def objection_route(args: argparse.Namespace) -> int:
+    """The platform's first examination: 受理 (pass to the data-owning department) or 退回."""
+    setup_django()
+    from pingtai.core.refusal import Refused
+    from pingtai.firm.models import Objection
+    from pingtai.firm.objections import objection_receive, objection_return
+
+    obj = Objection.objects.filter(number=args.number.strip()).first()
+    if obj is None:
+        print(f"错误：异议 {args.number} 不存在", file=sys.stderr)
+        return 2
+    user = _user(args.user)
+    if user is None:
+        return 2
+    try:
+        if args.objection_command == "receive":
+            obj = objection_receive(obj, user=user, note=args.note)
+        else:
+            obj = objection_return(obj, user=user, reason=args.reason)
+    except Refused as refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
+    due = f"，本环节期限 {obj.due_on}" if obj.due_on else ""
+    print(f"异议 {obj.number}：{obj.get_status_display()}（{obj.get_stage_display()}{due}）")
+    return 0
+
+
 def objection_list(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.firm.models import Objection
@@ -257,6 +284,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--uscc", action="append", metavar="CODE", help="只印发这些企业（可多次给出）")
     p.add_argument("--user", default="admin", help="市级管理员用户名")
     p.set_defaults(func=letters)
+
+    p = objection.add_parser("receive", help="平台受理异议并转数据主管部门（特殊情况转市级）")
+    p.add_argument("number", metavar="NUMBER")
+    p.add_argument("--note", default="", metavar="TEXT", help="初核意见")
+    p.add_argument("--user", required=True, metavar="NAME", help="平台用户或市级管理员")
+    p.set_defaults(func=objection_route)
+
+    p = objection.add_parser("return", help="平台退回异议（须说明理由）")
+    p.add_argument("number", metavar="NUMBER")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--user", required=True, metavar="NAME", help="平台用户或市级管理员")
+    p.set_defaults(func=objection_route)
 
     p = objection.add_parser("list", help="列出某批次的异议")
     p.add_argument("--run", type=int, required=True, metavar="RUN")
