@@ -302,8 +302,9 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     assert run.provenance["reported"][CODE]["version_id"] == sub.approved_version_id
 
     publish = page.locator("form.publish-form")
-    if publish.locator("[name=override_reason]").count():
-        publish.locator("[name=override_reason]").fill("其他报表不影响季度比评，领导小组办公室同意")
+    # Every platform's quarterly report is approved: the gate has nothing to ask.
+    assert "尚未审核通过" not in publish.inner_text()
+    assert publish.locator("[name=override_reason]").count() == 0
     publish.locator("input[name=confirm]").check()
     asked.clear()
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
@@ -338,6 +339,15 @@ def test_a_quarter_from_the_platform_upload_to_the_published_league(
     bottom = {e.result.platform_code for e in league_selectors.interview_list(run)[0]}
     top = {e.result.platform_code for e in league_selectors.top_list(run)}
     assert bottom and top and not bottom & top, (bottom, top)
+    page.goto(f"{live_url}/league/runs/{run.pk}/")
+    listed = {}
+    for title in ("末位预警", "前列名单"):
+        table = page.locator(f"h2:has-text('{title}') + table tbody")
+        column = 0 if title == "末位预警" else 1
+        listed[title] = {r.split("\t")[column] for r in table.locator("tr").all_inner_texts()}
+    names = set(Platform.objects.values_list("short_name", flat=True))
+    assert listed["末位预警"] and listed["前列名单"] and set().union(*listed.values()) <= names
+    assert not listed["末位预警"] & listed["前列名单"], listed
 
     # The approved (corrected) area is what the platform page, the map and the API show.
     area = Decimal(correct[SLIPPED])
