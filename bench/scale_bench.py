@@ -79,6 +79,11 @@ def main() -> int:
     args = parser.parse_args()
 
     run = None if args.skip_run else mujun_run()
+    if run is not None:  # printed at once: the page measurements can take long
+        print(
+            f"mujun run --year 2024: {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU",
+            flush=True,
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pingtai.settings")
     import django
 
@@ -138,8 +143,6 @@ def main() -> int:
         f"# scale_bench  {vendor}  {firms:,} firms  Python {platform.python_version()}  "
         f"{len(os.sched_getaffinity(0))} CPU  load average {load:.1f} → {os.getloadavg()[0]:.1f}"
     )
-    if run is not None:
-        print(f"mujun run --year 2024: {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU")
     print(f"{'view':<18}{'p50 ms':>9}{'p95 ms':>9}{'CPU p50':>9}{'CPU p95':>9}{'SQL':>6}")
     for name, (wall, cpu) in results.items():
         print(
