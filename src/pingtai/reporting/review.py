@@ -25,16 +25,29 @@ SHOW_ALL_UP_TO = 400  # larger files list only the suspected values (the file is
 NAME_COLUMNS = ("platform_name", "enterprise_name")
 
 
-def amount_text(value: Decimal | int | None, indicator: Indicator) -> str:
-    """A value in the form's unit as an official reads it: 612,000 万元, never 612000.000000."""
+def amount_text(
+    value: Decimal | int | None, indicator: Indicator, places: int | None = None
+) -> str:
+    """A value in the form's unit as an official reads it: 612,000 万元, never 612000.000000.
+    Without ``places``, as many decimals as the value needs (up to the form's); with it, that
+    many, so that the references beside a submitted value show as many as it does."""
     if value is None:
         return "—"
-    places = 0 if indicator.dtype == "int" else (indicator.decimals or 0)
-    number = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    most = 0 if indicator.dtype == "int" else (indicator.decimals or 0)
+    number = Decimal(value).quantize(
+        Decimal(1).scaleb(-(most if places is None else min(places, most))),
+        rounding=ROUND_HALF_UP,
+    )
     text = f"{number:,}"
-    if "." in text:
+    if places is None and "." in text:
         text = text.rstrip("0").rstrip(".")
     return f"{text} {indicator.unit}".rstrip()
+
+
+def _places(text: str) -> int:
+    """Decimals shown in a text from ``amount_text``."""
+    number = text.split(" ")[0]
+    return len(number.split(".")[1]) if "." in number else 0
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,7 @@ def review_of(requirement, version: SubmissionVersion | None = None) -> Review:
         if code not in numeric:
             continue
         ind = catalogue.indicators[code]
+        value_text = amount_text(value, ind)
         references = []
         for label, ref, comparable, peers in (
             (labels[0], refs_previous.get((key, code)), not ind.cumulative, False),
@@ -191,14 +205,15 @@ def review_of(requirement, version: SubmissionVersion | None = None) -> Review:
             suspicion = ""
             if hit and comparable:
                 suspicion = hit[1].replace("参照值", label.split("（")[0])
-            references.append(Reference(label, ref, amount_text(ref, ind), suspicion))
+            shown = amount_text(ref, ind, _places(value_text))
+            references.append(Reference(label, ref, shown, suspicion))
         review.rows.append(
             ReviewRow(
                 key=key,
                 key_name=names.get(key, ""),
                 indicator=code,
                 name=ind.name,
-                value_text=amount_text(value, ind),
+                value_text=value_text,
                 references=tuple(references),
                 confirmations=tuple(confirmations.get((key, code), ())),
             )
