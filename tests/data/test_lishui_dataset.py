@@ -406,9 +406,11 @@ def test_a_different_seed_gives_different_firms_with_the_same_totals(dataset):
 
 
 def test_build_is_fast():
-    start = time.perf_counter()
+    # CPU time of this process, not wall time: the machine running the suite is shared, and a
+    # busy neighbour must not fail a test about this code's own cost.
+    start = time.process_time()
     build_dataset()
-    assert time.perf_counter() - start < 3
+    assert time.process_time() - start < 3
 
 
 def test_a_dataset_of_any_size_keeps_the_calibrated_spread(dataset):
