@@ -355,3 +355,23 @@ def test_formatting_filters():
         and f.trend_class(-0.1) == "down"
         and f.trend_class(None) == "flat"
     )
+
+
+def test_map_points_carry_the_published_class_and_carbon_grade_in_words(login):
+    from pingtai.accounts.models import User
+    from pingtai.evaluation.services import run_evaluation, run_publish
+
+    admin = User.objects.get(username="admin")
+    year = EnterpriseYear.objects.order_by("-year").values_list("year", flat=True).first()
+    run, _ = run_evaluation(year, "lishui-mujun-default", user=admin)
+    run_publish(run, user=admin, override_reason="测试：以登记库年度数据发布")
+    data = login("leader").get(f"/dashboard/map/enterprises.json?year={year}").json()
+    assert terms.method_name(run.method_id) in data["colour_by"]
+    assert run.method_id not in data["colour_by"]
+    graded = {p[4]: p[5] for p in data["points"] if p[5]}
+    assert graded, "firms with a carbon grade show it"
+    uscc, text = next(iter(graded.items()))
+    carbon = run.results.get(uscc=uscc).values["_carbon"]
+    assert text == f"碳效 {carbon['carbon_grade']} 级（{carbon['carbon_band']}）"
+    platforms = login("leader").get(f"/dashboard/map/data.json?year={year}").json()["platforms"]
+    assert all(p["tier"].endswith("梯队") for p in platforms)

@@ -197,3 +197,26 @@ def test_snapshots_written_before_the_new_columns_stay_readable(admin_user):
     after = evaluate(method, read)
     assert before.input_hash == after.input_hash and before.result_hash == after.result_hash
     assert evaluate(method, snapshot_frame(new)).input_hash != after.input_hash  # codes read
+
+
+def test_carbon_efficiency_is_shown_on_the_portrait_and_in_the_class_list(login, admin_user):
+    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin_user)
+    firm = (
+        EnterpriseResult.objects.filter(run=run, platform_code="LS01")
+        .exclude(values___carbon=None)
+        .order_by("uscc")
+        .first()
+    )
+    carbon = firm.values["_carbon"]
+    page = login("admin").get(f"/evaluation/runs/{run.pk}/enterprises/{firm.uscc}/")
+    text = page.content.decode()
+    assert "碳效等级" in text and f"{carbon['carbon_grade']} 级" in text
+    assert f"{carbon['carbon_l']:,.4f} 吨/万元（{carbon['carbon_band']}）" in text
+    export = login("admin").get(f"/evaluation/runs/{run.pk}/export.xlsx?platform=LS01")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
+    header = rows[1]
+    row = next(r for r in rows if firm.uscc in r)
+    assert row[header.index("碳效等级（级）")] == carbon["carbon_grade"]
+    assert row[header.index("碳排放强度（吨/万元）")] == pytest.approx(carbon["carbon_l"])

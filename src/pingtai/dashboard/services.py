@@ -543,7 +543,7 @@ def map_data(year: int, indicator: str) -> dict:
             "code": p.code,
             "name": p.name,
             "short_name": p.short_name,
-            "tier": p.tier,
+            "tier": terms.tier_name(p.tier),
             "role": p.spatial_role,
             "lon": round(centres[p.id][0], 5),
             "lat": round(centres[p.id][1], 5),
@@ -600,21 +600,30 @@ def enterprise_points(user: User, year: int) -> dict:
         )[:MAP_ENTERPRISE_LIMIT]
     )
     run = published_run(year)
+    carbon: dict[str, str] = {}  # the carbon grade, from the published run, in the tooltip
     if run is None:
         title = "亩均税收（万元/亩）分段"
         categories = [label for _, _, label in TAX_BANDS] + ["无当年数据"]
         colours = TAX_BAND_COLOURS
         index = {uscc: _band(tax, land) for _, _, tax, land, _, uscc in rows}
     else:
-        klass = dict(run.results.filter(uscc__in=[r[5] for r in rows]).values_list("uscc", "klass"))
+        shown = run.results.filter(uscc__in=[r[5] for r in rows])
+        klass = dict(shown.values_list("uscc", "klass"))
+        carbon = {
+            uscc: f"碳效 {c['carbon_grade']} 级（{c['carbon_band']}）"
+            for uscc, c in shown.exclude(values___carbon=None).values_list(
+                "uscc", "values___carbon"
+            )
+            if c and c.get("carbon_grade")
+        }
         present = sorted(set(klass.values()), key=lambda k: (k not in CLASS_COLOURS, k))
-        title = f"{run.year}年度亩均效益评价类别（{run.method_id} v{run.method_version}，已发布）"
+        title = f"{run.year}年度亩均效益评价类别（{terms.method_name(run.method_id)}，已发布）"
         categories = [f"{k}类" for k in present] + ["未参评"]
         colours = [class_colour(k) for k in present] + [NEUTRAL_COLOUR]
         position: dict[str | None, int] = {k: i for i, k in enumerate(present)}
         index = {r[5]: position.get(klass.get(r[5]), len(present)) for r in rows}
     points = [
-        [round(lon, 5), round(lat, 5), index[uscc], name, uscc]
+        [round(lon, 5), round(lat, 5), index[uscc], name, uscc, carbon.get(uscc, "")]
         for lon, lat, _, _, name, uscc in rows
         if lon is not None and lat is not None  # ``located`` above
     ]

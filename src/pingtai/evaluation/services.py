@@ -306,6 +306,8 @@ NOTICE_HEADERS: list[Column | str] = [
     Column("综合得分", unit="分", kind="decimal"),
     "类别",
     Column("组内排名", kind="integer"),
+    Column("碳排放强度", unit="吨/万元", kind="decimal", decimals=4),
+    Column("碳效等级", unit="级", kind="integer"),
     Column("说明", kind="text"),
 ]
 
@@ -326,9 +328,12 @@ def class_list_xlsx(run: EvaluationRun, results) -> bytes:
             r.score,
             r.klass,
             r.rank,
+            carbon.get("carbon_l"),
+            carbon.get("carbon_grade"),
             r.note,
         ]
         for i, r in enumerate(ordered, start=1)
+        for carbon in [(r.values or {}).get("_carbon") or {}]
     ]
     title = f"{run.year}年度工业企业亩均效益综合评价结果（{run.get_status_display()}）"
     return write_table_xlsx(

@@ -162,6 +162,7 @@ def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
             row["indicator"], (None, None)
         )
     previous_year, previous = industry.previous_class(run, uscc)
+    carbon = (result.values or {}).get("_carbon")
     return render(
         request,
         "evaluation/portrait.html",
@@ -182,6 +183,16 @@ def portrait(request: AuthenticatedRequest, pk: int, uscc: str) -> HttpResponse:
             "paths": explanation.get("paths", []) if result.klass in "BCD" else [],
             "history": selectors.class_history(uscc),
             "entitlements": firm_entitlements(run, uscc),
+            "carbon": carbon,
+            "carbon_group": industry.group_text(
+                {
+                    "group": carbon["carbon_group"],
+                    "level": carbon["carbon_group_level"],
+                    "size": carbon["carbon_group_size"],
+                }
+            )
+            if carbon
+            else "",
         },
     )
 

@@ -75,7 +75,7 @@
           if (p.seriesIndex === 0) { return lines([p.name, data.indicator.label + "：" + number(p.value, unit)]); }
           if (p.seriesIndex === 1) {
             return lines([
-              p.name + "（" + p.data.role + "，梯队 " + p.data.tier + "）",
+              p.name + "（" + p.data.role + "，" + p.data.tier + "）",
               data.indicator.label + "：" + number(p.data.metric, unit)
             ].concat(
               // The latest approved quarterly report, as the platform page shows it.
@@ -83,9 +83,8 @@
               ["点击进入平台页面"]
             ));
           }
-          return lines([
-            p.data[3], enterprises.colour_by + "：" + enterprises.categories[p.data[2]], "点击进入企业页面"
-          ]);
+          return lines([p.data[3], enterprises.colour_by + "：" + enterprises.categories[p.data[2]]]
+            .concat(p.data[5] ? [p.data[5]] : [], ["点击进入企业页面"]));
         }
       },
       geo: {
