@@ -202,7 +202,7 @@ def test_a_published_evaluation_feeds_class_distribution_and_point_colours(login
     points = login("pt_ls03").get(f"/dashboard/map/enterprises.json?year={year}").json()
     assert points["colour_by"].startswith(f"{year}年度亩均效益评价类别")
     klass = dict(run.results.filter(platform_code="LS03").values_list("uscc", "klass"))
-    for _lon, _lat, index, _name, uscc in points["points"]:
+    for _lon, _lat, index, _name, uscc, _carbon in points["points"]:
         assert points["categories"][index] == f"{klass[uscc]}类"
 
 
