@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -93,8 +95,13 @@ def test_review_page_shows_values_beside_references_and_flags_slips(login, last_
     assert "填报人确认" in page and "未确认" not in page  # the uploader's confirmations shown
 
     admin = login("admin")
-    refused = _act(admin, requirement, "approve").content.decode()
+    refused = _act(admin, requirement, "approve", reason="先写的说明").content.decode()
     assert "疑似单位错误" in refused
+    # The refusal stands beside the checkbox it is about, and what was typed is kept.
+    assert re.search(
+        r'name="slips_checked"[^>]*>[^<]*</label><span class="field-error">第', refused
+    )
+    assert "先写的说明</textarea>" in refused
     assert Submission.objects.get(requirement=requirement).status == "submitted"
     refused = _act(admin, requirement, "approve", slips_checked="1").content.decode()
     assert "核实说明" in refused

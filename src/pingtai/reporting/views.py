@@ -132,6 +132,8 @@ def requirement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "reviewer": request.user.is_city_admin,
             "upload_form": UploadForm(),
             "review": review_of(requirement),
+            "approve_form": restore_form(request, f"transition-approve-{pk}", TransitionForm),
+            "return_form": restore_form(request, f"transition-return-{pk}", TransitionForm),
         },
     )
 
@@ -277,5 +279,6 @@ def requirement_transition(request: AuthenticatedRequest, pk: int) -> HttpRespon
         )
         messages.success(request, "操作成功")
     except Refused as refused:
-        messages.error(request, str(refused))
+        # Back to the page with the entries kept and the message beside the field it is about.
+        refuse_form(request, f"transition-{action}-{pk}", refused)
     return redirect("reporting:requirement", pk=pk)

@@ -70,7 +70,7 @@ def submission_transition(
         if action == "submit" and sub.latest_version_id is None:
             raise Refused("尚未上传数据文件，不能提交")
         if action == "return" and not reason.strip():
-            raise Refused("退回必须填写理由")
+            raise Refused("退回必须填写理由", field="reason")
         before = {"status": sub.status, "revision": sub.revision}
         sub.status = target
         sub.revision += 1
@@ -92,6 +92,7 @@ def submission_transition(
                     f"第{version.number}版有疑似单位错误：{listed}{more}。"
                     "审核通过前须逐项核实，勾选“已核实疑似单位错误”并填写核实说明",
                     code="unconfirmed_slips",
+                    field="slips_checked",
                 )
             version.approved_by, version.approved_at = user, timezone.now()
             version.review_note = reason.strip() if suspected else ""
