@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pingtai.cli.site_commands import setup_django
+from pingtai.cli.runner import setup_django
 
 
 def verify(args: argparse.Namespace) -> int:

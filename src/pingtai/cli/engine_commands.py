@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pingtai.cli.runner import terminal_progress
+
 if TYPE_CHECKING:
     from pingtai.engine import Regrade
 
@@ -121,10 +123,6 @@ def methods(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int, label: str) -> None:
-    print(f"  [{done}/{total}] {label}", file=sys.stderr)
-
-
 def _read_regrades(path: str) -> list[Regrade]:
     import polars as pl
 
@@ -180,7 +178,7 @@ def evaluate(args: argparse.Namespace) -> int:
             read_table(args.input, args.sheet, numeric=numeric),
             robustness_draws=args.robustness,
             seed=args.seed,
-            progress=_progress if args.robustness else None,
+            progress=terminal_progress if args.robustness else None,
             regrades=regrades,
             year=args.year,
         )

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pingtai.cli.site_commands import city_admin, setup_django
+from pingtai.cli.runner import city_admin, setup_django
 
 
 def entitlements(args: argparse.Namespace) -> int:

@@ -6,11 +6,7 @@ import argparse
 import sys
 from collections import Counter
 
-from pingtai.cli.runner import city_admin, setup_django
-
-
-def _progress(done: int, total: int, label: str) -> None:
-    print(f"\r  {label}（{done}/{total}）".ljust(40), end="", flush=True)
+from pingtai.cli.runner import city_admin, setup_django, terminal_progress
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,9 +24,8 @@ def run(args: argparse.Namespace) -> int:
             user=user,
             robustness_draws=args.robustness,
             seed=args.seed,
-            progress=_progress,
+            progress=terminal_progress,
         )
-        print()
     except Refused as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1

@@ -184,7 +184,7 @@ def reminders(args: argparse.Namespace) -> int:
     import datetime as dt
 
     setup_django()
-    from pingtai.cli.site_commands import city_admin
+    from pingtai.cli.runner import city_admin
     from pingtai.core.refusal import Refused
     from pingtai.firm.reminders import run_reminders
 
@@ -207,7 +207,7 @@ def reminders(args: argparse.Namespace) -> int:
 
 def letters(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.cli.site_commands import city_admin
+    from pingtai.cli.runner import city_admin
     from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
     from pingtai.firm.letters import issue_letters

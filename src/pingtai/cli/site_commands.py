@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-# city_admin and setup_django are imported from here by older command modules.
-from pingtai.cli.runner import city_admin, setup_django, terminal_progress, usage
+from pingtai.cli.runner import setup_django, terminal_progress, usage
 from pingtai.core.refusal import Refused
-
-__all__ = ["city_admin", "setup_django"]
 
 
 def _positive(text: str) -> int:
