@@ -1,4 +1,4 @@
-"""The target board with warnings (mission module 5): every numeric target of the plan per
+"""The target board with warnings (docs/dashboard.md, targets): every numeric target of the plan per
 platform and for the city, extending the cockpit's assessments (``dashboard.services``) with
 the metrics that only the approved platform reports carry (investment intensity, high-tech
 share, innovation complexes, management bodies and staff)."""

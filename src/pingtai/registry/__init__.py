@@ -1,1 +1,1 @@
-"""Platform registry (mission module 1): counties, platforms, zones, integration history, chains, enterprises."""
+"""Platform registry (docs/data.md): counties, platforms, zones, integration history, chains, enterprises."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -112,8 +113,9 @@ class Reproduction:
         return out
 
 
-class RunKind(Generic[R]):
-    """How one kind of run reads, parses and recomputes its results. Subclass per kind."""
+class RunKind(ABC, Generic[R]):
+    """How one kind of run reads, parses and recomputes its results. Subclass per kind; a
+    kind that leaves out one of the abstract methods cannot be created."""
 
     model: type[R]
     #: what the rows are about, e.g. "企业", "平台", "对象"
@@ -123,23 +125,24 @@ class RunKind(Generic[R]):
     #: fields compared between an old and a new result when one supersedes the other
     diff_fields: tuple[str, ...] = ("score", "class", "rank")
 
+    @abstractmethod
     def key_label(self, run: R) -> str:
-        raise NotImplementedError
+        """The run's key in words, e.g. “2024年度”."""
 
+    @abstractmethod
     def recorded_rows(self, run: R, result: bytes) -> Rows:
         """Rows as the result file records them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def stored_rows(self, run: R) -> Rows:
         """Rows as pages, notices, exports and the API read them."""
-        raise NotImplementedError
 
     def names(self, run: R, rows: Rows) -> dict[str, str]:
         return {entity: row.get("name", "") for entity, row in rows.items()}
 
+    @abstractmethod
     def recompute(self, run: R) -> bytes:
         """The result file computed again from the frozen inputs; ``Refused`` when impossible."""
-        raise NotImplementedError
 
     def missing_reports(self, run: R) -> list[str]:
         """Required reports of the run's period and scope not yet approved (the publish gate)."""
