@@ -6,40 +6,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from pingtai.cli.runner import setup_django
-
-
-def _user(username: str):
-    from pingtai.accounts.models import User
-
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        print(f"错误：用户 {username} 不存在或已停用", file=sys.stderr)
-    return user
+from pingtai.cli.runner import acting_user, lookup, setup_django, usage
 
 
 def enterprise_users(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.firm.accounts import accounts_xlsx, enterprise_accounts_create
     from pingtai.registry.models import Platform
 
-    platform = Platform.objects.filter(code=args.platform.upper()).first()
-    if platform is None:
-        print(f"错误：平台 {args.platform} 不存在", file=sys.stderr)
-        return 2
-    user = _user(args.user)
-    if user is None:
-        return 2
+    platform = lookup(Platform.objects, f"平台 {args.platform}", code=args.platform.upper())
+    user = acting_user(args.user)
 
     def progress(done: int, total: int) -> None:
         print(f"\r  开设账号：{done}/{total}", end="" if done < total else "\n", flush=True)
 
-    try:
-        lines = enterprise_accounts_create(platform, user=user, progress=progress)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    lines = enterprise_accounts_create(platform, user=user, progress=progress)
     Path(args.output).write_bytes(accounts_xlsx(platform, lines))
     created = sum(1 for line in lines if line.password)
     print(
@@ -52,31 +33,26 @@ def enterprise_users(args: argparse.Namespace) -> int:
 def objection_file(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.models import User
-    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
     from pingtai.firm.objections import objection_file as file_objection
     from pingtai.registry.models import Enterprise
 
-    run = EvaluationRun.objects.filter(pk=args.run).first()
-    if run is None:
-        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
-        return 2
+    run = lookup(EvaluationRun.objects, f"批次 #{args.run}", pk=args.run)
     firm = Enterprise.objects.filter(uscc=args.uscc.strip().upper()).first()
     if firm is None:
         print(f"错误：统一社会信用代码 {args.uscc} 不在企业名录中", file=sys.stderr)
         return 2
     if args.user:
-        user = _user(args.user)
-    else:  # on the firm's behalf, by its platform (the issue's contract for scripts)
-        user = (
+        user = acting_user(args.user)
+    else:  # on the firm's behalf, by its platform (the contract for scripts)
+        platform_user = (
             User.objects.filter(role=User.Role.PLATFORM, platform=firm.platform, is_active=True)
             .order_by("username")
             .first()
         )
-        if user is None:
-            print(f"错误：{firm.platform.name}没有平台用户，请用 --user 指明", file=sys.stderr)
-    if user is None:
-        return 2
+        if platform_user is None:
+            raise usage(f"{firm.platform.name}没有平台用户，请用 --user 指明")
+        user = platform_user
     evidence = []
     for path in args.evidence or []:
         file = Path(path)
@@ -84,20 +60,16 @@ def objection_file(args: argparse.Namespace) -> int:
             print(f"错误：证明材料 {path} 不存在", file=sys.stderr)
             return 2
         evidence.append((file.name, file.read_bytes()))
-    try:
-        obj = file_objection(
-            run,
-            firm,
-            kind=args.kind,
-            field=args.field or "",
-            claimed=args.claimed,
-            reason=args.reason,
-            evidence=evidence,
-            user=user,
-        )
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    obj = file_objection(
+        run,
+        firm,
+        kind=args.kind,
+        field=args.field or "",
+        claimed=args.claimed,
+        reason=args.reason,
+        evidence=evidence,
+        user=user,
+    )
     print(f"已登记{firm.name}的异议（{obj.get_kind_display()}），本环节期限 {obj.due_on}：")
     print(obj.number)
     return 0
@@ -105,22 +77,12 @@ def objection_file(args: argparse.Namespace) -> int:
 
 def objection_decide(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.firm.models import Objection
     from pingtai.firm.objections import objection_decide as decide
 
-    obj = Objection.objects.filter(number=args.number.strip()).first()
-    if obj is None:
-        print(f"错误：异议 {args.number} 不存在", file=sys.stderr)
-        return 2
-    user = _user(args.user)
-    if user is None:
-        return 2
-    try:
-        obj = decide(obj, accept=args.accept, reason=args.reason, user=user, value=args.value)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    obj = lookup(Objection.objects, f"异议 {args.number}", number=args.number.strip())
+    user = acting_user(args.user)
+    obj = decide(obj, accept=args.accept, reason=args.reason, user=user, value=args.value)
     print(f"异议 {obj.number}：{obj.get_status_display()}（{obj.decision_reason}）")
     return 0
 
@@ -128,25 +90,15 @@ def objection_decide(args: argparse.Namespace) -> int:
 def objection_route(args: argparse.Namespace) -> int:
     """The platform's first examination: 受理 (pass to the data-owning department) or 退回."""
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.firm.models import Objection
     from pingtai.firm.objections import objection_receive, objection_return
 
-    obj = Objection.objects.filter(number=args.number.strip()).first()
-    if obj is None:
-        print(f"错误：异议 {args.number} 不存在", file=sys.stderr)
-        return 2
-    user = _user(args.user)
-    if user is None:
-        return 2
-    try:
-        if args.objection_command == "receive":
-            obj = objection_receive(obj, user=user, note=args.note)
-        else:
-            obj = objection_return(obj, user=user, reason=args.reason)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    obj = lookup(Objection.objects, f"异议 {args.number}", number=args.number.strip())
+    user = acting_user(args.user)
+    if args.objection_command == "receive":
+        obj = objection_receive(obj, user=user, note=args.note)
+    else:
+        obj = objection_return(obj, user=user, reason=args.reason)
     due = f"，本环节期限 {obj.due_on}" if obj.due_on else ""
     print(f"异议 {obj.number}：{obj.get_status_display()}（{obj.get_stage_display()}{due}）")
     return 0
@@ -189,8 +141,6 @@ def reminders(args: argparse.Namespace) -> int:
     from pingtai.firm.reminders import run_reminders
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
     try:
         today = dt.date.fromisoformat(args.today) if args.today else None
         report = run_reminders(user=user, today=today)
@@ -208,28 +158,18 @@ def reminders(args: argparse.Namespace) -> int:
 def letters(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.cli.runner import city_admin
-    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
     from pingtai.firm.letters import issue_letters
     from pingtai.registry.models import Enterprise
 
     user = city_admin(args.user)
-    if user is None:
-        return 2
-    run = EvaluationRun.objects.filter(pk=args.run).first()
-    if run is None:
-        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
-        return 2
+    run = lookup(EvaluationRun.objects, f"批次 #{args.run}", pk=args.run)
     firms = Enterprise.objects.all()
     if args.platform:
         firms = firms.filter(platform__code=args.platform.upper())
     if args.uscc:
         firms = firms.filter(uscc__in=[u.upper() for u in args.uscc])
-    try:
-        issued = issue_letters(run, user=user, firms=firms)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    issued = issue_letters(run, user=user, firms=firms)
     print(f"批次 #{run.pk}：结果告知书 {len(issued)} 份已印发（已印发的按原件返回）")
     return 0
 
