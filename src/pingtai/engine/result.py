@@ -19,7 +19,7 @@ from pingtai.engine import aggregate
 from pingtai.engine.groups import Groups
 from pingtai.engine.methods import Method, Segment
 from pingtai.engine.normalise import Fitted
-from pingtai.engine.tables import HashingWriter, write_canonical_csv, write_table
+from pingtai.engine.tables import canonical_csv_hash, write_canonical_csv, write_table
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,9 @@ class EvaluationResult:
 
     @cached_property
     def result_hash(self) -> str:
-        """SHA-256 of the canonical CSV (computed on first use, streamed: the CSV text of a
-        large result is never held in memory for it)."""
-        sink = HashingWriter()
-        write_canonical_csv(self.table, sink, self.method.output.decimals)
-        return sink.hexdigest()
+        """SHA-256 of the canonical CSV (computed on first use, piece by piece: the CSV text
+        of a large result is never held in memory for it)."""
+        return canonical_csv_hash(self.table, self.method.output.decimals)
 
     def write_csv(self, path: str | Path) -> None:
         """Write the result as CSV; when the file is the canonical CSV (no text cell needed

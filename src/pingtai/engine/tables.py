@@ -7,6 +7,7 @@ column of any value that is not a number (inputs.py). Row numbers count the head
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Collection
 from pathlib import Path
 from typing import IO
@@ -119,46 +120,59 @@ _NEEDS_CARE = r"^[=+\-@\t\r]|[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Text columns made safe to open in a spreadsheet program (formulas neutralised, control
     characters escaped); numeric columns are never touched. Only the cells that need it are
-    rewritten, so a clean table comes back unchanged."""
-    from pingtai.xlsx.export import safe_text
-
-    for name, dtype in frame.schema.items():
-        if dtype != pl.String:
+    rewritten, so a clean table comes back unchanged (the same object)."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    # One pass over every text column; the rewriting (and the spreadsheet module it needs)
+    # only for a column where some cell needs it.
+    flagged = frame.select(pl.col(name).str.contains(_NEEDS_CARE).any() for name in text).row(0)
+    for name, hit in zip(text, flagged, strict=True):
+        if not hit:
             continue
+        from pingtai.xlsx.export import safe_text
+
         column = frame[name]
-        hits = column.str.contains(_NEEDS_CARE).fill_null(False)
-        if hits.any():
-            rows = hits.arg_true()
-            fixed = [safe_text(v) for v in column.gather(rows).to_list()]
-            frame = frame.with_columns(column.scatter(rows, fixed))
+        rows = column.str.contains(_NEEDS_CARE).fill_null(False).arg_true()
+        fixed = [safe_text(v) for v in column.gather(rows).to_list()]
+        frame = frame.with_columns(column.scatter(rows, fixed))
     return frame
 
 
-class HashingWriter:
-    """A binary sink that hashes (SHA-256) everything written through it, passing it on to
-    ``target`` when one is given: one pass over the bytes, never the whole text in memory."""
-
-    def __init__(self, target: IO[bytes] | None = None) -> None:
-        self.target = target
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        if self.target is not None:
-            self.target.write(data)
-        return len(data)
-
-    def hexdigest(self) -> str:
-        return self.digest.hexdigest()
-
-
 def write_canonical_csv(
-    frame: pl.DataFrame, sink: IO[bytes] | HashingWriter, float_precision: int | None
+    frame: pl.DataFrame, sink: str | Path | IO[bytes], float_precision: int | None
 ) -> None:
     """The one way a result table becomes CSV: UTF-8, fixed decimals, '\n' line ends."""
     frame.write_csv(sink, float_precision=float_precision, line_terminator="\n")  # type: ignore[arg-type]
+
+
+# Rows per piece when the canonical CSV is produced only to be hashed: polars' own writer
+# formats each piece (much faster than writing through a Python sink) and a piece's text,
+# a few tens of MB, is all that is ever held.
+_HASH_PIECE_ROWS = 200_000
+
+
+def canonical_csv_hash(frame: pl.DataFrame, float_precision: int | None) -> str:
+    """SHA-256 of the canonical CSV of ``frame`` without writing it anywhere: the text is
+    made piece by piece (the header with the first), and the pieces joined are exactly the
+    text ``write_canonical_csv`` writes."""
+    digest = hashlib.sha256()
+    for start in range(0, max(frame.height, 1), _HASH_PIECE_ROWS):
+        piece = io.BytesIO()
+        frame.slice(start, _HASH_PIECE_ROWS).write_csv(
+            piece, float_precision=float_precision, line_terminator="\n", include_header=start == 0
+        )
+        digest.update(piece.getbuffer())
+    return digest.hexdigest()
+
+
+def file_hash(path: str | Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_table(
@@ -167,16 +181,16 @@ def write_table(
     """Write a result. CSV is the result's canonical form (``EvaluationResult.to_csv_bytes``)
     byte for byte, except text cells that had to be made safe for a spreadsheet program.
 
-    For CSV, return the SHA-256 of the canonical CSV when the file is exactly that (hashed
-    while it is written), else ``None``."""
+    For CSV, return the SHA-256 of the canonical CSV when the file is exactly that, else
+    ``None``."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         safe = spreadsheet_safe(frame)
-        with path.open("wb") as handle:
-            writer = HashingWriter(handle)
-            write_canonical_csv(safe, writer, float_precision)
-        return writer.hexdigest() if safe is frame else None
+        # polars writes the file itself (in parallel, no Python in the loop); reading it back
+        # for the hash costs a small fraction of formatting it again.
+        write_canonical_csv(safe, path, float_precision)
+        return file_hash(path) if safe is frame else None
     elif suffix == ".parquet":
         frame.write_parquet(path)
     elif suffix == ".xlsx":
