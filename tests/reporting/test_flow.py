@@ -182,3 +182,74 @@ def test_a_new_firm_outside_the_platforms_counties_refuses_the_approval(login):
         _step(requirement, "approve", _admin(), slips_checked=True, reason="已核实")
     assert Submission.objects.get(requirement=requirement).status == "submitted"
     assert not Enterprise.objects.filter(uscc=new).exists()
+
+
+def _tax_upload(requirement, taxes: dict[str, float]) -> None:
+    """The tax office fills every prefilled row of its template and submits it."""
+    from pingtai.reporting.services import attempt_confirm
+
+    officer = User.objects.get(username="dept_tax")
+    book = openpyxl.load_workbook(io.BytesIO(requirement_template(requirement)))
+    sheet = book["数据"]
+    for row in range(3, sheet.max_row + 1):
+        sheet.cell(row=row, column=3, value=taxes[sheet.cell(row=row, column=1).value])
+    out = io.BytesIO()
+    book.save(out)
+    attempt = submission_upload(requirement, user=officer, data=out.getvalue(), filename="税.xlsx")
+    if attempt.outcome == "confirm":
+        attempt = attempt_confirm(
+            attempt, user=officer, confirmed=[c["id"] for c in attempt.confirmations]
+        )
+    assert attempt.outcome == "accepted", attempt.errors or attempt.message
+    _step(requirement, "submit", officer)
+
+
+def test_an_approved_department_tax_figure_reaches_the_firm_platform_cockpit_and_api(login):
+    from decimal import Decimal
+
+    from pingtai.api.services import token_create
+    from pingtai.audit.models import AuditEvent
+    from pingtai.core import numbers
+    from pingtai.registry.models import EnterpriseYear
+    from pingtai.registry.selectors import figures
+
+    period = period_open("2024", user=_admin(), deadline=dt.date(2025, 3, 31))
+    requirement = Requirement.objects.get(period=period, form_code="tax_enterprise")
+    register = EnterpriseYear.objects.filter(year=2024)
+    firm = register.select_related("enterprise__platform").order_by("-tax_wan")[0]
+    uscc, platform = firm.enterprise.uscc, firm.enterprise.platform
+    new_tax = firm.tax_wan + Decimal("50000.25")  # 5 亿 more: visible in every rounding
+    taxes = {r.enterprise.uscc: float(r.tax_wan) for r in register.select_related("enterprise")}
+    _tax_upload(requirement, {**taxes, uscc: float(new_tax)})
+    before_platform = figures(register.filter(enterprise__platform=platform)).tax_wan
+    before_city = figures(register).tax_wan
+    _, token = token_create(User.objects.get(username="leader"), "测试")
+    headers = {"Authorization": f"Bearer {token}"}
+    leader = login("leader")
+    cockpit = leader.get("/dashboard/", {"year": 2024}).content.decode()
+    assert numbers.money(before_city, "万元") in cockpit  # what the cockpit said before
+
+    _step(requirement, "approve", _admin(), slips_checked=True, reason="与税务系统核对一致")
+
+    row = EnterpriseYear.objects.get(enterprise__uscc=uscc, year=2024)
+    assert row.tax_wan == new_tax
+    after_platform = figures(register.filter(enterprise__platform=platform)).tax_wan
+    assert after_platform == before_platform + Decimal("50000.25")
+    event = AuditEvent.objects.filter(action="update", object_type__contains="submission").last()
+    assert event is not None and event.after["changed"] == [
+        {"uscc": uscc, "field": "tax_wan", "before": f"{firm.tax_wan}", "after": f"{new_tax}"}
+    ]
+
+    leader = login("leader")
+    firm_page = leader.get(f"/enterprises/{uscc}/").content.decode()
+    assert numbers.fixed(new_tax, 2) in firm_page
+    platform_page = leader.get(f"/platforms/{platform.code}/").content.decode()
+    assert numbers.fixed(numbers.wan_to_yi(after_platform), 2) in platform_page
+    assert numbers.fixed(numbers.wan_to_yi(before_platform), 2) not in platform_page
+    cockpit = leader.get("/dashboard/", {"year": 2024}).content.decode()
+    assert numbers.money(figures(register).tax_wan, "万元") in cockpit
+    assert numbers.money(before_city, "万元") not in cockpit
+    api_firm = leader.get(f"/api/enterprises/{uscc}", headers=headers).json()
+    assert [Decimal(y["tax_wan"]) for y in api_firm["years"] if y["year"] == 2024] == [new_tax]
+    api_platform = leader.get(f"/api/platforms/{platform.code}", headers=headers).json()
+    assert Decimal(api_platform["figures"]["tax_wan"]) == after_platform

@@ -45,6 +45,14 @@ NUMERIC = ["land_mu", *DEPARTMENT_FIELDS, *OPTIONAL_FIELDS]
 SCHEMA_VERSION = 2  # 2: industry_code, renewable_tce and co2_t added
 
 
+# The register's yearly row (registry.EnterpriseYear) is filled from the same designated forms;
+# it also keeps the output the statistics form reports, which no method reads.
+REGISTER_FIELDS: dict[str, tuple[str, str]] = {
+    **DEPARTMENT_FIELDS,
+    "output_wan": ("statistics_enterprise", "industrial_output"),
+}
+
+
 def required_forms() -> set[str]:
     """The annual forms the assembly reads: the 亩均 publish gate requires them approved."""
     return {form for form, _ in DEPARTMENT_FIELDS.values()} | {LAND_FORM, REGISTER_FORM}
@@ -116,6 +124,36 @@ def _facts(versions, indicator: str) -> dict[str, Decimal]:
         ):
             values[key] = value
     return values
+
+
+def approved_register_figures(year: int) -> dict[str, dict[str, Decimal | str]]:
+    """USCC → the register's yearly columns as the approved annual versions of ``year`` give
+    them (each column from its designated form; ``land_mu`` the sum of the parcels the firm
+    uses; ``size_class`` the enterprise list's 规模). The refresh after an approval writes these
+    into the register (reporting/flow.py, docs/reporting.md)."""
+    versions = _approved_versions(year)
+    out: dict[str, dict[str, Decimal | str]] = defaultdict(dict)
+    for column, (form, indicator) in REGISTER_FIELDS.items():
+        for uscc, value in _facts(versions.get(form, []), indicator).items():
+            out[uscc][column] = value
+    for version in versions.get(LAND_FORM, []):
+        area = {f.row_number: f.value for f in version.facts.filter(indicator=LAND_AREA)}
+        for f in version.facts.filter(indicator=LAND_USER):
+            land = out[f.text].get("land_mu", Decimal(0))
+            assert isinstance(land, Decimal)
+            out[f.text]["land_mu"] = land + (area.get(f.row_number) or Decimal(0))
+    for version in versions.get(REGISTER_FORM, []):
+        for key, text in version.facts.filter(indicator=REGISTER_SCALE).values_list("key", "text"):
+            if text:
+                out[key]["size_class"] = text
+        # The list's own land figure stands in only where no parcel of the firm is approved.
+        for key, value in (
+            version.facts.filter(indicator=REGISTER_LAND)
+            .exclude(value=None)
+            .values_list("key", "value")
+        ):
+            out[key].setdefault("land_mu", value)
+    return dict(out)
 
 
 def _merge_tenants(values: dict[str, dict[str, Decimal]]) -> dict[str, str]:

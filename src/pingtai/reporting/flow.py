@@ -11,17 +11,31 @@ data either reaches every reader or the approval itself does not happen (docs/re
   not hold yet: each gets its page and appears in the next department templates (which are
   pre-filled from the register). A firm that cannot be registered (county outside the
   platform) refuses the approval with the reason; nothing is registered half-way.
+- An approved annual form (the departments' tax, power, energy, emission and statistics
+  figures, the land parcels, the enterprise list) writes its figures into the register's
+  yearly rows (``registry.EnterpriseYear``), which the platform page, the firm's page, the
+  cockpit, the map and the API read. Each column comes from its one designated form, as the
+  亩均 assembly reads it (``evaluation.sources.approved_register_figures``). A firm without a
+  row for the year gets one only when the approved forms give every figure of it: a row is
+  complete or absent, never padded with zeros that pages would show as reported.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
-from pingtai.registry.models import County, Enterprise
-from pingtai.reporting.models import Submission
+from pingtai.evaluation.sources import (
+    ABOVE_SCALE_REVENUE_WAN,
+    LAND_FORM,
+    REGISTER_FIELDS,
+    approved_register_figures,
+)
+from pingtai.registry.models import County, Enterprise, EnterpriseYear
+from pingtai.reporting.models import ReportingPeriod, Submission
 from pingtai.standards import gbt4754
 
 ENTERPRISE_LIST = "platform_enterprises"
@@ -30,9 +44,98 @@ ENTERPRISE_LIST = "platform_enterprises"
 def apply_approved(submission: Submission, *, user, request=None) -> list[Enterprise]:
     """Bring the register in line with the submission's approved version; returns new firms."""
     requirement = submission.requirement
-    if requirement.form_code != ENTERPRISE_LIST or submission.approved_version_id is None:
+    if submission.approved_version_id is None:
         return []
-    return _register_new_firms(submission, user=user, request=request)
+    created = []
+    if requirement.form_code == ENTERPRISE_LIST:
+        created = _register_new_firms(submission, user=user, request=request)
+    if (
+        requirement.period.kind == ReportingPeriod.Kind.YEAR
+        and requirement.form_code in register_forms()
+    ):
+        _refresh_register_year(submission, user=user, request=request)
+    return created
+
+
+def register_forms() -> set[str]:
+    """The annual forms whose approval changes the register's yearly rows."""
+    return {form for form, _ in REGISTER_FIELDS.values()} | {LAND_FORM, ENTERPRISE_LIST}
+
+
+_COLUMNS = [*REGISTER_FIELDS, "land_mu"]
+CENT, WHOLE = Decimal("0.01"), Decimal(1)
+
+
+def _same(a, b) -> bool:
+    return a == b if isinstance(a, str) or isinstance(b, str) else Decimal(a) == Decimal(b)
+
+
+def _refresh_register_year(submission: Submission, *, user, request) -> None:
+    year = submission.requirement.period.year
+    figures = approved_register_figures(year)
+    firms = dict(Enterprise.objects.filter(uscc__in=list(figures)).values_list("uscc", "id"))
+    rows = {
+        r.enterprise_id: r
+        for r in EnterpriseYear.objects.filter(year=year, enterprise_id__in=list(firms.values()))
+    }
+    sizes = set(EnterpriseYear.SizeClass.values)
+    changed: list[EnterpriseYear] = []
+    changes: list[dict[str, str]] = []
+    new_rows: list[EnterpriseYear] = []
+    waiting = 0
+    for uscc, values in sorted(figures.items()):
+        if uscc not in firms:  # not registered: the assembly lists it as an orphan
+            continue
+        if values.get("size_class") not in sizes:
+            values.pop("size_class", None)
+        for column, value in values.items():
+            if isinstance(value, Decimal):  # the register keeps cents and whole people
+                values[column] = value.quantize(WHOLE if column == "employees" else CENT)
+        row = rows.get(firms[uscc])
+        if row is None:
+            if "size_class" not in values and "revenue_wan" in values:
+                above = Decimal(values["revenue_wan"]) >= ABOVE_SCALE_REVENUE_WAN
+                values["size_class"] = "规上" if above else "规下"
+            if all(c in values for c in [*_COLUMNS, "size_class"]):
+                new_rows.append(EnterpriseYear(enterprise_id=firms[uscc], year=year, **values))
+            else:
+                waiting += 1
+            continue
+        diff = {c: v for c, v in values.items() if not _same(getattr(row, c), v)}
+        for column, value in diff.items():
+            changes.append(
+                {
+                    "uscc": uscc,
+                    "field": column,
+                    "before": str(getattr(row, column)),
+                    "after": str(value),
+                }
+            )
+            setattr(row, column, value)
+        if diff:
+            changed.append(row)
+    if changed:
+        EnterpriseYear.objects.bulk_update(changed, [*_COLUMNS, "size_class"], batch_size=500)
+    if new_rows:
+        EnterpriseYear.objects.bulk_create(new_rows, batch_size=500)
+    if changed or new_rows:
+        created = {r.enterprise_id for r in new_rows}
+        audit_record(
+            AuditEvent.Action.UPDATE,
+            request=request,
+            actor=user,
+            obj=submission,
+            after={
+                "year": year,
+                "changed": changes,
+                "created": sorted(uscc for uscc, pk in firms.items() if pk in created),
+            },
+            detail=(
+                f"{year}年度数据审核通过，企业年度数据更新 {len(changed)} 家、"
+                f"新增 {len(new_rows)} 家"
+                + (f"，另有 {waiting} 家待各部门数据齐全后计入" if waiting else "")
+            ),
+        )
 
 
 def _register_new_firms(submission: Submission, *, user, request) -> list[Enterprise]:
