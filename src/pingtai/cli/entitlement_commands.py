@@ -17,7 +17,6 @@ from pingtai.cli.runner import city_admin, setup_django
 
 def entitlements(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.entitlements import services
     from pingtai.evaluation.models import EvaluationRun
 
@@ -28,12 +27,8 @@ def entitlements(args: argparse.Namespace) -> int:
     user = city_admin(args.user)
     if user is None:
         return 2
-    try:
-        result = services.generate(run, args.agency, user=user)
-        content = services.list_file(result.record)
-    except Refused as refused:
-        print(f"错误：{refused.message}", file=sys.stderr)
-        return 1
+    result = services.generate(run, args.agency, user=user)
+    content = services.list_file(result.record)
     record = result.record
     Path(args.output).write_bytes(content)
     if not result.created:

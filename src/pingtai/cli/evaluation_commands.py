@@ -17,18 +17,14 @@ def run(args: argparse.Namespace) -> int:
     user = city_admin(args.user)
     if args.supersede is not None:
         return _regrade(args, user)
-    try:
-        run_row, assembly = run_evaluation(
-            args.year,
-            args.method or "lishui-mujun-default",
-            user=user,
-            robustness_draws=args.robustness,
-            seed=args.seed,
-            progress=terminal_progress,
-        )
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    run_row, assembly = run_evaluation(
+        args.year,
+        args.method or "lishui-mujun-default",
+        user=user,
+        robustness_draws=args.robustness,
+        seed=args.seed,
+        progress=terminal_progress,
+    )
     print(f"批次 #{run_row.pk}：{run_row}")
     if args.publish:
         try:
@@ -68,21 +64,16 @@ def _regrade(args: argparse.Namespace, user) -> int:
     """``--supersede RUN``: evaluate the year again with RUN's method and every correction
     accepted through objections; print each firm whose class changed; with ``--publish``
     replace RUN through the run kernel (docs/enterprise.md, "Re-grade")."""
-    from pingtai.core.refusal import Refused
     from pingtai.firm.regrade import regrade
 
-    try:
-        result = regrade(
-            args.year,
-            args.supersede,
-            reason=args.reason,
-            user=user,
-            publish=args.publish,
-            override_reason=args.override_reason,
-        )
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    result = regrade(
+        args.year,
+        args.supersede,
+        reason=args.reason,
+        user=user,
+        publish=args.publish,
+        override_reason=args.override_reason,
+    )
     new = result.new
     corrections = new.provenance.get("corrections", [])
     print(f"批次 #{new.pk}：{new}（用更正数据 {len(corrections)} 项重新评价）")
@@ -135,7 +126,6 @@ def publicize(args: argparse.Namespace) -> int:
     import datetime as dt
 
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.evaluation.models import EvaluationRun
     from pingtai.firm.windows import open_window, window_text
 
@@ -149,11 +139,7 @@ def publicize(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"错误：起始日“{args.opens}”不是日期（应为 YYYY-MM-DD）", file=sys.stderr)
         return 2
-    try:
-        window = open_window(run_row, args.kind, user=user, days=args.days, opens_on=opens_on)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    window = open_window(run_row, args.kind, user=user, days=args.days, opens_on=opens_on)
     run_row.refresh_from_db()
     print(
         f"批次 #{run_row.pk}（{run_row.get_status_display()}）{window.get_kind_display()}："

@@ -8,7 +8,7 @@ import sys
 from decimal import Decimal
 
 from pingtai.cli.evaluation_commands import add_publish_options
-from pingtai.cli.runner import city_admin, setup_django
+from pingtai.cli.runner import city_admin, lookup, setup_django
 
 
 def _refuse(message: str, code: int = 1) -> int:
@@ -40,16 +40,12 @@ def _print_ranking(run) -> None:
 
 def load_demo(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.demo import load_demo as load
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    try:
-        report = load(admin=admin)
-    except Refused as refused:
-        return _refuse(str(refused))
+    report = load(admin=admin)
     print(
         f"平台季报演示数据（合成）：开启填报期 {report.periods_opened} 个，上传并审核 {report.uploaded} 份，"
         f"已存在 {report.skipped} 份，模拟逾期 {report.late} 份，关闭填报期 {report.periods_closed} 个"
@@ -65,17 +61,14 @@ def run(args: argparse.Namespace) -> int:
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    try:
-        league_run = run_create(
-            args.cycle,
-            args.period,
-            user=admin,
-            grouping=args.grouping,
-            robustness_draws=args.robustness,
-            seed=args.seed,
-        )
-    except Refused as refused:
-        return _refuse(str(refused))
+    league_run = run_create(
+        args.cycle,
+        args.period,
+        user=admin,
+        grouping=args.grouping,
+        robustness_draws=args.robustness,
+        seed=args.seed,
+    )
     if args.publish:
         try:
             league_run = run_publish(
@@ -94,26 +87,20 @@ def run(args: argparse.Namespace) -> int:
 
 def publish(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import run_publish
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = LeagueRun.objects.filter(pk=args.run).first()
-    if league_run is None:
-        return _refuse(f"批次 #{args.run} 不存在", 2)
-    try:
-        run_publish(
-            league_run,
-            user=admin,
-            supersede=args.supersede,
-            reason=args.reason,
-            override_reason=args.override_reason,
-        )
-    except Refused as refused:
-        return _refuse(str(refused))
+    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    run_publish(
+        league_run,
+        user=admin,
+        supersede=args.supersede,
+        reason=args.reason,
+        override_reason=args.override_reason,
+    )
     print(f"批次 #{league_run.pk} 已发布（{league_run.result_hash}）")
     return 0
 
@@ -131,9 +118,7 @@ def lists(args: argparse.Namespace) -> int:
     from pingtai.league import selectors
     from pingtai.league.models import LeagueRun
 
-    league_run = LeagueRun.objects.filter(pk=args.run).first()
-    if league_run is None:
-        return _refuse(f"批次 #{args.run} 不存在", 2)
+    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
     interview, _ = selectors.interview_list(league_run)
     bottom_name, top_name = selectors.list_names(league_run)
     found = selectors.run_decisions(league_run)
@@ -160,20 +145,14 @@ def lists(args: argparse.Namespace) -> int:
 
 def proposals(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import proposals_make
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = LeagueRun.objects.filter(pk=args.run).first()
-    if league_run is None:
-        return _refuse(f"批次 #{args.run} 不存在", 2)
-    try:
-        made = proposals_make(league_run, user=admin)
-    except Refused as refused:
-        return _refuse(str(refused))
+    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    made = proposals_make(league_run, user=admin)
     print(f"进退档建议 {len(made)} 条（待市级管理员审批）：")
     for p in made:
         print(f"  #{p.pk} {p.platform.short_name} {p.from_tier} → {p.to_tier}：{p.reason}")
@@ -182,40 +161,28 @@ def proposals(args: argparse.Namespace) -> int:
 
 def decide(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.models import TierProposal
     from pingtai.league.services import proposal_decide
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    proposal = TierProposal.objects.filter(pk=args.proposal).first()
-    if proposal is None:
-        return _refuse(f"建议 #{args.proposal} 不存在", 2)
-    try:
-        proposal_decide(proposal, user=admin, approve=args.approve, note=args.note)
-    except Refused as refused:
-        return _refuse(str(refused))
+    proposal = lookup(TierProposal.objects, f"建议 #{args.proposal}", pk=args.proposal)
+    proposal_decide(proposal, user=admin, approve=args.approve, note=args.note)
     print(f"建议 #{proposal.pk} 已{'批准' if args.approve else '不批准'}")
     return 0
 
 
 def pay_pool(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import parse_amount, pay_pool_create
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = LeagueRun.objects.filter(pk=args.run).first()
-    if league_run is None:
-        return _refuse(f"批次 #{args.run} 不存在", 2)
-    try:
-        pool = pay_pool_create(league_run, parse_amount(args.total), user=admin, note=args.note)
-    except Refused as refused:
-        return _refuse(str(refused))
+    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    pool = pay_pool_create(league_run, parse_amount(args.total), user=admin, note=args.note)
     print(
         f"薪酬池 #{pool.pk}：总额 {pool.total_wan} 万元，托底 {pool.floor_wan}，限高 {pool.cap_wan}"
     )

@@ -119,17 +119,12 @@ def agreement(args: argparse.Namespace) -> int:
     """Register an agreement from a TOML file (see docs/planning.md for the layout)."""
     setup_django()
     from pingtai.core.datafiles import read_bytes, toml_table
-    from pingtai.core.refusal import Refused
     from pingtai.planning.services import agreement_from_file
 
     user = city_admin(args.user)
     path = Path(args.file)
-    try:
-        raw = toml_table(read_bytes(path, what="协议文件"), what="协议文件", source=path.name)
-        row = agreement_from_file(raw, user=user)
-    except Refused as refused:
-        print(f"错误：{refused}", file=sys.stderr)
-        return 1
+    raw = toml_table(read_bytes(path, what="协议文件"), what="协议文件", source=path.name)
+    row = agreement_from_file(raw, user=user)
     print(f"已登记协议 {row.code} {row.title}（参与方 {row.parties.count()} 个）")
     return 0
 
