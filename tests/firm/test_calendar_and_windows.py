@@ -14,7 +14,7 @@ from pingtai.cli import main
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.evaluation.services import run_evaluation, run_publish
-from pingtai.firm.calendar import calendar, load_calendar
+from pingtai.firm.calendar import load_calendar
 from pingtai.firm.models import PublicityWindow
 
 D = dt.date
@@ -38,12 +38,13 @@ D = dt.date
     ],
 )
 def test_windows_count_working_days_across_holidays(opens, days, closes):
-    assert calendar().closing_day(opens, days) == closes
-    assert calendar().working_days_between(opens, closes) == days
+    cal = load_calendar()
+    assert cal.closing_day(opens, days) == closes
+    assert cal.working_days_between(opens, closes) == days
 
 
 def test_every_window_in_the_calendar_ends_on_a_working_day_after_exactly_n_of_them():
-    cal = calendar()
+    cal = load_calendar()
     day = D(2024, 1, 1)
     while day <= D(2026, 11, 30):
         for n in (1, 3, 5, 7, 10):
@@ -54,11 +55,11 @@ def test_every_window_in_the_calendar_ends_on_a_working_day_after_exactly_n_of_t
         day += dt.timedelta(days=1)
 
 
-def test_a_year_without_a_notice_is_refused_not_guessed():
+def test_a_year_without_a_notice_or_lunar_dates_is_refused_not_guessed():
     with pytest.raises(Refused) as refused:
-        calendar().closing_day(D(2026, 12, 28), 5)
-    assert "2027年的节假日安排尚未录入" in refused.value.message
-    assert "holidays.toml" in refused.value.message
+        load_calendar().closing_day(D(2027, 12, 28), 5)
+    assert "2028年的节假日安排尚未录入" in refused.value.message
+    assert "pingtai calendar load" in refused.value.message
 
 
 def test_a_malformed_holiday_file_is_refused_naming_every_problem(tmp_path):

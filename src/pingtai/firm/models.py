@@ -261,3 +261,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class HolidayYear(models.Model):
+    """One year's State Council holiday schedule, loaded by the city administrator after
+    deployment (``pingtai calendar load``); the years shipped with the code are in
+    pingtai/data/holidays.toml (docs/enterprise.md, "Working days")."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    source = models.CharField("依据", max_length=200)
+    # {"year", "source", "off": [{"name", "from", "to"}], "work": [...]}, dates as YYYY-MM-DD
+    data = models.JSONField("放假与调休安排")
+    filename = models.CharField("录入文件", max_length=120)
+    sha256 = models.CharField("文件 SHA-256", max_length=64)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    loaded_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日安排"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年节假日安排"

@@ -40,10 +40,14 @@ def setting(name: str, method_id: str = "") -> int:
 
 
 def window_text(window: PublicityWindow) -> str:
-    return (
+    """The window's dates as people read them; a closing day counted on a provisional year
+    says so (docs/enterprise.md, "Working days")."""
+    text = (
         f"{date_text(window.opens_on)}至{date_text(window.closes_on)}，"
         f"共 {window.working_days} 个工作日"
     )
+    note = calendar().provisional_note(window.opens_on, window.closes_on)
+    return f"{text}（{note}）" if note else text
 
 
 def open_window(
