@@ -18,7 +18,7 @@ from django.urls import reverse
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import enterprises_for
 from pingtai.core import numbers, terms
-from pingtai.core.palette import CLASS_COLOURS, NEUTRAL_COLOUR, class_colour
+from pingtai.core.palette import CLASS_COLOURS, NEUTRAL_COLOUR, class_colour, status_colour
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
@@ -113,6 +113,45 @@ def platform_series(panel: Panel, platform: Platform, metric: str) -> dict[int, 
             else {}
         )
     return {year: _platform_metric(panel, platform, metric, year) for year in panel.years}
+
+
+def platform_assessments(
+    panel: Panel, plan: TargetPlan, platform: Platform, year: int | None
+) -> dict[str, Assessment]:
+    """Target id → one platform's status on each platform-level target: the cells of the
+    cockpit's platforms × targets board and the colour of the platform on the map."""
+    return {
+        t.id: assess(t, platform_series(panel, platform, t.metric), plan.status, as_of=year)
+        for t in plan.for_scope("platform")
+    }
+
+
+# The worst status a platform has on any target decides its colour on the map.
+STATUS_ORDER = ("red", "yellow", "green")
+
+
+@dataclass(frozen=True)
+class PlatformStatus:
+    status: str
+    label: str
+    summary: str  # every status with how many targets and, for 红灯/黄灯, which ones
+
+
+def platform_status(assessments: dict[str, Assessment], labels: dict[str, str]) -> PlatformStatus:
+    """One platform's standing against the plan: 红灯 when any target is 红灯, else 黄灯 when
+    any is 黄灯, else 绿灯; 暂无数据 when no target has data."""
+    by_status: dict[str, list[str]] = defaultdict(list)
+    for a in assessments.values():
+        by_status[a.status].append(a.target.name)
+    status = next((s for s in STATUS_ORDER if by_status.get(s)), "none")
+    parts = []
+    for key in (*STATUS_ORDER, "none"):
+        names = by_status.get(key)
+        if not names:
+            continue
+        listed = f"：{'、'.join(names)}" if key in ("red", "yellow") else ""
+        parts.append(f"{labels[key]} {len(names)} 项{listed}")
+    return PlatformStatus(status, labels[status], "；".join(parts))
 
 
 @dataclass
@@ -353,10 +392,7 @@ def build_cockpit(year: int | None, grouping: str, plan: TargetPlan | None = Non
     ]
     rows: list[PlatformRow] = []
     for platform in platforms:
-        assessments = {
-            t.id: assess(t, platform_series(panel, platform, t.metric), plan.status, as_of=year)
-            for t in plan.for_scope("platform")
-        }
+        assessments = platform_assessments(panel, plan, platform, year)
         for summary in platform_targets:
             summary.counts[assessments[summary.target_id].status] += 1
         rows.append(
@@ -522,8 +558,43 @@ def _report_summary(reports: list[PlatformReport] | None) -> dict | None:
     }
 
 
-def map_data(year: int, indicator: str) -> dict:
+OVERALL = "overall"
+
+
+def status_choices(plan: TargetPlan) -> list[tuple[str, str]]:
+    """What the map's platform markers can be coloured by: the overall standing (the worst
+    target) or one platform-level target of the plan, as the cockpit's board columns."""
+    return [(OVERALL, "综合（最差一项）")] + [
+        (t.id, f"{t.name}（{t.goal_text}）") for t in plan.for_scope("platform")
+    ]
+
+
+def _standing(assessments: dict[str, Assessment], labels: dict[str, str]) -> dict[str, dict]:
+    """Status key → {status, label, colour, reason} per target and overall, for the map."""
+    overall = platform_status(assessments, labels)
+    standing = {
+        OVERALL: {
+            "status": overall.status,
+            "label": overall.label,
+            "colour": status_colour(overall.status),
+            "reason": overall.summary,
+        }
+    }
+    for key, a in assessments.items():
+        standing[key] = {
+            "status": a.status,
+            "label": a.label,
+            "colour": status_colour(a.status),
+            "reason": a.reason,
+        }
+    return standing
+
+
+def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
     label, unit = MAP_INDICATORS[indicator]
+    plan = plan or load_targets()
+    panel = load_panel()
+    labels = plan.status.labels
     reports = platform_reports()
     by_county = county_figures(year)
     counties = [
@@ -552,6 +623,7 @@ def map_data(year: int, indicator: str) -> dict:
             else None,
             "url": reverse("platform_detail", args=[p.code]),
             "report": _report_summary(reports.get(p.id)),
+            "standing": _standing(platform_assessments(panel, plan, p, year), labels),
         }
         for p in Platform.objects.order_by("code")
         if p.id in centres
@@ -561,6 +633,13 @@ def map_data(year: int, indicator: str) -> dict:
         "indicator": {"key": indicator, "label": label, "unit": unit},
         "counties": counties,
         "platforms": platforms,
+        # The marker legend, in the order of the cockpit's badges; words, not colour alone.
+        "statuses": [
+            {"key": s, "label": labels[s], "colour": status_colour(s)}
+            for s in (*STATUS_ORDER, "none")
+        ],
+        "status_targets": [{"key": k, "label": v} for k, v in status_choices(plan)],
+        "plan": f"{plan.document}《{plan.title}》",
     }
 
 

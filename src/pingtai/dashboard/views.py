@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from pingtai.accounts.scope import OFFICIALS, AuthenticatedRequest, role_required
 from pingtai.dashboard import services
 from pingtai.registry import selectors
+from pingtai.targets import load_targets
 from pingtai.web.params import year_param
 
 
@@ -47,6 +48,7 @@ def map_page(request: AuthenticatedRequest) -> HttpResponse:
             "years": years,
             "year": year_param(request, years),
             "indicators": services.MAP_INDICATORS,
+            "status_targets": services.status_choices(load_targets()),
         },
     )
 

@@ -29,8 +29,77 @@
     return value === null || value === undefined ? "—" : value.toLocaleString("zh-CN") + " " + unit;
   }
 
+  // The platform markers' legend in words: each status with its colour swatch, then every
+  // platform with its status, so that a label hidden to avoid an overlap is still readable.
+  function renderStatusLegend(data, statusKey, statusTitle) {
+    document.getElementById("status-title").textContent = statusTitle;
+    var legend = document.getElementById("status-legend");
+    legend.textContent = "";
+    data.statuses.forEach(function (s) {
+      var item = document.createElement("li");
+      var swatch = document.createElement("i");
+      swatch.className = "swatch";
+      swatch.style.backgroundColor = s.colour;
+      swatch.setAttribute("aria-hidden", "true");
+      var count = data.platforms.filter(function (p) { return p.standing[statusKey].status === s.key; }).length;
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(s.label + "：" + count + " 个平台"));
+      legend.appendChild(item);
+    });
+    var list = document.getElementById("platform-status-list");
+    list.textContent = "";
+    data.platforms.forEach(function (p) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.short_name;
+      var s = p.standing[statusKey];
+      var badge = document.createElement("span");
+      badge.className = "status status-" + s.status;
+      badge.title = s.reason;
+      badge.textContent = s.label;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(badge);
+      list.appendChild(item);
+    });
+    document.getElementById("status-plan").textContent = data.plan;
+  }
+
+  // Platform labels never overlap. ECharts calls this for each label in data order on every
+  // layout (first draw, resize, zoom); each label takes the first place beside its marker
+  // (right, left, then stepped above and below) that no earlier label holds. ECharts' own
+  // hideOverlap stays on as the last resort: a label with no free place is hidden, and the
+  // side list still names every platform with its status.
+  var placed = [];
+  function placeLabel(params) {
+    if (params.dataIndex === 0) { placed = []; }
+    var host = params.rect, w = params.labelRect.width, h = params.labelRect.height, gap = 3;
+    var cy = host.y + host.height / 2;
+    var candidates = [];
+    [0, -1, 1, -2, 2, -3, 3].forEach(function (step) {
+      var y = cy + step * (h + gap) - h / 2;
+      candidates.push({ x: host.x + host.width + gap, y: y, align: "left" });
+      candidates.push({ x: host.x - gap - w, y: y, align: "right" });
+    });
+    var free = candidates.filter(function (c) {
+      return placed.every(function (b) {
+        return c.x + w + gap <= b.x || b.x + b.w + gap <= c.x || c.y + h + gap <= b.y || b.y + b.h + gap <= c.y;
+      });
+    })[0] || candidates[0];
+    placed.push({ x: free.x, y: free.y, w: w, h: h });
+    return {
+      x: free.align === "left" ? free.x : free.x + w, y: free.y + h / 2,
+      align: free.align, verticalAlign: "middle", hideOverlap: true
+    };
+  }
+
   function render(geo, data, enterprises) {
     var unit = data.indicator.unit;
+    var statusKey = form.elements.status_target.value;
+    var chosen = data.status_targets.filter(function (t) { return t.key === statusKey; })[0];
+    if (!chosen) { chosen = data.status_targets[0]; statusKey = chosen.key; }
+    var statusTitle = "方案目标状态（" + chosen.label + "）";
     var values = data.counties.map(function (c) { return c.value; }).filter(function (v) { return v !== null; });
     var series = [
       {
@@ -39,14 +108,24 @@
       },
       {
         name: "主体平台", type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 30, z: 5,
-        itemStyle: { color: "#1f3a5f", borderColor: "#fff", borderWidth: 1 },
+        itemStyle: { borderColor: "#fff", borderWidth: 1 },
+        // The label names the platform and its status in words (colour is never the only cue).
         label: {
-          show: true, position: "right", formatter: function (p) { return p.data.short_name; }, fontSize: 11,
-          backgroundColor: "rgba(255,255,255,0.85)", padding: [2, 4], color: "#1f3a5f"
+          show: true, position: "right", formatter: function (p) { return p.data.short_name + " · " + p.data.status_label; },
+          fontSize: 11, backgroundColor: "rgba(255,255,255,0.9)", padding: [2, 4], color: "#1f3a5f",
+          borderColor: "#9aa5b1", borderWidth: 0.5
         },
+        labelLine: { show: true, length2: 4, lineStyle: { color: "#666" } },
+        labelLayout: placeLabel,
         data: data.platforms.map(function (p) {
-          // Only [lon, lat] in value, so that no visualMap dimension can recolour the markers.
-          return { name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier, role: p.role, report: p.report };
+          // Only [lon, lat] in value, so that no visualMap dimension can recolour the markers;
+          // the colour is the platform's status against the plan's targets.
+          var s = p.standing[statusKey];
+          return {
+            name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier,
+            role: p.role, report: p.report, status_label: s.label, status_reason: s.reason,
+            itemStyle: { color: s.colour }
+          };
         })
       }
     ];
@@ -76,6 +155,7 @@
           if (p.seriesIndex === 1) {
             return lines([
               p.name + "（" + p.data.role + "，" + p.data.tier + "）",
+              statusTitle + "：" + (p.data.status_label || "暂无数据") + (p.data.status_reason ? "（" + p.data.status_reason + "）" : ""),
               data.indicator.label + "：" + number(p.data.metric, unit)
             ].concat(
               // The latest approved quarterly report, as the platform page shows it.
@@ -104,6 +184,7 @@
       item.textContent = c.name + "：" + number(c.value, unit);
       list.appendChild(item);
     });
+    renderStatusLegend(data, statusKey, statusTitle);
     var note = document.getElementById("enterprise-note");
     note.textContent = enterprises
       ? "企业点位：您有权查看 " + enterprises.total + " 家企业，其中有坐标 " + enterprises.located + " 家；按当年税收由高到低显示 " +
