@@ -265,9 +265,7 @@ def check_ids(
                 ids.filter(pl.Series(bad)).to_list(),
             )
     if keys is not None:  # every id valid: sort and find duplicates on the numeric keys
-        order = np.lexsort((keys[:, 1], keys[:, 0]))
-        sk = keys[order]
-        same = (sk[1:] == sk[:-1]).all(axis=1)
+        order, same = _sort_keys(keys)
         dup = np.zeros(len(order), dtype=bool)
         dup[order[1:][same]] = True
         dup[order[:-1][same]] = True
@@ -277,6 +275,30 @@ def check_ids(
     if dup.any():
         errs.add(_rows(dup, rownums), column, "重复：", ids.filter(pl.Series(dup)).to_list())
     return order
+
+
+_HALF = 31**9  # one base-31 key (characters 1–9 or 10–18) is below this
+
+
+def _sort_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order of the (first half, second half) key pairs, and whether each pair in that
+    order equals the one before it.
+
+    The first halves (registration authority, type, region) take few distinct values, so
+    their rank times ``_HALF`` plus the second half fits an int64 and one sort replaces a
+    two-key sort (three times faster on 10⁶ codes). Distinct codes have distinct keys, so
+    the order is the same either way; among duplicates it may differ, but duplicates are
+    refused before the order is used.
+    """
+    first, rank = np.unique(keys[:, 0], return_inverse=True)
+    if len(first) < np.iinfo(np.int64).max // _HALF - 1:
+        combined = rank.astype(np.int64) * _HALF + keys[:, 1]
+        order = np.argsort(combined)
+        ordered = combined[order]
+        return order, ordered[1:] == ordered[:-1]
+    order = np.lexsort((keys[:, 1], keys[:, 0]))
+    sk = keys[order]
+    return order, (sk[1:] == sk[:-1]).all(axis=1)
 
 
 def check_number(

@@ -98,9 +98,15 @@ class EvaluationResult:
     benchmarks: pl.DataFrame
     warnings: list[str]
     segments: dict[str, SegmentRun] = field(repr=False)
-    ids: np.ndarray = field(repr=False)  # entity ids in input order, as SegmentRun.rows index them
+    id_column: pl.Series = field(repr=False)  # entity ids in input order (SegmentRun.rows)
     robustness_draws: int = 0
     seed: int = 0
+
+    @cached_property
+    def ids(self) -> np.ndarray:
+        """Entity ids in input order, as ``SegmentRun.rows`` index them (made on first use:
+        the command line never needs a million ids as Python objects)."""
+        return self.id_column.to_numpy()
 
     @property
     def method_id(self) -> str:

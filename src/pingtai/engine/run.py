@@ -145,11 +145,13 @@ def _canonical_input_hash(method: Method, prep: Prepared, derived: str = "") -> 
     for name in sorted(set(texts) | set(numbers)):
         h.update(name.encode("utf-8") + b"\x00")
         if name in numbers:
-            arr = np.asarray(numbers[name], dtype="<f8")[order] + 0.0
-            h.update(np.where(np.isnan(arr), np.nan, arr).tobytes())
+            arr = np.asarray(numbers[name], dtype="<f8")[order] + 0.0  # a new array: −0 → 0
+            arr[np.isnan(arr)] = np.nan  # one NaN bit pattern
+            h.update(arr)
         else:
             col = texts[name].gather(order).fill_null("\x00")
-            h.update(col.str.join("\x1f").item().encode("utf-8"))
+            # As bytes straight from polars: no Python text object of the whole column.
+            h.update(col.str.join("\x1f").cast(pl.Binary).item())
         h.update(b"\x1e")
     if derived:  # parameters of values derived from the input (e.g. emission factors)
         h.update(b"derived\x00" + derived.encode("utf-8") + b"\x1e")
@@ -263,7 +265,7 @@ def evaluate(
         )
         runs[seg_name] = run
         label_column = ent.name_column if ent.name_column in base.columns else ent.id_column
-        prep.warnings.extend(_missing_warnings(method, run, base[label_column].to_numpy()))
+        prep.warnings.extend(_missing_warnings(method, run, base[label_column]))
         bands = spec.class_rules().bands
         codes = np.array([out.class_code(b.class_) for b in bands])
         out.cls_initial[rows] = codes[run.class_index]
@@ -368,7 +370,7 @@ def evaluate(
         ),
         warnings=prep.warnings,
         segments=runs,
-        ids=base[ent.id_column].to_numpy(),
+        id_column=base[ent.id_column],
         robustness_draws=robustness_draws,
         seed=seed,
     )
@@ -390,8 +392,8 @@ class _Outputs:
     cls_initial: np.ndarray  # class from the score bands
     cls_final: np.ndarray  # after vetoes and re-grades
     reasons: dict[str, np.ndarray]  # note text → rows it applies to
-    regrade_reason: np.ndarray  # object arrays of text or None
-    regrade_by: np.ndarray
+    regrade_reason: dict[int, str]  # row → text, for the few re-graded rows
+    regrade_by: dict[int, str]
     rank_groups: _GroupOut
     rank_comp: np.ndarray  # 1-based competition rank, −1 unranked
     rank_order: np.ndarray  # 1-based unique position, −1 unranked
@@ -416,8 +418,8 @@ class _Outputs:
             cls_initial=unset(),
             cls_final=unset(),
             reasons={},
-            regrade_reason=np.full(n_rows, None, dtype=object),
-            regrade_by=np.full(n_rows, None, dtype=object),
+            regrade_reason={},
+            regrade_by={},
             rank_groups=_GroupOut(n_rows),
             rank_comp=unset(),
             rank_order=unset(),
@@ -677,13 +679,15 @@ def _all_equal_score(sc, method: Method, item) -> float:
     return float(value) if np.isfinite(value) else 0.0
 
 
-def _missing_warnings(method: Method, run: SegmentRun, ids: np.ndarray) -> list[str]:
+def _missing_warnings(method: Method, run: SegmentRun, labels: pl.Series) -> list[str]:
     """One warning per indicator with missing values, naming the entities and the treatment
     the method file prescribes (at most five names, then a count)."""
     out = []
     for note in run.missing:
         rows = run.rows[note.rows]
-        shown = "、".join(str(v) for v in ids[rows[:5]])
+        # Only the names shown are taken out of the column (a million names as Python
+        # objects would cost more than the scoring).
+        shown = "、".join(str(v) for v in labels.gather(rows[:5]).to_list())
         shown += f" 等 {len(rows)} 个" if len(rows) > 5 else ""
         name = method.indicator(note.indicator).name
         what = {
@@ -707,6 +711,16 @@ def _positions_in(
     member_pos = rank.positions(grp.mg, order, grp.n)
     competition = rank.competition_rank(grp.mg, member_score, order, grp.n)
     return grp.own_of(member_pos), member_pos, grp.own_of(competition)
+
+
+def _sparse_text(name: str, cells: dict[int, str], key: np.ndarray) -> pl.Series:
+    """A text column, empty but for ``cells`` (input row → text), in the order ``key``."""
+    column = pl.repeat(None, len(key), dtype=pl.String, eager=True).alias(name)
+    if not cells:
+        return column
+    position = np.empty_like(key)
+    position[key] = np.arange(len(key))
+    return column.scatter(position[list(cells)], list(cells.values()))
 
 
 def _assemble(
@@ -740,12 +754,10 @@ def _assemble(
     # An indicator's value is shown only for entities whose segment uses it.
     for k in list(out.values):
         v = out.values.pop(k)
-        users = [
-            i
-            for i, spec in enumerate(method.segments.values())
-            if any(it.indicator == k for it in spec.indicators)
-        ]
-        cols.append(num_column(k, np.where(np.isin(seg_key, users), v[key], np.nan)))
+        uses = np.array(
+            [any(it.indicator == k for it in spec.indicators) for spec in method.segments.values()]
+        )
+        cols.append(num_column(k, np.where(uses[seg_key], v[key], np.nan)))
     for k in list(out.bench_values):
         cols.append(num_column(f"bench__{k}", out.bench_values.pop(k)[key]))
     for k in list(out.indicator_score):
@@ -773,8 +785,8 @@ def _assemble(
     idx = pl.Series(key)
     cols += [
         note,
-        pl.Series("regrade_reason", out.regrade_reason[key].tolist(), dtype=pl.String),
-        pl.Series("regrade_by", out.regrade_by[key].tolist(), dtype=pl.String),
+        _sparse_text("regrade_reason", out.regrade_reason, key),
+        _sparse_text("regrade_by", out.regrade_by, key),
         text_column(group_code[key], out.rank_groups.labels, "group"),
         int_column("rank", out.rank_comp[key]),
         int_column("rank_order", out.rank_order[key]),
