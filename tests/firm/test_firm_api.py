@@ -91,3 +91,64 @@ def test_an_enterprise_token_is_scoped_to_its_own_firm(publicized):
     assert decided.status_code == 200 and decided.json()["status"] == "upheld"
     again = client.post(path, decision, content_type="application/json", headers=stats)
     assert again.status_code == 409 and "已办结" in again.json()["detail"]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def test_evidence_through_the_api_is_checked_scoped_and_stored_by_sha256(publicized):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pingtai.firm.models import ObjectionEvidence
+
+    mine, theirs = _firm_user(publicized, "LS01"), _firm_user(publicized, "LS02")
+    client = Client()
+    me, them = _token(mine), _token(theirs)
+    body = {
+        "run": publicized.pk,
+        "uscc": mine.enterprise.uscc,
+        "kind": "数值错误",
+        "field": "employees",
+        "claimed": "321",
+        "reason": "统计口径含劳务派遣",
+    }
+    number = client.post(
+        "/api/objections", body, content_type="application/json", headers=me
+    ).json()["number"]
+    path = f"/api/objections/{number}/evidence"
+
+    def upload(headers, name, content):
+        return client.post(path, {"file": SimpleUploadedFile(name, content)}, headers=headers)
+
+    # Another firm's token: the objection does not exist for it; nothing is stored.
+    assert upload(them, "社保缴费证明.pdf", PDF).status_code == 404
+    # A department may read objections it owns but does not file evidence.
+    stats = _token(User.objects.get(username="dept_statistics"))
+    assert upload(stats, "社保缴费证明.pdf", PDF).status_code == 403
+    # Another platform's user sees nothing of it.
+    assert upload(_token(User.objects.get(username="pt_ls02")), "a.pdf", PDF).status_code == 404
+    # Hostile files: refused with the browser path's messages.
+    hostile = PDF.replace(b"/Catalog", b"/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>")
+    refused = upload(me, "证明.pdf", hostile)
+    assert refused.status_code == 409 and "含有脚本" in refused.json()["detail"]
+    refused = upload(me, "照片.png", PDF)
+    assert refused.status_code == 409 and "扩展名与内容不符" in refused.json()["detail"]
+    refused = upload(me, "巨大.pdf", b"%PDF-1.4\n" + b"0" * (10 * 2**20) + b"\n%%EOF")
+    assert refused.status_code == 409 and "超过上限 10 MB" in refused.json()["detail"]
+    assert not ObjectionEvidence.objects.exists()
+
+    created = upload(me, "社保缴费证明.pdf", PDF)
+    assert created.status_code == 201
+    assert created.json()["evidence_sha256"] == [hashlib.sha256(PDF).hexdigest()]
+    stored = ObjectionEvidence.objects.get()
+    assert stored.filename == "社保缴费证明.pdf" and bytes(stored.file.content) == PDF
+    assert stored.uploaded_by == mine
+    # The same file again is refused; the platform adds another on the firm's behalf.
+    assert upload(me, "副本.pdf", PDF).status_code == 409
+    other = PDF.replace(b"1.4", b"1.5")
+    ls01 = _token(User.objects.get(username="pt_ls01"))
+    assert upload(ls01, "补充.pdf", other).status_code == 201
+    assert ObjectionEvidence.objects.count() == 2
+    assert "补充证明材料" in Objection.objects.get().steps.values_list("action", flat=True)

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema, Status, UploadedFile
+from ninja.errors import HttpError
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import OFFICIALS, own_enterprise
@@ -17,6 +18,7 @@ from pingtai.api.common import MAX_ID, READ_ERRORS, USCC, WRITE_ERRORS, require_
 from pingtai.api.schemas import NO_NUL, ErrorOut
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import objections, selectors, sheet
+from pingtai.firm.evidence import MAX_BYTES
 from pingtai.firm.models import Objection
 from pingtai.registry.models import Enterprise
 
@@ -232,3 +234,26 @@ def objection_decide(request, body: DecisionIn, number: str = Path(..., pattern=
         request=request,
     )
     return _objection(obj)
+
+
+@router.post(
+    "/objections/{number}/evidence",
+    response={201: ObjectionOut, **WRITE_ERRORS},
+    summary="补充证明材料（企业本身或其平台；PDF、PNG/JPEG 图片、Excel，单个不超过 10 MB）",
+)
+def objection_evidence(
+    request, number: str = Path(..., pattern=NUMBER), file: UploadedFile = File(...)
+):
+    require_role(request.user, ENTERPRISE, User.Role.PLATFORM)
+    obj = _scoped_objections(request.user).filter(number=number).first()
+    if obj is None:
+        raise Http404("没有找到该异议，或您无权查看")
+    name = file.name or ""
+    if len(name) > 255 or "\x00" in name:
+        raise HttpError(422, "文件名不合法")
+    # One byte over the limit is enough for the evidence check to refuse it by size.
+    content = file.read(MAX_BYTES + 1)
+    obj = objections.objection_add_evidence(
+        obj, [(name, content)], user=request.user, request=request
+    )
+    return Status(201, _objection(obj))

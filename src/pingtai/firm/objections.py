@@ -5,6 +5,7 @@ data-owning department → city administrator with a deadline per step, decision
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,7 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm.calendar import calendar, date_text
-from pingtai.firm.evidence import Evidence, check_all
+from pingtai.firm.evidence import MAX_FILES, Evidence, check_all
 from pingtai.firm.models import (
     Confirmation,
     Objection,
@@ -241,17 +242,7 @@ def objection_file(
             except IntegrityError:
                 if attempt == 4:
                     raise Refused("异议编号冲突，请重试", code="number_clash") from None
-        for item in files:
-            stored = store_file(item.content)
-            ObjectionEvidence.objects.create(
-                objection=obj,
-                file=stored,
-                filename=item.filename,
-                content_type=item.content_type,
-                sha256=stored.sha256,
-                size=len(item.content),
-                uploaded_by=user,
-            )
+        _store_evidence(obj, files, user)
         Confirmation.objects.get_or_create(
             run=run,
             enterprise=enterprise,
@@ -259,6 +250,54 @@ def objection_file(
         )
         on_behalf = "（平台代为提出）" if user.role == User.Role.PLATFORM else ""
         _record(obj, user, "提出异议", f"{obj.get_kind_display()}{on_behalf}", request)
+    return obj
+
+
+def _store_evidence(obj: Objection, files: list[Evidence], user: User) -> None:
+    """Checked files, each stored once under its SHA-256 and recorded with the objection."""
+    for item in files:
+        stored = store_file(item.content)
+        ObjectionEvidence.objects.create(
+            objection=obj,
+            file=stored,
+            filename=item.filename,
+            content_type=item.content_type,
+            sha256=stored.sha256,
+            size=len(item.content),
+            uploaded_by=user,
+        )
+
+
+def objection_add_evidence(
+    obj: Objection, evidence: list[tuple[str, bytes]], *, user: User, request=None
+) -> Objection:
+    """More evidence for an objection still being handled, by the firm or its platform: the
+    same checks as when filing; at most ``MAX_FILES`` files in all; a file already attached is
+    refused. Nothing is stored unless every file passes."""
+    _check_filer(user, obj.enterprise)
+    files = check_all(list(evidence))
+    with transaction.atomic():
+        obj = _lock(obj)
+        if obj.stage == Objection.Stage.DONE:
+            raise Refused(
+                f"异议 {obj.number} 已办结（{obj.get_status_display()}），不能再补充证明材料",
+                code="decided",
+            )
+        attached = {e.sha256: e.filename for e in obj.evidence.all()}
+        if len(attached) + len(files) > MAX_FILES:
+            raise Refused(
+                f"每件异议的证明材料最多 {MAX_FILES} 个文件，已有 {len(attached)} 个",
+                code="evidence_too_many",
+            )
+        for item in files:
+            digest = hashlib.sha256(item.content).hexdigest()
+            if digest in attached:
+                raise Refused(
+                    f"“{item.filename}”与已上传的“{attached[digest]}”内容相同", code="duplicate"
+                )
+        _store_evidence(obj, files, user)
+        names = "、".join(f"“{item.filename}”" for item in files)
+        _record(obj, user, "补充证明材料", names, request)
     return obj
 
 
