@@ -142,6 +142,8 @@ def _read_regrades(path: str) -> list[Regrade]:
 
 
 def evaluate(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     import polars as pl
 
     from pingtai.engine import InputError, MethodError, load_method
@@ -208,9 +210,14 @@ def evaluate(args: argparse.Namespace) -> int:
         print("检查通过（--dry-run，未写文件）")
         return 0
     if Path(args.output).suffix.lower() == ".csv":
-        result.write_csv(args.output)  # one serialisation, hashed while it is written
+        result.write_csv(args.output)  # one serialisation; the hash is read back from the file
     else:
-        write_table(table, args.output, float_precision=method.output.decimals)
+        # The result hash is that of the canonical CSV, made in pieces and hashed on a second
+        # thread while this one writes the file (both let go of the interpreter lock).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            digest = pool.submit(lambda: result.result_hash)
+            write_table(table, args.output, float_precision=method.output.decimals)
+            digest.result()
     print(f"已写入 {args.output}（结果哈希 {result.result_hash}）")
     return 0
 

@@ -8,6 +8,7 @@ Every step is vectorised over entities.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,7 +194,12 @@ def evaluate(
             "co2_used_t": num_column("co2_used_t", emitted),
             "co2_source": pl.Series("co2_source", names[source].tolist(), dtype=pl.String),
         }
-    input_hash = _canonical_input_hash(method, prep, derived)
+    # The input hash reads only the checked input, which nothing below changes; it runs on a
+    # second thread beside the scoring (hashlib, numpy and polars let go of the interpreter
+    # lock on large buffers), so on a machine with a free core it costs no waiting.
+    hasher = ThreadPoolExecutor(max_workers=1)
+    input_hash_job = hasher.submit(_canonical_input_hash, method, prep, derived)
+    hasher.shutdown(wait=False)
     base = prep.frame
     n_rows = base.height
     ent = method.entity
@@ -354,6 +360,7 @@ def evaluate(
     # that _assemble can release each array once its column exists (peak memory at 10⁶ rows).
     del ind_values
     prep.data.clear()
+    input_hash = input_hash_job.result()  # before the fields it reads are released
     prep.raw_fields.clear()
     del values
     table = _assemble(method, base, out, more | extra, seg_code, prep.id_rank)
