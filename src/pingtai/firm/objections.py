@@ -31,6 +31,7 @@ from pingtai.firm.sheet import (
     department_label,
     department_of,
     field_text,
+    firm_parcels,
     number_text,
     parse_value,
     snapshot_row,
@@ -207,6 +208,16 @@ def objection_file(
         department = department_of(field)
     elif field and field not in FIELDS:
         raise Refused(f"数据项“{field}”不存在", code="bad_field", field="field")
+    parcel = (parcel or "").strip()
+    if parcel:
+        if field != "land_mu":
+            raise Refused("只有对用地面积的异议可以指明地块", code="bad_parcel", field="parcel")
+        if parcel not in {p.parcel_id for p in firm_parcels(enterprise)}:
+            raise Refused(
+                f"地块 {parcel} 不是{enterprise.name}使用的地块（自有或租用）",
+                code="bad_parcel",
+                field="parcel",
+            )
     files: list[Evidence] = check_all(list(evidence or []))
     with transaction.atomic():
         open_same = (
@@ -230,7 +241,7 @@ def objection_file(
                         enterprise=enterprise,
                         kind=kind_value,
                         field=field,
-                        parcel=(parcel or "").strip()[:40],
+                        parcel=parcel,
                         current_value=current,
                         claimed_value=claimed_value,
                         reason=reason,

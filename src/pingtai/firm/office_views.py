@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -21,8 +22,10 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import letters, objections, sheet, windows
+from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Objection, PublicityWindow
-from pingtai.firm.views import reminder_page
+from pingtai.firm.views import ObjectionForm, reminder_page
+from pingtai.registry.models import Enterprise
 from pingtai.web.downloads import attachment
 
 
@@ -241,3 +244,66 @@ def letters_issue(request: AuthenticatedRequest, pk: int, code: str) -> HttpResp
     else:
         messages.success(request, f"已印发{platform.name}企业的结果告知书 {len(issued)} 份")
     return redirect("publicity:list", pk=pk, code=code)
+
+
+@role_required(User.Role.PLATFORM)
+def objection_on_behalf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A platform user files an objection on behalf of one of its own firms in the run: find
+    the firm (name or code), then the same form and service as the firm's own page."""
+    run = get_object_or_404(EvaluationRun.objects.exclude(status="superseded"), pk=pk)
+    if request.user.platform_id is None:
+        raise Http404("您的账号未绑定平台")
+    own = run.results.filter(enterprise__platform_id=request.user.platform_id)
+    q = request.GET.get("q", "").strip()[:60]
+    found = own.filter(Q(name__icontains=q) | Q(uscc__icontains=q.upper())) if q else own
+    code = (request.POST.get("firm") or request.GET.get("firm") or "").strip().upper()[:18]
+    firm: Enterprise | None = None
+    if code:
+        chosen = own.filter(uscc=code).select_related("enterprise").first()
+        if chosen is None:
+            raise Http404("没有找到该企业，或它不属于本平台")
+        firm = chosen.enterprise
+    parcels = sheet.firm_parcels(firm) if firm else []
+    form = ObjectionForm(parcels=parcels)
+    if request.method == "POST" and firm is not None:
+        form = ObjectionForm(request.POST, parcels=parcels)
+        files = [
+            (f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]
+        ]
+        if not form.is_valid():
+            messages.error(request, "请检查异议类型、数据项、地块和理由")
+        else:
+            data = form.cleaned_data
+            try:
+                obj = objections.objection_file(
+                    run,
+                    firm,
+                    kind=data["kind"],
+                    field=data["field"],
+                    claimed=data["claimed"],
+                    parcel=data["parcel"],
+                    reason=data["reason"],
+                    evidence=files,
+                    user=request.user,
+                    request=request,
+                )
+            except Refused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, f"已代{firm.name}提出异议，编号 {obj.number}")
+                return redirect("publicity:objection", number=obj.number)
+    return render(
+        request,
+        "firm/office_file.html",
+        {
+            "run": run,
+            "q": q,
+            "found": list(found.order_by("name").values_list("uscc", "name")[:50]),
+            "more": found.count() > 50,
+            "firm": firm,
+            "parcels": parcels,
+            "form": form,
+            "max_mb": MAX_BYTES // 2**20,
+            "max_files": MAX_FILES,
+        },
+    )

@@ -11,6 +11,7 @@ import polars as pl
 
 from pingtai.accounts.models import User
 from pingtai.catalogue import default_catalogue
+from pingtai.core.numbers import quantity
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.evaluation.runs import snapshot_frame
 from pingtai.evaluation.sources import DEPARTMENT_FIELDS, LAND_FORM, OPTIONAL_FIELDS
@@ -157,3 +158,8 @@ def firm_parcels(enterprise: Enterprise) -> list[Parcel]:
         Parcel(p.parcel_id, p.get_tenure_display(), p.area_mu, p.holder.name)
         for p in LandParcel.objects.filter(user=enterprise).select_related("holder")
     ]
+
+
+def parcel_text(parcel: Parcel) -> str:
+    """A parcel as a land objection names it: 编号（自有，12.50 亩）."""
+    return f"{parcel.parcel_id}（{parcel.tenure}，{quantity(parcel.area_mu, '亩', 2)}）"

@@ -23,6 +23,7 @@ office_patterns = [
     path("runs/<int:pk>/list/<str:code>.xlsx", office_views.publicity_list_xlsx, name="list_xlsx"),
     path("runs/<int:pk>/objections/", office_views.objection_list, name="objections"),
     path("runs/<int:pk>/confirmations/", office_views.confirmations, name="confirmations"),
+    path("runs/<int:pk>/file/", office_views.objection_on_behalf, name="file"),
     path("objections/<str:number>/", office_views.objection_detail, name="objection"),
     path("objections/<str:number>/act/", office_views.objection_act, name="objection_act"),
     path(

@@ -3,6 +3,8 @@ Every object is fetched through the firm's own scope; anything else is 404."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
@@ -26,6 +28,10 @@ ENTERPRISE = (User.Role.ENTERPRISE,)
 
 
 class ObjectionForm(forms.Form):
+    """The objection form of the firm's own page and of the platform filing on its behalf: a
+    land objection names one of the firm's parcels (owned or leased) from a list, not as free
+    text."""
+
     kind = forms.ChoiceField(label="异议类型", choices=Objection.Kind.choices)
     field = forms.ChoiceField(
         label="数据项",
@@ -33,11 +39,19 @@ class ObjectionForm(forms.Form):
         choices=[("", "（特殊情况可不选）")]
         + [(c, f"{f.label}（{f.unit}）") for c, f in sheet.FIELDS.items()],
     )
-    parcel = forms.CharField(label="涉及地块（用地面积异议可选）", required=False, max_length=40)
+    parcel = forms.ChoiceField(label="涉及地块（用地面积异议时选择）", required=False)
     claimed = forms.CharField(label="企业主张的正确数值", required=False, max_length=30)
     reason = forms.CharField(
         label="理由", max_length=objections.MAX_REASON, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    def __init__(self, *args, parcels: Sequence[sheet.Parcel] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        choice = self.fields["parcel"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [("", "（不涉及具体地块，或对用地总面积有异议）")] + [
+            (p.parcel_id, sheet.parcel_text(p)) for p in parcels
+        ]
 
 
 def _run_for_firm(request: AuthenticatedRequest, pk: int) -> EvaluationRun:
@@ -106,7 +120,7 @@ def run_sheet(request: AuthenticatedRequest, pk: int, form: ObjectionForm | None
             "open": bool(open_windows) and run.status != "superseded",
             "answer": Confirmation.objects.filter(run=run, enterprise=firm).first(),
             "objections": objections.objections_for_firm(run, firm),
-            "form": form or ObjectionForm(),
+            "form": form or ObjectionForm(parcels=sheet.firm_parcels(firm)),
             "max_mb": MAX_BYTES // 2**20,
             "max_files": MAX_FILES,
         },
@@ -132,9 +146,9 @@ def confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     firm = own_enterprise(request.user)
     run = _run_for_firm(request, pk)
-    form = ObjectionForm(request.POST)
+    form = ObjectionForm(request.POST, parcels=sheet.firm_parcels(firm))
     if not form.is_valid():
-        messages.error(request, "请检查异议类型、数据项和理由")
+        messages.error(request, "请检查异议类型、数据项、地块和理由")
         return run_sheet(request, pk, form)
     files = [(f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
     data = form.cleaned_data

@@ -1,0 +1,105 @@
+"""In the browser: a platform user files an objection on behalf of one of its own firms (found
+by name or code), and a land objection names one of the firm's parcels from a list — the same
+form and service as the firm's own page."""
+
+from __future__ import annotations
+
+import pytest
+
+from pingtai.accounts.models import User
+from pingtai.evaluation.services import run_evaluation
+from pingtai.firm.models import Objection, ObjectionEvidence
+from pingtai.firm.windows import open_window
+from pingtai.registry.models import Enterprise, LandParcel
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture
+def publicized():
+    admin = User.objects.get(username="admin")
+    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    open_window(run, "result", user=admin, days=5)
+    return run
+
+
+def _firm_with_parcels(run, platform: str) -> Enterprise:
+    for result in run.results.filter(platform_code=platform).exclude(klass="T").order_by("uscc"):
+        if LandParcel.objects.filter(user=result.enterprise).exists():
+            return result.enterprise
+    raise AssertionError("no firm with parcels")
+
+
+def test_the_platform_files_on_behalf_of_its_own_firm_naming_a_parcel(publicized, login):
+    mine = _firm_with_parcels(publicized, "LS01")
+    theirs = _firm_with_parcels(publicized, "LS02")
+    parcel = LandParcel.objects.filter(user=mine).order_by("parcel_id").first()
+    foreign = LandParcel.objects.filter(user=theirs).first()
+    client = login("pt_ls01")
+    url = f"/firm/office/runs/{publicized.pk}/file/"
+
+    # The chooser finds the platform's own firms by part of the name, never another's.
+    page = client.get(url, {"q": mine.name[2:6]}).content.decode()
+    assert mine.uscc in page and theirs.uscc not in page
+    assert theirs.uscc not in client.get(url, {"q": theirs.name}).content.decode()
+    assert client.get(url, {"firm": theirs.uscc}).status_code == 404
+
+    # The chosen firm's parcels are offered with their tenure and area in 亩.
+    page = client.get(url, {"firm": mine.uscc}).content.decode()
+    assert f'<option value="{parcel.parcel_id}">{parcel.parcel_id}（' in page
+    assert " 亩）" in page
+
+    form = {
+        "firm": mine.uscc,
+        "kind": "value",
+        "field": "land_mu",
+        "parcel": parcel.parcel_id,
+        "claimed": "1.5",
+        "reason": "该地块已于去年退租",
+    }
+    # Another firm's parcel is not a choice: nothing is filed.
+    refused = client.post(url, {**form, "parcel": foreign.parcel_id})
+    assert refused.status_code == 200 and "请检查异议类型、数据项、地块和理由" in (
+        refused.content.decode()
+    )
+    assert not Objection.objects.exists()
+    # Filing for another platform's firm: 404, nothing filed.
+    assert client.post(url, {**form, "firm": theirs.uscc}).status_code == 404
+    assert not Objection.objects.exists()
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    done = client.post(url, {**form, "evidence": SimpleUploadedFile("退租协议.pdf", PDF)})
+    obj = Objection.objects.get()
+    assert done.status_code == 302 and done.url == f"/firm/office/objections/{obj.number}/"
+    assert (obj.enterprise, obj.parcel, obj.field) == (mine, parcel.parcel_id, "land_mu")
+    assert obj.filed_by.username == "pt_ls01"
+    assert ObjectionEvidence.objects.get().objection == obj
+    assert "平台代为提出" in obj.steps.get().note
+
+    # Only platform users have the page.
+    for username in ("admin", "dept_tax", "leader"):
+        assert login(username).get(url).status_code == 403
+
+
+def test_the_firm_names_a_parcel_only_for_a_land_objection(publicized, client):
+    firm = _firm_with_parcels(publicized, "LS01")
+    parcel = LandParcel.objects.filter(user=firm).first()
+    user = User.objects.create(username="qy_test", role=User.Role.ENTERPRISE, enterprise=firm)
+    client.force_login(user)
+    page = client.get(f"/firm/runs/{publicized.pk}/").content.decode()
+    assert f'<option value="{parcel.parcel_id}">' in page
+    answer = client.post(
+        f"/firm/runs/{publicized.pk}/object/",
+        {
+            "kind": "value",
+            "field": "tax_wan",
+            "parcel": parcel.parcel_id,
+            "claimed": "99",
+            "reason": "x",
+        },
+    )
+    assert "只有对用地面积的异议可以指明地块" in answer.content.decode()
+    assert not Objection.objects.exists()
