@@ -8,6 +8,7 @@ import pytest
 from pingtai.league.decisions import (
     Decisions,
     Entry,
+    Ruling,
     Standing,
     bottom_ranks,
     check,
@@ -75,6 +76,55 @@ def test_a_tie_for_last_lists_every_tied_platform_as_pending_and_warns():
     assert d.codes("interview") == {"B", "C"}
     assert all(e.pending and "并列，待决定" in e.reason for e in d.interview)
     assert any("平台B、平台C" in w and "不按排列顺序" in w for w in d.warnings)
+
+
+def test_a_recorded_ruling_settles_a_tie_for_last_and_says_so():
+    rows = [s("A", "两翼", 90), s("B", "两翼", 72.5), s("C", "两翼", 72.5)]
+    d = year_end(rows)
+    [tie] = d.open_ties
+    assert (tie.place, tie.candidates, tie.seats) == ("末位:两翼", ("B", "C"), 1)
+    ruled = decide(
+        rows,
+        RULES.interview,
+        RULES.top,
+        "year",
+        CLASSES,
+        rulings={"末位:两翼": Ruling(("C",), "C 的督查任务逾期两项")},
+    )
+    assert ruled.open_ties == [] and [t.place for t in ruled.ties] == ["末位:两翼"]
+    assert [(e.code, e.pending) for e in ruled.interview] == [("C", False)]
+    assert "并列，经决定列入" in ruled.interview[0].reason
+    assert any("由平台C列入" in b and "督查任务逾期两项" in b for b in ruled.basis)
+    assert not any("不按排列顺序" in w for w in ruled.warnings)
+    # A ruling that does not fit the tie (a platform outside it, or too many) is no decision.
+    for chosen in (("A",), ("B", "C")):
+        other = decide(
+            rows,
+            RULES.interview,
+            RULES.top,
+            "year",
+            CLASSES,
+            rulings={"末位:两翼": Ruling(chosen, "理由")},
+        )
+        assert [t.place for t in other.open_ties] == ["末位:两翼"]
+        assert other.codes("interview") == {"B", "C"}
+
+
+def test_a_ruling_settles_a_tie_for_first_and_the_city_top_places():
+    rows = [s("A", "两翼", 91), s("B", "两翼", 91), s("C", "两翼", 80)]
+    places = {t.place: t for t in year_end(rows).open_ties}
+    assert places["前列:两翼"].seats == 1
+    ruled = decide(
+        rows,
+        RULES.interview,
+        RULES.top,
+        "year",
+        CLASSES,
+        rulings={p: Ruling(("B",), "B 的亩均税收更高") for p in places if p != "前列:全市"},
+    )
+    top = {e.code: e for e in ruled.top}
+    assert "两翼组第 1 名（并列，经决定列入）" in top["B"].reason
+    assert "两翼组第 1 名" not in top.get("A", Entry("A", [""])).reason
 
 
 def test_ten_platforms_with_the_same_score_are_not_ranked_by_list_order():

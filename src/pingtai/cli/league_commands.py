@@ -117,6 +117,7 @@ def lists(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.league import selectors
     from pingtai.league.models import LeagueRun
+    from pingtai.league.runs import LEAGUE_RUNS
 
     league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
     interview, _ = selectors.interview_list(league_run)
@@ -140,6 +141,39 @@ def lists(args: argparse.Namespace) -> int:
         print("需要决定或注意的事项：", file=sys.stderr)
         for line in found.warnings:
             print(f"  {line}", file=sys.stderr)
+    if found.open_ties:
+        print("待决定的并列位次（pingtai league decide-tie）：", file=sys.stderr)
+        for line in LEAGUE_RUNS.open_questions(league_run):
+            print(f"  {line}", file=sys.stderr)
+    return 0
+
+
+def decide_tie(args: argparse.Namespace) -> int:
+    setup_django()
+    from pingtai.core.refusal import Refused
+    from pingtai.league.models import LeagueRun
+    from pingtai.league.services import tie_decide
+
+    admin = city_admin(args.user)
+    if admin is None:
+        return 2
+    league_run = LeagueRun.objects.filter(pk=args.run).first()
+    if league_run is None:
+        return _refuse(f"批次 #{args.run} 不存在", 2)
+    try:
+        decision = tie_decide(
+            league_run,
+            args.place,
+            args.platforms.replace("，", ",").split(","),
+            user=admin,
+            reason=args.reason,
+        )
+    except Refused as refused:
+        return _refuse(str(refused))
+    print(
+        f"批次 #{league_run.pk}“{decision.place}”已决定：{'、'.join(decision.platforms)} 列入"
+        f"（理由：{decision.reason}）"
+    )
     return 0
 
 
@@ -254,6 +288,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = league.add_parser("lists", help="约谈名单（含末位稳健性）与前列名单")
     p.add_argument("run", type=int)
     p.set_defaults(func=lists)
+    p = league.add_parser(
+        "decide-tie", help="决定并列位次：并列的平台中由哪几个列入名单（发布前，须填理由）"
+    )
+    p.add_argument("run", type=int)
+    p.add_argument(
+        "--place",
+        required=True,
+        help="并列位次，如 末位:两翼、末位:全市、前列:三片区、前列:全市、国家级推荐（见 lists 的提示）",
+    )
+    p.add_argument(
+        "--platforms", required=True, help="列入的平台代码或简称，多个用逗号分隔，如 LS03"
+    )
+    p.add_argument("--reason", required=True, help="决定理由")
+    p.add_argument("--user", default="admin", help="市级管理员用户名")
+    p.set_defaults(func=decide_tie)
     p = league.add_parser("proposals", help="依据已发布的年终考核批次生成进退档建议")
     p.add_argument("run", type=int)
     p.add_argument("--user", default="admin")

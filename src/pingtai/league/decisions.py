@@ -9,14 +9,17 @@ Pure Python (no Django). The rules that make the lists defensible:
 - 末位 only in groups of at least ``min_group_for_last`` platforms; a smaller group uses the
   rule's stated alternative (the city-wide ranking, or a score line), and the run says so;
 - 前列 and the 国家级 recommendation only for the classes the rule admits;
-- nobody is on both lists: 约谈/末位 wins, and the run says who was taken off the 前列 list.
+- nobody is on both lists: 约谈/末位 wins, and the run says who was taken off the 前列 list;
+- a tie that decides a list is a ``Tie`` with a stable place key; once the city administrator
+  records which of the tied platforms take the contested places (a ``Ruling``, with a reason),
+  the lists follow the ruling and say so, and the tie is no longer open.
 
 ``check`` verifies the last two on any result and is run on every computation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 PENDING = "并列，待决定"
@@ -46,12 +49,35 @@ class Entry:
         return "；".join(self.reasons)
 
 
+@dataclass(frozen=True)
+class Tie:
+    """Equal scores that decide who takes ``seats`` contested places of a list.
+
+    ``place`` is the key a decision is recorded under: 末位:组名, 末位:全市, 前列:组名,
+    前列:全市 or 国家级推荐 — stable for a run, since its scores are frozen."""
+
+    place: str
+    question: str  # the place in words, e.g. "两翼组并列组内末位（末位预警）"
+    candidates: tuple[str, ...]
+    seats: int
+
+
+@dataclass(frozen=True)
+class Ruling:
+    """The recorded decision of a tie: the platforms that take the contested places."""
+
+    chosen: tuple[str, ...]
+    reason: str
+
+
 @dataclass
 class Decisions:
     interview: list[Entry] = field(default_factory=list)
     top: list[Entry] = field(default_factory=list)
     basis: list[str] = field(default_factory=list)  # which rule applied, in words
     warnings: list[str] = field(default_factory=list)  # what a person must decide or know
+    ties: list[Tie] = field(default_factory=list)  # every list-deciding tie, decided or not
+    open_ties: list[Tie] = field(default_factory=list)  # those still waiting for a decision
 
     def codes(self, which: str) -> set[str]:
         return {e.code for e in getattr(self, which)}
@@ -84,12 +110,40 @@ def _take(ranks: dict[str, int], places: int) -> tuple[list[str], list[str]]:
 
 
 def decide(
-    standings: Sequence[Standing], interview, top, cycle: str, class_order: Sequence[str]
+    standings: Sequence[Standing],
+    interview,
+    top,
+    cycle: str,
+    class_order: Sequence[str],
+    rulings: Mapping[str, Ruling] | None = None,
 ) -> Decisions:
     """The lists of one run. ``interview`` and ``top`` are the rules file's sections
-    (``rules.Interview``, ``rules.Top``); ``class_order`` lists the classes best first."""
+    (``rules.Interview``, ``rules.Top``); ``class_order`` lists the classes best first;
+    ``rulings`` are the recorded decisions of ties, by place key."""
     by_code = {s.code: s for s in standings}
     out = Decisions()
+    rulings = rulings or {}
+
+    def settle(tie: Tie) -> Ruling | None:
+        """The tie's ruling when one is recorded and fits it; otherwise the tie stays open."""
+        if any(t.place == tie.place for t in out.ties):  # met again (a small group's members)
+            return None if any(t.place == tie.place for t in out.open_ties) else rulings[tie.place]
+        out.ties.append(tie)
+        ruling = rulings.get(tie.place)
+        fits = (
+            ruling is not None
+            and len(set(ruling.chosen)) == tie.seats
+            and set(ruling.chosen) <= set(tie.candidates)
+        )
+        if ruling is None or not fits:
+            out.open_ties.append(tie)
+            return None
+        out.basis.append(
+            f"{tie.question}：{_names(tie.candidates, by_code)} 得分相同，经领导小组办公室决定由"
+            f"{_names(ruling.chosen, by_code)}列入（理由：{ruling.reason}）"
+        )
+        return ruling
+
     list_name = "约谈名单" if cycle in interview.cycles else "末位预警"
     groups: dict[str, list[Standing]] = {}
     for s in standings:
@@ -114,11 +168,27 @@ def decide(
         scores = {m.code: m.score for m in members}
         if size >= interview.min_group_for_last:
             picked, tied = _take(bottom_ranks(scores), interview.places)
+            ruling = (
+                settle(
+                    Tie(
+                        f"末位:{label}",
+                        f"{label}组并列组内末位（{list_name}）",
+                        tuple(tied),
+                        interview.places - (len(picked) - len(tied)),
+                    )
+                )
+                if tied
+                else None
+            )
             for c in picked:
                 place = competition_ranks(scores)[c]
                 reason = f"{label}组第 {place} / {size} 名（组内末位）"
+                if ruling is not None and c in tied:
+                    if c in ruling.chosen:
+                        interview_entries[c] = Entry(c, [f"{reason}，并列，经决定列入"])
+                    continue
                 interview_entries[c] = Entry(c, [reason + (f"，{PENDING}" if c in tied else "")])
-            if tied:
+            if tied and ruling is None:
                 interview_entries.update(
                     {c: Entry(c, interview_entries[c].reasons, True) for c in tied}
                 )
@@ -141,6 +211,22 @@ def decide(
                 reason = (
                     f"{label}组仅 {size} 个平台，按全市排名：全市第 {city_top[c]} / {n_city} 名"
                 )
+                ruling = (
+                    settle(
+                        Tie(
+                            "末位:全市",
+                            f"并列全市末位（{list_name}）",
+                            tuple(sorted(tied)),
+                            interview.places - ranks[c] + 1,
+                        )
+                    )
+                    if undecided
+                    else None
+                )
+                if ruling is not None:
+                    if c in ruling.chosen:
+                        interview_entries[c] = Entry(c, [f"{reason}，并列，经决定列入"])
+                    continue
                 interview_entries[c] = Entry(
                     c, [reason + (f"，{PENDING}" if undecided else "")], undecided
                 )
@@ -178,11 +264,29 @@ def decide(
             continue
         picked, tied = _take(competition_ranks(scores), top.places_per_group)
         ranks = competition_ranks(scores)
+        ruling = (
+            settle(
+                Tie(
+                    f"前列:{label}",
+                    f"{label}组并列组内第 {ranks[tied[0]]} 名（前列名单）",
+                    tuple(tied),
+                    top.places_per_group - (len(picked) - len(tied)),
+                )
+            )
+            if tied
+            else None
+        )
         for c in picked:
+            if ruling is not None and c in tied:
+                if c in ruling.chosen:
+                    reasons.setdefault(c, []).append(
+                        f"{label}组第 {ranks[c]} 名（并列，经决定列入）"
+                    )
+                continue
             reasons.setdefault(c, []).append(
                 f"{label}组第 {ranks[c]} 名" + (f"（{PENDING}）" if c in tied else "")
             )
-        if tied:
+        if tied and ruling is None:
             pending.update(tied)
             out.warnings.append(
                 f"{label}组 {_names(tied, by_code)} 得分相同，并列组内第 {ranks[tied[0]]} 名，"
@@ -190,11 +294,27 @@ def decide(
             )
     if top.overall:
         picked, tied = _take(city_top, top.overall)
+        ruling = (
+            settle(
+                Tie(
+                    "前列:全市",
+                    f"并列全市第 {city_top[tied[0]]} 名（全市前 {top.overall} 名）",
+                    tuple(tied),
+                    top.overall - (len(picked) - len(tied)),
+                )
+            )
+            if tied
+            else None
+        )
         for c in picked:
+            if ruling is not None and c in tied:
+                if c in ruling.chosen:
+                    reasons.setdefault(c, []).append(f"全市第 {city_top[c]} 名（并列，经决定列入）")
+                continue
             reasons.setdefault(c, []).append(
                 f"全市第 {city_top[c]} 名" + (f"（{PENDING}）" if c in tied else "")
             )
-        if tied:
+        if tied and ruling is None:
             pending.update(tied)
             out.warnings.append(
                 f"{_names(tied, by_code)} 得分相同，并列全市第 {city_top[tied[0]]} 名，"
@@ -220,11 +340,27 @@ def decide(
             if not s.national and s.klass in allowed and s.code not in interview_entries
         }
         picked, tied = _take(competition_ranks(eligible), top.national_recommendation)
+        ruling = (
+            settle(
+                Tie(
+                    "国家级推荐",
+                    "并列国家级开发区推荐人选",
+                    tuple(tied),
+                    top.national_recommendation - (len(picked) - len(tied)),
+                )
+            )
+            if tied
+            else None
+        )
         for c in picked:
+            if ruling is not None and c in tied:
+                if c in ruling.chosen:
+                    reasons.setdefault(c, []).append("优先推荐申报国家级开发区（并列，经决定列入）")
+                continue
             reasons.setdefault(c, []).append(
                 "优先推荐申报国家级开发区" + (f"（{PENDING}）" if c in tied else "")
             )
-        if tied:
+        if tied and ruling is None:
             pending.update(tied)
             out.warnings.append(
                 f"{_names(tied, by_code)} 得分相同，国家级开发区推荐人选需由领导小组办公室决定"

@@ -349,3 +349,31 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} 对{self.run} 的异议（{self.get_status_display()}）"
+
+
+class TieDecision(models.Model):
+    """The city administrator's decision of a tie that decides a list of a run: which of the
+    tied platforms take the contested places, and why (docs/league.md, "Lists"). Recorded
+    before publication and never changed; reproduction checks it against its audit record."""
+
+    run = models.ForeignKey(
+        LeagueRun, models.PROTECT, related_name="tie_decisions", verbose_name="批次"
+    )
+    place = models.CharField("并列位次", max_length=60, help_text="如 末位:两翼、前列:全市")
+    platforms = models.JSONField("列入的平台（代码）", default=list)
+    candidates = models.JSONField("并列的平台（代码）", default=list)
+    reason = models.TextField("理由")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="决定人"
+    )
+    decided_at = models.DateTimeField("决定时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "并列位次决定"
+        ordering = ["run", "place"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "place"], name="league_one_decision_per_tie")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.run_id} {self.place}"

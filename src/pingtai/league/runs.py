@@ -7,11 +7,13 @@ from typing import Any
 
 import polars as pl
 
+from pingtai.audit.models import AuditEvent
 from pingtai.core.refusal import Refused
 from pingtai.engine import evaluate, load_method
 from pingtai.engine.result import EvaluationResult
 from pingtai.league import inputs
-from pingtai.league.models import LeagueRun, PlatformResult
+from pingtai.league.models import LeagueRun, PlatformResult, TieDecision
+from pingtai.registry.models import Platform
 from pingtai.reporting.selectors import unapproved_requirements
 from pingtai.runs import kernel
 from pingtai.runs.kernel import Rows
@@ -93,7 +95,67 @@ class LeagueRuns(kernel.RunKind[LeagueRun]):
                 row[f"value:{i}"] = _number(v.get("value"), d)
                 row[f"score:{i}"] = _number(v.get("score"), d)
             rows[r.platform_code] = row
+        # The decisions of ties are part of what the lists show: they enter the rows (and so the
+        # digest taken at publication) of the platforms they concern. Runs without any keep
+        # their rows, and their recorded digests, unchanged.
+        for tie in self._decisions(run):
+            for code in tie.candidates:
+                if code in rows:
+                    verdict = "列入" if code in tie.platforms else "不列入"
+                    rows[code][f"tie:{tie.place}"] = f"{verdict}：{tie.reason}"
         return rows
+
+    def open_questions(self, run: LeagueRun) -> list[str]:
+        """Ties that decide a list and wait for the city administrator's decision."""
+        from pingtai.league import selectors
+
+        found = selectors.run_decisions(run)
+        if not found.open_ties:
+            return []
+        names = dict(Platform.objects.values_list("code", "short_name"))
+        scores = dict(run.results.values_list("platform_code", "score"))
+        return [
+            f"{t.question}：{'、'.join(names[c] for c in t.candidates)}得分相同"
+            f"（{scores[t.candidates[0]]:.2f} 分），须决定其中 {t.seats} 个列入"
+            f"（位次“{t.place}”，命令行：pingtai league decide-tie {run.pk} --place {t.place}"
+            " --platforms 平台代码 --reason 理由）"
+            for t in found.open_ties
+        ]
+
+    def _decisions(self, run: LeagueRun) -> list[TieDecision]:
+        return list(TieDecision.objects.filter(run=run).order_by("place"))
+
+    def document_findings(self, run: LeagueRun) -> list[kernel.Finding]:
+        """Issued documents, and the recorded tie decisions against their audit records: the
+        lists people read follow the decisions, so a changed or removed decision is found."""
+        found = super().document_findings(run)
+        recorded = {
+            e.object_id: e.after or {}
+            for e in AuditEvent.objects.filter(
+                action=AuditEvent.Action.CREATE, object_type=TieDecision._meta.label
+            )
+            if (e.after or {}).get("run") == run.pk
+        }
+        names = dict(Platform.objects.values_list("code", "short_name"))
+
+        def listed(codes) -> str:
+            return "、".join(names.get(c, c) for c in codes)
+
+        for d in self._decisions(run):
+            want = recorded.pop(str(d.pk), None)
+            field = f"并列位次决定“{d.place}”"
+            if want is None:
+                found.append(kernel.Finding("", "", f"{field}的审计记录", "无", "应有"))
+                continue
+            have = f"{listed(d.platforms)}列入，理由：{d.reason}"
+            expected = f"{listed(want.get('platforms', []))}列入，理由：{want.get('reason', '')}"
+            if have != expected or d.place != want.get("place"):
+                found.append(kernel.Finding("", "", field, have, expected))
+        for want in recorded.values():
+            found.append(
+                kernel.Finding("", "", f"并列位次决定“{want.get('place', '')}”", "缺失", "应有")
+            )
+        return found
 
     def names(self, run: LeagueRun, rows: Rows) -> dict[str, str]:
         return dict(

@@ -15,7 +15,7 @@ from pingtai.engine import Method, evaluate, load_method
 from pingtai.engine.explain import smallest_change_set
 from pingtai.engine.result import EvaluationResult
 from pingtai.league import decisions, inputs, rules
-from pingtai.league.models import LeagueRun, PlatformResult
+from pingtai.league.models import LeagueRun, PlatformResult, TieDecision
 from pingtai.registry.models import Platform
 from pingtai.runs.selectors import current_published
 
@@ -159,7 +159,17 @@ def run_decisions(run: LeagueRun) -> decisions.Decisions:
     rows, _ = standings(run)
     seg = method_of(run.method_id).segments[inputs.SEGMENT]
     class_order = [b.class_ for b in seg.class_rules().bands]
-    return decisions.decide(rows, loaded.interview, loaded.top, run.cycle, class_order)
+    return decisions.decide(
+        rows, loaded.interview, loaded.top, run.cycle, class_order, rulings=rulings(run)
+    )
+
+
+def rulings(run: LeagueRun) -> dict[str, decisions.Ruling]:
+    """The recorded decisions of the run's ties, by place key."""
+    return {
+        d.place: decisions.Ruling(tuple(d.platforms), d.reason)
+        for d in TieDecision.objects.filter(run=run)
+    }
 
 
 def interview_applies(run: LeagueRun) -> bool:

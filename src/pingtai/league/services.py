@@ -20,7 +20,14 @@ from pingtai.engine import InputError, MethodError, evaluate, load_method
 from pingtai.engine.result import EvaluationResult
 from pingtai.engine.version import ENGINE_VERSION
 from pingtai.league import decisions, inputs, rules
-from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
+from pingtai.league.models import (
+    LeagueRun,
+    PayPool,
+    PayShare,
+    PlatformResult,
+    TieDecision,
+    TierProposal,
+)
 from pingtai.league.runs import recompute_result
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import store_file
@@ -188,6 +195,84 @@ def run_publish(
         override_reason=override_reason,
         request=request,
     )
+
+
+# --- 并列位次的决定 -------------------------------------------------------------------------
+
+
+def tie_decide(
+    run: LeagueRun, place: str, platforms: list[str], *, user, reason: str, request=None
+) -> TieDecision:
+    """Record which of the platforms tied for a contested place of a list take it.
+
+    Only the city administrator, only before publication, only for a tie the run has open, and
+    exactly as many platforms as there are contested places, all from the tie; with a reason.
+    A decision is not changed afterwards (a different decision needs a new run)."""
+    from pingtai.league import selectors
+
+    if not user.is_city_admin:
+        raise Refused("只有市级管理员可以决定并列位次", code="forbidden")
+    reason = reason.strip()
+    with transaction.atomic():
+        run = LeagueRun.objects.select_for_update().get(pk=run.pk)
+        if not run.can_publish:
+            raise Refused(
+                f"批次 #{run.pk} 状态为“{run.get_status_display()}”，名单已冻结，不能再决定并列位次",
+                code="not_preview",
+            )
+        found = selectors.run_decisions(run)
+        open_places = {t.place: t for t in found.open_ties}
+        tie = open_places.get(place.strip())
+        if tie is None:
+            decided = {t.place for t in found.ties} - set(open_places)
+            if place.strip() in decided:
+                raise Refused(f"“{place}”的并列位次已经决定，不能更改", code="decided")
+            listed = "、".join(open_places) or "无"
+            raise Refused(
+                f"批次 #{run.pk} 没有待决定的并列位次“{place}”；待决定的有：{listed}",
+                code="no_tie",
+                field="place",
+            )
+        names = dict(
+            Platform.objects.filter(code__in=tie.candidates).values_list("code", "short_name")
+        )
+        by_name = {v: k for k, v in names.items()}
+        chosen = [by_name.get(p.strip(), p.strip().upper()) for p in platforms if p.strip()]
+        tied = "、".join(names[c] for c in tie.candidates)
+        if len(set(chosen)) != tie.seats or not set(chosen) <= set(tie.candidates):
+            raise Refused(
+                f"{tie.question}：并列的平台为{tied}，须从中选定 {tie.seats} 个列入",
+                code="wrong_choice",
+                field="platforms",
+            )
+        if not reason:
+            raise Refused("决定并列位次必须填写理由", code="reason_required", field="reason")
+        decision = TieDecision.objects.create(
+            run=run,
+            place=tie.place,
+            platforms=sorted(set(chosen)),
+            candidates=list(tie.candidates),
+            reason=reason,
+            decided_by=user,
+        )
+        audit_record(
+            AuditEvent.Action.CREATE,
+            request=request,
+            actor=user,
+            obj=decision,
+            after={
+                "run": run.pk,
+                "place": decision.place,
+                "platforms": decision.platforms,
+                "candidates": decision.candidates,
+                "reason": reason,
+            },
+            detail=(
+                f"批次 #{run.pk} {tie.question}：{tied}并列，决定由"
+                f"{'、'.join(names[c] for c in decision.platforms)}列入。理由：{reason}"
+            ),
+        )
+    return decision
 
 
 # --- 进退档 ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ urlpatterns = [
     path("runs/new/", views.run_create, name="run_create"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/publish/", views.run_publish, name="publish"),
+    path("runs/<int:pk>/ties/", views.tie_decide, name="tie_decide"),
     path("runs/<int:pk>/export.xlsx", views.run_export, name="export"),
     path("runs/<int:pk>/lists.xlsx", views.lists_export, name="lists_export"),
     path("runs/<int:pk>/platforms/<str:code>/", views.scorecard, name="scorecard"),

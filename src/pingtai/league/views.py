@@ -119,6 +119,8 @@ def _run_page(
             "interview_applies": interview_applies,
             "top": selectors.top_list(run),
             "decisions": selectors.run_decisions(run),
+            "tie_decisions": run.tie_decisions.select_related("decided_by"),
+            "platform_names": dict(Platform.objects.values_list("code", "short_name")),
             "meetings": {m.platform_id: m for m in run.meetings.select_related("rectification")}
             if request.user.role in CITY_ROLES
             else {},
@@ -244,6 +246,27 @@ def proposal_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已审批")
     return redirect("league:proposals", pk=proposal.run_id)
+
+
+@role_required(User.Role.CITY_ADMIN)
+@require_POST
+def tie_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record which of the tied platforms take a contested place (docs/league.md, "Lists")."""
+    run = get_object_or_404(LeagueRun, pk=pk)
+    try:
+        decision = services.tie_decide(
+            run,
+            request.POST.get("place", ""),
+            request.POST.getlist("platforms"),
+            user=request.user,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"并列位次“{decision.place}”已决定并记录")
+    return redirect("league:run", pk=run.pk)
 
 
 @role_required(User.Role.CITY_ADMIN)

@@ -148,6 +148,11 @@ class RunKind(ABC, Generic[R]):
         """Required reports of the run's period and scope not yet approved (the publish gate)."""
         return []
 
+    def open_questions(self, run: R) -> list[str]:
+        """Decisions a person must record before the run may be published (e.g. a tie that
+        decides a list), each in words; publishing is refused while any is open."""
+        return []
+
     def correction_deciders(self, run: R) -> set[int]:
         """Users who accepted corrected data that this run uses: they may not also publish it."""
         return set()
@@ -327,7 +332,7 @@ def publish(
     """Publish a preview (or 公示) run; it becomes the current result of its key.
 
     Refused, with a message naming what to do, when: the user is not the city administrator;
-    the run is not a preview; the key already has a current result and ``supersede`` does not
+    the run is not a preview; a decision the kind asks for is still open; the key already has a current result and ``supersede`` does not
     name it with a ``reason``; the person publishing a correction also accepted corrected data
     in it; required reports are missing and no ``override_reason`` is given; the run does not
     reproduce.
@@ -344,6 +349,13 @@ def publish(
         if not locked.can_publish:
             raise Refused(
                 f"{label}状态为“{locked.get_status_display()}”，不能发布", code="not_preview"
+            )
+        questions = kind.open_questions(locked)
+        if questions:
+            listed = "\n".join(f"  - {q}" for q in questions)
+            raise Refused(
+                f"{label}有 {len(questions)} 项须先决定的事项，不能发布：\n{listed}",
+                code="undecided",
             )
         current = _lock_current(model, locked.current_key(), exclude=locked.pk)
         key_label = kind.key_label(locked)
