@@ -150,26 +150,20 @@ def lists(args: argparse.Namespace) -> int:
 
 def decide_tie(args: argparse.Namespace) -> int:
     setup_django()
-    from pingtai.core.refusal import Refused
     from pingtai.league.models import LeagueRun
     from pingtai.league.services import tie_decide
 
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = LeagueRun.objects.filter(pk=args.run).first()
-    if league_run is None:
-        return _refuse(f"批次 #{args.run} 不存在", 2)
-    try:
-        decision = tie_decide(
-            league_run,
-            args.place,
-            args.platforms.replace("，", ",").split(","),
-            user=admin,
-            reason=args.reason,
-        )
-    except Refused as refused:
-        return _refuse(str(refused))
+    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    decision = tie_decide(
+        league_run,
+        args.place,
+        args.platforms.replace("，", ",").split(","),
+        user=admin,
+        reason=args.reason,
+    )
     print(
         f"批次 #{league_run.pk}“{decision.place}”已决定：{'、'.join(decision.platforms)} 列入"
         f"（理由：{decision.reason}）"
