@@ -304,7 +304,9 @@ def test_demo_battle_map_loads_idempotently_through_the_cli(capsys, tmp_path):
     assert rates["LS05"] == 0.5 and rates["LS01"] == 1.0  # LS05 finished its first task late
     assert main(["supervision", "alerts", "--on", "2026-11-15"]) == 0
     out = capsys.readouterr().out
-    assert "逾期未完成 4 项" in out and "LS10" in out
+    # The platform by its name, never its code.
+    ls10 = Platform.objects.get(code="LS10").short_name
+    assert "逾期未完成 4 项" in out and ls10 in out and "LS10" not in out
     out_file = tmp_path / "map.xlsx"
     assert (
         main(

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"已发布：批次 #{run_row.pk}")
         _print_class_changes(run_row)
-    print(f"  输入 {run_row.input_hash}\n  结果 {run_row.result_hash}")
+    print(f"  核验信息：输入 {run_row.input_hash}，结果 {run_row.result_hash}")
     print(
         f"  来源冲突 {len(assembly.conflicts)} 项，名录外代码 {len(assembly.orphans)} 个，"
         f"无当年数据企业 {len(assembly.missing)} 家"

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from pingtai.cli.evaluation_commands import add_publish_options
 from pingtai.cli.runner import city_admin, lookup, setup_django
+from pingtai.core import terms
 
 
 def _refuse(message: str, code: int = 1) -> int:
@@ -21,8 +22,13 @@ def _print_ranking(run) -> None:
 
     data = selectors.ranking(run)
     print(f"批次 #{run.pk}：{run}")
-    print(f"  方法 {run.method_id} v{run.method_version}；规则 {run.rules_version}")
-    print(f"  输入 {run.input_hash}\n  结果 {run.result_hash}")
+    print(f"  方法 {terms.method_name(run.method_id, run.method_version)}")
+    # Identifiers and fingerprints for a reviewer, on one line of their own (the pages' closed
+    # 核验信息 box, docs/glossary.md).
+    print(
+        f"  核验信息：方法 {run.method_id}，规则 {run.rules_version}，"
+        f"输入 {run.input_hash}，结果 {run.result_hash}"
+    )
     for w in run.warnings:
         print(f"  提示：{w}")
     for w in selectors.run_decisions(run).warnings:
@@ -101,7 +107,8 @@ def publish(args: argparse.Namespace) -> int:
         reason=args.reason,
         override_reason=args.override_reason,
     )
-    print(f"批次 #{league_run.pk} 已发布（{league_run.result_hash}）")
+    print(f"批次 #{league_run.pk} 已发布")
+    print(f"  核验信息：结果 {league_run.result_hash}")
     return 0
 
 
@@ -183,7 +190,10 @@ def proposals(args: argparse.Namespace) -> int:
     made = proposals_make(league_run, user=admin)
     print(f"进退档建议 {len(made)} 条（待市级管理员审批）：")
     for p in made:
-        print(f"  #{p.pk} {p.platform.short_name} {p.from_tier} → {p.to_tier}：{p.reason}")
+        print(
+            f"  #{p.pk} {p.platform.short_name} {terms.tier_name(p.from_tier)} → "
+            f"{terms.tier_name(p.to_tier)}：{p.reason}"
+        )
     return 0
 
 

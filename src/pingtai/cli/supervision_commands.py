@@ -42,7 +42,7 @@ def alerts(args: argparse.Namespace) -> int:
             else f"进度 {a.task.progress}%（应达 {a.expected}%）"
         )
         print(
-            f"  [{a.label}] {a.task.platform.code} {a.task.platform.short_name}  {a.task.title}  "
+            f"  [{a.label}] {a.task.platform.short_name}  {a.task.title}  "
             f"截止 {a.task.deadline}  {extra}"
         )
     return 0
@@ -57,7 +57,7 @@ def completion(args: argparse.Namespace) -> int:
     period = f"{args.year}年" + (f"第{args.quarter}季度" if args.quarter else "")
     print(f"{period}作战图任务按期完成率（本期无到期任务记为100%）")
     for code, rate in task_completion_rates(args.year, args.quarter).items():
-        print(f"  {code} {names.get(code, ''):<8}{rate * 100:6.1f}%")
+        print(f"  {names.get(code, code):<8}{rate * 100:6.1f}%")
     return 0
 
 
