@@ -8,7 +8,15 @@ is refused outright by the audit log's append-only triggers. Instead a module-sc
 * on SQLite the test database lives in memory, so the server thread is handed the main
   thread's connection (as Django's own LiveServerTestCase does); the server is
   single-threaded, so that one connection is never used by two requests at once;
-* on PostgreSQL the server thread opens its own connection and sees the committed demo data.
+* on PostgreSQL the server thread opens its own connection and sees the committed demo data
+  — unless the test module sets ``SERVER_SHARES_TEST_CONNECTION = True`` (the journeys, which
+  prepare data in the test's transaction and must leave nothing behind): then the server is
+  handed the test's connection on PostgreSQL too. psycopg 3 connections may be used from two
+  threads (each statement is serialised), and the server handles one request at a time.
+  Django closes a connection at the start and end of each request when it is not in
+  autocommit mode (``close_old_connections``) — harmless for SQLite's in-memory database,
+  fatal for a PostgreSQL connection inside the test's transaction — so that handler is
+  disconnected while such a server runs, as Django's own test client does for its requests.
 
 The browser tests are marked ``django_db`` (not transactional): pytest-django creates the
 test database only for tests that ask for it, and each test runs in a transaction that is
@@ -56,9 +64,10 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
+def live_url(request, django_db_setup, django_db_blocker) -> Iterator[str]:
     from django.core.servers.basehttp import WSGIServer
-    from django.db import connections
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connections
     from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
     class SingleThreadedLiveServer(LiveServerThread):
@@ -68,13 +77,18 @@ def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
             )
 
     with django_db_blocker.unblock():
+        share_all = getattr(request.module, "SERVER_SHARES_TEST_CONNECTION", False)
         shared = {
             conn.alias: conn
             for conn in connections.all()
-            if conn.vendor == "sqlite" and conn.is_in_memory_db()
+            if share_all or (conn.vendor == "sqlite" and conn.is_in_memory_db())
         }
         for conn in shared.values():
             conn.inc_thread_sharing()
+        keep_open = any(conn.vendor != "sqlite" for conn in shared.values())
+        if keep_open:
+            request_started.disconnect(close_old_connections)
+            request_finished.disconnect(close_old_connections)
         # The application serves its own static files (WhiteNoise), so no extra static handler.
         server = SingleThreadedLiveServer("127.0.0.1", lambda app: app, connections_override=shared)
         server.daemon = True
@@ -88,6 +102,9 @@ def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
             server.terminate()
             for conn in shared.values():
                 conn.dec_thread_sharing()
+            if keep_open:
+                request_started.connect(close_old_connections)
+                request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(scope="module")

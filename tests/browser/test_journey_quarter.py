@@ -18,7 +18,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from docx import Document
 
 from pingtai.accounts.models import User
@@ -41,20 +40,16 @@ from pingtai.reporting.services import (
 from pingtai.reporting.workflow import submission_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# The journey prepares its data in the test's transaction and publishes from the browser: the
+# server must see that data and what it writes must be rolled back with the test, on SQLite and
+# on PostgreSQL alike (tests/browser/conftest.py).
+SERVER_SHARES_TEST_CONNECTION = True
 
 QUARTER = "2024Q4"  # history: 2024Q3 (previous quarter) and 2023Q4 (same quarter last year)
 HISTORY = ["2023Q4", "2024Q3"]
 CODE = "LS01"
 SLIPPED = "developable_area"  # 亩: a figure typed in 公顷 is 15 times too small
 FORM = "platform_quarterly"
-
-
-@pytest.fixture
-def sqlite_shared():
-    # The set-up and the journey's writes are rolled back with the test only when the server
-    # thread shares the test's connection (SQLite); on PostgreSQL it could not see them.
-    if connection.vendor != "sqlite":
-        pytest.skip("数据在测试事务中准备并随测试回滚：只有 SQLite 下服务线程与测试共用连接")
 
 
 def _login(page, live_url: str, username: str) -> None:
@@ -122,7 +117,7 @@ def _docx_rows(data: bytes) -> list[list[str]]:
 
 
 def test_a_quarter_from_the_platform_upload_to_the_published_league(
-    sqlite_shared, watched_page, live_url, screenshot
+    watched_page, live_url, screenshot
 ):
     page, watch = watched_page
     admin = User.objects.get(username="admin")

@@ -13,7 +13,6 @@ import re
 
 import openpyxl
 import pytest
-from django.db import connection
 from docx import Document
 
 from pingtai.accounts.models import User
@@ -24,16 +23,12 @@ from pingtai.evaluation.services import run_evaluation
 from pingtai.reporting.services import period_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# The journey prepares its data in the test's transaction and publishes from the browser: the
+# server must see that data and what it writes must be rolled back with the test, on SQLite and
+# on PostgreSQL alike (tests/browser/conftest.py).
+SERVER_SHARES_TEST_CONNECTION = True
 
 YEAR = 2024
-
-
-@pytest.fixture
-def sqlite_shared():
-    # What the server thread writes is rolled back with the test only when it shares the
-    # test's connection (SQLite); on PostgreSQL a published 2024 result would outlive the test.
-    if connection.vendor != "sqlite":
-        pytest.skip("发布结果须随测试回滚：只有 SQLite 下服务线程与测试共用连接")
 
 
 def _login(page, live_url: str, username: str) -> None:
@@ -54,9 +49,7 @@ def _xlsx_rows(data: bytes) -> list[tuple]:
     return [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
 
 
-def test_a_published_year_shows_the_same_numbers_everywhere(
-    sqlite_shared, watched_page, live_url, screenshot
-):
+def test_a_published_year_shows_the_same_numbers_everywhere(watched_page, live_url, screenshot):
     page, watch = watched_page
     admin = User.objects.get(username="admin")
     # The year's reporting is open and nothing is approved yet: the publish gate must speak.
