@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pingtai.cli.runner import terminal_progress
+from pingtai.core import terms
 
 if TYPE_CHECKING:
     from pingtai.engine import Regrade
@@ -113,7 +114,7 @@ def methods(args: argparse.Namespace) -> int:
         if args.show:
             print(f"    依据：{m.source.document}")
             if m.source.url:
-                print(f"    出处：{m.source.url}（{m.source.status}）")
+                print(f"    出处：{m.source.url}（{terms.source_status_name(m.source.status)}）")
             print(f"    分类：{'、'.join(m.segments)}")
             print(f"    方法哈希：{m.hash}")
             print("    假设（未经官方确认的参数）：")

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 
 from pingtai.cli.runner import city_admin, setup_django, terminal_progress
+from pingtai.core import terms
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +26,11 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=terminal_progress,
     )
-    print(f"批次 #{run_row.pk}：{run_row}")
+    print(
+        f"批次 #{run_row.pk}：{run_row.year}年度 "
+        f"{terms.method_name(run_row.method_id, run_row.method_version)}"
+        f"（{run_row.get_status_display()}）"
+    )
     if args.publish:
         try:
             run_row = run_publish(

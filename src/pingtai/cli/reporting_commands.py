@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from pingtai.cli.runner import city_admin, setup_django
+from pingtai.core import terms
 
 
 def forms(args: argparse.Namespace) -> int:
@@ -18,7 +19,8 @@ def forms(args: argparse.Namespace) -> int:
     print(f"指标目录版本 {catalogue.version}")
     for code, form in catalogue.forms.items():
         source = catalogue.sources.get(form.source, form.source)
-        print(f"  {code:<24}{form.name}（{source}，{form.frequency}，{len(form.columns)}栏）")
+        frequency = terms.frequency_name(form.frequency)
+        print(f"  {code:<24}{form.name}（{source}，{frequency}，{len(form.columns)}栏）")
     return 0
 
 
