@@ -43,29 +43,33 @@ work = [2027-01-30, 2027-02-20, 2027-04-10, 2027-09-25, 2027-10-09]
 """
 
 
-def test_a_provisional_year_counts_the_statutory_holidays_alone():
+def test_a_provisional_year_counts_the_statutory_holidays_and_their_make_up_days():
     cal = load_calendar()
     assert 2027 in cal.provisional and 2026 not in cal.provisional
     # New Year: 2026-12-28 (Monday) … 12-31 are four working days, 2027-01-01 (Friday) is off,
     # the weekend follows; no 调休.
     assert cal.closing_day(D(2026, 12, 28), 5) == D(2027, 1, 4)
     # Spring Festival 2027: 除夕 2-5 (Friday) to 初三 2-8 (Monday); 2-6 and 2-7 fall on the
-    # weekend and do not move.
-    assert [cal.is_working_day(D(2027, 2, d)) for d in range(4, 11)] == [
+    # weekend, so 2-9 and 2-10 are make-up days off (办法 Article 6); 2-11 works again.
+    assert [cal.is_working_day(D(2027, 2, d)) for d in range(4, 12)] == [
         True,
         False,
         False,
         False,
         False,
-        True,
+        False,
+        False,
         True,
     ]
-    assert cal.closing_day(D(2027, 2, 1), 5) == D(2027, 2, 9)
-    # 清明 4-5 (Monday), 劳动节 5-1..5-2 (a weekend: nothing moves), 端午 6-9, 中秋 9-15,
-    # 国庆 10-1..10-3.
+    assert cal.closing_day(D(2027, 2, 1), 5) == D(2027, 2, 11)
+    # 清明 4-5 (Monday), 端午 6-9, 中秋 9-15: weekdays, nothing owed. 劳动节 5-1..5-2 is a
+    # weekend: made up on 5-3 and 5-4. 国庆 10-1..10-3 has 10-2 and 10-3 on the weekend: made
+    # up on 10-4 and 10-5.
     off = [D(2027, 4, 5), D(2027, 6, 9), D(2027, 9, 15), D(2027, 10, 1)]
+    off += [D(2027, 5, 3), D(2027, 5, 4), D(2027, 10, 4), D(2027, 10, 5)]
     assert not any(cal.is_working_day(d) for d in off)
-    assert cal.is_working_day(D(2027, 5, 3)) and cal.is_working_day(D(2027, 10, 4))
+    assert cal.is_working_day(D(2027, 4, 6)) and cal.is_working_day(D(2027, 5, 5))
+    assert cal.is_working_day(D(2027, 10, 6)) and cal.is_working_day(D(2027, 6, 10))
     assert cal.provisional_note(D(2026, 12, 28), D(2027, 1, 4)) == NOTE
     assert cal.provisional_note(D(2026, 12, 1), D(2026, 12, 8)) == ""
 
@@ -85,13 +89,13 @@ def spring_window(admin):
 def test_loading_the_official_year_recomputes_the_open_window_and_audits_it(
     admin, spring_window, tmp_path, capsys
 ):
-    assert spring_window.closes_on == D(2027, 2, 9)
+    assert spring_window.closes_on == D(2027, 2, 11)
     assert NOTE in window_text(spring_window)
     assert main(["calendar", "show", "2027"]) == 0
     out = capsys.readouterr().out
     assert (
         "暂按法定节假日计算" in out
-        and "春节：2027年2月5日（星期五）至2027年2月8日（星期一），共 4 天" in out
+        and "春节：2027年2月5日（星期五）至2027年2月10日（星期三），共 6 天" in out
     )
 
     path = tmp_path / "2027.toml"
@@ -99,7 +103,7 @@ def test_loading_the_official_year_recomputes_the_open_window_and_audits_it(
     assert main(["calendar", "load", str(path)]) == 0
     out = capsys.readouterr().out
     assert "已录入2027年节假日安排" in out
-    assert "截止日由2027年2月9日（星期二）改为2027年2月15日（星期一）" in out
+    assert "截止日由2027年2月11日（星期四）改为2027年2月15日（星期一）" in out
 
     spring_window.refresh_from_db()
     # Official: 2-1..2-4 are four working days, 2-5..2-13 off, 2-14 is Sunday, 2-15 Monday is
@@ -111,7 +115,7 @@ def test_loading_the_official_year_recomputes_the_open_window_and_audits_it(
     event = AuditEvent.objects.filter(
         object_type="firm.PublicityWindow", object_id=str(spring_window.pk)
     ).latest("pk")
-    assert event.before == {"closes_on": "2027-02-09"}
+    assert event.before == {"closes_on": "2027-02-11"}
     assert "按国务院公布的2027年节假日安排重算" in event.detail
     assert AuditEvent.objects.filter(object_type="firm.HolidayYear").exists()
 
@@ -225,5 +229,5 @@ def test_a_refused_load_leaves_the_provisional_deadline(spring_window, tmp_path,
     assert "“春节”的起止日期不正确" in capsys.readouterr().err
     assert not HolidayYear.objects.exists()
     spring_window.refresh_from_db()
-    assert spring_window.closes_on == D(2027, 2, 9)
+    assert spring_window.closes_on == D(2027, 2, 11)
     assert NOTE in window_text(PublicityWindow.objects.get())

@@ -3,8 +3,8 @@ as data (pingtai/data/holidays.toml, and years the city administrator loaded lat
 window arithmetic of 公示 and 异议 deadlines (docs/enterprise.md, "Working days").
 
 A year without the State Council's schedule, but with its lunar dates in the file, is
-*provisional*: its days off are the statutory holidays of 《全国年节及纪念日放假办法》 alone,
-without 调休. Pure Python: no Django; the years loaded into the database reach this module
+*provisional*: its days off are the statutory holidays of 《全国年节及纪念日放假办法》 and
+their make-up days (补假), without 调休. Pure Python: no Django; the years loaded into the database reach this module
 through ``set_loaded_years`` (registered by the firm app)."""
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def year_problems(entry: dict[str, Any], lunar: dict[int, dict] | None = None) -
 def statutory_days(year: int, lunar: dict[str, dt.date]) -> dict[dt.date, str]:
     """The statutory holidays of 《全国年节及纪念日放假办法》 (2024 revision) in ``year``:
     元旦 1 day, 春节 4 days (除夕 to 初三), 清明 1, 劳动节 2 (1–2 May), 端午 1, 中秋 1,
-    国庆 3 (1–3 October). A holiday on a weekend does not move."""
+    国庆 3 (1–3 October). Make-up days (补假) are not included: see ``statutory_year``."""
     days = {dt.date(year, 1, 1): "元旦"}
     days.update(dict.fromkeys(_days(lunar["chuxi"], lunar["chuxi"] + dt.timedelta(3)), "春节"))
     days[lunar["qingming"]] = "清明节"
@@ -174,15 +174,25 @@ def statutory_days(year: int, lunar: dict[str, dt.date]) -> dict[dt.date, str]:
 
 
 def statutory_year(year: int, lunar: dict[str, dt.date], source: str) -> dict[str, Any]:
-    """A provisional year as a schedule entry: the statutory days off, no adjusted working
-    days."""
+    """A provisional year as a schedule entry: the statutory days off, each holiday followed by
+    one make-up day off (补假) for every one of its days that falls on a Saturday or Sunday —
+    Article 6 of the 办法: "全体公民放假的假日，如果适逢星期六、星期日，应当在工作日补假" —
+    taken on the working days right after it; no adjusted working days (调休), which only the
+    State Council's schedule sets."""
+    days = statutory_days(year, lunar)
     ranges: list[dict[str, Any]] = []
-    for day, name in sorted(statutory_days(year, lunar).items()):
+    for day, name in sorted(days.items()):
         last = ranges[-1] if ranges else None
         if last and last["name"] == name and last["to"] + dt.timedelta(1) == day:
             last["to"] = day
         else:
             ranges.append({"name": name, "from": day, "to": day})
+    for holiday in ranges:
+        owed = sum(d.weekday() >= 5 for d in _days(holiday["from"], holiday["to"]))
+        while owed:
+            holiday["to"] += dt.timedelta(1)
+            if holiday["to"].weekday() < 5 and holiday["to"] not in days:
+                owed -= 1
     return {"year": year, "source": source, "off": ranges, "work": []}
 
 
