@@ -4,18 +4,22 @@ alone; the daily reminders job: deadlines, outcomes, and 逾期视为确认 appl
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from docx import Document
 
 from pingtai.accounts.models import User
+from pingtai.audit.models import AuditEvent
 from pingtai.cli import main
 from pingtai.evaluation.services import run_evaluation, run_publish
 from pingtai.firm.models import Confirmation, PublicityWindow, Reminder
 from pingtai.firm.objections import confirm_sheet, objection_file
 from pingtai.firm.windows import open_window
+from pingtai.registry.models import Enterprise
 from pingtai.reports.models import IssuedDocument
 
 pytestmark = pytest.mark.django_db
@@ -62,11 +66,63 @@ def test_letters_are_issued_per_firm_and_each_firm_downloads_only_its_own(admin,
     stored = letters.get(subject=mine.uscc).files.get(format="pdf")
     assert __import__("hashlib").sha256(pdf.content).hexdigest() == stored.sha256
 
-    # A firm whose letter is not issued gets 404, and never another firm's letter.
+    # A firm whose letter was not issued gets its own, made on first download — never
+    # another firm's.
     third = run.results.filter(platform_code="LS02").exclude(klass="T").first()
     other = Client()
     other.force_login(_account(third.enterprise))
-    assert other.get(f"/firm/runs/{run.pk}/letter.pdf").status_code == 404
+    text = _docx_text(other.get(f"/firm/runs/{run.pk}/letter.docx").content)
+    assert third.name in text and mine.name not in text
+
+
+def test_letters_are_ready_at_publication_and_made_once_on_first_download(admin):
+    preview, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    mine = preview.results.filter(platform_code="LS01").exclude(klass="T").order_by("uscc")[0]
+    account = _account(mine.enterprise)
+    run = run_publish(preview, user=admin)
+    # The publication step told the firm's account and recorded it; nothing rendered yet.
+    reminder = Reminder.objects.get(user=account, key=f"letter:{run.pk}")
+    assert "评价结果告知书已可下载" in reminder.text
+    assert AuditEvent.objects.filter(
+        object_type="evaluation.EvaluationRun",
+        object_id=str(run.pk),
+        detail__contains="家企业下载（首次下载时生成并存档）",
+    ).exists()
+    letters = IssuedDocument.objects.filter(kind="letter", run_id=run.pk)
+    assert not letters.exists()
+
+    # Published three days ago (as far as the letter can tell): its date is that day, not the
+    # day of the first download.
+    run.published_at -= dt.timedelta(days=3)
+    run.save(update_fields=["published_at"])
+    client = Client()
+    client.force_login(account)
+    home = client.get("/firm/").content.decode()
+    assert f"/firm/runs/{run.pk}/letter.pdf" in home
+    first = client.get(f"/firm/runs/{run.pk}/letter.pdf")
+    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert [d.subject for d in letters] == [mine.uscc]
+    again = client.get(f"/firm/runs/{run.pk}/letter.pdf")
+    assert again.content == first.content
+    stored = letters.get().files.get(format="pdf")
+    assert hashlib.sha256(first.content).hexdigest() == stored.sha256
+    # Dated the day of publication, whenever it is first downloaded.
+    word = _docx_text(client.get(f"/firm/runs/{run.pk}/letter.docx").content)
+    published = timezone.localdate(run.published_at)
+    assert f"{published.year}年{published.month}月{published.day}日" in word
+    today = timezone.localdate()
+    assert f"{today.year}年{today.month}月{today.day}日" not in word
+    assert letters.count() == 1
+
+    # A firm outside the run has no letter of it.
+    outside = Enterprise.objects.exclude(pk__in=run.results.values("enterprise")).first()
+    if outside is not None:
+        stranger = Client()
+        stranger.force_login(_account(outside))
+        assert stranger.get(f"/firm/runs/{run.pk}/letter.pdf").status_code == 404
+    # A preview has no letters.
+    draft, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    assert client.get(f"/firm/runs/{draft.pk}/letter.pdf").status_code == 404
 
 
 def test_superseding_marks_issued_letters_corrected(admin):

@@ -195,5 +195,12 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
 
         flag_superseded(old, new, user=user, request=request)
 
+    def on_published(self, run: EvaluationRun, *, user: Any, request: Any) -> None:
+        """Each firm's result letter becomes available on its start page; it is made on first
+        download (docs/enterprise.md, "Result letters")."""
+        from pingtai.firm.letters import letters_published
+
+        letters_published(run, user=user, request=request)
+
 
 MUJUN_RUNS = kernel.register(MujunRuns())

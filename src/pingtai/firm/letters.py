@@ -5,7 +5,12 @@ firm downloads its own (docs/enterprise.md, "Result letters")."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
+from pingtai.accounts.models import User
+from pingtai.audit.models import AuditEvent
+from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.firm.models import Objection
@@ -74,7 +79,8 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
         ],
     )
     sections = [Section("评价结果", paragraphs, [data])]
-    objections = list(objections_for_firm(run, firm).order_by("number"))
+    as_of = run.published_at or run.created_at
+    objections = list(objections_for_firm(run, firm).filter(filed_at__lte=as_of).order_by("number"))
     if run.supersedes_id:
         objections += list(
             Objection.objects.filter(applied_in=run, enterprise=firm).exclude(
@@ -99,8 +105,7 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
                             [
                                 o.number,
                                 field_text(o.field) if o.field else o.get_kind_display(),
-                                o.get_status_display(),
-                                o.decision_reason or "—",
+                                *_outcome_at(o, as_of),
                             ]
                             for o in objections
                         ],
@@ -134,6 +139,15 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
     )
 
 
+def _outcome_at(obj: Objection, moment) -> tuple[str, str]:
+    """An objection's status and answer as they stood at ``moment`` (the publication), so
+    that a letter made later says what it would have said then."""
+    step = obj.steps.filter(at__lte=moment).order_by("-at", "-pk").first()
+    status = step.get_status_display() if step else obj.get_status_display()
+    decided = obj.decided_at is not None and obj.decided_at <= moment
+    return str(status), (obj.decision_reason or "—") if decided else "—"
+
+
 def issue_letters(
     run: EvaluationRun, *, user, firms: QuerySet[Enterprise] | None = None
 ) -> list[IssuedDocument]:
@@ -146,7 +160,14 @@ def issue_letters(
     for result in results:
 
         def render(stamp, result=result) -> dict[str, bytes]:
-            letter = letter_for(run, result).issued(stamp.number, stamp.issued_on, stamp.provenance)
+            # Dated the day of publication, with the publication's provenance, not the day it
+            # is made: a letter made on first download reads as one made at publication.
+            published = timezone.localtime(run.published_at)
+            letter = letter_for(run, result).issued(
+                stamp.number,
+                published.date(),
+                {"发布时间": published.isoformat(timespec="seconds")},
+            )
             return {fmt: render_notice(letter, fmt) for fmt in FORMATS}
 
         issued.append(
@@ -165,6 +186,58 @@ def issue_letters(
 
 def issued_letter(run: EvaluationRun, enterprise: Enterprise) -> IssuedDocument | None:
     return issued_for(run).filter(kind=IssuedDocument.Kind.LETTER, subject=enterprise.uscc).first()
+
+
+def letter_available(run: EvaluationRun, enterprise: Enterprise) -> bool:
+    """Whether the firm can download a letter of ``run``: any letter already issued, and the
+    letter of every firm in the current published result (made on first download)."""
+    if issued_letter(run, enterprise) is not None:
+        return True
+    return (
+        run.status == EvaluationRun.Status.PUBLISHED
+        and run.results.filter(enterprise=enterprise).exists()
+    )
+
+
+def letter_document(run: EvaluationRun, enterprise: Enterprise) -> IssuedDocument | None:
+    """The firm's letter of ``run``: the stored one, or — for a firm of the current published
+    result — issued now in the name of the person who published the run and stored, so every
+    later download is the same file. None when the firm has no letter of ``run``."""
+    document = issued_letter(run, enterprise)
+    if document is not None or not letter_available(run, enterprise):
+        return document
+    firms = Enterprise.objects.filter(pk=enterprise.pk)
+    return issue_letters(run, user=run.published_by, firms=firms)[0]
+
+
+def letters_published(run: EvaluationRun, *, user, request=None) -> int:
+    """The post-publication step of a 亩均 run (the run kernel's ``on_published``): every
+    firm's letter becomes available on its start page, and the firm's accounts are told.
+    Letters are made on first download — rendering one per firm at publication would hold the
+    publishing transaction for minutes. Returns the number of firms."""
+    from pingtai.firm.reminders import remind
+
+    firms = run.results.count()
+    accounts = User.objects.filter(
+        role=User.Role.ENTERPRISE,
+        is_active=True,
+        enterprise__in=run.results.values("enterprise"),
+    )
+    for account in accounts:
+        remind(
+            account,
+            f"letter:{run.pk}",
+            f"{letter_title(run)}已可下载（首页“评价结果告知书”）",
+            reverse("firm:home"),
+        )
+    audit_record(
+        AuditEvent.Action.UPDATE,
+        request=request,
+        actor=user,
+        obj=run,
+        detail=f"{letter_title(run)}可供 {firms} 家企业下载（首次下载时生成并存档）",
+    )
+    return firms
 
 
 def letter_bytes(document: IssuedDocument, fmt: str) -> bytes:

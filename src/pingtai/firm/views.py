@@ -93,7 +93,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
             "letters": [
                 (r.run, letters.issued_letter(r.run, firm))
                 for r in selectors.own_results(request.user)
-                if letters.issued_letter(r.run, firm) is not None
+                if letters.letter_available(r.run, firm)
             ],
         },
     )
@@ -217,9 +217,15 @@ def letter(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpResponse:
     """The firm's own issued result letter, exactly as issued."""
     firm = own_enterprise(request.user)
     run = _run_for_firm(request, pk)
-    document = letters.issued_letter(run, firm)
-    if document is None or fmt not in letters.FORMATS:
-        raise Http404("该批次的结果告知书尚未印发")
+    if fmt not in letters.FORMATS:
+        raise Http404("没有该格式的结果告知书")
+    try:
+        document = letters.letter_document(run, firm)
+    except Refused as refused:  # e.g. the publisher is no longer a city administrator
+        messages.error(request, str(refused))
+        return redirect("firm:home")
+    if document is None:
+        raise Http404("该批次没有本企业的结果告知书")
     content = letters.letter_bytes(document, fmt)
     types = {"pdf": "application/pdf", "docx": DOCX}
     return attachment(content, f"{letters.letter_title(run)}.{fmt}", types[fmt])

@@ -166,6 +166,11 @@ class RunKind(ABC, Generic[R]):
     def on_superseded(self, old: R, new: R, *, user: Any, request: Any) -> None:
         """Flag what was derived from ``old`` (allocations, pay pools, lists …)."""
 
+    def on_published(self, run: R, *, user: Any, request: Any) -> None:
+        """What follows the publication of ``run`` for this kind (e.g. result letters made
+        available to the firms); called last, inside the publishing transaction, so it must be
+        cheap and a failure undoes the publication."""
+
 
 _KINDS: dict[type[FrozenRun], RunKind[Any]] = {}
 
@@ -461,6 +466,7 @@ def publish(
             from pingtai.reports.services import mark_superseded
 
             mark_superseded(current, locked, user=user, note=reason)
+        kind.on_published(locked, user=user, request=request)
     return locked
 
 
