@@ -44,6 +44,36 @@ else:
     pl.read_parquet(source).write_parquet(target)
 """
 
+# The same work as the command, in one process through the Python API, each phase timed on
+# its own (wall and CPU of all threads): where the command's time goes, next to its total.
+IN_PROCESS = """
+import json, resource, sys, time
+clock = lambda: (time.perf_counter(), time.process_time())
+marks = [clock()]
+from pingtai.engine import evaluate, load_method
+from pingtai.engine.inputs import numeric_columns
+from pingtai.engine.tables import read_table, write_table
+method = load_method(sys.argv[1])
+marks.append(clock())
+frame = read_table(sys.argv[2], numeric=numeric_columns(method))
+marks.append(clock())
+result = evaluate(method, frame)
+del frame
+marks.append(clock())
+if sys.argv[3].endswith(".csv"):
+    result.write_csv(sys.argv[3])
+else:
+    write_table(result.table, sys.argv[3], float_precision=method.output.decimals)
+marks.append(clock())
+digest = result.result_hash
+marks.append(clock())
+names = ["imports", "read", "evaluate", "write", "hash"]
+print(json.dumps({
+    "phases": {n: [b[0] - a[0], b[1] - a[1]] for n, a, b in zip(names, marks, marks[1:])},
+    "result_hash": digest,
+}))
+"""
+
 
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -73,6 +103,7 @@ def measure(workdir: Path, suffix: str, repeat: int) -> dict:
     floor_out = workdir / f"floor{suffix}"
     cli_out = workdir / f"result{suffix}"
     floors, clis = [], []
+    inside = run([sys.executable, "-c", IN_PROCESS, METHOD, str(source), str(cli_out)])
     for _ in range(repeat):
         floors.append(run([sys.executable, "-c", FLOOR, str(source), str(floor_out)]))
         clis.append(
@@ -97,10 +128,15 @@ def measure(workdir: Path, suffix: str, repeat: int) -> dict:
         "floor": {k: v for k, v in floor.items() if k != "stdout"},
         "cli": {k: v for k, v in cli.items() if k != "stdout"},
         "cli_peak_mb_max": max(r["peak_mb"] for r in clis),
+        "in_process": {
+            **{k: v for k, v in inside.items() if k != "stdout"},
+            **json.loads(inside["stdout"]),
+        },
         "ratio_wall": cli["wall_s"] / floor["wall_s"],
         "ratio_cpu": cli["cpu_s"] / floor["cpu_s"],
         "result_hashes": sorted(
             {r["stdout"].rsplit("结果哈希 ", 1)[-1].strip("）\n") for r in clis}
+            | {json.loads(inside["stdout"])["result_hash"]}
         ),
     }
 
@@ -137,6 +173,13 @@ def main() -> None:
             (f"pingtai evaluate, {name}", r["cli"]),
         ):
             print(f"{label:28s}{part['wall_s']:9.2f}{part['cpu_s']:9.2f}{part['peak_mb']:9.0f}")
+        inside = r["in_process"]
+        print(
+            f"{'same work in-process':28s}{inside['wall_s']:9.2f}{inside['cpu_s']:9.2f}"
+            f"{inside['peak_mb']:9.0f}"
+        )
+        for phase, (wall, cpu) in inside["phases"].items():
+            print(f"{'  ' + phase:28s}{wall:9.2f}{cpu:9.2f}")
         print(
             f"{'ratio (command ÷ floor)':28s}{r['ratio_wall']:9.2f}{r['ratio_cpu']:9.2f}"
             f"   result hash {', '.join(h[:16] for h in r['result_hashes'])}"

@@ -149,6 +149,7 @@ def evaluate(args: argparse.Namespace) -> int:
 
     from pingtai.engine import InputError, MethodError, load_method
     from pingtai.engine import evaluate as run
+    from pingtai.engine.inputs import numeric_columns
     from pingtai.engine.tables import read_table, write_table
 
     if not args.output and not args.dry_run:
@@ -169,10 +170,7 @@ def evaluate(args: argparse.Namespace) -> int:
         print(err, file=sys.stderr)
         return 2
     # Columns the method parses as numbers are read as numbers (docs/benchmarks.md, command line).
-    numeric = (set(method.all_fields) | {a.column for a in method.adjustments}) - set(
-        method.entity.text_columns
-    )
-    numeric.discard(method.entity.segment_column)
+    numeric = numeric_columns(method)
     try:
         regrades = _read_regrades(args.regrades) if args.regrades else None
         # The table is not bound to a name here: the engine drops it once checked and sorted.

@@ -145,6 +145,15 @@ def _numeric(col: pl.Series, name: str, rownums: np.ndarray, errs: Collector) ->
     return out
 
 
+def numeric_columns(method: Method) -> set[str]:
+    """The input columns ``prepare`` parses as numbers: a reader may read them as numbers."""
+    numeric = (set(method.all_fields) | {a.column for a in method.adjustments}) - set(
+        method.entity.text_columns
+    )
+    numeric.discard(method.entity.segment_column)
+    return numeric
+
+
 def prepare(method: Method, frame: pl.DataFrame) -> Prepared:
     """Check ``frame`` against ``method``; return it sorted by id, or raise ``InputError``."""
     ent = method.entity
