@@ -318,3 +318,25 @@ def test_xlsx_sheet_selection_and_errors(tmp_path, frame, capsys):
     broken.write_bytes(b"not a zip")
     with pytest.raises(InputError, match="无法读取 Excel 文件"):
         read_table(broken)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
+def test_printed_result_hash_is_that_of_the_canonical_csv_for_every_output(
+    tmp_path, frame, suffix, capsys, monkeypatch
+):
+    """The CSV is hashed from the written file, the other formats from the canonical CSV made
+    in pieces; pieces of 7 rows (not a divisor of 120) must join to exactly the same text."""
+    import hashlib
+
+    from pingtai.engine import evaluate, load_method, tables
+
+    monkeypatch.setattr(tables, "_HASH_PIECE_ROWS", 7)
+    src = tmp_path / "in.csv"
+    frame.write_csv(src)
+    out = tmp_path / f"out{suffix}"
+    assert main(["evaluate", "--method", "zj-mujun-huangyan-2022", str(src), "-o", str(out)]) == 0
+    canonical = evaluate(load_method("zj-mujun-huangyan-2022"), frame).to_csv_bytes()
+    expected = hashlib.sha256(canonical).hexdigest()
+    assert f"结果哈希 {expected}" in capsys.readouterr().out
+    if suffix == ".csv":
+        assert out.read_bytes() == canonical

@@ -358,3 +358,29 @@ def test_topsis_and_geometric_aggregations_run_end_to_end():
         t = evaluate(parse_method(data), make_frame(rows)).table.filter(pl.col("segment") == "规上")
         assert t["score"].is_sorted(descending=True)
         assert t["score"][0] > t["score"][-1]
+
+
+@pytest.mark.parametrize("regions", [3, 400_000])
+def test_ids_are_ordered_as_text_and_duplicates_found_whatever_the_codes(regions):
+    """The id order comes from numeric keys; with few distinct first halves (registration
+    authority, type, region) one combined key is sorted, with very many the two keys are —
+    both must give the order of the text and find the same duplicates."""
+    from pingtai.engine.inputs import Collector, check_ids
+    from pingtai.standards.uscc import ALPHABET, WEIGHTS
+
+    rng = np.random.default_rng(regions)
+    n = 400_000
+    digits = rng.integers(0, 31, size=(n, 17))
+    digits[:, :2] = rng.integers(0, 10, size=(n, 2)) if regions > 10 else 9
+    if regions <= 10:
+        digits[:, 2:8] = rng.integers(0, regions, size=(n, 1))
+    digits[5] = digits[17]  # one duplicate pair
+    check = (31 - (digits * np.array(WEIGHTS)).sum(axis=1) % 31) % 31
+    table = np.frombuffer(ALPHABET.encode(), dtype=np.uint8)
+    text = table[np.column_stack([digits, check])].tobytes().decode("ascii")
+    ids = pl.Series([text[i * 18 : (i + 1) * 18] for i in range(n)])
+    errs = Collector()
+    order = check_ids(ids, "uscc", True, np.arange(n) + 2, errs)
+    assert errs.total == 2 and "第 7 行" in errs.items[0][2] and "第 19 行" in errs.items[1][2]
+    ordered = ids.gather(order).to_list()
+    assert ordered == sorted(ordered)
