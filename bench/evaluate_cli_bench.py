@@ -55,10 +55,9 @@ from pingtai.engine.inputs import numeric_columns
 from pingtai.engine.tables import read_table, write_table
 method = load_method(sys.argv[1])
 marks.append(clock())
-frame = read_table(sys.argv[2], numeric=numeric_columns(method))
+held = [read_table(sys.argv[2], numeric=numeric_columns(method))]
 marks.append(clock())
-result = evaluate(method, frame)
-del frame
+result = evaluate(method, held.pop())  # as in the command: the engine may drop the input
 marks.append(clock())
 if sys.argv[3].endswith(".csv"):
     result.write_csv(sys.argv[3])
