@@ -16,6 +16,7 @@ from pingtai.core.refusal import Refused
 from pingtai.league import inputs, selectors, services
 from pingtai.league.models import TieDecision
 from pingtai.runs import kernel
+from tests.browser.language import check_text
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,8 @@ def test_an_undecided_tie_stops_publication_and_a_recorded_decision_settles_it(t
     # The CLI names the open tie on standard error and records the decision.
     assert main(["league", "lists", str(tied_run.pk)]) == 0
     out = capsys.readouterr()
-    assert "待决定的并列位次" in out.err and f"--place {tie.place}" in out.err
+    assert "待决定的并列位次" in out.err and f"位次“{tie.place}”" in out.err
+    assert not check_text("league lists", out.out + out.err)  # words, not codes
     chosen, other = tie.candidates[1], tie.candidates[0]
     code = main(
         [
@@ -112,6 +114,7 @@ def test_an_undecided_tie_stops_publication_and_a_recorded_decision_settles_it(t
     )
     out = capsys.readouterr()
     assert code == 0, out.err
+    assert names[chosen] in out.out and not check_text("league decide-tie", out.out)
     assert (
         main(
             [
@@ -138,6 +141,7 @@ def test_an_undecided_tie_stops_publication_and_a_recorded_decision_settles_it(t
     assert any(names[chosen] in line and "经决定列入" in line for line in listed)
     assert not any(line.split()[0] == names[other] for line in listed)
     assert "督查任务逾期两项" in out.err and "待决定的并列位次" not in out.err
+    assert not check_text("league lists", out.out + out.err)
 
     published = services.run_publish(tied_run, user=admin, override_reason="演示数据")
     assert published.status == "published" and kernel.reproduce(published).ok

@@ -149,7 +149,7 @@ def lists(args: argparse.Namespace) -> int:
         for line in found.warnings:
             print(f"  {line}", file=sys.stderr)
     if found.open_ties:
-        print("待决定的并列位次（pingtai league decide-tie）：", file=sys.stderr)
+        print("待决定的并列位次：", file=sys.stderr)
         for line in LEAGUE_RUNS.open_questions(league_run):
             print(f"  {line}", file=sys.stderr)
     return 0
@@ -171,9 +171,12 @@ def decide_tie(args: argparse.Namespace) -> int:
         user=admin,
         reason=args.reason,
     )
+    from pingtai.registry.models import Platform
+
+    names = dict(Platform.objects.values_list("code", "short_name"))
     print(
-        f"批次 #{league_run.pk}“{decision.place}”已决定：{'、'.join(decision.platforms)} 列入"
-        f"（理由：{decision.reason}）"
+        f"批次 #{league_run.pk}“{decision.place}”已决定："
+        f"{'、'.join(names[c] for c in decision.platforms)}列入（理由：{decision.reason}）"
     )
     return 0
 

@@ -116,9 +116,8 @@ class LeagueRuns(kernel.RunKind[LeagueRun]):
         scores = dict(run.results.values_list("platform_code", "score"))
         return [
             f"{t.question}：{'、'.join(names[c] for c in t.candidates)}得分相同"
-            f"（{scores[t.candidates[0]]:.2f} 分），须决定其中 {t.seats} 个列入"
-            f"（位次“{t.place}”，命令行：pingtai league decide-tie {run.pk} --place {t.place}"
-            " --platforms 平台代码 --reason 理由）"
+            f"（{scores[t.candidates[0]]:.2f} 分），须由市级管理员决定其中 {t.seats} 个列入"
+            f"（位次“{t.place}”）"
             for t in found.open_ties
         ]
 
