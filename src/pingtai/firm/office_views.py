@@ -24,7 +24,14 @@ from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import letters, objections, sheet, windows
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Objection, PublicityWindow
-from pingtai.firm.views import ObjectionForm, reminder_page
+from pingtai.firm.views import (
+    ObjectionForm,
+    evidence_file,
+    evidence_item,
+    objection_context,
+    reminder_page,
+    scoped_objection,
+)
 from pingtai.registry.models import Enterprise
 from pingtai.web.downloads import attachment
 
@@ -122,13 +129,6 @@ class DecisionForm(forms.Form):
     value = forms.CharField(required=False, max_length=30)
 
 
-def _objection(request: AuthenticatedRequest, number: str):
-    obj = objections.objections_for(request.user).filter(number=number).first()
-    if obj is None:
-        raise Http404("没有找到该异议，或您无权查看")
-    return obj
-
-
 @role_required(*OFFICIALS)
 def objection_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(EvaluationRun, pk=pk)
@@ -145,7 +145,7 @@ def objection_list(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required(*OFFICIALS)
 def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    obj = _objection(request, number)
+    obj = scoped_objection(request, number)
     user = request.user
     platform_step = obj.stage == Objection.Stage.PLATFORM and (
         user.is_city_admin
@@ -155,19 +155,7 @@ def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse
         request,
         "firm/office_objection.html",
         {
-            "o": obj,
-            "field_text": sheet.field_text(obj.field) if obj.field else "",
-            "current": sheet.number_text(obj.current_value, obj.field) if obj.field else "",
-            "claimed": sheet.number_text(obj.claimed_value, obj.field)
-            if obj.claimed_value is not None
-            else "",
-            "corrected": sheet.number_text(obj.corrected_value, obj.field)
-            if obj.corrected_value is not None
-            else "",
-            "department": sheet.department_label(obj.department),
-            "steps": obj.steps.select_related("by"),
-            "evidence": obj.evidence.all(),
-            "base": "office",
+            **objection_context(obj, "office"),
             "can_route": platform_step,
             "can_decide": obj.is_open and objections.can_decide(user, obj),
         },
@@ -177,7 +165,7 @@ def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse
 @role_required(User.Role.CITY_ADMIN, User.Role.PLATFORM, User.Role.DEPARTMENT)
 @require_POST
 def objection_act(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    obj = _objection(request, number)
+    obj = scoped_objection(request, number)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择办理事项")
@@ -206,14 +194,12 @@ def objection_act(request: AuthenticatedRequest, number: str) -> HttpResponse:
 
 @role_required(*OFFICIALS)
 def objection_evidence(request: AuthenticatedRequest, number: str, pk: int) -> HttpResponse:
-    obj = _objection(request, number)
-    item = obj.evidence.select_related("file").filter(pk=pk).first()
-    if item is None:
-        raise Http404("没有找到该文件")
+    obj = scoped_objection(request, number)
+    item = evidence_item(obj, pk)
     audit_record(
         AuditEvent.Action.DOWNLOAD, request=request, obj=obj, detail=f"下载证明材料 {item.filename}"
     )
-    return attachment(bytes(item.file.content), item.filename, item.content_type)
+    return evidence_file(item)
 
 
 @role_required(*OFFICIALS)

@@ -20,7 +20,7 @@ from pingtai.entitlements.services import firm_entitlements
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import letters, objections, reminders, selectors, sheet
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
-from pingtai.firm.models import Confirmation, Objection, PublicityWindow
+from pingtai.firm.models import Confirmation, Objection, ObjectionEvidence, PublicityWindow
 from pingtai.firm.windows import window_text
 from pingtai.web.downloads import attachment
 
@@ -172,44 +172,56 @@ def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("firm:objection", number=obj.number)
 
 
-def _own_objection(request: AuthenticatedRequest, number: str) -> Objection:
+def scoped_objection(request: AuthenticatedRequest, number: str) -> Objection:
+    """An objection the user may see (``objections_for``), else 404 — for the firm's pages and
+    the officials' alike."""
     obj = objections.objections_for(request.user).filter(number=number).first()
     if obj is None:
         raise Http404("没有找到该异议，或您无权查看")
     return obj
 
 
+def objection_context(obj: Objection, base: str) -> dict:
+    """What the objection page shows, for the firm (``base`` "firm": officials by role) and
+    for the officials ("office")."""
+
+    def value(number) -> str:
+        return sheet.number_text(number, obj.field) if number is not None else ""
+
+    return {
+        "o": obj,
+        "field_text": sheet.field_text(obj.field) if obj.field else "",
+        "current": sheet.number_text(obj.current_value, obj.field) if obj.field else "",
+        "claimed": value(obj.claimed_value),
+        "corrected": value(obj.corrected_value),
+        "department": sheet.department_label(obj.department),
+        "steps": obj.steps.select_related("by"),
+        "evidence": obj.evidence.all(),
+        "base": base,
+    }
+
+
+def evidence_item(obj: Objection, pk: int) -> ObjectionEvidence:
+    """One evidence file of an objection already in scope, else 404."""
+    item = obj.evidence.select_related("file").filter(pk=pk).first()
+    if item is None:
+        raise Http404("没有找到该文件")
+    return item
+
+
+def evidence_file(item: ObjectionEvidence) -> HttpResponse:
+    return attachment(bytes(item.file.content), item.filename, item.content_type)
+
+
 @role_required(*ENTERPRISE)
 def objection(request: AuthenticatedRequest, number: str) -> HttpResponse:
-    obj = _own_objection(request, number)
-    return render(
-        request,
-        "firm/objection.html",
-        {
-            "o": obj,
-            "field_text": sheet.field_text(obj.field) if obj.field else "",
-            "current": sheet.number_text(obj.current_value, obj.field) if obj.field else "",
-            "claimed": sheet.number_text(obj.claimed_value, obj.field)
-            if obj.claimed_value is not None
-            else "",
-            "corrected": sheet.number_text(obj.corrected_value, obj.field)
-            if obj.corrected_value is not None
-            else "",
-            "department": sheet.department_label(obj.department),
-            "steps": obj.steps.select_related("by"),
-            "evidence": obj.evidence.all(),
-            "base": "firm",
-        },
-    )
+    obj = scoped_objection(request, number)
+    return render(request, "firm/objection.html", objection_context(obj, "firm"))
 
 
 @role_required(*ENTERPRISE)
 def evidence(request: AuthenticatedRequest, number: str, pk: int) -> HttpResponse:
-    obj = _own_objection(request, number)
-    item = obj.evidence.select_related("file").filter(pk=pk).first()
-    if item is None:
-        raise Http404("没有找到该文件")
-    return attachment(bytes(item.file.content), item.filename, item.content_type)
+    return evidence_file(evidence_item(scoped_objection(request, number), pk))
 
 
 @role_required(*ENTERPRISE)
