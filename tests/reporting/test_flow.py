@@ -253,3 +253,7 @@ def test_an_approved_department_tax_figure_reaches_the_firm_platform_cockpit_and
     assert [Decimal(y["tax_wan"]) for y in api_firm["years"] if y["year"] == 2024] == [new_tax]
     api_platform = leader.get(f"/api/platforms/{platform.code}", headers=headers).json()
     assert Decimal(api_platform["figures"]["tax_wan"]) == after_platform
+    points = leader.get("/dashboard/map/data.json", {"year": 2024, "indicator": "tax"}).json()
+    [point] = [p for p in points["platforms"] if p["code"] == platform.code]
+    assert point["value"] == numbers.yi_for_chart(after_platform)
+    assert point["value"] != numbers.yi_for_chart(before_platform)
