@@ -257,3 +257,92 @@ def test_an_approved_department_tax_figure_reaches_the_firm_platform_cockpit_and
     [point] = [p for p in points["platforms"] if p["code"] == platform.code]
     assert point["value"] == numbers.yi_for_chart(after_platform)
     assert point["value"] != numbers.yi_for_chart(before_platform)
+
+
+def _one_row(requirement, row: dict[str, object], username: str) -> None:
+    """A department reports one firm only (the template's other rows removed), and is approved."""
+    from pingtai.catalogue import default_catalogue
+    from pingtai.reporting.services import attempt_confirm
+
+    officer = User.objects.get(username=username)
+    columns = default_catalogue().form(requirement.form_code).columns
+    book = openpyxl.load_workbook(io.BytesIO(requirement_template(requirement)))
+    sheet = book["数据"]
+    sheet.delete_rows(3, sheet.max_row)
+    sheet.append([row.get(code) for code in columns])
+    out = io.BytesIO()
+    book.save(out)
+    attempt = submission_upload(
+        requirement, user=officer, data=out.getvalue(), filename="报表.xlsx"
+    )
+    if attempt.outcome == "confirm":
+        attempt = attempt_confirm(
+            attempt, user=officer, confirmed=[c["id"] for c in attempt.confirmations]
+        )
+    assert attempt.outcome == "accepted", attempt.errors or attempt.message
+    _step(requirement, "submit", officer)
+    _step(requirement, "approve", _admin(), slips_checked=True, reason="已与原始台账核对")
+
+
+def test_a_new_firm_gets_its_yearly_row_once_every_figure_of_it_is_approved(login):
+    from decimal import Decimal
+
+    from pingtai.registry.models import EnterpriseYear
+
+    period = period_open("2025", user=_admin(), deadline=dt.date(2026, 3, 31))
+    new = _new_uscc()
+    name = "丽水新登记演示制造有限公司"
+    listing = Requirement.objects.get(
+        period=period, form_code="platform_enterprises", platform__code="LS01"
+    )
+    _one_row(
+        listing,
+        {
+            "uscc": new,
+            "enterprise_name": name,
+            "county_code": "331102",
+            "industry_code": "C3484",
+            "scale": "规上",
+            "land_area": 30,
+        },
+        "pt_ls01",
+    )
+    firm = Enterprise.objects.get(uscc=new)
+    reports = [
+        ("tax_enterprise", "dept_tax", {"tax_paid": 420}),
+        ("power_enterprise", "dept_power", {"electricity": 650}),
+        ("energy_enterprise", "dept_economy", {"energy_consumption": 900}),
+        ("emission_enterprise", "dept_ecology", {"emissions": 3.5}),
+        (
+            "statistics_enterprise",
+            "dept_statistics",
+            {
+                "industrial_output": 26000,
+                "value_added": 5200,
+                "revenue": 25000,
+                "employees": 140,
+                "rd_expenditure": 800,
+            },
+        ),
+    ]
+    for form, user, values in reports:
+        # Until the last department has reported, the firm has no 2025 row: no page shows a
+        # year of zeros as if they had been reported.
+        assert not EnterpriseYear.objects.filter(enterprise=firm, year=2025).exists()
+        requirement = Requirement.objects.get(period=period, form_code=form)
+        _one_row(requirement, {"uscc": new, "enterprise_name": name, **values}, user)
+
+    row = EnterpriseYear.objects.get(enterprise=firm, year=2025)
+    assert (row.size_class, row.land_mu, row.tax_wan, row.output_wan) == (
+        "规上",
+        Decimal("30.00"),
+        Decimal("420.00"),
+        Decimal("26000.00"),
+    )
+    assert (row.employees, row.electricity_wan_kwh, row.emission_t) == (
+        140,
+        Decimal("650.00"),
+        Decimal("3.50"),
+    )
+    page = login("admin").get(f"/enterprises/{new}/").content.decode()
+    assert "<td>2025</td>" in page and "420.00" in page
