@@ -30,6 +30,7 @@ from pingtai.allocation.models import (
 )
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core import terms
 from pingtai.core.datafiles import validation_problems
 from pingtai.core.refusal import Refused
 from pingtai.engine.allocate import (
@@ -180,7 +181,7 @@ def _class_scores(
     scores = {pid: (s / a).quantize(FOUR, ROUND_HALF_EVEN) for pid, (s, a) in sums.items() if a}
     return (
         scores,
-        f"{data_year}年度亩均评价批次 #{run.pk}（{run.method_id}）各类企业按用地加权的类别分值",
+        f"{data_year}年度亩均评价批次 #{run.pk}（{terms.method_name(run.method_id)}）各类企业按用地加权的类别分值",
         run.pk,
     )
 
@@ -198,7 +199,7 @@ def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str, int]:
     }
     return (
         scores,
-        f"{data_year}年度年终考核批次 #{run.pk}（{run.method_id}）各平台综合得分",
+        f"{data_year}年度年终考核批次 #{run.pk}（{terms.method_name(run.method_id)}）各平台综合得分",
         run.pk,
     )
 

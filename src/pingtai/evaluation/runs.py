@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from pingtai.core import terms
 from pingtai.core.refusal import Refused
 from pingtai.engine import Regrade as EngineRegrade
 from pingtai.engine import evaluate, load_method
@@ -58,7 +59,7 @@ def recompute_result(run: EvaluationRun):
     method = load_method(run.method_id)
     if method.version != run.method_version or method.hash != run.method_hash:
         raise Refused(
-            f"评价方法“{run.method_id}”已修改（批次用第 {run.method_version} 版，现为第 {method.version} 版），"
+            f"评价方法“{terms.method_name(run.method_id)}”已修改（批次用第 {run.method_version} 版，现为第 {method.version} 版），"
             "无法按原方法重算",
             code="method_changed",
         )

@@ -18,6 +18,7 @@ from typing import cast
 
 from pingtai.catalogue import Indicator
 from pingtai.catalogue.catalogue import Value
+from pingtai.core import terms
 from pingtai.standards import gbt4754, uscc
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -61,7 +62,7 @@ class Issue:
         value = f"，填写值“{self.value}”" if self.value else ""
         hint = f"（{self.hint}）" if self.hint else ""
         column = f"【{self.column}】" if self.column else ""
-        return f"{where}{column}{value}：{self.message}{hint} [规则 {self.rule}]"
+        return f"{where}{column}{value}：{self.message}{hint}（{terms.issue_rule_name(self.rule)}）"
 
 
 @dataclass(frozen=True)
