@@ -14,6 +14,7 @@ from PIL import Image
 from pingtai.accounts.models import User
 from pingtai.accounts.services import DEMO_PASSWORD
 from pingtai.cli import main
+from pingtai.core.terms import class_name
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.evaluation.services import run_evaluation, run_publish
 from pingtai.firm.models import Objection
@@ -80,6 +81,27 @@ def test_the_enterprise_loop_in_chromium(sqlite_shared, browser, live_url, scree
     assert obj.number in page.inner_text("main") and "待处理" in page.inner_text("main")
     screenshot(page, "enterprise-objection-phone")
 
+    # The platform files for another of its firms, found by part of its name.
+    neighbour = run.results.filter(platform_code="LS01").exclude(uscc=firm.uscc).first()
+    office, office_page = _session(browser, live_url, "pt_ls01")
+    office_page.goto(f"{live_url}/firm/office/runs/{run.pk}/objections/")
+    with office_page.expect_navigation():
+        office_page.click("text=代企业提出异议")
+    office_page.fill("input[name=q]", neighbour.name[:4])
+    with office_page.expect_navigation():
+        office_page.press("input[name=q]", "Enter")
+    office_page.select_option("select[name=firm]", neighbour.uscc)
+    with office_page.expect_navigation():
+        office_page.click("form:has(select[name=firm]) button[type=submit]")
+    office_page.select_option("select[name=kind]", "special")
+    office_page.fill("textarea[name=reason]", "企业反映厂房去年遭受洪灾停产三个月")
+    with office_page.expect_navigation():
+        office_page.click("form[enctype] button[type=submit]")
+    filed = Objection.objects.get(enterprise=neighbour.enterprise)
+    assert office_page.url.endswith(f"/firm/office/objections/{filed.number}/")
+    assert "平台代为提出" in office_page.inner_text("main")
+    office.close()
+
     # 2. The platform passes it on; 3. the tax department accepts it.
     for username, action, reason in (
         ("pt_ls01", "receive", "材料齐全，转税务部门核实"),
@@ -107,7 +129,7 @@ def test_the_enterprise_loop_in_chromium(sqlite_shared, browser, live_url, scree
     # 5. The firm sees the outcome, its new class and its letter.
     page.goto(f"{live_url}/firm/")
     home = page.inner_text("main")
-    assert f"{after.klass}类" in home and "评价结果告知书" in home
+    assert class_name(after.klass) in home and "评价结果告知书" in home
     with page.expect_download() as download:
         page.click(f"a[href='/firm/runs/{new.pk}/letter.pdf']")
     assert download.value.path().read_bytes().startswith(b"%PDF")
