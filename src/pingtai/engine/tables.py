@@ -143,7 +143,7 @@ def write_canonical_csv(
     frame: pl.DataFrame, sink: str | Path | IO[bytes], float_precision: int | None
 ) -> None:
     """The one way a result table becomes CSV: UTF-8, fixed decimals, '\n' line ends."""
-    frame.write_csv(sink, float_precision=float_precision, line_terminator="\n")  # type: ignore[arg-type]
+    frame.write_csv(sink, float_precision=float_precision, line_terminator="\n")
 
 
 # Rows per piece when the canonical CSV is produced only to be hashed: polars' own writer
