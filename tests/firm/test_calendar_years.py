@@ -231,3 +231,42 @@ def test_a_refused_load_leaves_the_provisional_deadline(spring_window, tmp_path,
     spring_window.refresh_from_db()
     assert spring_window.closes_on == D(2027, 2, 11)
     assert NOTE in window_text(PublicityWindow.objects.get())
+
+
+@pytest.mark.django_db
+def test_an_objection_deadline_in_a_provisional_year_says_so_and_follows_the_official_year(
+    admin, tmp_path, capsys
+):
+    from django.test import Client
+
+    from pingtai.firm.models import Objection, ObjectionStep
+    from pingtai.firm.objections import objection_file
+
+    run, _ = run_evaluation(2024, "lishui-mujun-default", user=admin)
+    window = open_window(run, "result", user=admin, days=5, opens_on=D(2026, 12, 28))
+    assert window.closes_on == D(2027, 1, 4)
+    firm = run.results.filter(platform_code="LS01").exclude(klass="T").first().enterprise
+    platform = User.objects.get(username="pt_ls01")
+    filed_on = D(2026, 12, 31)
+    obj = objection_file(run, firm, kind="特殊情况", reason="停产", user=platform, today=filed_on)
+    # Two working days for the platform: 12-31, then (1-1 off, a weekend) 1-4.
+    assert obj.due_on == D(2027, 1, 4)
+    # The step is dated the day it was filed (the test files "on" 12-31).
+    ObjectionStep.objects.filter(objection=obj).update(
+        at=dt.datetime(2026, 12, 31, 9, tzinfo=dt.UTC)
+    )
+    client = Client()
+    client.force_login(platform)
+    page = client.get(f"/firm/office/objections/{obj.number}/").content.decode()
+    assert NOTE in page
+
+    # An official 2027 with 元旦 through Monday 1-4 (invented): both deadlines move a day.
+    path = tmp_path / "2027.toml"
+    path.write_text(OFFICIAL_2027.replace("to = 2027-01-03", "to = 2027-01-04"), encoding="utf-8")
+    assert main(["calendar", "load", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "截止日由2027年1月4日（星期一）改为2027年1月5日（星期二）" in out
+    assert f"异议 {obj.number} 本环节期限由2027年1月4日（星期一）改为2027年1月5日（星期二）" in out
+    obj = Objection.objects.get(pk=obj.pk)
+    assert obj.due_on == D(2027, 1, 5)
+    assert NOTE not in client.get(f"/firm/office/objections/{obj.number}/").content.decode()

@@ -34,6 +34,7 @@ def objection_file(args: argparse.Namespace) -> int:
     setup_django()
     from pingtai.accounts.models import User
     from pingtai.evaluation.models import EvaluationRun
+    from pingtai.firm.objections import due_note
     from pingtai.firm.objections import objection_file as file_objection
     from pingtai.registry.models import Enterprise
 
@@ -70,7 +71,8 @@ def objection_file(args: argparse.Namespace) -> int:
         evidence=evidence,
         user=user,
     )
-    print(f"已登记{firm.name}的异议（{obj.get_kind_display()}），本环节期限 {obj.due_on}：")
+    note = due_note(obj)
+    print(f"已登记{firm.name}的异议（{obj.get_kind_display()}），本环节期限 {obj.due_on}{note}：")
     print(obj.number)
     return 0
 

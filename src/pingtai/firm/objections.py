@@ -80,6 +80,15 @@ def _step_due(run: EvaluationRun, step: str, today: dt.date) -> dt.date:
     return calendar().closing_day(today, int(setting(step, run.method_id)))
 
 
+def due_note(obj: Objection) -> str:
+    """“（截止日期按法定节假日暂算…）” when the step's deadline falls in a provisional year of
+    the calendar (docs/enterprise.md, "Working days"), else ""."""
+    if obj.due_on is None:
+        return ""
+    note = calendar().provisional_note(obj.due_on, obj.due_on)
+    return f"（{note}）" if note else ""
+
+
 def _record(obj: Objection, user: User, action: str, note: str = "", request=None) -> None:
     ObjectionStep.objects.create(
         objection=obj,

@@ -198,6 +198,7 @@ def objection_context(obj: Objection, base: str) -> dict:
         "steps": obj.steps.select_related("by"),
         "evidence": obj.evidence.all(),
         "base": base,
+        "due_note": objections.due_note(obj),
     }
 
 
