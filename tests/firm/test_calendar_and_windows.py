@@ -128,6 +128,8 @@ def test_publicity_list_shows_name_class_and_band_never_figures(admin, login):
     assert result.name in page and "组内排名区间" in page and "2026年11月2日" in page
     assert result.uscc not in page and f"{result.score:.2f}" not in page
     assert "税" not in page.split("<table")[1]
+    # The class in the glossary's words, as on every other page.
+    assert "A 类（优先发展类）" in page and "A类" not in page
     # Platform users see their own platform's list only; the enterprise role none.
     assert login("pt_ls01").get(f"/firm/office/runs/{run.pk}/list/LS02/").status_code == 404
     response = login("admin").get(f"/firm/office/runs/{run.pk}/list/LS01.xlsx")
@@ -136,6 +138,8 @@ def test_publicity_list_shows_name_class_and_band_never_figures(admin, login):
     names = {row[1] for row in sheet.iter_rows(min_row=3, values_only=True)}
     assert result.name in names
     assert run.results.filter(platform_code="LS02").first().name not in names
+    classes = {row[2] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert "A 类（优先发展类）" in classes and "A类" not in classes
 
 
 @pytest.mark.django_db

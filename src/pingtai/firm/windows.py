@@ -16,6 +16,7 @@ from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
+from pingtai.core.terms import class_name
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.firm.calendar import calendar, date_text
 from pingtai.firm.models import PublicityWindow
@@ -155,7 +156,7 @@ PUBLICITY_HEADERS: list[Column | str] = [
 
 def publicity_rows(run: EvaluationRun, platform: Platform) -> list[list[object]]:
     rows = run.results.filter(platform_code=platform.code).order_by("klass", "rank", "name")
-    return [[i, r.name, f"{r.klass}类", rank_band(r)] for i, r in enumerate(rows, start=1)]
+    return [[i, r.name, class_name(r.klass), rank_band(r)] for i, r in enumerate(rows, start=1)]
 
 
 def publicity_title(run: EvaluationRun, platform: Platform) -> str:
