@@ -114,6 +114,19 @@ def test_letters_are_ready_at_publication_and_made_once_on_first_download(admin)
     assert f"{today.year}年{today.month}月{today.day}日" not in word
     assert letters.count() == 1
 
+    # On the firm's portrait the officials in scope get the same stored file.
+    portrait = f"/evaluation/runs/{run.pk}/enterprises/{mine.uscc}/"
+    official = Client()
+    official.force_login(User.objects.get(username="pt_ls01"))
+    assert f"/firm/office/runs/{run.pk}/letter/{mine.uscc}.pdf" in (
+        official.get(portrait).content.decode()
+    )
+    own = official.get(f"/firm/office/runs/{run.pk}/letter/{mine.uscc}.pdf")
+    assert own.status_code == 200 and own.content == first.content
+    official.force_login(User.objects.get(username="pt_ls02"))
+    assert official.get(f"/firm/office/runs/{run.pk}/letter/{mine.uscc}.pdf").status_code == 404
+    assert letters.count() == 1
+
     # A firm outside the run has no letter of it.
     outside = Enterprise.objects.exclude(pk__in=run.results.values("enterprise")).first()
     if outside is not None:

@@ -25,6 +25,7 @@ from pingtai.firm import letters, objections, sheet, windows
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Objection, PublicityWindow
 from pingtai.firm.views import (
+    DOCX,
     ObjectionForm,
     evidence_file,
     evidence_item,
@@ -293,3 +294,31 @@ def objection_on_behalf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "max_files": MAX_FILES,
         },
     )
+
+
+@role_required(*OFFICIALS)
+def letter(request: AuthenticatedRequest, pk: int, uscc: str, fmt: str) -> HttpResponse:
+    """A firm's result letter from its portrait, for the officials who may see its result —
+    the same stored file the firm downloads (made on first download, docs/enterprise.md)."""
+    from pingtai.evaluation.selectors import results_for
+
+    run = get_object_or_404(EvaluationRun, pk=pk)
+    result = results_for(request.user, run).filter(uscc=uscc).select_related("enterprise").first()
+    if result is None or fmt not in letters.FORMATS:
+        raise Http404("没有找到该企业的评价结果，或您无权查看")
+    try:
+        document = letters.letter_document(run, result.enterprise)
+    except Refused as refused:
+        messages.error(request, str(refused))
+        return redirect("evaluation:portrait", pk=run.pk, uscc=uscc)
+    if document is None:
+        raise Http404("该批次没有该企业的结果告知书")
+    audit_record(
+        AuditEvent.Action.DOWNLOAD,
+        request=request,
+        obj=document,
+        detail=f"下载{document.title}（{fmt.upper()}）",
+    )
+    types = {"pdf": "application/pdf", "docx": DOCX}
+    content = letters.letter_bytes(document, fmt)
+    return attachment(content, f"{letters.letter_title(run)}（{result.name}）.{fmt}", types[fmt])
