@@ -235,7 +235,7 @@ def test_an_approved_department_tax_figure_reaches_the_firm_platform_cockpit_and
     assert row.tax_wan == new_tax
     after_platform = figures(register.filter(enterprise__platform=platform)).tax_wan
     assert after_platform == before_platform + Decimal("50000.25")
-    event = AuditEvent.objects.filter(action="update", object_type__contains="submission").last()
+    event = AuditEvent.objects.filter(action="update", object_type="reporting.Submission").last()
     assert event is not None and event.after["changed"] == [
         {"uscc": uscc, "field": "tax_wan", "before": f"{firm.tax_wan}", "after": f"{new_tax}"}
     ]
