@@ -764,16 +764,18 @@ def _assemble(
         uses = np.array(
             [any(it.indicator == k for it in spec.indicators) for spec in method.segments.values()]
         )
-        cols.append(num_column(k, np.where(uses[seg_key], v[key], np.nan)))
+        shown = v[key]  # a gather is a new array: it is changed in place from here on
+        shown[~uses[seg_key]] = np.nan
+        cols.append(num_column(k, shown, scratch=True))
     for k in list(out.bench_values):
-        cols.append(num_column(f"bench__{k}", out.bench_values.pop(k)[key]))
+        cols.append(num_column(f"bench__{k}", out.bench_values.pop(k)[key], scratch=True))
     for k in list(out.indicator_score):
-        cols.append(num_column(f"score__{k}", out.indicator_score.pop(k)[key]))
+        cols.append(num_column(f"score__{k}", out.indicator_score.pop(k)[key], scratch=True))
     cols += [
-        num_column("score_base", out.score_base[key]),
-        num_column("adj_ratio", out.adj_ratio[key]),
-        num_column("adj_points", out.adj_points[key]),
-        num_column("score", out.score[key]),
+        num_column("score_base", out.score_base[key], scratch=True),
+        num_column("adj_ratio", out.adj_ratio[key], scratch=True),
+        num_column("adj_points", out.adj_points[key], scratch=True),
+        num_column("score", out.score[key], scratch=True),
         text_column(out.cls_initial[key], out.class_names, "class_initial"),
         text_column(out.cls_final[key], out.class_names, "class"),
         text_column(
@@ -788,7 +790,7 @@ def _assemble(
         ).to_series()
         note = pl.select(pl.when(note == "").then(None).otherwise(note).alias("note")).to_series()
     else:
-        note = pl.Series("note", [None] * base.height, dtype=pl.String)
+        note = pl.repeat(None, base.height, dtype=pl.String, eager=True).alias("note")
     idx = pl.Series(key)
     cols += [
         note,
