@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from pingtai.accounts.models import User
 from pingtai.accounts.services import DEMO_PASSWORD
@@ -18,6 +17,9 @@ from pingtai.reporting.services import period_open, requirement_template, submis
 from pingtai.reporting.workflow import submission_transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# The submission is prepared in the test's transaction: the server shares the test's connection
+# to see it, on SQLite and PostgreSQL alike (tests/browser/conftest.py).
+SERVER_SHARES_TEST_CONNECTION = True
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "pingtai"
 VALUES = {
@@ -49,6 +51,7 @@ def test_every_irreversible_action_carries_a_confirmation():
         "planning:run_approve": 1,
         "planning:settle": 1,
         "league:decide": 1,
+        "league:tie_decide": 1,
         "reports:issue": 1,
         "supervision:task_confirm": 1,
         "supervision:milestone_done": 1,
@@ -73,8 +76,6 @@ def test_every_irreversible_action_carries_a_confirmation():
 
 @pytest.fixture
 def submitted():
-    if connection.vendor != "sqlite":
-        pytest.skip("数据在测试事务中准备：只有 SQLite 下服务线程与测试共用连接，能看到它")
     admin = User.objects.get(username="admin")
     officer = User.objects.get(username="pt_ls01")
     period = period_open("2031Q4", user=admin, deadline=dt.date(2032, 1, 20))
