@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pingtai.reporting",
     "pingtai.runs",
     "pingtai.evaluation",
+    "pingtai.summaries",
     "pingtai.reports",
     "pingtai.firm",
     "pingtai.entitlements",

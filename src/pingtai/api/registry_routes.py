@@ -26,6 +26,7 @@ from pingtai.api.schemas import (
 from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
 from pingtai.registry.selectors import available_years, figures
 from pingtai.reporting.selectors import platform_reports
+from pingtai.summaries import selectors as summaries
 
 router = Router()
 RATIO = Decimal("0.0001")
@@ -101,12 +102,11 @@ def platform_detail(
     platform = scoped_platform(request.user, code.upper())
     years = available_years()
     year = year if year is not None else (years[-1] if years else None)
-    rows = (
-        EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
+    f = (
+        summaries.platform_figures(platform.pk, year)
         if year is not None
-        else EnterpriseYear.objects.none()
+        else figures(EnterpriseYear.objects.none())
     )
-    f = figures(rows)
     reports = platform_reports([platform.pk]).get(platform.pk, [])
     return {
         **_platform(platform),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from pingtai.accounts.models import User
@@ -20,8 +20,7 @@ from pingtai.accounts.scope import enterprises_for
 from pingtai.core import numbers, terms
 from pingtai.core.palette import CLASS_COLOURS, NEUTRAL_COLOUR, class_colour, status_colour
 from pingtai.evaluation.models import EvaluationRun
-from pingtai.registry import selectors
-from pingtai.registry.models import County, Enterprise, EnterpriseYear, Platform
+from pingtai.registry.models import County, EnterpriseYear, Platform
 from pingtai.registry.selectors import Figures
 from pingtai.reporting.selectors import (
     PlatformReport,
@@ -30,6 +29,7 @@ from pingtai.reporting.selectors import (
     year_end_totals,
 )
 from pingtai.runs.selectors import current_published
+from pingtai.summaries import selectors as summaries
 from pingtai.targets import Assessment, TargetPlan, assess, load_targets
 
 GROUPINGS = {"tier": "竞争梯队", "role": "一心两翼三片区"}
@@ -72,17 +72,20 @@ class Panel:
 
 
 def load_panel() -> Panel:
-    years = selectors.available_years()
-    rd: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
-    rows = EnterpriseYear.objects.values("year", "enterprise__platform_id").annotate(
-        sum_rd=Sum("rd_wan"), sum_revenue=Sum("revenue_wan")
+    """Every year's platform sums, read from the summaries in one query: the cockpit costs the
+    same whatever the number of firms (docs/dashboard.md, "Summaries")."""
+    sums = summaries.by_year_and_platform()
+    return Panel(
+        list(sums),
+        {
+            year: {p: s.figures for p, s in by_platform.items()}
+            for year, by_platform in sums.items()
+        },
+        {
+            year: {p: (float(s.rd_wan), float(s.revenue_wan)) for p, s in by_platform.items()}
+            for year, by_platform in sums.items()
+        },
     )
-    for row in rows:
-        rd[row["year"]][row["enterprise__platform_id"]] = (
-            float(row["sum_rd"] or 0),
-            float(row["sum_revenue"] or 0),
-        )
-    return Panel(years, {y: selectors.figures_by_platform(y) for y in years}, dict(rd))
 
 
 def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -> float | None:
@@ -245,12 +248,11 @@ def class_distribution(
 ) -> ClassDistribution | None:
     if run is None:
         return None
+    # Counted when the run was published (docs/dashboard.md, "Summaries"), not per request:
+    # a province's run has 10⁵ result rows (docs/benchmarks.md, Province scale).
     per_platform: dict[str, Counter] = defaultdict(Counter)
-    # Counted by the database (one row per platform and class), not one row per firm: a
-    # province's run has 10⁵ result rows (docs/benchmarks.md, Province scale).
-    counted = run.results.order_by().values_list("platform_code", "klass").annotate(n=Count("id"))
-    for code, klass, n in counted:
-        per_platform[code][klass] += n
+    for code, counts in summaries.class_counts(run.pk).items():
+        per_platform[code].update(counts)
     totals = sum(per_platform.values(), Counter())
     classes = sorted(totals, key=lambda k: (k not in CLASS_COLOURS, k))
     return ClassDistribution(
@@ -538,12 +540,7 @@ def _indicator_value(indicator: str, fig: Figures) -> float | None:
 
 def county_figures(year: int) -> dict[str, Figures]:
     """County code → figures of the enterprises located there (counties without any left out)."""
-    rows = EnterpriseYear.objects.filter(year=year)
-    by_county = {
-        code: selectors.figures(rows.filter(enterprise__county_id=code))
-        for code in County.objects.values_list("code", flat=True)
-    }
-    return {code: fig for code, fig in by_county.items() if fig.enterprises}
+    return summaries.figures_by_county(year)
 
 
 def _report_summary(reports: list[PlatformReport] | None) -> dict | None:
@@ -602,13 +599,8 @@ def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
         for c in County.objects.order_by("code")
         if c.code in by_county
     ]
-    by_platform = selectors.figures_by_platform(year)
-    centres = {
-        row["platform_id"]: (row["lon"], row["lat"])
-        for row in Enterprise.objects.filter(lon__isnull=False, lat__isnull=False)
-        .values("platform_id")
-        .annotate(lon=Avg("lon"), lat=Avg("lat"))
-    }
+    by_platform = summaries.figures_by_platform(year)
+    centres = summaries.platform_centres()
     platforms = [
         {
             "code": p.code,

@@ -20,6 +20,7 @@ from pingtai.reporting.selectors import unapproved_requirements
 from pingtai.runs import kernel
 from pingtai.runs.kernel import Rows
 from pingtai.runs.snapshots import read_snapshot
+from pingtai.summaries.services import summaries_refresh_run
 
 BASE_FIELDS = ("segment", "score", "class", "rank", "group", "group_size")
 
@@ -198,9 +199,11 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
 
     def on_published(self, run: EvaluationRun, *, user: Any, request: Any) -> None:
         """Each firm's result letter becomes available on its start page; it is made on first
-        download (docs/enterprise.md, "Result letters")."""
+        download (docs/enterprise.md, "Result letters"). The cockpit's and the platform pages'
+        class counts are counted (docs/dashboard.md, "Summaries")."""
         from pingtai.firm.letters import letters_published
 
+        summaries_refresh_run(run)
         letters_published(run, user=user, request=request)
 
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from pingtai.audit.admin_mixins import AuditedAdmin
 from pingtai.registry import models as m
+from pingtai.summaries.services import summaries_refresh_figures
 
 
 class LeadingIndustryInline(admin.TabularInline):
@@ -57,8 +58,32 @@ class IntegrationEventAdmin(AuditedAdmin):
     date_hierarchy = "effective_date"
 
 
+class RefreshesSummaries(AuditedAdmin):
+    """A correction here changes the pages' sums: they are refreshed in the same transaction
+    (the admin saves and deletes inside one) for the years the object touches before and after
+    the change (docs/dashboard.md, "Summaries")."""
+
+    def save_model(self, request, obj, form, change):
+        before = _years(type(obj).objects.get(pk=obj.pk)) if change else set()
+        super().save_model(request, obj, form, change)
+        summaries_refresh_figures(before | _years(obj))
+
+    def delete_model(self, request, obj):
+        years = _years(obj)
+        super().delete_model(request, obj)
+        summaries_refresh_figures(years)
+
+
+def _years(obj: m.Enterprise | m.EnterpriseYear) -> set[int]:
+    """The years whose sums contain the object: a firm's figures count in its platform and
+    county, so a firm counts in every year it has figures for."""
+    if isinstance(obj, m.EnterpriseYear):
+        return {obj.year}
+    return set(m.EnterpriseYear.objects.filter(enterprise=obj).values_list("year", flat=True))
+
+
 @admin.register(m.Enterprise)
-class EnterpriseAdmin(AuditedAdmin):
+class EnterpriseAdmin(RefreshesSummaries):
     list_display = ["uscc", "name", "platform", "county", "industry_code", "synthetic"]
     list_filter = ["platform", "county", "synthetic"]
     search_fields = ["uscc", "name"]
@@ -67,7 +92,7 @@ class EnterpriseAdmin(AuditedAdmin):
 
 
 @admin.register(m.EnterpriseYear)
-class EnterpriseYearAdmin(AuditedAdmin):
+class EnterpriseYearAdmin(RefreshesSummaries):
     list_display = [
         "enterprise",
         "year",

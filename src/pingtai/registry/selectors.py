@@ -133,7 +133,12 @@ def figures_by_platform(
 
 
 def available_years() -> list[int]:
-    return list(EnterpriseYear.objects.order_by("year").values_list("year", flat=True).distinct())
+    """The years the register holds figures for, oldest first; read from the summaries, which
+    every write of the yearly figures keeps current (docs/dashboard.md, "Summaries"), so that
+    no page scans the figures of every firm to learn them."""
+    from pingtai.summaries.selectors import years
+
+    return years()
 
 
 def holds_synthetic_data() -> bool:

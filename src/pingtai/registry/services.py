@@ -10,6 +10,7 @@ from pingtai.core.progress import Progress, silent
 from pingtai.core.refusal import Refused
 from pingtai.data.lishui.schema import DemoDataset
 from pingtai.registry import models as m
+from pingtai.summaries.services import summaries_refresh_figures
 
 BATCH = 2000
 
@@ -159,6 +160,8 @@ def registry_load_dataset(ds: DemoDataset, progress: Progress = silent) -> LoadR
             for y in ds.enterprise_years[start : start + BATCH]
         )
         step(min(start + BATCH, total), total, "企业年度数据")
+    # The pages' sums, in this transaction: the data and its summaries arrive together.
+    summaries_refresh_figures()
     return LoadReport(
         platforms=len(ds.platforms),
         former_zones=len(ds.former_zones),

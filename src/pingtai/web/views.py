@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -25,6 +24,7 @@ from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
 from pingtai.reporting.selectors import platform_reports, report_lines
 from pingtai.runs.selectors import current_published
+from pingtai.summaries import selectors as summaries
 from pingtai.targets import load_targets
 from pingtai.web.params import year_param
 
@@ -75,7 +75,7 @@ def _workbench(request: AuthenticatedRequest) -> HttpResponse:
 def platforms(request: AuthenticatedRequest) -> HttpResponse:
     years = selectors.available_years()
     year = year_param(request, years)
-    by_platform = selectors.figures_by_platform(year) if year else {}
+    by_platform = summaries.figures_by_platform(year) if year else {}
     platforms = Platform.objects.prefetch_related("counties", "leading_industries__chain")
     groups = [
         {
@@ -84,7 +84,7 @@ def platforms(request: AuthenticatedRequest) -> HttpResponse:
         }
         for role in ROLE_ORDER
     ]
-    total = selectors.figures(EnterpriseYear.objects.filter(year=year)) if year else None
+    total = summaries.city_figures(year) if year else None
     return render(
         request,
         "web/home.html",
@@ -99,25 +99,12 @@ def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
         Platform.objects.prefetch_related("counties", "sources", "leading_industries__chain"),
         code=code,
     )
-    yearly = [
-        (
-            year,
-            selectors.figures(
-                EnterpriseYear.objects.filter(year=year, enterprise__platform=platform)
-            ),
-        )
-        for year in selectors.available_years()
-    ]
+    yearly = summaries.platform_yearly(platform.pk)
     events = platform.integration_events.select_related("zone", "zone__county")
     can_see_enterprises = platforms_for(request.user).filter(pk=platform.pk).exists()
     run = current_published(EvaluationRun)
-    classes = (
-        dict(
-            Counter(run.results.filter(platform_code=platform.code).values_list("klass", flat=True))
-        )
-        if run
-        else {}
-    )
+    # Counted when the run was published (docs/dashboard.md, "Summaries").
+    classes = summaries.class_counts(run.pk, platform.code).get(platform.code, {}) if run else {}
     reports = platform_reports([platform.pk]).get(platform.pk, [])
     years = selectors.available_years()
     warnings = organisation_warnings(load_targets(), [platform], years[-1]) if years else []
