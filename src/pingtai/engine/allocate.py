@@ -28,7 +28,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from pingtai.core.refusal import Refused
 
@@ -232,6 +231,10 @@ def round_exact(
             for i, r in enumerate(remainders)
         ]
     )
+    # Imported here: SciPy's optimiser takes seconds of CPU to import, and every Django
+    # process imports this module (the allocation app registers its run kind at start-up).
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     solved = milp(
         -gain,
         integrality=np.ones(n),

@@ -122,21 +122,30 @@ def firm_explanations(result: EvaluationResult) -> dict[str, dict[str, Any]]:
     parts = contributions_all(result)
     if parts.is_empty():
         return out
-    for (uscc,), rows in parts.group_by(["entity_id"], maintain_order=True):
-        first = rows.row(0, named=True)
-        out[str(uscc)] = {
-            "parts": [
-                {k: _json(r[k]) for k in (*PART_FIELDS, "share_of_score")}
-                for r in rows.iter_rows(named=True)
-            ],
-            "note": first["note"],
-            "paths": [],
-        }
-    paths = improvement_paths(result, "class")
-    for r in paths.iter_rows(named=True):
-        if r["entity_id"] in out:
-            out[r["entity_id"]]["paths"].append({k: _json(r.get(k)) for k in PATH_FIELDS})
+    # One pass over the rows, each firm's parts in table order and its note from its first
+    # row, non-finite numbers made empty by polars beforehand: a group-by with a frame per
+    # firm and a check per value cost seconds at 10⁵ firms (docs/benchmarks.md).
+    fields = (*PART_FIELDS, "share_of_score")
+    for uscc, note, *values in _finite(parts).select("entity_id", "note", *fields).iter_rows():
+        entry = out.get(key := str(uscc))
+        if entry is None:
+            entry = out[key] = {"parts": [], "note": note, "paths": []}
+        entry["parts"].append(dict(zip(fields, values, strict=True)))
+    paths = _finite(improvement_paths(result, "class"))
+    present = [k for k in PATH_FIELDS if k in paths.columns]
+    for uscc, *values in paths.select("entity_id", *present).iter_rows():
+        if uscc in out:
+            found = dict(zip(present, values, strict=True))
+            out[uscc]["paths"].append({k: found.get(k) for k in PATH_FIELDS})
     return out
+
+
+def _finite(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with NaN and infinities made null, as ``_json`` does value by value."""
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in floats
+    )
 
 
 def _json(value: Any) -> Any:

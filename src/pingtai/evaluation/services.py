@@ -10,6 +10,7 @@ from django.db import transaction
 
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.bulk import insert_rows
 from pingtai.core.progress import Progress
 from pingtai.core.refusal import Refused
 from pingtai.engine import EvaluationResult, evaluate, load_method
@@ -171,6 +172,29 @@ def _with_reference(values: dict, reference: dict | None) -> dict:
     return values if reference is None else {**values, "_reference": reference}
 
 
+RESULT_FIELDS = (
+    "run",
+    "enterprise",
+    "uscc",
+    "name",
+    "county_code",
+    "platform_code",
+    "segment",
+    "score",
+    "klass",
+    "rank",
+    "group",
+    "group_size",
+    "note",
+    "values",
+    "explanation",
+    "rank_p05",
+    "rank_median",
+    "rank_p95",
+    "robust",
+)
+
+
 def _store_results(
     run: EvaluationRun,
     result: EvaluationResult,
@@ -178,62 +202,79 @@ def _store_results(
     carbon: dict[str, dict],
     references: dict[str, dict] | None = None,
 ) -> None:
+    """One result row per firm, in the result table's order, then the merged tenants.
+
+    Written as plain tuples through ``insert_rows`` (COPY on PostgreSQL): a province's run has
+    10⁵ rows, and a model instance per row cost most of the run (docs/benchmarks.md)."""
     table, method = result.table, result.method
     explanations = firm_explanations(result)
+    references = references or {}
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
     places = {
-        e.uscc: e for e in Enterprise.objects.filter(uscc__in=tenants).select_related("platform")
+        uscc: (name, county, platform)
+        for uscc, name, county, platform in Enterprise.objects.filter(uscc__in=tenants).values_list(
+            "uscc", "name", "county_id", "platform__code"
+        )
     }
     robust = "robust_flag" in table.columns
-    rows = []
+    rows: list[tuple] = []
+    holders, landlords = set(tenants.values()), {}
     for r in table.iter_rows(named=True):
-        rows.append(
-            EnterpriseResult(
-                run=run,
-                enterprise_id=ids[r["uscc"]],
-                uscc=r["uscc"],
-                name=r["name"],
-                county_code=r["county_code"],
-                platform_code=r["platform_code"],
-                segment=r["segment"],
-                score=r["score"],
-                klass=r["class"],
-                rank=r["rank"],
-                group=r["group"] or "",
-                group_size=r["group_size"],
-                note=(r["note"] or r.get("regrade_reason") or "")[:300],
-                values=_with_reference(
-                    firm_values(r, method, carbon.get(r["uscc"])), (references or {}).get(r["uscc"])
-                ),
-                explanation=explanations.get(r["uscc"], {}),
-                rank_p05=r.get("rank_p05"),
-                rank_median=r.get("rank_median"),
-                rank_p95=r.get("rank_p95"),
-                # "类别稳健": the class flag alone (a firm flagged only for last place keeps
-                # its class in the draws); flags are codes, engine/robustness.py.
-                robust=("class_unstable" not in flag_codes(r["robust_flag"])) if robust else None,
-            )
+        row = (
+            run.pk,
+            ids[r["uscc"]],
+            r["uscc"],
+            r["name"],
+            r["county_code"],
+            r["platform_code"],
+            r["segment"],
+            r["score"],
+            r["class"],
+            r["rank"],
+            r["group"] or "",
+            r["group_size"],
+            (r["note"] or r.get("regrade_reason") or "")[:300],
+            _with_reference(
+                firm_values(r, method, carbon.get(r["uscc"])), references.get(r["uscc"])
+            ),
+            explanations.get(r["uscc"], {}),
+            r.get("rank_p05"),
+            r.get("rank_median"),
+            r.get("rank_p95"),
+            # "类别稳健": the class flag alone (a firm flagged only for last place keeps
+            # its class in the draws); flags are codes, engine/robustness.py.
+            ("class_unstable" not in flag_codes(r["robust_flag"])) if robust else None,
         )
-    by_uscc = {r.uscc: r for r in rows}
+        rows.append(row)
+        if r["uscc"] in holders:
+            landlords[r["uscc"]] = row
     for tenant, holder in tenants.items():
-        landlord = by_uscc[holder]
+        landlord = landlords[holder]
+        name, county, platform = places[tenant]
         rows.append(
-            EnterpriseResult(
-                run=run,
-                enterprise_id=ids[tenant],
-                uscc=tenant,
-                name=places[tenant].name,
-                county_code=places[tenant].county_id,
-                platform_code=places[tenant].platform.code,
-                segment=landlord.segment,
-                score=landlord.score,
-                klass=landlord.klass,
-                rank=None,
-                group=landlord.group,
-                note=f"承租企业，随出租方 {landlord.name}（{holder}）合并评价",
+            (
+                run.pk,
+                ids[tenant],
+                tenant,
+                name,
+                county,
+                platform,
+                landlord[6],  # segment
+                landlord[7],  # score
+                landlord[8],  # class
+                None,
+                landlord[10],  # group
+                None,
+                f"承租企业，随出租方 {landlord[3]}（{holder}）合并评价",
+                {},
+                {},
+                None,
+                None,
+                None,
+                None,
             )
         )
-    EnterpriseResult.objects.bulk_create(rows, batch_size=2000)
+    insert_rows(EnterpriseResult, RESULT_FIELDS, rows)
 
 
 def run_publish(

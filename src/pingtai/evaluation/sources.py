@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import polars as pl
 
@@ -175,20 +176,42 @@ def _merge_tenants(values: dict[str, dict[str, Decimal]]) -> dict[str, str]:
     return merged
 
 
+class _Firm(NamedTuple):
+    name: str
+    county_id: str
+    platform_code: str
+    industry_code: str
+
+
+REGISTER = "企业年度数据"
+
+
 def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
-    enterprises = {e.uscc: e for e in Enterprise.objects.select_related("platform")}
-    register = {
-        row.enterprise.uscc: row
-        for row in EnterpriseYear.objects.filter(year=year).select_related("enterprise")
+    # Plain tuples, not model instances: a province has 10⁵ firms (docs/benchmarks.md).
+    enterprises = {
+        uscc: _Firm(*rest)
+        for uscc, *rest in Enterprise.objects.values_list(
+            "uscc", "name", "county_id", "platform__code", "industry_code"
+        )
     }
-    values: dict[str, dict[str, Decimal]] = {
-        uscc: {"land_mu": row.land_mu, **{c: Decimal(getattr(row, c)) for c in DEPARTMENT_FIELDS}}
-        for uscc, row in register.items()
-    }
-    source_of: dict[tuple[str, str], str] = {
-        (u, c): "企业年度数据" for u in values for c in NUMERIC
-    }
-    segments = {uscc: row.size_class for uscc, row in register.items()}
+    fields = ["land_mu", *DEPARTMENT_FIELDS]
+    values: dict[str, dict[str, Decimal]] = {}
+    segments: dict[str, str] = {}
+    synthetic = False
+    for uscc, size_class, is_synthetic, *figures in (
+        EnterpriseYear.objects.filter(year=year)
+        .order_by()
+        .values_list("enterprise__uscc", "size_class", "synthetic", *fields)
+    ):
+        values[uscc] = {
+            "land_mu": figures[0],
+            **{c: Decimal(v) for c, v in zip(fields[1:], figures[1:], strict=True)},
+        }
+        segments[uscc] = size_class
+        synthetic = synthetic or is_synthetic
+    register_rows = len(values)
+    # Where a value came from, for the conflict list: the register unless a form overlaid it.
+    overlaid: dict[tuple[str, str], str] = {}
     versions = _approved_versions(year)
     result = Assembly(year=year, frame=pl.DataFrame(), provenance={})
 
@@ -200,10 +223,12 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
             current = values.setdefault(uscc, {}).get(column)
             if current is not None and current != value:
                 result.conflicts.append(
-                    Conflict(uscc, column, value, label, current, source_of[(uscc, column)])
+                    Conflict(
+                        uscc, column, value, label, current, overlaid.get((uscc, column), REGISTER)
+                    )
                 )
             values[uscc][column] = value
-            source_of[(uscc, column)] = label
+            overlaid[(uscc, column)] = label
 
     for column, (form, indicator) in {**DEPARTMENT_FIELDS, **OPTIONAL_FIELDS}.items():
         overlay(column, _facts(versions.get(form, []), indicator), form)
@@ -220,7 +245,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
                     uscc,
                     "land_mu",
                     values[uscc]["land_mu"],
-                    source_of[(uscc, "land_mu")],
+                    overlaid.get((uscc, "land_mu"), REGISTER),
                     value,
                     REGISTER_FORM,
                 )
@@ -258,7 +283,7 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
                 "uscc": uscc,
                 "name": e.name,
                 "county_code": e.county_id,
-                "platform_code": e.platform.code,
+                "platform_code": e.platform_code,
                 "segment": "T" if exempt else segment,
                 "exempt_reason": exempt or "",
                 "industry_code": industries.get(uscc) or None,
@@ -270,8 +295,8 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
     result.frame = pl.DataFrame(rows, schema=SCHEMA)
     result.provenance = {
         "year": year,
-        "register_rows": len(register),
-        "register_synthetic": any(row.synthetic for row in register.values()),
+        "register_rows": register_rows,
+        "register_synthetic": synthetic,
         "versions": [
             {"form": form, "version": v.pk, "sha256": v.file_id, "submission": v.submission_id}
             for form, vs in sorted(versions.items())
