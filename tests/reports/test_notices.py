@@ -236,3 +236,46 @@ def test_a_number_assigned_outside_is_checked_against_the_register(tmp_path, pub
     document = services.issued_for(published_run).get()
     assert document.number_source == IssuedDocument.NumberSource.EXTERNAL and document.serial == 40
     assert f"丽开整办〔{year}〕40号" in docx_text((tmp_path / "n.docx").read_bytes())
+
+
+def test_notice_letter_and_run_page_state_the_sources_the_run_actually_used(login, published_run):
+    """The data-source sentence is read from the run's frozen provenance, one statement on the
+    run page, in the notice and in the firm's letter — never a fixed claim of reviewed
+    department submissions when the run used none."""
+    from pingtai.evaluation.sources import source_statement
+    from pingtai.firm.letters import letter_for
+
+    statement = source_statement(published_run.provenance)
+    rows = published_run.provenance["register_rows"]
+    assert published_run.provenance["versions"] == []  # the test database has no approved reports
+    assert (
+        statement == f"企业年度数据（登记库）{rows:,} 条，未使用部门报送数据（已审核部门报送 0 份）"
+    )
+    notice = docx_text(
+        login("leader").get(f"/reports/mujun/{published_run.pk}/notice.docx").content
+    )
+    assert statement in notice and "经审核的各部门报送数据" not in notice
+    page = login("admin").get(f"/evaluation/runs/{published_run.pk}/").content.decode()
+    assert statement in page
+    result = published_run.results.exclude(klass="T").first()
+    letter = "\n".join(p for s in letter_for(published_run, result).sections for p in s.paragraphs)
+    assert statement in letter and "经审核的各部门报送数据" not in letter
+
+
+def test_the_source_statement_names_approved_submissions_and_their_forms():
+    from pingtai.evaluation.sources import source_statement
+
+    provenance = {
+        "register_rows": 1200,
+        "versions": [
+            {"form": "tax_enterprise", "version": 1},
+            {"form": "tax_enterprise", "version": 2},
+            {"form": "power_enterprise", "version": 3},
+        ],
+    }
+    text = source_statement(provenance)
+    assert text.startswith("企业年度数据（登记库）1,200 条，已审核部门报送 3 份（《")
+    assert text.count("《") == 2 and "以部门报送为准" in text
+    assert source_statement({"register_rows": 0, "versions": provenance["versions"][:1]}).endswith(
+        "未使用企业年度数据（登记库）"
+    )

@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import polars as pl
 
+from pingtai.catalogue import default_catalogue
+from pingtai.core.numbers import count
 from pingtai.evaluation.models import EnterpriseFlag
 from pingtai.registry.models import Enterprise, EnterpriseYear, LandParcel
 from pingtai.reporting.models import Submission
@@ -307,3 +309,25 @@ def assemble(year: int, tenant_rule: str = "separate") -> Assembly:
         "tenants": result.tenants,
     }
     return result
+
+
+def source_statement(provenance: dict) -> str:
+    """What a run's figures came from, read from its frozen provenance: the register's yearly
+    figures and the approved department submissions (how many, of which forms). The run page,
+    the notice and the firm's letter all print this one statement (docs/runs.md)."""
+    rows = int(provenance.get("register_rows") or 0)
+    versions = provenance.get("versions") or []
+    register = f"企业年度数据（登记库）{count(rows, '条')}"
+    if not versions:
+        return f"{register}，未使用部门报送数据（已审核部门报送 0 份）"
+    shipped = default_catalogue().forms
+    forms: list[str] = []
+    for v in versions:
+        # A form no longer in the catalogue still counts, under a plain word.
+        name = f"《{shipped[v['form']].name}》" if v["form"] in shipped else "其他报表"
+        if name not in forms:
+            forms.append(name)
+    reported = f"已审核部门报送 {count(len(versions), '份')}（{'、'.join(forms)}）"
+    if not rows:
+        return f"{reported}，未使用企业年度数据（登记库）"
+    return f"{register}，{reported}；同一数据项两者都有的，以部门报送为准"

@@ -19,6 +19,7 @@ from pingtai.entitlements.services import firm_entitlements
 from pingtai.evaluation import industry, selectors, services
 from pingtai.evaluation.forms import CompareForm, RunForm
 from pingtai.evaluation.models import EvaluationRun
+from pingtai.evaluation.sources import source_statement
 from pingtai.registry.models import County, Platform
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
@@ -102,6 +103,7 @@ def _run_page(
         "evaluation/run.html",
         {
             "run": run,
+            "source_statement": source_statement(run.provenance),
             "q": query,
             "found": Paginator(found.order_by("uscc"), 50).get_page(request.GET.get("page")),
             "by_county": [

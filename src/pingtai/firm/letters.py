@@ -13,6 +13,7 @@ from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
+from pingtai.evaluation.sources import source_statement
 from pingtai.firm.models import Objection
 from pingtai.firm.objections import objections_for_firm
 from pingtai.firm.sheet import field_text, firm_sheet, number_text
@@ -55,7 +56,10 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
     )
     paragraphs = [
         f"根据{run.year}年度工业企业亩均效益综合评价结果，贵企业被评为{klass}。{standing}",
-        f"评价采用《{method_title(run.method_id)}》，所用数据为经审核的各部门报送数据，见下表。",
+        (
+            f"评价采用《{method_title(run.method_id)}》，"
+            f"所用数据：{source_statement(run.provenance)}。本企业各项数据及其来源见下表。"
+        ),
     ]
     if result.note:
         paragraphs.append(f"说明：{result.note}")

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from pingtai.core.refusal import Refused
 from pingtai.engine.methods import MethodError, load_method
 from pingtai.evaluation.models import EvaluationRun
+from pingtai.evaluation.sources import source_statement
 from pingtai.registry import selectors as registry
 from pingtai.registry.models import County, EnterpriseYear, Platform
 from pingtai.reports import charts
@@ -74,7 +75,7 @@ def mujun_notice(run: EvaluationRun) -> Notice:
         "列为T类（不参评），不参加评价。"
     )
     method = (
-        f"评价采用《{method_title(run.method_id)}》，数据为经审核的各部门报送数据；"
+        f"评价采用《{method_title(run.method_id)}》，所用数据：{source_statement(run.provenance)}；"
         "按同一方法和数据重算，结果一致。"
     )
     county_rows = []
