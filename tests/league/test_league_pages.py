@@ -4,6 +4,7 @@ the target board, xlsx exports, and the scope of every role."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -95,6 +96,21 @@ def test_scorecard_and_its_export(login, league_demo):
     assert total[6] == pytest.approx(
         league_demo.y24.results.get(platform_code="LS03").score, abs=0.001
     )
+
+
+def test_scorecard_writes_counts_whole_and_the_last_place_chance_as_a_percentage(
+    login, league_demo
+):
+    page = (
+        login("leader").get(f"/league/runs/{league_demo.y24.pk}/platforms/LS01/").content.decode()
+    )
+    # 指标明细: value cell followed by its unit cell.
+    cells = re.findall(r"<td>([^<]*)</td><td>(个|家|人|项|次)</td>", page)
+    assert cells, "评分卡没有计数类指标"
+    for value, unit in cells:
+        assert "." not in value, (value, unit)
+    assert re.search(r"末位概率 \d+%", page), page
+    assert not re.search(r"末位概率 \d\.\d{3}", page)
 
 
 def test_scorecard_shows_what_it_takes_to_pass_the_platform_above(login, league_demo):

@@ -38,6 +38,18 @@ def test_a_value_beside_its_target_is_written_in_the_goal_unit():
         assert target.value_text(Decimal(12)).endswith(goal_unit)
 
 
+def test_counts_are_whole_wherever_the_unit_says_so():
+    # The unit alone decides the decimals: a count (个/家/人/项/次) never shows ".00".
+    for unit in ("个", "家", "人", "项", "次"):
+        assert numbers.number_in(Decimal("119.00"), unit) == "119"
+        assert numbers.quantity(Decimal("380"), unit) == f"380 {unit}"
+    assert numbers.number_in(Decimal("1234.5"), "个") == "1,235"
+    assert numbers.number_in(Decimal("56.648"), "%") == "56.65"
+    assert numbers.quantity(Decimal("56.648"), "%") == "56.65%"
+    assert numbers.number_in(Decimal("12.345"), "亩") == "12.35"
+    assert numbers.number_in(None, "个") == "—"
+
+
 def test_percentage_points_never_carry_a_percent_sign():
     assert numbers.percentage_points(Decimal("0.03"), 0) == "3 个百分点"
     assert "%" not in numbers.percentage_points(0.125)

@@ -100,6 +100,22 @@ def money_pair(
     return money(left, base_unit, places, unit), money(right, base_unit, places, unit)
 
 
+# Units of things counted one by one: a count never shows decimals, wherever it is written.
+COUNT_UNITS = frozenset({"个", "家", "人", "项", "次", "天", "名", "件", "所"})
+
+
+def places_for(unit: str | None) -> int:
+    """The decimals a number in ``unit`` is written with — the one place this is decided:
+    counts (个/家/人/项/次 …) are whole, everything else two places."""
+    return 0 if unit in COUNT_UNITS else 2
+
+
+def number_in(value: Number | None, unit: str | None) -> str:
+    """The number alone, for a column whose heading or neighbour cell gives ``unit``:
+    ``119`` in 个 → ``119``, ``56.648`` in % → ``56.65``."""
+    return fixed(value, places_for(unit))
+
+
 def quantity(value: Number | None, unit: str, places: int | None = None) -> str:
     """A measure in its own unit; 万元-based money goes through ``money``; % sticks to the number."""
     if is_missing(value):
@@ -107,7 +123,8 @@ def quantity(value: Number | None, unit: str, places: int | None = None) -> str:
     if unit.startswith("万元"):
         return money(value, unit, 2 if places is None else places)
     if places is None:
-        places = 0 if unit in ("亩", "个", "人", "家", "项", "次", "天", "名") else 2
+        # Areas in a sentence read as whole 亩; a data sheet keeps the two places.
+        places = 0 if unit == "亩" else places_for(unit)
     text = fixed(value, places)
     return f"{text}%" if unit == "%" else f"{text} {unit}"
 

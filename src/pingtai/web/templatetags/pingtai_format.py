@@ -16,6 +16,18 @@ def fixed(value, places: int = 2) -> str:
 
 
 @register.filter
+def in_unit(value, unit: str = "") -> str:
+    """The number alone with the decimals its unit calls for (counts whole): 119 个 → 119."""
+    return numbers.number_in(value, unit)
+
+
+@register.filter
+def quantity(value, unit: str) -> str:
+    """A number with its unit, decimals decided by the unit: 119 个, 56.65%."""
+    return numbers.quantity(value, unit)
+
+
+@register.filter
 def wan_to_yi(value, places: int = 2) -> str:
     """万元 → 亿元 number without unit, for a column headed （亿元）: 14051600 → 1,405.16."""
     return numbers.fixed(numbers.wan_to_yi(value), int(places))
