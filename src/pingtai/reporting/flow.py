@@ -17,7 +17,8 @@ data either reaches every reader or the approval itself does not happen (docs/re
   cockpit, the map and the API read. Each column comes from its one designated form, as the
   亩均 assembly reads it (``evaluation.sources.approved_register_figures``). A firm without a
   row for the year gets one only when the approved forms give every figure of it: a row is
-  complete or absent, never padded with zeros that pages would show as reported.
+  complete or absent, never padded with zeros that pages would show as reported. The kept
+  per-year sums the pages read (``summaries``) are refreshed with them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pingtai.evaluation.sources import (
 from pingtai.registry.models import County, Enterprise, EnterpriseYear
 from pingtai.reporting.models import ReportingPeriod, Submission
 from pingtai.standards import gbt4754
+from pingtai.summaries.services import summaries_refresh_figures
 
 ENTERPRISE_LIST = "platform_enterprises"
 
@@ -119,6 +121,9 @@ def _refresh_register_year(submission: Submission, *, user, request) -> None:
     if new_rows:
         EnterpriseYear.objects.bulk_create(new_rows, batch_size=500)
     if changed or new_rows:
+        # Pages read the kept per-year sums (summaries app), not the rows: refreshed in the
+        # same transaction, as every other write of the yearly figures does.
+        summaries_refresh_figures([year])
         created = {r.enterprise_id for r in new_rows}
         audit_record(
             AuditEvent.Action.UPDATE,
