@@ -140,3 +140,27 @@ def test_the_account_list_is_a_real_spreadsheet_with_codes_as_text(tmp_path):
         "一次性初始密码",
     ]
     assert sheet["B3"].data_type == "s"
+
+
+def test_every_role_lands_on_its_own_home_from_the_root_and_the_403_page_leads_there():
+    """Logging in from ``/`` (login?next=/) used to put an enterprise user on a 403 page whose
+    返回首页 went to ``/`` again (docs/navigation.md: every role has its own start page)."""
+    firm = Enterprise.objects.filter(platform__code="LS01").first()
+    account = User.objects.create_user(
+        "qy_root", password=NEW_PASSWORD, role="enterprise", enterprise=firm
+    )
+    client = Client()
+    landed = client.post(
+        "/accounts/login/?next=/", {"username": "qy_root", "password": NEW_PASSWORD}, follow=True
+    )
+    assert landed.status_code == 200 and landed.redirect_chain[-1][0] == "/firm/"
+    assert firm.name in landed.content.decode()
+    refused = client.get("/platforms/")
+    assert refused.status_code == 403
+    assert 'href="/firm/">返回首页' in refused.content.decode()
+    assert 'class="brand" href="/firm/"' in refused.content.decode()
+    # The officials' home stays ``/``.
+    official = Client()
+    official.force_login(User.objects.get(username="admin"))
+    assert official.get("/").status_code == 200
+    account.delete()

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 
 from pingtai.accounts.models import User
 from pingtai.registry.models import Enterprise, Platform
@@ -22,6 +23,17 @@ from pingtai.registry.models import Enterprise, Platform
 CITY_ROLES = (User.Role.CITY_ADMIN, User.Role.LEADER)
 # The government side: the roles every page of the programme is written for.
 OFFICIALS = (User.Role.CITY_ADMIN, User.Role.LEADER, User.Role.PLATFORM, User.Role.DEPARTMENT)
+
+
+def role_home(user) -> str:
+    """The one place a role's start page is decided (docs/navigation.md): an enterprise user's
+    is its own firm's page (docs/enterprise.md), every other role's is ``/`` (the leader's
+    cockpit or the workbench). Login, ``/``, the error pages' 返回首页 and the header's brand all
+    ask here, so no role is ever sent to a page it may not open."""
+    enterprise = getattr(user, "is_authenticated", False) and user.role == User.Role.ENTERPRISE
+    if enterprise and user.enterprise_id is not None:
+        return reverse("firm:home")
+    return reverse("home")
 
 
 class AuthenticatedRequest(HttpRequest):

@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pingtai.accounts.forms import LoginForm
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import role_required
+from pingtai.accounts.scope import role_home, role_required
 from pingtai.accounts.services import accounts_confirm_totp, accounts_start_totp
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
@@ -33,10 +33,8 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
 
     def get_default_redirect_url(self) -> str:
-        """An enterprise user's start page is its own firm's (docs/enterprise.md)."""
-        if getattr(self.request.user, "is_enterprise", False):
-            return reverse("firm:home")
-        return super().get_default_redirect_url()
+        """Each role's own start page (docs/navigation.md)."""
+        return role_home(self.request.user)
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if isinstance(form, LoginForm) and form.locked_out:
@@ -64,7 +62,7 @@ def password_change(request):
             audit_record(AuditEvent.Action.UPDATE, request=request, obj=user, detail="修改密码")
         update_session_auth_hash(request, user)
         messages.success(request, "密码已修改")
-        return redirect("firm:home" if user.is_enterprise else "home")
+        return redirect(role_home(user))
     return render(request, "accounts/password_change.html", {"form": form})
 
 
@@ -77,7 +75,7 @@ def totp_setup(request):
         if device is not None:
             otp_login(request, device)
             messages.success(request, "动态口令已启用，今后登录需输入动态口令")
-            return redirect("firm:home" if request.user.is_enterprise else "home")
+            return redirect(role_home(request.user))
         messages.error(request, "动态口令不正确，请核对手机时间后重试")
     device, qr_svg = (None, "") if confirmed else accounts_start_totp(request.user)
     return render(

@@ -6,7 +6,7 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
-from pingtai.accounts.scope import OFFICIALS
+from pingtai.accounts.scope import OFFICIALS, role_home
 
 # The menu by job (docs/navigation.md): seven groups in this order; an entry's group is found by
 # its URL name, a module not listed here joins 数据. 待办 stands on its own, first.
@@ -99,6 +99,7 @@ def navigation(request: HttpRequest) -> dict:
     empty: dict = {"nav": [], "nav_groups": [], "nav_top": [], "user_menu": []}
     if user is None or not user.is_authenticated:
         return empty
+    empty["role_home"] = role_home(user)
     if user.role == "enterprise" and user.enterprise_id:
         # The enterprise role's own menu: its firm's pages only (docs/enterprise.md).
         firm = [("本企业", reverse("firm:home")), (_reminders(user), reverse("firm:reminders"))]
@@ -121,6 +122,7 @@ def navigation(request: HttpRequest) -> dict:
         "nav_groups": [g for g in groups.values() if g.entries],
         "nav_top": top,
         "user_menu": user_menu(user),
+        "role_home": empty["role_home"],
     }
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from pingtai.accounts.models import User
 from pingtai.accounts.scope import (
     OFFICIALS,
     AuthenticatedRequest,
     platforms_for,
+    role_home,
     role_required,
     scoped_enterprise,
     scoped_platform,
@@ -31,8 +33,17 @@ from pingtai.web.params import year_param
 ROLE_ORDER = [Platform.SpatialRole.CORE, Platform.SpatialRole.WINGS, Platform.SpatialRole.AREAS]
 
 
-@role_required(*OFFICIALS)
+@login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    """``/`` — where a login without a target lands: a role whose start page is elsewhere (the
+    enterprise role's is its firm's) is sent there instead of being refused."""
+    if (target := role_home(request.user)) != request.path:
+        return redirect(target)
+    return _official_home(request)
+
+
+@role_required(*OFFICIALS)
+def _official_home(request: AuthenticatedRequest) -> HttpResponse:
     """Each role's own start page (docs/navigation.md): the leader sees the cockpit, everyone
     else the work waiting for them — reports to file or review and their deadlines, and for a
     platform its 作战图 tasks falling due."""
@@ -41,6 +52,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
         return cockpit(request)
     return _workbench(request)
+
+
+home.admitted_roles = _official_home.admitted_roles  # type: ignore[attr-defined]
 
 
 def _workbench(request: AuthenticatedRequest) -> HttpResponse:
