@@ -60,8 +60,8 @@ def test_the_platform_files_on_behalf_of_its_own_firm_naming_a_parcel(publicized
         "reason": "该地块已于去年退租",
     }
     # Another firm's parcel is not a choice: nothing is filed.
-    refused = client.post(url, {**form, "parcel": foreign.parcel_id})
-    assert refused.status_code == 200 and "请检查异议类型、数据项、地块和理由" in (
+    refused = client.post(url, {**form, "parcel": foreign.parcel_id}, follow=True)
+    assert refused.status_code == 200 and "未保存：请按表单中标出的提示修改" in (
         refused.content.decode()
     )
     assert not Objection.objects.exists()
@@ -100,6 +100,53 @@ def test_the_firm_names_a_parcel_only_for_a_land_objection(publicized, client):
             "claimed": "99",
             "reason": "x",
         },
+        follow=True,
     )
     assert "只有对用地面积的异议可以指明地块" in answer.content.decode()
     assert not Objection.objects.exists()
+
+
+def test_a_refused_objection_keeps_every_entry_and_the_chosen_firm_and_says_why_in_words(
+    publicized, login
+):
+    """评价数值错误 without a 数据项 used to answer with the programme's codes of every item, the
+    chooser jumped to another firm and the typed 理由 was lost."""
+    own = publicized.results.filter(platform_code="LS01").order_by("-name")
+    assert own.count() > 50  # the chosen firm is beyond the chooser's first 50
+    firm = own.first().enterprise
+    client = login("pt_ls01")
+    url = f"/firm/office/runs/{publicized.pk}/file/"
+    form = {"firm": firm.uscc, "kind": "value", "field": "", "claimed": "12", "reason": "税金漏计"}
+    page = client.post(url, form, follow=True).content.decode()
+    assert not Objection.objects.exists()
+    assert "请选择有异议的数据项" in page
+    assert "可选：" not in page and "land_mu（" not in page
+    assert f'<option value="{firm.uscc}" selected>' in page
+    assert f"<h2>{firm.name}（{firm.uscc}）</h2>" in page
+    assert "税金漏计</textarea>" in page and 'value="12"' in page
+    # The service says the same in words to every other caller.
+    from pingtai.core.refusal import Refused
+    from pingtai.firm import objections
+
+    with pytest.raises(Refused) as refused:
+        objections.objection_file(
+            publicized,
+            firm,
+            kind="value",
+            field="",
+            claimed="12",
+            parcel="",
+            reason="x",
+            evidence=[],
+            user=User.objects.get(username="pt_ls01"),
+        )
+    assert refused.value.message == "请选择有异议的数据项"
+
+    # The firm's own form: the same message beside the field, the entries kept.
+    user = User.objects.create(username="qy_keep", role=User.Role.ENTERPRISE, enterprise=firm)
+    client.force_login(user)
+    page = client.post(
+        f"/firm/runs/{publicized.pk}/object/", {**form, "firm": ""}, follow=True
+    ).content.decode()
+    assert not Objection.objects.exists()
+    assert "请选择有异议的数据项" in page and "税金漏计</textarea>" in page

@@ -197,9 +197,13 @@ def objection_file(
     current = claimed_value = None
     department = ""
     if kind_value == Objection.Kind.VALUE:
+        if not field:
+            raise Refused("请选择有异议的数据项", code="field_required", field="field")
         if field not in FIELDS:
-            names = "、".join(f"{code}（{f.label}）" for code, f in FIELDS.items())
-            raise Refused(f"数据项“{field}”不存在，可选：{names}", code="bad_field", field="field")
+            names = "、".join(f.label for f in FIELDS.values())
+            raise Refused(
+                f"所选数据项不在一企一单中，可选：{names}", code="bad_field", field="field"
+            )
         if window.kind == PublicityWindow.Kind.LAND and field != "land_mu":
             raise Refused("用地面积公示期内只能对用地面积提出异议", code="land_only", field="field")
         if claimed in (None, ""):
@@ -216,7 +220,7 @@ def objection_file(
             )
         department = department_of(field)
     elif field and field not in FIELDS:
-        raise Refused(f"数据项“{field}”不存在", code="bad_field", field="field")
+        raise Refused("所选数据项不在一企一单中，请从列表中选择", code="bad_field", field="field")
     parcel = (parcel or "").strip()
     if parcel:
         if field != "land_mu":

@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from pingtai.accounts.models import User
@@ -30,11 +32,13 @@ from pingtai.firm.views import (
     evidence_file,
     evidence_item,
     objection_context,
+    objection_form_key,
     reminder_page,
     scoped_objection,
 )
 from pingtai.registry.models import Enterprise
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import refuse_form, restore_form
 
 
 class WindowForm(forms.Form):
@@ -251,41 +255,54 @@ def objection_on_behalf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             raise Http404("没有找到该企业，或它不属于本平台")
         firm = chosen.enterprise
     parcels = sheet.firm_parcels(firm) if firm else []
-    form = ObjectionForm(parcels=parcels)
     if request.method == "POST" and firm is not None:
+        # A refusal sends the page back with every entry kept (files excepted) and each message
+        # beside its field, the firm still chosen (``refuse_form``).
+        again = redirect(
+            f"{reverse('publicity:file', args=[run.pk])}?{urlencode({'q': q, 'firm': firm.uscc})}"
+        )
         form = ObjectionForm(request.POST, parcels=parcels)
         files = [
             (f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]
         ]
         if not form.is_valid():
-            messages.error(request, "请检查异议类型、数据项、地块和理由")
-        else:
-            data = form.cleaned_data
-            try:
-                obj = objections.objection_file(
-                    run,
-                    firm,
-                    kind=data["kind"],
-                    field=data["field"],
-                    claimed=data["claimed"],
-                    parcel=data["parcel"],
-                    reason=data["reason"],
-                    evidence=files,
-                    user=request.user,
-                    request=request,
-                )
-            except Refused as refused:
-                messages.error(request, str(refused))
-            else:
-                messages.success(request, f"已代{firm.name}提出异议，编号 {obj.number}")
-                return redirect("publicity:objection", number=obj.number)
+            refuse_form(request, objection_form_key(run, firm))
+            return again
+        data = form.cleaned_data
+        try:
+            obj = objections.objection_file(
+                run,
+                firm,
+                kind=data["kind"],
+                field=data["field"],
+                claimed=data["claimed"],
+                parcel=data["parcel"],
+                reason=data["reason"],
+                evidence=files,
+                user=request.user,
+                request=request,
+            )
+        except Refused as refused:
+            refuse_form(request, objection_form_key(run, firm), refused)
+            return again
+        messages.success(request, f"已代{firm.name}提出异议，编号 {obj.number}")
+        return redirect("publicity:objection", number=obj.number)
+    form = (
+        restore_form(request, objection_form_key(run, firm), ObjectionForm, parcels=parcels)
+        if firm
+        else ObjectionForm(parcels=parcels)
+    )
+    listed = list(found.order_by("name").values_list("uscc", "name")[:50])
+    if firm is not None and firm.uscc not in {uscc for uscc, _ in listed}:
+        # The chooser always shows the firm the form below is for.
+        listed.insert(0, (firm.uscc, firm.name))
     return render(
         request,
         "firm/office_file.html",
         {
             "run": run,
             "q": q,
-            "found": list(found.order_by("name").values_list("uscc", "name")[:50]),
+            "found": listed,
             "more": found.count() > 50,
             "firm": firm,
             "parcels": parcels,

@@ -23,6 +23,7 @@ from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Confirmation, Objection, ObjectionEvidence, PublicityWindow
 from pingtai.firm.windows import window_text
 from pingtai.web.downloads import attachment
+from pingtai.web.forms import refuse_form, restore_form
 
 ENTERPRISE = (User.Role.ENTERPRISE,)
 
@@ -52,6 +53,20 @@ class ObjectionForm(forms.Form):
         choice.choices = [("", "（不涉及具体地块，或对用地总面积有异议）")] + [
             (p.parcel_id, sheet.parcel_text(p)) for p in parcels
         ]
+
+    def clean(self) -> dict:
+        # An objection to a value names the value, in words beside the list (the service's own
+        # check stays for the API and the CLI).
+        data = super().clean()
+        if data.get("kind") == Objection.Kind.VALUE and not data.get("field"):
+            self.add_error("field", "请选择有异议的数据项")
+        return data
+
+
+def objection_form_key(run: EvaluationRun, firm) -> str:
+    """Where a refused objection's entries are kept until the form is shown again
+    (``refuse_form``/``restore_form``), one per run and firm."""
+    return f"objection-{run.pk}-{firm.uscc}"
 
 
 def _run_for_firm(request: AuthenticatedRequest, pk: int) -> EvaluationRun:
@@ -100,7 +115,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required(*ENTERPRISE)
-def run_sheet(request: AuthenticatedRequest, pk: int, form: ObjectionForm | None = None):
+def run_sheet(request: AuthenticatedRequest, pk: int):
     firm = own_enterprise(request.user)
     run = _run_for_firm(request, pk)
     today = timezone.localdate()
@@ -120,7 +135,12 @@ def run_sheet(request: AuthenticatedRequest, pk: int, form: ObjectionForm | None
             "open": bool(open_windows) and run.status != "superseded",
             "answer": Confirmation.objects.filter(run=run, enterprise=firm).first(),
             "objections": objections.objections_for_firm(run, firm),
-            "form": form or ObjectionForm(parcels=sheet.firm_parcels(firm)),
+            "form": restore_form(
+                request,
+                objection_form_key(run, firm),
+                ObjectionForm,
+                parcels=sheet.firm_parcels(firm),
+            ),
             "max_mb": MAX_BYTES // 2**20,
             "max_files": MAX_FILES,
         },
@@ -148,8 +168,8 @@ def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = _run_for_firm(request, pk)
     form = ObjectionForm(request.POST, parcels=sheet.firm_parcels(firm))
     if not form.is_valid():
-        messages.error(request, "请检查异议类型、数据项、地块和理由")
-        return run_sheet(request, pk, form)
+        refuse_form(request, objection_form_key(run, firm))
+        return redirect("firm:sheet", pk=run.pk)
     files = [(f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
     data = form.cleaned_data
     try:
@@ -166,8 +186,8 @@ def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except Refused as refused:
-        messages.error(request, str(refused))
-        return run_sheet(request, pk, form)
+        refuse_form(request, objection_form_key(run, firm), refused)
+        return redirect("firm:sheet", pk=run.pk)
     messages.success(request, f"异议已提交，编号 {obj.number}")
     return redirect("firm:objection", number=obj.number)
 
