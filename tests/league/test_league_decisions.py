@@ -159,7 +159,15 @@ def test_front_list_and_national_recommendation_only_for_good_grades():
     ]
     d = year_end(rows)
     assert "A" not in d.codes("top")
-    assert any("平台A" in w and "等级为一般" in w for w in d.warnings)
+    # The rule applied is stated as the rule, not left as a question to decide.
+    assert any(
+        n.startswith("依据考评规则")
+        and "平台A" in n
+        and "等级为一般" in n
+        and "不列入前列名单" in n
+        for n in d.notes
+    )
+    assert not any("平台A" in w for w in d.warnings)
     national = [e.code for e in d.top if "国家级" in e.reason]
     assert national == ["M"]  # N is already national; A is 一般
     for e in d.top:
@@ -180,7 +188,7 @@ def test_nobody_is_on_both_lists():
     assert "X3" in d.codes("interview")
     assert "X3" not in d.codes("top")
     assert not d.codes("interview") & d.codes("top")
-    assert any("平台X3同时满足" in w for w in d.warnings)
+    assert any(n.startswith("依据考评规则") and "平台X3同时满足" in n for n in d.notes)
 
 
 def test_check_refuses_a_platform_on_both_lists_or_a_weak_grade_on_the_front_list():

@@ -70,3 +70,29 @@ def test_issued_quarterly_notice_as_pdf_for_a_platform(login, league_demo, tmp_p
     # Every score of the ranking tables prints whole, with its sign where it is a change.
     for result in run.results.all():
         assert f"{result.score:.2f}" in text
+
+
+def test_year_end_notice_states_applied_rules_as_rules_and_no_undecided_decision(
+    login, league_demo
+):
+    """A platform left off the 前列 list by its grade is the rule applied (a 说明 paragraph
+    "依据考评规则……不列入前列名单"), not a matter "由领导小组办公室决定"; that wording is kept
+    for ties the office actually decided. Each rule of the basis is one paragraph: no
+    "名单依据：约谈名单：" double colon."""
+    from pingtai.league import selectors
+    from pingtai.league.models import TieDecision
+
+    run = league_demo.y24
+    found = selectors.run_decisions(run)
+    assert found.notes and not found.open_ties
+    assert not TieDecision.objects.filter(run=run).exists()
+    response = login("leader").get(f"/reports/league/{run.pk}/notice.docx")
+    paragraphs = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    text = "".join(paragraphs).replace("\n", "")
+    assert "由领导小组办公室决定" not in text
+    explained = next(p for p in paragraphs if p.startswith("说明："))
+    for note in found.notes:
+        assert note.startswith("依据考评规则") and note in explained
+    assert "不列入前列名单" in explained
+    assert "名单依据：" not in text and "：约谈名单：" not in text
+    assert any(p.startswith("（一）约谈名单：") for p in paragraphs)

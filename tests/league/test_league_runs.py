@@ -219,9 +219,10 @@ def test_top_list_has_group_winners_overall_top_and_a_national_candidate(league_
     assert {r.platform_code for r in eligible.filter(overall_rank__lte=3)} <= listed
     national = [e for e in entries if "国家级" in e.reason]
     assert len(national) == 1 and national[0].result.platform.level != Platform.Level.NATIONAL
-    # Group winners graded below 良好 are named in the run's warnings, not silently dropped.
+    # Group winners graded below 良好 are named with the rule that leaves them off, not
+    # silently dropped.
     for r in run.results.filter(rank=1).exclude(klass__in=["优秀", "良好"]):
-        assert any(r.platform.short_name in w for w in selectors.run_decisions(run).warnings)
+        assert any(r.platform.short_name in n for n in selectors.run_decisions(run).notes)
 
 
 def test_correction_after_publication_makes_a_new_run_and_leaves_the_published_one(league_demo):

@@ -142,7 +142,7 @@ def lists(args: argparse.Namespace) -> int:
     for e in selectors.top_list(league_run):
         print(f"  {e.result.platform.short_name}  {e.reason}  得分 {e.result.score:.2f}")
     print("名单依据：", file=sys.stderr)
-    for line in found.basis:
+    for line in [*found.basis, *found.notes]:
         print(f"  {line}", file=sys.stderr)
     if found.warnings:
         print("需要决定或注意的事项：", file=sys.stderr)

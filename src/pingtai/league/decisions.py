@@ -76,6 +76,10 @@ class Decisions:
     top: list[Entry] = field(default_factory=list)
     basis: list[str] = field(default_factory=list)  # which rule applied, in words
     warnings: list[str] = field(default_factory=list)  # what a person must decide or know
+    # A rule applied that changed who is listed (a weak grade, both lists): stated as the rule,
+    # not as a question — nothing is left to decide (docs/league.md, "Lists").
+    notes: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)  # listed without an approved report
     ties: list[Tie] = field(default_factory=list)  # every list-deciding tie, decided or not
     open_ties: list[Tie] = field(default_factory=list)  # those still waiting for a decision
 
@@ -324,13 +328,16 @@ def decide(
     for c in list(reasons):
         s = by_code[c]
         if s.klass not in allowed:
-            out.warnings.append(
-                f"{s.name}按位次可列入前列名单（{'；'.join(reasons[c])}），但等级为{s.klass}，按规则不列入"
+            out.notes.append(
+                f"依据考评规则，前列名单只列等级为{'、'.join(k for k in class_order if k in allowed)}"
+                f"的平台；{s.name}按位次（{'；'.join(reasons[c])}）可列入，但等级为{s.klass}，"
+                "不列入前列名单"
             )
             del reasons[c]
         elif c in interview_entries:
-            out.warnings.append(
-                f"{s.name}同时满足前列名单和{list_name}条件，按规则只列入{list_name}"
+            out.notes.append(
+                f"依据考评规则，同一平台不同时列入两份名单；{s.name}同时满足前列名单和{list_name}条件，"
+                f"只列入{list_name}，不列入前列名单"
             )
             del reasons[c]
     if top.national_recommendation:
@@ -375,10 +382,11 @@ def decide(
     )
     for e in [*out.interview, *out.top]:
         if not by_code[e.code].reported:
-            out.warnings.append(
+            out.cautions.append(
                 f"{by_code[e.code].name}没有审核通过的季报，其位次不反映实际情况，列入名单前须补齐数据"
             )
-    out.warnings = list(dict.fromkeys(out.warnings))
+    out.cautions = list(dict.fromkeys(out.cautions))
+    out.warnings = list(dict.fromkeys(out.warnings + out.cautions))
     check(out, standings, top)
     return out
 

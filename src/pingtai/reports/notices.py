@@ -16,7 +16,7 @@ from pingtai.evaluation.sources import source_statement
 from pingtai.registry import selectors as registry
 from pingtai.registry.models import County, EnterpriseYear, Platform
 from pingtai.reports import charts
-from pingtai.reports.documents import Chart, Notice, Section, Table
+from pingtai.reports.documents import NUMERALS, Chart, Notice, Section, Table
 from pingtai.reports.offices import CITY_OFFICE
 from pingtai.xlsx.export import Column
 
@@ -292,12 +292,28 @@ def league_notice(run) -> Notice:
     # The rules that made the lists, and what a tie left open, go into the notice with them
     # (docs/league.md, "Lists").
     found = league.run_decisions(run)
-    basis_text = "名单依据：" + "；".join(found.basis) + "。同分的平台并列同一名次。"
-    open_text = (
-        ["以下事项由领导小组办公室决定：" + "；".join(found.warnings) + "。"]
-        if found.warnings
-        else []
-    )
+    # Each rule is a paragraph of its own (it names its list: "约谈名单：…"). A rule applied that
+    # changed a list is stated as the rule in a 说明 paragraph; only a tie the leading group's
+    # office decided says so (in the rule's wording), and a tie still open is named as open.
+    basis_text = [
+        "名单依据如下，同分的平台并列同一名次。",
+        *[
+            f"（{NUMERALS[i] if i < len(NUMERALS) else i + 1}）{line}。"
+            for i, line in enumerate(found.basis)
+        ],
+    ]
+    explained = [*found.notes, *found.cautions]
+    open_text = [f"说明：{'。'.join(explained)}。"] if explained else []
+    if found.open_ties:
+        names = {r.platform_code: r.platform.name for r in results}
+        open_text.append(
+            "以下并列位次在本通报印发时尚未决定，名单中标为“并列，待决定”："
+            + "；".join(
+                f"{t.question}，{'、'.join(names.get(c, c) for c in t.candidates)}得分相同"
+                for t in found.open_ties
+            )
+            + "。"
+        )
     follow_up = league_rules.load_rules().rules.follow_up
     on = run.published_at.date() if run.published_at else run.created_at.date()
     overdue = overdue_tasks(on)
@@ -313,7 +329,7 @@ def league_notice(run) -> Notice:
         ),
         Section(
             "约谈与提醒名单" if applies else "末位提醒",
-            [interview_text, basis_text, *open_text],
+            [interview_text, *basis_text, *open_text],
             [
                 Table(
                     "末位平台",
