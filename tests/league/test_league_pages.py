@@ -297,3 +297,28 @@ def test_target_board_with_warnings_and_scope(login, league_demo):
     assert len(high_tech) == 11 and all(r[5] is not None and 0 < r[5] < 100 for r in high_tech)
     own = sheet(login("pt_ls02").get("/league/targets/export.xlsx?year=2024"))
     assert {r[0] for r in own[1:] if r[1]} == {"莲都经开区", "全市"}
+
+
+def test_cockpit_reads_report_only_targets_from_the_approved_year_end_reports(login, league_demo):
+    """High-tech share, innovation complexes and investment intensity come only from the
+    approved Q4 platform reports — the figures the scorecard shows — on the cockpit as well."""
+    from django.urls import reverse
+
+    page = login("leader").get("/dashboard/").content.decode()
+    detail = page[page.index("平台目标预警（明细）") :]
+    detail = detail[: detail.index("</table>")]
+    names = re.findall(r"<th title=\"[^\"]*\">([^<]+)<br>", detail)
+    link = reverse("platform_detail", args=["LS01"])
+    row = detail[detail.index(f'href="{link}"') :]
+    row = row[: row.index("</tr>")]
+    cells = dict(
+        zip(names, re.findall(r"<td title=\"([^\"]*)\">(.*?)</td>", row, re.S), strict=True)
+    )
+    for name in ("高新技术产业增加值占比", "产业创新服务综合体全覆盖", "投资强度倍增"):
+        reason, cell = cells[name]
+        assert re.search(r"<small>[^<]*\d", cell), (name, reason, cell)
+        assert reason, name
+    # The two levels are assessed; the doubling has no 2020 report to double and says so.
+    assert "暂无数据" not in cells["高新技术产业增加值占比"][1]
+    assert "暂无数据" not in cells["产业创新服务综合体全覆盖"][1]
+    assert "2020年基期" in cells["投资强度倍增"][0]

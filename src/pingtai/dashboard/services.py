@@ -62,6 +62,10 @@ class Panel:
     years: list[int]
     figures: dict[int, dict[int, Figures]]
     rd: dict[int, dict[int, tuple[float, float]]]
+    # Platform id → year → the approved fourth-quarter (whole-year) platform report's values:
+    # the only source of the targets on investment, high-tech share and innovation complexes,
+    # the same approved figures the league scorecard reads (docs/dashboard.md, targets).
+    year_end: dict[int, dict[int, dict[str, Decimal]]] = field(default_factory=dict)
 
     def city(self, year: int) -> Figures:
         return _sum_figures(list(self.figures.get(year, {}).values()))
@@ -85,7 +89,39 @@ def load_panel() -> Panel:
             year: {p: (float(s.rd_wan), float(s.revenue_wan)) for p, s in by_platform.items()}
             for year, by_platform in sums.items()
         },
+        _year_end_reports(),
     )
+
+
+def _year_end_reports() -> dict[int, dict[int, dict[str, Decimal]]]:
+    out: dict[int, dict[int, dict[str, Decimal]]] = {}
+    for platform_id, reports in platform_reports().items():
+        for r in reports:
+            if r.index == 4:
+                out.setdefault(platform_id, {})[r.year] = r.values
+    return out
+
+
+# Target metrics read from the approved year-end platform reports rather than the register.
+REPORT_METRICS = ("investment_intensity", "high_tech_share", "innovation_complexes")
+
+
+def _report_metric(panel: Panel, platform: Platform, metric: str, year: int) -> float | None:
+    values = panel.year_end.get(platform.id, {}).get(year)
+    if not values:
+        return None
+    if metric == "investment_intensity":
+        # 工业固定资产投资 (year to date at Q4) ÷ the platform's land in use that year.
+        invest = values.get("industrial_investment")
+        fig = panel.figures.get(year, {}).get(platform.id)
+        land = None if fig is None else fig.land_mu
+        return None if invest is None or not land else float(invest) / float(land)
+    if metric == "high_tech_share":
+        # 高新技术产业增加值 ÷ 规上工业增加值, as the league's 高新技术产业增加值占比.
+        va, ht = values.get("above_scale_value_added"), values.get("hightech_value_added")
+        return None if not va or ht is None else float(ht) / float(va) * 100
+    value = values.get(metric)
+    return None if value is None else float(value)
 
 
 def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -> float | None:
@@ -108,6 +144,9 @@ def _platform_metric(panel: Panel, platform: Platform, metric: str, year: int) -
 
 
 def platform_series(panel: Panel, platform: Platform, metric: str) -> dict[int, float | None]:
+    if metric in REPORT_METRICS:
+        years = sorted(panel.year_end.get(platform.id, {}))
+        return {year: _report_metric(panel, platform, metric, year) for year in years}
     if metric == "developable_area_mu":
         # The registry holds the current area only, so it counts for the latest year alone.
         return (

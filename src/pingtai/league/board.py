@@ -1,20 +1,17 @@
 """The target board with warnings (docs/dashboard.md, targets): every numeric target of the plan per
-platform and for the city, extending the cockpit's assessments (``dashboard.services``) with
-the metrics that only the approved platform reports carry (investment intensity, high-tech
-share, innovation complexes, management bodies and staff)."""
+platform and for the city — the cockpit's assessments (``dashboard.services``), with the city's
+management bodies and staff taken from the approved year-end platform reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from pingtai.dashboard.services import build_cockpit
-from pingtai.registry import selectors as registry_selectors
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import approved_version, version_values
 from pingtai.targets import Assessment, Target, TargetPlan, assess, load_targets
 
 FORM = "platform_quarterly"
-REPORT_METRICS = ("investment_intensity", "high_tech_share", "innovation_complexes")
 
 
 def reported_year_values(year: int) -> dict[str, dict[str, float]]:
@@ -25,20 +22,6 @@ def reported_year_values(year: int) -> dict[str, dict[str, float]]:
         if version is not None:
             out[code] = {k: float(v) for k, v in version_values(version).get(code, {}).items()}
     return out
-
-
-def _report_metric(
-    metric: str, values: dict[str, float] | None, land_mu: float | None
-) -> float | None:
-    if not values:
-        return None
-    if metric == "investment_intensity":
-        invest = values.get("industrial_investment")
-        return None if invest is None or not land_mu else invest / land_mu
-    if metric == "high_tech_share":
-        va, ht = values.get("above_scale_value_added"), values.get("hightech_value_added")
-        return None if not va or ht is None else ht / va * 100
-    return values.get(metric)
 
 
 @dataclass
@@ -75,34 +58,10 @@ def build_board(year: int | None = None) -> Board:
     year = cockpit.year
     years = cockpit.years
     reported = {y: reported_year_values(y) for y in years}
-    land = {
-        y: {
-            p_id: float(fig.land_mu)
-            for p_id, fig in registry_selectors.figures_by_platform(y).items()
-        }
-        for y in years
-        if reported[y]
-    }
     targets = list(plan.for_scope("platform"))
-    rows = []
-    for cockpit_row in cockpit.rows:
-        platform = cockpit_row.platform
-        line = []
-        for target in targets:
-            if target.metric in REPORT_METRICS:
-                series = {
-                    y: _report_metric(
-                        target.metric,
-                        reported[y].get(platform.code),
-                        land.get(y, {}).get(platform.pk),
-                    )
-                    for y in years
-                    if reported[y]
-                }
-                line.append(assess(target, series, plan.status, as_of=year))
-            else:
-                line.append(cockpit_row.assessments[target.id])
-        rows.append(BoardRow(platform, line))
+    # The cockpit's assessments already read the approved year-end reports for the targets
+    # only those reports carry (dashboard.services.platform_assessments).
+    rows = [BoardRow(r.platform, [r.assessments[t.id] for t in targets]) for r in cockpit.rows]
     overall = []
     for a in cockpit.overall_targets:
         metric = a.target.metric
