@@ -340,6 +340,7 @@ FIRM_OBJECT_ROUTES = {
     "/api/firm/runs/{pk}/sheet",
     "/api/objections/{number}",
     "/api/objections/{number}/decide",
+    "/api/objections/{number}/evidence",
 }
 
 
