@@ -77,6 +77,22 @@ def test_lists_export_and_interview_page(login, league_demo):
     assert "名单依据" in page and "一心组只有 2 个平台" in page
 
 
+def test_run_page_lists_the_rule_assumptions_it_refers_to(login, league_demo):
+    """The facts table points to the rule file's assumptions below; the section is there and
+    lists every assumption of the rule file."""
+    from django.utils.html import escape
+
+    from pingtai.core.terms import plain_text
+    from pingtai.league.rules import load_rules
+
+    page = login("leader").get(f"/league/runs/{league_demo.q4.pk}/").content.decode()
+    assert "见下方“规则假设”" in page
+    section = page.split('<h2 id="assumptions">规则假设</h2>', 1)[1]
+    assumptions = load_rules().rules.all_assumptions
+    assert assumptions and all(escape(plain_text(a)) in section for a in assumptions)
+    assert "规则文件已更新" not in section  # the demo run used the shipped file
+
+
 def test_scorecard_and_its_export(login, league_demo):
     client = login("pt_ls03")
     page = client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/").content.decode()

@@ -109,11 +109,16 @@ def _run_page(
 ) -> HttpResponse:
     interview, interview_applies = selectors.interview_list(run)
     own = request.user.platform_id if request.user.role == User.Role.PLATFORM else None
+    # The run records its rule file by hash; the assumptions shown are the shipped file's, and
+    # the page says so when that file has changed since the run (docs/league.md).
+    loaded = rules.load_rules()
     return render(
         request,
         "league/run.html",
         {
             "run": run,
+            "assumptions": loaded.rules.all_assumptions,
+            "rules_changed": loaded.sha256 != run.rules_hash,
             "ranking": selectors.ranking(run),
             "interview": interview,
             "interview_applies": interview_applies,
