@@ -4,10 +4,14 @@ result 公示) — docs/enterprise.md."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from pingtai.objection import lifecycle
+from pingtai.objection.records import ObjectionRecord
 
 
 class PublicityWindow(models.Model):
@@ -98,20 +102,22 @@ class Confirmation(models.Model):
         return f"{self.enterprise} {self.get_status_display()}"
 
 
-class Objection(models.Model):
+class Objection(ObjectionRecord):
     """An objection (异议) of one firm to one run, routed platform → data-owning department →
-    city administrator, each step with a deadline in working days (docs/enterprise.md)."""
+    city administrator, each step with a deadline in working days (docs/enterprise.md); its
+    status follows the shared life cycle (docs/objections.md)."""
+
+    field_words: ClassVar[dict[str, str]] = {
+        "decided_by": "答复人",
+        "decided_at": "答复时间",
+        "decision_reason": "答复理由",
+    }
 
     class Kind(models.TextChoices):
         VALUE = "value", "评价数值错误"
         SPECIAL = "special", "特殊情况"
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "待处理"
-        RECEIVED = "received", "已受理"
-        RETURNED = "returned", "已退回"
-        UPHELD = "upheld", "已采纳"
-        REJECTED = "rejected", "未采纳"
+    Status = lifecycle.Status
 
     class Stage(models.TextChoices):
         PLATFORM = "platform", "平台初核"
@@ -143,20 +149,6 @@ class Objection(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     stage = models.CharField("环节", max_length=10, choices=Stage.choices, default=Stage.PLATFORM)
     due_on = models.DateField("本环节办理期限", null=True, blank=True)
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提出人"
-    )
-    filed_at = models.DateTimeField("提出时间", default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="答复人",
-    )
-    decided_at = models.DateTimeField("答复时间", null=True, blank=True)
-    decision_reason = models.TextField("答复理由", blank=True)
     corrected_value = models.DecimalField(
         "采纳的更正数值", max_digits=20, decimal_places=6, null=True, blank=True
     )

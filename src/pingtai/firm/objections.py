@@ -37,6 +37,7 @@ from pingtai.firm.sheet import (
     snapshot_row,
 )
 from pingtai.firm.windows import setting
+from pingtai.objection import lifecycle
 from pingtai.registry.models import Enterprise
 from pingtai.reporting.services import store_file
 from pingtai.runs.models import RunStatus
@@ -77,7 +78,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 
 def _step_due(run: EvaluationRun, step: str, today: dt.date) -> dt.date:
-    return calendar().closing_day(today, int(setting(step, run.method_id)))
+    return lifecycle.step_due(today, int(setting(step, run.method_id)))
 
 
 def due_note(obj: Objection) -> str:
@@ -302,11 +303,7 @@ def objection_add_evidence(
     files = check_all(list(evidence))
     with transaction.atomic():
         obj = _lock(obj)
-        if obj.stage == Objection.Stage.DONE:
-            raise Refused(
-                f"异议 {obj.number} 已办结（{obj.get_status_display()}），不能再补充证明材料",
-                code="decided",
-            )
+        lifecycle.check_open(obj.status, number=obj.number, doing="补充证明材料")
         attached = {e.sha256: e.filename for e in obj.evidence.all()}
         if len(attached) + len(files) > MAX_FILES:
             raise Refused(
@@ -345,8 +342,7 @@ def objection_receive(
     with transaction.atomic():
         obj = _lock(obj)
         _check_platform(user, obj)
-        if obj.stage != Objection.Stage.PLATFORM:
-            raise Refused(f"异议 {obj.number} 已过平台初核环节", code="wrong_stage")
+        lifecycle.check_step(obj.status, Objection.Status.RECEIVED, number=obj.number)
         if obj.department:
             obj.stage, step = Objection.Stage.DEPARTMENT, "department_step"
         else:
@@ -367,8 +363,7 @@ def objection_return(obj: Objection, *, user: User, reason: str, request=None) -
     with transaction.atomic():
         obj = _lock(obj)
         _check_platform(user, obj)
-        if obj.stage != Objection.Stage.PLATFORM:
-            raise Refused(f"异议 {obj.number} 已过平台初核环节，不能退回", code="wrong_stage")
+        lifecycle.check_step(obj.status, Objection.Status.RETURNED, number=obj.number)
         obj.status, obj.stage, obj.due_on = (
             Objection.Status.RETURNED,
             Objection.Stage.DONE,
@@ -419,12 +414,11 @@ def objection_decide(
         if not can_decide(user, obj):
             owner = department_label(obj.department)
             raise Refused(f"异议 {obj.number} 由{owner}或市级管理员答复", code="forbidden")
-        if obj.stage == Objection.Stage.DONE:
-            raise Refused(f"异议 {obj.number} 已办结（{obj.get_status_display()}）", code="decided")
+        lifecycle.check_step(obj.status, lifecycle.outcome(accept), number=obj.number)
         corrected = None
         if accept and obj.kind == Objection.Kind.VALUE:
             corrected = parse_value(str(value)) if value not in (None, "") else obj.claimed_value
-        obj.status = Objection.Status.UPHELD if accept else Objection.Status.REJECTED
+        obj.status = lifecycle.outcome(accept)
         obj.stage, obj.due_on = Objection.Stage.DONE, None
         obj.decided_by, obj.decided_at = user, timezone.now()
         obj.decision_reason, obj.corrected_value = reason, corrected

@@ -27,6 +27,7 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.league import rules, selectors
 from pingtai.league.models import InterviewMeeting, LeagueRun, Objection, Rectification
+from pingtai.objection import lifecycle
 from pingtai.registry.models import Platform
 from pingtai.reporting.services import store_file
 
@@ -51,18 +52,9 @@ def notice_date(run: LeagueRun) -> dt.date:
     return timezone.localdate(run.published_at)
 
 
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """The last day of a window of ``days`` working days opening on ``start``, by the
-    working-day calendar the firms' windows use (State Council holidays as data; a year not
-    entered is refused, not guessed — firm/calendar.py)."""
-    from pingtai.firm.calendar import calendar
-
-    return calendar().closing_day(start, days)
-
-
 def objection_window(run: LeagueRun) -> tuple[dt.date, dt.date]:
     start = notice_date(run)
-    return start, add_working_days(start, _follow_up().objection_working_days)
+    return start, lifecycle.step_due(start, _follow_up().objection_working_days)
 
 
 def default_rectify_by(run: LeagueRun) -> dt.date:
@@ -311,9 +303,8 @@ def objection_decide(
         raise Refused("处理异议必须写明理由", code="reason_missing", field="reason")
     with transaction.atomic():
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
-        if objection.status != Objection.Status.PENDING:
-            raise Refused(f"该异议已{objection.get_status_display()}", code="state")
-        objection.status = Objection.Status.UPHELD if uphold else Objection.Status.REJECTED
+        lifecycle.check_step(objection.status, lifecycle.outcome(uphold))
+        objection.status = lifecycle.outcome(uphold)
         objection.decision_reason, objection.decided_by = reason, user
         objection.decided_at = timezone.now()
         objection.save()

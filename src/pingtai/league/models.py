@@ -4,11 +4,15 @@ corrected data produce a new run, which may be published in its place."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from pingtai.engine.robustness import flag_labels
+from pingtai.objection import lifecycle
+from pingtai.objection.records import Decided, ObjectionRecord
 from pingtai.runs.models import EngineRun
 
 
@@ -108,9 +112,11 @@ class PlatformResult(models.Model):
         return flag_labels(self.robust_flag)
 
 
-class TierProposal(models.Model):
+class TierProposal(Decided):
     """A 进退档 proposal from a year-end run; only the city administrator's approval changes
     the platform's tier."""
+
+    field_words: ClassVar[dict[str, str]] = {"decided_by": "审批人", "decided_at": "审批时间"}
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "待审批"
@@ -132,15 +138,6 @@ class TierProposal(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=Status.choices, default=Status.PROPOSED
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="审批人",
-    )
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     note = models.TextField("审批意见", blank=True)
 
     class Meta:
@@ -303,14 +300,12 @@ class Rectification(models.Model):
         )
 
 
-class Objection(models.Model):
+class Objection(ObjectionRecord):
     """A platform's objection to a published league result, filed within the window the
-    notice promises (10 working days) and decided by the city administrator with a reason."""
+    notice promises (10 working days) and decided by the city administrator with a reason; its
+    status follows the shared life cycle without the routed steps (docs/objections.md)."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "待处理"
-        UPHELD = "upheld", "已采纳"
-        REJECTED = "rejected", "未采纳"
+    Status = lifecycle.Status
 
     run = models.ForeignKey(
         LeagueRun, models.PROTECT, related_name="objections", verbose_name="批次"
@@ -319,22 +314,13 @@ class Objection(models.Model):
         "registry.Platform", models.PROTECT, related_name="league_objections", verbose_name="平台"
     )
     text = models.TextField("异议内容及依据")
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="提出人"
-    )
-    filed_at = models.DateTimeField("提出时间", default=timezone.now)
     window_ends = models.DateField("异议期截止日")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
-    decision_reason = models.TextField("处理理由", blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="处理人",
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=lifecycle.choices(Status.PENDING, Status.UPHELD, Status.REJECTED),
+        default=Status.PENDING,
     )
-    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "评价结果异议"
