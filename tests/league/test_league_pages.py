@@ -77,6 +77,29 @@ def test_lists_export_and_interview_page(login, league_demo):
     assert "名单依据" in page and "一心组只有 2 个平台" in page
 
 
+def test_lists_export_reads_as_the_page_names_scores_and_percentages(login, league_demo):
+    """The lists workbook shows what the run page shows: platforms by name (no internal code
+    column), 综合得分 to two decimals, 末位概率 a real fraction printed as a whole percentage."""
+    run = league_demo.y24
+    response = login("admin").get(f"/league/runs/{run.pk}/lists.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = list(book.active.iter_rows(min_row=2))
+    header = [c.value for c in rows[0]]
+    assert "平台代码" not in header and "平台" in header
+    score, chance = header.index("综合得分（分）"), header.index("末位概率")
+    interview, _ = selectors.interview_list(run)
+    by_name = {e.result.platform.short_name: e.result for e in interview}
+    platform = header.index("平台")
+    data = [r for r in rows[1:] if r[platform].value in by_name]
+    assert data
+    for r in data:
+        result = by_name[r[platform].value]
+        assert r[score].number_format == "#,##0.00" and r[score].value == result.score
+        assert r[chance].number_format == "0%" and r[chance].value == result.p_last
+    for r in rows[1:]:
+        assert not (isinstance(r[1].value, str) and re.fullmatch(r"LS\d\d", r[1].value))
+
+
 def test_run_page_lists_the_rule_assumptions_it_refers_to(login, league_demo):
     """The facts table points to the rule file's assumptions below; the section is there and
     lists every assumption of the rule file."""

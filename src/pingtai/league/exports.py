@@ -99,14 +99,15 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
 def lists_xlsx(run: LeagueRun) -> bytes:
     interview, applies = selectors.interview_list(run)
     top = selectors.top_list(run)
+    # As the run page shows them: the platform by name (codes are internal), the score to two
+    # decimals, the last-place chance as a whole percentage of a real fraction.
     headers = [
         "名单",
-        CODE,
         "平台",
         "分组",
         "组内排名",
-        "综合得分",
-        "末位概率",
+        Column("综合得分", unit="分", kind="decimal", decimals=2),
+        Column("末位概率", kind="percent", decimals=0),
         "排名区间（5%—95%）",
         "说明",
     ]
@@ -116,12 +117,11 @@ def lists_xlsx(run: LeagueRun) -> bytes:
         rows.append(
             [
                 "约谈名单" if applies else "末位预警",
-                r.platform_code,
                 r.platform.short_name,
                 r.group,
                 f"{r.rank}/{r.group_size}",
-                _r(r.score),
-                _r(r.p_last, 4),
+                r.score,
+                r.p_last,
                 selectors.rank_band(r),
                 f"{e.reason}；{e.robustness}",
             ]
@@ -131,12 +131,11 @@ def lists_xlsx(run: LeagueRun) -> bytes:
         rows.append(
             [
                 "前列名单",
-                r.platform_code,
                 r.platform.short_name,
                 r.group,
                 f"{r.rank}/{r.group_size}",
-                _r(r.score),
-                _r(r.p_last, 4),
+                r.score,
+                r.p_last,
                 selectors.rank_band(r),
                 e.reason,
             ]
