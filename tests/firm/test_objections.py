@@ -220,6 +220,11 @@ def test_the_loop_through_the_browser_client(publicized):
     detail = client.get(response.url).content.decode()
     assert obj.number in detail and "待处理" in detail and "自然资源" in detail
     evidence = obj.evidence.get()
+    # The file's digest is for a reviewer: only inside the closed 核验信息 box, never in the
+    # list a person reads (docs/glossary.md).
+    listing, box = detail.split('<details class="provenance"><summary>核验信息</summary>', 1)
+    assert "退租协议.png" in listing and evidence.sha256[:8] not in listing
+    assert "文件摘要" not in listing and evidence.sha256 in box.split("</details>", 1)[0]
     download = client.get(f"/firm/objections/{obj.number}/evidence/{evidence.pk}/")
     assert download.status_code == 200 and download.content == _png()
 
