@@ -150,3 +150,69 @@ def test_a_refused_objection_keeps_every_entry_and_the_chosen_firm_and_says_why_
     ).content.decode()
     assert not Objection.objects.exists()
     assert "请选择有异议的数据项" in page and "税金漏计</textarea>" in page
+
+
+def test_objections_wait_in_the_inbox_of_whoever_holds_the_step(publicized, login):
+    """A pending objection used to appear on nobody's home, 待办 or 提醒 page; and the platform
+    user who filed one on a firm's behalf could pass its own filing on (four eyes)."""
+    import datetime as dt
+
+    from pingtai.firm.objections import objection_file, objection_receive
+    from pingtai.reporting.inbox import action_count
+
+    own = publicized.results.filter(platform_code="LS01").exclude(klass="T").order_by("uscc")
+    firm, other = own[0].enterprise, own[1].enterprise
+    account = User.objects.create(username="qy_inbox", role=User.Role.ENTERPRISE, enterprise=firm)
+    pt, admin = User.objects.get(username="pt_ls01"), User.objects.get(username="admin")
+    before = {u: action_count(u) for u in (pt, admin)}
+    obj = objection_file(
+        publicized,
+        firm,
+        kind="value",
+        field="tax_wan",
+        claimed="123.45",
+        reason="漏计",
+        user=account,
+    )
+    assert action_count(pt) == before[pt] + 1 and action_count(admin) == before[admin]
+    platform = login("pt_ls01")  # one client: each login() below signs it in as another user
+    for url in ("/reporting/inbox/", "/", "/firm/office/reminders/"):
+        page = platform.get(url).content.decode()
+        assert f"异议 {obj.number}（{firm.name}" in page, url
+        assert "平台初核，本环节期限" in page, url
+    assert f"待办（{before[pt] + 1}）" in platform.get("/").content.decode()
+    assert obj.number not in login("pt_ls02").get("/reporting/inbox/").content.decode()
+    assert obj.number not in login("admin").get("/reporting/inbox/").content.decode()
+
+    # Passed on: the tax department's, with 已逾期 once its deadline has passed — then the city
+    # administrator's as well, who may decide instead.
+    objection_receive(obj, user=pt)
+    assert obj.number not in login("pt_ls01").get("/reporting/inbox/").content.decode()
+    tax = login("dept_tax").get("/reporting/inbox/").content.decode()
+    assert obj.number in tax and "数据主管部门核实，本环节期限" in tax and "，已逾期" not in tax
+    Objection.objects.filter(pk=obj.pk).update(due_on=dt.date.today() - dt.timedelta(days=1))
+    assert "，已逾期" in login("dept_tax").get("/reporting/inbox/").content.decode()
+    city = login("admin").get("/").content.decode()
+    assert obj.number in city and "，已逾期" in city
+
+    # Filed by the platform on the firm's behalf: not the filer's to review (refused, with the
+    # reason), but another platform user's or the city administrator's.
+    filed = objection_file(publicized, other, kind="special", reason="洪灾停产三个月", user=pt)
+    assert filed.number not in login("pt_ls01").get("/reporting/inbox/").content.decode()
+    answer = (
+        login("pt_ls01")
+        .post(f"/firm/office/objections/{filed.number}/act/", {"action": "receive"}, follow=True)
+        .content.decode()
+    )
+    assert "是您代企业提出的，平台初核须由本平台其他用户或市级管理员办理" in answer
+    filed.refresh_from_db()
+    assert filed.stage == "platform" and filed.status == "pending"
+    colleague = User.objects.create(
+        username="pt_ls01_b", role=User.Role.PLATFORM, platform=firm.platform
+    )
+    assert filed.number in login("pt_ls01_b").get("/reporting/inbox/").content.decode()
+    assert filed.number in login("admin").get("/reporting/inbox/").content.decode()
+    objection_receive(filed, user=colleague)
+    filed.refresh_from_db()
+    assert filed.stage == "city"
+    assert "市级管理员处理，本环节期限" in login("admin").get("/reporting/inbox/").content.decode()

@@ -100,7 +100,13 @@ def test_cli_files_lists_and_decides_an_objection(publicized, capsys, tmp_path):
     # Another platform cannot examine it; its own platform passes it to the department.
     assert main(["objection", "receive", number, "--user", "pt_ls02"]) == 1
     assert "只有企业所在平台或市级管理员" in capsys.readouterr().err
-    assert main(["objection", "receive", number, "--user", "pt_ls01", "--note", "材料齐全"]) == 0
+    # Four eyes: the platform user who filed it does not review it; another of the platform does.
+    assert main(["objection", "receive", number, "--user", "pt_ls01"]) == 1
+    assert "是您代企业提出的，平台初核须由本平台其他用户或市级管理员办理" in (
+        capsys.readouterr().err
+    )
+    User.objects.create(username="pt_ls01_b", role=User.Role.PLATFORM, platform=firm.platform)
+    assert main(["objection", "receive", number, "--user", "pt_ls01_b", "--note", "材料齐全"]) == 0
     assert "已受理（数据主管部门核实，本环节期限" in capsys.readouterr().out
     assert main(["objection", "return", number, "--reason", "x", "--user", "pt_ls01"]) == 1
     # The wrong department cannot decide; the data-owning one can, with a reason.

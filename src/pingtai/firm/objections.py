@@ -376,6 +376,14 @@ def objection_return(obj: Objection, *, user: User, reason: str, request=None) -
 
 
 def _check_platform(user: User, obj: Objection) -> None:
+    # Four eyes (docs/enterprise.md, "Objections"): a platform user who filed on the firm's
+    # behalf does not also review what it filed; another user of the platform or the city
+    # administrator does.
+    if user.role == User.Role.PLATFORM and obj.filed_by_id == user.pk:
+        raise Refused(
+            f"异议 {obj.number} 是您代企业提出的，平台初核须由本平台其他用户或市级管理员办理",
+            code="own_filing",
+        )
     if user.role == User.Role.CITY_ADMIN:
         return
     if user.role == User.Role.PLATFORM and user.platform_id == obj.enterprise.platform_id:

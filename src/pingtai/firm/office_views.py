@@ -154,7 +154,11 @@ def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse
     user = request.user
     platform_step = obj.stage == Objection.Stage.PLATFORM and (
         user.is_city_admin
-        or (user.role == User.Role.PLATFORM and user.platform_id == obj.enterprise.platform_id)
+        or (
+            user.role == User.Role.PLATFORM
+            and user.platform_id == obj.enterprise.platform_id
+            and obj.filed_by_id != user.pk  # four eyes: the filer does not review its own
+        )
     )
     return render(
         request,
@@ -162,6 +166,7 @@ def objection_detail(request: AuthenticatedRequest, number: str) -> HttpResponse
         {
             **objection_context(obj, "office"),
             "can_route": platform_step,
+            "own_filing": obj.stage == Objection.Stage.PLATFORM and obj.filed_by_id == user.pk,
             "can_decide": obj.is_open and objections.can_decide(user, obj),
         },
     )
@@ -219,7 +224,14 @@ def confirmations(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
-office_reminders = role_required(*OFFICIALS)(reminder_page)
+@role_required(*OFFICIALS)
+def office_reminders(request: AuthenticatedRequest) -> HttpResponse:
+    from pingtai.reporting.inbox import inbox
+
+    waiting = [
+        link for box in inbox(request.user) if box.code == "objections" for link in box.links
+    ]
+    return reminder_page(request, waiting)
 
 
 @role_required(User.Role.CITY_ADMIN)

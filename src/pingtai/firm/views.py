@@ -267,12 +267,15 @@ def letter(request: AuthenticatedRequest, pk: int, fmt: str) -> HttpResponse:
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def reminder_page(request: AuthenticatedRequest) -> HttpResponse:
-    """The user's own reminders; opening the page marks them read."""
+def reminder_page(request: AuthenticatedRequest, waiting=()) -> HttpResponse:
+    """The user's own reminders; opening the page marks them read. ``waiting``: the objections
+    waiting for an official's step (the inbox's 待办异议), listed above them."""
     rows = list(reminders.reminders_for(request.user)[:100])
     unread = [r.pk for r in rows if r.read_at is None]
     reminders.reminders_for(request.user).filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "firm/reminders.html", {"rows": rows, "unread": set(unread)})
+    return render(
+        request, "firm/reminders.html", {"rows": rows, "unread": set(unread), "waiting": waiting}
+    )
 
 
 @role_required(*ENTERPRISE)

@@ -10,6 +10,7 @@ Four boxes, each a list of requirements the user may see (``requirements_for``):
 
 The menu count is what the user must act on: the city administrator reviews (待审核), a
 reporting unit corrects and submits (已退回, 即将逾期, 已逾期); a leader acts on nothing here.
+Objections (异议) waiting for the user's step are one more box, 待办异议.
 """
 
 from __future__ import annotations
@@ -69,9 +70,56 @@ def inbox(user: User, today: dt.date | None = None) -> list[Box]:
         Box("due_soon", "即将逾期", soon, unit),
         Box("overdue", "已逾期", overdue, unit),
     ]
+    if user.role in (User.Role.CITY_ADMIN, User.Role.PLATFORM, User.Role.DEPARTMENT):
+        boxes.append(Box("objections", "待办异议", [], True, _objections(user, today)))
     if user.role in (User.Role.CITY_ADMIN, User.Role.LEADER):
         boxes.append(Box("plan", "待领导小组审定", [], True, _planning_decisions()))
     return boxes
+
+
+def _objections(user: User, today: dt.date) -> tuple[Link, ...]:
+    """Objections whose current step is this user's (docs/enterprise.md, "Objections"): the
+    platform's first review (平台初核) — not of one the user filed on a firm's behalf, which
+    another user must review (four eyes) — the department's check of the data it owns, and for
+    the city administrator its own step, the first review of objections a platform filed (which
+    it may do instead of the platform), and department steps past their deadline (which it may
+    decide instead)."""
+    from django.db.models import Q
+
+    from pingtai.firm.calendar import calendar, date_text
+    from pingtai.firm.models import Objection
+    from pingtai.firm.objections import due_note, objections_for
+
+    stage = Objection.Stage
+    rows = objections_for(user).exclude(stage=stage.DONE)
+    if user.role == User.Role.PLATFORM:
+        rows = rows.filter(stage=stage.PLATFORM).exclude(filed_by=user)
+    elif user.role == User.Role.DEPARTMENT:
+        rows = rows.filter(stage=stage.DEPARTMENT)
+    else:
+        rows = rows.filter(
+            Q(stage=stage.CITY)
+            | Q(stage=stage.PLATFORM, filed_by__role=User.Role.PLATFORM)
+            | Q(stage=stage.DEPARTMENT, due_on__lt=today)
+        )
+    # 即将逾期 as in the daily reminders: due today or on the next working day.
+    soon = calendar().closing_day(today, 2)
+    links = []
+    for obj in rows.order_by("due_on", "pk"):
+        note = obj.get_stage_display()
+        if obj.due_on is not None:
+            state = "，已逾期" if obj.due_on < today else "，即将逾期" if obj.due_on <= soon else ""
+            note += f"，本环节期限 {date_text(obj.due_on)}{due_note(obj)}{state}"
+        if obj.filed_by.role == User.Role.PLATFORM:
+            note += "；平台代为提出，由提出人以外的平台用户或市级管理员初核"
+        links.append(
+            Link(
+                f"异议 {obj.number}（{obj.enterprise.name}，{obj.get_kind_display()}）",
+                note,
+                reverse("publicity:objection", args=[obj.number]),
+            )
+        )
+    return tuple(links)
 
 
 def _planning_decisions() -> tuple[Link, ...]:
