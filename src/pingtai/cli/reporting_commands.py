@@ -134,18 +134,23 @@ def _is_department(code: str) -> bool:
 
 def open_period(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.core.dates import day_text
     from pingtai.core.refusal import Refused
-    from pingtai.reporting.services import period_open
+    from pingtai.reporting.services import period_open, reporting_deadline
 
     user = city_admin(args.user)
     try:
-        period = period_open(
-            args.period.upper(), user=user, deadline=dt.date.fromisoformat(args.deadline)
-        )
+        asked = dt.date.fromisoformat(args.deadline)
+        period = period_open(args.period.upper(), user=user, deadline=asked)
     except (Refused, ValueError) as refused:
         print(f"错误：{refused}", file=sys.stderr)
         return 1
-    print(f"已开启 {period.label}，报送任务 {period.requirements.count()} 项")
+    due = reporting_deadline(asked)
+    moved = f"（{day_text(asked)}为休息日，顺延）" if due != asked else ""
+    print(
+        f"已开启 {period.label}，报送任务 {period.requirements.count()} 项，"
+        f"截止 {day_text(due)}{moved}"
+    )
     return 0
 
 

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pingtai.accounts.models import User
+from pingtai.core.dates import day_text
 from pingtai.core.refusal import Refused
 from pingtai.registry.models import Enterprise, Platform
 
@@ -87,9 +88,13 @@ def _reporting(admin: User, report: DemoTasks) -> None:
     for period in (quarter, parse_period(str(quarter.year))):
         if ReportingPeriod.objects.filter(code=period.code).exists():
             continue
-        deadline = max(today + dt.timedelta(days=DUE_IN_DAYS), period.end)
-        period_open(period.code, user=admin, deadline=deadline)
-        report.say(f"已开启{period.label}填报，截止 {deadline:%Y-%m-%d}。")
+        opened = period_open(
+            period.code,
+            user=admin,
+            deadline=max(today + dt.timedelta(days=DUE_IN_DAYS), period.end),
+        )
+        deadline = opened.requirements.values_list("deadline", flat=True).first()
+        report.say(f"已开启{period.label}填报，截止 {day_text(deadline)}。")
     _quarterly_examples(quarter.code, admin, report)
 
 

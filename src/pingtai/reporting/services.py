@@ -21,7 +21,9 @@ from pingtai.audit.chain import clean_text
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue, parse_period
+from pingtai.core.dates import day_text
 from pingtai.core.refusal import Refused
+from pingtai.firm.calendar import calendar
 from pingtai.registry.models import Enterprise, EnterpriseYear, LandParcel, Platform
 from pingtai.reporting.models import (
     Fact,
@@ -46,14 +48,31 @@ def template_signing_key() -> bytes:
 # --- periods -------------------------------------------------------------------------------
 
 
+def reporting_deadline(day: dt.date) -> dt.date:
+    """The deadline a unit is held to when ``day`` is asked for: ``day`` itself on a working
+    day, otherwise the next working day of the working-day calendar (a deadline on a day off
+    ends on the next working day, 《民法典》第二百零三条; docs/reporting.md, "Deadlines").
+    Years the calendar does not know (no schedule, no lunar dates) move past weekends only."""
+    days = calendar()
+    while True:
+        if day.year in days.years:
+            if days.is_working_day(day):
+                return day
+        elif day.weekday() < 5:
+            return day
+        day += dt.timedelta(days=1)
+
+
 @transaction.atomic
 def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> ReportingPeriod:
-    """Open a period and create one requirement per form due in it and per submitting unit."""
+    """Open a period and create one requirement per form due in it and per submitting unit;
+    a deadline on a day off moves to the next working day (``reporting_deadline``)."""
     period = parse_period(code)
     if ReportingPeriod.objects.filter(code=period.code).exists():
         raise Refused(f"填报期 {period.code}（{period.label}）已存在")
     if deadline < period.end:
-        raise Refused(f"报送截止日期不能早于统计期末 {period.end:%Y-%m-%d}")
+        raise Refused(f"报送截止日期不能早于统计期末 {day_text(period.end)}")
+    asked, deadline = deadline, reporting_deadline(deadline)
     row = ReportingPeriod.objects.create(
         code=period.code,
         kind=period.kind,
@@ -90,6 +109,7 @@ def period_open(code: str, *, user: User, deadline: dt.date, request=None) -> Re
         after={
             "code": row.code,
             "deadline": deadline.isoformat(),
+            **({"deadline_asked": asked.isoformat()} if asked != deadline else {}),
             "requirements": len(requirements),
         },
     )

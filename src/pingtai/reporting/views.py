@@ -21,6 +21,7 @@ from pingtai.accounts.scope import (
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue
+from pingtai.core.dates import day_text
 from pingtai.core.refusal import Refused
 from pingtai.reporting import services
 from pingtai.reporting.forms import PeriodOpenForm, TransitionForm, UploadForm
@@ -77,7 +78,10 @@ def period_open(request: AuthenticatedRequest) -> HttpResponse:
     except Refused as refused:
         messages.error(request, str(refused))
         return redirect("reporting:index")
-    messages.success(request, f"已开启{period.label}填报")
+    asked = form.cleaned_data["deadline"]
+    due = services.reporting_deadline(asked)
+    moved = f"；{day_text(asked)}为休息日，截止日期顺延至{day_text(due)}" if due != asked else ""
+    messages.success(request, f"已开启{period.label}填报{moved}")
     return redirect("reporting:period", code=period.code)
 
 

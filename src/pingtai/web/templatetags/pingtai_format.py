@@ -6,8 +6,15 @@ from __future__ import annotations
 from django import template
 
 from pingtai.core import numbers
+from pingtai.core.dates import day_text
 
 register = template.Library()
+
+
+@register.filter
+def day(value) -> str:
+    """A date as 2026年12月12日 (``pingtai.core.dates``)."""
+    return day_text(value)
 
 
 @register.filter
