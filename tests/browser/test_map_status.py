@@ -4,6 +4,8 @@ rendered label boxes at 1366×768 and at phone width (390 px), screenshots kept.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pingtai.core.palette import STATUS_COLOURS
@@ -30,7 +32,10 @@ READ_LABELS = """
     if (!label) continue;
     const box = label.getBoundingRect().clone();
     box.applyTransform(label.getComputedTransform());
+    const point = chart.convertToPixel({ seriesIndex: 1 }, data.getValues(['lng', 'lat'], i));
     out.push({
+      marker: point,
+      canvas: [chart.getWidth(), chart.getHeight()],
       text: label.style.text,
       shown: !label.ignore && !label.invisible && !marker.ignore && (label.style.opacity ?? 1) > 0,
       box: [box.x, box.y, box.width, box.height],
@@ -59,6 +64,29 @@ def _overlaps(labels: list[dict]) -> list[tuple[str, str]]:
             if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
                 found.append((a["text"], b["text"]))
     return found
+
+
+def _gap(box: list[float], point: list[float]) -> float:
+    """Pixels from a point to the nearest edge of a box (0 inside it)."""
+    x, y, w, h = box
+    dx = max(x - point[0], 0, point[0] - (x + w))
+    dy = max(y - point[1], 0, point[1] - (y + h))
+    return float((dx * dx + dy * dy) ** 0.5)
+
+
+def _check_placement(labels: list[dict]) -> None:
+    """Every label is shown, inside the canvas, next to its own marker, and no other marker is
+    nearer to it than its own — so no label can be read as a neighbour's."""
+    for label in labels:
+        assert label["shown"], label
+        x, y, w, h = label["box"]
+        width, height = label["canvas"]
+        assert x >= -1 and y >= -1 and x + w <= width + 1 and y + h <= height + 1, label
+        own = _gap(label["box"], label["marker"])
+        assert own <= 45, (label, own)
+        for other in labels:
+            if other is not label:
+                assert _gap(label["box"], other["marker"]) > own, (label["text"], other["text"])
 
 
 def _expected_statuses(year: int) -> dict[str, dict[str, str]]:
@@ -109,7 +137,7 @@ def sized_page(browser, live_url):
 
 
 @pytest.mark.parametrize(
-    ("width", "height", "mobile", "at_least_shown"), [(1366, 768, False, 11), (390, 844, True, 8)]
+    ("width", "height", "mobile", "at_least_shown"), [(1366, 768, False, 11), (390, 844, True, 11)]
 )
 def test_platforms_are_coloured_by_status_and_their_labels_never_overlap(
     sized_page, live_url, screenshot, width, height, mobile, at_least_shown
@@ -124,6 +152,7 @@ def test_platforms_are_coloured_by_status_and_their_labels_never_overlap(
     # By default the overall standing (the worst target), as the cockpit computes it.
     labels = page.evaluate(READ_LABELS)
     _check_labels(labels, expected[services.OVERALL])
+    _check_placement(labels)
     assert _overlaps(labels) == [], labels
     assert len([label for label in labels if label["shown"]]) >= at_least_shown, labels
     # The text legend names every status and every platform with its status word.
@@ -143,10 +172,25 @@ def test_platforms_are_coloured_by_status_and_their_labels_never_overlap(
     page.wait_for_selector("#map[data-ready='1']")
     labels = page.evaluate(READ_LABELS)
     _check_labels(labels, expected[varied])
+    _check_placement(labels)
     assert len({label["colour"] for label in labels}) >= 2, labels
     assert _overlaps(labels) == [], labels
     assert len([label for label in labels if label["shown"]]) >= at_least_shown, labels
     assert page.evaluate("() => document.scrollingElement.scrollWidth <= innerWidth")
+    # The county list writes every value with the same two decimals (万元/亩).
+    counties = page.locator("#county-list li").all_inner_texts()
+    assert counties and all(re.fullmatch(r"\S+：(—|[\d,]+\.\d\d 万元/亩)", c) for c in counties), (
+        counties
+    )
+    # On a phone the colour keys are HTML under the map, none drawn inside the canvas.
+    if mobile:
+        shown = page.evaluate(
+            "() => echarts.getInstanceByDom(document.getElementById('map'))"
+            ".getOption().visualMap.filter((v) => v.show !== false).length"
+        )
+        assert shown == 0
+        keys = page.locator("#map-keys")
+        assert keys.is_visible() and "高" in keys.inner_text() and "万元/亩" in keys.inner_text()
 
     screenshot(page, f"map-status-{width}")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

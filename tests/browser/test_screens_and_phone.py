@@ -179,3 +179,69 @@ def test_the_upload_form_and_the_inbox_are_usable_at_phone_width(sized_page, liv
                 ]
             )
             assert page.locator("button", has_text="上传并校验").is_visible()
+
+
+# The box of a chart's legend and of its x axis (line, ticks and labels), in chart pixels.
+READ_LEGEND_AND_AXIS = """
+(id) => {
+  const chart = echarts.getInstanceByDom(document.getElementById(id));
+  const model = chart.getModel();
+  const box = (kind) => {
+    const group = chart.getViewOfComponentModel(model.getComponent(kind)).group;
+    const r = group.getBoundingRect().clone();
+    r.applyTransform(group.getComputedTransform());
+    return [r.x, r.y, r.width, r.height];
+  };
+  return { legend: box('legend'), axis: box('xAxis') };
+}
+"""
+
+
+def test_evaluation_pages_fit_the_phone_and_the_cockpit_details_read_at_1366(
+    sized_page, live_url, screenshot
+):
+    """With a published evaluation: the evaluation list and the filing-on-behalf page never
+    scroll sideways at 390 px; at 1366 px the cockpit's detailed target table keeps each
+    platform name on one line and no chart's x-axis labels run into its legend."""
+    if connection.vendor != "sqlite":
+        pytest.skip("发布结果须随测试回滚：只有 SQLite 下服务线程与测试共用连接")
+    from pingtai.evaluation.services import run_evaluation, run_publish
+
+    admin = User.objects.get(username="admin")
+    run = run_publish(run_evaluation(2024, "lishui-mujun-default", user=admin)[0], user=admin)
+    # The firm with the longest name, chosen: its name and code fill the chooser.
+    firm = max(
+        run.results.filter(enterprise__platform__code="LS01").values_list("uscc", "name"),
+        key=lambda r: len(r[1]),
+    )
+    for username, path in (
+        ("admin", "/evaluation/"),
+        ("pt_ls01", f"/firm/office/runs/{run.pk}/file/?firm={firm[0]}"),
+    ):
+        page = sized_page(390, 844, mobile=True)
+        log_in(page, live_url, username)
+        response = page.goto(live_url + path, wait_until="networkidle")
+        assert response is not None and response.status == 200, path
+        read = page.evaluate(READ_CONTROLS)
+        # Against the phone's 390 px, not innerWidth: mobile emulation widens the layout
+        # viewport to whatever the content needs.
+        assert read["scroll"] <= 390, (path, read["scroll"])
+        for control in read["controls"]:
+            assert control["left"] >= 0 and control["right"] <= 390, (path, control)
+        screenshot(page, f"phone-{username}{path.split('?')[0].replace('/', '_')}")
+
+    page = sized_page(1366, 768)
+    log_in(page, live_url, "leader")
+    page.goto(live_url + "/dashboard/", wait_until="networkidle")
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('table.target-board:not(.compact-board) tbody th a')]
+             .map((a) => [a.textContent, a.getClientRects().length])"""
+    )
+    assert len(lines) == 11 and all(n == 1 for _, n in lines), lines
+    for chart in ("chart-platforms", "chart-classes"):
+        read = page.evaluate(READ_LEGEND_AND_AXIS, chart)
+        lx, ly, lw, lh = read["legend"]
+        ax, ay, aw, ah = read["axis"]
+        overlap = lx < ax + aw and ax < lx + lw and ly < ay + ah and ay < ly + lh
+        assert not overlap, (chart, read)
+    screenshot(page, "cockpit-1366-details")

@@ -626,6 +626,12 @@ def _standing(assessments: dict[str, Assessment], labels: dict[str, str]) -> dic
     return standing
 
 
+def _value_text(value: float | None, unit: str) -> str:
+    """A map figure as people read it, through the shared formatter: the unit decides the
+    decimals (two for 亿元 and 万元/亩, none for 家)."""
+    return numbers.MISSING if value is None else f"{numbers.number_in(value, unit)} {unit}"
+
+
 def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
     label, unit = MAP_INDICATORS[indicator]
     plan = plan or load_targets()
@@ -634,10 +640,12 @@ def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
     reports = platform_reports()
     by_county = county_figures(year)
     counties = [
-        {"code": c.code, "name": c.name, "value": _indicator_value(indicator, by_county[c.code])}
+        {"code": c.code, "name": c.name, "value": value, "text": _value_text(value, unit)}
         for c in County.objects.order_by("code")
         if c.code in by_county
+        for value in [_indicator_value(indicator, by_county[c.code])]
     ]
+    present = [c["value"] for c in counties if c["value"] is not None]
     by_platform = summaries.figures_by_platform(year)
     centres = summaries.platform_centres()
     platforms = [
@@ -652,6 +660,10 @@ def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
             "value": _indicator_value(indicator, by_platform[p.id])
             if p.id in by_platform
             else None,
+            "value_text": _value_text(
+                _indicator_value(indicator, by_platform[p.id]) if p.id in by_platform else None,
+                unit,
+            ),
             "url": reverse("platform_detail", args=[p.code]),
             "report": _report_summary(reports.get(p.id)),
             "standing": _standing(platform_assessments(panel, plan, p, year), labels),
@@ -663,6 +675,11 @@ def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
         "year": year,
         "indicator": {"key": indicator, "label": label, "unit": unit},
         "counties": counties,
+        # The colour scale's ends, written as the county list writes its values.
+        "range": [
+            _value_text(min(present), unit) if present else numbers.MISSING,
+            _value_text(max(present), unit) if present else numbers.MISSING,
+        ],
         "platforms": platforms,
         # The marker legend, in the order of the cockpit's badges; words, not colour alone.
         "statuses": [

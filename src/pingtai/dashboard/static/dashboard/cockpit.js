@@ -52,8 +52,8 @@
   chart("chart-platforms", {
     title: { text: data.year + "年各平台亩均效益（万元/亩）", left: "center", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis", valueFormatter: fmt("万元/亩") },
-    legend: { bottom: 0 },
-    grid: { left: 60, right: 30, top: 40, bottom: 60 },
+    legend: { top: 26 },
+    grid: { left: 20, right: 30, top: 70, bottom: 10, containLabel: true },
     xAxis: { type: "category", data: bars.names, axisLabel: { interval: 0, rotate: 30 } },
     yAxis: { type: "value", name: "万元/亩" },
     series: [
@@ -66,8 +66,10 @@
     chart("chart-classes", {
       title: { text: "各平台企业亩均效益评价类别（家）", left: "center", textStyle: { fontSize: 14 } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: fmt("家") },
-      legend: { bottom: 0 },
-      grid: { left: 60, right: 30, top: 40, bottom: 60 },
+      // Legend under the title and the grid sized to hold the rotated platform names, so the
+      // axis labels never run into the legend.
+      legend: { top: 26 },
+      grid: { left: 20, right: 30, top: 70, bottom: 10, containLabel: true },
       xAxis: { type: "category", data: classes.platforms, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value", name: "家" },
       series: classes.classes.map(function (k, i) {

@@ -66,32 +66,104 @@
     document.getElementById("status-plan").textContent = data.plan;
   }
 
-  // Platform labels never overlap. ECharts calls this for each label in data order on every
-  // layout (first draw, resize, zoom); each label takes the first place beside its marker
-  // (right, left, then stepped above and below) that no earlier label holds. ECharts' own
-  // hideOverlap stays on as the last resort: a label with no free place is hidden, and the
-  // side list still names every platform with its status.
-  var placed = [];
+  // Platform labels never overlap, stay inside the canvas and sit next to their own marker.
+  // ECharts calls this for each label in data order on every layout (first draw, resize,
+  // zoom). Places around the marker are tried nearest first; a place is taken only if no
+  // earlier label holds it, it covers no other marker and no other marker is nearer to it
+  // than the label's own (so a label is never read as a neighbour's). The conditions are
+  // relaxed one by one only when nothing fits; ECharts' hideOverlap stays as the last resort,
+  // and the side list still names every platform with its status.
+  var placed = [], markers = [];
+  function gapTo(box, x, y) {
+    var dx = Math.max(box.x - x, 0, x - (box.x + box.w));
+    var dy = Math.max(box.y - y, 0, y - (box.y + box.h));
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+  function meets(a, b, gap) {
+    return !(a.x + a.w + gap <= b.x || b.x + b.w + gap <= a.x || a.y + a.h + gap <= b.y || b.y + b.h + gap <= a.y);
+  }
   function placeLabel(params) {
-    if (params.dataIndex === 0) { placed = []; }
+    if (params.dataIndex === 0) {
+      placed = [];
+      // Each marker's point in pixels and the box its pin covers (symbolSize 30, centred).
+      var data = chart.getModel().getSeriesByIndex(1).getData();
+      markers = [];
+      for (var i = 0; i < data.count(); i++) {
+        var p = chart.convertToPixel({ seriesIndex: 1 }, data.getValues(["lng", "lat"], i));
+        markers.push({ px: p[0], py: p[1], x: p[0] - 12, y: p[1] - 15, w: 24, h: 30 });
+      }
+    }
     var host = params.rect, w = params.labelRect.width, h = params.labelRect.height, gap = 3;
-    var cy = host.y + host.height / 2;
-    var candidates = [];
-    [0, -1, 1, -2, 2, -3, 3].forEach(function (step) {
-      var y = cy + step * (h + gap) - h / 2;
-      candidates.push({ x: host.x + host.width + gap, y: y, align: "left" });
-      candidates.push({ x: host.x - gap - w, y: y, align: "right" });
+    var me = markers[params.dataIndex];
+    var cx = me ? me.px : host.x + host.width / 2, cy = me ? me.py : host.y + host.height / 2;
+    var width = chart.getWidth(), height = chart.getHeight();
+    var boxes = [];
+    for (var step = -12; step <= 12; step++) {
+      var y = cy + step * (h + gap) / 2 - h / 2;
+      boxes.push({ x: host.x + host.width + gap, y: y, w: w, h: h });
+      boxes.push({ x: host.x - gap - w, y: y, w: w, h: h });
+    }
+    [0, -0.25, 0.25, -0.5, 0.5, -0.75, 0.75, -1, 1].forEach(function (shift) {
+      var x = cx - w / 2 + shift * w;
+      boxes.push({ x: x, y: host.y - gap - h, w: w, h: h });
+      boxes.push({ x: x, y: host.y + host.height + gap, w: w, h: h });
     });
-    var free = candidates.filter(function (c) {
-      return placed.every(function (b) {
-        return c.x + w + gap <= b.x || b.x + b.w + gap <= c.x || c.y + h + gap <= b.y || b.y + b.h + gap <= c.y;
-      });
-    })[0] || candidates[0];
-    placed.push({ x: free.x, y: free.y, w: w, h: h });
-    return {
-      x: free.align === "left" ? free.x : free.x + w, y: free.y + h / 2,
-      align: free.align, verticalAlign: "middle", hideOverlap: true
+    boxes.sort(function (a, b) { return gapTo(a, cx, cy) - gapTo(b, cx, cy); });
+    var inside = function (b) { return b.x >= 0 && b.y >= 0 && b.x + b.w <= width && b.y + b.h <= height; };
+    var free = function (b) { return placed.every(function (p) { return !meets(b, p, gap); }); };
+    var others = markers.filter(function (m, i) { return i !== params.dataIndex; });
+    var clear = function (b) { return others.every(function (m) { return !meets(b, m, 0); }); };
+    var nearest = function (b) {
+      var mine = gapTo(b, cx, cy);
+      return others.every(function (m) { return gapTo(b, m.px, m.py) > mine + 2; });
     };
+    var tests = [[inside, free, clear, nearest], [inside, free, nearest], [inside, free, clear], [inside, free], [inside]];
+    var box = null;
+    for (var t = 0; t < tests.length && !box; t++) {
+      box = boxes.filter(function (b) { return tests[t].every(function (ok) { return ok(b); }); })[0] || null;
+    }
+    if (!box) {
+      box = boxes[0];
+      box = { x: Math.min(Math.max(box.x, 0), width - w), y: Math.min(Math.max(box.y, 0), height - h), w: w, h: h };
+    }
+    placed.push(box);
+    return { x: box.x, y: box.y + h / 2, align: "left", verticalAlign: "middle", hideOverlap: true };
+  }
+
+  // The colour keys in HTML under the map on a narrow screen: inside the canvas their long
+  // titles would be drawn over the map. The enterprise categories are always listed here.
+  var narrow = function () { return element.clientWidth < 600; };
+  function renderKeys(data, enterprises, values, unit) {
+    var keys = document.getElementById("map-keys");
+    keys.textContent = "";
+    if (narrow() && values.length) {
+      var scale = document.createElement("p");
+      var bar = document.createElement("i");
+      bar.className = "ramp";
+      bar.setAttribute("aria-hidden", "true");
+      scale.appendChild(document.createTextNode("分县着色：低 " + data.range[0] + " "));
+      scale.appendChild(bar);
+      scale.appendChild(document.createTextNode(" 高 " + data.range[1]));
+      keys.appendChild(scale);
+    }
+    if (enterprises) {
+      var title = document.createElement("p");
+      title.textContent = "企业点位：" + enterprises.colour_by;
+      keys.appendChild(title);
+      var list = document.createElement("ul");
+      list.className = "status-legend";
+      enterprises.categories.forEach(function (label, i) {
+        var item = document.createElement("li");
+        var swatch = document.createElement("i");
+        swatch.className = "swatch";
+        swatch.style.backgroundColor = enterprises.colours[i];
+        swatch.setAttribute("aria-hidden", "true");
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(label));
+        list.appendChild(item);
+      });
+      keys.appendChild(list);
+    }
   }
 
   function render(geo, data, enterprises) {
@@ -104,7 +176,7 @@
     var series = [
       {
         name: data.indicator.label, type: "map", geoIndex: 0,
-        data: data.counties.map(function (c) { return { name: c.name, value: c.value }; })
+        data: data.counties.map(function (c) { return { name: c.name, value: c.value, text: c.text }; })
       },
       {
         name: "主体平台", type: "scatter", coordinateSystem: "geo", symbol: "pin", symbolSize: 30, z: 5,
@@ -112,7 +184,7 @@
         // The label names the platform and its status in words (colour is never the only cue).
         label: {
           show: true, position: "right", formatter: function (p) { return p.data.short_name + " · " + p.data.status_label; },
-          fontSize: 11, backgroundColor: "rgba(255,255,255,0.9)", padding: [2, 4], color: "#1f3a5f",
+          fontSize: narrow() ? 10 : 11, backgroundColor: "rgba(255,255,255,0.9)", padding: narrow() ? [1, 2] : [2, 4], color: "#1f3a5f",
           borderColor: "#9aa5b1", borderWidth: 0.5
         },
         labelLine: { show: true, length2: 4, lineStyle: { color: "#666" } },
@@ -122,7 +194,7 @@
           // the colour is the platform's status against the plan's targets.
           var s = p.standing[statusKey];
           return {
-            name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric: p.value, tier: p.tier,
+            name: p.name, short_name: p.short_name, url: p.url, value: [p.lon, p.lat], metric_text: p.value_text, tier: p.tier,
             role: p.role, report: p.report, status_label: s.label, status_reason: s.reason,
             itemStyle: { color: s.colour }
           };
@@ -132,6 +204,7 @@
     var visualMaps = [{
       type: "continuous", seriesIndex: 0, min: values.length ? Math.min.apply(null, values) : 0,
       max: values.length ? Math.max.apply(null, values) : 1, left: 10, bottom: 10, calculable: true,
+      show: !narrow(),
       text: ["高", "低"], inRange: { color: ["#f3ede4", "#e8b48a", "#c0562f"] },
       formatter: function (v) { return number(Math.round(v * 100) / 100, unit); }
     }];
@@ -141,7 +214,7 @@
         data: enterprises.points
       });
       visualMaps.push({
-        type: "piecewise", seriesIndex: 2, dimension: 2, right: 10, bottom: 10,
+        type: "piecewise", seriesIndex: 2, dimension: 2, right: 10, bottom: 10, show: false,
         text: [enterprises.colour_by], showLabel: true,
         pieces: enterprises.categories.map(function (label, i) { return { value: i, label: label, color: enterprises.colours[i] }; })
       });
@@ -151,12 +224,12 @@
       tooltip: {
         trigger: "item",
         formatter: function (p) {
-          if (p.seriesIndex === 0) { return lines([p.name, data.indicator.label + "：" + number(p.value, unit)]); }
+          if (p.seriesIndex === 0) { return lines([p.name, data.indicator.label + "：" + (p.data ? p.data.text : "—")]); }
           if (p.seriesIndex === 1) {
             return lines([
               p.name + "（" + p.data.role + "，" + p.data.tier + "）",
               statusTitle + "：" + (p.data.status_label || "暂无数据") + (p.data.status_reason ? "（" + p.data.status_reason + "）" : ""),
-              data.indicator.label + "：" + number(p.data.metric, unit)
+              data.indicator.label + "：" + p.data.metric_text
             ].concat(
               // The latest approved quarterly report, as the platform page shows it.
               p.data.report ? [p.data.report.period + "季报（审核通过）："].concat(p.data.report.lines) : [],
@@ -181,10 +254,11 @@
     list.textContent = "";
     data.counties.slice().sort(function (a, b) { return (b.value || 0) - (a.value || 0); }).forEach(function (c) {
       var item = document.createElement("li");
-      item.textContent = c.name + "：" + number(c.value, unit);
+      item.textContent = c.name + "：" + c.text;
       list.appendChild(item);
     });
     renderStatusLegend(data, statusKey, statusTitle);
+    renderKeys(data, enterprises, values, unit);
     var note = document.getElementById("enterprise-note");
     note.textContent = enterprises
       ? "企业点位：您有权查看 " + enterprises.total + " 家企业，其中有坐标 " + enterprises.located + " 家；按当年税收由高到低显示 " +
