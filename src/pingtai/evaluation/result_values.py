@@ -15,6 +15,7 @@ file line by line.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -35,11 +36,19 @@ def _group(row: dict[str, Any], prefix: str, label_column: str) -> dict[str, Any
     }
 
 
+@lru_cache(maxsize=8)
+def _layout(columns: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The indicators and deduction columns of a result table, found once per table rather
+    than once per row (a province's run has 10⁵ rows of about a hundred columns)."""
+    indicators = [c.removeprefix("score__") for c in columns if c.startswith("score__")]
+    return indicators, [c for c in columns if c.startswith("deduct__")]
+
+
 def firm_values(
     row: dict[str, Any], method: Method, carbon: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The JSON stored for one row of an engine result table."""
-    indicators = [c.removeprefix("score__") for c in row if c.startswith("score__")]
+    indicators, deduct_columns = _layout(tuple(row))
     refs = method.output.references
     values: dict[str, Any] = {
         i: {
@@ -64,11 +73,7 @@ def firm_values(
             ref.update(label=r.label, top_count=row.get(f"ref_{r.name}_top_count"))
         groups[f"ref_{r.name}"] = ref
     values["_groups"] = {k: v for k, v in groups.items() if v is not None}
-    deductions = {
-        c.removeprefix("deduct__"): row[c]
-        for c in row
-        if c.startswith("deduct__") and row[c] is not None
-    }
+    deductions = {c.removeprefix("deduct__"): row[c] for c in deduct_columns if row[c] is not None}
     if deductions:
         values["_deductions"] = deductions
     if row.get("industry_code"):
