@@ -223,3 +223,38 @@ def test_the_demo_shows_the_loop_enterprise_logins_open_window_pending_objection
     )
     home = client.get("/firm/").content.decode()
     assert objection.number in home and "一企一单与公示" in home
+
+
+def test_the_letter_of_a_published_run_is_issued_dated_and_says_when_and_out_of_what(
+    admin, tmp_path
+):
+    """The letter used to carry the draft mark at its head and an 印发 date at its foot, call
+    itself 本通报, say 在公示期内 without dates and give a score above 100 without its scale."""
+    import shutil
+    import subprocess
+
+    from pingtai.firm.windows import window_text
+    from pingtai.reports.documents import DRAFT_LABEL
+
+    run = run_evaluation(2024, "lishui-mujun-default", user=admin)[0]
+    window = open_window(run, "result", user=admin, days=5)
+    run = run_publish(run, user=admin)
+    result = run.results.filter(platform_code="LS01", segment="规上").exclude(klass="T").first()
+    client = Client()
+    client.force_login(_account(result.enterprise))
+    word = _docx_text(client.get(f"/firm/runs/{run.pk}/letter.docx").content)
+    assert shutil.which("pdftotext"), "poppler-utils: run scripts/install-browser.sh"
+    (tmp_path / "l.pdf").write_bytes(client.get(f"/firm/runs/{run.pk}/letter.pdf").content)
+    pdf = subprocess.run(
+        ["pdftotext", str(tmp_path / "l.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    published = timezone.localtime(run.published_at).date()
+    issued = f"{published.year}年{published.month}月{published.day}日印发"
+    for text in (word, pdf.replace("\n", "")):
+        assert DRAFT_LABEL not in text and "草稿" not in text
+        assert issued in text
+        assert "本通报" not in text
+        assert "（各项指标均达到基准值时为100分，高于基准的按比例加分，满分150分）" in text
+        assert f"请在评价结果公示期（{window_text(window)}）内通过企业端提出" in text
+    if run.provenance.get("register_synthetic"):
+        assert "本告知书所用企业数据" in word

@@ -11,13 +11,15 @@ from django.utils import timezone
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core.numbers import fixed
 from pingtai.core.refusal import Refused
+from pingtai.engine.methods import MethodError, load_method
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.sources import source_statement
-from pingtai.firm.models import Objection
+from pingtai.firm.models import Objection, PublicityWindow
 from pingtai.firm.objections import objections_for_firm
 from pingtai.firm.sheet import field_text, firm_sheet, number_text
-from pingtai.firm.windows import rank_band
+from pingtai.firm.windows import rank_band, window_text
 from pingtai.registry.models import Enterprise
 from pingtai.reports.documents import Notice, Section, Table
 from pingtai.reports.models import IssuedDocument
@@ -49,8 +51,8 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
     firm = result.enterprise
     klass = CLASS_WORDS.get(result.klass, f"{result.klass}类")
     standing = (
-        f"综合得分{result.score:.2f}分，在同组{result.group_size}家企业中排名第{result.rank}位"
-        f"（{rank_band(result)}）。"
+        f"综合得分{result.score:.2f}分{score_scale(run, result)}，"
+        f"在同组{result.group_size}家企业中排名第{result.rank}位（{rank_band(result)}）。"
         if result.score is not None and result.rank and result.group_size
         else ""
     )
@@ -123,7 +125,8 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
             [
                 (
                     "贵企业可登录本系统企业端查看各项数据及其来源。对评价结果有异议的，"
-                    "请在公示期内通过企业端提出，并附证明材料；逾期视为无异议。"
+                    f"请在{_objection_window(run, as_of)}内通过企业端提出，并附证明材料；"
+                    "逾期视为无异议。"
                 ),
                 "评价结果作为资源要素差别化配置的依据，请贵企业对照各项指标，加快转型升级、提高亩均效益。",
             ],
@@ -136,11 +139,56 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
         recipients=firm.name,
         sections=sections,
         as_of=run.published_at or run.created_at,
-        annotation=SYNTHETIC_NOTE if demo else "",
+        # The note is written for a 通报; this document calls itself 告知书.
+        annotation=SYNTHETIC_NOTE.replace("本通报", "本告知书") if demo else "",
         demo=demo,
         provenance={**_run_provenance(run), "企业": firm.uscc},
         kind="告知书",
     )
+
+
+def score_scale(run: EvaluationRun, result: EnterpriseResult) -> str:
+    """What the score is out of, as the run's method file defines it for the firm's segment
+    (docs/methods.md): with the benchmark ratio a firm at every benchmark has the sum of the
+    weights and one above it more, up to each indicator's cap — so a score above 100 is no
+    error; 加减分 (adjustments) come on top. "" when the method file is no longer shipped."""
+    try:
+        method = load_method(run.method_id)
+    except MethodError:
+        return ""
+    segment = method.segments.get(result.segment)
+    if segment is None or not segment.indicators:
+        return ""
+    items = segment.indicators
+    weights = [i.weight for i in items]
+    fixed = segment.weighting.kind == "fixed" and all(w is not None for w in weights)
+    base = sum(w for w in weights if w is not None) if fixed else segment.weighting.total
+    if all(i.scoring.kind == "benchmark_ratio" for i in items):
+        text = f"各项指标均达到基准值时为{score_text(base)}分"
+        if fixed and all(i.cap for i in items):
+            top = sum((i.weight or 0) * (i.cap or 0) for i in items)
+            text += f"，高于基准的按比例加分，满分{score_text(top)}分"
+    else:
+        text = f"各项指标权重合计{score_text(base)}分"
+    if any(not a.segments or result.segment in a.segments for a in method.adjustments):
+        text += "，另含加减分"
+    return f"（{text}）"
+
+
+def score_text(value: float) -> str:
+    """Points as written in the method file: whole points without decimals."""
+    return fixed(value, 0 if float(value).is_integer() else 2)
+
+
+def _objection_window(run: EvaluationRun, as_of) -> str:
+    """The window in which the firm may object, with its dates (and the provisional-calendar
+    note), as it stood at publication — so the letter says the same whenever it is made."""
+    windows = list(PublicityWindow.objects.filter(run=run, opened_at__lte=as_of))
+    if not windows:
+        return "公示期（起止日期另行通知）"
+    kinds = [PublicityWindow.Kind.RESULT, PublicityWindow.Kind.CONFIRM, PublicityWindow.Kind.LAND]
+    window = min(windows, key=lambda w: (kinds.index(w.kind), -w.closes_on.toordinal()))
+    return f"{window.get_kind_display()}期（{window_text(window)}）"
 
 
 def _outcome_at(obj: Objection, moment) -> tuple[str, str]:

@@ -102,7 +102,14 @@ class Notice:
 
     @property
     def is_draft(self) -> bool:
-        return not self.number
+        """Not yet issued: no date of issue. A result letter is issued (dated) without a 文号
+        (docs/enterprise.md, "Result letters"), so the 文号 alone does not say it."""
+        return self.date is None
+
+    @property
+    def head(self) -> str:
+        """What stands where the 文号 goes: the 文号, the draft mark, or nothing (a letter)."""
+        return self.number or (DRAFT_LABEL if self.is_draft else "")
 
     @property
     def stamp(self) -> dt.datetime:
@@ -462,7 +469,7 @@ class _Writer:
         )
         _condense(para.runs[0], the_mark.scale)
         number = self.paragraph(
-            notice.number or DRAFT_LABEL,
+            notice.head,
             align=WD_ALIGN_PARAGRAPH.CENTER,
             before=layout.LINE_PITCH,
             color=None if notice.number else RGBColor(0x5A, 0x5A, 0x5A),
@@ -539,7 +546,7 @@ def render_xlsx(notice: Notice) -> bytes:
         sheets,
         Properties(
             title=notice.title,
-            subject=notice.number or DRAFT_LABEL,
+            subject=notice.head or notice.kind,
             creator=notice.issuer,
             keywords="演示数据（合成）" if notice.demo else "",
             description=notice.provenance_text(),

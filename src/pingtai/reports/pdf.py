@@ -74,7 +74,7 @@ def data(notice: Notice, charts: list[str]) -> dict[str, Any]:
         },
         "mark": {"text": notice.issuer, "size": the_mark.size, "scale": the_mark.scale},
         "number": notice.number,
-        "draft_label": documents.DRAFT_LABEL,
+        "draft_label": documents.DRAFT_LABEL if notice.is_draft else "",
         "title": documents.title_lines(notice.title),
         "recipients": notice.recipients,
         "sections": [
