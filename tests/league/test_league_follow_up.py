@@ -156,7 +156,7 @@ def test_objection_within_the_window_decided_with_a_reason(league_demo):
         objection, user=user("admin"), uphold=False, reason="口径与方法文件一致，不予采纳"
     )
     assert done.get_status_display() == "未采纳" and done.decided_by.username == "admin"
-    with pytest.raises(Refused, match="已未采纳"):
+    with pytest.raises(Refused, match="已办结（未采纳）"):
         followup.objection_decide(done, user=user("admin"), uphold=True, reason="改判")
     # After the window no objection is accepted.
     type(run).objects.filter(pk=run.pk).update(
@@ -177,7 +177,7 @@ def test_pages_scope_confirmations_and_minutes_download(login, league_demo):
     assert "已约谈" in page and f"/league/rectifications/{rect.pk}/" in page
     page = admin.get("/league/follow-up/").content.decode()
     assert platform.short_name in page and "待报送" in page and "LS05 的研发口径异议" in page
-    assert 'data-confirm="处理结果记录后不能更改' in page
+    assert 'data-confirm="答复记录后不能更改' in page
     form = admin.get(f"/league/runs/{run.pk}/meetings/{platform.code}/new/").content.decode()
     assert 'data-confirm="约谈记录保存后不能修改' in form
     # Another platform sees neither this rectification nor its minutes, nor LS05's objection.

@@ -4,7 +4,6 @@ result 公示) — docs/enterprise.md."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -106,12 +105,6 @@ class Objection(ObjectionRecord):
     """An objection (异议) of one firm to one run, routed platform → data-owning department →
     city administrator, each step with a deadline in working days (docs/enterprise.md); its
     status follows the shared life cycle (docs/objections.md)."""
-
-    field_words: ClassVar[dict[str, str]] = {
-        "decided_by": "答复人",
-        "decided_at": "答复时间",
-        "decision_reason": "答复理由",
-    }
 
     class Kind(models.TextChoices):
         VALUE = "value", "评价数值错误"

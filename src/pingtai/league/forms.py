@@ -60,4 +60,4 @@ class ObjectionForm(forms.Form):
 
 class ObjectionDecideForm(forms.Form):
     decision = forms.ChoiceField(label="处理", choices=(("uphold", "采纳"), ("reject", "不采纳")))
-    reason = forms.CharField(label="处理理由", max_length=4000)
+    reason = forms.CharField(label="答复理由", max_length=4000)

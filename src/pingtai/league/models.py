@@ -4,15 +4,13 @@ corrected data produce a new run, which may be published in its place."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from pingtai.engine.robustness import flag_labels
 from pingtai.objection import lifecycle
-from pingtai.objection.records import Decided, ObjectionRecord
+from pingtai.objection.records import ObjectionRecord
 from pingtai.runs.models import EngineRun
 
 
@@ -112,11 +110,9 @@ class PlatformResult(models.Model):
         return flag_labels(self.robust_flag)
 
 
-class TierProposal(Decided):
+class TierProposal(models.Model):
     """A 进退档 proposal from a year-end run; only the city administrator's approval changes
     the platform's tier."""
-
-    field_words: ClassVar[dict[str, str]] = {"decided_by": "审批人", "decided_at": "审批时间"}
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", "待审批"
@@ -138,6 +134,15 @@ class TierProposal(Decided):
     status = models.CharField(
         "状态", max_length=10, choices=Status.choices, default=Status.PROPOSED
     )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     note = models.TextField("审批意见", blank=True)
 
     class Meta:

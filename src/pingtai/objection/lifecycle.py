@@ -56,7 +56,7 @@ def check_step(status: str, to: Status, *, number: str = "") -> None:
         return
     label = Status(status).label
     if not number:
-        raise Refused(f"该异议已{label}", code="state")
+        raise Refused(f"该异议已办结（{label}）", code="state")
     if to in (Status.RECEIVED, Status.RETURNED):
         tail = "，不能退回" if to == Status.RETURNED else ""
         raise Refused(f"异议 {number} 已过平台初核环节{tail}", code="wrong_stage")
