@@ -79,7 +79,7 @@ def test_an_approved_and_then_corrected_value_is_found_on_every_output(login):
     _, token = token_create(User.objects.get(username="leader"), "测试")
 
     seen = _everywhere(login, token)
-    assert "2024年第四季度" in seen["page"] and "61,000 万元" in seen["page"]
+    assert "2024年第四季度" in seen["page"] and "6.10 亿元" in seen["page"]
     assert '"tax_revenue": "61000"' in seen["api"] and '"period": "2024Q4"' in seen["api"]
     assert "税收收入 61,000 万元" in seen["map"] or '"tax_revenue": 61000.0' in seen["map"]
     assert "770" in _staff_card(seen["cockpit"])  # 11 platforms × 70 people, year-end 2024
@@ -93,7 +93,7 @@ def test_an_approved_and_then_corrected_value_is_found_on_every_output(login):
     )
 
     seen = _everywhere(login, token)
-    assert "62,500 万元" in seen["page"] and "61,000 万元" not in seen["page"]
+    assert "6.25 亿元" in seen["page"] and "6.10 亿元" not in seen["page"]
     assert '"tax_revenue": "62500"' in seen["api"]
     assert '"tax_revenue": 62500.0' in seen["map"]
     assert "780" in _staff_card(seen["cockpit"])
@@ -346,3 +346,26 @@ def test_a_new_firm_gets_its_yearly_row_once_every_figure_of_it_is_approved(logi
     )
     page = login("admin").get(f"/enterprises/{new}/").content.decode()
     assert "<td>2025</td>" in page and "420.00" in page
+
+
+def test_the_platform_page_shows_reported_profile_facts_and_one_magnitude_per_quantity(login):
+    """The profile takes 管理人员 and 可开发面积 from the latest approved report (with its period)
+    instead of the assumed figure; an amount of 1 亿 and more reads in 亿元 in the report as in
+    the yearly table; the spatial role is not repeated as its own group."""
+    import re
+
+    period = period_open("2024Q4", user=_admin(), deadline=dt.date(2025, 1, 20))
+    ls01 = Requirement.objects.get(
+        period=period, form_code="platform_quarterly", platform__code="LS01"
+    )
+    _report(ls01, {**QUARTERLY, "management_staff": 70})
+    page = login("leader").get("/platforms/LS01/").content.decode()
+    staff = re.search(r"<th>管理人员</th><td>(.*?)</td>", page).group(1)
+    assert staff == "70 人（2024年第四季度季报）"
+    area = re.search(r"<th>可开发面积</th><td>(.*?)</td>", page).group(1)
+    assert area.startswith("15,000 亩") and "2024年第四季度季报" in area and "假设" not in area
+    assert "<th>工业总产值</th><td>125.00 亿元</td>" in page and "1,250,000 万元" not in page
+    assert "<th>实际利用外资</th><td>3,200 万美元</td>" in page  # below 1 亿: as reported
+    platform = Platform.objects.get(code="LS01")
+    if platform.spatial_group == platform.spatial_role:
+        assert f"{platform.spatial_role}（{platform.spatial_role}）" not in page

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pingtai.catalogue import default_catalogue
+from pingtai.core import numbers
 from pingtai.reporting.models import Fact, Requirement, Submission
 
 APPROVED = (Submission.Status.APPROVED, Submission.Status.LOCKED)
@@ -136,5 +137,20 @@ def report_lines(report: PlatformReport) -> list[tuple[str, str]]:
     for code in catalogue.form(PLATFORM_FORM).columns:
         ind = catalogue.indicators[code]
         if ind.numeric and code in report.values:
-            lines.append((ind.name, amount_text(report.values[code], ind)))
+            value = report.values[code]
+            # From 1 亿 up an amount reads in 亿元, as every other amount on the same pages
+            # (pingtai.core.numbers); below it, as the form has it.
+            big = ind.unit == "万元" and abs(value) >= numbers.WAN_PER_YI
+            lines.append((ind.name, numbers.money(value) if big else amount_text(value, ind)))
     return lines
+
+
+# Profile facts that a platform also reports quarterly: profile field → catalogue indicator.
+REPORTED_PROFILE = {"staff_count": "management_staff", "developable_area_mu": "developable_area"}
+
+
+def reported_profile(report: PlatformReport | None) -> dict[str, Decimal]:
+    """The profile facts an approved report gives (they replace the register's assumed ones)."""
+    if report is None:
+        return {}
+    return {f: report.values[i] for f, i in REPORTED_PROFILE.items() if i in report.values}

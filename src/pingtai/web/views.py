@@ -24,7 +24,7 @@ from pingtai.dashboard.services import organisation_warnings
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry import selectors
 from pingtai.registry.models import EnterpriseYear, Platform
-from pingtai.reporting.selectors import platform_reports, report_lines
+from pingtai.reporting.selectors import platform_reports, report_lines, reported_profile
 from pingtai.runs.selectors import current_published
 from pingtai.summaries import selectors as summaries
 from pingtai.targets import load_targets
@@ -129,6 +129,7 @@ def platform_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "report": reports[0] if reports else None,
             "organisation_warnings": warnings,
             "report_lines": report_lines(reports[0]) if reports else [],
+            "reported": reported_profile(reports[0] if reports else None),
             "platform": platform,
             "yearly": yearly,
             "events": events,
