@@ -270,3 +270,35 @@ def test_an_objection_deadline_in_a_provisional_year_says_so_and_follows_the_off
     obj = Objection.objects.get(pk=obj.pk)
     assert obj.due_on == D(2027, 1, 5)
     assert NOTE not in client.get(f"/firm/office/objections/{obj.number}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_officials_read_the_working_day_calendar_of_a_year(login):
+    """No page showed the working-day calendar the deadlines are counted on; it is read from
+    the one calendar the services use, official or provisional, linked from 公示 and help."""
+    from django.test import Client
+
+    from pingtai.firm.calendar import date_text
+
+    cal = calendar()
+    official = min(y for y in cal.years if y not in cal.provisional)
+    view = cal.year_view(official)
+    page = login("admin").get(f"/firm/office/calendar/?year={official}").content.decode()
+    assert f"工作日日历 · {official}年" in page and f"官方安排，依据：{view.source}" in page
+    spring = next(d for d in view.off if d.name == "春节")
+    assert f"<td>春节</td><td>{date_text(spring.first)}</td><td>{date_text(spring.last)}</td>" in (
+        page
+    )
+    assert view.work and all(date_text(d) in page for d in view.work)
+    assert f"全年工作日 {view.working_days} 天" in page
+    if cal.provisional:
+        later = min(cal.provisional)
+        page = login("pt_ls01").get(f"/firm/office/calendar/?year={later}").content.decode()
+        assert "暂按法定节假日计算" in page and "本年没有调休上班日" in page
+    for username in ("leader", "dept_tax"):
+        assert login(username).get("/firm/office/calendar/").status_code == 200
+    assert "/firm/office/calendar/" in login("admin").get("/firm/office/").content.decode()
+    assert "/firm/office/calendar/" in login("admin").get("/help/").content.decode()
+    firm = Client()
+    firm.force_login(User.objects.create(username="qy_cal", role="enterprise"))
+    assert firm.get("/firm/office/calendar/").status_code == 403

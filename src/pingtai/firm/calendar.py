@@ -26,6 +26,27 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
+class DaysOff:
+    name: str
+    first: dt.date
+    last: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True)
+class YearView:
+    year: int
+    source: str
+    provisional: bool
+    off: list[DaysOff]
+    work: list[dt.date]  # weekend days declared working days (调休上班)
+    working_days: int
+
+
+@dataclass(frozen=True)
 class Calendar:
     years: frozenset[int]
     off: dict[dt.date, str]  # day off → the holiday's name
@@ -78,6 +99,26 @@ class Calendar:
     def provisional_years(self, first: dt.date, last: dt.date) -> list[int]:
         """The provisional years a period from ``first`` to ``last`` reaches."""
         return [y for y in range(first.year, last.year + 1) if y in self.provisional]
+
+    def year_view(self, year: int) -> YearView:
+        """One year as people read it (the calendar page): the days off by holiday, the
+        adjusted working days, whether the year is official or provisional, and its source."""
+        self._check_year(dt.date(year, 1, 1))
+        ranges: list[list[Any]] = []
+        for day in sorted(d for d in self.off if d.year == year):
+            name = self.off[day]
+            if ranges and ranges[-1][0] == name and ranges[-1][2] + dt.timedelta(1) == day:
+                ranges[-1][2] = day
+            else:
+                ranges.append([name, day, day])
+        return YearView(
+            year=year,
+            source=self.sources[year],
+            provisional=year in self.provisional,
+            off=[DaysOff(name, first, last) for name, first, last in ranges],
+            work=sorted(d for d in self.work if d.year == year),
+            working_days=self.working_days_between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+        )
 
     def provisional_note(self, first: dt.date, last: dt.date) -> str:
         """What a deadline computed on a provisional year says about itself, or ""."""

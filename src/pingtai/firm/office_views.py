@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from pingtai.audit.services import audit_record
 from pingtai.core.refusal import Refused
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.firm import letters, objections, sheet, windows
+from pingtai.firm.calendar import calendar, date_text
 from pingtai.firm.evidence import MAX_BYTES, MAX_FILES
 from pingtai.firm.models import Objection, PublicityWindow
 from pingtai.firm.views import (
@@ -57,6 +59,30 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             "runs": runs,
             "platforms": platforms_for(request.user).order_by("code"),
             "form": WindowForm() if request.user.is_city_admin else None,
+        },
+    )
+
+
+@role_required(*OFFICIALS)
+def working_calendar(request: AuthenticatedRequest) -> HttpResponse:
+    """The working-day calendar every deadline is counted on (docs/enterprise.md, "Working
+    days"), one year at a time, read-only: the same calendar the services use."""
+    cal = calendar()
+    years = sorted(cal.years)
+    today = timezone.localdate()
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and int(raw) in cal.years else None
+    if year is None:
+        year = today.year if today.year in cal.years else years[-1]
+    view = cal.year_view(year)
+    return render(
+        request,
+        "firm/calendar.html",
+        {
+            "view": view,
+            "years": years,
+            "off": [(d, date_text(d.first), date_text(d.last)) for d in view.off],
+            "work": [date_text(d) for d in view.work],
         },
     )
 

@@ -34,6 +34,7 @@ office_patterns = [
     path("runs/<int:pk>/letters/<str:code>/", office_views.letters_issue, name="letters"),
     path("runs/<int:pk>/letter/<str:uscc>.<str:fmt>", office_views.letter, name="letter"),
     path("reminders/", office_views.office_reminders, name="reminders"),
+    path("calendar/", office_views.working_calendar, name="calendar"),
 ]
 
 urlpatterns = [
