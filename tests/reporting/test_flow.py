@@ -366,6 +366,7 @@ def test_the_platform_page_shows_reported_profile_facts_and_one_magnitude_per_qu
     assert area.startswith("15,000 亩") and "2024年第四季度季报" in area and "假设" not in area
     assert "<th>工业总产值</th><td>125.00 亿元</td>" in page and "1,250,000 万元" not in page
     assert "<th>实际利用外资</th><td>3,200 万美元</td>" in page  # below 1 亿: as reported
+    assert "<th>研发经费支出</th>" in page and "R&amp;D" not in page  # the glossary's term
     platform = Platform.objects.get(code="LS01")
     if platform.spatial_group == platform.spatial_role:
         assert f"{platform.spatial_role}（{platform.spatial_role}）" not in page

@@ -48,7 +48,7 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "emission_t": ("吨", "主要污染物排放量（当量吨）"),
     "electricity_wan_kwh": ("万kWh", "用电量"),
     "employees": ("人", "年平均职工人数"),
-    "rd_wan": ("万元", "R&D经费支出"),
+    "rd_wan": ("万元", "研发经费支出"),
 }
 # Canonical columns an input may leave out (read as empty): clean energy counted in energy_tce
 # and reported CO₂ (docs/industry-carbon.md). The carbon module fills a missing co2_t from energy use.

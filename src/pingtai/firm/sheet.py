@@ -35,7 +35,7 @@ FIELDS: dict[str, Field] = {
         Field("tax_wan", "实缴税金", "万元", *DEPARTMENT_FIELDS["tax_wan"]),
         Field("value_added_wan", "工业增加值", "万元", *DEPARTMENT_FIELDS["value_added_wan"]),
         Field("revenue_wan", "营业收入", "万元", *DEPARTMENT_FIELDS["revenue_wan"]),
-        Field("rd_wan", "研发经费", "万元", *DEPARTMENT_FIELDS["rd_wan"]),
+        Field("rd_wan", "研发经费支出", "万元", *DEPARTMENT_FIELDS["rd_wan"]),
         Field("employees", "从业人员", "人", *DEPARTMENT_FIELDS["employees"]),
         Field(
             "electricity_wan_kwh", "用电量", "万千瓦时", *DEPARTMENT_FIELDS["electricity_wan_kwh"]
