@@ -645,7 +645,9 @@ def map_data(year: int, indicator: str, plan: TargetPlan | None = None) -> dict:
         if c.code in by_county
         for value in [_indicator_value(indicator, by_county[c.code])]
     ]
-    present = [c["value"] for c in counties if c["value"] is not None]
+    present = [
+        v for v in (_indicator_value(indicator, by_county[c]) for c in by_county) if v is not None
+    ]
     by_platform = summaries.figures_by_platform(year)
     centres = summaries.platform_centres()
     platforms = [

@@ -206,7 +206,11 @@
       max: values.length ? Math.max.apply(null, values) : 1, left: 10, bottom: 10, calculable: true,
       show: !narrow(),
       text: ["高", "低"], inRange: { color: ["#f3ede4", "#e8b48a", "#c0562f"] },
-      formatter: function (v) { return number(Math.round(v * 100) / 100, unit); }
+      // Decimals as the shared formatter writes this unit (counts whole, others two places).
+      formatter: function (v) {
+        var places = unit === "家" ? 0 : 2;
+        return v.toLocaleString("zh-CN", { minimumFractionDigits: places, maximumFractionDigits: places }) + " " + unit;
+      }
     }];
     if (enterprises) {
       series.push({
