@@ -186,7 +186,11 @@ def _objection_window(run: EvaluationRun, as_of) -> str:
     windows = list(PublicityWindow.objects.filter(run=run, opened_at__lte=as_of))
     if not windows:
         return "公示期（起止日期另行通知）"
-    kinds = [PublicityWindow.Kind.RESULT, PublicityWindow.Kind.CONFIRM, PublicityWindow.Kind.LAND]
+    kinds: list[str] = [
+        PublicityWindow.Kind.RESULT,
+        PublicityWindow.Kind.CONFIRM,
+        PublicityWindow.Kind.LAND,
+    ]
     window = min(windows, key=lambda w: (kinds.index(w.kind), -w.closes_on.toordinal()))
     return f"{window.get_kind_display()}期（{window_text(window)}）"
 

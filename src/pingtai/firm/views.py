@@ -57,7 +57,7 @@ class ObjectionForm(forms.Form):
     def clean(self) -> dict:
         # An objection to a value names the value, in words beside the list (the service's own
         # check stays for the API and the CLI).
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == Objection.Kind.VALUE and not data.get("field"):
             self.add_error("field", "请选择有异议的数据项")
         return data
