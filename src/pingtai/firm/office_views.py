@@ -33,6 +33,7 @@ from pingtai.firm.views import (
     ObjectionForm,
     evidence_file,
     evidence_item,
+    file_from_form,
     objection_context,
     objection_form_key,
     reminder_page,
@@ -40,7 +41,7 @@ from pingtai.firm.views import (
 )
 from pingtai.registry.models import Enterprise
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import refuse_form, restore_form
+from pingtai.web.forms import restore_form
 
 
 class WindowForm(forms.Form):
@@ -299,29 +300,8 @@ def objection_on_behalf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         again = redirect(
             f"{reverse('publicity:file', args=[run.pk])}?{urlencode({'q': q, 'firm': firm.uscc})}"
         )
-        form = ObjectionForm(request.POST, parcels=parcels)
-        files = [
-            (f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]
-        ]
-        if not form.is_valid():
-            refuse_form(request, objection_form_key(run, firm))
-            return again
-        data = form.cleaned_data
-        try:
-            obj = objections.objection_file(
-                run,
-                firm,
-                kind=data["kind"],
-                field=data["field"],
-                claimed=data["claimed"],
-                parcel=data["parcel"],
-                reason=data["reason"],
-                evidence=files,
-                user=request.user,
-                request=request,
-            )
-        except Refused as refused:
-            refuse_form(request, objection_form_key(run, firm), refused)
+        obj = file_from_form(request, run, firm, parcels)
+        if obj is None:
             return again
         messages.success(request, f"已代{firm.name}提出异议，编号 {obj.number}")
         return redirect("publicity:objection", number=obj.number)

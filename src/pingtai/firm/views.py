@@ -69,6 +69,36 @@ def objection_form_key(run: EvaluationRun, firm) -> str:
     return f"objection-{run.pk}-{firm.uscc}"
 
 
+def file_from_form(
+    request: AuthenticatedRequest, run: EvaluationRun, firm, parcels
+) -> Objection | None:
+    """File the posted objection form for ``firm`` — by the firm itself or by its platform on
+    its behalf, the same form and service — or keep the entries and messages for the form
+    shown again (``refuse_form``) and give None."""
+    form = ObjectionForm(request.POST, parcels=parcels)
+    files = [(f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
+    if not form.is_valid():
+        refuse_form(request, objection_form_key(run, firm))
+        return None
+    data = form.cleaned_data
+    try:
+        return objections.objection_file(
+            run,
+            firm,
+            kind=data["kind"],
+            field=data["field"],
+            claimed=data["claimed"],
+            parcel=data["parcel"],
+            reason=data["reason"],
+            evidence=files,
+            user=request.user,
+            request=request,
+        )
+    except Refused as refused:
+        refuse_form(request, objection_form_key(run, firm), refused)
+        return None
+
+
 def _run_for_firm(request: AuthenticatedRequest, pk: int) -> EvaluationRun:
     """A run the firm may look at: one with a window, or shown to firms."""
     firm = own_enterprise(request.user)
@@ -166,27 +196,8 @@ def confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def object_(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     firm = own_enterprise(request.user)
     run = _run_for_firm(request, pk)
-    form = ObjectionForm(request.POST, parcels=sheet.firm_parcels(firm))
-    if not form.is_valid():
-        refuse_form(request, objection_form_key(run, firm))
-        return redirect("firm:sheet", pk=run.pk)
-    files = [(f.name or "", f.read()) for f in request.FILES.getlist("evidence")[: MAX_FILES + 1]]
-    data = form.cleaned_data
-    try:
-        obj = objections.objection_file(
-            run,
-            firm,
-            kind=data["kind"],
-            field=data["field"],
-            claimed=data["claimed"],
-            parcel=data["parcel"],
-            reason=data["reason"],
-            evidence=files,
-            user=request.user,
-            request=request,
-        )
-    except Refused as refused:
-        refuse_form(request, objection_form_key(run, firm), refused)
+    obj = file_from_form(request, run, firm, sheet.firm_parcels(firm))
+    if obj is None:
         return redirect("firm:sheet", pk=run.pk)
     messages.success(request, f"异议已提交，编号 {obj.number}")
     return redirect("firm:objection", number=obj.number)
