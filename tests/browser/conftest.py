@@ -191,6 +191,25 @@ def watched_page(browser, live_url):
 
 
 @pytest.fixture
+def sized_page(browser, live_url):
+    """A page of the given size in its own context; ``mobile`` emulates a phone (touch, 3×
+    pixels), as the phone-width checks need."""
+    contexts = []
+
+    def make(width: int, height: int, mobile: bool = False):
+        options = {"viewport": {"width": width, "height": height}, "locale": "zh-CN"}
+        if mobile:
+            options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def screenshot():
     """Keep a full-page screenshot as a test artifact (test-artifacts/ is not committed)."""
 

@@ -119,23 +119,6 @@ def _check_labels(labels: list[dict], expected: dict[str, str]) -> None:
         assert label["colour"].lower() == colour_of[word].lower(), label
 
 
-@pytest.fixture
-def sized_page(browser, live_url):
-    contexts = []
-
-    def make(width: int, height: int, mobile: bool = False):
-        options = {"viewport": {"width": width, "height": height}, "locale": "zh-CN"}
-        if mobile:
-            options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 3}
-        context = browser.new_context(**options)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize(
     ("width", "height", "mobile", "at_least_shown"), [(1366, 768, False, 11), (390, 844, True, 11)]
 )

@@ -21,23 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 STATUS_WORDS = {"绿灯", "黄灯", "红灯", "无数据", "暂无数据", "不适用"}
 
 
-@pytest.fixture
-def sized_page(browser, live_url):
-    contexts = []
-
-    def make(width: int, height: int, mobile: bool = False):
-        options = {"viewport": {"width": width, "height": height}, "locale": "zh-CN"}
-        if mobile:
-            options |= {"is_mobile": True, "has_touch": True, "device_scale_factor": 3}
-        context = browser.new_context(**options)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 @pytest.mark.parametrize("username", ["admin", "pt_ls01"])
 def test_the_grouped_menu_holds_one_line_at_1366(sized_page, live_url, screenshot, username):
     page = sized_page(1366, 768)
