@@ -27,6 +27,7 @@ from pingtai.firm.calendar import (
     year_problems,
 )
 from pingtai.firm.models import HolidayYear, Objection, PublicityWindow
+from pingtai.firm.objections import step_days
 
 MAX_BYTES = 2**20
 OFF_WORDS = {"放假", "休息", "休"}
@@ -159,60 +160,48 @@ def read_schedule(content: bytes, filename: str, source: str = "") -> dict[str, 
 
 def _recompute(before: Calendar, after: Calendar, year: int, user: User, request) -> list[str]:
     """Deadlines counted while ``year`` was provisional, counted again on the official year:
-    the windows not yet settled and the open objections' step deadlines. Each change is
-    audited."""
-    changed: list[str] = []
-    for window in PublicityWindow.objects.filter(settled_at__isnull=True).select_related("run"):
-        if year not in before.provisional_years(window.opens_on, window.closes_on):
-            continue
-        closes = after.closing_day(window.opens_on, window.working_days)
-        if closes == window.closes_on:
-            continue
-        old = window.closes_on
-        window.closes_on = closes
-        window.save(update_fields=["closes_on"])
-        text = f"{window}截止日由{date_text(old)}改为{date_text(closes)}"
-        changed.append(text)
-        audit_record(
-            AuditEvent.Action.UPDATE,
-            request=request,
-            actor=user,
-            obj=window,
-            before={"closes_on": old.isoformat()},
-            after={"closes_on": closes.isoformat()},
-            detail=f"按国务院公布的{year}年节假日安排重算：{text}",
-        )
-    steps: dict[str, str] = {
-        Objection.Stage.PLATFORM: "platform_step",
-        Objection.Stage.DEPARTMENT: "department_step",
-        Objection.Stage.CITY: "city_step",
-    }
-    from pingtai.firm.windows import setting
+    the windows not yet settled and the open objections' step deadlines (each from the day of
+    its last step). Each change is audited."""
 
-    for obj in Objection.objects.exclude(stage=Objection.Stage.DONE).filter(due_on__isnull=False):
-        last = obj.steps.order_by("-at", "-pk").first()
-        start = timezone.localdate(last.at) if last else timezone.localdate(obj.filed_at)
-        assert obj.due_on is not None
-        if year not in before.provisional_years(start, obj.due_on):
-            continue
-        due = after.closing_day(start, int(setting(steps[obj.stage], obj.run.method_id)))
-        if due == obj.due_on:
-            continue
-        old = obj.due_on
-        obj.due_on = due
-        obj.save(update_fields=["due_on"])
-        text = f"异议 {obj.number} 本环节期限由{date_text(old)}改为{date_text(due)}"
-        changed.append(text)
+    def recount(
+        row: PublicityWindow | Objection, field: str, start: dt.date, days: int, what: str
+    ) -> str:
+        """The deadline ``field`` of ``row`` (``what`` in words), ``days`` working days from
+        ``start``, counted again if it reached the year; the change as people read it, or ""
+        if none."""
+        old: dt.date = getattr(row, field)
+        if year not in before.provisional_years(start, old):
+            return ""
+        new = after.closing_day(start, days)
+        if new == old:
+            return ""
+        setattr(row, field, new)
+        row.save(update_fields=[field])
+        text = f"{what}由{date_text(old)}改为{date_text(new)}"
         audit_record(
             AuditEvent.Action.UPDATE,
             request=request,
             actor=user,
-            obj=obj,
-            before={"due_on": old.isoformat()},
-            after={"due_on": due.isoformat()},
+            obj=row,
+            before={field: old.isoformat()},
+            after={field: new.isoformat()},
             detail=f"按国务院公布的{year}年节假日安排重算：{text}",
         )
-    return changed
+        return text
+
+    windows = PublicityWindow.objects.filter(settled_at__isnull=True).select_related("run")
+    changed = [recount(w, "closes_on", w.opens_on, w.working_days, f"{w}截止日") for w in windows]
+    objections = (
+        Objection.objects.exclude(stage=Objection.Stage.DONE)
+        .filter(due_on__isnull=False)
+        .select_related("run")
+    )
+    for obj in objections:
+        last = obj.steps.order_by("-at", "-pk").first()
+        start = timezone.localdate(last.at if last else obj.filed_at)
+        days = step_days(obj.run, obj.stage)
+        changed.append(recount(obj, "due_on", start, days, f"异议 {obj.number} 本环节期限"))
+    return [text for text in changed if text]
 
 
 def calendar_load(

@@ -77,8 +77,22 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
-def _step_due(run: EvaluationRun, step: str, today: dt.date) -> dt.date:
-    return lifecycle.step_due(today, int(setting(step, run.method_id)))
+# The setting that holds how many working days each routed step takes (docs/enterprise.md,
+# "Objections"); the run's method may set its own.
+STEP_SETTINGS: dict[str, str] = {
+    Objection.Stage.PLATFORM: "platform_step",
+    Objection.Stage.DEPARTMENT: "department_step",
+    Objection.Stage.CITY: "city_step",
+}
+
+
+def step_days(run: EvaluationRun, stage: str) -> int:
+    """How many working days the step at ``stage`` takes for an objection to ``run``."""
+    return int(setting(STEP_SETTINGS[stage], run.method_id))
+
+
+def _step_due(run: EvaluationRun, stage: str, today: dt.date) -> dt.date:
+    return lifecycle.step_due(today, step_days(run, stage))
 
 
 def due_note(obj: Objection) -> str:
@@ -260,7 +274,7 @@ def objection_file(
                         claimed_value=claimed_value,
                         reason=reason,
                         department=department,
-                        due_on=_step_due(run, "platform_step", today),
+                        due_on=_step_due(run, Objection.Stage.PLATFORM, today),
                         filed_by=user,
                     )
                 break
@@ -343,12 +357,9 @@ def objection_receive(
         obj = _lock(obj)
         _check_platform(user, obj)
         lifecycle.check_step(obj.status, Objection.Status.RECEIVED, number=obj.number)
-        if obj.department:
-            obj.stage, step = Objection.Stage.DEPARTMENT, "department_step"
-        else:
-            obj.stage, step = Objection.Stage.CITY, "city_step"
+        obj.stage = Objection.Stage.DEPARTMENT if obj.department else Objection.Stage.CITY
         obj.status = Objection.Status.RECEIVED
-        obj.due_on = _step_due(obj.run, step, today)
+        obj.due_on = _step_due(obj.run, obj.stage, today)
         obj.save(update_fields=["stage", "status", "due_on"])
         to = department_label(obj.department)
         _record(obj, user, f"受理并转{to}", note.strip(), request)
