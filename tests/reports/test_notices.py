@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -81,6 +82,17 @@ def test_provenance_is_in_the_properties_not_in_the_body(login, published_run):
     pdf = login("admin").get(f"/reports/mujun/{published_run.pk}/notice.pdf").content
     assert published_run.result_hash.encode() in pdf  # in the Info dictionary
     assert_body_free_of_codes(pdf_text(pdf), published_run)
+
+
+def test_word_and_excel_properties_are_chinese_and_dated_in_beijing_time(login, published_run):
+    # Core properties are UTC (W3CDTF …Z): the run's own moment, not Beijing time marked as UTC.
+    moment = published_run.published_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for fmt in ("docx", "xlsx"):
+        content = login("admin").get(f"/reports/mujun/{published_run.pk}/notice.{fmt}").content
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            core = package.read("docProps/core.xml").decode()
+        assert f">{moment}</dcterms:created>" in core, fmt
+        assert "python-docx" not in core, fmt
 
 
 def test_drafts_regenerate_byte_for_byte(login, published_run):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 MISSING = "—"
+# Beijing time, in which documents are dated and stamped (China has no daylight saving).
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))
 
 
 def day_text(value: dt.date | None) -> str:

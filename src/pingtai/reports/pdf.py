@@ -15,6 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from pingtai.core.dates import CHINA_TIME
 from pingtai.reports import documents, fonts, layout
 from pingtai.reports.documents import Notice
 
@@ -142,7 +143,7 @@ def render_pdf(notice: Notice) -> bytes:
             pdf = compiler.compile(
                 format="pdf",
                 sys_inputs={"notice": payload},
-                timestamp=notice.stamp.replace(tzinfo=documents.CHINA_TIME),
+                timestamp=notice.stamp.replace(tzinfo=CHINA_TIME),
             )
         except typst.TypstError as failure:
             raise PdfFailed(f"{failure.message}\n{failure.diagnostic}") from failure

@@ -36,6 +36,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from pingtai.core.dates import CHINA_TIME
+
 # Tab and CR joined OWASP's list (CVE-2021-41270), so a tab must never be the escape itself.
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 Cell = str | int | float | Decimal | dt.date | dt.datetime | None
@@ -336,8 +338,11 @@ _CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\
 def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
     """Rewrite an Office package with one fixed time on every entry (zip stores write times)
     and in its core properties (the writers stamp the save time there), so that the same
-    content gives the same bytes."""
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    content gives the same bytes. ``stamp`` is Beijing wall-clock time: zip entries keep it
+    as it is (they carry no zone), the core properties are UTC (W3CDTF ending in Z), so Word
+    and Excel show the same hour in 文件 → 属性."""
+    utc = stamp.replace(tzinfo=CHINA_TIME).astimezone(dt.UTC) if stamp.tzinfo is None else stamp
+    iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
