@@ -17,6 +17,8 @@ is refused outright by the audit log's append-only triggers. Instead a module-sc
   autocommit mode (``close_old_connections``) — harmless for SQLite's in-memory database,
   fatal for a PostgreSQL connection inside the test's transaction — so that handler is
   disconnected while such a server runs, as Django's own test client does for its requests.
+  Once each test of such a module is rolled back, every table holds as many rows as before it:
+  a write that escaped the rollback fails the test's teardown.
 
 The browser tests are marked ``django_db`` (not transactional): pytest-django creates the
 test database only for tests that ask for it, and each test runs in a transaction that is
@@ -52,6 +54,44 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "browser: drives headless Chromium against a live server (needs /usr/bin/chromium)",
     )
+
+
+ROWS_BEFORE = pytest.StashKey[tuple[object, dict[str, int]]]()
+# pytest-django's fixture holding the transaction of a django_db test: its teardown rolls back.
+TEST_TRANSACTION = "_django_db_helper"
+
+
+def _row_counts(django_db_blocker) -> dict[str, int]:
+    from django.db import connections
+
+    counts = {}
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            with conn.cursor() as cursor:
+                for table in sorted(conn.introspection.django_table_names(only_existing=True)):
+                    cursor.execute(f"SELECT COUNT(*) FROM {conn.ops.quote_name(table)}")
+                    counts[f"{conn.alias}.{table}"] = cursor.fetchone()[0]
+    return counts
+
+
+@pytest.fixture(autouse=True)
+def _rows_before(request, django_db_blocker) -> None:
+    """Every table's row count as the test starts, in a module whose server shares the test's
+    connection; they are compared again once the test's transaction is rolled back."""
+    if getattr(request.module, "SERVER_SHARES_TEST_CONNECTION", False):
+        assert TEST_TRANSACTION in request.fixturenames, "浏览器测试须在测试事务中运行"
+        request.node.stash[ROWS_BEFORE] = (django_db_blocker, _row_counts(django_db_blocker))
+
+
+def pytest_fixture_post_finalizer(fixturedef, request) -> None:
+    if fixturedef.argname != TEST_TRANSACTION or ROWS_BEFORE not in request.node.stash:
+        return
+    django_db_blocker, before = request.node.stash[ROWS_BEFORE]
+    del request.node.stash[ROWS_BEFORE]
+    after = _row_counts(django_db_blocker)
+    left = {t: (n, after.get(t)) for t, n in before.items() if after.get(t) != n}
+    if left:
+        pytest.fail(f"测试回滚后各表行数有变（表：前，后）：{left}", pytrace=False)
 
 
 def _require_chromium() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
 
 from pingtai.accounts.models import User
 from pingtai.registry.models import Enterprise
@@ -17,6 +16,10 @@ from .conftest import SCREENSHOTS
 from .test_pages_in_chromium import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+# The upload form's quarter and the evaluation pages' published run are prepared in the test's
+# transaction: the server must see them and they must be rolled back with the test, on SQLite and
+# on PostgreSQL alike (tests/browser/conftest.py).
+SERVER_SHARES_TEST_CONNECTION = True
 
 STATUS_WORDS = {"绿灯", "黄灯", "红灯", "无数据", "暂无数据", "不适用"}
 
@@ -118,24 +121,15 @@ def test_the_upload_form_and_the_inbox_are_usable_at_phone_width(sized_page, liv
     """The platform user's quarterly upload page and its inbox at 390 px: the page never scrolls
     sideways, every field and button lies inside the screen and is finger-sized, and a table
     too wide for the screen scrolls inside its own box instead of squeezing its columns."""
-    requirement = (
-        Requirement.objects.filter(platform__code="LS01", form_code="platform_quarterly")
-        .order_by("-pk")
-        .first()
+    # The test dataset opens no quarter: one is opened here, in the test's transaction.
+    period = period_open(
+        "2024Q4",
+        user=User.objects.get(username="admin"),
+        deadline=dt.date.today() + dt.timedelta(days=20),
     )
-    if requirement is None:
-        # The test dataset opens no quarter; opening one here is seen by the server thread only
-        # when it shares the test's connection (SQLite), and is rolled back with the test.
-        if connection.vendor != "sqlite":
-            pytest.skip("测试数据无季度填报任务，且只有 SQLite 下服务线程能看到测试中开启的填报期")
-        period = period_open(
-            "2024Q4",
-            user=User.objects.get(username="admin"),
-            deadline=dt.date.today() + dt.timedelta(days=20),
-        )
-        requirement = Requirement.objects.get(
-            period=period, platform__code="LS01", form_code="platform_quarterly"
-        )
+    requirement = Requirement.objects.get(
+        period=period, platform__code="LS01", form_code="platform_quarterly"
+    )
     page = sized_page(390, 844, mobile=True)
     log_in(page, live_url, "pt_ls01")
     for path, name in (
@@ -187,8 +181,6 @@ def test_evaluation_pages_fit_the_phone_and_the_cockpit_details_read_at_1366(
     """With a published evaluation: the evaluation list and the filing-on-behalf page never
     scroll sideways at 390 px; at 1366 px the cockpit's detailed target table keeps each
     platform name on one line and no chart's x-axis labels run into its legend."""
-    if connection.vendor != "sqlite":
-        pytest.skip("发布结果须随测试回滚：只有 SQLite 下服务线程与测试共用连接")
     from pingtai.evaluation.services import run_evaluation, run_publish
 
     admin = User.objects.get(username="admin")
