@@ -24,6 +24,9 @@ def test_quarterly_notice_names_every_platform_and_the_last_places(login, league
     assert f"关于{run.period_label}全市重大产业平台季度比评情况的通报" in text.replace("\n", "")
     for heading in ("一、总体情况", "二、分组排名", "四、表扬与资源要素支持名单"):
         assert heading in text
+    # The period is named once (not 第四季度季度比评); tables are numbered as the figure is.
+    assert "季度季度" not in text and f"开展{run.period_label}比评" in text
+    assert "表1 一心组排名" in text and "表4 末位平台" in text and "表5 名列前茅的平台" in text
     ranked = [
         row.cells[1].text
         for t in doc.tables

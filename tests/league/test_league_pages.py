@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -55,8 +56,8 @@ def test_ranking_page_shows_groups_directions_and_changes(login, league_demo):
 def test_ranking_export_has_every_platform_and_direction(login, league_demo):
     rows = sheet(login("leader").get(f"/league/runs/{league_demo.y24.pk}/export.xlsx"))
     header = rows[0]
-    assert header[:6] == ("分组", "组内排名", "平台代码", "平台", "综合得分", "等级")
-    assert "得分同比" in header and "末位概率" in header
+    assert header[:6] == ("分组", "组内排名", "平台代码", "平台", "综合得分（分）", "等级")
+    assert "得分同比（分）" in header and "末位概率" in header
     data = [r for r in rows[1:] if r[2] and str(r[2]).startswith("LS")]
     assert sorted(r[2] for r in data) == [f"LS{i:02d}" for i in range(1, 12)]
     scores = {r.platform_code: r.score for r in league_demo.y24.results.all()}
@@ -64,6 +65,37 @@ def test_ranking_export_has_every_platform_and_direction(login, league_demo):
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.EXPORT, object_id=str(league_demo.y24.pk)
     ).exists()
+
+
+def test_ranking_export_formats_each_column_one_way_as_the_run_page(login, league_demo):
+    """A column never mixes 88.8 and 79.94: scores to two decimals, the last-place chance a
+    percentage (the page's 100%, not 1)."""
+    response = login("leader").get(f"/league/runs/{league_demo.y24.pk}/export.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2))
+    header = [c.value for c in rows[0]]
+    assert "平台整合提升（满分12.75分）" in header
+    formats = {
+        "综合得分（分）": "#,##0.00",
+        "平台整合提升（满分12.75分）": "#,##0.00",
+        "过程（工作推进）（满分15分）": "#,##0.00",
+        "得分同比（分）": "+#,##0.00;-#,##0.00;#,##0.00",
+        "末位概率": "0%",
+    }
+    for name, number_format in formats.items():
+        column = header.index(name)
+        assert {r[column].number_format for r in rows[1:]} == {number_format}, name
+
+
+def test_league_workbooks_name_the_period_in_words_once(login, league_demo):
+    client = login("admin")
+    for path in ("export.xlsx", "lists.xlsx"):
+        response = client.get(f"/league/runs/{league_demo.q4.pk}/{path}")
+        name = unquote(response["Content-Disposition"])
+        assert "Q4" not in name and "季度季度" not in name
+        title = openpyxl.load_workbook(io.BytesIO(response.content)).active["A1"].value
+        assert title.startswith("2024年第四季度比评"), title
+    assert league_demo.q4.label == "2024年第四季度比评"
+    assert league_demo.y24.label == "2024年度年终考核"
 
 
 def test_lists_export_and_interview_page(login, league_demo):

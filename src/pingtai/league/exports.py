@@ -4,6 +4,8 @@ properties, not into its cells."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pingtai.league import selectors
 from pingtai.league.board import Board
 from pingtai.league.models import LeagueRun, PayPool, PlatformResult
@@ -18,14 +20,14 @@ def _r(value: float | None, digits: int = 2) -> float | None:
 
 
 def _title(run: LeagueRun, what: str) -> str:
-    return f"{run.period_label}{run.get_cycle_display()}{what}（{run.get_status_display()}）"
+    return f"{run.label}{what}（{run.get_status_display()}）"
 
 
 def _properties(run: LeagueRun, title: str) -> Properties:
     """Where the run's identity lives: method, rules and hashes, for whoever checks."""
     return Properties(
         title=title,
-        subject=f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）",
+        subject=f"{run.label}（{run.get_grouping_display()}）",
         description="；".join(
             [
                 f"评价方法：{run.method_id} 第{run.method_version}版",
@@ -51,22 +53,26 @@ def _write(run: LeagueRun, what: str, headers, rows, sheet_name: str) -> bytes:
 
 def ranking_xlsx(run: LeagueRun) -> bytes:
     data = selectors.ranking(run)
+    # Typed as the run page prints them: every score to two decimals (a column never mixes
+    # 88.8 and 79.94), ranks whole, the last-place chance as a whole percentage.
+    rank = Column("", kind="integer")
+    change = Column("", unit="分", kind="decimal", signed=True)
     headers = [
         "分组",
-        "组内排名",
+        replace(rank, header="组内排名"),
         CODE,
-        "平台",
-        "综合得分",
+        Column("平台", kind="name"),
+        Column("综合得分", unit="分", kind="decimal"),
         "等级",
-        *[f"{c.name}（{c.weight:g}）" for c in data.columns],
-        "得分同比",
-        "排名同比",
-        "得分环比",
-        "排名环比",
-        "排名5%分位",
-        "排名中位数",
-        "排名95%分位",
-        "末位概率",
+        *[Column(c.name, unit=f"满分{c.weight:g}分", kind="decimal") for c in data.columns],
+        replace(change, header="得分同比"),
+        replace(rank, header="排名同比"),
+        replace(change, header="得分环比"),
+        replace(rank, header="排名环比"),
+        replace(rank, header="排名5%分位"),
+        replace(rank, header="排名中位数"),
+        replace(rank, header="排名95%分位"),
+        Column("末位概率", kind="percent", decimals=0),
         "稳健性提示",
     ]
     rows = []
@@ -89,7 +95,7 @@ def ranking_xlsx(run: LeagueRun) -> bytes:
                     r.rank_p05,
                     r.rank_median,
                     r.rank_p95,
-                    _r(r.p_last, 4),
+                    r.p_last,
                     r.robust_labels,
                 ]
             )

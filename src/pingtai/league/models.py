@@ -59,6 +59,16 @@ class LeagueRun(EngineRun):
             return f"{self.year}年上半年"
         return f"{self.year}年度"
 
+    @property
+    def label(self) -> str:
+        """The period and the cycle as one phrase, as titles and file names write it:
+        2024年第四季度比评, 2024年年中督查, 2024年度年终考核 (never 第四季度季度比评)."""
+        if self.cycle == self.Cycle.QUARTER:
+            return f"{self.period_label}比评"
+        if self.cycle == self.Cycle.HALF:
+            return f"{self.year}年年中督查"
+        return f"{self.period_label}{self.get_cycle_display()}"
+
 
 class PlatformResult(models.Model):
     """One platform in one run, denormalised for pages and exports."""

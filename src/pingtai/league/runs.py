@@ -55,7 +55,7 @@ class LeagueRuns(kernel.RunKind[LeagueRun]):
     }
 
     def key_label(self, run: LeagueRun) -> str:
-        return f"{run.period_label}{run.get_cycle_display()}（{run.get_grouping_display()}）"
+        return f"{run.label}（{run.get_grouping_display()}）"
 
     def _decimals(self, run: LeagueRun) -> int:
         if "decimals" in run.provenance:

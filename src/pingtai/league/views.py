@@ -156,7 +156,7 @@ def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _xlsx(
         request,
         exports.ranking_xlsx(run),
-        f"{run.period_code}{run.get_cycle_display()}排名.xlsx",
+        f"{run.label}排名.xlsx",
         run,
     )
 
@@ -164,7 +164,7 @@ def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(*OFFICIALS)
 def lists_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
-    return _xlsx(request, exports.lists_xlsx(run), f"{run.period_code}约谈与前列名单.xlsx", run)
+    return _xlsx(request, exports.lists_xlsx(run), f"{run.label}约谈与前列名单.xlsx", run)
 
 
 def _scoped_result(request: AuthenticatedRequest, pk: int, code: str):
@@ -188,7 +188,10 @@ def scorecard(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse
 def scorecard_export(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     run, result = _scoped_result(request, pk, code)
     return _xlsx(
-        request, exports.scorecard_xlsx(run, result), f"{run.period_code}{code}评分卡.xlsx", run
+        request,
+        exports.scorecard_xlsx(run, result),
+        f"{run.label}{result.platform.short_name}评分卡.xlsx",
+        run,
     )
 
 
@@ -227,7 +230,7 @@ def proposals(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(*CITY_ROLES)
 def proposals_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
-    return _xlsx(request, exports.proposals_xlsx(run), f"{run.year}年度进退档建议.xlsx", run)
+    return _xlsx(request, exports.proposals_xlsx(run), f"{run.label}进退档建议.xlsx", run)
 
 
 @role_required(User.Role.CITY_ADMIN)

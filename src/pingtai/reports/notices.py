@@ -234,11 +234,11 @@ def league_notice(run) -> Notice:
     results = [row.result for group in ranking.groups for row in group.rows]
     overview = (
         f"根据《丽水市开发区（园区）整合提升总体方案》“过程+结果”量化考核要求，对全市{len(results)}个"
-        f"重大产业平台开展{run.period_label}{kind}。按{run.get_grouping_display()}分组排名，"
+        f"重大产业平台开展{run.label}。按{run.get_grouping_display()}分组排名，"
         f"评价方法为《{method_title(run.method_id)}》。"
     )
     change_kind = "环比" if run.cycle == run.Cycle.QUARTER else "同比"
-    tables = []
+    tables: list[Table] = []
     for group in ranking.groups:
         rows = []
         for row in group.rows:
@@ -253,7 +253,7 @@ def league_notice(run) -> Notice:
             )
         tables.append(
             Table(
-                f"{group.label}组排名",
+                f"表{len(tables) + 1} {group.label}组排名",
                 [
                     Column("名次", kind="integer", key=True),
                     Column("平台", kind="name", key=True),
@@ -268,7 +268,7 @@ def league_notice(run) -> Notice:
     score_chart = charts.bars(
         [r.platform.short_name for r in ordered],
         [r.score for r in ordered],
-        f"{run.period_label}{kind}各平台综合得分",
+        f"{run.label}各平台综合得分",
         "分",
     )
     interviews, applies = league.interview_list(run)
@@ -332,7 +332,7 @@ def league_notice(run) -> Notice:
             [interview_text, *basis_text, *open_text],
             [
                 Table(
-                    "末位平台",
+                    f"表{len(tables) + 1} 末位平台",
                     [
                         Column("平台", kind="name", key=True),
                         Column("位次", kind="name"),
@@ -349,7 +349,7 @@ def league_notice(run) -> Notice:
             ["对综合考核名列前茅的平台给予资源要素重点支持，并优先推荐申报国家级开发区。"],
             [
                 Table(
-                    "名列前茅的平台",
+                    f"表{len(tables) + 2} 名列前茅的平台",
                     [
                         Column("平台", kind="name", key=True),
                         Column("综合得分", unit="分", kind="decimal"),
@@ -366,7 +366,7 @@ def league_notice(run) -> Notice:
             ],
             [
                 Table(
-                    "逾期未完成任务",
+                    f"表{len(tables) + 3} 逾期未完成任务",
                     [
                         Column("平台", kind="name", key=True),
                         Column("任务", kind="text"),
