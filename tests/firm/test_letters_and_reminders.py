@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -61,6 +62,12 @@ def test_letters_are_issued_per_firm_and_each_firm_downloads_only_its_own(admin,
     text = _docx_text(word.content)
     assert mine.name in text and f"{mine.klass}类" in text and "实缴税金" in text
     assert theirs.name not in text
+    figures = next(
+        t for t in Document(io.BytesIO(word.content)).tables if t.rows[0].cells[1].text == "数值"
+    )
+    for row in figures.rows[1:]:
+        # The unit stands in the 数据项 cell (用地面积（亩）), not again beside the figure.
+        assert re.fullmatch(r"[\d,]+(\.\d\d)?|（空）", row.cells[1].text), row.cells[1].text
     pdf = client.get(f"/firm/runs/{run.pk}/letter.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     stored = letters.get(subject=mine.uscc).files.get(format="pdf")

@@ -11,14 +11,14 @@ from django.utils import timezone
 from pingtai.accounts.models import User
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
-from pingtai.core.numbers import fixed
+from pingtai.core.numbers import fixed, number_in
 from pingtai.core.refusal import Refused
 from pingtai.engine.methods import MethodError, load_method
 from pingtai.evaluation.models import EnterpriseResult, EvaluationRun
 from pingtai.evaluation.sources import source_statement
 from pingtai.firm.models import Objection, PublicityWindow
 from pingtai.firm.objections import objections_for_firm
-from pingtai.firm.sheet import field_text, firm_sheet, number_text
+from pingtai.firm.sheet import field_text, firm_sheet
 from pingtai.firm.windows import rank_band, window_text
 from pingtai.registry.models import Enterprise
 from pingtai.reports.documents import Notice, Section, Table
@@ -77,7 +77,8 @@ def letter_for(run: EvaluationRun, result: EnterpriseResult) -> Notice:
         [
             [
                 f"{x.field.label}（{x.field.unit}）",
-                number_text(x.value, x.field.code) if x.value is not None else "（空）",
+                # The unit is in the 数据项 cell: 用地面积（亩） | 17.87, not 17.87 亩.
+                number_in(x.value, x.field.unit) if x.value is not None else "（空）",
                 x.department,
                 x.source,
             ]
