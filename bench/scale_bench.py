@@ -2,6 +2,7 @@
 
     DATABASE_URL=… pingtai setup-demo --firms 100000 --registry-only
     DATABASE_URL=… .venv/bin/python bench/scale_bench.py [--requests 30] [--skip-run]
+        [--only map_enterprises …]
 
 Against the database named by DATABASE_URL (SQLite or PostgreSQL), already filled by
 ``pingtai setup-demo --firms N``: times ``pingtai mujun run --year 2024`` (robustness off, as
@@ -25,6 +26,15 @@ import time
 from pathlib import Path
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+VIEWS = {
+    "trivial": "/bench/trivial/",
+    "cockpit": "/dashboard/",
+    "map_data": "/dashboard/map/data.json?indicator=tax_per_mu",
+    "map_enterprises": "/dashboard/map/enterprises.json",
+    "platform": "/platforms/{biggest}/",
+}
 
 
 def trivial(request):
@@ -77,6 +87,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="requests per view")
     parser.add_argument("--skip-run", action="store_true", help="do not time mujun run")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(VIEWS),
+        help="measure only these views (repeatable; the trivial view is always measured)",
+    )
     args = parser.parse_args()
 
     run = None if args.skip_run else mujun_run()
@@ -123,11 +139,9 @@ def main() -> int:
     module.urlpatterns = [path("bench/trivial/", trivial), path("", include("pingtai.urls"))]
     sys.modules["scale_bench_urls"] = module
     views = {
-        "trivial": "/bench/trivial/",
-        "cockpit": "/dashboard/",
-        "map_data": "/dashboard/map/data.json?indicator=tax_per_mu",
-        "map_enterprises": "/dashboard/map/enterprises.json",
-        "platform": f"/platforms/{biggest}/",
+        name: url.format(biggest=biggest)
+        for name, url in VIEWS.items()
+        if name == "trivial" or not args.only or name in args.only
     }
     load = os.getloadavg()[0]
     results, queries = {}, {}

@@ -272,6 +272,32 @@ def test_enterprise_points_are_capped(login, monkeypatch):
     assert data["points"][0][4] == top.enterprise.uscc
 
 
+def test_enterprise_points_take_the_same_queries_however_many_are_shown(monkeypatch):
+    """The counts, the published run and one query for the points with their class and carbon
+    grade: the run's rows are joined, not fetched per firm or by a list of ids."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pingtai.accounts.models import User
+    from pingtai.evaluation.services import run_evaluation, run_publish
+
+    admin = User.objects.get(username="admin")
+    year = EnterpriseYear.objects.order_by("-year").values_list("year", flat=True).first()
+    run, _ = run_evaluation(year, "lishui-mujun-default", user=admin)
+    run_publish(run, user=admin, override_reason="测试：以登记库年度数据发布")
+    leader = User.objects.get(username="leader")
+
+    def queries(limit: int) -> tuple[int, int]:
+        monkeypatch.setattr(services, "MAP_ENTERPRISE_LIMIT", limit)
+        with CaptureQueriesContext(connection) as captured:
+            shown = services.enterprise_points(leader, year)["shown"]
+        return len(captured), shown
+
+    few, many = queries(3), queries(5000)
+    assert few[1] == 3 and many[1] > 100
+    assert few[0] == many[0] == 3
+
+
 def test_enterprise_bands_follow_tax_per_mu():
     assert services._band(None, None) == len(services.TAX_BANDS)
     from decimal import Decimal

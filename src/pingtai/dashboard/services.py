@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, FilteredRelation, Q
 from django.urls import reverse
 
 from pingtai.accounts.models import User
-from pingtai.accounts.scope import enterprises_for
+from pingtai.accounts.scope import enterprises_for, platforms_for
 from pingtai.core import numbers, terms
+from pingtai.core.json_sql import JsonText
 from pingtai.core.palette import CLASS_COLOURS, NEUTRAL_COLOUR, class_colour, status_colour
 from pingtai.evaluation.models import EvaluationRun
 from pingtai.registry.models import County, EnterpriseYear, Platform
@@ -711,51 +712,65 @@ def enterprise_points(user: User, year: int) -> dict:
 
     Coloured by the class of the year's published 亩均 evaluation when there is one, otherwise
     by 亩均税收 band (and then the legend says so)."""
-    scoped = enterprises_for(user)
-    located = scoped.filter(lon__isnull=False, lat__isnull=False)
-    counts = scoped.aggregate(
+    counts = enterprises_for(user).aggregate(
         total=Count("id"), located=Count("id", filter=Q(lon__isnull=False, lat__isnull=False))
     )
-    rows = list(
-        EnterpriseYear.objects.filter(year=year, enterprise__in=located)
-        .order_by(F("tax_wan").desc(), "enterprise__uscc")
-        .values_list(
-            "enterprise__lon",
-            "enterprise__lat",
-            "tax_wan",
-            "land_mu",
-            "enterprise__name",
-            "enterprise__uscc",
-            "enterprise_id",
-        )[:MAP_ENTERPRISE_LIMIT]
-    )
+    # The year's rows read in tax order through the (year, −tax) index until the cap is full,
+    # the scope and the coordinates checked on the joined firm (docs/benchmarks.md, Province
+    # scale).
+    largest = EnterpriseYear.objects.filter(
+        year=year,
+        enterprise__platform__in=platforms_for(user),
+        enterprise__lon__isnull=False,
+        enterprise__lat__isnull=False,
+    ).order_by(F("tax_wan").desc(), "enterprise__uscc")
+    firm = ("enterprise__lon", "enterprise__lat", "enterprise__name", "enterprise__uscc")
     run = published_run(year)
-    carbon: dict[str, str] = {}  # the carbon grade, from the published run, in the tooltip
     if run is None:
         title = "亩均税收（万元/亩）分段"
         categories = [label for _, _, label in TAX_BANDS] + ["无当年数据"]
         colours = TAX_BAND_COLOURS
-        index = {r[5]: _band(r[2], r[3]) for r in rows}
+        rows = [
+            (lon, lat, name, uscc, _band(tax, land), "")
+            for lon, lat, name, uscc, tax, land in largest.values_list(*firm, "tax_wan", "land_mu")[
+                :MAP_ENTERPRISE_LIMIT
+            ]
+        ]
     else:
-        # The shown firms only, found through the run's (run, firm) unique index, class and
-        # carbon grade in one query: at 10⁵ firms, a look-up by credit code read the whole
-        # run's rows twice (docs/benchmarks.md, Province scale).
-        klass: dict[str, str] = {}
-        shown = run.results.filter(enterprise_id__in=[r[6] for r in rows]).order_by()
-        for uscc, k, c in shown.values_list("uscc", "klass", "values___carbon"):
-            klass[uscc] = k
-            if c and c.get("carbon_grade"):
-                carbon[uscc] = f"碳效 {c['carbon_grade']} 级（{c['carbon_band']}）"
-        present = sorted(set(klass.values()), key=lambda k: (k not in CLASS_COLOURS, k))
+        # Each shown firm's row of the run joined in the same query through the run's
+        # (run, firm) unique index; of its JSON only the carbon grade and band (the tooltip).
+        graded = largest.annotate(
+            result=FilteredRelation(
+                "enterprise__results", condition=Q(enterprise__results__run=run)
+            )
+        ).values_list(
+            *firm,
+            "result__klass",
+            JsonText("result__values", "_carbon", "carbon_grade"),
+            JsonText("result__values", "_carbon", "carbon_band"),
+        )[:MAP_ENTERPRISE_LIMIT]
+        shown = list(graded)
+        present = sorted(
+            {r[4] for r in shown if r[4] is not None}, key=lambda k: (k not in CLASS_COLOURS, k)
+        )
         title = f"{run.year}年度亩均效益评价类别（{terms.method_name(run.method_id)}，已发布）"
         categories = [f"{k}类" for k in present] + ["未参评"]
         colours = [class_colour(k) for k in present] + [NEUTRAL_COLOUR]
         position: dict[str | None, int] = {k: i for i, k in enumerate(present)}
-        index = {r[5]: position.get(klass.get(r[5]), len(present)) for r in rows}
+        rows = [
+            (
+                lon,
+                lat,
+                name,
+                uscc,
+                position.get(klass, len(present)),
+                f"碳效 {grade} 级（{band}）" if grade not in (None, "0") else "",
+            )
+            for lon, lat, name, uscc, klass, grade, band in shown
+        ]
     points = [
-        [round(lon, 5), round(lat, 5), index[uscc], name, uscc, carbon.get(uscc, "")]
-        for lon, lat, _, _, name, uscc, _ in rows
-        if lon is not None and lat is not None  # ``located`` above
+        [round(lon, 5), round(lat, 5), category, name, uscc, carbon]
+        for lon, lat, name, uscc, category, carbon in rows
     ]
     return {
         "year": year,
