@@ -127,6 +127,22 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     amounts = [Decimal(str(r[8])) for r in list(book.active.iter_rows(min_row=3, values_only=True))]
     assert len(amounts) == 11 and sum(amounts) == run.allocated
     assert all(a == a.to_integral_value() for a in amounts)  # energy unit is 1 吨标煤
+    # Each column formatted one way, as the run page prints it; the rule by its title.
+    sheet = book.active
+    assert str(sheet["A1"].value).startswith("2025年度用能指标平台间配置结果")
+    header = [c.value for c in sheet[2]]
+    formats = {
+        "得分（分）": "#,##0.0000",
+        "保底（吨标煤）": "#,##0.00",
+        "配置量（吨标煤）": "#,##0",
+    }
+    for name, number_format in formats.items():
+        column = header.index(name)
+        assert {r[column].number_format for r in sheet.iter_rows(min_row=3, max_row=13)} == {
+            number_format
+        }, name
+    rule = sheet.cell(row=3, column=header.index("规则") + 1).value
+    assert "energy-platform-default" not in rule and "（第 " in rule
     # after publication the demands are frozen
     response = login("pt_ls03").post(
         f"/allocation/pools/{pool.pk}/demand/", {"demand": "10", "major_demand": "0"}, follow=True

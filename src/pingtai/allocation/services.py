@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
@@ -577,22 +577,29 @@ def allocation_compare(
 
 
 def run_xlsx(run: AllocationRun, lines) -> bytes:
-    unit = run.pool.unit_name
+    """The run's lines as the run page shows them: score, coefficient and ideal share to four
+    decimals, bounds to two, the amount in the pool's own step (亩 0.01, 吨标煤 1); the rule by
+    its title, never its file id."""
+    _, unit, step = rulefiles.POOLS[run.pool.kind]
+    exponent = step.as_tuple().exponent
+    amount_places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    bound = Column("", unit=unit, kind="decimal")
     headers: list[Column | str] = [
         Column("代码", kind="code"),
         Column("名称", kind="name"),
-        Column("得分", unit="分", kind="decimal"),
-        Column("系数", kind="decimal", decimals=3),
-        f"保底（{unit}）",
-        f"上限（{unit}）",
-        f"申报需求（{unit}）",
-        f"规则理想份额（{unit}）",
-        f"配置量（{unit}）",
+        Column("得分", unit="分", kind="decimal", decimals=4),
+        Column("系数", kind="decimal", decimals=4),
+        replace(bound, header="保底"),
+        replace(bound, header="上限"),
+        replace(bound, header="申报需求"),
+        Column("规则理想份额", unit=unit, kind="decimal", decimals=4),
+        Column("配置量", unit=unit, kind="decimal", decimals=amount_places),
         "生效约束",
         Column("逐项说明", kind="text"),
-        Column("规则", kind="code"),
+        Column("规则", kind="text"),
         "状态",
     ]
+    rule = f"{terms.rule_name(run.rules_id)}（第 {run.rules_version} 版）"
     rows = [
         [
             line.code,
@@ -606,7 +613,7 @@ def run_xlsx(run: AllocationRun, lines) -> bytes:
             line.amount,
             line.binding,
             explain_text(line.explanation),
-            f"{run.rules_id} v{run.rules_version}",
+            rule,
             run.get_status_display(),
         ]
         for line in lines
@@ -615,9 +622,17 @@ def run_xlsx(run: AllocationRun, lines) -> bytes:
         headers,
         rows,
         sheet_name="要素配置",
-        title=f"{run.pool}要素配置结果（{run.get_status_display()}）",
+        title=run_title(run),
         demo=holds_synthetic_data(),
     )
+
+
+def run_title(run: AllocationRun) -> str:
+    """2025年度新增建设用地指标平台间配置结果（预览）: the title of its workbook and file."""
+    name = rulefiles.POOLS[run.pool.kind][0]
+    scope = run.platform.short_name if run.platform is not None else ""
+    level = run.get_level_display()
+    return f"{run.pool.year}年度{scope}{name}{level}配置结果（{run.get_status_display()}）"
 
 
 def compare_xlsx(rows: list[ComparisonLine], rules_a: str, rules_b: str, unit: str) -> bytes:

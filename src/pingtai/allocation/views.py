@@ -182,7 +182,7 @@ def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = selectors.scoped_run(request.user, pk)
     content = services.run_xlsx(run, selectors.lines_for(request.user, run))
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出要素配置明细")
-    return attachment(content, f"{run.pool.year}年度要素配置方案{run.pk}.xlsx")
+    return attachment(content, f"{services.run_title(run)}.xlsx")
 
 
 @role_required(*READERS)
