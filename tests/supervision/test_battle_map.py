@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -82,6 +84,22 @@ def test_slow_alert_follows_the_linear_schedule_and_the_margin(login):
     by_title = {r[3]: r for r in rows[1:]}
     assert by_title[overdue.title][0] == "逾期未完成" and by_title[overdue.title][8] == 20
     assert by_title[slow.title][0] == "进度滞后" and by_title[slow.title][7] == 50.0
+    # Dates in words in the file name, sheet and cells; one number format per column.
+    assert "2026年2月20日" in unquote(response["Content-Disposition"])
+    header = [c.value for c in sheet[2]]
+    expected = header.index("应达进度（%）")
+    assert {r[expected].number_format for r in sheet.iter_rows(min_row=3)} == {"#,##0.0"}
+    Milestone.objects.create(
+        task=slow, title="节点一", due_date=D(2026, 2, 1), done_on=D(2026, 2, 3)
+    )
+    response = login("admin").get("/supervision/platforms/LS04/export.xlsx?on=2026-02-20")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = [
+        c for row in book.active.iter_rows(values_only=True) for c in row if isinstance(c, str)
+    ]
+    assert "节点一（期限2026年2月1日，2026年2月3日已完成）" in cells
+    assert not any(re.search(r"\d{4}-\d\d-\d\d", c) for c in cells)
+    assert "2026-02-20" not in book.active.title + unquote(response["Content-Disposition"])
     assert AuditEvent.objects.filter(action="export", detail__contains="预警清单").exists()
 
 

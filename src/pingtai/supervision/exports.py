@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pingtai.core.dates import day_text
 from pingtai.registry.models import Platform
 from pingtai.supervision import rules as schedule
 from pingtai.supervision.selectors import Alert, alerts
@@ -19,8 +20,8 @@ TASK_HEADERS: list[Column | str] = [
     "开始日期",
     "截止日期",
     "状态",
-    "进度（%）",
-    "应达进度（%）",
+    Column("进度", unit="%", kind="integer"),
+    Column("应达进度", unit="%", kind="decimal", decimals=1),
     "完成日期",
     "预警",
     Column("节点（完成情况）", kind="text"),
@@ -35,7 +36,8 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
     for task in platform.battle_tasks.prefetch_related("milestones"):
         flag = flags.get(task.pk)
         steps = "；".join(
-            f"{m.title}（{m.due_date}，{'已完成 ' + str(m.done_on) if m.done_on else '未完成'}）"
+            f"{m.title}（期限{day_text(m.due_date)}，"
+            f"{day_text(m.done_on) + '已完成' if m.done_on else '未完成'}）"
             for m in task.milestones.all()
         )
         rows.append(
@@ -60,10 +62,18 @@ def battle_map_xlsx(platform: Platform, on: dt.date, rules: schedule.Supervision
     return write_table_xlsx(
         TASK_HEADERS,
         rows,
-        sheet_name=f"作战图（截至{on}）",
-        title=f"{platform.name}作战图（截至{on.year}年{on.month}月{on.day}日）",
+        sheet_name=f"作战图（截至{day_text(on)}）",
+        title=battle_map_title(platform, on),
         demo=any(row[-1] == "是" for row in rows),
     )
+
+
+def battle_map_title(platform: Platform, on: dt.date) -> str:
+    return f"{platform.name}作战图（截至{day_text(on)}）"
+
+
+def alerts_title(on: dt.date) -> str:
+    return f"作战图预警清单（截至{day_text(on)}）"
 
 
 def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
@@ -74,9 +84,9 @@ def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
         "任务",
         "责任人（单位）",
         "截止日期",
-        "进度（%）",
-        "应达进度（%）",
-        "逾期天数",
+        Column("进度", unit="%", kind="integer"),
+        Column("应达进度", unit="%", kind="decimal", decimals=1),
+        Column("逾期天数", unit="天", kind="integer"),
         "演示数据",
     ]
     rows = [
@@ -97,7 +107,7 @@ def alerts_xlsx(found: list[Alert], on: dt.date) -> bytes:
     return write_table_xlsx(
         headers,
         rows,
-        sheet_name=f"预警（截至{on}）",
-        title=f"作战图预警清单（截至{on.year}年{on.month}月{on.day}日）",
+        sheet_name=f"预警（截至{day_text(on)}）",
+        title=alerts_title(on),
         demo=any(row[-1] == "是" for row in rows),
     )

@@ -217,7 +217,7 @@ def alert_export(request: AuthenticatedRequest) -> HttpResponse:
     on, rules = _on(request), load_rules()
     found = selectors.alerts(selectors.tasks_for(request.user), on, rules)
     audit_record(AuditEvent.Action.EXPORT, request=request, detail=f"导出作战图预警清单（{on}）")
-    return attachment(exports.alerts_xlsx(found, on), f"作战图预警清单_{on}.xlsx")
+    return attachment(exports.alerts_xlsx(found, on), f"{exports.alerts_title(on)}.xlsx")
 
 
 @role_required(*OFFICIALS)
@@ -228,7 +228,8 @@ def platform_export(request: AuthenticatedRequest, code: str) -> HttpResponse:
         AuditEvent.Action.EXPORT, request=request, obj=platform, detail=f"导出作战图（{on}）"
     )
     return attachment(
-        exports.battle_map_xlsx(platform, on, rules), f"{platform.short_name}作战图_{on}.xlsx"
+        exports.battle_map_xlsx(platform, on, rules),
+        f"{exports.battle_map_title(platform, on)}.xlsx",
     )
 
 
