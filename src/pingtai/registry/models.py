@@ -278,7 +278,12 @@ class Enterprise(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "企业"
         ordering = ["platform", "uscc"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # The map counts a scope's firms and those with coordinates from this index alone,
+            # without reading the firms' rows (docs/benchmarks.md, Province scale).
+            models.Index(fields=["platform", "lat", "lon"], name="registry_ent_located"),
+        ]
 
     def __str__(self) -> str:
         return self.name
