@@ -4,14 +4,16 @@ a configurable list — and the document check failing on what it must catch."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
 from pingtai.reports import fonts, layout
 from pingtai.reports.documents import Notice, Section, Table
+from pingtai.reports.services import render_notice
 from pingtai.xlsx import Column
 
-from .document_checks import split_cells
+from .document_checks import pdf_text, split_cells
 
 
 def em(text: str) -> float:
@@ -111,3 +113,52 @@ def test_the_check_catches_a_number_or_name_split_across_lines():
     assert split_cells(notice, "平台 得分\n丽水经开区 88.71\n") == []
     assert split_cells(notice, "丽水经开区 88.7\n1\n") == ["88.71"]
     assert split_cells(notice, "丽水/经开\n区 88.71\n") == ["丽水经开区"]
+
+
+def _filled(paragraphs: int, tables=()) -> Notice:
+    """A short notice whose body grows one line at a time, so that its end (a table, the
+    closing paragraph) meets the foot of a page at some length."""
+    return Notice(
+        issuer="丽水市开发区（园区）整合提升工作领导小组办公室",
+        title="关于版面检查的通报",
+        recipients="各平台管委会",
+        sections=[
+            Section("总体情况", [f"第{i + 1}段正文。" for i in range(paragraphs)], list(tables)),
+            Section("工作要求", ["请认真抓好落实。"]),
+        ],
+        as_of=dt.datetime(2026, 3, 2, 9),
+        number="丽开整办〔2026〕1号",
+        date=dt.date(2026, 3, 2),
+    )
+
+
+def _pages(notice: Notice) -> list[list[str]]:
+    """Each page's text lines without its page number."""
+    text = pdf_text(render_notice(notice, "pdf"))
+    return [
+        [line for line in page.splitlines() if line.strip() and not PAGE_NUMBER.fullmatch(line)]
+        for page in text.split("\f")
+    ]
+
+
+PAGE_NUMBER = re.compile(r"\s*—\s*\d+\s*—\s*")
+
+
+def test_the_office_and_date_never_stand_on_a_page_without_body_text():
+    # GB/T 9704 §7.3.5: the 成文日期 shares its page with the end of the body.
+    for paragraphs in range(6, 30):
+        pages = _pages(_filled(paragraphs))
+        closing = next(p for p in pages if any("请认真抓好落实" in line for line in p))
+        signed = [line for line in closing if re.search(r"2026年3月2日(?!印发)", line)]
+        assert signed, f"{paragraphs} paragraphs: the date went to the next page"
+
+
+def test_a_table_title_never_ends_a_page():
+    table = Table(
+        "表1 版面检查表",
+        [Column("名称", kind="name"), Column("企业数", unit="家", kind="integer")],
+        [["莲都区", 12], ["青田县", 3]],
+    )
+    for paragraphs in range(6, 30):
+        for page in filter(None, _pages(_filled(paragraphs, [table]))):
+            assert "表1 版面检查表" not in page[-1], f"{paragraphs} paragraphs"

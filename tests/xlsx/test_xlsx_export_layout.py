@@ -108,6 +108,7 @@ def test_provenance_goes_into_the_properties_and_a_fixed_time_gives_the_same_byt
     book = openpyxl.load_workbook(io.BytesIO(first))
     assert book.sheetnames == ["表1", "表12"]
     assert book.properties.description == "结果哈希：ab12"
+    assert book.properties.created == dt.datetime(2025, 1, 6, 1)  # 09:00 Beijing time, in UTC
     assert {p.name: p.value for p in book.custom_doc_props.props} == {"评价方法": "m 第1版"}
     assert book.worksheets[0]["A6"].value == "注：单位万元"
     cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
@@ -119,4 +120,5 @@ def test_documents_print_the_same_numbers_the_sheet_holds():
     assert tax.text(Decimal("1234.5")) == "1,234.50" and tax.text(None) == "—"
     assert people.text(1520) == "1,520" and share.text(0.164) == "16.4%"
     assert change.text(12.09) == "+12.09" and change.text(-0.5) == "-0.50"
+    assert change.text(0.001) == "0.00" and change.text(-0.001) == "0.00"
     assert day.text(dt.date(2025, 3, 31)) == "2025年3月31日"

@@ -143,8 +143,12 @@ def _places(value: float | Decimal) -> int:
 
 
 def _fixed(value: Decimal, places: int, signed: bool) -> str:
-    text = f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,}"
-    return f"+{text}" if signed and value > 0 and not text.startswith("-") else text
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,}"
+    # A change that rounds to nothing is 0.00, neither +0.00 nor -0.00.
+    if rounded == 0:
+        return text.lstrip("-")
+    return f"+{text}" if signed and rounded > 0 else text
 
 
 def as_columns(headers: Sequence[Column | str]) -> list[Column]:
