@@ -59,6 +59,8 @@ def _submit(client, **changes) -> ProjectProposal:
 def _check(login, proposal) -> ProjectProposal:
     assert login("admin").post(f"/allocation/proposals/{proposal.pk}/check/").status_code == 302
     proposal.refresh_from_db()
+    page = login("admin").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
+    assert "（依据项目准入控制指标（标准地" in page and "admission-default" not in page
     return proposal
 
 

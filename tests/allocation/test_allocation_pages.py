@@ -69,6 +69,9 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
     assert lines["LS01"].multiplier == Decimal("1.2")  # tier T1
     page = admin.get(f"/allocation/runs/{run.pk}/").content.decode()
     assert "重大产业项目预留" in page and "基础份额（平均）" in page and "得分份额" in page
+    # the run is named by its rule's title, not by its database number or rule file key
+    assert "配置方案：2025年度新增建设用地指标（平台间，新增建设用地指标·平台间配置" in page
+    assert "land-platform-default v" not in page and f"#{run.pk}" not in page
 
 
 def test_platform_users_see_only_published_runs_and_their_own_line(login):
@@ -199,8 +202,8 @@ def test_what_if_compares_two_rule_sets(login, admin_user_with_published_evaluat
     assert header[:6] == [
         "代码",
         "名称",
-        "land-platform-default（亩）",
-        "land-platform-classes（亩）",
+        "新增建设用地指标·平台间配置（亩均效益加权，演示默认）（亩）",
+        "新增建设用地指标·平台间配置（按亩均评价类别，演示备选）（亩）",
         "差额（亩）",
         "差额比例（%）",
     ]
@@ -209,23 +212,24 @@ def test_what_if_compares_two_rule_sets(login, admin_user_with_published_evaluat
     weights = {
         "rules_a": "land-platform-default",
         "rules_b": "land-platform-default",
-        "weights_b": "tax_per_mu=1",
+        "weights_b": "亩均税收=1",
         "base_share_b": "0",
     }
     page = login("leader").get(f"/allocation/pools/{pool.pk}/compare/", weights)
     rows = page.context["rows"]
-    assert "调整：基础份额 0；权重 tax_per_mu=1" in page.content.decode()
+    assert "调整：基础份额 0；权重 亩均税收=1" in page.content.decode()
     assert sum(r.amount_b for r in rows) == Decimal("2000.00") and any(r.difference for r in rows)
     assert not any("基础份额" in r.explain_b for r in rows)
     bad = login("leader").get(
         f"/allocation/pools/{pool.pk}/compare/",
-        {**weights, "weights_b": "tax_per_employee=1"},
+        {**weights, "weights_b": "人均税收=1"},
         follow=True,
     )
-    assert (
-        "调整后的规则无效" in bad.content.decode()
-        and "未知指标 tax_per_employee" in bad.content.decode()
-    )
+    assert "没有名为“人均税收”的指标，可用 亩均税收、亩均增加值" in bad.content.decode()
+    # the pool page offers the rules and the weights in words, never by their file keys
+    pool_page = login("admin").get(f"/allocation/pools/{pool.pk}/").content.decode()
+    assert "land-platform-default</option>" not in pool_page and "tax_per_mu" not in pool_page
+    assert ">新增建设用地指标·平台间配置（亩均效益加权，演示默认）</option>" in pool_page
 
 
 @pytest.fixture

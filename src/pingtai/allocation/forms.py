@@ -7,6 +7,7 @@ from django import forms
 
 from pingtai.allocation import rules as rulefiles
 from pingtai.allocation.models import PoolKind, ProjectProposal
+from pingtai.core import terms
 from pingtai.registry.models import Platform
 from pingtai.web.forms import IsoDateInput
 
@@ -34,7 +35,19 @@ class DemandForm(forms.Form):
 
 
 def rule_choices(kind: str, level: str) -> list[tuple[str, str]]:
-    return [(name, name) for name in rulefiles.available(kind, level)]
+    return [(name, terms.rule_name(name)) for name in rulefiles.available(kind, level)]
+
+
+def indicator_keys() -> dict[str, str]:
+    """The indicators a weight may name, by the words of their titles without the unit: 亩均税收
+    and 预计亩均税收 both name tax_per_mu (docs/allocation.md, what-if page)."""
+    keys = {}
+    for indicators in (rulefiles.FIGURE_INDICATORS, rulefiles.PROPOSAL_INDICATORS):
+        for key, title in indicators.items():
+            name = title.split("（")[0]
+            keys[name] = key
+            keys[name.removeprefix("预计")] = key
+    return keys
 
 
 class RunForm(forms.Form):
@@ -71,7 +84,7 @@ class CompareForm(forms.Form):
         decimal_places=4,
     )
     weights_b = forms.CharField(
-        label="B 改用指标权重（可选，如 tax_per_mu=0.8, value_added_per_mu=0.2）",
+        label="B 改用指标权重（可选，如 亩均税收=0.8，亩均增加值=0.2）",
         required=False,
         max_length=200,
     )
@@ -83,17 +96,24 @@ class CompareForm(forms.Form):
             cast(forms.ChoiceField, self.fields[name]).choices = choices
 
     def clean_weights_b(self) -> dict[str, Decimal]:
+        """Indicator name = weight pairs, keyed by the rule files' indicator keys."""
+        keys = indicator_keys()
         weights = {}
         for part in self.cleaned_data["weights_b"].replace("，", ",").split(","):
             if not part.strip():
                 continue
-            name, sep, value = part.partition("=")
+            name, sep, value = part.replace("＝", "=").partition("=")
             try:
-                weights[name.strip()] = Decimal(value.strip())
+                weight = Decimal(value.strip())
             except InvalidOperation:
                 sep = ""
-            if not sep:
-                raise forms.ValidationError(f"“{part.strip()}”应写成 指标=权重")
+            if not sep or not weight.is_finite():
+                raise forms.ValidationError(f"“{part.strip()}”应写成 指标=权重，如 亩均税收=0.8")
+            if name.strip() not in keys:
+                raise forms.ValidationError(
+                    f"没有名为“{name.strip()}”的指标，可用 {'、'.join(n for n in keys if '预计' not in n)}"
+                )
+            weights[keys[name.strip()]] = weight
         return weights
 
     def adjust_b(self) -> dict:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from pingtai.allocation.rules import POOLS
+from pingtai.core.terms import rule_name
 from pingtai.runs.models import FrozenRun
 
 
@@ -155,7 +156,7 @@ class AllocationRun(FrozenRun):
         scope = f"·{self.platform.short_name}" if self.platform is not None else ""
         return (
             f"{self.pool.year}年度{POOLS[self.pool.kind][0]}{scope}（{self.get_level_display()}，"
-            f"{self.rules_id} v{self.rules_version}，{self.get_status_display()}）"
+            f"{rule_name(self.rules_id)}第 {self.rules_version} 版，{self.get_status_display()}）"
         )
 
 

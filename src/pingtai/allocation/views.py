@@ -21,10 +21,12 @@ from pingtai.allocation.forms import (
     PostEvaluationForm,
     ProposalForm,
     RunForm,
+    indicator_keys,
 )
 from pingtai.allocation.models import AllocationRun, ProjectProposal, QuotaPool
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
+from pingtai.core import terms
 from pingtai.core.refusal import Refused
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
@@ -139,7 +141,7 @@ def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
-    messages.success(request, f"已生成配置方案草案 #{run.pk}")
+    messages.success(request, "已生成配置方案草案，请核对后发布")
     return redirect("allocation:run", pk=run.pk)
 
 
@@ -203,12 +205,14 @@ def compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except Refused as refused:
         messages.error(request, str(refused))
         return redirect("allocation:pool", pk=pk)
-    label_b = data["rules_b"]
+    label_a = terms.rule_name(data["rules_a"])
+    label_b = terms.rule_name(data["rules_b"])
     if data["base_share_b"] is not None or data["weights_b"]:
+        names = {key: name for name, key in reversed(indicator_keys().items())}
         changes = (
             [f"基础份额 {data['base_share_b']}"] if data["base_share_b"] is not None else []
         ) + (
-            ["权重 " + "、".join(f"{k}={v}" for k, v in data["weights_b"].items())]
+            ["权重 " + "、".join(f"{names[k]}={v}" for k, v in data["weights_b"].items())]
             if data["weights_b"]
             else []
         )
@@ -218,10 +222,10 @@ def compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             AuditEvent.Action.EXPORT,
             request=request,
             obj=pool,
-            detail=f"导出方案比较 {data['rules_a']} / {label_b}",
+            detail=f"导出方案比较 {label_a} / {label_b}",
         )
         return attachment(
-            services.compare_xlsx(rows, data["rules_a"], label_b, pool.unit_name),
+            services.compare_xlsx(rows, label_a, label_b, pool.unit_name),
             f"{pool.year}年度要素配置方案比较.xlsx",
         )
     return render(
@@ -232,6 +236,7 @@ def compare(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "results": results,
             "form": data,
+            "label_a": label_a,
             "label_b": label_b,
             "query": request.GET.urlencode(),
         },
