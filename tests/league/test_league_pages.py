@@ -364,8 +364,16 @@ def test_target_board_with_warnings_and_scope(login, league_demo):
     assert rows[0][:3] == ("范围", "目标", "目标值")
     scopes = {r[0] for r in rows[1:] if r[1]}
     assert len(scopes) == 12  # 11 platforms + 全市
+    header = rows[0]
+    value = header.index("现值")
     high_tech = [r for r in rows[1:] if r[1] == "高新技术产业增加值占比"]
-    assert len(high_tech) == 11 and all(r[5] is not None and 0 < r[5] < 100 for r in high_tech)
+    assert len(high_tech) == 11 and all(
+        r[value] is not None and 0 < r[value] < 100 for r in high_tech
+    )
+    # Years read as years, rates as percentages, no references to the maintainers' notes.
+    assert all(re.fullmatch(r"\d{4}年", r[header.index("目标年份")]) for r in rows[1:] if r[1])
+    cells = [c for r in rows for c in r if isinstance(c, str)]
+    assert not any("methods.md" in c or "U-22" in c for c in cells)
     own = sheet(login("pt_ls02").get("/league/targets/export.xlsx?year=2024"))
     assert {r[0] for r in own[1:] if r[1]} == {"莲都经开区", "全市"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pingtai.core.terms import plain_text
 from pingtai.league import selectors
 from pingtai.league.board import Board
 from pingtai.league.models import LeagueRun, PayPool, PlatformResult
@@ -249,23 +250,32 @@ def pay_pool_xlsx(pool: PayPool) -> bytes:
 
 
 def board_xlsx(board: Board) -> bytes:
-    headers = [
+    # As the targets page reads: years as years (2025, not 2,025), values to two decimals in the
+    # target's unit, progress and growth rates as percentages; assumptions without the
+    # maintainers' references (terms.plain_text).
+    amount = Column("", kind="decimal")
+    growth = Column("", kind="percent", decimals=1)
+    headers: list[Column | str] = [
         "范围",
         "目标",
         "目标值",
-        "目标年",
+        "单位",
+        "目标年份",
         "现值年份",
-        "现值",
-        "基期",
-        "基期值",
-        "进度",
-        "剩余年数",
-        "所需年均增速",
-        "已实现年均增速",
+        replace(amount, header="现值"),
+        "基期年份",
+        replace(amount, header="基期值"),
+        Column("进度", kind="percent", decimals=0),
+        Column("剩余年数", unit="年", kind="integer"),
+        replace(growth, header="所需年均增速"),
+        replace(growth, header="已实现年均增速"),
         "状态",
         "说明",
-        "假设与口径",
+        Column("假设与口径", kind="text"),
     ]
+
+    def year(number: int | None) -> str | None:
+        return None if number is None else f"{number}年"
 
     def line(scope: str, a) -> list:
         t = a.target
@@ -273,18 +283,19 @@ def board_xlsx(board: Board) -> bytes:
             scope,
             t.name,
             t.goal_text,
-            t.target_year,
-            a.year,
-            _r(a.value, 4),
-            a.base_year,
-            _r(a.base_value, 4),
-            _r(a.progress, 4),
+            t.unit,
+            year(t.target_year),
+            year(a.year),
+            a.value,
+            year(a.base_year),
+            a.base_value,
+            a.progress,
             a.years_left,
-            _r(a.required_growth, 4),
-            _r(a.achieved_growth, 4),
+            a.required_growth,
+            a.achieved_growth,
             a.label,
             a.reason,
-            "；".join(t.assumptions),
+            "；".join(plain_text(x) for x in t.assumptions),
         ]
 
     rows = [line(r.platform.short_name, a) for r in board.rows for a in r.assessments]
@@ -294,8 +305,8 @@ def board_xlsx(board: Board) -> bytes:
         headers,
         rows,
         sheet_name="目标预警",
-        title=f"方案目标完成情况与预警（评估年份 {board.year}）",
-        notes=[f"依据：{board.plan.document}。{assumption}"],
+        title=f"方案目标完成情况与预警（评估年份：{board.year}年）",
+        notes=[f"依据：{board.plan.document}。{plain_text(assumption)}"],
         demo=holds_synthetic_data(),
         properties=Properties(description=f"目标文件版本：{board.plan.version}"),
     )
