@@ -57,6 +57,11 @@ def test_platform_detail_shows_areas_in_mu_and_km2(login):
     page = login("leader").get("/platforms/LS01/").content.decode()
     assert "丽水经济技术开发区" in page
     assert "km²" in page and "亩" in page
+    # the notes without source codes or file names, the posts with their unit
+    assert "核心区审核面积5.65平方公里；" in page and "（S04）" not in page
+    assert "4 名" in page
+    ls11 = login("leader").get("/platforms/LS11/").content.decode()
+    assert ".csv" not in ls11 and "S18" not in ls11
 
 
 def test_platform_user_opens_its_own_restricted_page(login):

@@ -79,6 +79,12 @@ def test_working_note_references_are_removed_from_displayed_text():
     assert terms.plain_text(text) == "亩均值按合计增加值÷合计用地面积计算（比值之和）"
     assert terms.plain_text("基期取2019年（U-05）") == "基期取2019年"
     assert terms.plain_text("methods.md §2.8：湖州的做法") == "湖州的做法"
+    # the register cites its sources by code; the page lists them by title instead
+    assert (
+        terms.plain_text("面积5.65平方公里（S04）；升格（S11、S16）。")
+        == "面积5.65平方公里；升格。"
+    )
+    assert terms.plain_text("（城东13.03＋城西0.47，S15）") == "（城东13.03＋城西0.47）"
 
 
 @pytest.mark.django_db

@@ -72,6 +72,10 @@ _INTERNAL_REFS = (
     re.compile(r"methods\.md\s*(§\s*[\d.]+)?(\s*U-\d+)?\s*[：:，,]?\s*"),
     re.compile(r"[（(]U-\d+[）)]"),
     re.compile(r"[，,；;]\s*U-\d+"),
+    # citations of the register's sources by their codes (S04; data/lishui/sources.csv): the page
+    # lists those sources by title beside the text.
+    re.compile(r"[（(]\s*S\d{2}(\s*[、，,]\s*S\d{2})*\s*[）)]"),
+    re.compile(r"[，,；;]\s*S\d{2}(\s*[、，,]\s*S\d{2})*(?=[）)])"),
 )
 
 
