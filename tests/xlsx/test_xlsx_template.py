@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -38,8 +39,11 @@ def test_platform_template_layout(kit, catalogue):
     assert (
         "2025年第四季度" in text
         and "2026年1月15日" in text
-        and "丽水经济技术开发区（LS01）" in text
+        and "丽水经济技术开发区" in text
     )
+    # The instructions are read by people: no codes, no ISO dates or times.
+    assert "LS01" not in text and "platform_quarterly" not in text and "2025Q4" not in text
+    assert "2025年10月1日至2025年12月31日" in text and not re.search(r"\d{4}-\d\d-\d\d", text)
     for ind in columns:
         assert ind.definition in text
     assert "规上工业总产值 ≤ 工业总产值" in text

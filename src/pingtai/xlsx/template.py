@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pingtai.catalogue import Catalogue, Form, Indicator, Period, default_catalogue, parse_period
 from pingtai.catalogue.catalogue import DTYPE_LABELS, FREQUENCY_LABELS, LEVEL_LABELS
+from pingtai.core.dates import CHINA_TIME, day_text
 from pingtai.xlsx.export import escape_unwritable, safe_text
 from pingtai.xlsx.guard import Limits
 from pingtai.xlsx.marker import DATA_SHEET, HEADER_ROWS, INSTRUCTIONS_SHEET, MARKER_SHEET, Marker
@@ -63,22 +64,22 @@ def _write_instructions(
     ws.column_dimensions["E"].width = 8
     ws.column_dimensions["F"].width = 30
     ws.column_dimensions["G"].width = 60
-    _title(ws, 1, f"{form.name} 填表说明", 14)
+    _title(ws, 1, f"{form.name}填表说明", 14)
+    # In words only: the codes the upload is checked against are in the hidden marker sheet.
+    generated = datetime.fromisoformat(marker.generated_at).astimezone(CHINA_TIME)
     facts = [
-        ("报告期", f"{period.label}（{period.code}，{period.start} 至 {period.end}）"),
-        ("填报单位", f"{marker.scope_name}（{marker.scope_code}）"),
+        ("报告期", f"{period.label}（{day_text(period.start)}至{day_text(period.end)}）"),
+        ("填报单位", marker.scope_name),
         ("数据来源", catalogue.sources[form.source]),
         (
             "报表",
-            (
-                f"{form.name}（{form.code}），{FREQUENCY_LABELS[form.frequency]}报表，"
-                f"{LEVEL_LABELS[form.level]}"
-            ),
+            f"{form.name}，{FREQUENCY_LABELS[form.frequency]}报表，{LEVEL_LABELS[form.level]}",
         ),
     ]
     if deadline is not None:
-        facts.append(("截止日期", f"{deadline.year}年{deadline.month}月{deadline.day}日"))
-    facts.append(("模板生成", f"{marker.generated_at}，指标目录版本 {marker.catalogue_version}"))
+        facts.append(("截止日期", day_text(deadline)))
+    made = f"{day_text(generated.date())} {generated:%H:%M}"
+    facts.append(("模板生成", f"{made}，指标目录版本 {marker.catalogue_version}"))
     row = 3
     for label, text in facts:
         ws.cell(row, 1, label).font = Font(bold=True)
