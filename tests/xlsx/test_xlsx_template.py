@@ -36,11 +36,7 @@ def test_platform_template_layout(kit, catalogue):
     text = "\n".join(
         str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value
     )
-    assert (
-        "2025年第四季度" in text
-        and "2026年1月15日" in text
-        and "丽水经济技术开发区" in text
-    )
+    assert "2025年第四季度" in text and "2026年1月15日" in text and "丽水经济技术开发区" in text
     # The instructions are read by people: no codes, no ISO dates or times.
     assert "LS01" not in text and "platform_quarterly" not in text and "2025Q4" not in text
     assert "2025年10月1日至2025年12月31日" in text and not re.search(r"\d{4}-\d\d-\d\d", text)
