@@ -42,6 +42,7 @@ def test_goal_texts_use_yi_for_large_money_and_group_digits():
     assert PLAN.get("city_core_output").goal_text == "≥ 1,000 亿元"
     assert PLAN.get("developable_space").goal_text == "≥ 10,000 亩"
     assert PLAN.get("tax_per_mu").goal_text == "≥ 30 万元/亩"
+    assert PLAN.get("high_tech_share").goal_text == "≥ 60%"  # like the value 50.57% beside it
     assert PLAN.get("output_doubling").goal_text == "达到2020年的2倍"
     assert PLAN.get("management_staff").goal_text == "较2019年缩减30%"
 

@@ -68,7 +68,8 @@ class Target:
             goal = self._number(self.goal)
             if self.unit == "万元":
                 return f"{sign} {numbers.money(goal, places=0)}"
-            return f"{sign} {goal:,g} {self.unit}"
+            # % sticks to the number, as in the value beside it (numbers.quantity)
+            return f"{sign} {goal:,g}{'' if self.unit == '%' else ' '}{self.unit}"
         if self.kind == "multiple_of_base":
             return f"达到{self.base_year}年的{self._number(self.multiple):g}倍"
         return f"较{self.base_year}年缩减{self._number(self.reduction) * 100:g}%"
