@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -63,3 +64,33 @@ def test_enterprises_are_found_by_name_within_the_users_scope(login):
     assert login("admin").get("/enterprises/search/", {"q": "x"}).json() == {"results": []}
     page = login("admin").get("/planning/agreements/").content.decode()
     assert 'data-remote="/enterprises/search/"' in page
+
+
+def test_a_refused_demand_keeps_its_entries_beside_the_fields(login):
+    from pingtai.accounts.models import User
+    from pingtai.allocation.services import pool_create
+
+    pool = pool_create("land", 2025, Decimal("3000"), user=User.objects.get(username="admin"))
+    page = (
+        login("pt_ls01")
+        .post(
+            f"/allocation/pools/{pool.pk}/demand/",
+            {"demand": "12a", "major_demand": "0", "note": "新厂区"},
+            follow=True,
+        )
+        .content.decode()
+    )
+    assert "未保存" in page and 'value="新厂区"' in page and 'value="12a"' in page
+    assert page.index('class="errorlist') < page.index('name="demand"')
+    # a rule the service refuses is reported at its field, the entries kept
+    page = (
+        login("pt_ls01")
+        .post(
+            f"/allocation/pools/{pool.pk}/demand/",
+            {"demand": "10", "major_demand": "20", "note": "扩建"},
+            follow=True,
+        )
+        .content.decode()
+    )
+    error = page.index("重大产业项目需求不能超过总需求", page.index("申报或修改需求"))
+    assert error < page.index('name="major_demand"') and 'value="扩建"' in page

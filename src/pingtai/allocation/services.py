@@ -94,7 +94,7 @@ def demand_submit(
     note: str = "",
 ) -> PoolDemand:
     if demand < 0 or major_demand < 0 or major_demand > demand:
-        raise Refused("需求须为非负数，且重大产业项目需求不能超过总需求")
+        raise Refused("需求须为非负数，且重大产业项目需求不能超过总需求", field="major_demand")
     if pool.runs.filter(
         status=AllocationRun.Status.PUBLISHED, level=AllocationRun.Level.PLATFORM
     ).exists():

@@ -31,7 +31,7 @@ from pingtai.core.refusal import Refused
 from pingtai.runs import kernel
 from pingtai.runs.web import PublishForm, publish_from_request, publish_panel
 from pingtai.web.downloads import attachment
-from pingtai.web.forms import form_errors
+from pingtai.web.forms import form_errors, refuse_form, restore_form
 
 ADMIN = User.Role.CITY_ADMIN
 READERS = (User.Role.CITY_ADMIN, User.Role.LEADER)
@@ -83,8 +83,16 @@ def pool_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "pool": pool,
             "demands": selectors.demands_for(user, pool),
             "runs": selectors.runs_for(user, pool),
-            "demand_form": DemandForm() if user.role in (ADMIN, User.Role.PLATFORM) else None,
-            "run_form": RunForm(kind=pool.kind) if user.is_city_admin else None,
+            "demand_form": (
+                restore_form(request, f"demand-{pool.pk}", DemandForm)
+                if user.role in (ADMIN, User.Role.PLATFORM)
+                else None
+            ),
+            "run_form": (
+                restore_form(request, f"run-{pool.pk}", RunForm, kind=pool.kind)
+                if user.is_city_admin
+                else None
+            ),
             "compare_form": CompareForm(kind=pool.kind) if user.role in READERS else None,
         },
     )
@@ -96,7 +104,7 @@ def demand_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = DemandForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请检查需求数值")
+        refuse_form(request, f"demand-{pool.pk}")
         return redirect("allocation:pool", pk=pk)
     platform = (
         request.user.platform
@@ -104,7 +112,7 @@ def demand_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else form.cleaned_data["platform"]
     )
     if platform is None:
-        messages.error(request, "请选择平台")
+        refuse_form(request, f"demand-{pool.pk}", Refused("请选择平台", field="platform"))
         return redirect("allocation:pool", pk=pk)
     try:
         services.demand_submit(
@@ -118,7 +126,7 @@ def demand_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, f"已保存「{platform.name}」的需求")
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"demand-{pool.pk}", refused)
     return redirect("allocation:pool", pk=pk)
 
 
@@ -128,7 +136,7 @@ def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(QuotaPool, pk=pk)
     form = RunForm(request.POST, kind=pool.kind)
     if not form.is_valid():
-        messages.error(request, "请选择配置规则")
+        refuse_form(request, f"run-{pool.pk}")
         return redirect("allocation:pool", pk=pk)
     try:
         run = services.allocation_run(
@@ -139,7 +147,7 @@ def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             request=request,
         )
     except Refused as refused:
-        messages.error(request, str(refused))
+        refuse_form(request, f"run-{pool.pk}", refused)
         return redirect("allocation:pool", pk=pk)
     messages.success(request, "已生成配置方案草案，请核对后发布")
     return redirect("allocation:run", pk=run.pk)
