@@ -4,9 +4,11 @@ a configurable list — and the document check failing on what it must catch."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
 import pytest
+from docx import Document
 
 from pingtai.reports import fonts, layout
 from pingtai.reports.documents import Notice, Section, Table
@@ -162,3 +164,15 @@ def test_a_table_title_never_ends_a_page():
     for paragraphs in range(6, 30):
         for page in filter(None, _pages(_filled(paragraphs, [table]))):
             assert "表1 版面检查表" not in page[-1], f"{paragraphs} paragraphs"
+
+
+def test_word_keeps_headings_table_titles_and_the_closing_paragraph_with_what_follows():
+    table = Table(
+        "表1 版面检查表",
+        [Column("名称", kind="name"), Column("企业数", unit="家", kind="integer")],
+        [["莲都区", 12]],
+    )
+    doc = Document(io.BytesIO(render_notice(_filled(3, [table]), "docx")))
+    kept = {p.text for p in doc.paragraphs if p.paragraph_format.keep_with_next}
+    assert {"一、总体情况", "表1 版面检查表", "请认真抓好落实。"} <= kept
+    assert "第1段正文。" not in kept

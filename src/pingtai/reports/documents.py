@@ -330,9 +330,10 @@ class _Writer:
             self.paragraph(table.note, size=layout.NUMERAL_SIZE)
 
     def table_part(self, table: Table, part: layout.TablePart) -> None:
-        self.paragraph(
+        title = self.paragraph(
             part.title, "heading", layout.NUMERAL_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, before=6
         )
+        title.paragraph_format.keep_with_next = True
         columns = [table.columns[i] for i in part.columns]
         grid = self.doc.add_table(rows=1, cols=len(columns))
         grid.style = "Table Grid"
@@ -490,21 +491,31 @@ class _Writer:
             if n < len(lines) - 1:
                 run.add_break()
         self.paragraph(f"{notice.recipients}：", before=layout.LINE_PITCH)
+        # As in the PDF: a heading, a chart and a table's title stay with what follows them, and
+        # the closing paragraph with the office and date (GB/T 9704 §7.3.5).
+        closing = None
         for i, part in enumerate(notice.sections):
-            self.paragraph(f"{NUMERALS[i]}、{part.heading}", "heading", indent=True)
+            heading = self.paragraph(f"{NUMERALS[i]}、{part.heading}", "heading", indent=True)
+            heading.paragraph_format.keep_with_next = True
             for text in part.paragraphs:
-                self.paragraph(text, indent=True)
+                closing = self.paragraph(text, indent=True)
+            if part.charts or part.tables:
+                closing = None
             for chart in part.charts:
                 doc.add_picture(io.BytesIO(chart.png), width=Pt(layout.PORTRAIT.text_width))
                 doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+                doc.paragraphs[-1].paragraph_format.keep_with_next = True
                 self.paragraph(
                     chart.title, "subheading", layout.NUMERAL_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER
                 )
             for table in part.tables:
                 self.table(table)
             self.orient(False)
+        if closing is not None:
+            closing.paragraph_format.keep_with_next = True
         sign = signature(notice.issuer, notice.date_text)
-        self.paragraph(notice.issuer, left=sign.issuer_at, before=layout.LINE_PITCH)
+        office = self.paragraph(notice.issuer, left=sign.issuer_at, before=layout.LINE_PITCH)
+        office.paragraph_format.keep_with_next = True
         self.paragraph(notice.date_text, left=sign.date_at)
         if notice.annotation:
             self.paragraph(f"（{notice.annotation}）", indent=True, color=RED)
