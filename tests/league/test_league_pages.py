@@ -152,6 +152,9 @@ def test_scorecard_and_its_export(login, league_demo):
     client = login("pt_ls03")
     page = client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/").content.decode()
     assert "龙泉" in page and "亩均税收" in page and "报送及时率" in page and "历次已发布" in page
+    # the 亩均 figures come from an earlier year than the cockpit's: the card says which
+    year = league_demo.y24.provenance["enterprise_year"]
+    assert f"企业年度数据（亩均税收、亩均增加值等）{year} 年" in page
     rows = sheet(client.get(f"/league/runs/{league_demo.y24.pk}/platforms/LS03/export.xlsx"))
     assert rows[0] == (
         "方向",
