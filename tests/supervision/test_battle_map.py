@@ -178,6 +178,8 @@ def test_tasks_a_platform_adds_count_only_after_the_city_confirms_them(login):
     login("admin").post(f"/supervision/tasks/{task.pk}/confirm/")
     task.refresh_from_db()
     assert task.confirmed and task.confirmed_by.username == "admin"
+    page = client.get(f"/supervision/tasks/{task.pk}/").content.decode()
+    assert "已确认（市级管理员" in page and "（admin" not in page  # the person, not the login
     assert task_completion_rates(deadline.year)["LS05"] == 0.0
     assert AuditEvent.objects.filter(
         action="approve", object_type="supervision.Task", object_id=str(task.pk)
