@@ -271,9 +271,13 @@ def test_pay_pool_page_and_export_add_up(login, league_demo):
     client = login("leader")
     page = client.get(f"/league/pay-pools/{pk}/").content.decode()
     assert "2000.05" in page and "托底" in page
-    rows = sheet(client.get(f"/league/pay-pools/{pk}/export.xlsx"))
+    response = client.get(f"/league/pay-pools/{pk}/export.xlsx")
+    assert "绩效薪酬池分配.xlsx" in unquote(response["Content-Disposition"])
+    rows = sheet(response)
     amounts = [Decimal(str(r[3])) for r in rows[1:] if r[0] and str(r[0]).startswith("LS")]
     assert len(amounts) == 11 and sum(amounts) == Decimal("2000.05")
+    total = next(r for r in rows if r[0] == "合计")
+    assert total[4].startswith("托底 ") and total[4].endswith(" 万元"), total
 
 
 def test_read_only_roles_cannot_change_anything(login, league_demo):

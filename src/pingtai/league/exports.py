@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from pingtai.core.numbers import money
 from pingtai.core.terms import plain_text
 from pingtai.league import selectors
 from pingtai.league.board import Board
@@ -244,7 +245,14 @@ def pay_pool_xlsx(pool: PayPool) -> bytes:
         for s in pool.shares.select_related("platform").order_by("platform__code")
     ]
     rows.append(
-        ["合计", "", None, pool.total_wan, f"托底 {pool.floor_wan}", f"限高 {pool.cap_wan}"]
+        [
+            "合计",
+            "",
+            None,
+            pool.total_wan,
+            f"托底 {money(pool.floor_wan, unit='万元')}",
+            f"限高 {money(pool.cap_wan, unit='万元')}",
+        ]
     )
     return _write(pool.run, "绩效薪酬池分配", headers, rows, "绩效薪酬池")
 

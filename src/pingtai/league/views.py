@@ -318,7 +318,7 @@ def pay_pool(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @role_required(*CITY_ROLES)
 def pay_pool_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     pool = get_object_or_404(PayPool, pk=pk)
-    return _xlsx(request, exports.pay_pool_xlsx(pool), f"绩效薪酬池{pool.pk}.xlsx", pool)
+    return _xlsx(request, exports.pay_pool_xlsx(pool), f"{pool.run.label}绩效薪酬池分配.xlsx", pool)
 
 
 def _board(request: AuthenticatedRequest):
