@@ -90,6 +90,8 @@ def test_allocate_prints_explains_saves_and_compares(capsys, tmp_path):
         )
     )
     assert sum(Decimal(str(r[4])) for r in rows[1:]) == 0 and any(r[4] for r in rows[1:])
+    # The rule sets by their titles, not by file id or path.
+    assert not any("land-platform-default" in str(c) or "toml" in str(c) for c in rows[0])
     # wrong pool for the rules, and an unknown file
     assert (
         main(["allocate", "--pool", "land", "--year", "2025", "--rules", "energy-platform-default"])

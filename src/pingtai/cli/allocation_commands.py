@@ -31,6 +31,7 @@ def _print_result(result, unit: str) -> None:
 
 def allocate_command(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.allocation import rules as rulefiles
     from pingtai.allocation import services
     from pingtai.allocation.models import QuotaPool
     from pingtai.registry.models import Platform
@@ -63,8 +64,13 @@ def allocate_command(args: argparse.Namespace) -> int:
                 )
             print(f"  A 已分配 {results[0].allocated}，B 已分配 {results[1].allocated}")
             if args.xlsx:
+                # Headers and title name each rule set by its title, as the web page does.
+                label_a = rulefiles.load_rule_set(args.rules).title
+                label_b = rulefiles.load_rule_set(args.compare).title
+                if label_b == label_a:
+                    label_b += "（比较用规则文件）"
                 Path(args.xlsx).write_bytes(
-                    services.compare_xlsx(rows, args.rules, args.compare, pool.unit_name)
+                    services.compare_xlsx(rows, label_a, label_b, pool.unit_name)
                 )
                 print(f"已写出 {args.xlsx}")
             return 0
