@@ -69,8 +69,11 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
     assert lines["LS01"].multiplier == Decimal("1.2")  # tier T1
     page = admin.get(f"/allocation/runs/{run.pk}/").content.decode()
     assert "重大产业项目预留" in page and "基础份额（平均）" in page and "得分份额" in page
-    # the run is named by its rule's title, not by its database number or rule file key
-    assert "配置方案：2025年度新增建设用地指标（平台间，新增建设用地指标·平台间配置" in page
+    # the run is named in words (docs/glossary.md) with its rule's title, not by a bare
+    # database number or rule file key
+    assert (
+        f"2025年度新增建设用地指标（平台间）第{run.pk}号批次（新增建设用地指标·平台间配置" in page
+    )
     assert "land-platform-default v" not in page and f"#{run.pk}" not in page
 
 
@@ -156,7 +159,11 @@ def test_platform_users_see_only_published_runs_and_their_own_line(login):
     admin = login("admin")
     second = _run(admin, pool, "energy-platform-default")
     page = admin.get(f"/allocation/runs/{second.pk}/").content.decode()
-    assert f"已有现行结果：批次 #{run.pk}" in page and "发布并取代现行结果" in page
+    assert (
+        f"已有现行结果：{run.name}" in page
+        and f"第{run.pk}号批次" in page
+        and "发布并取代现行结果" in page
+    )
     refused = admin.post(
         f"/allocation/runs/{second.pk}/publish/", {"confirm": "on", "supersede": run.pk}
     ).content.decode()

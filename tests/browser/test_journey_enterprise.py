@@ -132,7 +132,8 @@ def test_the_enterprise_loop_in_chromium(browser, live_url, screenshot):
         page.click(f"a[href='/firm/runs/{new.pk}/letter.pdf']")
     assert download.value.path().read_bytes().startswith(b"%PDF")
     page.goto(f"{live_url}/firm/objections/{obj.number}/")
-    assert "已采纳" in page.inner_text("main") and f"批次 #{new.pk}" in page.inner_text("main")
+    shown = page.inner_text("main")
+    assert "已采纳" in shown and f"{new.year}年度亩均效益评价第{new.pk}号批次" in shown
     context.close()
 
     # 6. The run page explains the change by the objection.

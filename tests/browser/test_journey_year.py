@@ -134,7 +134,7 @@ def test_a_published_year_shows_the_same_numbers_everywhere(watched_page, live_u
     # 5. One current publication: a second 2024 run can only replace it explicitly.
     second, _ = run_evaluation(YEAR, run.method_id, user=admin)
     page.goto(f"{live_url}/evaluation/runs/{second.pk}/")
-    assert f"已有现行结果：批次 #{run.pk}" in page.inner_text("main")
+    assert f"已有现行结果：{YEAR}年度亩均效益评价第{run.pk}号批次" in page.inner_text("main")
     assert (
         page.locator("form.publish-form button[type=submit]").inner_text().startswith("发布并取代")
     )

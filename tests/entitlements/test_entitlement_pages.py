@@ -97,7 +97,7 @@ def test_superseding_the_run_marks_the_list_and_flags_the_firms_that_change(publ
     assert firm["uscc"] in {a["code"] for a in flag.affected}
     # The list stays as issued; a new one cannot be made from the superseded run.
     assert services.generate(published_run, "power", user=admin).record == record
-    with pytest.raises(Exception, match="已被批次"):
+    with pytest.raises(Exception, match=f"已被{new.year}年度亩均效益评价第{new.pk}号批次更正取代"):
         services.generate(published_run, "税务局", user=admin)
     fresh = services.generate(new, "power", user=admin)
     assert fresh.created and fresh.record.pk != record.pk

@@ -264,7 +264,7 @@ def test_platform_page_shows_the_published_class_distribution(login, admin_user)
     run_publish(run, user=admin_user)
     page = login("leader").get("/platforms/LS03/").content.decode()
     a_count = EnterpriseResult.objects.filter(run=run, platform_code="LS03", klass="A").count()
-    assert f"批次 #{run.pk}" in page and f"<td>{a_count}</td>" in page
+    assert f"{run.year}年度亩均效益评价第{run.pk}号批次" in page and f"<td>{a_count}</td>" in page
 
 
 def test_bonus_flags_reach_the_method_as_columns(admin_user):

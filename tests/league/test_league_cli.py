@@ -36,7 +36,7 @@ def test_run_and_publish_prints_the_ranking(capsys, league_demo):
         run.status == LeagueRun.Status.PUBLISHED and run.grouping == "role" and run.cycle == "half"
     )
     assert (
-        f"批次 #{run.pk}" in out
+        f"{run.name}（已发布）" in out
         and "【一心】" in out
         and "【三片区】" in out
         and run.result_hash in out

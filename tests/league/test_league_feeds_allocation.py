@@ -21,7 +21,7 @@ def test_land_is_scored_by_the_published_year_end_assessment(league_demo):
     assert {r.code: float(r.score) for r in prepared.recipients} == pytest.approx(
         published, abs=1e-4
     )
-    assert f"批次 #{run.pk}" in prepared.score_basis
+    assert f"2024年度年终考核（一心两翼三片区）第{run.pk}号批次" in prepared.score_basis
     best = max(published, key=published.get)
     worst = min(published, key=published.get)
     by_code = {r.code: r for r in prepared.recipients}

@@ -38,13 +38,13 @@ def test_one_current_result_per_year_and_an_explicit_supersede(admin):
         run_publish(second, user=admin)
     assert refused.value.code == "current_exists"
     assert (
-        f"批次 #{first.pk}" in refused.value.message
+        f"已有现行结果：2024年度亩均效益评价第{first.pk}号批次" in refused.value.message
         and f"--supersede {first.pk}" in refused.value.message
     )
     with pytest.raises(Refused, match="更正理由"):
         run_publish(second, user=admin, supersede=first)
     other_year = run_publish(_preview(2023, admin), user=admin)
-    with pytest.raises(Refused, match="不是2024年度亩均评价的现行结果"):
+    with pytest.raises(Refused, match="不是2024年度亩均效益评价的现行结果"):
         run_publish(second, user=admin, supersede=other_year, reason="误选")
 
     new = run_publish(second, user=admin, supersede=first, reason="税务局更正两家企业税收")
@@ -119,7 +119,7 @@ def test_cli_contract_publish_refused_then_superseded_with_class_changes(admin, 
     current = run_publish(_preview(2024, admin), user=admin)
     assert main(["mujun", "run", "--year", "2024", "--publish"]) == 1
     err = capsys.readouterr().err
-    assert f"批次 #{current.pk}" in err and "已有现行结果" in err
+    assert f"已有现行结果：2024年度亩均效益评价第{current.pk}号批次" in err
     assert (
         main(
             [
@@ -137,7 +137,7 @@ def test_cli_contract_publish_refused_then_superseded_with_class_changes(admin, 
         == 0
     )
     out = capsys.readouterr().out
-    assert f"取代批次 #{current.pk}" in out and "类别变化的企业 0 家" in out
+    assert f"取代2024年度亩均效益评价第{current.pk}号批次" in out and "类别变化的企业 0 家" in out
     current.refresh_from_db()
     assert current.status == "superseded"
 

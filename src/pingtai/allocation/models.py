@@ -86,7 +86,7 @@ class AllocationRun(FrozenRun):
 
     CURRENT_KEY = ("pool", "level", "platform")
     LATEST_ORDER = ("-pool__year",)
-    NOUN = "配置方案"
+    TITLE = "指标配置"
 
     class Level(models.TextChoices):
         PLATFORM = "platform", "平台间"

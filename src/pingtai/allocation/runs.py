@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pingtai.allocation.models import AllocationLine, AllocationRun
+from pingtai.allocation.rules import POOLS
 from pingtai.core.refusal import Refused
 from pingtai.engine.allocate import AllocationResult, InfeasibleRules, Recipient, Rules, allocate
 from pingtai.runs import kernel
@@ -127,7 +128,7 @@ class AllocationRuns(kernel.RunKind[AllocationRun]):
 
     def key_label(self, run: AllocationRun) -> str:
         scope = f"（{run.platform.name}内项目间）" if run.platform is not None else "（平台间）"
-        return f"{run.pool.year}年度{run.pool.get_kind_display()}{scope}"
+        return f"{run.pool.year}年度{POOLS[run.pool.kind][0]}{scope}"
 
     def recorded_rows(self, run: AllocationRun, result: bytes) -> Rows:
         data = json.loads(result)

@@ -181,7 +181,7 @@ def _class_scores(
     scores = {pid: (s / a).quantize(FOUR, ROUND_HALF_EVEN) for pid, (s, a) in sums.items() if a}
     return (
         scores,
-        f"{data_year}年度亩均评价批次 #{run.pk}（{terms.method_name(run.method_id)}）各类企业按用地加权的类别分值",
+        f"{run.name}（{terms.method_name(run.method_id)}）各类企业按用地加权的类别分值",
         run.pk,
     )
 
@@ -199,7 +199,7 @@ def _league_scores(data_year: int) -> tuple[dict[str, Decimal], str, int]:
     }
     return (
         scores,
-        f"{data_year}年度年终考核批次 #{run.pk}（{terms.method_name(run.method_id)}）各平台综合得分",
+        f"{run.name}（{terms.method_name(run.method_id)}）各平台综合得分",
         run.pk,
     )
 
@@ -384,7 +384,7 @@ def _prepare_projects(pool, rule_set, text, digest, platform) -> Prepared:
             f"{rulefiles.PROPOSAL_INDICATORS[k]}÷平均值×{w}"
             for k, w in rule_set.score.indicators.items()
         )
-        + f"；平台分得量取方案 #{parent.pk}"
+        + f"；平台分得量取{parent.name}"
     )
     return Prepared(
         rule_set,

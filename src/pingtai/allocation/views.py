@@ -149,7 +149,7 @@ def run_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except Refused as refused:
         refuse_form(request, f"run-{pool.pk}", refused)
         return redirect("allocation:pool", pk=pk)
-    messages.success(request, "已生成配置方案草案，请核对后发布")
+    messages.success(request, f"已生成{run.name}（草案），请核对后发布")
     return redirect("allocation:run", pk=run.pk)
 
 

@@ -85,7 +85,7 @@ def allocate_command(args: argparse.Namespace) -> int:
                 run = services.allocation_publish(
                     run, user=user, supersede=args.supersede, reason=args.reason
                 )
-            print(f"已保存方案 #{run.pk}（{run.get_status_display()}）")
+            print(f"已保存方案：{run.name}（{run.get_status_display()}）")
             if args.xlsx:
                 Path(args.xlsx).write_bytes(services.run_xlsx(run, run.lines.all()))
                 print(f"已写出 {args.xlsx}")

@@ -22,7 +22,7 @@ def entitlements(args: argparse.Namespace) -> int:
 
     run = EvaluationRun.objects.filter(pk=args.run).first()
     if run is None:
-        print(f"错误：亩均评价批次 {args.run} 不存在", file=sys.stderr)
+        print(f"错误：{EvaluationRun.name_of(args.run)}不存在", file=sys.stderr)
         return 2
     user = city_admin(args.user)
     if user is None:

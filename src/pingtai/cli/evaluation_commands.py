@@ -27,8 +27,7 @@ def run(args: argparse.Namespace) -> int:
         progress=terminal_progress,
     )
     print(
-        f"批次 #{run_row.pk}：{run_row.year}年度 "
-        f"{terms.method_name(run_row.method_id, run_row.method_version)}"
+        f"{run_row.name}：{terms.method_name(run_row.method_id, run_row.method_version)}"
         f"（{run_row.get_status_display()}）"
     )
     if args.publish:
@@ -41,9 +40,9 @@ def run(args: argparse.Namespace) -> int:
                 override_reason=args.override_reason,
             )
         except Refused as refused:
-            print(f"错误：批次 #{run_row.pk} 未发布：{refused}", file=sys.stderr)
+            print(f"错误：{run_row.name}未发布：{refused}", file=sys.stderr)
             return 1
-        print(f"已发布：批次 #{run_row.pk}")
+        print(f"已发布：{run_row.name}")
         _print_class_changes(run_row)
     print(f"  核验信息：输入 {run_row.input_hash}，结果 {run_row.result_hash}")
     print(
@@ -81,10 +80,10 @@ def _regrade(args: argparse.Namespace, user) -> int:
     )
     new = result.new
     corrections = new.provenance.get("corrections", [])
-    print(f"批次 #{new.pk}：{new}（用更正数据 {len(corrections)} 项重新评价）")
+    print(f"{new.name}（{new.get_status_display()}，用更正数据 {len(corrections)} 项重新评价）")
     state = "已发布，取代" if result.published else "预览，与"
     changes = result.class_changes()
-    print(f"  {state}批次 #{result.old.pk}；类别变化的企业 {len(changes)} 家：")
+    print(f"  {state}{result.old.name}；类别变化的企业 {len(changes)} 家：")
     for uscc, name, before, after in changes:
         print(f"{uscc} {name}: {before or '—'}→{after or '—'}")
     if not result.published:
@@ -97,7 +96,7 @@ def _print_class_changes(run_row) -> None:
     if run_row.supersedes_id is None:
         return
     changed = [d for d in run_row.supersede_diff if "class" in d["changes"]]
-    print(f"  取代批次 #{run_row.supersedes_id}；类别变化的企业 {len(changed)} 家：")
+    print(f"  取代{run_row.supersedes.name}；类别变化的企业 {len(changed)} 家：")
     for d in changed:
         before, after = d["changes"]["class"]
         print(f"{d['entity']} {d['name']}: {before or '—'}→{after or '—'}")
@@ -110,7 +109,7 @@ def reproduce_run(model, run_id: int) -> int:
 
     run_row = model.objects.filter(pk=run_id).first()
     if run_row is None:
-        print(f"错误：批次 #{run_id} 不存在", file=sys.stderr)
+        print(f"错误：{model.name_of(run_id)}不存在", file=sys.stderr)
         return 2
     report = kernel.reproduce(run_row)
     for line in report.lines():
@@ -137,7 +136,7 @@ def publicize(args: argparse.Namespace) -> int:
     user = city_admin(args.user)
     run_row = EvaluationRun.objects.filter(pk=args.run).first()
     if run_row is None:
-        print(f"错误：批次 #{args.run} 不存在", file=sys.stderr)
+        print(f"错误：{EvaluationRun.name_of(args.run)}不存在", file=sys.stderr)
         return 2
     try:
         opens_on = dt.date.fromisoformat(args.opens) if args.opens else None
@@ -147,7 +146,7 @@ def publicize(args: argparse.Namespace) -> int:
     window = open_window(run_row, args.kind, user=user, days=args.days, opens_on=opens_on)
     run_row.refresh_from_db()
     print(
-        f"批次 #{run_row.pk}（{run_row.get_status_display()}）{window.get_kind_display()}："
+        f"{run_row.name}（{run_row.get_status_display()}）{window.get_kind_display()}："
         f"{window_text(window)}"
     )
     return 0

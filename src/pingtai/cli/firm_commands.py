@@ -38,7 +38,7 @@ def objection_file(args: argparse.Namespace) -> int:
     from pingtai.firm.objections import objection_file as file_objection
     from pingtai.registry.models import Enterprise
 
-    run = lookup(EvaluationRun.objects, f"批次 #{args.run}", pk=args.run)
+    run = lookup(EvaluationRun.objects, EvaluationRun.name_of(args.run), pk=args.run)
     firm = Enterprise.objects.filter(uscc=args.uscc.strip().upper()).first()
     if firm is None:
         print(f"错误：统一社会信用代码 {args.uscc} 不在企业名录中", file=sys.stderr)
@@ -108,6 +108,7 @@ def objection_route(args: argparse.Namespace) -> int:
 
 def objection_list(args: argparse.Namespace) -> int:
     setup_django()
+    from pingtai.evaluation.models import EvaluationRun
     from pingtai.firm.models import Objection
     from pingtai.firm.sheet import field_text, number_text
 
@@ -116,7 +117,7 @@ def objection_list(args: argparse.Namespace) -> int:
         .select_related("enterprise", "decided_by")
         .order_by("number")
     )
-    print(f"批次 #{args.run} 的异议 {rows.count()} 件")
+    print(f"{EvaluationRun.name_of(args.run)}的异议 {rows.count()} 件")
     for o in rows:
         what = field_text(o.field) if o.field else "—"
         values = (
@@ -165,14 +166,14 @@ def letters(args: argparse.Namespace) -> int:
     from pingtai.registry.models import Enterprise
 
     user = city_admin(args.user)
-    run = lookup(EvaluationRun.objects, f"批次 #{args.run}", pk=args.run)
+    run = lookup(EvaluationRun.objects, EvaluationRun.name_of(args.run), pk=args.run)
     firms = Enterprise.objects.all()
     if args.platform:
         firms = firms.filter(platform__code=args.platform.upper())
     if args.uscc:
         firms = firms.filter(uscc__in=[u.upper() for u in args.uscc])
     issued = issue_letters(run, user=user, firms=firms)
-    print(f"批次 #{run.pk}：结果告知书 {len(issued)} 份已印发（已印发的按原件返回）")
+    print(f"{run.name}：结果告知书 {len(issued)} 份已印发（已印发的按原件返回）")
     return 0
 
 

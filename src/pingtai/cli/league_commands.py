@@ -21,7 +21,7 @@ def _print_ranking(run) -> None:
     from pingtai.league import selectors
 
     data = selectors.ranking(run)
-    print(f"批次 #{run.pk}：{run}")
+    print(f"{run.name}（{run.get_status_display()}）")
     print(f"  方法 {terms.method_name(run.method_id, run.method_version)}")
     # Identifiers and fingerprints for a reviewer, on one line of their own (the pages' closed
     # 核验信息 box, docs/glossary.md).
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except Refused as refused:
             _print_ranking(league_run)
-            return _refuse(f"批次 #{league_run.pk} 未发布：{refused}")
+            return _refuse(f"{league_run.name}未发布：{refused}")
     _print_ranking(league_run)
     return 0
 
@@ -99,7 +99,7 @@ def publish(args: argparse.Namespace) -> int:
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    league_run = lookup(LeagueRun.objects, LeagueRun.name_of(args.run), pk=args.run)
     run_publish(
         league_run,
         user=admin,
@@ -107,7 +107,7 @@ def publish(args: argparse.Namespace) -> int:
         reason=args.reason,
         override_reason=args.override_reason,
     )
-    print(f"批次 #{league_run.pk} 已发布")
+    print(f"{league_run.name}已发布")
     print(f"  核验信息：结果 {league_run.result_hash}")
     return 0
 
@@ -126,7 +126,7 @@ def lists(args: argparse.Namespace) -> int:
     from pingtai.league.models import LeagueRun
     from pingtai.league.runs import LEAGUE_RUNS
 
-    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    league_run = lookup(LeagueRun.objects, LeagueRun.name_of(args.run), pk=args.run)
     interview, _ = selectors.interview_list(league_run)
     bottom_name, top_name = selectors.list_names(league_run)
     found = selectors.run_decisions(league_run)
@@ -163,7 +163,7 @@ def decide_tie(args: argparse.Namespace) -> int:
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    league_run = lookup(LeagueRun.objects, LeagueRun.name_of(args.run), pk=args.run)
     decision = tie_decide(
         league_run,
         args.place,
@@ -175,7 +175,7 @@ def decide_tie(args: argparse.Namespace) -> int:
 
     names = dict(Platform.objects.values_list("code", "short_name"))
     print(
-        f"批次 #{league_run.pk}“{decision.place}”已决定："
+        f"{league_run.name}“{decision.place}”已决定："
         f"{'、'.join(names[c] for c in decision.platforms)}列入（理由：{decision.reason}）"
     )
     return 0
@@ -189,7 +189,7 @@ def proposals(args: argparse.Namespace) -> int:
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    league_run = lookup(LeagueRun.objects, LeagueRun.name_of(args.run), pk=args.run)
     made = proposals_make(league_run, user=admin)
     print(f"进退档建议 {len(made)} 条（待市级管理员审批）：")
     for p in made:
@@ -222,7 +222,7 @@ def pay_pool(args: argparse.Namespace) -> int:
     admin = city_admin(args.user)
     if admin is None:
         return 2
-    league_run = lookup(LeagueRun.objects, f"批次 #{args.run}", pk=args.run)
+    league_run = lookup(LeagueRun.objects, LeagueRun.name_of(args.run), pk=args.run)
     pool = pay_pool_create(league_run, parse_amount(args.total), user=admin, note=args.note)
     print(
         f"薪酬池 #{pool.pk}：总额 {pool.total_wan} 万元，托底 {pool.floor_wan}，限高 {pool.cap_wan}"

@@ -32,7 +32,7 @@ def classify(args: argparse.Namespace) -> int:
     rules = load_rules(args.rules) if args.rules else load_rules()
     run = classification_create(year=args.year, as_of=args.as_of, user=user, rules=rules)
     print(
-        f"已生成分类建议 #{run.pk}（{run.year}年数据，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）"
+        f"已生成并提撤转分类建议（{run.name}，平台体系时点 {run.as_of}，规则 {run.rules_id} v{run.rules_version}）"
     )
     for item in run.items.select_related("target_platform"):
         if item.action != "keep":
@@ -51,7 +51,7 @@ def approve(args: argparse.Namespace) -> int:
     from pingtai.planning.services import classification_approve
 
     user = city_admin(args.user)
-    run = lookup(ClassificationRun.objects, f"分类批次 #{args.run}", pk=args.run)
+    run = lookup(ClassificationRun.objects, ClassificationRun.name_of(args.run), pk=args.run)
     result = classification_approve(
         run,
         effective_date=args.effective_date,
@@ -59,7 +59,7 @@ def approve(args: argparse.Namespace) -> int:
         user=user,
         conflict_reason=args.conflict_reason or "",
     )
-    print(f"已审定 #{run.pk}：登记整合事件 {result.events} 条，{result.unchanged} 个园区现状已一致")
+    print(f"已审定{run.name}：登记整合事件 {result.events} 条，{result.unchanged} 个园区现状已一致")
     return 0
 
 

@@ -28,7 +28,7 @@ def notice(args: argparse.Namespace) -> int:
         print("错误：--number 只在印发时登记文号，请同时使用 --issue", file=sys.stderr)
         return 2
     model = LeagueRun if args.league else EvaluationRun
-    run = lookup(model.objects, f"批次 #{args.run}", pk=args.run)
+    run = lookup(model.objects, model.name_of(args.run), pk=args.run)
     document: IssuedDocument | None
     try:
         if args.issue:

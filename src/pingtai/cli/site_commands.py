@@ -108,7 +108,7 @@ def demo_activity(robustness: bool = True) -> None:
                 year, "lishui-mujun-default", user=admin, robustness_draws=200 if robustness else 0
             )
             run = run_publish(run, user=admin, override_reason=_demo_override(run))
-            print(f"已发布 {year} 年度亩均效益评价（批次 #{run.pk}）。{_override_note(run)}")
+            print(f"已发布{run.name}。{_override_note(run)}")
     print("正在通过填报流程录入平台季报演示数据…", flush=True)
     load_league_demo(admin=admin)
     for cycle, period in (

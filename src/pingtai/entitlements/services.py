@@ -259,7 +259,7 @@ def list_xlsx(run: EvaluationRun, agency: Agency, lines: list[dict[str, Any]], t
     title = list_title(run, agency)
     demo = bool(run.provenance.get("register_synthetic"))
     notes = [
-        f"依据：{run.year}年度亩均效益综合评价结果（已发布，批次 {run.pk}）；政策表：{table}。",
+        f"依据：{run.name}的评价结果（已发布）；政策表：{table}。",
         "金额为空的条目由执行单位按企业实际用量或应纳税额核定；“要素配置”为档次，不计金额。",
         "标准来源为“假设”的，数额待主管部门确认后执行。",
     ]
@@ -290,15 +290,16 @@ def list_xlsx(run: EvaluationRun, agency: Agency, lines: list[dict[str, Any]], t
 
 def _publishable(run: EvaluationRun) -> None:
     if run.status == RunStatus.SUPERSEDED:
-        newer = EvaluationRun.objects.filter(supersedes=run).values_list("pk", flat=True).first()
+        newer = EvaluationRun.objects.filter(supersedes=run).first()
+        by = newer.name if newer else "新批次"
         raise Refused(
-            f"批次 {run.pk} 已被批次 {newer} 更正取代，不能再据此生成免申即享名单；"
+            f"{run.name}已被{by}更正取代，不能再据此生成免申即享名单；"
             "请依据现行结果生成（已印发的名单保留原件，标记为依据已更正）",
             code="superseded",
         )
     if run.status != RunStatus.PUBLISHED:
         raise Refused(
-            f"批次 {run.pk} 状态为“{run.get_status_display()}”：只有已发布的现行评价结果才能生成免申即享名单",
+            f"{run.name}状态为“{run.get_status_display()}”：只有已发布的现行评价结果才能生成免申即享名单",
             code="not_published",
         )
 

@@ -144,7 +144,7 @@ class EvaluationRun(EngineRun):
 
     CURRENT_KEY = ("year",)
     LATEST_ORDER = ("-year",)
-    NOUN = "亩均评价批次"
+    TITLE = "亩均效益评价"
 
     year = models.PositiveSmallIntegerField("数据年度")
     class_counts = models.JSONField("各类企业数", default=dict)

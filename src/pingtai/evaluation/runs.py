@@ -98,7 +98,7 @@ class MujunRuns(kernel.RunKind[EvaluationRun]):
     }
 
     def key_label(self, run: EvaluationRun) -> str:
-        return f"{run.year}年度亩均评价"
+        return f"{run.year}年度{run.TITLE}"
 
     def _decimals(self, run: EvaluationRun) -> int:
         """The precision of the result file (the method's output decimals)."""

@@ -422,7 +422,7 @@ def leaders_xlsx(run: EvaluationRun, leaders: list[dict], platform, top: int) ->
     scope = platform.name if platform is not None else "全市"
     title = f"{run.year}年度亩均效益领跑者名单（{scope}，各行业前 {top} 名）"
     notes = [
-        f"依据：{run.year}年度亩均效益综合评价结果（{run.get_status_display()}，批次 {run.pk}）。",
+        f"依据：{run.name}的评价结果（{run.get_status_display()}）。",
         "行业按国民经济行业分类（GB/T 4754-2017）大类划分，规上、规下企业分别排列；并列的一并列出。",
     ]
     return write_table_xlsx(

@@ -47,7 +47,7 @@ class PublicityWindow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.run.year}年度{self.get_kind_display()}（批次 #{self.run_id}）"
+        return f"{self.get_kind_display()}（{self.run.name}）"
 
     def is_open(self, today: dt.date | None = None) -> bool:
         today = today or timezone.localdate()

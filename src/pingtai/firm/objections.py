@@ -141,7 +141,7 @@ def objection_window(run: EvaluationRun, today: dt.date) -> PublicityWindow:
         return open_now[-1]
     if not windows:
         raise Refused(
-            f"{run.year}年度评价批次 #{run.pk} 未开启公示或确认期，不能提出异议",
+            f"{run.name}未开启公示或确认期，不能提出异议",
             code="no_window",
         )
     started = [w for w in windows if w.opens_on <= today]
@@ -199,7 +199,7 @@ def objection_file(
     if kind_value is None:
         raise Refused("异议类型只能是“数值错误”或“特殊情况”", code="bad_kind", field="kind")
     if run.status == RunStatus.SUPERSEDED:
-        raise Refused(f"批次 #{run.pk} 已被取代，请对现行结果提出异议", code="run_superseded")
+        raise Refused(f"{run.name}已被取代，请对现行结果提出异议", code="run_superseded")
     window = objection_window(run, today)
     if not run.results.filter(enterprise=enterprise).exists():
         raise Refused(f"{enterprise.name}不在本批次的评价范围内", code="not_evaluated")
@@ -482,7 +482,7 @@ def confirm_sheet(
             request=request,
             actor=user,
             obj=answer,
-            detail=f"{enterprise.name}确认{run.year}年度一企一单（批次 #{run.pk}）",
+            detail=f"{enterprise.name}确认{run.year}年度一企一单（{run.name}）",
         )
     return answer
 

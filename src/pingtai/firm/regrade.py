@@ -79,11 +79,11 @@ def regrade(
     published in its place."""
     old = EvaluationRun.objects.filter(pk=supersede).first()
     if old is None:
-        raise Refused(f"批次 #{supersede} 不存在", code="no_run")
+        raise Refused(f"{EvaluationRun.name_of(supersede)}不存在", code="no_run")
     if old.year != year:
-        raise Refused(f"批次 #{old.pk} 是{old.year}年度的，不是{year}年度", code="wrong_year")
+        raise Refused(f"{old.name}是{old.year}年度的，不是{year}年度", code="wrong_year")
     if old.status == RunStatus.SUPERSEDED:
-        raise Refused(f"批次 #{old.pk} 已被取代", code="run_superseded")
+        raise Refused(f"{old.name}已被取代", code="run_superseded")
     reason = reason.strip()
     if not reason:
         raise Refused("重新评价须说明理由（--reason）", code="reason_required", field="reason")
@@ -137,7 +137,7 @@ def regrade(
                 obj=locked,
                 before={"status": before},
                 after={"status": RunStatus.SUPERSEDED, "superseded_by": new.pk},
-                detail=f"公示稿被 #{new.pk} 取代：{reason}",
+                detail=f"公示稿被{new.name}取代：{reason}",
             )
         numbers = [c["objection"] for c in new.provenance.get("corrections", [])]
         Objection.objects.filter(number__in=numbers).update(applied_in=new)

@@ -72,7 +72,7 @@ def open_window(
     with transaction.atomic():
         locked = EvaluationRun.objects.select_for_update().get(pk=run.pk)
         if locked.status == RunStatus.SUPERSEDED:
-            raise Refused(f"批次 #{locked.pk} 已被取代，不能再{kind_label}", code="run_superseded")
+            raise Refused(f"{locked.name}已被取代，不能再{kind_label}", code="run_superseded")
         if kind == PublicityWindow.Kind.CONFIRM and locked.status != RunStatus.PREVIEW:
             raise Refused(
                 "一企一单确认须在公示和发布之前进行（批次应为预览状态）", code="not_preview"
@@ -80,7 +80,7 @@ def open_window(
         existing = PublicityWindow.objects.filter(run=locked, kind=kind).first()
         if existing is not None:
             raise Refused(
-                f"批次 #{locked.pk} 已开启{kind_label}：{window_text(existing)}",
+                f"{locked.name}已开启{kind_label}：{window_text(existing)}",
                 code="window_exists",
             )
         try:
@@ -94,7 +94,7 @@ def open_window(
                     opened_by=user,
                 )
         except IntegrityError:
-            raise Refused(f"批次 #{locked.pk} 已开启{kind_label}", code="window_exists") from None
+            raise Refused(f"{locked.name}已开启{kind_label}", code="window_exists") from None
         before = locked.status
         if kind == PublicityWindow.Kind.RESULT and locked.status == RunStatus.PREVIEW:
             locked.status = RunStatus.PUBLICIZED

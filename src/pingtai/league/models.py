@@ -17,7 +17,7 @@ from pingtai.runs.models import EngineRun
 class LeagueRun(EngineRun):
     CURRENT_KEY = ("cycle", "period_code", "grouping")
     LATEST_ORDER = ("-year", "-quarter")
-    NOUN = "考评批次"
+    TITLE = "平台考评"
 
     class Cycle(models.TextChoices):
         QUARTER = "quarter", "季度比评"
@@ -377,4 +377,4 @@ class TieDecision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.run_id} {self.place}"
+        return f"{self.run.name}“{self.place}”"

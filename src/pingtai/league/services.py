@@ -217,7 +217,7 @@ def tie_decide(
         run = LeagueRun.objects.select_for_update().get(pk=run.pk)
         if not run.can_publish:
             raise Refused(
-                f"批次 #{run.pk} 状态为“{run.get_status_display()}”，名单已冻结，不能再决定并列位次",
+                f"{run.name}状态为“{run.get_status_display()}”，名单已冻结，不能再决定并列位次",
                 code="not_preview",
             )
         found = selectors.run_decisions(run)
@@ -229,7 +229,7 @@ def tie_decide(
                 raise Refused(f"“{place}”的并列位次已经决定，不能更改", code="decided")
             listed = "、".join(open_places) or "无"
             raise Refused(
-                f"批次 #{run.pk} 没有待决定的并列位次“{place}”；待决定的有：{listed}",
+                f"{run.name}没有待决定的并列位次“{place}”；待决定的有：{listed}",
                 code="no_tie",
                 field="place",
             )
@@ -268,7 +268,7 @@ def tie_decide(
                 "reason": reason,
             },
             detail=(
-                f"批次 #{run.pk} {tie.question}：{tied}并列，决定由"
+                f"{run.name}的{tie.question}：{tied}并列，决定由"
                 f"{'、'.join(names[c] for c in decision.platforms)}列入。理由：{reason}"
             ),
         )
@@ -316,7 +316,7 @@ def proposals_make(run: LeagueRun, *, user, request=None) -> list[TierProposal]:
     with transaction.atomic():
         stale = TierProposal.objects.filter(run__year=run.year, status=TierProposal.Status.PROPOSED)
         for old in stale:
-            old.status, old.note = TierProposal.Status.REJECTED, f"已被批次 #{run.pk} 的建议取代"
+            old.status, old.note = TierProposal.Status.REJECTED, f"已被{run.name}的建议取代"
             old.decided_by, old.decided_at = user, timezone.now()
             old.save(update_fields=["status", "note", "decided_by", "decided_at"])
             audit_record(

@@ -95,7 +95,7 @@ def run_create(request: AuthenticatedRequest) -> HttpResponse:
     except Refused as refused:
         refuse_form(request, "league-run", refused)
         return redirect("league:index")
-    messages.success(request, f"已生成批次 #{run.pk}（预览，发布后冻结）")
+    messages.success(request, f"已生成{run.name}（预览，发布后冻结）")
     return redirect("league:run", pk=run.pk)
 
 

@@ -193,7 +193,7 @@ def _allocation(admin: User, report: DemoTasks) -> None:
         report.say(f"已建立{year}年度用地指标池（{LAND_POOL_MU} 亩）及各平台需求。")
     if not pool.runs.exists():
         run = services.allocation_run(pool, "land-platform-default", user=admin)
-        report.say(f"已计算平台间用地配置方案（批次 #{run.pk}，未发布）。")
+        report.say(f"已计算平台间用地配置方案（{run.name}，未发布）。")
     if not ProjectProposal.objects.exists():
         for code, name, intensity, check in (
             ("LS01", "精密部件智能制造项目（演示）", Decimal(400), True),
@@ -271,5 +271,5 @@ def _planning(admin: User, report: DemoTasks) -> None:
     run = classification_create(year=years[-1], as_of=timezone.localdate(), user=admin)
     flagged = sum(1 for i in run.items.select_related("current_platform") if i.conflicts)
     report.say(
-        f"已生成并提撤转分类建议（批次 #{run.pk}，待审定；{flagged} 项与方案不一致，待领导小组研究）。"
+        f"已生成并提撤转分类建议（{run.name}，待审定；{flagged} 项与方案不一致，待领导小组研究）。"
     )

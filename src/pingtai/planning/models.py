@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from pingtai.runs.models import run_name
+
 
 class ClassificationRun(models.Model):
     class Status(models.TextChoices):
@@ -40,8 +42,20 @@ class ClassificationRun(models.Model):
         verbose_name = verbose_name_plural = "并提撤转分类批次"
         ordering = ["-id"]
 
+    TITLE = "并提撤转分类"
+
     def __str__(self) -> str:
-        return f"并提撤转分类 #{self.pk}（{self.year}年数据，{self.get_status_display()}）"
+        return f"{self.name}（{self.get_status_display()}）"
+
+    @property
+    def name(self) -> str:
+        """The run's name on screen and in messages (``runs.models.run_name``)."""
+        return run_name(f"{self.year}年度{self.TITLE}", self.pk)
+
+    @classmethod
+    def name_of(cls, number: int) -> str:
+        """The name of run ``number`` where no run is at hand to give its year."""
+        return run_name(cls.TITLE, number)
 
 
 class ClassificationItem(models.Model):

@@ -284,7 +284,7 @@ def classification_approve(
                     platform=item.target_platform,
                     effective_date=effective_date,
                     document=document.strip(),
-                    notes=f"并提撤转分类批次 #{run.pk}（{item.name}：{item.get_action_display()}）"
+                    notes=f"{run.name}（{item.name}：{item.get_action_display()}）"
                     + "；".join(item.reasons[1:]),
                 )
                 try:

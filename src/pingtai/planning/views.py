@@ -91,7 +91,7 @@ def run_create(request: AuthenticatedRequest) -> HttpResponse:
     except Refused as refused:
         refuse_form(request, "classify", refused)
         return redirect("planning:index")
-    messages.success(request, f"已生成分类建议 #{run.pk}，请逐项核对后审定")
+    messages.success(request, f"已生成并提撤转分类建议（{run.name}），请逐项核对后审定")
     return redirect("planning:run", pk=run.pk)
 
 

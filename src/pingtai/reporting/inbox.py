@@ -139,7 +139,7 @@ def _planning_decisions() -> tuple[Link, ...]:
         if flagged:
             links.append(
                 Link(
-                    f"并提撤转分类建议 #{run.pk}（{run.year}年数据）",
+                    f"并提撤转分类建议（{run.name}）",
                     f"{len(flagged)} 项与《总体方案》不一致或去向未定，如：{flagged[0].conflicts[0]}",
                     reverse("planning:run", args=[run.pk]),
                 )

@@ -48,7 +48,7 @@ def _run_provenance(run) -> dict[str, str]:
         "方法文件哈希": run.method_hash,
         "输入数据哈希": run.input_hash,
         "结果哈希": run.result_hash,
-        "批次": f"{run._meta.verbose_name} {run.pk}",
+        "批次": run.name,
     }
 
 

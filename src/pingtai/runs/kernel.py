@@ -193,10 +193,6 @@ def digest_rows(rows: Rows) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def run_label(run: FrozenRun) -> str:
-    return f"{kind_of(run).key_label(run)}{run.NOUN} #{run.pk}"
-
-
 def compare_rows(
     kind: RunKind[Any], expected: Rows, actual: Rows, names: dict[str, str]
 ) -> list[Finding]:
@@ -263,7 +259,7 @@ def reproduce(run: FrozenRun, *, recompute: bool = True) -> Reproduction:
     """Check integrity (always) and recompute from the frozen inputs (unless told not to)."""
     kind = kind_of(run)
     stored = kind.stored_rows(run)
-    report = Reproduction(run_label(run), rows_checked=len(stored))
+    report = Reproduction(run.name, rows_checked=len(stored))
     if run.result is None or run.input_snapshot is None:
         report.integrity.append(
             Finding("", "", "结果文件与输入快照", "无（生成于冻结机制之前）", "应有")
@@ -350,7 +346,7 @@ def publish(
     supersede_pk = supersede.pk if isinstance(supersede, FrozenRun) else supersede
     with transaction.atomic():
         locked = model._default_manager.select_for_update().get(pk=run.pk)
-        label = run_label(locked)
+        label = locked.name
         if not locked.can_publish:
             raise Refused(
                 f"{label}状态为“{locked.get_status_display()}”，不能发布", code="not_preview"
@@ -367,7 +363,7 @@ def publish(
         if current is not None:
             if supersede_pk is None:
                 raise Refused(
-                    f"{key_label}已有现行结果：{current.NOUN} #{current.pk}"
+                    f"{key_label}已有现行结果：{current.name}"
                     f"（{timezone.localtime(current.published_at):%Y-%m-%d %H:%M} 发布）。"
                     f"如需以本批次更正，须说明理由并明确取代该批次"
                     f"（命令行：--supersede {current.pk} --reason 理由）",
@@ -375,7 +371,7 @@ def publish(
                 )
             if supersede_pk != current.pk:
                 raise Refused(
-                    f"批次 #{supersede_pk} 不是{key_label}的现行结果，现行结果为 #{current.pk}",
+                    f"{model.name_of(supersede_pk)}不是{key_label}的现行结果，现行结果为{current.name}",
                     code="wrong_supersede",
                 )
             if not reason:
@@ -421,7 +417,7 @@ def publish(
                 obj=current,
                 before={"status": RunStatus.PUBLISHED},
                 after={"status": RunStatus.SUPERSEDED, "superseded_by": locked.pk},
-                detail=f"被 #{locked.pk} 取代：{reason}",
+                detail=f"被{locked.name}取代：{reason}",
             )
         locked.status, locked.published_by, locked.published_at = RunStatus.PUBLISHED, user, now
         locked.rows_digest = stored_digest
@@ -505,7 +501,7 @@ def resolve_flag(flag: DerivedFlag, *, user: Any, note: str, request: Any = None
     if not getattr(user, "is_city_admin", False):
         raise Refused("只有市级管理员可以处理依据已更正的提示", code="forbidden")
     if not note.strip():
-        raise Refused("请填写处理说明（如：已重新配置并发布方案 #12）", field="note")
+        raise Refused("请填写处理说明（如：已按更正结果重新配置并发布方案）", field="note")
     with transaction.atomic():
         flag = DerivedFlag.objects.select_for_update().get(pk=flag.pk)
         if flag.status != DerivedFlag.Status.OPEN:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, cast
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -18,6 +19,13 @@ class RunStatus(models.TextChoices):
     SUPERSEDED = "superseded", "已更正（被取代）"
 
 
+def run_name(what: str, number: int) -> str:
+    """What officials call a run: what it is in words and its number, e.g.
+    “2024年度亩均效益评价第12号批次” (docs/glossary.md). The number is the run's record number,
+    unique among the runs of its kind, so ``what`` always names the kind."""
+    return f"{what}第{number}号批次"
+
+
 class FrozenRun(models.Model):
     """Fields and rules shared by every kind of run.
 
@@ -30,8 +38,9 @@ class FrozenRun(models.Model):
     CURRENT_KEY: ClassVar[tuple[str, ...]] = ()
     #: newest key first, for "the current run of the latest year"
     LATEST_ORDER: ClassVar[tuple[str, ...]] = ()
-    #: what one run is called on screen and in messages, e.g. "亩均评价批次"
-    NOUN: ClassVar[str] = "批次"
+    #: what a run of this kind is, in words, e.g. "亩均效益评价" (``run_name`` of a number that
+    #: names no run)
+    TITLE: ClassVar[str] = ""
 
     engine_version = models.CharField("计算程序版本", max_length=20, blank=True)
     schema_version = models.PositiveSmallIntegerField("输入快照格式版本", default=1)
@@ -78,6 +87,18 @@ class FrozenRun(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def name(self) -> str:
+        """The run's name on screen and in messages (``run_name``)."""
+        from pingtai.runs.kernel import kind_of
+
+        return run_name(kind_of(self).key_label(self), self.pk)
+
+    @classmethod
+    def name_of(cls, number: int) -> str:
+        """The name of run ``number`` of this kind where no run is at hand to give its key."""
+        return run_name(cls.TITLE, number)
 
     @property
     def is_published(self) -> bool:
@@ -146,3 +167,16 @@ class DerivedFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_repr}：依据已更正（{self.get_status_display()}）"
+
+    def _run_name(self, pk: int) -> str:
+        return cast(FrozenRun, apps.get_model(self.source_type)._default_manager.get(pk=pk)).name
+
+    @property
+    def source_name(self) -> str:
+        """The superseded run's name (``run_name``)."""
+        return self._run_name(self.source_id)
+
+    @property
+    def superseding_name(self) -> str:
+        """The name of the run that superseded it."""
+        return self._run_name(self.superseding_id)

@@ -78,7 +78,7 @@ def publish_from_request(request: HttpRequest, run: FrozenRun) -> tuple[bool, Pu
             form.add_error(refused.field, refused.message)
         messages.error(request, f"未发布：{refused.message}")
         return False, form
-    note = f"，取代批次 #{published.supersedes_id}" if published.supersedes_id else ""
+    note = f"，取代{published.supersedes.name}" if published.supersedes else ""
     messages.success(
         request, f"已发布{note}。发布后的结果不再改变；如需更正，请新建批次并说明理由后取代。"
     )
