@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -135,8 +136,13 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
         follow=True,
     )
     assert "已审定，不能重复审定" in again.content.decode()
-    rows = sheet_rows(admin.get(f"/planning/runs/{run.pk}/export.xlsx").content)
+    response = admin.get(f"/planning/runs/{run.pk}/export.xlsx")
+    rows = sheet_rows(response.content)
     assert rows[0][12] == "建议方式" and len(rows) == 1 + run.items.count()
+    # Named in words, 契合度 a percentage as on the page (30%, not 0.30).
+    assert f"并提撤转建议（{run.year}年数据）" in unquote(response["Content-Disposition"])
+    fits = openpyxl.load_workbook(io.BytesIO(response.content)).active["L"][2:]
+    assert {c.number_format for c in fits if c.value is not None} == {"0%"}
 
 
 def test_read_only_and_platform_roles_cannot_classify_or_approve(login):

@@ -36,7 +36,7 @@ def classification_xlsx(run: ClassificationRun) -> bytes:
         replace(WAN, header="工业总产值"),
         replace(WAN, header="实缴税金"),
         Column("亩均税收", unit="万元/亩", kind="decimal"),
-        Column("主导产业契合度", kind="decimal"),
+        Column("主导产业契合度", kind="percent", decimals=0),  # as the page: 30%
         "建议方式",
         "去向平台",
         Column("理由", kind="text"),

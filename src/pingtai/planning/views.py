@@ -171,7 +171,9 @@ def item_adjust(request: AuthenticatedRequest, pk: int, item: int) -> HttpRespon
 def run_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(ClassificationRun, pk=pk)
     audit_record(AuditEvent.Action.EXPORT, request=request, obj=run, detail="导出并提撤转分类结果")
-    return attachment(exports.classification_xlsx(run), f"并提撤转分类_{run.pk}.xlsx")
+    return attachment(
+        exports.classification_xlsx(run), f"开发区（园区）并提撤转建议（{run.year}年数据）.xlsx"
+    )
 
 
 # ---------------------------------------------------------------- merger simulation
@@ -411,5 +413,5 @@ def settlement_export(request: AuthenticatedRequest, code: str, year: int) -> Ht
         AuditEvent.Action.EXPORT, request=request, obj=settlement, detail="导出利益共享结算单"
     )
     return attachment(
-        exports.settlement_xlsx(settlement), f"{agreement.code}_{year}年度结算单.xlsx"
+        exports.settlement_xlsx(settlement), f"{agreement.title}{year}年度结算单.xlsx"
     )
