@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
@@ -66,6 +68,17 @@ def test_the_admin_shows_the_log_read_only(login):
     assert page.status_code == 200 and "导出" in page.content.decode()
     detail = client.get(f"/admin/audit/auditevent/{event.pk}/change/")
     assert detail.status_code == 200
+    # the kind of object by its name, in the list, its filter and the event page
+    from pingtai.registry.models import Platform
+
+    touched = audit_record(
+        AuditEvent.Action.EXPORT, obj=Platform.objects.get(code="LS01"), detail="平台导出"
+    )
+    page = client.get("/admin/audit/auditevent/?q=平台导出").content.decode()
+    assert '<td class="field-object_kind">主体平台</td>' in page
+    assert "registry.Platform" not in re.sub(r"<[^>]*>", "", page)  # only in the filter's links
+    page = client.get(f"/admin/audit/auditevent/{touched.pk}/change/").content.decode()
+    assert "registry.Platform" not in re.sub(r"<[^>]*>", "", page) and "主体平台" in page
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
 
 
