@@ -123,6 +123,7 @@ def test_excel_notice_holds_numbers_with_formats_and_the_demo_label(login, publi
     book = openpyxl.load_workbook(io.BytesIO(content))
     assert len(book.sheetnames) == 3
     county = book.worksheets[0]
+    assert county["A1"].value.endswith("（草稿）")  # a forwarded draft cannot pass for issued
     assert county["A1"].value.startswith("表1") and "演示数据（合成）" in [
         c.value for c in county[1]
     ]

@@ -542,13 +542,15 @@ def render_docx(notice: Notice) -> bytes:
 
 
 def render_xlsx(notice: Notice) -> bytes:
-    """Every table of the notice on its own sheet, numbers as numbers."""
+    """Every table of the notice on its own sheet, numbers as numbers; each title says what
+    the file is: the 文号 once issued, 草稿 before (a forwarded sheet cannot pass for issued)."""
+    mark = notice.number or ("草稿" if notice.is_draft else "")
     sheets = [
         Sheet(
             t.title,
             t.columns,
             t.rows,
-            title=f"{t.title}（{notice.number}）" if notice.number else t.title,
+            title=f"{t.title}（{mark}）" if mark else t.title,
             notes=[t.note] if t.note else [],
             demo=notice.demo,
         )
