@@ -61,6 +61,7 @@ def _check(login, proposal) -> ProjectProposal:
     proposal.refresh_from_db()
     page = login("admin").get(f"/allocation/proposals/{proposal.pk}/").content.decode()
     assert "（依据项目准入控制指标（标准地" in page and "admission-default" not in page
+    assert "业（" in page.split("<th>行业</th><td>")[1][:30]  # 通用设备制造业（C3484）
     return proposal
 
 

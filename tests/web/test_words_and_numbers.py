@@ -71,6 +71,9 @@ def test_codes_become_names():
     assert terms.issue_rule_name("unit_word") == "数值带单位文字"
     # An unknown code never comes back as the code itself.
     assert terms.form_name("no_such_form") == terms.UNKNOWN
+    # an industry code is read by its 大类 name, the code kept after it for reference
+    assert terms.industry_name("C3484") == "通用设备制造业（C3484）"
+    assert terms.industry_name("C9999") == "C9999" and terms.industry_name(None) == "—"
     assert terms.method_name("no-such-method") == terms.UNKNOWN
 
 

@@ -230,6 +230,18 @@ def county_name(code: str | None) -> str:
     return UNKNOWN if names is None else names[0]
 
 
+def industry_name(code: str | None) -> str:
+    """An industry code as an official reads it: the GB/T 4754 大类 name with the code after it
+    (通用设备制造业（C3484）); the code alone when its 大类 is unknown."""
+    from pingtai.standards.gbt4754 import division_name, division_of
+
+    if not code:
+        return "—"
+    division = division_of(code)
+    name = division_name(division) if division else ""
+    return f"{name}（{code}）" if name else code
+
+
 def person_name(user) -> str:
     """How a person appears on a page: the full name, else the role and the body (never the
     login name, which is an identifier)."""

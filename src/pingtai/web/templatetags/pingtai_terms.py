@@ -88,6 +88,11 @@ def period_name(code) -> str:
 
 
 @register.filter
+def industry(code) -> str:
+    return terms.industry_name(code)
+
+
+@register.filter
 def person(user) -> str:
     return terms.person_name(user)
 
