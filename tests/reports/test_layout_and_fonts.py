@@ -176,3 +176,16 @@ def test_word_keeps_headings_table_titles_and_the_closing_paragraph_with_what_fo
     kept = {p.text for p in doc.paragraphs if p.paragraph_format.keep_with_next}
     assert {"一、总体情况", "表1 版面检查表", "请认真抓好落实。"} <= kept
     assert "第1段正文。" not in kept
+
+
+def test_a_chart_has_no_title_of_its_own_the_caption_names_it(monkeypatch):
+    from matplotlib.axes import Axes
+
+    from pingtai.reports import charts
+
+    def no_title(self, *args, **kwargs):
+        raise AssertionError("a chart title repeats the caption 图1 … below it")
+
+    monkeypatch.setattr(Axes, "set_title", no_title)
+    assert charts.bars(["丽水经开区", "莲都经开区"], [9.77, 13.62], "万元/亩", 8.0, "全市平均")
+    assert charts.stacked_class_bars(["莲都区", "青田县"], {"A": [3, 1], "B": [5, 2]})

@@ -1,4 +1,5 @@
-"""Charts for documents, rendered on the server with matplotlib and a CJK font.
+"""Charts for documents, rendered on the server with matplotlib and a CJK font. A chart has
+no title of its own: the document's caption (图1 …) below it names it, once.
 
 A chart with missing glyphs (tofu boxes) would go into an official notice unnoticed, so no
 CJK font is an error, not a fallback.
@@ -56,9 +57,7 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def stacked_class_bars(
-    groups: Sequence[str], counts: dict[str, Sequence[int]], title: str
-) -> bytes:
+def stacked_class_bars(groups: Sequence[str], counts: dict[str, Sequence[int]]) -> bytes:
     """Horizontal stacked bars: one bar per group, one segment per class."""
     plt.rcParams["font.family"] = cjk_family()
     plt.rcParams["axes.unicode_minus"] = False
@@ -75,7 +74,6 @@ def stacked_class_bars(
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()
     ax.set_xlabel("企业数（家）")
-    ax.set_title(title)
     ax.legend(ncols=len(counts), loc="lower center", bbox_to_anchor=(0.5, -0.35), frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
@@ -84,7 +82,6 @@ def stacked_class_bars(
 def bars(
     labels: Sequence[str],
     values: Sequence[float],
-    title: str,
     unit: str,
     reference: float | None = None,
     reference_label: str = "",
@@ -98,7 +95,6 @@ def bars(
         ax.axhline(reference, color="#1f2d3d", linestyle="--", linewidth=1, label=reference_label)
         ax.legend(frameon=False)
     ax.set_ylabel(unit)
-    ax.set_title(title)
     ax.tick_params(axis="x", labelrotation=30)
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)

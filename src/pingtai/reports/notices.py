@@ -93,7 +93,6 @@ def mujun_notice(run: EvaluationRun) -> Notice:
     chart = charts.stacked_class_bars(
         [counties.get(c, c) for c in county_codes],
         {k: [by_county[c][k] for c in county_codes] for k in CLASSES},
-        f"{run.year}年度各县（市、区）企业亩均效益评价类别分布",
     )
     figures = registry.figures_by_platform(run.year)
     platform_rows = []
@@ -111,7 +110,6 @@ def mujun_notice(run: EvaluationRun) -> Notice:
     tax_chart = charts.bars(
         [platforms[c].short_name for c in sorted(by_platform)],
         [float(figures[platforms[c].id].tax_per_mu or 0) for c in sorted(by_platform)],
-        f"{run.year}年度各平台亩均税收",
         "万元/亩",
         reference=float(
             registry.figures(EnterpriseYear.objects.filter(year=run.year)).tax_per_mu or 0
@@ -268,7 +266,6 @@ def league_notice(run) -> Notice:
     score_chart = charts.bars(
         [r.platform.short_name for r in ordered],
         [r.score for r in ordered],
-        f"{run.label}各平台综合得分",
         "分",
     )
     interviews, applies = league.interview_list(run)
