@@ -91,12 +91,15 @@ def test_control_indicators_pass_or_fail_with_reasons(login):
     )
     assert weak.status == ProjectProposal.Status.FAILED
     reasons = _failed(weak)
-    assert reasons["investment_intensity"] == "300.00万元/亩，不符合不低于 350万元/亩 的要求"
-    assert reasons["floor_area_ratio"] == "0.90，不符合不低于 1.2 的要求"
-    assert reasons["tax_per_mu"] == "20.00万元/亩，不符合不低于 30万元/亩 的要求"
-    assert reasons["energy_per_value_added"].startswith("0.6000吨标煤/万元，不符合不高于 0.50")
-    assert reasons["emission_per_value_added"].startswith("0.0300吨/万元，不符合不高于 0.020")
+    assert reasons["investment_intensity"] == "300.00万元/亩，不符合不低于 350.00万元/亩 的要求"
+    assert reasons["floor_area_ratio"] == "0.90，不符合不低于 1.20 的要求"
+    assert reasons["tax_per_mu"] == "20.00万元/亩，不符合不低于 30.00万元/亩 的要求"
+    assert reasons["energy_per_value_added"].startswith("0.6000吨标煤/万元，不符合不高于 0.5000吨")
+    assert reasons["emission_per_value_added"].startswith("0.0300吨/万元，不符合不高于 0.0200吨")
     assert "不属于本平台主导产业" in reasons["leading_industry"]
+    # the value and its limit written alike, each with its unit, in the page's table
+    page = login("admin").get(f"/allocation/proposals/{weak.pk}/").content.decode()
+    assert "<td>0.6000 吨标煤/万元</td><td>0.5000 吨标煤/万元</td>" in page
     # The thresholds depend on platform tier and industry: a T3 platform allows 250 万元/亩.
     t3 = Platform.objects.filter(tier="T3").order_by("code").first()
     t3_client = login(f"pt_{t3.code.lower()}")

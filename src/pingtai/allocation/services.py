@@ -798,8 +798,16 @@ def _measure(key, label, value, threshold, unit, lower_bound: bool, assumed: boo
         return _item(key, label, False, "缺少计算所需数据", None, threshold, unit, assumed)
     ok = value >= threshold if lower_bound else value <= threshold
     word = "不低于" if lower_bound else "不高于"
+    # the project's value and its limit written alike (0.2000 beside 0.5000, not 0.50)
+    places = max(_places(value), _places(threshold))
+    value, threshold = (Decimal(x).quantize(Decimal(1).scaleb(-places)) for x in (value, threshold))
     reason = f"{value}{unit}，{'符合' if ok else '不符合'}{word} {threshold}{unit} 的要求"
     return _item(key, label, ok, reason, value, threshold, unit, assumed)
+
+
+def _places(number) -> int:
+    exponent = Decimal(str(number)).as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def admission_items(
