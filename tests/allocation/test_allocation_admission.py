@@ -186,6 +186,8 @@ def test_commitment_and_post_evaluation_shortfalls(login):
     )
     evaluation = PostEvaluation.objects.get(commitment=commitment)
     assert response.url == f"/allocation/post-evaluations/{evaluation.pk}/"
+    page = login("admin").get(response.url).content.decode()
+    assert "2024年度达产复核</h1>" in page and f"#{evaluation.pk}" not in page
     items = {i["key"]: i for i in evaluation.items}
     assert evaluation.data_year == 2024 and not evaluation.met
     # investment 28000 / 80 = 350 against 400: 12.50 % short → first band

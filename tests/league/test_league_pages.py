@@ -246,6 +246,11 @@ def test_platform_user_sees_own_scorecard_published_ranking_and_nothing_unpublis
 
 def test_platform_and_department_users_cannot_reach_proposals_or_pay_pools(login, league_demo):
     pool_pk = _pool(login, league_demo)
+    # the pool named by its amount and its run, never by a database number
+    page = login("leader").get(f"/league/pay-pools/{pool_pk}/").content.decode()
+    assert (
+        f"#{pool_pk}" not in page and f'依据 <a href="/league/runs/{league_demo.y24.pk}/">' in page
+    )
     for user in ("pt_ls01", "dept_tax"):
         client = login(user)
         for url in (
