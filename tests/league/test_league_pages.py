@@ -32,6 +32,8 @@ def sheet(response) -> list[tuple]:
 def test_ranking_page_shows_groups_directions_and_changes(login, league_demo):
     run = league_demo.q4
     page = login("leader").get(f"/league/runs/{run.pk}/").content.decode()
+    # the robustness check in words; the random seed only among the verification details
+    assert "各项权重随机上下浮动后重算排名" in page and "种子" not in page
     for text in (
         "一心",
         "两翼",

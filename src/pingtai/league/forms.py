@@ -11,7 +11,11 @@ class RunForm(forms.Form):
     period = PeriodField(label="考评期")
     grouping = forms.ChoiceField(label="分组方式", choices=LeagueRun.Grouping.choices)
     robustness = forms.IntegerField(
-        label="稳健性抽样次数", min_value=0, max_value=10000, initial=2000
+        label="稳健性抽样次数",
+        min_value=0,
+        max_value=10000,
+        initial=2000,
+        help_text="各项权重随机上下浮动后重算排名的次数，用来判断排名和末位是否稳定；填 0 不做",
     )
 
 
