@@ -76,7 +76,7 @@ def test_after_the_demo_every_role_has_a_task_and_no_module_page_is_empty(login)
     admin_client = login("admin")
     for url, words in (
         ("/allocation/", "用地"),
-        ("/planning/", "#"),
+        ("/planning/", "并提撤转分类第"),
         ("/planning/agreements/", "DEMO-LK"),
     ):
         assert words in admin_client.get(url).content.decode(), url
