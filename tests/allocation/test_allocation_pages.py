@@ -233,6 +233,10 @@ def test_what_if_compares_two_rule_sets(login, admin_user_with_published_evaluat
         follow=True,
     )
     assert "没有名为“人均税收”的指标，可用 亩均税收、亩均增加值" in bad.content.decode()
+    missing = login("leader").get(
+        f"/allocation/pools/{pool.pk}/compare/", {"rules_a": "land-platform-default"}, follow=True
+    )
+    assert "规则 B：这个字段是必填项。" in missing.content.decode()  # which field, away from it
     # the pool page offers the rules and the weights in words, never by their file keys
     pool_page = login("admin").get(f"/allocation/pools/{pool.pk}/").content.decode()
     assert "land-platform-default</option>" not in pool_page and "tax_per_mu" not in pool_page

@@ -28,8 +28,15 @@ def today() -> dt.date:
 
 
 def form_errors(form: BaseForm) -> list[str]:
-    """Every message of a validated form, field by field, as plain text."""
-    return [str(message) for messages in form.errors.values() for message in messages]
+    """Every message of a validated form, field by field, as plain text; a field's message
+    starts with its label (规则 B：这个字段是必填项。), as it is read away from the field."""
+    return [
+        f"{form.fields[name].label}：{message}"
+        if name in form.fields and form.fields[name].label
+        else str(message)
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
 
 
 def period_choices(kinds: tuple[str, ...] = ("quarter", "half", "year")) -> list[tuple[str, str]]:
