@@ -4,6 +4,7 @@ scope (platform users see only published runs and their own lines), exports, wha
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -75,6 +76,9 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
         f"2025年度新增建设用地指标（平台间）第{run.pk}号批次（新增建设用地指标·平台间配置" in page
     )
     assert "land-platform-default v" not in page and f"#{run.pk}" not in page
+    # every amount with its unit, in the facts and in the headings of the table
+    assert re.search(r"实际使用 [\d.]+ 亩；已分配 [\d.]+ 亩；结余 [\d.]+ 亩", page)
+    assert "<th>保底（亩）</th>" in page and "<th>规则理想份额（亩）</th>" in page
 
 
 def test_platform_users_see_only_published_runs_and_their_own_line(login):
