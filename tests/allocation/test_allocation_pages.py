@@ -79,6 +79,10 @@ def test_platform_allocation_on_demo_data_is_exact_and_explained(login):
     # every amount with its unit, in the facts and in the headings of the table
     assert re.search(r"实际使用 [\d.]+ 亩；已分配 [\d.]+ 亩；结余 [\d.]+ 亩", page)
     assert "<th>保底（亩）</th>" in page and "<th>规则理想份额（亩）</th>" in page
+    for listing in (admin.get("/allocation/"), admin.get(f"/allocation/pools/{pool.pk}/")):
+        assert re.search(
+            r"<td>[\d.]+ 亩</td><td>[\d.]+ 亩</td><td>预览</td>", listing.content.decode()
+        )
 
 
 def test_platform_users_see_only_published_runs_and_their_own_line(login):
