@@ -258,6 +258,9 @@ def test_platform_user_and_admin_create_tasks_and_milestones(login):
     )
     assert Task.objects.get(title="市级交办任务").confirmed
     assert list(task.milestones.values_list("title", flat=True)) == ["主体结顶"]
+    # a milestone on the battle map carries its year: a task may run into the next one
+    page = login("admin").get("/supervision/platforms/LS05/").content.decode()
+    assert "○ 主体结顶（2026-09-30）" in page
     client = login("pt_ls05")
     bad = client.post(
         "/supervision/platforms/LS05/tasks/new/",
