@@ -82,6 +82,10 @@ def test_classification_is_proposed_with_reasons_then_approved_into_dated_events
         assert item.tax_wan == sum((r.tax_wan for r in rows), Decimal(0))
     page = admin.get(f"/planning/runs/{run.pk}/").content.decode()
     assert "丽缙智能装备高新技术产业园区" in page and "契合度" in page and "假设" in page
+    # which area the platforms' column holds, and counts with their unit
+    assert "<th>可开发面积（亩）</th>" in page and "<th>企业（家）</th>" in page
+    assert "<span>保留</span><b>" in page and " 项</b>" in page
+    assert "主体平台（弱平台" not in page  # the table lists strong platforms too
     assert not IntegrationEvent.objects.filter(effective_date=dt.date(2025, 6, 30)).exists()
 
     assert "与方案不一致" in page and "11个平台" in page
