@@ -53,6 +53,8 @@ def test_cockpit_shows_kpis_in_yi_with_units_and_year_on_year(login):
     change = (float(city.tax_wan) / float(previous.tax_wan) - 1) * 100
     assert f"同比 {'+' if change >= 0 else ''}{change:.1f}%" in body
     assert f"{city.tax_per_mu:,.2f}" in body and "万元/亩" in body
+    # counts grouped like every other figure (3,897 家, not 3897 家)
+    assert f"<b>{city.enterprises:,}</b> 家" in body
     assert "演示数据（合成）" in body
 
 
