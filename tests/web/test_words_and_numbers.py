@@ -150,3 +150,16 @@ def test_csrf_refusal_is_chinese(client):
 def test_admin_lists_no_english_model_names(login):
     body = login("admin").get("/admin/").content.decode()
     assert "TOTP" not in body and "Otp" not in body
+
+
+def test_admin_run_lists_name_runs_methods_and_rules_in_words():
+    from django.contrib import admin
+
+    from pingtai.allocation.models import AllocationRun, PostEvaluation
+    from pingtai.evaluation.models import EvaluationRun
+    from pingtai.league.models import LeagueRun, TierProposal
+
+    for model in (LeagueRun, AllocationRun, EvaluationRun, TierProposal, PostEvaluation):
+        columns = admin.site._registry[model].list_display
+        # file ids, period codes and database numbers are shown through a named column
+        assert not any(c.endswith(("_id", "_code")) or c == "id" for c in columns), model

@@ -9,6 +9,7 @@ from pingtai.allocation.models import (
     QuotaPool,
     StandardLandCommitment,
 )
+from pingtai.core import terms
 
 
 @admin.register(QuotaPool)
@@ -45,17 +46,25 @@ class LineInline(admin.TabularInline):
 @admin.register(AllocationRun)
 class AllocationRunAdmin(admin.ModelAdmin):
     list_display = (
-        "id",
+        "run_name",
         "pool",
         "level",
         "platform",
-        "rules_id",
-        "rules_version",
+        "rule",
         "allocated",
         "surplus",
         "status",
     )
     list_filter = ("status", "level")
+
+    @admin.display(description="批次")
+    def run_name(self, run: AllocationRun) -> str:
+        return run.name
+
+    @admin.display(description="规则")
+    def rule(self, run: AllocationRun) -> str:
+        return f"{terms.rule_name(run.rules_id)}（第 {run.rules_version} 版）"
+
     inlines = [LineInline]
 
     # Runs are results of the allocator: only the services create and publish them, so that
@@ -92,8 +101,12 @@ class StandardLandCommitmentAdmin(admin.ModelAdmin):
 
 @admin.register(PostEvaluation)
 class PostEvaluationAdmin(admin.ModelAdmin):
-    list_display = ("commitment", "data_year", "met", "rules_id", "created_at")
+    list_display = ("commitment", "data_year", "met", "rule", "created_at")
     list_filter = ("met",)
+
+    @admin.display(description="处理规则")
+    def rule(self, evaluation: PostEvaluation) -> str:
+        return terms.rule_name(evaluation.rules_id)
 
     def has_add_permission(self, request) -> bool:
         return False

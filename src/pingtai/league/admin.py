@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from pingtai.core import terms
 from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
 
 
@@ -13,16 +14,17 @@ class PlatformResultInline(admin.TabularInline):
 
 @admin.register(LeagueRun)
 class LeagueRunAdmin(admin.ModelAdmin):
-    list_display = (
-        "period_code",
-        "cycle",
-        "grouping",
-        "method_id",
-        "method_version",
-        "status",
-        "created_at",
-    )
+    list_display = ("run_name", "cycle", "grouping", "method", "status", "created_at")
     list_filter = ("cycle", "grouping", "status")
+
+    @admin.display(description="批次")
+    def run_name(self, run: LeagueRun) -> str:
+        return run.name
+
+    @admin.display(description="评价方法")
+    def method(self, run: LeagueRun) -> str:
+        return terms.method_name(run.method_id, run.method_version)
+
     readonly_fields = [f.name for f in LeagueRun._meta.fields]
     inlines = [PlatformResultInline]
 
@@ -39,12 +41,17 @@ class TierProposalAdmin(admin.ModelAdmin):
         "platform",
         "from_tier",
         "to_tier",
-        "rule_id",
+        "rule",
         "status",
         "decided_by",
         "decided_at",
     )
     list_filter = ("status",)
+
+    @admin.display(description="规则")
+    def rule(self, proposal: TierProposal) -> str:
+        return terms.rule_name(proposal.rule_id)
+
     readonly_fields = [f.name for f in TierProposal._meta.fields]
 
     def has_add_permission(self, request) -> bool:
