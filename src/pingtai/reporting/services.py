@@ -21,6 +21,7 @@ from pingtai.audit.chain import clean_text
 from pingtai.audit.models import AuditEvent
 from pingtai.audit.services import audit_record
 from pingtai.catalogue import default_catalogue, parse_period
+from pingtai.core.bulk import insert_rows
 from pingtai.core.dates import day_text
 from pingtai.core.refusal import Refused
 from pingtai.firm.calendar import calendar
@@ -533,7 +534,11 @@ def _settle(
     return attempt
 
 
-FACT_BATCH = 5000
+def _fact_cell(value: object) -> tuple[Decimal | int | None, str]:
+    """A reported value as a fact's (number, text): numbers as numbers, anything else as text."""
+    if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+        return value, ""
+    return None, str(value)
 
 
 def _new_version(
@@ -556,28 +561,19 @@ def _new_version(
         is_correction=correction,
         reason=reason.strip(),
     )
-    # Written in batches as they are built: a 100,000-row enterprise file is 600,000 facts,
-    # and holding them all as model instances cost more memory than the upload's own limit.
-    facts = []
-    for row in outcome.rows:
-        for indicator, value in row.values.items():
-            if value is None:
-                continue
-            numeric = isinstance(value, (Decimal, int)) and not isinstance(value, bool)
-            facts.append(
-                Fact(
-                    version=version,
-                    row_number=row.number,
-                    key=row.key,
-                    indicator=indicator,
-                    value=value if numeric else None,
-                    text="" if numeric else str(value),
-                )
-            )
-        if len(facts) >= FACT_BATCH:
-            Fact.objects.bulk_create(facts)
-            facts = []
-    Fact.objects.bulk_create(facts)
+    # Streamed to the database as plain rows (core.bulk.insert_rows: COPY on PostgreSQL): a
+    # 100,000-row enterprise file is 700,000 facts, and a model instance per fact cost most of
+    # the upload's time and more memory than the upload's own limit (docs/benchmarks.md).
+    insert_rows(
+        Fact,
+        ["version", "row_number", "key", "indicator", "value", "text"],
+        (
+            (version.pk, row.number, row.key, indicator, *_fact_cell(value))
+            for row in outcome.rows
+            for indicator, value in row.values.items()
+            if value is not None
+        ),
+    )
     sub.latest_version = version
     sub.status = S.SUBMITTED if correction else S.DRAFT
     sub.revision += 1
