@@ -113,6 +113,29 @@ def test_review_page_shows_values_beside_references_and_flags_slips(login, last_
     assert submission.approved_version.review_note == "已电话核实：税收为万元无误"
 
 
+def test_a_large_file_lists_only_its_suspected_values_but_checks_every_one(
+    login, last_year, monkeypatch
+):
+    """Above SHOW_ALL_UP_TO cells only the suspected values become rows; every cell is still
+    compared and counted, and the approval still asks about each suspected one."""
+    from pingtai.reporting import review
+
+    _open(login, "2025Q4")
+    requirement = _requirement("2025Q4")
+    _submitted(login, requirement, {**QUARTERLY, "tax_revenue": 610000, "developable_area": 225000})
+    everything = review.review_of(requirement)
+    monkeypatch.setattr(review, "SHOW_ALL_UP_TO", 3)
+    large = review.review_of(requirement)
+    assert large.total == everything.total > 3
+    assert large.rows == everything.suspected == large.shown
+    assert sorted(r.indicator for r in large.shown) == ["developable_area", "tax_revenue"]
+    assert large.hidden == everything.total - 2
+    assert large.rows[0].value_text == everything.suspected[0].value_text
+    refused = _act(login("admin"), requirement, "approve").content.decode()
+    assert "疑似单位错误" in refused
+    assert Submission.objects.get(requirement=requirement).status == "submitted"
+
+
 def test_a_clean_version_is_approved_without_questions(login, last_year):
     _open(login, "2025Q4")
     requirement = _requirement("2025Q4")

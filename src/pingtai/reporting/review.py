@@ -81,8 +81,9 @@ class ReviewRow:
 class Review:
     version: SubmissionVersion | None
     reference_labels: tuple[str, ...]
+    # Every numeric cell of a file of up to SHOW_ALL_UP_TO of them, else the suspected ones.
     rows: list[ReviewRow] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # numeric cells checked
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -190,12 +191,14 @@ def review_of(requirement, version: SubmissionVersion | None = None) -> Review:
     if any(catalogue.indicators[c].cumulative for c in form.columns):
         review.notes.append("累计值指标只与上年同期比较（与上期比较仅作参考，不据以判断单位错误）")
     numeric = {c for c in form.columns if catalogue.indicators[c].numeric}
-    for (key, code), value in sorted(own.items(), key=lambda kv: kv[0]):
-        if code not in numeric:
-            continue
+    cells = sorted(((key, code), v) for (key, code), v in own.items() if code in numeric)
+    review.total = len(cells)
+    # A large file lists only its suspected values (``Review.shown``): the other cells are
+    # checked but not made into rows (a 100,000-row enterprise file has 500,000 of them).
+    every_row = review.total <= SHOW_ALL_UP_TO
+    for (key, code), value in cells:
         ind = catalogue.indicators[code]
-        value_text = amount_text(value, ind)
-        references = []
+        compared = []
         for label, ref, comparable, peers in (
             (labels[0], refs_previous.get((key, code)), not ind.cumulative, False),
             (labels[1], refs_last_year.get((key, code)), True, False),
@@ -205,8 +208,11 @@ def review_of(requirement, version: SubmissionVersion | None = None) -> Review:
             suspicion = ""
             if hit and comparable:
                 suspicion = hit[1].replace("参照值", label.split("（")[0])
-            shown = amount_text(ref, ind, _places(value_text))
-            references.append(Reference(label, ref, shown, suspicion))
+            compared.append((label, ref, suspicion))
+        if not every_row and not any(suspicion for _, _, suspicion in compared):
+            continue
+        value_text = amount_text(value, ind)
+        places = _places(value_text)
         review.rows.append(
             ReviewRow(
                 key=key,
@@ -214,9 +220,11 @@ def review_of(requirement, version: SubmissionVersion | None = None) -> Review:
                 indicator=code,
                 name=ind.name,
                 value_text=value_text,
-                references=tuple(references),
+                references=tuple(
+                    Reference(label, ref, amount_text(ref, ind, places), suspicion)
+                    for label, ref, suspicion in compared
+                ),
                 confirmations=tuple(confirmations.get((key, code), ())),
             )
         )
-    review.total = len(review.rows)
     return review
