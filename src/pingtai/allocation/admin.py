@@ -10,6 +10,7 @@ from pingtai.allocation.models import (
     StandardLandCommitment,
 )
 from pingtai.core import terms
+from pingtai.runs.admin import RunAdmin
 
 
 @admin.register(QuotaPool)
@@ -44,7 +45,7 @@ class LineInline(admin.TabularInline):
 
 
 @admin.register(AllocationRun)
-class AllocationRunAdmin(admin.ModelAdmin):
+class AllocationRunAdmin(RunAdmin):
     list_display = (
         "run_name",
         "pool",
@@ -56,10 +57,6 @@ class AllocationRunAdmin(admin.ModelAdmin):
         "status",
     )
     list_filter = ("status", "level")
-
-    @admin.display(description="批次")
-    def run_name(self, run: AllocationRun) -> str:
-        return run.name
 
     @admin.display(description="规则")
     def rule(self, run: AllocationRun) -> str:

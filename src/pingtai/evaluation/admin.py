@@ -2,11 +2,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
 from pingtai.audit.admin_mixins import AuditedAdmin
-from pingtai.core import terms
 from pingtai.core.refusal import Refused
 from pingtai.evaluation import regrades
 from pingtai.evaluation.models import EnterpriseFlag, EvaluationRun, Regrade
 from pingtai.evaluation.regrades import REGRADE_ROLES
+from pingtai.runs.admin import MethodRunAdmin
 
 
 @admin.register(EnterpriseFlag)
@@ -93,19 +93,11 @@ class RegradeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationRun)
-class EvaluationRunAdmin(admin.ModelAdmin):
+class EvaluationRunAdmin(MethodRunAdmin):
     """Runs are created and published through the evaluation pages; here they are read-only."""
 
     list_display = ["run_name", "year", "method", "status", "created_at", "published_at"]
     list_filter = ["status", "year"]
-
-    @admin.display(description="批次")
-    def run_name(self, run: EvaluationRun) -> str:
-        return run.name
-
-    @admin.display(description="评价方法")
-    def method(self, run: EvaluationRun) -> str:
-        return terms.method_name(run.method_id, run.method_version)
 
     def has_add_permission(self, request):
         return False

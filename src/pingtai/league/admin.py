@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from pingtai.core import terms
 from pingtai.league.models import LeagueRun, PayPool, PayShare, PlatformResult, TierProposal
+from pingtai.runs.admin import MethodRunAdmin
 
 
 class PlatformResultInline(admin.TabularInline):
@@ -13,17 +14,9 @@ class PlatformResultInline(admin.TabularInline):
 
 
 @admin.register(LeagueRun)
-class LeagueRunAdmin(admin.ModelAdmin):
+class LeagueRunAdmin(MethodRunAdmin):
     list_display = ("run_name", "cycle", "grouping", "method", "status", "created_at")
     list_filter = ("cycle", "grouping", "status")
-
-    @admin.display(description="批次")
-    def run_name(self, run: LeagueRun) -> str:
-        return run.name
-
-    @admin.display(description="评价方法")
-    def method(self, run: LeagueRun) -> str:
-        return terms.method_name(run.method_id, run.method_version)
 
     readonly_fields = [f.name for f in LeagueRun._meta.fields]
     inlines = [PlatformResultInline]
