@@ -161,7 +161,7 @@ class EvaluationRun(EngineRun):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}年度 {self.method_id} v{self.method_version}（{self.get_status_display()}）"
+        return f"{self.name}（{self.get_status_display()}）"
 
 
 class EnterpriseResult(models.Model):
