@@ -71,26 +71,20 @@ def test_a_refused_demand_keeps_its_entries_beside_the_fields(login):
     from pingtai.allocation.services import pool_create
 
     pool = pool_create("land", 2025, Decimal("3000"), user=User.objects.get(username="admin"))
-    page = (
-        login("pt_ls01")
-        .post(
+
+    def declare(demand: str, major_demand: str, note: str) -> str:
+        """The pool page after the platform sends its demand."""
+        response = login("pt_ls01").post(
             f"/allocation/pools/{pool.pk}/demand/",
-            {"demand": "12a", "major_demand": "0", "note": "新厂区"},
+            {"demand": demand, "major_demand": major_demand, "note": note},
             follow=True,
         )
-        .content.decode()
-    )
+        return response.content.decode()
+
+    page = declare("12a", "0", "新厂区")
     assert "未保存" in page and 'value="新厂区"' in page and 'value="12a"' in page
     assert page.index('class="errorlist') < page.index('name="demand"')
     # a rule the service refuses is reported at its field, the entries kept
-    page = (
-        login("pt_ls01")
-        .post(
-            f"/allocation/pools/{pool.pk}/demand/",
-            {"demand": "10", "major_demand": "20", "note": "扩建"},
-            follow=True,
-        )
-        .content.decode()
-    )
+    page = declare("10", "20", "扩建")
     error = page.index("重大产业项目需求不能超过总需求", page.index("申报或修改需求"))
     assert error < page.index('name="major_demand"') and 'value="扩建"' in page
